@@ -1,0 +1,1 @@
+//! tcli-plugin-sdk: the native module ABI (filled in by the native-modules issue).

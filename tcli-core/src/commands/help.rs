@@ -1,0 +1,92 @@
+//! `tcli`, `tcli --help`, `tcli help [<module> words...]`: the top-level listing, and
+//! forwarding to a module's own `--help`.
+
+use crate::catalog;
+use crate::context::Context;
+use crate::discovery::Kind;
+use crate::exit::Exit;
+use crate::ui::{self, Style};
+use std::ffi::OsString;
+
+/// The usage line of the grammar.
+pub const USAGE: &str = "tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]";
+
+/// `tcli help [words...]`.
+pub fn cmd_help(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
+    for_words(cx, args)
+}
+
+/// `tcli help <module> [words...]` is `tcli <module> [words...] --help`.
+pub fn for_words(cx: &Context, mut words: Vec<OsString>) -> anyhow::Result<u8> {
+    if words.is_empty() || (words.len() == 1 && matches!(words[0].to_str(), Some("-h" | "--help")))
+    {
+        return top_level(cx);
+    }
+    let module = words.remove(0);
+    words.push(OsString::from("--help"));
+    crate::dispatch::run_module(cx, module, words)
+}
+
+/// Usage plus every module with its one-line description, grouped built-in / modules.
+pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
+    let catalog = catalog::load(cx);
+    let mut builtins = Vec::new();
+    let mut modules = Vec::new();
+    let mut invalid = 0usize;
+    for r in &catalog.resolved {
+        let m = &r.module;
+        if !m.runnable && crate::names::validate(&m.name).is_err() {
+            invalid += 1;
+            continue;
+        }
+        let mut desc = m.description.clone().unwrap_or_default();
+        if let Some(p) = m.problems.first() {
+            if desc.is_empty() {
+                desc = ui::paint(&format!("({p})"), Style::Dim);
+            }
+        }
+        if m.kind == Kind::Docker || m.kind == Kind::Native {
+            desc = format!(
+                "{desc} {}",
+                ui::paint(&format!("[{}]", m.kind.as_str()), Style::Dim)
+            )
+            .trim_start()
+            .to_string();
+        }
+        let row = (m.name.clone(), desc);
+        if m.kind == Kind::Builtin {
+            builtins.push(row);
+        } else {
+            modules.push(row);
+        }
+    }
+    let mut s = String::new();
+    s.push_str("tcli: the team command line\n\n");
+    s.push_str(&format!(
+        "{} {USAGE}\n\n",
+        ui::paint("Usage:", Style::Heading)
+    ));
+    s.push_str(&format!("{}\n", ui::paint("Built-in:", Style::Heading)));
+    s.push_str(&ui::aligned(&builtins, 2));
+    s.push('\n');
+    s.push_str(&format!("{}\n", ui::paint("Modules:", Style::Heading)));
+    if modules.is_empty() {
+        s.push_str("  (none yet: put an executable named tcli-<name> on your PATH)\n");
+    } else {
+        s.push_str(&ui::aligned(&modules, 2));
+    }
+    if ui::stdout_is_tty() {
+        s.push_str("\nRun 'tcli help <module>' for a module's own help.\n");
+    }
+    ui::out(&s);
+    if invalid > 0 {
+        ui::warn(&format!(
+            "{invalid} module{} with an invalid name not listed; run 'tcli modules list' to see why",
+            if invalid == 1 { "" } else { "s" }
+        ));
+    }
+    for (kind, note) in &catalog.notes {
+        ui::warn(&format!("{} modules: {note}", kind.as_str()));
+    }
+    Ok(Exit::Success.code())
+}

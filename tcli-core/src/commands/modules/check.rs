@@ -1,0 +1,119 @@
+//! `tcli modules check [<name>...] [--json]`: the conformance check a team runs in its plugin
+//! repo's CI. Each module must have a valid name, answer `--help` with exit 0 and output within
+//! the timeout, and neither shadow nor be shadowed by another module.
+
+use crate::catalog;
+use crate::context::Context;
+use crate::discovery::{self, Kind, Resolved};
+use crate::exit::Exit;
+use crate::ui;
+use serde::Serialize;
+
+/// Check that modules follow the tcli standard (exit 1 when any fails)
+#[derive(clap::Args)]
+pub struct ModulesCheckArgs {
+    /// Modules to check (default: every module that is not built in)
+    names: Vec<String>,
+    /// Print JSON (shape documented in docs/cli.md)
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    name: String,
+    kind: Option<Kind>,
+    location: Option<String>,
+    ok: bool,
+    failures: Vec<String>,
+}
+
+/// Runs `tcli modules check`.
+pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Result<u8> {
+    let catalog = catalog::load(cx);
+    let targets: Vec<Result<&Resolved, &str>> = if args.names.is_empty() {
+        catalog
+            .resolved
+            .iter()
+            .filter(|r| r.module.kind != Kind::Builtin)
+            .map(Ok)
+            .collect()
+    } else {
+        args.names
+            .iter()
+            .map(|n| catalog.get(n).ok_or(n.as_str()))
+            .collect()
+    };
+    let sources = discovery::sources(cx);
+    let reports = crate::probe::parallel_map(&targets, 8, |t| match t {
+        Err(name) => Report {
+            name: (*name).to_string(),
+            kind: None,
+            location: None,
+            ok: false,
+            failures: vec!["no such module".into()],
+        },
+        Ok(r) => check_one(cx, &sources, r),
+    });
+    let failed = reports.iter().filter(|r| !r.ok).count();
+    if args.json {
+        ui::json(&serde_json::json!({
+            "passed": reports.len() - failed,
+            "failed": failed,
+            "modules": reports,
+        }));
+    } else {
+        let mut s = String::new();
+        for r in &reports {
+            if r.ok {
+                s.push_str(&format!("ok    {}\n", r.name));
+            }
+            for f in &r.failures {
+                s.push_str(&format!("FAIL  {}: {f}\n", r.name.escape_debug()));
+            }
+        }
+        s.push_str(&format!(
+            "{} passed, {failed} failed\n",
+            reports.len() - failed
+        ));
+        ui::out(&s);
+    }
+    Ok(if failed > 0 {
+        Exit::Failure.code()
+    } else {
+        Exit::Success.code()
+    })
+}
+
+fn check_one(cx: &Context, sources: &[Box<dyn discovery::Source>], r: &Resolved) -> Report {
+    let m = &r.module;
+    let mut failures = Vec::new();
+    if let Err(why) = crate::names::validate(&m.name) {
+        failures.push(format!("invalid name: {why}"));
+    } else if m.kind != Kind::Builtin {
+        // Problems found at index time that a fresh run cannot show (a bad library, say).
+        failures.extend(m.problems.iter().filter(|p| !p.contains("--help")).cloned());
+        if let Some(src) = sources.iter().find(|s| s.kind() == m.kind) {
+            failures.extend(src.check(cx, m));
+        }
+    }
+    for sh in &r.shadowed {
+        failures.push(if m.kind == Kind::Builtin {
+            format!(
+                "{} module at {} is shadowed by the built-in '{}' and never runs",
+                sh.kind.as_str(),
+                sh.location,
+                m.name
+            )
+        } else {
+            format!("shadows the {} module at {}", sh.kind.as_str(), sh.location)
+        });
+    }
+    Report {
+        name: m.name.clone(),
+        kind: Some(m.kind),
+        location: Some(m.location.clone()),
+        ok: failures.is_empty(),
+        failures,
+    }
+}

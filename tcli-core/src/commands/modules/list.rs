@@ -1,0 +1,68 @@
+//! `tcli modules list [--json]`: every module, where it lives, what it shadows, what is wrong.
+
+use crate::catalog;
+use crate::context::Context;
+use crate::ui;
+
+/// List every module with its kind, location, description, shadowed entries and problems
+#[derive(clap::Args)]
+pub struct ModulesListArgs {
+    /// Print JSON (shape documented in docs/cli.md)
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `tcli modules list`.
+pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<u8> {
+    let catalog = catalog::load(cx);
+    if args.json {
+        let notes: Vec<_> = catalog
+            .notes
+            .iter()
+            .map(|(k, n)| serde_json::json!({ "kind": k, "note": n }))
+            .collect();
+        ui::json(&serde_json::json!({ "modules": catalog.resolved, "notes": notes }));
+        return Ok(0);
+    }
+    let rows: Vec<[String; 4]> = catalog
+        .resolved
+        .iter()
+        .map(|r| {
+            let m = &r.module;
+            [
+                m.name.escape_debug().to_string(),
+                m.kind.as_str().to_string(),
+                m.location.clone(),
+                m.description.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let w0 = rows
+        .iter()
+        .map(|r| r[0].chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 28);
+    let w2 = rows
+        .iter()
+        .map(|r| r[2].chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 60);
+    let mut s = format!(
+        "{:w0$}  {:7}  {:w2$}  DESCRIPTION\n",
+        "NAME", "KIND", "LOCATION"
+    );
+    for (row, r) in rows.iter().zip(&catalog.resolved) {
+        s.push_str(&format!(
+            "{:w0$}  {:7}  {:w2$}  {}\n",
+            row[0], row[1], row[2], row[3]
+        ));
+        s.push_str(&super::detail_lines(r));
+    }
+    ui::out(&s);
+    for (kind, note) in &catalog.notes {
+        ui::warn(&format!("{} modules: {note}", kind.as_str()));
+    }
+    Ok(0)
+}

@@ -1,0 +1,61 @@
+//! `tcli modules <verb>`: listing, locating and checking modules.
+
+pub mod check;
+pub mod list;
+pub mod which;
+
+use crate::context::Context;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+/// List, locate and check modules
+#[derive(Parser)]
+#[command(disable_version_flag = true, arg_required_else_help = true)]
+pub struct ModulesCli {
+    #[command(subcommand)]
+    command: ModulesCommand,
+}
+
+#[derive(Subcommand)]
+enum ModulesCommand {
+    List(list::ModulesListArgs),
+    Which(which::ModulesWhichArgs),
+    Check(check::ModulesCheckArgs),
+}
+
+/// Runs `tcli modules ...`.
+pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
+    let cli: ModulesCli = match super::parse("modules", args) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    match cli.command {
+        ModulesCommand::List(a) => list::cmd_modules_list(cx, &a),
+        ModulesCommand::Which(a) => which::cmd_modules_which(cx, &a),
+        ModulesCommand::Check(a) => check::cmd_modules_check(cx, &a),
+    }
+}
+
+/// One module for humans: `kind  location`, then indented shadowed entries and problems.
+pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
+    let mut s = String::new();
+    for p in &r.module.problems {
+        s.push_str(&format!("    problem: {p}\n"));
+    }
+    for sh in &r.shadowed {
+        let why = if r.module.kind == crate::discovery::Kind::Builtin {
+            " (built-in names cannot be taken)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "    shadows: {} {}{why}\n",
+            sh.kind.as_str(),
+            sh.location
+        ));
+        for p in &sh.problems {
+            s.push_str(&format!("      problem: {p}\n"));
+        }
+    }
+    s
+}

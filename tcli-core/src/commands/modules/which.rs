@@ -1,0 +1,38 @@
+//! `tcli modules which <name> [--json]`: what would run for a name, and everything it shadows.
+
+use crate::catalog;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::ui;
+
+/// Show which module runs for a name and what it shadows
+#[derive(clap::Args)]
+pub struct ModulesWhichArgs {
+    /// The module name
+    name: String,
+    /// Print JSON (shape documented in docs/cli.md)
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `tcli modules which`.
+pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Result<u8> {
+    let catalog = catalog::load(cx);
+    let Some(r) = catalog.get(&args.name) else {
+        let s = catalog.suggestions(&args.name);
+        let mut e = CliError::usage(format!("no module named '{}'", args.name));
+        if let Some(first) = s.first() {
+            e = e.hint(format!("a module with a similar name exists: '{first}'"));
+        }
+        return Err(e.into());
+    };
+    if args.json {
+        ui::json(r);
+        return Ok(0);
+    }
+    let m = &r.module;
+    let mut s = format!("{}: {} {}\n", m.name, m.kind.as_str(), m.location);
+    s.push_str(&super::detail_lines(r));
+    ui::out(&s);
+    Ok(0)
+}

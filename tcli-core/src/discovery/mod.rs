@@ -1,0 +1,305 @@
+//! The module model every source yields, and precedence. Each source (`path`, `native`,
+//! `docker`) lives in its own file and implements [`Source`]; this file knows no source's
+//! details. The index (`crate::index`) stores one [`SourceCache`] per source; [`resolve`] turns
+//! the union into winners and the entries they shadow.
+
+pub mod builtin;
+pub mod path;
+
+use crate::context::Context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where a module comes from. The order of the variants is the precedence of BRIEF section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Compiled into tcli.
+    Builtin,
+    /// A shared library built against tcli-plugin-sdk.
+    Native,
+    /// A `tcli-<name>` executable on the search path.
+    Exec,
+    /// A labelled local Docker image.
+    Docker,
+}
+
+impl Kind {
+    /// The lowercase name used in lists and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Builtin => "builtin",
+            Kind::Native => "native",
+            Kind::Exec => "exec",
+            Kind::Docker => "docker",
+        }
+    }
+}
+
+/// What identifies one version of a module on disk or in the engine: when it changes, the
+/// module is probed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Identity {
+    /// A file: path + size + mtime + inode.
+    File {
+        /// Size in bytes.
+        size: u64,
+        /// Modification time, nanoseconds since the epoch.
+        mtime_ns: i128,
+        /// Inode number.
+        ino: u64,
+    },
+    /// A Docker image ID (`sha256:...`).
+    Image {
+        /// The image ID.
+        id: String,
+    },
+    /// Compiled in.
+    Builtin,
+}
+
+impl Identity {
+    /// The identity of the file at `path` (following symlinks, as exec does), or `None` when
+    /// it cannot be read.
+    pub fn of_file(path: &Path) -> Option<Identity> {
+        use std::os::unix::fs::MetadataExt;
+        let md = std::fs::metadata(path).ok()?;
+        Some(Identity::File {
+            size: md.len(),
+            mtime_ns: i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+            ino: md.ino(),
+        })
+    }
+}
+
+/// One module as a source found it. Sources fill what they know; `verbs`, `problems` and
+/// `extra` may be empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModuleInfo {
+    /// The module name (as found; may be invalid, then `problems` says why).
+    pub name: String,
+    /// The source.
+    pub kind: Kind,
+    /// A path, or an image ID for docker modules.
+    pub location: String,
+    /// What the cache is keyed on.
+    pub identity: Identity,
+    /// The one-line description, already sanitized for a terminal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Verbs and subjects, when the module declares them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verbs: Vec<String>,
+    /// What is wrong with it: each entry one line. A module with problems is still listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    /// False when the module is listed but cannot be dispatched (invalid name, untrusted image,
+    /// unreadable library).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub runnable: bool,
+    /// Source-specific data (image tags and run settings, ABI versions). Shown by `--json`.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// A directory or file a source looked at, as it was; equal stamps mean nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The path stat'ed.
+    pub path: String,
+    /// `None` when it did not exist.
+    pub mtime_ns: Option<i128>,
+    /// Inode, 0 when it did not exist.
+    pub ino: u64,
+}
+
+impl Stamp {
+    /// Stats `path` now.
+    pub fn of(path: &Path) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Ok(md) => Stamp {
+                path: path.to_string_lossy().into_owned(),
+                mtime_ns: Some(
+                    i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+                ),
+                ino: md.ino(),
+            },
+            Err(_) => Stamp {
+                path: path.to_string_lossy().into_owned(),
+                mtime_ns: None,
+                ino: 0,
+            },
+        }
+    }
+
+    /// Stamps of several dirs, in order.
+    pub fn all(paths: &[std::path::PathBuf]) -> Vec<Stamp> {
+        paths.iter().map(|p| Stamp::of(p)).collect()
+    }
+}
+
+/// What the index holds for one source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceCache {
+    /// What the source looked at when it last scanned.
+    #[serde(default)]
+    pub stamps: Vec<Stamp>,
+    /// When it last scanned, seconds since the epoch.
+    #[serde(default)]
+    pub scanned_at: u64,
+    /// Modules found, in search order.
+    #[serde(default)]
+    pub modules: Vec<ModuleInfo>,
+    /// A source-wide note shown in lists (for example "Docker engine not reachable").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Source-specific state (for example the last failed engine contact).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub state: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One discovery source. `is_fresh` runs on the warm path, so it may only stat files: no
+/// process, no library load, no engine connection.
+pub trait Source: Sync {
+    /// The kind of module this source yields.
+    fn kind(&self) -> Kind;
+
+    /// True when `cached` can be used as it is.
+    fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool;
+
+    /// Scans again, reusing cached modules whose identity did not change (no probe for them).
+    fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache;
+
+    /// Dispatch-time lookup that is cheaper than the index (exec: one stat per search dir).
+    /// `None` means "use the index"; `Some(None)` means "not found here".
+    fn direct_lookup(&self, _cx: &Context, _name: &str) -> Option<Option<ModuleInfo>> {
+        None
+    }
+
+    /// True when the source's world can change with no local file changing (an engine's
+    /// image list), so an unknown name is worth one forced refresh before giving up.
+    fn can_change_unseen(&self) -> bool {
+        false
+    }
+
+    /// The conformance check of `tcli modules check` for one module of this source: each
+    /// returned line is one failure. Runs the module (never cached).
+    fn check(&self, cx: &Context, module: &ModuleInfo) -> Vec<String>;
+}
+
+/// The sources in precedence order (built-ins are not a source: they are fixed).
+pub fn sources(_cx: &Context) -> Vec<Box<dyn Source>> {
+    vec![Box::new(path::PathSource)]
+}
+
+/// A winner and everything of the same name it shadows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    /// The module that runs.
+    #[serde(flatten)]
+    pub module: ModuleInfo,
+    /// Lower-precedence modules of the same name, best first.
+    pub shadowed: Vec<ModuleInfo>,
+}
+
+/// Applies precedence: built-in > native > exec > docker, then search order within a kind
+/// (the order of `modules` within each kind). Modules that cannot run never win over one that
+/// can; they are listed with their problems. Output is sorted by name.
+pub fn resolve(modules: Vec<ModuleInfo>) -> Vec<Resolved> {
+    let mut by_name: BTreeMap<String, Vec<ModuleInfo>> = BTreeMap::new();
+    for m in modules {
+        by_name.entry(m.name.clone()).or_default().push(m);
+    }
+    by_name
+        .into_values()
+        .map(|mut group| {
+            // Stable sort keeps search order within a kind.
+            group.sort_by_key(|m| (!m.runnable, m.kind));
+            let module = group.remove(0);
+            Resolved {
+                module,
+                shadowed: group,
+            }
+        })
+        .collect()
+}
+
+/// Makes a description safe and short for one terminal line: control characters become
+/// spaces, whitespace runs collapse, and it is cut at `max` characters with an ellipsis.
+pub fn sanitize_line(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut last_space = true;
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    let trimmed = out.trim_end();
+    if trimmed.chars().count() > max {
+        let mut cut: String = trimmed.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Longest description kept in the index.
+pub const DESCRIPTION_MAX: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(name: &str, kind: Kind, loc: &str) -> ModuleInfo {
+        ModuleInfo {
+            name: name.into(),
+            kind,
+            location: loc.into(),
+            identity: Identity::Builtin,
+            description: None,
+            verbs: vec![],
+            problems: vec![],
+            runnable: true,
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn resolve_applies_kind_then_search_order() {
+        let r = resolve(vec![
+            m("x", Kind::Docker, "img"),
+            m("x", Kind::Exec, "/a/tcli-x"),
+            m("x", Kind::Exec, "/b/tcli-x"),
+            m("x", Kind::Native, "/p/libx.so"),
+        ]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].module.location, "/p/libx.so");
+        let rest: Vec<_> = r[0].shadowed.iter().map(|s| s.location.as_str()).collect();
+        assert_eq!(rest, ["/a/tcli-x", "/b/tcli-x", "img"]);
+    }
+
+    #[test]
+    fn sanitize_line_strips_controls_and_cuts() {
+        assert_eq!(sanitize_line("a\x1b[31mb\tc\n", 80), "a [31mb c");
+        assert_eq!(sanitize_line(&"x".repeat(300), 10).chars().count(), 10);
+    }
+}

@@ -1,0 +1,175 @@
+//! The exec source: `tcli-<name>` executables in each team repo's `bin/`, then on `PATH`, first
+//! hit wins (BRIEF section 1). Descriptions come from a `tcli-summary:` line in the first 4 KiB
+//! of the file, else from the module's own `--help`, probed once per identity.
+
+use super::{Identity, Kind, ModuleInfo, Source, SourceCache, Stamp};
+use crate::context::Context;
+use crate::probe;
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The file name prefix of exec modules.
+pub const PREFIX: &str = "tcli-";
+
+/// The exec source.
+pub struct PathSource;
+
+impl Source for PathSource {
+    fn kind(&self) -> Kind {
+        Kind::Exec
+    }
+
+    fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
+        // A dir's mtime changes when an entry is added, removed or renamed; a file edited in
+        // place keeps the dir's mtime, so every module's own identity is checked as well.
+        Stamp::all(&cx.exec_search_dirs()) == cached.stamps
+            && cached
+                .modules
+                .iter()
+                .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+    }
+
+    fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
+        let dirs = cx.exec_search_dirs();
+        let stamps = Stamp::all(&dirs);
+        let found: Vec<(PathBuf, String, Identity)> =
+            dirs.iter().flat_map(|d| candidates(d)).collect();
+        let previous: HashMap<&str, &ModuleInfo> = cached
+            .modules
+            .iter()
+            .map(|m| (m.location.as_str(), m))
+            .collect();
+        let modules = probe::parallel_map(&found, 16, |(path, name, identity)| {
+            let loc = path.to_string_lossy();
+            match previous.get(loc.as_ref()) {
+                Some(m) if &m.identity == identity => (*m).clone(),
+                _ => describe(path, name, identity.clone()),
+            }
+        });
+        SourceCache {
+            stamps,
+            scanned_at: crate::index::now(),
+            modules,
+            ..Default::default()
+        }
+    }
+
+    fn check(&self, _cx: &Context, module: &ModuleInfo) -> Vec<String> {
+        let outcome = probe::run(
+            Path::new(&module.location),
+            &["--help"],
+            &module.name,
+            probe::TIMEOUT,
+        );
+        outcome.help_problem().into_iter().collect()
+    }
+
+    fn direct_lookup(&self, cx: &Context, name: &str) -> Option<Option<ModuleInfo>> {
+        Some(lookup(cx, name).map(|path| ModuleInfo {
+            name: name.to_string(),
+            kind: Kind::Exec,
+            location: path.to_string_lossy().into_owned(),
+            identity: Identity::Builtin,
+            description: None,
+            verbs: Vec::new(),
+            problems: Vec::new(),
+            runnable: true,
+            extra: Default::default(),
+        }))
+    }
+}
+
+/// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
+fn candidates(dir: &Path) -> Vec<(PathBuf, String, Identity)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, String, Identity)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let file_name = e.file_name();
+            let rest = file_name.as_bytes().strip_prefix(PREFIX.as_bytes())?;
+            let name = String::from_utf8_lossy(rest).into_owned();
+            let path = e.path();
+            is_executable_file(&path)?;
+            let identity = Identity::of_file(&path)?;
+            Some((path, name, identity))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Some(()) for a regular file (after symlinks) with an execute bit.
+fn is_executable_file(path: &Path) -> Option<()> {
+    let md = std::fs::metadata(path).ok()?;
+    (md.is_file() && md.permissions().mode() & 0o111 != 0).then_some(())
+}
+
+/// Builds the index entry for one file: name check, then summary line or `--help` probe.
+fn describe(path: &Path, name: &str, identity: Identity) -> ModuleInfo {
+    let mut m = ModuleInfo {
+        name: name.to_string(),
+        kind: Kind::Exec,
+        location: path.to_string_lossy().into_owned(),
+        identity,
+        description: None,
+        verbs: Vec::new(),
+        problems: Vec::new(),
+        runnable: true,
+        extra: Default::default(),
+    };
+    if let Err(why) = crate::names::validate(name) {
+        m.problems
+            .push(format!("invalid module name {name:?}: {why}"));
+        m.runnable = false;
+        return m;
+    }
+    if let Some(summary) = summary_line(path) {
+        m.description = Some(summary);
+        return m;
+    }
+    let outcome = probe::run(path, &["--help"], name, probe::TIMEOUT);
+    match outcome.help_problem() {
+        Some(p) => m.problems.push(p),
+        None => m.description = outcome.description(),
+    }
+    m
+}
+
+/// The text after `tcli-summary:` in the first 4 KiB, in any comment syntax; a trailing
+/// block-comment closer is dropped.
+pub fn summary_line(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let key = b"tcli-summary:";
+    let at = head.windows(key.len()).position(|w| w == key)?;
+    let rest = &head[at + key.len()..];
+    let line = rest.split(|b| *b == b'\n').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(line);
+    let text = text
+        .trim()
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim();
+    let s = super::sanitize_line(text, super::DESCRIPTION_MAX);
+    (!s.is_empty()).then_some(s)
+}
+
+/// Dispatch-time lookup, as a shell does: the first `tcli-<name>` on the search path that is an
+/// executable file. Costs one stat per search dir, whatever the number of modules.
+pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
+    let file = format!("{PREFIX}{name}");
+    cx.exec_search_dirs()
+        .into_iter()
+        .map(|d| d.join(OsStr::new(&file)))
+        .find(|p| is_executable_file(p).is_some())
+}

@@ -1,0 +1,56 @@
+//! Every environment variable tcli reads or sets, as documented constants. Nothing else in the
+//! crate spells a `TCLI_*` name; docs/environment.md is checked against this list by a test.
+
+/// Overrides the config dir (default: `dirs::config_dir()/tcli`). Holds the user's `tcli.toml`.
+pub const TCLI_CONFIG_DIR: &str = "TCLI_CONFIG_DIR";
+/// Overrides the cache dir (default: `dirs::cache_dir()/tcli`). Holds the module index.
+pub const TCLI_CACHE_DIR: &str = "TCLI_CACHE_DIR";
+/// Overrides the data dir (default: `dirs::data_dir()/tcli`). Holds team repos and plugins.
+pub const TCLI_DATA_DIR: &str = "TCLI_DATA_DIR";
+/// Extra native plugin dirs, searched before the data dir and the bundled dir (PATH syntax).
+pub const TCLI_PLUGIN_PATH: &str = "TCLI_PLUGIN_PATH";
+/// `1` turns the Docker module source off: no engine is ever contacted.
+pub const TCLI_NO_DOCKER: &str = "TCLI_NO_DOCKER";
+/// Set by tcli for every module it runs: the path of the running tcli binary.
+pub const TCLI_BIN: &str = "TCLI_BIN";
+/// Set by tcli for every module it runs: tcli's version.
+pub const TCLI_VERSION: &str = "TCLI_VERSION";
+/// Set by tcli for every module it runs: the module name it was invoked as.
+pub const TCLI_MODULE: &str = "TCLI_MODULE";
+/// Standard: any value turns colour off (<https://no-color.org>).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// Standard: set by CI systems; tcli then never prompts and never prints unasked hints.
+pub const CI: &str = "CI";
+/// Standard: the executable search path; `tcli-<name>` executables are found on it.
+pub const PATH: &str = "PATH";
+/// Standard: the Docker engine address, honoured by the docker source and runner.
+pub const DOCKER_HOST: &str = "DOCKER_HOST";
+
+/// All variables above with their one-line meaning, for docs and the docs test.
+pub const ALL: &[(&str, &str)] = &[
+    (TCLI_CONFIG_DIR, "config dir (user tcli.toml)"),
+    (TCLI_CACHE_DIR, "cache dir (module index)"),
+    (TCLI_DATA_DIR, "data dir (team repos, installed plugins)"),
+    (TCLI_PLUGIN_PATH, "extra native plugin dirs"),
+    (TCLI_NO_DOCKER, "1 turns the docker source off"),
+    (TCLI_BIN, "set for modules: path of tcli"),
+    (TCLI_VERSION, "set for modules: tcli's version"),
+    (TCLI_MODULE, "set for modules: the module name"),
+    (NO_COLOR, "turns colour off"),
+    (CI, "no prompts, no unasked hints"),
+    (PATH, "search path for tcli-<name> executables"),
+    (DOCKER_HOST, "Docker engine address"),
+];
+
+/// Reads a variable as an OS string; empty counts as unset, as most tools treat it.
+pub fn get_os(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// True when the variable is set to anything but empty, `0` or `false`.
+pub fn is_truthy(name: &str) -> bool {
+    match get_os(name) {
+        Some(v) => !matches!(v.to_str(), Some("0") | Some("false") | Some("no")),
+        None => false,
+    }
+}

@@ -1,0 +1,19 @@
+//! tcli: the team command line. `main.rs` is a thin shell around [`dispatch::run`]; everything
+//! here is testable without a process. Map: `dispatch` (grammar, lookup, the one match over
+//! kinds) → `discovery` (one file per source) + `index` (the cache) → `runner` (one file per
+//! kind); `commands` holds the built-in modules, one file per verb; `ui` is the only printer.
+
+pub mod catalog;
+pub mod commands;
+pub mod context;
+pub mod discovery;
+pub mod dispatch;
+pub mod env_vars;
+pub mod error;
+pub mod exit;
+pub mod index;
+pub mod names;
+pub mod probe;
+pub mod runner;
+pub mod team_dirs;
+pub mod ui;

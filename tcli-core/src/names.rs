@@ -1,0 +1,82 @@
+//! Module names: the one rule of BRIEF section 2 and the reserved built-ins.
+
+/// The built-in modules; no other source can take these names.
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("completion", "Print a shell completion script"),
+    ("help", "Show help for tcli or for a module"),
+    ("modules", "List, locate and check modules"),
+    ("team", "Add, update and inspect team repositories"),
+];
+
+/// Longest valid module name, in bytes.
+pub const MAX_LEN: usize = 64;
+
+/// True for a reserved built-in name.
+pub fn is_builtin(name: &str) -> bool {
+    BUILTINS.iter().any(|(n, _)| *n == name)
+}
+
+/// Checks `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes; the error says why not.
+pub fn validate(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the name is empty".into());
+    }
+    if name.len() > MAX_LEN {
+        return Err(format!(
+            "the name is {} bytes long; at most {MAX_LEN} are allowed",
+            name.len()
+        ));
+    }
+    let first = name.as_bytes()[0];
+    if !first.is_ascii_lowercase() {
+        return Err("a name must start with a lowercase ASCII letter".into());
+    }
+    let mut prev_dash = false;
+    for c in name.chars() {
+        match c {
+            'a'..='z' | '0'..='9' => prev_dash = false,
+            '-' if prev_dash => return Err("a name cannot contain '--'".into()),
+            '-' => prev_dash = true,
+            c if c.is_ascii_uppercase() => {
+                return Err("a name cannot contain uppercase letters".into());
+            }
+            c => return Err(format!("a name cannot contain {c:?}; use a-z, 0-9 and '-'")),
+        }
+    }
+    if prev_dash {
+        return Err("a name cannot end with '-'".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+
+    #[test]
+    fn names_accept_the_grammar() {
+        for ok in ["a", "hello", "deploy-k8s", "x1-2-y", &"a".repeat(64)] {
+            assert!(validate(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn names_reject_everything_else() {
+        for bad in [
+            "",
+            "Hello",
+            "1abc",
+            "-a",
+            "a-",
+            "a--b",
+            "a b",
+            "..",
+            "a.b",
+            "é",
+            "a_b",
+            &"a".repeat(65),
+        ] {
+            assert!(validate(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Running a module's `--help` once to learn its description: bounded in time (2 s) and size
+//! (64 KiB kept), in its own process group so a module that forks cannot keep us waiting, many
+//! at once when many changed. Used by the exec source and by `modules check`.
+
+use crate::env_vars;
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a module's `--help` may take.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+/// How much of its output is kept.
+const KEEP: usize = 64 * 1024;
+
+/// What one run of a command printed and how it ended.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The first 64 KiB of stdout.
+    pub stdout: Vec<u8>,
+    /// The first 64 KiB of stderr.
+    pub stderr: Vec<u8>,
+    /// The exit code, or `None` when killed by a signal or by the timeout.
+    pub code: Option<i32>,
+    /// It did not finish in time and was killed.
+    pub timed_out: bool,
+    /// It could not be started; the OS error.
+    pub spawn_error: Option<String>,
+}
+
+impl Outcome {
+    /// The problem, in one line, when the run does not count as a working `--help`.
+    pub fn help_problem(&self) -> Option<String> {
+        if let Some(e) = &self.spawn_error {
+            return Some(format!("cannot be started: {e}"));
+        }
+        if self.timed_out {
+            return Some(format!(
+                "'--help' did not finish within {} s",
+                TIMEOUT.as_secs()
+            ));
+        }
+        match self.code {
+            Some(0) => {}
+            Some(c) => return Some(format!("'--help' exited with status {c}")),
+            None => return Some("'--help' was killed by a signal".into()),
+        }
+        if self.stdout.iter().all(u8::is_ascii_whitespace) {
+            return Some("'--help' printed nothing on stdout".into());
+        }
+        None
+    }
+
+    /// The description a `--help` text gives: its first non-blank line that is not a usage
+    /// line, made safe for a terminal.
+    pub fn description(&self) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.stdout);
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("usage"))
+            .map(|l| crate::discovery::sanitize_line(l, crate::discovery::DESCRIPTION_MAX))
+            .filter(|l| !l.is_empty())
+    }
+}
+
+/// Runs `program args...` with stdin closed, the module environment set, and the timeout.
+pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Outcome {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (k, v) in module_env(module) {
+        cmd.env(k, v);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome {
+                spawn_error: Some(e.to_string()),
+                ..Default::default()
+            }
+        }
+    };
+    let pid = child.id();
+    let out = child
+        .stdout
+        .take()
+        .map(|s| std::thread::spawn(move || read_capped(s)));
+    let err = child
+        .stderr
+        .take()
+        .map(|s| std::thread::spawn(move || read_capped(s)));
+    let deadline = Instant::now() + timeout;
+    let mut outcome = Outcome::default();
+    let mut step = Duration::from_micros(200);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                outcome.code = status.code();
+                break;
+            }
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(step);
+                step = (step * 2).min(Duration::from_millis(20));
+            }
+            _ => {
+                outcome.timed_out = true;
+                kill_group(pid);
+                let _ = child.wait();
+                break;
+            }
+        }
+    }
+    // The module is gone; anything it forked still holding the pipes goes with its group.
+    kill_group(pid);
+    outcome.stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
+    outcome.stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    outcome
+}
+
+/// The variables every module gets (BRIEF section 4).
+pub fn module_env(module: &str) -> Vec<(&'static str, OsString)> {
+    let mut env = vec![
+        (
+            env_vars::TCLI_VERSION,
+            OsString::from(crate::context::Context::version()),
+        ),
+        (env_vars::TCLI_MODULE, OsString::from(module)),
+    ];
+    if let Ok(exe) = std::env::current_exe() {
+        env.push((env_vars::TCLI_BIN, exe.into_os_string()));
+    }
+    env
+}
+
+/// Kills the process group `process_group(0)` made for the child: the module and whatever it
+/// forked. Already gone is fine.
+fn kill_group(pid: u32) {
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// Reads up to [`KEEP`] bytes, then keeps draining so a chatty module is not blocked on a full
+/// pipe (it will be killed by the timeout if it never stops).
+fn read_capped(mut r: impl Read) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => return kept,
+            Ok(n) => {
+                let room = KEEP.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+}
+
+/// Runs `f` over `items` on up to `max_threads` threads, keeping order.
+pub fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    max_threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<R>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..max_threads.min(items.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .collect()
+}

@@ -1,0 +1,173 @@
+//! The only code that writes to the terminal. stdout carries data (lists, JSON, help); stderr
+//! carries messages (`error:`, `warning:`, `hint:`). Colour only on a terminal and never with
+//! `NO_COLOR` or `TERM=dumb`. A closed stdout pipe ends tcli quietly with exit 0, like ripgrep.
+
+use crate::env_vars;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
+
+struct Caps {
+    out_tty: bool,
+    err_tty: bool,
+    colour_ok: bool,
+}
+
+fn caps() -> &'static Caps {
+    static CAPS: OnceLock<Caps> = OnceLock::new();
+    CAPS.get_or_init(|| Caps {
+        out_tty: std::io::stdout().is_terminal(),
+        err_tty: std::io::stderr().is_terminal(),
+        colour_ok: env_vars::get_os(env_vars::NO_COLOR).is_none()
+            && env_vars::get_os("TERM").is_none_or(|t| t != "dumb"),
+    })
+}
+
+/// stdout is a terminal.
+pub fn stdout_is_tty() -> bool {
+    caps().out_tty
+}
+
+/// stderr is a terminal.
+pub fn stderr_is_tty() -> bool {
+    caps().err_tty
+}
+
+/// True when unasked hints may be printed: stderr is a terminal and `CI` is unset.
+pub fn interactive() -> bool {
+    stderr_is_tty() && !env_vars::is_truthy(env_vars::CI)
+}
+
+/// ANSI styles used on stdout.
+#[derive(Clone, Copy)]
+pub enum Style {
+    /// Section headings.
+    Heading,
+    /// Module names.
+    Name,
+    /// Secondary text.
+    Dim,
+}
+
+/// Wraps `s` in `style` when stdout may be coloured.
+pub fn paint(s: &str, style: Style) -> String {
+    if !(caps().out_tty && caps().colour_ok) {
+        return s.to_string();
+    }
+    let code = match style {
+        Style::Heading => "1",
+        Style::Name => "1;36",
+        Style::Dim => "2",
+    };
+    format!("\x1b[{code}m{s}\x1b[0m")
+}
+
+fn paint_err(s: &str, code: &str) -> String {
+    if caps().err_tty && caps().colour_ok {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes data to stdout. A closed pipe (`tcli modules list | head -1`) ends tcli with 0.
+pub fn out(text: &str) {
+    out_bytes(text.as_bytes());
+}
+
+/// Writes raw bytes to stdout.
+pub fn out_bytes(bytes: &[u8]) {
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(bytes).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// Pretty JSON and a newline on stdout.
+pub fn json<T: serde::Serialize>(value: &T) {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    s.push('\n');
+    out(&s);
+}
+
+fn err_line(line: &str) {
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(e, "{line}");
+}
+
+/// `error: <message>`, its causes, then `hint: <fix>` on stderr.
+pub fn error(err: &anyhow::Error) {
+    let mut chain = err.chain();
+    if let Some(top) = chain.next() {
+        err_line(&format!("{} {top}", paint_err("error:", "1;31")));
+    }
+    for cause in chain {
+        let text = cause.to_string();
+        // A CliError's hint is printed below; its message is already the top line.
+        if cause.downcast_ref::<crate::error::CliError>().is_none() {
+            err_line(&format!("  {} {text}", paint_err("caused by:", "2")));
+        }
+    }
+    if let Some(h) = crate::error::hint_of(err) {
+        hint(h);
+    }
+}
+
+/// `warning: <message>` on stderr.
+pub fn warn(msg: &str) {
+    err_line(&format!("{} {msg}", paint_err("warning:", "1;33")));
+}
+
+/// `hint: <message>` on stderr.
+pub fn hint(msg: &str) {
+    err_line(&format!("{} {msg}", paint_err("hint:", "1;32")));
+}
+
+/// A progress or status line on stderr (never stdout, so data stays clean).
+pub fn status(msg: &str) {
+    err_line(msg);
+}
+
+/// Prints a clap error or help the way clap would, through this module, and returns its code.
+pub fn clap_error(e: &clap::Error) -> u8 {
+    let rendered = e.render();
+    if e.use_stderr() {
+        let text = if caps().err_tty && caps().colour_ok {
+            rendered.ansi().to_string()
+        } else {
+            rendered.to_string()
+        };
+        let mut s = std::io::stderr().lock();
+        let _ = s.write_all(text.as_bytes());
+    } else {
+        let text = if caps().out_tty && caps().colour_ok {
+            rendered.ansi().to_string()
+        } else {
+            rendered.to_string()
+        };
+        out(&text);
+    }
+    u8::try_from(e.exit_code()).unwrap_or(2)
+}
+
+/// Lines of `name  description` with names padded to one column.
+pub fn aligned(rows: &[(String, String)], indent: usize) -> String {
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(28);
+    let mut s = String::new();
+    for (name, desc) in rows {
+        let pad = width.saturating_sub(name.chars().count());
+        let painted = paint(name, Style::Name);
+        if desc.is_empty() {
+            s.push_str(&format!("{:indent$}{painted}\n", ""));
+        } else {
+            s.push_str(&format!("{:indent$}{painted}{:pad$}  {desc}\n", "", ""));
+        }
+    }
+    s
+}

@@ -1,0 +1,1 @@
+//! The bundled `project` native module (filled in by the native-modules issue).

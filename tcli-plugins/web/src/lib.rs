@@ -1,0 +1,1 @@
+//! The bundled `web` native module (filled in by the native-modules issue).

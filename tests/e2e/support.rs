@@ -1,0 +1,178 @@
+//! The hermetic test environment: a temp root per test, the real `tcli` binary run with a
+//! cleared environment (HOME, the three TCLI_*_DIR, PATH set on the child only).
+
+use std::ffi::OsStr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The binary under test.
+pub fn tcli_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tcli"))
+}
+
+/// One test's world.
+pub struct TestEnv {
+    pub root: tempfile::TempDir,
+    /// Dirs put on PATH before the system dirs, in order.
+    pub path_dirs: Vec<PathBuf>,
+    /// Extra variables for the child.
+    pub vars: Vec<(String, String)>,
+}
+
+/// The system dirs every test's PATH ends with (sh, cat, sleep, ...).
+pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let root = tempfile::Builder::new().prefix("tcli-e2e-").tempdir().expect("temp dir");
+        for d in ["home", "config", "cache", "data", "bin"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        let bin = root.path().join("bin");
+        TestEnv { root, path_dirs: vec![bin], vars: Vec::new() }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// The first PATH dir (`<root>/bin`).
+    pub fn bin(&self) -> PathBuf {
+        self.path_dirs[0].clone()
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path("cache")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.path("data")
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.path("config")
+    }
+
+    /// Adds a PATH dir after the ones already there and returns it.
+    pub fn add_path_dir(&mut self, rel: &str) -> PathBuf {
+        let d = self.path(rel);
+        std::fs::create_dir_all(&d).unwrap();
+        self.path_dirs.push(d.clone());
+        d
+    }
+
+    pub fn var(&mut self, k: &str, v: impl Into<String>) -> &mut Self {
+        self.vars.push((k.to_string(), v.into()));
+        self
+    }
+
+    /// Writes an executable script `<dir>/<file>` with `body` (a `#!/bin/sh` line is added).
+    pub fn script_in(&self, dir: &Path, file: &str, body: &str) -> PathBuf {
+        let p = dir.join(file);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    /// Writes `tcli-<name>` into `<root>/bin`.
+    pub fn module(&self, name: &str, body: &str) -> PathBuf {
+        self.script_in(&self.bin(), &format!("tcli-{name}"), body)
+    }
+
+    pub fn path_var(&self) -> String {
+        let mut parts: Vec<String> = self.path_dirs.iter().map(|p| p.display().to_string()).collect();
+        parts.push(SYSTEM_PATH.to_string());
+        parts.join(":")
+    }
+
+    /// A `tcli` command with the hermetic environment, stdin closed.
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(tcli_bin());
+        c.args(args)
+            .env_clear()
+            .env("HOME", self.path("home"))
+            .env("PATH", self.path_var())
+            .env("TCLI_CONFIG_DIR", self.config_dir())
+            .env("TCLI_CACHE_DIR", self.cache_dir())
+            .env("TCLI_DATA_DIR", self.data_dir())
+            .env("TCLI_NO_DOCKER", "1")
+            .current_dir(self.root.path())
+            .stdin(Stdio::null());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs `tcli args...` and returns what a user sees.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Run::from(self.cmd(args).output().expect("run tcli"))
+    }
+}
+
+/// What a run showed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub raw_stdout: Vec<u8>,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            raw_stdout: o.stdout,
+        }
+    }
+}
+
+impl Run {
+    /// Asserts the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, Some(want), "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, s: &str) -> &Self {
+        assert!(self.stdout.contains(s), "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_lacks(&self, s: &str) -> &Self {
+        assert!(!self.stdout.contains(s), "stdout has {s:?}\nstdout:\n{}", self.stdout);
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, s: &str) -> &Self {
+        assert!(self.stderr.contains(s), "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}

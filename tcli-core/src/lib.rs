@@ -15,5 +15,6 @@ pub mod index;
 pub mod names;
 pub mod probe;
 pub mod runner;
+pub mod settings;
 pub mod team_dirs;
 pub mod ui;

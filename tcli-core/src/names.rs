@@ -27,6 +27,9 @@ pub fn validate(name: &str) -> Result<(), String> {
             name.len()
         ));
     }
+    if name.chars().any(|c| c.is_uppercase()) {
+        return Err("a name cannot contain uppercase letters".into());
+    }
     let first = name.as_bytes()[0];
     if !first.is_ascii_lowercase() {
         return Err("a name must start with a lowercase ASCII letter".into());
@@ -37,9 +40,6 @@ pub fn validate(name: &str) -> Result<(), String> {
             'a'..='z' | '0'..='9' => prev_dash = false,
             '-' if prev_dash => return Err("a name cannot contain '--'".into()),
             '-' => prev_dash = true,
-            c if c.is_ascii_uppercase() => {
-                return Err("a name cannot contain uppercase letters".into());
-            }
             c => return Err(format!("a name cannot contain {c:?}; use a-z, 0-9 and '-'")),
         }
     }

@@ -50,18 +50,35 @@ impl Outcome {
         if self.stdout.iter().all(u8::is_ascii_whitespace) {
             return Some("'--help' printed nothing on stdout".into());
         }
+        if !self.is_text() {
+            return Some("'--help' printed binary data, not text".into());
+        }
         None
     }
 
     /// The description a `--help` text gives: its first non-blank line that is not a usage
     /// line, made safe for a terminal.
     pub fn description(&self) -> Option<String> {
+        if !self.is_text() {
+            return None;
+        }
         let text = String::from_utf8_lossy(&self.stdout);
         text.lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("usage"))
             .map(|l| crate::discovery::sanitize_line(l, crate::discovery::DESCRIPTION_MAX))
             .filter(|l| !l.is_empty())
+    }
+}
+
+impl Outcome {
+    /// UTF-8 without NUL bytes; the kept prefix may end inside a character, which is fine.
+    fn is_text(&self) -> bool {
+        let valid = match std::str::from_utf8(&self.stdout) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none() && self.stdout.len() >= KEEP,
+        };
+        valid && !self.stdout.contains(&0)
     }
 }
 

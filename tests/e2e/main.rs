@@ -1,4 +1,12 @@
 //! The end-to-end suite: the real `tcli` binary in a hermetic environment per test. One module
 //! per area; each test is named `<module>_<verb>_<scenario>`.
 
+// The harness is one crate: `pub` in support.rs means "for the test modules", and not every
+// area uses every helper.
+#![allow(unreachable_pub, dead_code)]
+
+mod dispatch;
+mod help;
+mod index;
+mod modules;
 mod support;

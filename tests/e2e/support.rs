@@ -25,12 +25,19 @@ pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
 impl TestEnv {
     pub fn new() -> TestEnv {
-        let root = tempfile::Builder::new().prefix("tcli-e2e-").tempdir().expect("temp dir");
+        let root = tempfile::Builder::new()
+            .prefix("tcli-e2e-")
+            .tempdir()
+            .expect("temp dir");
         for d in ["home", "config", "cache", "data", "bin"] {
             std::fs::create_dir_all(root.path().join(d)).unwrap();
         }
         let bin = root.path().join("bin");
-        TestEnv { root, path_dirs: vec![bin], vars: Vec::new() }
+        TestEnv {
+            root,
+            path_dirs: vec![bin],
+            vars: Vec::new(),
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -81,7 +88,11 @@ impl TestEnv {
     }
 
     pub fn path_var(&self) -> String {
-        let mut parts: Vec<String> = self.path_dirs.iter().map(|p| p.display().to_string()).collect();
+        let mut parts: Vec<String> = self
+            .path_dirs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         parts.push(SYSTEM_PATH.to_string());
         parts.join(":")
     }
@@ -143,7 +154,13 @@ impl Run {
     /// Asserts the exit code, showing the output when it differs.
     #[track_caller]
     pub fn code(&self, want: i32) -> &Self {
-        assert_eq!(self.code, Some(want), "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(want),
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
@@ -154,25 +171,40 @@ impl Run {
 
     #[track_caller]
     pub fn stdout_has(&self, s: &str) -> &Self {
-        assert!(self.stdout.contains(s), "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(s),
+            "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_lacks(&self, s: &str) -> &Self {
-        assert!(!self.stdout.contains(s), "stdout has {s:?}\nstdout:\n{}", self.stdout);
+        assert!(
+            !self.stdout.contains(s),
+            "stdout has {s:?}\nstdout:\n{}",
+            self.stdout
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(&self, s: &str) -> &Self {
-        assert!(self.stderr.contains(s), "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stderr.contains(s),
+            "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// stdout parsed as JSON.
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }

@@ -39,7 +39,9 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
             invalid += 1;
             continue;
         }
-        let mut desc = m.description.clone().unwrap_or_default();
+        // The index keeps up to 200 characters; one help line shows at most 72.
+        let mut desc =
+            crate::discovery::sanitize_line(m.description.as_deref().unwrap_or_default(), 72);
         if let Some(p) = m.problems.first() {
             if desc.is_empty() {
                 desc = ui::paint(&format!("({p})"), Style::Dim);

@@ -47,7 +47,7 @@ pub enum Identity {
         /// Size in bytes.
         size: u64,
         /// Modification time, nanoseconds since the epoch.
-        mtime_ns: i128,
+        mtime_ns: i64,
         /// Inode number.
         ino: u64,
     },
@@ -68,7 +68,10 @@ impl Identity {
         let md = std::fs::metadata(path).ok()?;
         Some(Identity::File {
             size: md.len(),
-            mtime_ns: i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+            mtime_ns: md
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(md.mtime_nsec()),
             ino: md.ino(),
         })
     }
@@ -118,7 +121,7 @@ pub struct Stamp {
     /// The path stat'ed.
     pub path: String,
     /// `None` when it did not exist.
-    pub mtime_ns: Option<i128>,
+    pub mtime_ns: Option<i64>,
     /// Inode, 0 when it did not exist.
     pub ino: u64,
 }
@@ -131,7 +134,9 @@ impl Stamp {
             Ok(md) => Stamp {
                 path: path.to_string_lossy().into_owned(),
                 mtime_ns: Some(
-                    i128::from(md.mtime()) * 1_000_000_000 + i128::from(md.mtime_nsec()),
+                    md.mtime()
+                        .saturating_mul(1_000_000_000)
+                        .saturating_add(md.mtime_nsec()),
                 ),
                 ino: md.ino(),
             },

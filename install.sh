@@ -1,0 +1,45 @@
+#!/bin/sh
+# Builds tcli in release mode and installs it into $PREFIX (default ~/.local):
+#   $PREFIX/bin/tcli                 the binary
+#   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project)
+# Idempotent, needs no root, honours CARGO_TARGET_DIR. Ends by running `tcli modules list`.
+set -eu
+
+cd "$(dirname "$0")"
+PREFIX="${PREFIX:-$HOME/.local}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
+
+say() { printf '%s\n' "$*" >&2; }
+
+command -v cargo >/dev/null 2>&1 || { say "error: cargo not found; install Rust from https://rustup.rs first"; exit 1; }
+
+say "building tcli (release)..."
+cargo build --release --workspace --quiet
+
+# Copy to a temp name in the destination dir, then rename: a running tcli is never overwritten
+# in place, and an interrupted install leaves the old copy intact.
+install_file() { # src dest mode
+    tmp="$2.tmp.$$"
+    cp "$1" "$tmp"
+    chmod "$3" "$tmp"
+    mv -f "$tmp" "$2"
+}
+
+mkdir -p "$PREFIX/bin" "$PREFIX/lib/tcli/plugins"
+install_file "$TARGET_DIR/release/tcli" "$PREFIX/bin/tcli" 755
+say "installed $PREFIX/bin/tcli"
+
+for lib in "$TARGET_DIR"/release/libtcli_plugin_*.so "$TARGET_DIR"/release/libtcli_plugin_*.dylib; do
+    [ -f "$lib" ] || continue
+    name=$(basename "$lib")
+    install_file "$lib" "$PREFIX/lib/tcli/plugins/$name" 644
+    say "installed $PREFIX/lib/tcli/plugins/$name"
+done
+
+case ":${PATH:-}:" in
+    *":$PREFIX/bin:"*) ;;
+    *) say "warning: $PREFIX/bin is not on your PATH"
+       say "hint: add it: export PATH=\"$PREFIX/bin:\$PATH\"" ;;
+esac
+
+"$PREFIX/bin/tcli" modules list

@@ -1,0 +1,144 @@
+//! `tcli`, `tcli --help`, `tcli help ...`: the listing, forwarding to a module's own help, and
+//! the warm path spawning nothing.
+
+use crate::support::TestEnv;
+
+#[test]
+fn help_lists_builtins_and_modules_with_descriptions() {
+    let env = TestEnv::new();
+    env.module("hello", "# tcli-summary: Say hello to the team\necho hi");
+    env.module("greet", "[ \"$1\" = --help ] && { echo 'Usage: tcli greet'; echo; echo 'Greet people warmly'; exit 0; }");
+    for args in [vec![], vec!["--help"], vec!["-h"], vec!["help"]] {
+        let run = env.run(&args);
+        run.success()
+            .stdout_has("Usage: tcli [-h|--help] [-V|--version] <module>")
+            .stdout_has("Built-in:\n")
+            .stdout_has("  modules     List, locate and check modules")
+            .stdout_has("Modules:\n")
+            .stdout_has("  greet  Greet people warmly\n")
+            .stdout_has("  hello  Say hello to the team\n");
+    }
+}
+
+#[test]
+fn help_module_runs_the_module_help() {
+    let env = TestEnv::new();
+    env.module("deploy", "echo \"args: $*\"");
+    env.run(["help", "deploy", "staging", "up"])
+        .success()
+        .stdout_has("args: staging up --help");
+    env.run(["--help", "deploy"])
+        .success()
+        .stdout_has("args: --help");
+    env.run(["help", "modules"])
+        .success()
+        .stdout_has("Usage: tcli modules");
+    env.run(["help", "nosuch"])
+        .code(2)
+        .stderr_has("no module named 'nosuch'");
+}
+
+#[test]
+fn help_warm_index_spawns_no_module() {
+    let env = TestEnv::new();
+    let log = env.path("invocations.log");
+    for i in 0..5 {
+        env.module(
+            &format!("logged{i}"),
+            &format!("echo \"$*\" >> {}\necho 'Logged module'", log.display()),
+        );
+    }
+    env.run(["--help"])
+        .success()
+        .stdout_has("logged4  Logged module");
+    let cold = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(cold.lines().count(), 5, "each module probed once: {cold}");
+    let index = env.cache_dir().join("index.jsonl");
+    let mtime = std::fs::metadata(&index).unwrap().modified().unwrap();
+    for _ in 0..3 {
+        env.run(["--help"])
+            .success()
+            .stdout_has("logged0  Logged module");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        cold,
+        "warm --help ran a module"
+    );
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().modified().unwrap(),
+        mtime,
+        "warm --help rewrote the index"
+    );
+}
+
+#[test]
+fn help_reprobes_only_the_changed_module() {
+    let env = TestEnv::new();
+    let log = env.path("log");
+    env.module("a", &format!("echo a >> {}\necho 'First A'", log.display()));
+    env.module("b", &format!("echo b >> {}\necho 'First B'", log.display()));
+    env.run(["--help"]).success();
+    // Same size, new content: only the identity (mtime/inode) tells them apart.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.module("b", &format!("echo b >> {}\necho 'Other B'", log.display()));
+    env.run(["--help"])
+        .success()
+        .stdout_has("b  Other B")
+        .stdout_has("a  First A");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "a\nb\nb\n");
+}
+
+#[test]
+fn help_sees_a_new_module_at_once() {
+    let env = TestEnv::new();
+    env.run(["--help"]).success().stdout_has("(none yet");
+    env.module("fresh", "# tcli-summary: Just added\n");
+    env.run(["--help"])
+        .success()
+        .stdout_has("fresh  Just added");
+    std::fs::remove_file(env.bin().join("tcli-fresh")).unwrap();
+    env.run(["--help"]).success().stdout_lacks("fresh");
+}
+
+#[test]
+fn help_survives_hostile_help_output() {
+    let env = TestEnv::new();
+    env.module("huge", "head -c 10000000 /dev/zero | tr '\\0' 'x'");
+    env.module("junk", "head -c 4096 /dev/urandom");
+    env.module("hang", "sleep 60");
+    env.module("fails", "echo oops >&2; exit 3");
+    env.module("silent", "exit 0");
+    let start = std::time::Instant::now();
+    let run = env.run(["--help"]);
+    assert!(
+        start.elapsed().as_secs() < 10,
+        "probing took {:?}",
+        start.elapsed()
+    );
+    run.success()
+        .stdout_has("  hang    ('--help' did not finish within 2 s)\n")
+        .stdout_has("  fails   ('--help' exited with status 3)\n")
+        .stdout_has("  junk    ('--help' printed binary data, not text)\n")
+        .stdout_has("  silent  ('--help' printed nothing on stdout)\n");
+    for line in run.stdout.lines() {
+        assert!(
+            line.chars().count() <= 90,
+            "line too long: {} chars",
+            line.chars().count()
+        );
+        assert!(!line.contains('\u{1b}'), "escape sequence in help");
+    }
+}
+
+#[test]
+fn help_ci_mode_prints_no_colour_and_no_hints_on_stdout() {
+    let mut env = TestEnv::new();
+    env.var("CI", "true");
+    env.module("hello", "# tcli-summary: Hi\n");
+    let run = env.run(["--help"]);
+    run.success()
+        .stdout_lacks("\u{1b}[")
+        .stdout_lacks("hint")
+        .stdout_lacks("Run 'tcli help");
+}

@@ -1,0 +1,156 @@
+//! `tcli modules list|which|check`: shadowing, invalid names, JSON shapes, conformance.
+
+use crate::support::TestEnv;
+
+#[test]
+fn modules_which_shows_winner_and_shadowed() {
+    let mut env = TestEnv::new();
+    let second = env.add_path_dir("second");
+    let first = env.module("x", "# tcli-summary: first x\n");
+    let shadowed = env.script_in(&second, "tcli-x", "# tcli-summary: second x\n");
+    let run = env.run(["modules", "which", "x"]);
+    run.success()
+        .stdout_has(&format!("x: exec {}", first.display()))
+        .stdout_has(&format!("shadows: exec {}", shadowed.display()));
+    let j = env.run(["modules", "which", "x", "--json"]).json();
+    assert_eq!(j["name"], "x");
+    assert_eq!(j["kind"], "exec");
+    assert_eq!(j["location"], first.display().to_string());
+    assert_eq!(j["shadowed"][0]["location"], shadowed.display().to_string());
+    env.run(["modules", "which", "nope"])
+        .code(2)
+        .stderr_has("no module named 'nope'");
+}
+
+#[test]
+fn modules_list_reports_a_builtin_override_attempt() {
+    let env = TestEnv::new();
+    let fake = env.module("modules", "echo HIJACKED");
+    env.run(["modules", "list"])
+        .success()
+        .stdout_lacks("HIJACKED")
+        .stdout_has(&format!(
+            "shadows: exec {} (built-in names cannot be taken)",
+            fake.display()
+        ));
+    let j = env.run(["modules", "list", "--json"]).json();
+    let m = j["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "modules")
+        .unwrap();
+    assert_eq!(m["kind"], "builtin");
+    assert_eq!(m["shadowed"][0]["location"], fake.display().to_string());
+}
+
+#[test]
+fn modules_list_json_shape() {
+    let env = TestEnv::new();
+    let p = env.module("hello", "# tcli-summary: Say hello\n");
+    let j = env.run(["modules", "list", "--json"]).json();
+    let modules = j["modules"].as_array().unwrap();
+    let hello = modules.iter().find(|m| m["name"] == "hello").unwrap();
+    assert_eq!(hello["kind"], "exec");
+    assert_eq!(hello["location"], p.display().to_string());
+    assert_eq!(hello["description"], "Say hello");
+    assert_eq!(hello["identity"]["type"], "file");
+    assert!(hello["shadowed"].as_array().unwrap().is_empty());
+    assert!(j["notes"].is_array());
+}
+
+#[test]
+fn modules_list_reports_hostile_names() {
+    let env = TestEnv::new();
+    let long = "a".repeat(200);
+    for file in [
+        "tcli-with space",
+        "tcli-Upper",
+        "tcli-..",
+        "tcli-ünï",
+        "tcli-",
+        &format!("tcli-{long}"),
+    ] {
+        env.script_in(&env.bin(), file, "exit 0");
+    }
+    let run = env.run(["modules", "list"]);
+    run.success()
+        .stdout_has("invalid module name \"with space\"")
+        .stdout_has("invalid module name \"Upper\": a name cannot contain uppercase letters")
+        .stdout_has("invalid module name \"..\"")
+        .stdout_has("invalid module name \"ünï\"")
+        .stdout_has("invalid module name \"\": the name is empty")
+        .stdout_has("the name is 200 bytes long; at most 64 are allowed");
+    let help = env.run(["--help"]);
+    help.success()
+        .stderr_has("6 modules with an invalid name not listed");
+    help.stdout_lacks("Upper");
+}
+
+#[test]
+fn modules_check_passes_good_and_fails_bad_modules() {
+    let env = TestEnv::new();
+    env.module("good", "echo 'Usage: tcli good'; echo 'A good module'");
+    env.module("bad", "exit 4");
+    env.script_in(&env.bin(), "tcli-Nope", "exit 0");
+    let run = env.run(["modules", "check"]);
+    run.code(1)
+        .stdout_has("ok    good\n")
+        .stdout_has("FAIL  bad: '--help' exited with status 4\n")
+        .stdout_has("FAIL  Nope: invalid name")
+        .stdout_has("1 passed, 2 failed\n");
+    env.run(["modules", "check", "good"])
+        .success()
+        .stdout_has("1 passed, 0 failed");
+    let j = env.run(["modules", "check", "bad", "--json"]).json();
+    assert_eq!(j["failed"], 1);
+    assert_eq!(j["modules"][0]["ok"], false);
+    env.run(["modules", "check", "missing"])
+        .code(1)
+        .stdout_has("FAIL  missing: no such module");
+}
+
+#[test]
+fn modules_check_fails_on_shadowing() {
+    let mut env = TestEnv::new();
+    let second = env.add_path_dir("second");
+    env.module("dup", "echo 'Dup module'");
+    env.script_in(&second, "tcli-dup", "echo 'Dup module too'");
+    env.run(["modules", "check", "dup"])
+        .code(1)
+        .stdout_has("FAIL  dup: shadows the exec module at");
+}
+
+#[test]
+fn modules_list_closed_pipe_exits_0() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    for i in 0..300 {
+        env.module(
+            &format!("m{i}"),
+            "# tcli-summary: a module with a long enough description line\n",
+        );
+    }
+    env.run(["modules", "list"]).success();
+    let mut child = env
+        .cmd(["modules", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -16,5 +16,6 @@ pub mod names;
 pub mod probe;
 pub mod runner;
 pub mod settings;
+pub mod team;
 pub mod team_dirs;
 pub mod ui;

@@ -1,10 +1,13 @@
-//! The cheap, read-only view of team repos the warm path needs: their names and `bin/` dirs, in
-//! `team list` order, from one small file in the data dir. No git repository is opened here;
-//! `team` owns cloning, updating and writing that file.
+//! The cheap, read-only view of team repos the warm path needs: their names, `bin/` dirs and
+//! last fetch times, in `team list` order, from one small file in the data dir and a few stats.
+//! No git repository is opened here; `team` owns cloning, updating and writing that file.
 
 use crate::context::Context;
+use crate::error::CliError;
+use crate::exit::Exit;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// One configured team repo, as recorded in `<data dir>/teams.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -14,6 +17,10 @@ pub struct TeamEntry {
     /// The remote URL or path it was added from.
     pub url: String,
 }
+
+/// The file tcli touches in a checkout's `.git/` after every successful clone or fetch. A clone
+/// writes no `FETCH_HEAD`, so this is what dates a repo that was never fetched since.
+pub const FETCH_MARKER: &str = "tcli-fetched";
 
 /// The registry file.
 pub fn registry_path(cx: &Context) -> PathBuf {
@@ -28,6 +35,34 @@ pub fn teams(cx: &Context) -> Vec<TeamEntry> {
         .unwrap_or_default()
 }
 
+/// The configured teams in order, for commands about to change them: a missing file means
+/// none, but an unreadable or corrupt one is an error (rewriting it would lose teams).
+pub fn teams_strict(cx: &Context) -> anyhow::Result<Vec<TeamEntry>> {
+    let path = registry_path(cx);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(CliError::new(
+                Exit::Failure,
+                format!("cannot read the team registry {}: {e}", path.display()),
+            )
+            .into())
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|e| {
+        CliError::new(
+            Exit::Failure,
+            format!("the team registry {} is corrupt: {e}", path.display()),
+        )
+        .hint(format!(
+            "fix it by hand (a JSON list of {{\"name\", \"url\"}}) or delete it and add the teams again; the checkouts in {} are untouched",
+            cx.teams_dir().display()
+        ))
+        .into()
+    })
+}
+
 /// The checkout of a team.
 pub fn checkout_dir(cx: &Context, name: &str) -> PathBuf {
     cx.teams_dir().join(name)
@@ -39,4 +74,14 @@ pub fn bin_dirs(cx: &Context) -> Vec<PathBuf> {
         .iter()
         .map(|t| checkout_dir(cx, &t.name).join("bin"))
         .collect()
+}
+
+/// When a checkout last heard from its remote: the newer of tcli's marker and `FETCH_HEAD`
+/// (so a `git pull` by hand counts too). Two stats; `None` when neither exists.
+pub fn last_fetch(checkout: &Path) -> Option<SystemTime> {
+    let git = checkout.join(".git");
+    [git.join(FETCH_MARKER), git.join("FETCH_HEAD")]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max()
 }

@@ -1,0 +1,130 @@
+//! `team add`: clone a team repo into `<data dir>/teams/<name>` and register it. The clone
+//! goes into a temp dir beside its final place and is renamed only once complete, so a failed
+//! or interrupted clone leaves nothing behind, and the registry gains the entry last.
+
+use super::git;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::team_dirs::{self, TeamEntry};
+use anyhow::Context as _;
+use serde::Serialize;
+use std::path::Path;
+
+/// What `team add` did.
+#[derive(Debug, Serialize)]
+pub struct Added {
+    /// The team name.
+    pub name: String,
+    /// The URL or absolute path recorded for it.
+    pub url: String,
+    /// Its checkout.
+    pub path: String,
+    /// The checked-out branch.
+    pub branch: Option<String>,
+    /// The checked-out commit.
+    pub commit: Option<String>,
+    /// The exec modules its `bin/` ships.
+    pub modules: Vec<String>,
+    /// Problems worth telling the user about (an unreadable `tcli.toml`, say).
+    pub warnings: Vec<String>,
+}
+
+/// A local path is recorded absolute, so the remote still resolves from any directory.
+pub fn normalize_url(url: &str) -> String {
+    let p = Path::new(url);
+    if !url.contains("://") && p.exists() {
+        if let Ok(abs) = std::fs::canonicalize(p) {
+            return abs.to_string_lossy().into_owned();
+        }
+    }
+    url.to_string()
+}
+
+/// Clones `url` as team `name` (default: from the URL) and registers it last in team order.
+pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added> {
+    let url = normalize_url(url);
+    let name = match name {
+        Some(n) => {
+            super::validate_name(n, false)?;
+            n.to_string()
+        }
+        None => {
+            let n = super::name_from_url(&url);
+            super::validate_name(&n, true)?;
+            n
+        }
+    };
+    let _lock = super::lock(cx, &name)?;
+    let dest = team_dirs::checkout_dir(cx, &name);
+    let taken = |existing: &str| {
+        CliError::usage(format!("a team named '{name}' already exists ({existing})")).hint(format!(
+            "choose another name with --name, or remove it first: tcli team remove {name}"
+        ))
+    };
+    if let Some(t) = team_dirs::teams_strict(cx)?.iter().find(|t| t.name == name) {
+        return Err(taken(&t.url).into());
+    }
+    if dest.exists() {
+        return Err(taken(&dest.display().to_string()).into());
+    }
+    let teams_dir = cx.teams_dir();
+    std::fs::create_dir_all(&teams_dir)
+        .with_context(|| format!("cannot create the teams dir {}", teams_dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".clone-{name}-"))
+        .tempdir_in(&teams_dir)
+        .with_context(|| format!("cannot create a temp dir in {}", teams_dir.display()))?;
+    if crate::ui::interactive() {
+        crate::ui::status(&format!("cloning team '{name}' from {url}..."));
+    }
+    let repo = git2::build::RepoBuilder::new()
+        .fetch_options(git::fetch_options(&format!("team '{name}'")))
+        .clone(&url, tmp.path())
+        .map_err(|e| {
+            super::failure(
+                format!("cannot clone team '{name}' from {url}: {}", e.message()),
+                "check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added".to_string(),
+            )
+        })?;
+    git::mark_fetched(&repo)
+        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
+    let (branch, commit, modules) = match git::tracking(&repo) {
+        Ok(t) => (
+            Some(t.branch),
+            Some(t.head.to_string()),
+            git::modules_at(&repo, t.head)?.into_keys().collect(),
+        ),
+        Err(_) => (None, None, Vec::new()),
+    };
+    drop(repo);
+    std::fs::rename(tmp.path(), &dest)
+        .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
+    // The temp dir is now the checkout; dropping the guard would only fail to delete it.
+    let _ = tmp.keep();
+    let entry = TeamEntry {
+        name: name.clone(),
+        url: url.clone(),
+    };
+    let registered = super::registry::modify(cx, |teams| {
+        teams.push(entry);
+        Ok(())
+    });
+    if let Err(e) = registered {
+        let _ = std::fs::remove_dir_all(&dest);
+        return Err(e);
+    }
+    let mut warnings = Vec::new();
+    if let Err(e) = crate::settings::read_table(&dest.join("tcli.toml")) {
+        warnings.push(format!("team '{name}': {e}"));
+    }
+    warnings.extend(super::version::unmet(&name, &dest));
+    Ok(Added {
+        name,
+        url,
+        path: dest.display().to_string(),
+        branch,
+        commit,
+        modules,
+        warnings,
+    })
+}

@@ -1,0 +1,187 @@
+//! Team repos (BRIEF section 6): cloning, updating, inspecting and removing the git checkouts
+//! whose `bin/` and `tcli.toml` a team shares. Logic only, testable without argv; the verbs in
+//! `commands/team/` parse arguments and print. The warm path reads none of this except
+//! [`stale`], which stats files and never opens a repository (the cheap registry view is
+//! `crate::team_dirs`).
+
+pub mod add;
+pub mod git;
+pub mod registry;
+pub mod remove;
+pub mod stale;
+pub mod status;
+pub mod update;
+pub mod version;
+
+use crate::context::Context;
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::team_dirs::{self, TeamEntry};
+use anyhow::Context as _;
+use std::fs::File;
+use std::path::PathBuf;
+
+/// The configured team called `name`, or a usage error listing the ones there are.
+pub fn find(cx: &Context, name: &str) -> anyhow::Result<TeamEntry> {
+    let teams = team_dirs::teams_strict(cx)?;
+    if let Some(t) = teams.iter().find(|t| t.name == name) {
+        return Ok(t.clone());
+    }
+    let hint = if teams.is_empty() {
+        "no team repos are configured; add one with 'tcli team add <url>'".to_string()
+    } else {
+        format!(
+            "configured teams: {}",
+            teams
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(CliError::usage(format!("no team named '{name}'"))
+        .hint(hint)
+        .into())
+}
+
+/// The default team name for a URL or path: its last component without `.git`
+/// (`git@host:org/acme.git` and `/srv/git/acme/` both give `acme`).
+pub fn name_from_url(url: &str) -> String {
+    let trimmed = url.trim_end_matches(['/', '\\']);
+    let last = trimmed.rsplit(['/', '\\', ':']).next().unwrap_or(trimmed);
+    last.strip_suffix(".git").unwrap_or(last).to_string()
+}
+
+/// Checks a team name: the module-name grammar, so it is a plain directory name everywhere.
+pub fn validate_name(name: &str, from_url: bool) -> anyhow::Result<()> {
+    crate::names::validate(name).map_err(|why| {
+        let hint = if from_url {
+            "choose a name with --name, for example --name acme-tools".to_string()
+        } else {
+            "team names look like 'acme' or 'acme-tools': a-z, 0-9 and '-'".to_string()
+        };
+        CliError::usage(format!(
+            "invalid team name '{}': {why}",
+            name.escape_debug()
+        ))
+        .hint(hint)
+        .into()
+    })
+}
+
+fn locks_dir(cx: &Context) -> PathBuf {
+    cx.data_dir.join("locks")
+}
+
+/// An exclusive lock on `<data dir>/locks/<file>`, held until the file is dropped. Waits for
+/// another tcli holding it, saying so on a terminal.
+pub(crate) fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
+    let dir = locks_dir(cx);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the lock dir {}", dir.display()))?;
+    let path = dir.join(file);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            if crate::ui::interactive() {
+                crate::ui::status(&format!("waiting for another tcli working on {what}..."));
+            }
+            f.lock()
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    Ok(f)
+}
+
+/// The per-team lock every command that changes a checkout takes, so two `tcli team update`
+/// never work on one checkout at once.
+pub fn lock(cx: &Context, name: &str) -> anyhow::Result<File> {
+    lock_file(cx, &format!("team-{name}.lock"), &format!("team '{name}'"))
+}
+
+/// A failure of a git or network step: exit 1, naming the team, with the fix.
+pub(crate) fn failure(message: String, hint: String) -> anyhow::Error {
+    CliError::new(Exit::Failure, message).hint(hint).into()
+}
+
+/// The error for a registered team whose checkout is gone.
+pub(crate) fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyhow::Error {
+    failure(
+        format!(
+            "the checkout of team '{}' is missing: {}",
+            entry.name,
+            dir.display()
+        ),
+        format!(
+            "clone it again: tcli team remove {0} && tcli team add {1} --name {0}",
+            entry.name, entry.url
+        ),
+    )
+}
+
+/// Brings the exec source's index entry up to date after a checkout changed, so the next
+/// `tcli --help` is fast and a new module's `--help` is probed now. Only the exec source: an
+/// update must not wait for the Docker engine.
+pub fn refresh_index(cx: &Context) {
+    let sources = crate::discovery::sources(cx);
+    let exec: Vec<&dyn crate::discovery::Source> = sources
+        .iter()
+        .filter(|s| s.kind() == crate::discovery::Kind::Exec)
+        .map(|s| s.as_ref())
+        .collect();
+    let mut index = crate::index::Index::read(cx, Some(&[crate::discovery::Kind::Exec]));
+    crate::index::ensure_fresh(cx, &mut index, &exec);
+}
+
+/// A path as a shell word for the commands in hints, quoted only when it needs to be (the
+/// macOS data dir has a space in it).
+pub(crate) fn sh(path: &std::path::Path) -> String {
+    let s = path.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from_url;
+
+    #[test]
+    fn names_come_from_the_last_url_component() {
+        assert_eq!(
+            name_from_url("https://git.example.com/org/acme.git"),
+            "acme"
+        );
+        assert_eq!(
+            name_from_url("git@example.com:org/acme-tools.git"),
+            "acme-tools"
+        );
+        assert_eq!(name_from_url("git@example.com:acme"), "acme");
+        assert_eq!(name_from_url("/srv/git/acme/"), "acme");
+        assert_eq!(name_from_url("../Acme.git"), "Acme");
+    }
+
+    #[test]
+    fn hint_paths_are_quoted_only_when_needed() {
+        use super::sh;
+        use std::path::Path;
+        assert_eq!(sh(Path::new("/data/teams/acme")), "/data/teams/acme");
+        assert_eq!(
+            sh(Path::new("/App Support/it's")),
+            r"'/App Support/it'\''s'"
+        );
+    }
+}

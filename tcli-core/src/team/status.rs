@@ -1,0 +1,163 @@
+//! `team status`: where each checkout stands, from local data only (no network): its branch and
+//! commit, the upstream as last fetched, ahead/behind, uncommitted changes, last fetch time.
+
+use super::git::{self, NoTracking};
+use crate::context::Context;
+use crate::team_dirs::{self, TeamEntry};
+use serde::Serialize;
+
+/// The state of one checkout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// On a branch with an upstream.
+    Ok,
+    /// The checkout directory is gone.
+    Missing,
+    /// The directory is not a git repository.
+    NotARepo,
+    /// HEAD is not on a branch.
+    Detached,
+    /// The branch has no upstream.
+    NoUpstream,
+    /// No commit yet.
+    Empty,
+}
+
+/// One team's status (the shape of `team status --json`, documented in docs/team-repos.md).
+#[derive(Debug, Serialize)]
+pub struct TeamStatus {
+    /// The team name.
+    pub name: String,
+    /// Where it was added from.
+    pub url: String,
+    /// The checkout.
+    pub path: String,
+    /// See [`State`].
+    pub state: State,
+    /// The checked-out branch.
+    pub branch: Option<String>,
+    /// The checked-out commit.
+    pub head: Option<String>,
+    /// The upstream (`origin/main`).
+    pub upstream: Option<String>,
+    /// The upstream's commit as last fetched.
+    pub upstream_head: Option<String>,
+    /// Local commits not on the upstream.
+    pub ahead: Option<usize>,
+    /// Upstream commits not checked out.
+    pub behind: Option<usize>,
+    /// Uncommitted changes exist.
+    pub dirty: Option<bool>,
+    /// Paths with uncommitted changes.
+    pub changes: Vec<String>,
+    /// Last fetch, seconds since the epoch.
+    pub last_fetch: Option<u64>,
+    /// What is wrong, when the state is not `ok`.
+    pub problem: Option<String>,
+}
+
+/// The status of one team.
+pub fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
+    let dir = team_dirs::checkout_dir(cx, &entry.name);
+    let mut s = TeamStatus {
+        name: entry.name.clone(),
+        url: entry.url.clone(),
+        path: dir.display().to_string(),
+        state: State::Ok,
+        branch: None,
+        head: None,
+        upstream: None,
+        upstream_head: None,
+        ahead: None,
+        behind: None,
+        dirty: None,
+        changes: Vec::new(),
+        last_fetch: team_dirs::last_fetch(&dir)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs()),
+        problem: None,
+    };
+    if !dir.exists() {
+        s.state = State::Missing;
+        s.problem = Some(format!(
+            "the checkout is missing; clone it again: tcli team remove {0} && tcli team add {1} --name {0}",
+            entry.name, entry.url
+        ));
+        return s;
+    }
+    let repo = match git::open(&dir) {
+        Ok(r) => r,
+        Err(e) => {
+            s.state = State::NotARepo;
+            s.problem = Some(format!("not a git repository: {}", e.message()));
+            return s;
+        }
+    };
+    match git::changes(&repo) {
+        Ok(c) => {
+            s.dirty = Some(!c.is_empty());
+            s.changes = c;
+        }
+        Err(e) => s.problem = Some(e.message().to_string()),
+    }
+    match git::tracking(&repo) {
+        Ok(t) => {
+            s.branch = Some(t.branch);
+            s.head = Some(t.head.to_string());
+            s.upstream = Some(t.upstream);
+            s.upstream_head = t.upstream_oid.map(|o| o.to_string());
+            if let Some(up) = t.upstream_oid {
+                if let Ok((a, b)) = repo.graph_ahead_behind(t.head, up) {
+                    s.ahead = Some(a);
+                    s.behind = Some(b);
+                }
+            }
+        }
+        Err(NoTracking::Detached(oid)) => {
+            s.state = State::Detached;
+            s.head = Some(oid.to_string());
+            s.problem = Some("HEAD is not on a branch".into());
+        }
+        Err(NoTracking::Unborn) => {
+            s.state = State::Empty;
+            s.problem = Some("no commits yet".into());
+        }
+        Err(NoTracking::NoUpstream(b)) => {
+            s.state = State::NoUpstream;
+            s.problem = Some(format!("branch '{b}' has no upstream"));
+            s.branch = Some(b);
+            s.head = repo
+                .head()
+                .ok()
+                .and_then(|h| h.target())
+                .map(|o| o.to_string());
+        }
+        Err(NoTracking::Git(e)) => s.problem = Some(e.message().to_string()),
+    }
+    s
+}
+
+/// "3 days ago", "5 minutes ago": the coarsest unit that is at least 1.
+pub fn ago(secs: u64) -> String {
+    let (n, unit) = match secs {
+        0..60 => return "just now".to_string(),
+        60..3600 => (secs / 60, "minute"),
+        3600..86400 => (secs / 3600, "hour"),
+        _ => (secs / 86400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn ages_read_like_git() {
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(7200), "2 hours ago");
+        assert_eq!(ago(9 * 86400 + 5), "9 days ago");
+    }
+}

@@ -1,0 +1,322 @@
+//! `team update`: fetch, then fast-forward only (BRIEF section 6). Refuses, changing nothing,
+//! when the checkout has uncommitted changes, is not on a branch with an upstream, has diverged
+//! from it (local commits not pushed while the remote moved, or a force-push), or when the new
+//! commit's `tcli.toml` does not parse. Each refusal names the team and gives the git command
+//! that fixes it. Runs under the team's lock, so two updates never touch one checkout at once.
+
+use super::git::{self, NoTracking};
+use super::{failure, sh};
+use crate::context::Context;
+use crate::team_dirs::{self, TeamEntry};
+use anyhow::Context as _;
+use git2::build::CheckoutBuilder;
+use serde::Serialize;
+
+/// How an update ended for one team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The checkout moved forward.
+    Updated,
+    /// Nothing new upstream.
+    UpToDate,
+}
+
+/// What `team update` did to one team.
+#[derive(Debug, Serialize)]
+pub struct Updated {
+    /// The team name.
+    pub name: String,
+    /// Updated or up to date.
+    pub result: Outcome,
+    /// The checked-out branch.
+    pub branch: String,
+    /// Its upstream (`origin/main`).
+    pub upstream: String,
+    /// The commit before.
+    pub from: String,
+    /// The commit after.
+    pub to: String,
+    /// Exec modules new in `bin/`.
+    pub added: Vec<String>,
+    /// Exec modules gone from `bin/`.
+    pub removed: Vec<String>,
+    /// Exec modules whose file changed.
+    pub changed: Vec<String>,
+    /// Things worth saying that did not stop the update.
+    pub warnings: Vec<String>,
+}
+
+/// Updates one team. Network and git failures are errors naming the team with the fix.
+pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
+    let name = &entry.name;
+    let dir = team_dirs::checkout_dir(cx, name);
+    let _lock = super::lock(cx, name)?;
+    if !dir.exists() {
+        return Err(super::missing_checkout(entry, &dir));
+    }
+    let repo = git::open(&dir).map_err(|e| {
+        failure(
+            format!(
+                "the checkout of team '{name}' at {} is not a git repository: {}",
+                dir.display(),
+                e.message()
+            ),
+            format!(
+                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {name} && tcli team add {1} --name {name}",
+                sh(&dir),
+                entry.url
+            ),
+        )
+    })?;
+    let t = git::tracking(&repo).map_err(|e| not_tracking(name, &dir, e))?;
+    let changes = git::changes(&repo).map_err(|e| git_failure(name, &dir, &e))?;
+    if !changes.is_empty() {
+        let more = match changes.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        return Err(failure(
+            format!(
+                "team '{name}' has uncommitted changes ({}{more}) in {}; nothing was updated",
+                changes[0],
+                dir.display()
+            ),
+            format!(
+                "commit them, or set them aside around the update: git -C {0} stash -u && tcli team update {name} && git -C {0} stash pop",
+                sh(&dir)
+            ),
+        ));
+    }
+    let before_upstream = t.upstream_oid;
+    let mut remote = repo
+        .find_remote(&t.remote)
+        .map_err(|e| git_failure(name, &dir, &e))?;
+    let url = remote.url().unwrap_or(&entry.url).to_string();
+    remote
+        .fetch(
+            &[] as &[&str],
+            Some(&mut git::fetch_options(&format!("team '{name}'"))),
+            None,
+        )
+        .map_err(|e| {
+            failure(
+                format!(
+                    "cannot fetch team '{name}' from {url}: {}; nothing was changed",
+                    e.message().trim_end_matches('.')
+                ),
+                format!(
+                    "check that the remote is reachable and its URL is right (git -C {} remote -v), then run 'tcli team update {name}' again",
+                    sh(&dir)
+                ),
+            )
+        })?;
+    drop(remote);
+    git::mark_fetched(&repo)
+        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
+    let upstream_ref = format!("refs/remotes/{}", t.upstream);
+    let Ok(new_up) = repo.refname_to_id(&upstream_ref) else {
+        return Err(failure(
+            format!(
+                "team '{name}': the upstream {} of branch '{}' does not exist on {url}",
+                t.upstream, t.branch
+            ),
+            format!(
+                "track a branch that exists: git -C {} branch -r lists them; then git -C {0} branch --set-upstream-to <remote>/<branch>",
+                sh(&dir)
+            ),
+        ));
+    };
+    let mut out = Updated {
+        name: name.clone(),
+        result: Outcome::UpToDate,
+        branch: t.branch.clone(),
+        upstream: t.upstream.clone(),
+        from: t.head.to_string(),
+        to: t.head.to_string(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if new_up == t.head {
+        return Ok(out);
+    }
+    let (ahead, behind) = repo
+        .graph_ahead_behind(t.head, new_up)
+        .map_err(|e| git_failure(name, &dir, &e))?;
+    // A force-push: the upstream we had before no longer leads to the one we have now.
+    let rewritten = before_upstream.is_some_and(|old| {
+        old != new_up && !repo.graph_descendant_of(new_up, old).unwrap_or(false)
+    });
+    // Commits of the user's own: on HEAD but not on the upstream as it was before the fetch.
+    let own = match before_upstream {
+        Some(old) => repo
+            .graph_ahead_behind(t.head, old)
+            .map_or(ahead, |(a, _)| a),
+        None => ahead,
+    };
+    if behind == 0 {
+        out.warnings.push(if rewritten && own == 0 {
+            format!(
+                "{} of team '{name}' was rewritten to an older commit; your checkout still has {ahead} commit(s) the remote dropped (to follow it: git -C {} reset --keep {})",
+                t.upstream,
+                sh(&dir),
+                t.upstream
+            )
+        } else {
+            format!(
+                "team '{name}' has {ahead} local commit(s) not pushed to {} (push them: git -C {} push)",
+                t.upstream,
+                sh(&dir)
+            )
+        });
+        return Ok(out);
+    }
+    if ahead > 0 {
+        return Err(if rewritten && own == 0 {
+            failure(
+                format!(
+                    "the history of team '{name}' was rewritten upstream ({} was force-pushed); nothing was changed",
+                    t.upstream
+                ),
+                format!(
+                    "your checkout has no commits of its own; to take the new history: git -C {} reset --keep {}",
+                    sh(&dir),
+                    t.upstream
+                ),
+            )
+        } else if rewritten {
+            failure(
+                format!(
+                    "the history of team '{name}' was rewritten upstream ({} was force-pushed) and you have {own} local commit(s) on it; nothing was changed",
+                    t.upstream
+                ),
+                format!(
+                    "move your commits onto the new history: git -C {} pull --rebase",
+                    sh(&dir)
+                ),
+            )
+        } else {
+            failure(
+                format!(
+                    "team '{name}' has diverged from {}: {ahead} local commit(s) not pushed, {behind} new upstream; nothing was changed",
+                    t.upstream
+                ),
+                format!(
+                    "put your commits on top and push them: git -C {0} pull --rebase && git -C {0} push",
+                    sh(&dir)
+                ),
+            )
+        });
+    }
+    if let Some(text) = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))? {
+        if let Err(e) = text.parse::<toml::Table>() {
+            let line = e
+                .span()
+                .map(|s| {
+                    format!(
+                        " at line {}",
+                        text[..s.start.min(text.len())].matches('\n').count() + 1
+                    )
+                })
+                .unwrap_or_default();
+            return Err(failure(
+                format!(
+                    "the new tcli.toml of team '{name}' ({}) has a syntax error{line}: {}; nothing was changed",
+                    git::short(new_up),
+                    e.message()
+                ),
+                format!(
+                    "ask the team to fix tcli.toml in {url}; your checkout stays at {} until then",
+                    git::short(t.head)
+                ),
+            ));
+        }
+    }
+    let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
+    let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    let target = repo
+        .find_object(new_up, None)
+        .map_err(|e| git_failure(name, &dir, &e))?;
+    // Safe checkout checks every path for conflicts before it writes any file.
+    repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
+        .map_err(|e| {
+            failure(
+                format!(
+                    "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
+                    dir.display(),
+                    e.message()
+                ),
+                format!("see what is in the way: git -C {} status", sh(&dir)),
+            )
+        })?;
+    repo.find_reference(&t.branch_ref)
+        .and_then(|mut r| {
+            r.set_target(
+                new_up,
+                &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+            )
+        })
+        .map_err(|e| git_failure(name, &dir, &e))?;
+    out.result = Outcome::Updated;
+    out.to = new_up.to_string();
+    for (m, id) in &after {
+        match before.get(m) {
+            None => out.added.push(m.clone()),
+            Some(old) if old != id => out.changed.push(m.clone()),
+            Some(_) => {}
+        }
+    }
+    out.removed = before
+        .keys()
+        .filter(|m| !after.contains_key(*m))
+        .cloned()
+        .collect();
+    Ok(out)
+}
+
+fn git_failure(name: &str, dir: &std::path::Path, e: &git2::Error) -> anyhow::Error {
+    failure(
+        format!(
+            "git failed on team '{name}' in {}: {}",
+            dir.display(),
+            e.message()
+        ),
+        format!("see its state: git -C {} status", sh(dir)),
+    )
+}
+
+fn not_tracking(name: &str, dir: &std::path::Path, e: NoTracking) -> anyhow::Error {
+    match e {
+        NoTracking::Detached(oid) => failure(
+            format!(
+                "team '{name}' is not on a branch (HEAD is detached at {}) in {}; nothing was updated",
+                git::short(oid),
+                dir.display()
+            ),
+            format!(
+                "switch back to its branch: git -C {} switch <branch> (git -C {0} branch lists them)",
+                sh(dir)
+            ),
+        ),
+        NoTracking::Unborn => failure(
+            format!("team '{name}' has no commits yet in {}", dir.display()),
+            format!(
+                "push a first commit to its remote, then get it: git -C {} pull",
+                sh(dir)
+            ),
+        ),
+        NoTracking::NoUpstream(branch) => failure(
+            format!(
+                "branch '{branch}' of team '{name}' has no upstream in {}; nothing was updated",
+                dir.display()
+            ),
+            format!(
+                "say which remote branch it follows: git -C {} branch --set-upstream-to origin/{branch}",
+                sh(dir)
+            ),
+        ),
+        NoTracking::Git(e) => git_failure(name, dir, &e),
+    }
+}

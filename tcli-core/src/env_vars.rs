@@ -54,3 +54,17 @@ pub fn is_truthy(name: &str) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn env_vars_are_all_documented() {
+        let doc = include_str!("../../docs/environment.md");
+        for (name, _) in super::ALL {
+            assert!(
+                doc.contains(&format!("| `{name}` |")),
+                "docs/environment.md lacks {name}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 // area uses every helper.
 #![allow(unreachable_pub, dead_code)]
 
+mod completion;
 mod dispatch;
 mod help;
 mod index;

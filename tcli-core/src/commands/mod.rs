@@ -1,6 +1,7 @@
 //! Built-in modules: one folder per module, one file per verb. Verb files parse their clap
 //! args and call into the logic modules; they hold no logic of their own.
 
+pub mod completion;
 pub mod help;
 pub mod modules;
 pub mod team;
@@ -12,6 +13,7 @@ use std::ffi::OsString;
 /// Runs the built-in `name` with the words after it.
 pub fn run_builtin(cx: &Context, name: &str, args: Vec<OsString>) -> anyhow::Result<u8> {
     match name {
+        "completion" => completion::cmd_completion(cx, args),
         "help" => help::cmd_help(cx, args),
         "modules" => modules::cmd_modules(cx, args),
         "team" => team::cmd_team(cx, args),

@@ -8,13 +8,35 @@ use crate::ui;
 #[derive(clap::Args)]
 pub struct ModulesListArgs {
     /// Print JSON (shape documented in docs/cli.md)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["names", "verbs"])]
     json: bool,
+    /// Print only the names of runnable modules, one per line (for shell completion)
+    #[arg(long, conflicts_with = "verbs")]
+    names: bool,
+    /// Print only the verbs MODULE declares, one per line (for shell completion)
+    #[arg(long, value_name = "MODULE")]
+    verbs: Option<String>,
 }
 
 /// Runs `tcli modules list`.
 pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<u8> {
     let catalog = catalog::load(cx);
+    if args.names || args.verbs.is_some() {
+        let mut s = String::new();
+        for r in catalog.resolved.iter().filter(|r| r.module.runnable) {
+            match &args.verbs {
+                None => s.push_str(&format!("{}\n", r.module.name)),
+                Some(m) if *m == r.module.name => {
+                    for v in &r.module.verbs {
+                        s.push_str(&format!("{v}\n"));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        ui::out(&s);
+        return Ok(0);
+    }
     if args.json {
         let notes: Vec<_> = catalog
             .notes

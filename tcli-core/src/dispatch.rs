@@ -17,6 +17,10 @@ use std::ffi::OsString;
 
 /// Runs tcli with `args` (without argv\[0\]) and returns the exit code.
 pub fn run(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
+    // Hidden: a child tcli reading one library's descriptor (discovery, `modules install`).
+    if args.first().is_some_and(|a| a == runner::native::PROBE_ARG) {
+        return runner::native::probe_child(args.get(1));
+    }
     let mut help = false;
     let mut rest = args.into_iter().peekable();
     while let Some(flag) = rest
@@ -78,7 +82,8 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
     match module.kind {
         Kind::Exec => runner::exec::run(&module, &args),
         Kind::Builtin => commands::run_builtin(cx, name, args),
-        Kind::Native | Kind::Docker => Err(CliError::new(
+        Kind::Native => runner::native::run(cx, &module, &args),
+        Kind::Docker => Err(CliError::new(
             Exit::CannotRun,
             format!(
                 "module '{name}' is a {} module, which this build of tcli cannot run",

@@ -4,6 +4,7 @@
 //! the union into winners and the entries they shadow.
 
 pub mod builtin;
+pub mod native;
 pub mod path;
 
 use crate::context::Context;
@@ -205,7 +206,7 @@ pub trait Source: Sync {
 
 /// The sources in precedence order (built-ins are not a source: they are fixed).
 pub fn sources(_cx: &Context) -> Vec<Box<dyn Source>> {
-    vec![Box::new(path::PathSource)]
+    vec![Box::new(native::NativeSource), Box::new(path::PathSource)]
 }
 
 /// A winner and everything of the same name it shadows.

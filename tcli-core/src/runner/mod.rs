@@ -2,3 +2,4 @@
 //! with, or an error carrying one of the codes of BRIEF section 9.
 
 pub mod exec;
+pub mod native;

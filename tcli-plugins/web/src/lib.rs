@@ -1,1 +1,199 @@
-//! The bundled `web` native module (filled in by the native-modules issue).
+//! The bundled `web` native module: the team's shared bookmarks, read from `[bookmarks]` in the
+//! merged settings (every team repo's `tcli.toml`, then the user's). Lists, shows and opens
+//! them; opening falls back to printing the URL where no browser can be shown.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::serde_json::{self, json, Value};
+use tcli_plugin_sdk::{Error, Host};
+
+/// Open the team's shared bookmarks
+#[derive(Parser)]
+#[command(version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// List the bookmarks
+    List {
+        /// Print JSON: an array of {name, url, description}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open a bookmark in the browser (prints the URL when there is no display or CI is set)
+    Open {
+        /// The bookmark name
+        name: String,
+    },
+    /// Show one bookmark
+    Show {
+        /// The bookmark name
+        name: String,
+    },
+}
+
+struct Bookmark {
+    name: String,
+    url: String,
+    description: Option<String>,
+}
+
+/// `[bookmarks]`: `name = "url"` or `name = { url = "...", description = "..." }`, by name.
+fn bookmarks(host: &Host) -> Result<Vec<Bookmark>, Error> {
+    let table = host.settings_table("bookmarks")?;
+    table
+        .into_iter()
+        .map(|(name, v)| {
+            let invalid = |problem: &str| Error::InvalidSetting {
+                key: format!("bookmarks.{name}"),
+                problem: problem.to_string(),
+            };
+            let (url, description) = match &v {
+                Value::String(url) => (url.clone(), None),
+                Value::Object(o) => (
+                    o.get("url")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| invalid("it needs url = \"...\""))?
+                        .to_string(),
+                    o.get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                ),
+                _ => {
+                    return Err(invalid(
+                        "expected \"url\" or { url = \"...\", description = \"...\" }",
+                    ))
+                }
+            };
+            if url.trim().is_empty() || url.starts_with('-') {
+                return Err(invalid("the url is empty or starts with '-'"));
+            }
+            Ok(Bookmark {
+                name,
+                url,
+                description,
+            })
+        })
+        .collect()
+}
+
+fn find(host: &Host, name: &str) -> Result<Bookmark, Error> {
+    bookmarks(host)?
+        .into_iter()
+        .find(|b| b.name == name)
+        .ok_or_else(|| {
+            Error::failed(format!("no bookmark named '{name}'"))
+                .with_hint("run 'tcli web list' to see the bookmarks")
+        })
+}
+
+fn list(host: &Host, as_json: bool) -> Result<(), Error> {
+    let all = bookmarks(host)?;
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let rows: Vec<Value> = all
+            .iter()
+            .map(|b| json!({"name": b.name, "url": b.url, "description": b.description}))
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(Error::other)?
+        )?;
+        return Ok(());
+    }
+    if all.is_empty() {
+        eprintln!(
+            "no bookmarks yet; add them under [bookmarks] in {}",
+            host.config_dir().join("tcli.toml").display()
+        );
+        return Ok(());
+    }
+    let w = all.iter().map(|b| b.name.len()).max().unwrap_or(4).max(4);
+    let u = all.iter().map(|b| b.url.len()).max().unwrap_or(3).max(3);
+    writeln!(out, "{:w$}  {:u$}  DESCRIPTION", "NAME", "URL")?;
+    for b in &all {
+        let line = format!(
+            "{:w$}  {:u$}  {}",
+            b.name,
+            b.url,
+            b.description.as_deref().unwrap_or("-")
+        );
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn show(host: &Host, name: &str) -> Result<(), Error> {
+    let b = find(host, name)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "name:        {}", b.name)?;
+    writeln!(out, "url:         {}", b.url)?;
+    if let Some(d) = &b.description {
+        writeln!(out, "description: {d}")?;
+    }
+    Ok(())
+}
+
+fn set(var: &str) -> bool {
+    std::env::var_os(var).is_some_and(|v| !v.is_empty())
+}
+
+/// No browser can appear: in CI, or on Linux and the BSDs without an X or Wayland display.
+fn headless() -> bool {
+    set("CI")
+        || (!cfg!(any(target_os = "macos", windows)) && !set("DISPLAY") && !set("WAYLAND_DISPLAY"))
+}
+
+fn opener() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    }
+}
+
+fn open(host: &Host, name: &str) -> Result<(), Error> {
+    let b = find(host, name)?;
+    if headless() {
+        writeln!(std::io::stdout().lock(), "{}", b.url)?;
+        return Ok(());
+    }
+    let tool = opener();
+    eprintln!("opening {} in your browser", b.url);
+    let status = Command::new(tool)
+        .arg(&b.url)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| {
+            Error::failed(format!("cannot run {tool} to open {}: {e}", b.url))
+                .with_hint(format!("open it yourself: {}", b.url))
+        })?;
+    if !status.success() {
+        return Err(
+            Error::failed(format!("{tool} could not open {} ({status})", b.url))
+                .with_hint(format!("open it yourself: {}", b.url)),
+        );
+    }
+    Ok(())
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    match cli.verb {
+        Verb::List { json } => list(host, json),
+        Verb::Open { name } => open(host, &name),
+        Verb::Show { name } => show(host, &name),
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "web",
+    cli: Cli,
+    run: run,
+}

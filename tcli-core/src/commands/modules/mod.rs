@@ -1,7 +1,9 @@
 //! `tcli modules <verb>`: listing, locating and checking modules.
 
 pub mod check;
+pub mod install;
 pub mod list;
+pub mod remove;
 pub mod which;
 
 use crate::context::Context;
@@ -21,6 +23,8 @@ enum ModulesCommand {
     List(list::ModulesListArgs),
     Which(which::ModulesWhichArgs),
     Check(check::ModulesCheckArgs),
+    Install(install::ModulesInstallArgs),
+    Remove(remove::ModulesRemoveArgs),
 }
 
 /// Runs `tcli modules ...`.
@@ -33,6 +37,8 @@ pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
         ModulesCommand::List(a) => list::cmd_modules_list(cx, &a),
         ModulesCommand::Which(a) => which::cmd_modules_which(cx, &a),
         ModulesCommand::Check(a) => check::cmd_modules_check(cx, &a),
+        ModulesCommand::Install(a) => install::cmd_modules_install(cx, &a),
+        ModulesCommand::Remove(a) => remove::cmd_modules_remove(cx, &a),
     }
 }
 

@@ -1,0 +1,179 @@
+//! The safe half of what [`export_plugin!`](crate::export_plugin) expands to: compile-time
+//! checks of the descriptor strings, the manifest built from the clap command, and one run
+//! (parse with clap as `tcli <module>`, call the author's function, catch a panic, flush).
+//! Public only for the macro; not part of the SDK's API.
+
+use crate::abi::EXIT_PANIC;
+use crate::{Error, Host};
+use clap::{Command, CommandFactory};
+use std::ffi::{c_int, CString, OsString};
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+
+/// `s` followed by a NUL byte, as an array of exactly `N = s.len() + 1` bytes. A NUL inside
+/// `s` is a compile error (the macro evaluates this in a `static`).
+pub const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    assert!(b.len() + 1 == N, "descriptor string length mismatch");
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < b.len() {
+        assert!(b[i] != 0, "a descriptor string cannot contain a NUL byte");
+        out[i] = b[i];
+        i += 1;
+    }
+    out
+}
+
+/// Fails compilation when `name` is not a valid module name (`[a-z][a-z0-9]*(-[a-z0-9]+)*`,
+/// at most 64 bytes): the same rule tcli applies.
+pub const fn assert_valid_name(name: &str) {
+    let b = name.as_bytes();
+    assert!(
+        !b.is_empty() && b.len() <= 64,
+        "a module name has 1 to 64 bytes"
+    );
+    assert!(
+        b[0].is_ascii_lowercase(),
+        "a module name starts with a lowercase letter"
+    );
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let ok = c.is_ascii_lowercase()
+            || c.is_ascii_digit()
+            || (c == b'-' && i + 1 < b.len() && b[i + 1] != b'-');
+        assert!(
+            ok,
+            "a module name uses a-z, 0-9 and single '-' between them"
+        );
+        i += 1;
+    }
+}
+
+/// The JSON manifest (schema 1) of the clap command `C`, or `None` when building it panicked.
+pub fn manifest<C: CommandFactory>(
+    name: &str,
+    description: &str,
+    version: &str,
+) -> Option<CString> {
+    let built = panic::catch_unwind(|| {
+        let cmd = C::command();
+        serde_json::json!({
+            "schema": 1,
+            "name": name,
+            "description": description,
+            "version": version,
+            "verbs": verbs(&cmd),
+        })
+        .to_string()
+    });
+    built.ok().and_then(|s| CString::new(s).ok())
+}
+
+fn verbs(cmd: &Command) -> Vec<serde_json::Value> {
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| {
+            let mut v = serde_json::json!({
+                "name": s.get_name(),
+                "about": s.get_about().map(|a| a.to_string()),
+                "aliases": s.get_visible_aliases().collect::<Vec<_>>(),
+            });
+            let nested = verbs(s);
+            if !nested.is_empty() {
+                v["verbs"] = serde_json::Value::Array(nested);
+            }
+            v
+        })
+        .collect()
+}
+
+/// An argument's bytes as the OS string they came from.
+pub fn os_string(bytes: &[u8]) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(bytes).to_os_string()
+    }
+    #[cfg(not(unix))]
+    {
+        OsString::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// A path from the host's bytes.
+pub fn path(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(os_string(bytes))
+}
+
+/// One invocation: parse `args` (`args[0]` is the module name) with `C` as `tcli <name>`, run
+/// `f`, and turn every outcome into an exit status. A panic anywhere in here becomes
+/// [`EXIT_PANIC`] with the message on stderr; the module's stdout and stderr are flushed
+/// before returning because tcli's own std cannot see this library's buffers.
+pub fn run<C: clap::Parser>(
+    name: &'static str,
+    host: Result<Host<'_>, Error>,
+    args: Vec<OsString>,
+    f: fn(C, &Host<'_>) -> Result<(), Error>,
+) -> c_int {
+    install_panic_hook(name);
+    let code = panic::catch_unwind(AssertUnwindSafe(|| run_caught(name, host, args, f)))
+        .unwrap_or(EXIT_PANIC);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    code
+}
+
+fn run_caught<C: clap::Parser>(
+    name: &'static str,
+    host: Result<Host<'_>, Error>,
+    args: Vec<OsString>,
+    f: fn(C, &Host<'_>) -> Result<(), Error>,
+) -> c_int {
+    let mut cmd = C::command().name(name).bin_name(format!("tcli {name}"));
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|mut m| C::from_arg_matches_mut(&mut m))
+        .map_err(|e| e.format(&mut cmd));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let outcome = host.and_then(|h| f(cli, &h));
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => {
+            e.report();
+            c_int::from(e.exit_code())
+        }
+    }
+}
+
+/// Routes panics of this library's std (each cdylib has its own) to one `error:` line.
+fn install_panic_hook(name: &'static str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let msg = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)");
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let _ = write!(
+                std::io::stderr().lock(),
+                "error: module '{name}' panicked{at}: {msg}\n\
+                 hint: this is a bug in the module; report it to its authors\n"
+            );
+        }));
+    });
+}

@@ -1,0 +1,297 @@
+//! Loading and running a native module (BRIEF section 4): `dlopen` with `RTLD_NOW |
+//! RTLD_LOCAL`, never unloaded, the descriptor's magic, ABI version and size checked before any
+//! plugin code but the entry symbol runs, then `run` in process with the host struct of
+//! tcli-plugin-sdk's `abi`. Also the hidden probe entry (`tcli __tcli-probe-native <file>`)
+//! that discovery and `modules install` run in a child so a library that crashes or hangs on
+//! load takes only the child down. This file and the SDK's export macro hold all the `unsafe`.
+#![allow(unsafe_code)]
+
+use crate::context::Context;
+use crate::discovery::ModuleInfo;
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::ui;
+use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
+use std::ffi::{c_char, c_int, c_void, CStr, CString, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use tcli_plugin_sdk::abi::{self, TcliHostV1, TcliPluginHeader, TcliPluginV1};
+
+/// The hidden first argument that makes tcli a descriptor probe (see [`probe_child`]).
+pub const PROBE_ARG: &str = "__tcli-probe-native";
+
+/// What a library's descriptor says, as the probe child reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Descriptor {
+    /// The module name.
+    pub name: String,
+    /// The one-line description.
+    pub description: String,
+    /// The module's own version.
+    pub plugin_version: String,
+    /// What built it.
+    pub sdk_version: String,
+    /// The ABI version (always the one this tcli speaks once checked).
+    pub abi_version: u32,
+    /// The manifest JSON, parsed; `Null` when the module returned none.
+    pub manifest: serde_json::Value,
+}
+
+/// A checked, loaded library: its descriptor lives as long as the process.
+struct Loaded {
+    raw: &'static TcliPluginV1,
+    descriptor: Descriptor,
+}
+
+/// Opens `path` and checks its descriptor. Errors are exit 126 and name the file; ABI errors
+/// name both versions.
+fn load(path: &Path) -> Result<Loaded, CliError> {
+    let cannot = |msg: String| CliError::new(Exit::CannotRun, msg);
+    let not_ours_hint = "build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md), or remove it from the plugin dir";
+    let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
+    // SAFETY: loading runs the library's initialisers. Only files from tcli's plugin dirs (or
+    // a file the user names to `modules install`, probed in a child) are ever loaded, which is
+    // the trust model of BRIEF section 1; the child probe keeps a crashing one out of tcli.
+    let lib = unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|e| {
+        cannot(format!("cannot load {}: {}", path.display(), dl_text(&e)))
+            .hint("is it a shared library built for this machine? rebuild it, or remove it from the plugin dir")
+    })?;
+    type Entry = extern "C" fn() -> *const TcliPluginV1;
+    // SAFETY: the symbol, when present, has the signature the ABI defines for it.
+    let entry: Entry = match unsafe { lib.get::<Entry>(abi::ENTRY_SYMBOL.as_bytes()) } {
+        Ok(sym) => *sym,
+        Err(_) => {
+            return Err(cannot(format!(
+                "{} is not a tcli module: it exports no '{}' symbol",
+                path.display(),
+                abi::ENTRY_SYMBOL
+            ))
+            .hint(not_ours_hint))
+        }
+    };
+    // Never unloaded (BRIEF section 4): plugin code and statics stay mapped for good, which is
+    // what makes the 'static references below sound.
+    std::mem::forget(lib);
+    let ptr = entry();
+    if ptr.is_null() {
+        return Err(cannot(format!(
+            "{} is not a tcli module: '{}' returned no descriptor",
+            path.display(),
+            abi::ENTRY_SYMBOL
+        ))
+        .hint(not_ours_hint));
+    }
+    // SAFETY: every descriptor version starts with this header, and the library stays
+    // loaded, so reading it from the returned static is sound whatever version follows.
+    let header: TcliPluginHeader = unsafe { ptr.cast::<TcliPluginHeader>().read_unaligned() };
+    if header.magic != abi::MAGIC {
+        return Err(cannot(format!(
+            "{} is not a tcli module: its descriptor starts with {:#018x}, not the tcli magic {:#018x} (\"TCLIPLG\")",
+            path.display(),
+            header.magic,
+            abi::MAGIC
+        ))
+        .hint(not_ours_hint));
+    }
+    if header.abi_version != abi::ABI_VERSION {
+        let fix = if header.abi_version > abi::ABI_VERSION {
+            "upgrade tcli, or rebuild the module with a tcli-plugin-sdk for ABI 1"
+        } else {
+            "rebuild the module with a current tcli-plugin-sdk"
+        };
+        return Err(cannot(format!(
+            "{} was built for tcli plugin ABI {}; this tcli {} supports ABI {}",
+            path.display(),
+            header.abi_version,
+            Context::version(),
+            abi::ABI_VERSION
+        ))
+        .hint(fix));
+    }
+    if header.struct_size < abi::PLUGIN_STRUCT_SIZE {
+        return Err(cannot(format!(
+            "{} has a bad descriptor: {} bytes, ABI {} needs at least {}",
+            path.display(),
+            header.struct_size,
+            abi::ABI_VERSION,
+            abi::PLUGIN_STRUCT_SIZE
+        ))
+        .hint("rebuild the module with tcli-plugin-sdk"));
+    }
+    // SAFETY: magic, version and size say this is a complete v1 descriptor in a library that
+    // is never unloaded.
+    let raw: &'static TcliPluginV1 = unsafe { &*ptr };
+    let text = |p: *const c_char, field: &str| -> Result<String, CliError> {
+        if p.is_null() {
+            return Err(cannot(format!(
+                "{} has a bad descriptor: its {field} is missing",
+                path.display()
+            )));
+        }
+        // SAFETY: the ABI makes every descriptor string a NUL-terminated static of the library.
+        let s = unsafe { CStr::from_ptr(p) };
+        s.to_str().map(str::to_string).map_err(|_| {
+            cannot(format!(
+                "{} has a bad descriptor: its {field} is not UTF-8",
+                path.display()
+            ))
+        })
+    };
+    let name = text(raw.name, "name")?;
+    let description = text(raw.description, "description")?;
+    let plugin_version = text(raw.plugin_version, "plugin version")?;
+    let sdk_version = text(raw.sdk_version, "SDK version")?;
+    Ok(Loaded {
+        raw,
+        descriptor: Descriptor {
+            name,
+            description,
+            plugin_version,
+            sdk_version,
+            abi_version: header.abi_version,
+            manifest: serde_json::Value::Null,
+        },
+    })
+}
+
+/// dlopen's message without the path it repeats, so ours is named once.
+fn dl_text(e: &libloading::Error) -> String {
+    let full = e.to_string();
+    match full.split_once(": ") {
+        Some((head, rest)) if head.starts_with('/') => rest.to_string(),
+        _ => full,
+    }
+}
+
+/// Reads the manifest of a loaded library; plugin code runs here, so only in the probe child.
+fn manifest(loaded: &Loaded) -> serde_json::Value {
+    let p = (loaded.raw.manifest)();
+    if p.is_null() {
+        return serde_json::Value::Null;
+    }
+    // SAFETY: the ABI makes the manifest a NUL-terminated string the library owns for good.
+    let text = unsafe { CStr::from_ptr(p) };
+    serde_json::from_slice(text.to_bytes()).unwrap_or(serde_json::Value::Null)
+}
+
+/// What the probe child prints: the descriptor, or why there is none.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ProbeReport {
+    /// The library is a valid module.
+    Ok(Descriptor),
+    /// It is not; `error` is the message, `hint` the fix.
+    Failed {
+        /// What is wrong, naming the file.
+        error: String,
+        /// The fix.
+        hint: Option<String>,
+    },
+}
+
+/// `tcli __tcli-probe-native <file>`: loads the file, reads its descriptor and manifest, and
+/// prints a [`ProbeReport`] as JSON. Runs in a child of the tcli that needs the answer.
+pub fn probe_child(path: Option<&OsString>) -> anyhow::Result<u8> {
+    let Some(path) = path else {
+        return Err(CliError::usage(format!("{PROBE_ARG} needs a file")).into());
+    };
+    let report = match load(Path::new(path)) {
+        Ok(loaded) => {
+            let mut d = loaded.descriptor.clone();
+            d.manifest = manifest(&loaded);
+            ProbeReport::Ok(d)
+        }
+        Err(e) => ProbeReport::Failed {
+            error: e.message,
+            hint: e.hint,
+        },
+    };
+    ui::json(&report);
+    Ok(Exit::Success.code())
+}
+
+/// The host side of one run: the context and the settings, loaded when first asked for.
+struct HostState<'a> {
+    cx: &'a Context,
+    settings: OnceCell<(c_int, CString)>,
+}
+
+extern "C" fn settings_json(ctx: *mut c_void, out: *mut *const c_char) -> c_int {
+    // SAFETY: `ctx` is the HostState that `run` put in the host struct; it outlives the
+    // plugin's `run` call, which is the only time the plugin may call back.
+    let state = unsafe { &*ctx.cast::<HostState<'_>>() };
+    let (rc, text) =
+        state
+            .settings
+            .get_or_init(|| match crate::settings::Settings::load(state.cx) {
+                Ok(s) => (0, c_string(s.to_json().to_string())),
+                Err(e) => {
+                    let mut msg = e.to_string();
+                    if let Some(h) = crate::error::hint_of(&e) {
+                        msg = format!("{msg} ({h})");
+                    }
+                    (1, c_string(msg))
+                }
+            });
+    if !out.is_null() {
+        // SAFETY: `out` is non-null and, per the ABI, points to a `const char *` the plugin
+        // owns; the string it receives lives in `state` until `run` returns.
+        unsafe { *out = text.as_ptr() };
+    }
+    *rc
+}
+
+fn c_string(s: String) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// Loads `module`'s library, checks it again (the file may have changed since it was
+/// indexed), and runs it with `args`. The module's status is tcli's.
+pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
+    let loaded = load(Path::new(&module.location))?;
+    if loaded.descriptor.name != module.name {
+        return Err(CliError::new(
+            Exit::CannotRun,
+            format!(
+                "{} now declares module '{}', not '{}'",
+                module.location, loaded.descriptor.name, module.name
+            ),
+        )
+        .hint("run 'tcli modules list' to see the modules as they are now")
+        .into());
+    }
+    // OS arguments cannot hold a NUL byte, so this drops nothing.
+    let argv: Vec<CString> = std::iter::once(module.name.as_bytes().to_vec())
+        .chain(args.iter().map(|a| a.as_bytes().to_vec()))
+        .filter_map(|b| CString::new(b).ok())
+        .collect();
+    let mut ptrs: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    let dir = |p: &Path| CString::new(p.as_os_str().as_bytes()).unwrap_or_default();
+    let (config, data, cache) = (dir(&cx.config_dir), dir(&cx.data_dir), dir(&cx.cache_dir));
+    let version = c_string(Context::version().to_string());
+    let state = HostState {
+        cx,
+        settings: OnceCell::new(),
+    };
+    let host = TcliHostV1 {
+        abi_version: abi::ABI_VERSION,
+        struct_size: abi::HOST_STRUCT_SIZE,
+        ctx: std::ptr::from_ref(&state).cast_mut().cast(),
+        tcli_version: version.as_ptr(),
+        config_dir: config.as_ptr(),
+        data_dir: data.as_ptr(),
+        cache_dir: cache.as_ptr(),
+        settings_json,
+        reserved: [std::ptr::null(); 4],
+    };
+    let argc = c_int::try_from(argv.len()).unwrap_or(c_int::MAX);
+    let status = (loaded.raw.run)(&host, argc, ptrs.as_ptr());
+    // A module written in C may leave output in the process's stdio buffers; flush them so
+    // nothing is lost when tcli exits (SDK modules flush their own Rust buffers).
+    // SAFETY: fflush(NULL) flushes every open C stream and takes no pointer of ours.
+    unsafe { libc::fflush(std::ptr::null_mut()) };
+    // As exit(3) does: only the low 8 bits of a status reach the parent.
+    Ok(status.to_le_bytes()[0])
+}

@@ -12,3 +12,4 @@ mod help;
 mod index;
 mod modules;
 mod support;
+mod team;

@@ -82,7 +82,10 @@ pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added>
         .clone(&url, tmp.path())
         .map_err(|e| {
             super::failure(
-                format!("cannot clone team '{name}' from {url}: {}", e.message()),
+                format!(
+                    "cannot clone team '{name}' from {url}: {}",
+                    git::transfer_error(&url, &e)
+                ),
                 "check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added".to_string(),
             )
         })?;

@@ -209,3 +209,18 @@ pub fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, git
     let blob = repo.find_blob(entry.id())?;
     Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
 }
+
+/// A clone or fetch failure in words a user can act on. libgit2 calls a local path that does
+/// not exist an "unsupported URL protocol"; say what is really wrong.
+pub fn transfer_error(url: &str, e: &git2::Error) -> String {
+    let local = !url.contains("://") && (url.starts_with('/') || url.starts_with('.'));
+    if local && !Path::new(url).exists() {
+        return format!("the path {url} does not exist");
+    }
+    e.message().trim_end_matches('.').to_string()
+}
+
+/// "1 commit", "3 commits".
+pub fn commits(n: usize) -> String {
+    format!("{n} commit{}", if n == 1 { "" } else { "s" })
+}

@@ -103,7 +103,7 @@ pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
             failure(
                 format!(
                     "cannot fetch team '{name}' from {url}: {}; nothing was changed",
-                    e.message().trim_end_matches('.')
+                    git::transfer_error(&url, &e)
                 ),
                 format!(
                     "check that the remote is reachable and its URL is right (git -C {} remote -v), then run 'tcli team update {name}' again",
@@ -159,14 +159,16 @@ pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
     if behind == 0 {
         out.warnings.push(if rewritten && own == 0 {
             format!(
-                "{} of team '{name}' was rewritten to an older commit; your checkout still has {ahead} commit(s) the remote dropped (to follow it: git -C {} reset --keep {})",
+                "{} of team '{name}' was rewritten to an older commit; your checkout still has {} the remote dropped (to follow it: git -C {} reset --keep {})",
                 t.upstream,
+                git::commits(ahead),
                 sh(&dir),
                 t.upstream
             )
         } else {
             format!(
-                "team '{name}' has {ahead} local commit(s) not pushed to {} (push them: git -C {} push)",
+                "team '{name}' has {} not pushed to {} (push them: git -C {} push)",
+                git::commits(ahead),
                 t.upstream,
                 sh(&dir)
             )
@@ -189,8 +191,9 @@ pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
         } else if rewritten {
             failure(
                 format!(
-                    "the history of team '{name}' was rewritten upstream ({} was force-pushed) and you have {own} local commit(s) on it; nothing was changed",
-                    t.upstream
+                    "the history of team '{name}' was rewritten upstream ({} was force-pushed) and you have {} of your own on it; nothing was changed",
+                    t.upstream,
+                    git::commits(own)
                 ),
                 format!(
                     "move your commits onto the new history: git -C {} pull --rebase",
@@ -200,8 +203,10 @@ pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
         } else {
             failure(
                 format!(
-                    "team '{name}' has diverged from {}: {ahead} local commit(s) not pushed, {behind} new upstream; nothing was changed",
-                    t.upstream
+                    "team '{name}' has diverged from {}: {} of yours not pushed, {} new upstream; nothing was changed",
+                    t.upstream,
+                    git::commits(ahead),
+                    git::commits(behind)
                 ),
                 format!(
                     "put your commits on top and push them: git -C {0} pull --rebase && git -C {0} push",

@@ -45,7 +45,7 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
             .collect()
     };
     let sources = discovery::sources(cx);
-    let reports = crate::probe::parallel_map(&targets, 8, |t| match t {
+    let mut reports = crate::probe::parallel_map(&targets, 8, |t| match t {
         Err(name) => Report {
             name: (*name).to_string(),
             kind: None,
@@ -55,6 +55,24 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
         },
         Ok(r) => check_one(cx, &sources, r),
     });
+    if args.names.is_empty() {
+        // A team's `min-tcli-version` above this tcli fails the check as a whole.
+        reports.extend(
+            crate::team::version::unmet_all(cx)
+                .into_iter()
+                .map(|(team, why)| Report {
+                    name: format!("team {team}"),
+                    kind: None,
+                    location: Some(
+                        crate::team_dirs::checkout_dir(cx, &team)
+                            .display()
+                            .to_string(),
+                    ),
+                    ok: false,
+                    failures: vec![why],
+                }),
+        );
+    }
     let failed = reports.iter().filter(|r| !r.ok).count();
     if args.json {
         ui::json(&serde_json::json!({

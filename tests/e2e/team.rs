@@ -1,0 +1,696 @@
+//! `tcli team ...` end to end: real git repositories (a local bare repo as the team's remote, a
+//! teammate's clone pushing to it with the `git` CLI) and the real `tcli` binary. What a user
+//! sees is asserted: stdout, stderr, exit status, and the files left behind.
+
+use crate::support::{Run, TestEnv};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+/// Runs the `git` CLI in `dir` with a hermetic identity and config; panics on failure.
+fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", crate::support::SYSTEM_PATH)
+        .env("HOME", env.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Teammate")
+        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
+        .env("GIT_COMMITTER_NAME", "Teammate")
+        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A team's remote (a bare repo) and a teammate's clone of it.
+struct Team {
+    name: String,
+    bare: PathBuf,
+    work: PathBuf,
+}
+
+impl Team {
+    /// A remote whose first commit ships `bin/tcli-hello` and a `tcli.toml`.
+    fn new(env: &TestEnv, name: &str) -> Team {
+        let bare = env.path(&format!("remotes/{name}.git"));
+        let work = env.path(&format!("teammate/{name}"));
+        std::fs::create_dir_all(&bare).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+        git(env, &work, &["init", "-q", "-b", "main"]);
+        git(
+            env,
+            &work,
+            &["remote", "add", "origin", bare.to_str().unwrap()],
+        );
+        let t = Team {
+            name: name.to_string(),
+            bare,
+            work,
+        };
+        t.module("hello", "echo hello from the team");
+        t.write(
+            "tcli.toml",
+            "[bookmarks]\nwiki = \"https://wiki.example.com\"\n",
+        );
+        t.push(env, "first commit");
+        t
+    }
+
+    /// Writes `bin/tcli-<name>` (executable) in the teammate's clone.
+    fn module(&self, name: &str, body: &str) {
+        let p = self.work.join("bin").join(format!("tcli-{name}"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\n# tcli-summary: {name} for the team\n{body}\n"),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.work.join(rel), text).unwrap();
+    }
+
+    /// Commits everything in the teammate's clone and pushes it.
+    fn push(&self, env: &TestEnv, msg: &str) {
+        git(env, &self.work, &["add", "-A"]);
+        git(env, &self.work, &["commit", "-q", "-m", msg]);
+        git(env, &self.work, &["push", "-q", "origin", "main"]);
+    }
+
+    fn url(&self) -> &str {
+        self.bare.to_str().unwrap()
+    }
+
+    fn head(&self, env: &TestEnv) -> String {
+        git(env, &self.bare, &["rev-parse", "main"])
+    }
+}
+
+/// The local checkout tcli made for `team`.
+fn checkout(env: &TestEnv, team: &str) -> PathBuf {
+    env.data_dir().join("teams").join(team)
+}
+
+fn add(env: &TestEnv, team: &Team) {
+    env.run(["team", "add", team.url(), "--name", &team.name])
+        .success();
+}
+
+/// A commit made in the user's own checkout.
+fn local_commit(env: &TestEnv, dir: &Path, file: &str, text: &str) -> String {
+    std::fs::write(dir.join(file), text).unwrap();
+    git(env, dir, &["add", "-A"]);
+    git(env, dir, &["commit", "-q", "-m", "my own work"]);
+    git(env, dir, &["rev-parse", "HEAD"])
+}
+
+/// Asserts a one-line error naming the team, with a hint, and exit 1.
+#[track_caller]
+fn refused(r: &Run, team: &str, hint: &str) {
+    r.code(1);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line\n{}", r.stderr);
+    assert!(
+        errors[0].contains(&format!("team '{team}'")),
+        "names the team\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with("hint:") && l.contains(hint)),
+        "hint with {hint:?}\n{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn team_update_reports_an_added_module_that_then_runs() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    team.module("deploy", "echo deploying \"$@\"");
+    team.push(&env, "add deploy");
+
+    let r = env.run(["team", "update"]);
+    r.success()
+        .stdout_has("acme: updated")
+        .stdout_has("added    deploy");
+    env.run(["deploy", "--help"])
+        .success()
+        .stdout_has("deploying --help");
+    env.run(["--help"])
+        .success()
+        .stdout_has("deploy for the team");
+    let again = env.run(["team", "update", "acme"]);
+    again.success().stdout_has("acme: already up to date");
+}
+
+#[test]
+fn team_update_reports_removed_and_changed_modules() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    team.module("lint", "echo lint v1");
+    team.push(&env, "add lint");
+    add(&env, &team);
+    env.run(["--help"]).success().stdout_has("hello");
+    std::fs::remove_file(team.work.join("bin/tcli-hello")).unwrap();
+    team.module("lint", "echo lint v2");
+    team.push(&env, "drop hello, change lint");
+
+    let r = env.run(["team", "update"]);
+    r.success()
+        .stdout_has("removed  hello")
+        .stdout_has("changed  lint");
+    env.run(["--help"]).success().stdout_lacks("hello");
+    env.run(["lint"]).success().stdout_has("lint v2");
+    env.run(["hello"])
+        .code(2)
+        .stderr_has("no module named 'hello'");
+}
+
+#[test]
+fn team_update_json_lists_changes() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    team.module("deploy", "true");
+    team.push(&env, "add deploy");
+    let v = env.run(["team", "update", "--json"]).success().json();
+    assert_eq!(v["ok"], true);
+    let t = &v["teams"][0];
+    assert_eq!(t["name"], "acme");
+    assert_eq!(t["result"], "updated");
+    assert_eq!(t["added"], serde_json::json!(["deploy"]));
+    assert_eq!(t["removed"], serde_json::json!([]));
+    assert_eq!(t["to"], team.head(&env));
+}
+
+#[test]
+fn team_update_remote_unreachable_changes_nothing() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    std::fs::rename(&team.bare, env.path("remotes/moved.git")).unwrap();
+
+    let r = env.run(["team", "update", "acme"]);
+    refused(&r, "acme", "remote -v");
+    r.stderr_has("cannot fetch team 'acme'")
+        .stderr_has("acme.git does not exist; nothing was changed");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    env.run(["hello"])
+        .success()
+        .stdout_has("hello from the team");
+}
+
+#[test]
+fn team_update_force_pushed_remote_is_refused() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    team.module("deploy", "echo v1");
+    team.push(&env, "add deploy");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    team.module("deploy", "echo rewritten");
+    git(&env, &team.work, &["add", "-A"]);
+    git(
+        &env,
+        &team.work,
+        &["commit", "-q", "--amend", "-m", "rewritten"],
+    );
+    git(
+        &env,
+        &team.work,
+        &["push", "-q", "--force", "origin", "main"],
+    );
+
+    let r = env.run(["team", "update"]);
+    refused(&r, "acme", "reset --keep origin/main");
+    r.stderr_has("rewritten upstream");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    env.run(["deploy"]).success().stdout_has("v1");
+}
+
+#[test]
+fn team_update_local_uncommitted_change_survives() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let edited = "#!/bin/sh\necho my local fix\n";
+    std::fs::write(dir.join("bin/tcli-hello"), edited).unwrap();
+    team.module("deploy", "true");
+    team.push(&env, "add deploy");
+
+    let r = env.run(["team", "update"]);
+    refused(&r, "acme", "stash -u");
+    r.stderr_has("uncommitted changes (bin/tcli-hello)");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bin/tcli-hello")).unwrap(),
+        edited
+    );
+    assert!(!dir.join("bin/tcli-deploy").exists());
+}
+
+#[test]
+fn team_update_local_commit_not_pushed_is_refused_when_remote_moved() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let mine = local_commit(&env, &dir, "notes.txt", "mine\n");
+    team.module("deploy", "true");
+    team.push(&env, "add deploy");
+
+    let r = env.run(["team", "update"]);
+    refused(&r, "acme", "pull --rebase");
+    r.stderr_has("has diverged from origin/main");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+}
+
+#[test]
+fn team_update_local_commit_not_pushed_warns_when_remote_did_not_move() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let mine = local_commit(&env, &dir, "notes.txt", "mine\n");
+
+    let r = env.run(["team", "update"]);
+    r.success()
+        .stdout_has("acme: already up to date")
+        .stderr_has("warning: team 'acme' has 1 commit not pushed");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+}
+
+#[test]
+fn team_update_checkout_deleted_by_hand() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    std::fs::remove_dir_all(checkout(&env, "acme")).unwrap();
+
+    let r = env.run(["team", "update"]);
+    refused(&r, "acme", "tcli team remove acme && tcli team add");
+    r.stderr_has("the checkout of team 'acme' is missing");
+    env.run(["--help"]).success().stdout_lacks("hello");
+    env.run(["team", "list"])
+        .success()
+        .stdout_has("acme")
+        .stdout_has("(checkout missing)");
+    let v = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(v["teams"][0]["state"], "missing");
+    env.run(["team", "remove", "acme"]).success();
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"], serde_json::json!([]));
+}
+
+#[test]
+fn team_update_broken_tcli_toml_is_refused() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let good = std::fs::read_to_string(dir.join("tcli.toml")).unwrap();
+    team.write("tcli.toml", "[bookmarks]\nwiki = \"unterminated\n");
+    team.module("deploy", "true");
+    team.push(&env, "broken settings");
+
+    let r = env.run(["team", "update"]);
+    refused(&r, "acme", "fix tcli.toml");
+    r.stderr_has("syntax error at line 2");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("tcli.toml")).unwrap(),
+        good
+    );
+}
+
+#[test]
+fn team_update_concurrent_runs_do_not_corrupt() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    for i in 0..5 {
+        team.module(&format!("tool{i}"), "echo tool");
+    }
+    team.push(&env, "five tools");
+
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            env.cmd(["team", "update", "--json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
+    let mut updated = 0;
+    for r in &runs {
+        let v = r.success().json();
+        if v["teams"][0]["result"] == "updated" {
+            updated += 1;
+            assert_eq!(v["teams"][0]["added"].as_array().unwrap().len(), 5);
+        } else {
+            assert_eq!(v["teams"][0]["result"], "up-to-date");
+        }
+    }
+    assert_eq!(updated, 1, "exactly one run moved the checkout");
+    let dir = checkout(&env, "acme");
+    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), team.head(&env));
+    assert_eq!(git(&env, &dir, &["status", "--porcelain"]), "");
+    let v = env.run(["modules", "list", "--json"]).success().json();
+    let names: Vec<&str> = v["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    for i in 0..5 {
+        assert!(names.contains(&format!("tool{i}").as_str()), "{names:?}");
+    }
+}
+
+#[test]
+fn team_status_json_shape_is_local_only() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    team.module("deploy", "true");
+    team.push(&env, "add deploy");
+    std::fs::write(dir.join("scratch.txt"), "x").unwrap();
+
+    let v = env.run(["team", "status", "--json"]).success().json();
+    let t = &v["teams"][0];
+    assert_eq!(t["name"], "acme");
+    assert_eq!(t["url"], team.url());
+    assert_eq!(t["path"], dir.to_str().unwrap());
+    assert_eq!(t["state"], "ok");
+    assert_eq!(t["branch"], "main");
+    assert_eq!(t["upstream"], "origin/main");
+    assert_eq!(t["head"], git(&env, &dir, &["rev-parse", "HEAD"]));
+    // Not fetched since the teammate pushed: status never touches the network.
+    assert_eq!(t["behind"], 0);
+    assert_eq!(t["ahead"], 0);
+    assert_eq!(t["dirty"], true);
+    assert_eq!(t["changes"], serde_json::json!(["scratch.txt"]));
+    let fetched = t["last_fetch"].as_u64().expect("last_fetch is a number");
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(now - fetched < 600, "{fetched} vs {now}");
+    assert!(t["problem"].is_null());
+
+    git(&env, &dir, &["fetch", "-q"]);
+    let v = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(v["teams"][0]["behind"], 1);
+    assert_eq!(v["teams"][0]["upstream_head"], team.head(&env));
+    env.run(["team", "status"])
+        .success()
+        .stdout_has("1 behind origin/main, 1 uncommitted change");
+}
+
+#[test]
+fn team_add_refuses_a_taken_name() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let r = env.run(["team", "add", team.url()]);
+    r.code(2)
+        .stderr_has("error: a team named 'acme' already exists")
+        .stderr_has("--name");
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn team_add_failed_clone_leaves_nothing() {
+    let env = TestEnv::new();
+    let r = env.run([
+        "team",
+        "add",
+        &env.path("nowhere/acme.git").display().to_string(),
+    ]);
+    r.code(1)
+        .stderr_has("error: cannot clone team 'acme' from ")
+        .stderr_has("nowhere/acme.git does not exist")
+        .stderr_has("hint:");
+    let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
+        .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"], serde_json::json!([]));
+}
+
+#[test]
+fn team_add_invalid_default_name_suggests_name_flag() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "Acme_Tools");
+    env.run(["team", "add", team.url()])
+        .code(2)
+        .stderr_has("invalid team name 'Acme_Tools'")
+        .stderr_has("hint: choose a name with --name");
+    env.run(["team", "add", team.url(), "--name", "acme"])
+        .success();
+    env.run(["hello"]).success();
+}
+
+#[test]
+fn team_add_relative_path_and_list_order_is_search_order() {
+    let env = TestEnv::new();
+    let first = Team::new(&env, "first");
+    let second = Team::new(&env, "second");
+    first.module("same", "echo from first");
+    first.push(&env, "same");
+    second.module("same", "echo from second");
+    second.push(&env, "same");
+    env.run(["team", "add", "remotes/first.git"])
+        .success()
+        .stdout_has("added team 'first'");
+    add(&env, &second);
+    env.run(["same"]).success().stdout_has("from first");
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"][0]["name"], "first");
+    assert_eq!(v["teams"][0]["url"], first.url());
+    assert_eq!(v["teams"][1]["name"], "second");
+    env.run(["modules", "which", "same"])
+        .success()
+        .stdout_has("teams/first/bin/tcli-same")
+        .stdout_has("shadows: exec");
+}
+
+#[test]
+fn team_remove_refuses_local_work_unless_forced() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    local_commit(&env, &dir, "notes.txt", "mine\n");
+    let r = env.run(["team", "remove", "acme"]);
+    refused(&r, "acme", "--force");
+    r.stderr_has("commits not pushed (on 'main')");
+    assert!(dir.join("notes.txt").exists());
+    git(&env, &dir, &["push", "-q", "origin", "main"]);
+    std::fs::write(dir.join("bin/tcli-hello"), "#!/bin/sh\necho edited\n").unwrap();
+    refused(&env.run(["team", "remove", "acme"]), "acme", "--force");
+    env.run(["team", "remove", "acme", "--force"])
+        .success()
+        .stdout_has("removed team 'acme'");
+    assert!(!dir.exists());
+    env.run(["hello"]).code(2);
+    env.run(["team", "remove", "acme"])
+        .code(2)
+        .stderr_has("no team named 'acme'");
+}
+
+#[test]
+fn team_remove_clean_checkout() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    env.run(["team", "remove", "acme"]).success();
+    assert!(!checkout(&env, "acme").exists());
+    env.run(["--help"]).success().stdout_lacks("hello");
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"], serde_json::json!([]));
+}
+
+#[test]
+fn team_update_min_tcli_version_warns_and_fails_modules_check() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    team.write("tcli.toml", "min-tcli-version = \"99.0.0\"\n");
+    team.push(&env, "needs a newer tcli");
+    let r = env.run(["team", "update"]);
+    r.success();
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("needs tcli 99.0.0 or newer"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(warnings[0].starts_with("warning: team 'acme'"));
+    env.run(["modules", "check"])
+        .code(1)
+        .stdout_has("FAIL  team acme: team 'acme' needs tcli 99.0.0 or newer");
+}
+
+/// Makes every record of the team's last fetch `days` old.
+fn age_fetch(env: &TestEnv, team: &str, days: u64) {
+    let when = SystemTime::now() - Duration::from_secs(days * 86_400);
+    for f in ["tcli-fetched", "FETCH_HEAD"] {
+        let p = checkout(env, team).join(".git").join(f);
+        if p.exists() {
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+}
+
+/// Runs `tcli args...` with stderr (and stdout) on a pseudo-terminal, through `script`.
+fn run_on_tty(env: &TestEnv, args: &[&str], extra: &[(&str, &str)]) -> String {
+    let base = env.cmd(args);
+    let line = std::iter::once(base.get_program())
+        .chain(base.get_args())
+        .map(|a| format!("'{}'", a.to_str().unwrap()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut c = Command::new("script");
+    c.args(["-qec", &line, "/dev/null"]).env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    let out = c
+        .current_dir(env.root.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    strip_ansi(&String::from_utf8_lossy(&out.stdout).replace('\r', ""))
+}
+
+/// The text without colour escapes (`ESC [ ... m`), as a user reads it.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for e in chars.by_ref() {
+                if e == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn team_stale_hint_on_a_terminal_at_most_once_a_day() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    age_fetch(&env, "acme", 9);
+    let hint = "hint: team 'acme' was last updated 9 days ago; run 'tcli team update'";
+
+    // Not a terminal, or CI set: never.
+    let r = env.run(["hello"]);
+    r.success();
+    assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
+    let ci = run_on_tty(&env, &["hello"], &[("CI", "true")]);
+    assert!(!ci.contains("hint:"), "{ci}");
+
+    let first = run_on_tty(&env, &["hello"], &[]);
+    assert!(first.contains(hint), "{first}");
+    assert!(
+        first.contains("hello from the team"),
+        "the module still ran: {first}"
+    );
+    let second = run_on_tty(&env, &["--help"], &[]);
+    assert!(!second.contains("hint:"), "once a day: {second}");
+}
+
+#[test]
+fn team_stale_hint_not_for_a_recent_fetch_and_gone_after_update() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    age_fetch(&env, "acme", 6);
+    let out = run_on_tty(&env, &["--version"], &[]);
+    assert!(!out.contains("hint:"), "6 days is not stale: {out}");
+    age_fetch(&env, "acme", 8);
+    let on_team = run_on_tty(&env, &["team", "list"], &[]);
+    assert!(!on_team.contains("hint:"), "not on 'tcli team': {on_team}");
+    env.run(["team", "update"]).success();
+    let after = run_on_tty(&env, &["--version"], &[]);
+    assert!(!after.contains("hint:"), "fresh after update: {after}");
+}
+
+#[test]
+fn team_settings_user_overrides_teams_and_earlier_team_wins() {
+    let env = TestEnv::new();
+    let first = Team::new(&env, "first");
+    let second = Team::new(&env, "second");
+    first.write("tcli.toml", "stale-after-days = 30\n");
+    first.push(&env, "lenient");
+    second.write("tcli.toml", "stale-after-days = 3\n");
+    second.push(&env, "strict");
+    add(&env, &first);
+    add(&env, &second);
+    age_fetch(&env, "first", 9);
+    age_fetch(&env, "second", 9);
+    // The first team's 30 days win over the second's 3.
+    let out = run_on_tty(&env, &["--version"], &[]);
+    assert!(!out.contains("hint:"), "{out}");
+    // The user's own file wins over every team.
+    std::fs::write(env.config_dir().join("tcli.toml"), "stale-after-days = 5\n").unwrap();
+    let out = run_on_tty(&env, &["--version"], &[]);
+    assert!(
+        out.contains("hint: teams 'first', 'second' were last updated up to 9 days ago"),
+        "{out}"
+    );
+}

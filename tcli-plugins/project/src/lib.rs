@@ -1,1 +1,345 @@
-//! The bundled `project` native module (filled in by the native-modules issue).
+//! The bundled `project` native module: the team's git repositories, read from
+//! `[projects.NAME]` in the merged settings. Lists them, clones one (the only verb that touches
+//! the network), and reports the state of every local clone from the repositories alone.
+//! Where a project lives: the `[dir]` given to `clone` (remembered in
+//! `<data dir>/projects.json`), else its `path` setting, else `<data dir>/projects/<name>`.
+
+use git2::{BranchType, Repository, StatusOptions};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::serde_json::{self, json, Value};
+use tcli_plugin_sdk::{Error, Host};
+
+/// Clone the team's repositories and see their state
+#[derive(Parser)]
+#[command(version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// List the projects and whether each is cloned
+    List {
+        /// Print JSON: an array of {name, description, url, path, cloned}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clone a project (into DIR, its configured path, or <data dir>/projects/<name>)
+    Clone {
+        /// The project name
+        name: String,
+        /// Where to clone it
+        dir: Option<PathBuf>,
+    },
+    /// Show branch, local changes and ahead/behind upstream for each cloned project (no network)
+    Status {
+        /// Print JSON: an array of {name, path, branch, dirty, upstream, ahead, behind}
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+struct Project {
+    name: String,
+    url: String,
+    description: Option<String>,
+    path: PathBuf,
+}
+
+/// Clones made into a dir of the user's choosing, by project name.
+fn clones_file(host: &Host) -> PathBuf {
+    host.data_dir().join("projects.json")
+}
+
+fn recorded_clones(host: &Host) -> BTreeMap<String, PathBuf> {
+    std::fs::read(clones_file(host))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn record_clone(host: &Host, name: &str, path: &Path) -> Result<(), Error> {
+    let mut all = recorded_clones(host);
+    all.insert(name.to_string(), path.to_path_buf());
+    let file = clones_file(host);
+    let dir = host.data_dir();
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&serde_json::to_vec_pretty(&all).map_err(Error::other)?)?;
+    tmp.persist(&file).map_err(|e| Error::Io(e.error))?;
+    Ok(())
+}
+
+/// `~/x` and relative paths are taken from the home dir, as a shell user would write them.
+fn expand(path: &str) -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    match path.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None if path == "~" => home,
+        None => home.join(path),
+    }
+}
+
+fn projects(host: &Host) -> Result<Vec<Project>, Error> {
+    let recorded = recorded_clones(host);
+    host.settings_table("projects")?
+        .into_iter()
+        .map(|(name, v)| {
+            let invalid = |problem: &str| Error::InvalidSetting {
+                key: format!("projects.{name}"),
+                problem: problem.to_string(),
+            };
+            let Value::Object(o) = &v else {
+                return Err(invalid("expected a table with url = \"...\""));
+            };
+            let url = o
+                .get("url")
+                .and_then(Value::as_str)
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| invalid("it needs url = \"...\""))?
+                .to_string();
+            let description = o
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
+                (Some(p), _) => p.clone(),
+                (None, Some(p)) => expand(p),
+                (None, None) => host.data_dir().join("projects").join(&name),
+            };
+            Ok(Project {
+                name,
+                url,
+                description,
+                path,
+            })
+        })
+        .collect()
+}
+
+fn is_clone(path: &Path) -> bool {
+    Repository::open(path).is_ok()
+}
+
+fn list(host: &Host, as_json: bool) -> Result<(), Error> {
+    let all = projects(host)?;
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let rows: Vec<Value> = all
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "description": p.description,
+                    "url": p.url,
+                    "path": p.path,
+                    "cloned": is_clone(&p.path),
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(Error::other)?
+        )?;
+        return Ok(());
+    }
+    if all.is_empty() {
+        eprintln!(
+            "no projects yet; add them as [projects.NAME] url = \"...\" in {}",
+            host.config_dir().join("tcli.toml").display()
+        );
+        return Ok(());
+    }
+    let w = all.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
+    let u = all.iter().map(|p| p.url.len()).max().unwrap_or(3).max(3);
+    writeln!(out, "{:w$}  CLONED  {:u$}  DESCRIPTION", "NAME", "URL")?;
+    for p in &all {
+        let cloned = if is_clone(&p.path) { "yes" } else { "no" };
+        let line = format!(
+            "{:w$}  {cloned:6}  {:u$}  {}",
+            p.name,
+            p.url,
+            p.description.as_deref().unwrap_or("-")
+        );
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
+    let all = projects(host)?;
+    let Some(p) = all.iter().find(|p| p.name == name) else {
+        return Err(Error::failed(format!("no project named '{name}'"))
+            .with_hint("run 'tcli project list' to see the projects"));
+    };
+    let target = match &dir {
+        Some(d) => std::path::absolute(d)?,
+        None => p.path.clone(),
+    };
+    let occupied = std::fs::read_dir(&target)
+        .map(|mut rd| rd.next().is_some())
+        .unwrap_or(target.exists());
+    if occupied {
+        let hint = if is_clone(&target) {
+            format!("it is already a clone; see it with 'tcli project status', or give another dir: tcli project clone {name} DIR")
+        } else {
+            format!("give another dir: tcli project clone {name} DIR")
+        };
+        return Err(Error::failed(format!(
+            "{} already exists and is not empty",
+            target.display()
+        ))
+        .with_hint(hint));
+    }
+    let parent = target
+        .parent()
+        .ok_or_else(|| Error::failed(format!("cannot clone into {}", target.display())))?;
+    std::fs::create_dir_all(parent)?;
+    eprintln!("cloning {} into {}", p.url, target.display());
+    // Clone beside the target and rename: an interrupted or failed clone leaves nothing behind.
+    let tmp = tempfile::Builder::new()
+        .prefix(".tcli-clone-")
+        .tempdir_in(parent)?;
+    Repository::clone(&p.url, tmp.path()).map_err(|e| {
+        Error::failed(format!("cannot clone {}: {}", p.url, e.message()))
+            .with_hint("check the url in [projects.".to_string() + name + "] and your access to it")
+    })?;
+    if target.exists() {
+        std::fs::remove_dir(&target)?;
+    }
+    std::fs::rename(tmp.path(), &target)?;
+    let _ = tmp.keep();
+    if dir.is_some() {
+        record_clone(host, name, &target)?;
+    }
+    eprintln!("cloned project '{name}' into {}", target.display());
+    Ok(())
+}
+
+struct State {
+    branch: String,
+    dirty: bool,
+    upstream: Option<String>,
+    ahead: usize,
+    behind: usize,
+}
+
+fn state(repo: &Repository) -> Result<State, git2::Error> {
+    let (branch, local) = match repo.head() {
+        Ok(h) if h.is_branch() => (h.shorthand().unwrap_or("?").to_string(), h.target()),
+        Ok(h) => ("(detached)".to_string(), h.target()),
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => ("(no commits)".to_string(), None),
+        Err(e) => return Err(e),
+    };
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true).include_ignored(false);
+    let dirty = !repo.statuses(Some(&mut opts))?.is_empty();
+    let mut s = State {
+        branch,
+        dirty,
+        upstream: None,
+        ahead: 0,
+        behind: 0,
+    };
+    let up = repo
+        .find_branch(&s.branch, BranchType::Local)
+        .and_then(|b| b.upstream())
+        .ok();
+    if let (Some(up), Some(local)) = (up, local) {
+        s.upstream = up.name().ok().flatten().map(str::to_string);
+        if let Some(remote) = up.get().target() {
+            (s.ahead, s.behind) = repo.graph_ahead_behind(local, remote)?;
+        }
+    }
+    Ok(s)
+}
+
+fn status(host: &Host, as_json: bool) -> Result<(), Error> {
+    let mut rows = Vec::new();
+    for p in projects(host)? {
+        let Ok(repo) = Repository::open(&p.path) else {
+            continue;
+        };
+        let s = state(&repo).map_err(|e| {
+            Error::failed(format!("cannot read {}: {}", p.path.display(), e.message()))
+        })?;
+        rows.push((p, s));
+    }
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let v: Vec<Value> = rows
+            .iter()
+            .map(|(p, s)| {
+                json!({
+                    "name": p.name,
+                    "path": p.path,
+                    "branch": s.branch,
+                    "dirty": s.dirty,
+                    "upstream": s.upstream,
+                    "ahead": s.upstream.as_ref().map(|_| s.ahead),
+                    "behind": s.upstream.as_ref().map(|_| s.behind),
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(Error::other)?
+        )?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        eprintln!("no project is cloned yet; run 'tcli project clone <name>'");
+        return Ok(());
+    }
+    let w = rows
+        .iter()
+        .map(|(p, _)| p.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let b = rows
+        .iter()
+        .map(|(_, s)| s.branch.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(out, "{:w$}  {:b$}  CHANGES  UPSTREAM", "NAME", "BRANCH")?;
+    for (p, s) in &rows {
+        let changes = if s.dirty { "dirty" } else { "clean" };
+        let upstream = match (&s.upstream, s.ahead, s.behind) {
+            (None, ..) => "none".to_string(),
+            (Some(u), 0, 0) => format!("{u}: up to date"),
+            (Some(u), a, 0) => format!("{u}: ahead {a}"),
+            (Some(u), 0, b) => format!("{u}: behind {b}"),
+            (Some(u), a, b) => format!("{u}: ahead {a}, behind {b}"),
+        };
+        writeln!(
+            out,
+            "{:w$}  {:b$}  {changes:7}  {upstream}",
+            p.name, s.branch
+        )?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    match cli.verb {
+        Verb::List { json } => list(host, json),
+        Verb::Clone { name, dir } => clone(host, &name, dir),
+        Verb::Status { json } => status(host, json),
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "project",
+    cli: Cli,
+    run: run,
+}

@@ -42,7 +42,7 @@ impl Context {
             path_var: env_vars::get_os(env_vars::PATH),
             plugin_path_var: env_vars::get_os(env_vars::TCLI_PLUGIN_PATH),
             no_docker: env_vars::is_truthy(env_vars::TCLI_NO_DOCKER),
-            exe: std::env::current_exe().ok(),
+            exe: current_exe().map(Path::to_path_buf),
         }
     }
 
@@ -122,7 +122,8 @@ impl Context {
     }
 }
 
-/// Shortens a path under `$HOME` to `~/...` for display only.
-pub fn display_path(p: &Path) -> String {
-    p.display().to_string()
+/// The running binary, resolved once per process (it is a readlink of /proc/self/exe).
+pub fn current_exe() -> Option<&'static Path> {
+    static EXE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| std::env::current_exe().ok()).as_deref()
 }

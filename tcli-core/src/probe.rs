@@ -148,8 +148,8 @@ pub fn module_env(module: &str) -> Vec<(&'static str, OsString)> {
         ),
         (env_vars::TCLI_MODULE, OsString::from(module)),
     ];
-    if let Ok(exe) = std::env::current_exe() {
-        env.push((env_vars::TCLI_BIN, exe.into_os_string()));
+    if let Some(exe) = crate::context::current_exe() {
+        env.push((env_vars::TCLI_BIN, exe.as_os_str().to_owned()));
     }
     env
 }

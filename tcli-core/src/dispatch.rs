@@ -83,14 +83,7 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
         Kind::Exec => runner::exec::run(&module, &args),
         Kind::Builtin => commands::run_builtin(cx, name, args),
         Kind::Native => runner::native::run(cx, &module, &args),
-        Kind::Docker => Err(CliError::new(
-            Exit::CannotRun,
-            format!(
-                "module '{name}' is a {} module, which this build of tcli cannot run",
-                module.kind.as_str()
-            ),
-        )
-        .into()),
+        Kind::Docker => runner::docker::run(cx, &module, &args),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod context;
 pub mod discovery;
 pub mod dispatch;
+pub mod docker;
 pub mod env_vars;
 pub mod error;
 pub mod exit;

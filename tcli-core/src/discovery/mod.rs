@@ -4,6 +4,7 @@
 //! the union into winners and the entries they shadow.
 
 pub mod builtin;
+pub mod docker;
 pub mod native;
 pub mod path;
 
@@ -205,8 +206,13 @@ pub trait Source: Sync {
 }
 
 /// The sources in precedence order (built-ins are not a source: they are fixed).
-pub fn sources(_cx: &Context) -> Vec<Box<dyn Source>> {
-    vec![Box::new(native::NativeSource), Box::new(path::PathSource)]
+pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
+    let mut all: Vec<Box<dyn Source>> =
+        vec![Box::new(native::NativeSource), Box::new(path::PathSource)];
+    if !cx.no_docker {
+        all.push(Box::new(docker::DockerSource));
+    }
+    all
 }
 
 /// A winner and everything of the same name it shadows.

@@ -1,5 +1,6 @@
 //! Running a resolved module, one file per kind. Each runner returns the exit code tcli ends
 //! with, or an error carrying one of the codes of BRIEF section 9.
 
+pub mod docker;
 pub mod exec;
 pub mod native;

@@ -1,0 +1,595 @@
+//! One container from creation to removal, the way `docker run --rm --init -i [-t]` does it:
+//! create (by image ID, never pulling), attach, start, stream, wait, remove. Signals that would
+//! end tcli are forwarded to the container instead; a second one, or a container that ignores
+//! the first for [`KILL_AFTER`], gets SIGKILL. The container is removed on every path out.
+//!
+//! Host stdin is read on its own thread and host stdout/stderr are written on another, so a
+//! slow or blocked peer never stops signal handling, and stdin and stdout are pumped
+//! concurrently (a container that echoes its input cannot deadlock against us).
+
+use super::{tty, EngineError, ErrorKind};
+use bollard::container::{AttachContainerResults, LogOutput};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use bollard::query_parameters::{
+    AttachContainerOptions, CreateContainerOptions, KillContainerOptions, RemoveContainerOptions,
+    ResizeContainerTTYOptions, StartContainerOptions, WaitContainerOptions,
+};
+use bollard::Docker;
+use futures_util::{FutureExt, Stream, StreamExt};
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
+
+/// How long a container may ignore a forwarded signal before it is killed (as `docker stop`).
+pub const KILL_AFTER: Duration = Duration::from_secs(10);
+/// How long removing the container may take before tcli gives up on it.
+const REMOVE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The image ID (`sha256:...`): never a tag, which could move between listing and running.
+    pub image: String,
+    /// Arguments after the image's ENTRYPOINT; empty keeps the image's CMD.
+    pub args: Vec<String>,
+    /// `NAME=value` pairs, and nothing else, for the container's environment.
+    pub env: Vec<String>,
+    /// `uid:gid`, or `None` for the image's own user.
+    pub user: Option<String>,
+    /// A host directory bind-mounted at the same path and used as the working dir.
+    pub mount_cwd: Option<String>,
+    /// The network (`none` or a name); `None` for the engine's default.
+    pub network: Option<String>,
+    /// Where the container's stdio goes.
+    pub io: Io,
+}
+
+/// Where the container's stdin, stdout and stderr are connected.
+#[derive(Debug, Clone, Copy)]
+pub enum Io {
+    /// tcli's own stdio; with `tty` the container gets a terminal (stderr then merges into
+    /// stdout, as with `docker run -t`) and follows the host terminal's size.
+    Inherit {
+        /// Allocate a terminal.
+        tty: bool,
+    },
+    /// No stdin; up to `keep` bytes of stdout and stderr kept; SIGKILL after `timeout`.
+    Capture {
+        /// Bytes kept of each stream.
+        keep: usize,
+        /// Wall-clock limit from start.
+        timeout: Duration,
+    },
+}
+
+/// How a container that started ended.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The container's exit code; 128+N when tcli had to kill it after forwarding signal N.
+    pub code: u8,
+    /// Captured stdout (`Io::Capture` only).
+    pub stdout: Vec<u8>,
+    /// Captured stderr (`Io::Capture` only).
+    pub stderr: Vec<u8>,
+    /// `Io::Capture` hit its time limit.
+    pub timed_out: bool,
+    /// Set when the container could not be removed afterwards: the engine's reason.
+    pub left_behind: Option<String>,
+}
+
+/// Why a container did not run to its end.
+#[derive(Debug, Clone)]
+pub enum RunError {
+    /// The image is not in the engine (removed since it was listed); the engine's words.
+    ImageGone(String),
+    /// The container was created but its process could not start (a missing or
+    /// non-executable entrypoint); the engine's words.
+    CannotStart(String),
+    /// The engine failed before the module started, or lost the container.
+    Engine(EngineError),
+    /// Signal N arrived before the container started; nothing ran.
+    Interrupted(i32),
+}
+
+/// Creates, runs and removes one container.
+pub(super) async fn run(docker: &Docker, host: &str, spec: &RunSpec) -> Result<Outcome, RunError> {
+    // Registered before anything exists in the engine, so no signal can end tcli between
+    // creating the container and removing it.
+    let mut signals = Signals::new().map_err(|e| {
+        RunError::Engine(EngineError::new(
+            ErrorKind::Other,
+            format!("cannot watch for signals: {e}"),
+        ))
+    })?;
+    let created = docker
+        .create_container(None::<CreateContainerOptions>, create_body(spec))
+        .await
+        .map_err(|e| {
+            let e = EngineError::from_bollard(host, &e);
+            match e.kind {
+                ErrorKind::Api(404) if e.message.to_ascii_lowercase().contains("no such image") => {
+                    RunError::ImageGone(e.message)
+                }
+                _ => RunError::Engine(e),
+            }
+        })?;
+    let id = created.id;
+    let result = drive(docker, host, &id, spec, &mut signals).await;
+    let removed = tokio::time::timeout(
+        REMOVE_TIMEOUT,
+        docker.remove_container(
+            &id,
+            Some(RemoveContainerOptions {
+                force: true,
+                v: true,
+                link: false,
+            }),
+        ),
+    )
+    .await;
+    let left_behind = match removed {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => {
+            let e = EngineError::from_bollard(host, &e);
+            // Already gone, or the engine is removing it: either way it will not stay.
+            (!matches!(e.kind, ErrorKind::Api(404 | 409))).then_some(e.message)
+        }
+        Err(_) => Some(format!("no answer within {} s", REMOVE_TIMEOUT.as_secs())),
+    };
+    result.map(|mut o| {
+        o.left_behind = left_behind.map(|why| format!("container {id}: {why}"));
+        o
+    })
+}
+
+fn create_body(spec: &RunSpec) -> ContainerCreateBody {
+    let (stdin, tty) = match spec.io {
+        Io::Inherit { tty } => (true, tty),
+        Io::Capture { .. } => (false, false),
+    };
+    let mounts = spec.mount_cwd.as_ref().map(|dir| {
+        vec![Mount {
+            target: Some(dir.clone()),
+            source: Some(dir.clone()),
+            typ: Some(MountType::BIND),
+            ..Default::default()
+        }]
+    });
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        // No arguments: the image's CMD applies, as with `docker run IMAGE`.
+        cmd: (!spec.args.is_empty()).then(|| spec.args.clone()),
+        env: Some(spec.env.clone()),
+        user: spec.user.clone(),
+        working_dir: spec.mount_cwd.clone(),
+        tty: Some(tty),
+        open_stdin: Some(stdin),
+        stdin_once: Some(stdin),
+        attach_stdin: Some(stdin),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        host_config: Some(HostConfig {
+            init: Some(true),
+            // The size at creation; engines that ignore it get the resize right after start.
+            console_size: tty
+                .then(tty::size)
+                .flatten()
+                .map(|(rows, cols)| vec![usize::from(rows), usize::from(cols)]),
+            network_mode: spec.network.clone(),
+            mounts,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Attach, start, pump, wait. The caller removes the container whatever this returns.
+async fn drive(
+    docker: &Docker,
+    host: &str,
+    id: &str,
+    spec: &RunSpec,
+    signals: &mut Signals,
+) -> Result<Outcome, RunError> {
+    let engine = |e: bollard::errors::Error| RunError::Engine(EngineError::from_bollard(host, &e));
+    let (inherit, tty) = match spec.io {
+        Io::Inherit { tty } => (true, tty),
+        Io::Capture { .. } => (false, false),
+    };
+    let AttachContainerResults { output, input } = docker
+        .attach_container(
+            id,
+            Some(AttachContainerOptions {
+                stdin: inherit,
+                stdout: true,
+                stderr: true,
+                stream: true,
+                logs: false,
+                detach_keys: None,
+            }),
+        )
+        .await
+        .map_err(engine)?;
+    if let Some(sig) = signals.pending() {
+        return Err(RunError::Interrupted(sig));
+    }
+    // Raw before start, so the very first keystrokes already belong to the container.
+    let mut raw = if tty { tty::RawMode::enter() } else { None };
+    if let Err(e) = docker
+        .start_container(id, None::<StartContainerOptions>)
+        .await
+    {
+        let e = EngineError::from_bollard(host, &e);
+        return Err(if cannot_exec(&e.message) {
+            RunError::CannotStart(e.message)
+        } else {
+            RunError::Engine(e)
+        });
+    }
+    if tty {
+        resize(docker, id, true).await;
+    }
+
+    let broken_stdout = Arc::new(Notify::new());
+    let (pump, writer) = match spec.io {
+        Io::Inherit { .. } => {
+            let (tx, writer) = spawn_writer(broken_stdout.clone());
+            (tokio::spawn(forward_output(output, tx)), Some(writer))
+        }
+        Io::Capture { keep, .. } => (tokio::spawn(capture_output(output, keep)), None),
+    };
+    let stdin_pump = inherit.then(|| tokio::spawn(forward_stdin(input)));
+    let deadline = match spec.io {
+        Io::Capture { timeout, .. } => Some(Instant::now() + timeout),
+        Io::Inherit { .. } => None,
+    };
+
+    let mut captured = (Vec::new(), Vec::new());
+    let mut pump = Some(pump);
+    let mut wait: Option<Pin<Box<dyn Stream<Item = WaitItem> + Send + '_>>> = None;
+    let mut forwarded: Option<i32> = None;
+    let mut kill_at: Option<Instant> = None;
+    let mut killed = false;
+    let mut timed_out = false;
+    let mut stdout_gone = false;
+    let code = loop {
+        tokio::select! {
+            done = async { pump.as_mut().expect("guarded").await }, if pump.is_some() => {
+                pump = None;
+                if let Ok(c) = done {
+                    captured = c;
+                }
+                // Give the terminal back before waiting: the container may outlive its stdio.
+                raw = None;
+                wait = Some(Box::pin(docker.wait_container(
+                    id,
+                    Some(WaitContainerOptions { condition: "not-running".into() }),
+                )));
+            }
+            item = async { wait.as_mut().expect("guarded").next().await }, if wait.is_some() => {
+                match item {
+                    Some(Ok(r)) => break r.status_code,
+                    Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => break code,
+                    Some(Err(e)) => return Err(engine(e)),
+                    None => return Err(RunError::Engine(EngineError::new(
+                        ErrorKind::Other,
+                        format!("the Docker engine at {host} lost container {id}"),
+                    ))),
+                }
+            }
+            sig = signals.next() => {
+                if sig == libc::SIGWINCH {
+                    if tty {
+                        resize(docker, id, false).await;
+                    }
+                } else if forwarded.is_none() {
+                    forwarded = Some(sig);
+                    kill_at = Some(Instant::now() + KILL_AFTER);
+                    kill(docker, id, signal_name(sig)).await;
+                } else if !killed {
+                    // Asked twice: the user means it.
+                    killed = true;
+                    kill(docker, id, "SIGKILL").await;
+                }
+            }
+            () = sleep_until(kill_at), if kill_at.is_some() && !killed => {
+                killed = true;
+                kill(docker, id, "SIGKILL").await;
+            }
+            () = sleep_until(deadline), if deadline.is_some() && !timed_out => {
+                timed_out = true;
+                kill(docker, id, "SIGKILL").await;
+            }
+            () = broken_stdout.notified(), if !stdout_gone => {
+                // Nobody reads our stdout any more (`tcli x | head -1`): end the module the way
+                // the pipe would have ended a local process.
+                stdout_gone = true;
+                kill(docker, id, "SIGPIPE").await;
+            }
+        }
+    };
+    drop(raw);
+    if let Some(p) = stdin_pump {
+        p.abort();
+    }
+    if let Some(w) = writer {
+        // All output has been handed over; wait until it is written before tcli exits.
+        let _ = w.join();
+    }
+    let code = match (killed, forwarded) {
+        (true, Some(sig)) => 128 + sig,
+        _ => i32::try_from(code).unwrap_or(i32::MAX),
+    };
+    Ok(Outcome {
+        code: u8::try_from(code).unwrap_or(u8::MAX),
+        stdout: captured.0,
+        stderr: captured.1,
+        timed_out,
+        left_behind: None,
+    })
+}
+
+type WaitItem = Result<bollard::models::ContainerWaitResponse, bollard::errors::Error>;
+type OutputStream = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+
+/// The engine's words for a process that cannot be executed (docker CLI maps these to 126/127).
+fn cannot_exec(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "executable file not found",
+        "no such file or directory",
+        "permission denied",
+        "is a directory",
+        "exec format error",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn kill(docker: &Docker, id: &str, signal: &str) {
+    // The container may have exited meanwhile; the wait reports how it ended.
+    let _ = docker
+        .kill_container(
+            id,
+            Some(KillContainerOptions {
+                signal: signal.to_string(),
+            }),
+        )
+        .await;
+}
+
+/// Gives the container the host terminal's size. Right after start the engine can refuse it
+/// for a moment, so the first resize retries briefly, as the docker CLI does.
+async fn resize(docker: &Docker, id: &str, retry: bool) {
+    let Some((rows, cols)) = tty::size() else {
+        return;
+    };
+    let options = ResizeContainerTTYOptions {
+        h: i32::from(rows),
+        w: i32::from(cols),
+    };
+    for attempt in 0..if retry { 5 } else { 1 } {
+        if docker
+            .resize_container_tty(id, options.clone())
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10 * (attempt + 1))).await;
+    }
+}
+
+/// Streams container output to the writer thread until the container closes it.
+async fn forward_output(
+    mut output: OutputStream,
+    tx: mpsc::Sender<LogOutput>,
+) -> (Vec<u8>, Vec<u8>) {
+    while let Some(Ok(item)) = output.next().await {
+        if tx.send(item).await.is_err() {
+            break;
+        }
+    }
+    (Vec::new(), Vec::new())
+}
+
+/// Keeps the first `keep` bytes of stdout and stderr.
+async fn capture_output(mut output: OutputStream, keep: usize) -> (Vec<u8>, Vec<u8>) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    while let Some(Ok(item)) = output.next().await {
+        let buf = match item {
+            LogOutput::StdOut { .. } | LogOutput::Console { .. } => &mut out,
+            LogOutput::StdErr { .. } => &mut err,
+            LogOutput::StdIn { .. } => continue,
+        };
+        let bytes = item.into_bytes();
+        let room = keep.saturating_sub(buf.len());
+        buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+    (out, err)
+}
+
+/// Writes container output to tcli's stdout and stderr on a thread of its own: a blocked
+/// reader on our stdout must not stop the runtime from handling signals. A closed stdout is
+/// reported once through `broken`; its output is then dropped.
+fn spawn_writer(broken: Arc<Notify>) -> (mpsc::Sender<LogOutput>, std::thread::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<LogOutput>(16);
+    let handle = std::thread::spawn(move || {
+        // Our own handles on fds 1 and 2: unbuffered, so bytes go out as they come.
+        let mut out = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(std::fs::File::from);
+        let mut err = std::io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(std::fs::File::from);
+        while let Some(item) = rx.blocking_recv() {
+            let to_stdout = !matches!(item, LogOutput::StdErr { .. });
+            if matches!(item, LogOutput::StdIn { .. }) {
+                continue;
+            }
+            let bytes = item.into_bytes();
+            if to_stdout {
+                if let Some(f) = out.as_mut() {
+                    if let Err(e) = f.write_all(&bytes) {
+                        out = None;
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            broken.notify_one();
+                        }
+                    }
+                }
+            } else if let Some(f) = err.as_mut() {
+                if f.write_all(&bytes).is_err() {
+                    err = None;
+                }
+            }
+        }
+    });
+    (tx, handle)
+}
+
+/// Copies host stdin into the container, then closes the container's stdin (EOF).
+async fn forward_stdin(mut input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>) {
+    let mut rx = spawn_stdin_reader();
+    while let Some(chunk) = rx.recv().await {
+        if input.write_all(&chunk).await.is_err() {
+            return;
+        }
+    }
+    let _ = input.flush().await;
+    let _ = input.shutdown().await;
+    // The write half stays open until the container is gone: dropping it early would not
+    // matter to the engine, but keeping it makes the half-close explicit and final.
+    std::future::pending::<()>().await;
+}
+
+/// Reads host stdin on a thread of its own (a blocking read cannot be cancelled; the thread
+/// simply ends with the process). Chunks go through a small channel: back-pressure instead of
+/// buffering a whole pipe in memory.
+fn spawn_stdin_reader() -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(4);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
+
+/// The signals tcli forwards to a running container, plus SIGWINCH for terminal resizes.
+struct Signals {
+    streams: Vec<(i32, Signal)>,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        let wanted = [
+            (libc::SIGINT, SignalKind::interrupt()),
+            (libc::SIGTERM, SignalKind::terminate()),
+            (libc::SIGHUP, SignalKind::hangup()),
+            (libc::SIGQUIT, SignalKind::quit()),
+            (libc::SIGWINCH, SignalKind::window_change()),
+        ];
+        let mut streams = Vec::with_capacity(wanted.len());
+        for (n, kind) in wanted {
+            streams.push((n, signal(kind)?));
+        }
+        Ok(Signals { streams })
+    }
+
+    /// The next signal to arrive.
+    async fn next(&mut self) -> i32 {
+        let waits = self.streams.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                s.recv().await;
+                n
+            })
+        });
+        futures_util::future::select_all(waits).await.0
+    }
+
+    /// A signal that already arrived (other than a resize), without waiting.
+    fn pending(&mut self) -> Option<i32> {
+        self.streams
+            .iter_mut()
+            .filter(|(n, _)| *n != libc::SIGWINCH)
+            .find_map(|(n, s)| s.recv().now_or_never().map(|_| *n))
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "SIGTERM",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_failures_are_recognised() {
+        assert!(cannot_exec(
+            "failed to create shim: OCI runtime create failed: exec: \"/nope\": stat /nope: no such file or directory: unknown"
+        ));
+        assert!(cannot_exec(
+            "exec: \"x\": executable file not found in $PATH"
+        ));
+        assert!(!cannot_exec("network frobnitz not found"));
+    }
+
+    #[test]
+    fn no_args_keep_the_image_cmd() {
+        let spec = RunSpec {
+            image: "sha256:abc".into(),
+            args: vec![],
+            env: vec!["A=1".into()],
+            user: Some("1000:1000".into()),
+            mount_cwd: Some("/work/x".into()),
+            network: Some("none".into()),
+            io: Io::Inherit { tty: false },
+        };
+        let body = create_body(&spec);
+        assert_eq!(body.cmd, None);
+        assert_eq!(body.working_dir.as_deref(), Some("/work/x"));
+        let host = body.host_config.unwrap();
+        assert_eq!(host.init, Some(true));
+        assert_eq!(host.network_mode.as_deref(), Some("none"));
+        let mount = &host.mounts.unwrap()[0];
+        assert_eq!(mount.source.as_deref(), Some("/work/x"));
+        assert_eq!(mount.target.as_deref(), Some("/work/x"));
+        assert_eq!(body.open_stdin, Some(true));
+        assert_eq!(body.tty, Some(false));
+    }
+}

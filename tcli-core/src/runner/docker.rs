@@ -1,0 +1,268 @@
+//! Running a docker module (BRIEF section 4): asks the engine for the module's current image
+//! (the index may be up to a TTL old), then runs it by image ID with `--rm --init`, stdin
+//! attached, a terminal only when stdin and stdout are terminals, the host uid:gid, the current
+//! directory mounted at the same path, and only the environment the image asks for. The
+//! container's exit code is tcli's. The container lifecycle itself is `crate::docker`'s.
+
+use crate::context::Context;
+use crate::discovery::docker::{self as source, RunSettings};
+use crate::discovery::ModuleInfo;
+use crate::docker::{Engine, EngineError, ErrorKind, Io, RunError, RunSpec};
+use crate::env_vars;
+use crate::error::CliError;
+use crate::exit::Exit;
+use crate::ui;
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// How long a module's `--help` may take under `tcli modules check` (a container start
+/// included, on a busy CI machine).
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs `module` with `args`; returns the container's exit code.
+pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
+    let args = utf8_args(&module.name, args)?;
+    let engine = Engine::connect().map_err(|e| engine_error(&module.name, &e))?;
+    let live = source::live_modules(cx, &engine).map_err(|e| engine_error(&module.name, &e))?;
+    // The engine decides, not the index: an image rebuilt since the last look runs as it is now.
+    let mut same_name = live.iter().filter(|m| m.name == module.name);
+    let first = same_name.clone().next();
+    let Some(current) = same_name.find(|m| m.runnable).or(first) else {
+        return Err(gone(module).into());
+    };
+    if !current.runnable {
+        return Err(CliError::new(
+            Exit::CannotRun,
+            format!(
+                "module '{}' ({}) cannot run: {}",
+                current.name,
+                current.location,
+                current.problems.join("; ")
+            ),
+        )
+        .hint(format!(
+            "run 'tcli modules which {}' for details",
+            current.name
+        ))
+        .into());
+    }
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let spec = spec(current, args, Io::Inherit { tty }, true)?;
+    match engine.run(&spec) {
+        Ok(outcome) => {
+            if let Some(left) = outcome.left_behind {
+                ui::warn(&format!("the container could not be removed: {left}"));
+            }
+            Ok(outcome.code)
+        }
+        // Nothing ran: end as the signal would have ended a local process, and say nothing.
+        Err(RunError::Interrupted(sig)) => Ok(crate::exit::signal_code(sig)),
+        Err(e) => Err(run_error(current, &e, engine.host())),
+    }
+}
+
+/// The `tcli modules check` of one docker module: its `--help` must exit 0 and print to stdout.
+/// Each returned line is one failure.
+pub fn check_help(module: &ModuleInfo) -> Vec<String> {
+    let engine = match Engine::connect() {
+        Ok(e) => e,
+        Err(e) => return vec![format!("cannot check: Docker engine not reachable: {e}")],
+    };
+    let io = Io::Capture {
+        keep: 64 * 1024,
+        timeout: CHECK_TIMEOUT,
+    };
+    let spec = match spec(module, vec!["--help".into()], io, false) {
+        Ok(s) => s,
+        Err(e) => return vec![format!("{e:#}")],
+    };
+    match engine.run(&spec) {
+        Ok(o) if o.timed_out => vec![format!(
+            "'--help' did not finish within {} s",
+            CHECK_TIMEOUT.as_secs()
+        )],
+        Ok(o) if o.code != 0 => {
+            let said = String::from_utf8_lossy(&o.stderr);
+            let first = said.lines().map(str::trim).find(|l| !l.is_empty());
+            vec![match first {
+                Some(l) => format!(
+                    "'--help' exited with status {}: {}",
+                    o.code,
+                    crate::discovery::sanitize_line(l, 120)
+                ),
+                None => format!("'--help' exited with status {}", o.code),
+            }]
+        }
+        Ok(o) if o.stdout.iter().all(u8::is_ascii_whitespace) => {
+            vec!["'--help' printed nothing on stdout".into()]
+        }
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let e = run_error(module, &e, engine.host());
+            vec![match crate::error::hint_of(&e) {
+                Some(h) => format!("{e} ({h})"),
+                None => e.to_string(),
+            }]
+        }
+    }
+}
+
+/// The container to run for `module`: its image ID, the host user, the current directory and
+/// the named environment, per its run settings. `mount_cwd` false never mounts (a check).
+fn spec(
+    module: &ModuleInfo,
+    args: Vec<String>,
+    io: Io,
+    mount_cwd: bool,
+) -> anyhow::Result<RunSpec> {
+    let settings: RunSettings = source::run_settings(module);
+    let mut env: Vec<String> = settings
+        .env
+        .iter()
+        .filter_map(|name| {
+            let value = std::env::var_os(name)?;
+            Some(format!("{name}={}", value.to_str()?))
+        })
+        .collect();
+    // tcli's own variables, as every module gets them; TCLI_BIN is a host path, useless inside.
+    for (k, v) in crate::probe::module_env(&module.name) {
+        if k != env_vars::TCLI_BIN {
+            env.push(format!("{k}={}", v.to_string_lossy()));
+        }
+    }
+    let user = settings.host_user.then(|| {
+        format!(
+            "{}:{}",
+            rustix::process::getuid().as_raw(),
+            rustix::process::getgid().as_raw()
+        )
+    });
+    let mount_cwd = if mount_cwd && settings.mount_cwd {
+        let cwd = std::env::current_dir().map_err(|e| {
+            CliError::new(
+                Exit::CannotRun,
+                format!(
+                    "module '{}' needs the current directory, which cannot be read: {e}",
+                    module.name
+                ),
+            )
+            .hint("cd into an existing directory and run the command again")
+        })?;
+        let Some(cwd) = cwd.to_str() else {
+            return Err(CliError::new(
+                Exit::CannotRun,
+                format!(
+                    "module '{}' needs the current directory mounted, but {:?} is not valid UTF-8, which the Docker API cannot carry",
+                    module.name,
+                    cwd
+                ),
+            )
+            .hint("run it from a directory whose path is valid UTF-8")
+            .into());
+        };
+        Some(cwd.to_string())
+    } else {
+        None
+    };
+    Ok(RunSpec {
+        image: source::image_id(module).to_string(),
+        args,
+        env,
+        user,
+        mount_cwd,
+        network: settings.network,
+        io,
+    })
+}
+
+/// The Docker API carries arguments as JSON strings: bytes that are not UTF-8 cannot reach the
+/// container unchanged, so they are refused rather than altered.
+fn utf8_args(name: &str, args: &[OsString]) -> anyhow::Result<Vec<String>> {
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.to_str().map(str::to_string).ok_or_else(|| {
+                CliError::usage(format!(
+                    "argument {} for docker module '{name}' is not valid UTF-8 ({a:?}), which the Docker API cannot carry",
+                    i + 1
+                ))
+                .hint("pass the value through a file in the current directory instead")
+                .into()
+            })
+        })
+        .collect()
+}
+
+fn gone(module: &ModuleInfo) -> CliError {
+    CliError::new(
+        Exit::CannotRun,
+        format!(
+            "module '{}': image {} ({}) is no longer in the Docker engine",
+            module.name,
+            source::image_id(module),
+            module.location
+        ),
+    )
+    .hint("rebuild or pull the image yourself (tcli never pulls), then run the command again")
+}
+
+fn engine_error(name: &str, e: &EngineError) -> anyhow::Error {
+    let hint = match e.kind {
+        ErrorKind::Absent => {
+            "start the Docker engine, or set DOCKER_HOST to where it listens".to_string()
+        }
+        ErrorKind::Unreachable if e.message.contains("permission denied") => {
+            "add yourself to the 'docker' group (then log in again), or set DOCKER_HOST".into()
+        }
+        ErrorKind::Unreachable => "start the Docker engine (dockerd), or fix DOCKER_HOST".into(),
+        ErrorKind::Timeout => {
+            "the engine accepted the connection but did not answer: restart it".into()
+        }
+        ErrorKind::Api(_) | ErrorKind::Other => {
+            "check the engine with 'docker info', then run the command again".into()
+        }
+    };
+    CliError::new(
+        Exit::Engine,
+        format!("cannot run docker module '{name}': {e}"),
+    )
+    .hint(hint)
+    .into()
+}
+
+fn run_error(module: &ModuleInfo, e: &RunError, host: &str) -> anyhow::Error {
+    let id = source::image_id(module);
+    match e {
+        RunError::ImageGone(_) => gone(module).into(),
+        RunError::CannotStart(why) => CliError::new(
+            Exit::CannotRun,
+            format!(
+                "module '{}' (image {id}) cannot start: {}",
+                module.name,
+                crate::discovery::sanitize_line(why, 400)
+            ),
+        )
+        .hint(format!(
+            "check the image's ENTRYPOINT; 'docker run --rm {id} --help' shows the same failure"
+        ))
+        .into(),
+        RunError::Engine(e) => CliError::new(
+            Exit::Engine,
+            format!(
+                "the Docker engine at {host} failed running module '{}' (image {id}): {e}",
+                module.name
+            ),
+        )
+        .hint("check the engine with 'docker info', then run the command again")
+        .into(),
+        RunError::Interrupted(sig) => CliError::new(
+            Exit::Failure,
+            format!(
+                "module '{}' was interrupted by signal {sig} before it started",
+                module.name
+            ),
+        )
+        .into(),
+    }
+}

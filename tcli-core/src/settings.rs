@@ -47,7 +47,11 @@ impl Settings {
             .get(section)
             .and_then(|s| s.get(key))
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -58,7 +62,11 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(CliError::new(Exit::Failure, format!("cannot read {}: {e}", path.display())).into());
+            return Err(CliError::new(
+                Exit::Failure,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .into());
         }
     };
     match text.parse::<toml::Table>() {
@@ -70,9 +78,16 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
                 .map_or(String::new(), |l| format!(" at line {l}"));
             Err(CliError::new(
                 Exit::Failure,
-                format!("{} has a syntax error{line}: {}", path.display(), e.message()),
+                format!(
+                    "{} has a syntax error{line}: {}",
+                    path.display(),
+                    e.message()
+                ),
             )
-            .hint(format!("fix the file (it is TOML), then run the command again: {}", path.display()))
+            .hint(format!(
+                "fix the file (it is TOML), then run the command again: {}",
+                path.display()
+            ))
             .into())
         }
     }

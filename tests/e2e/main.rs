@@ -7,6 +7,7 @@
 
 mod completion;
 mod dispatch;
+mod docker;
 mod docs;
 mod help;
 mod index;

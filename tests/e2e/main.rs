@@ -12,5 +12,6 @@ mod docs;
 mod help;
 mod index;
 mod modules;
+mod native;
 mod support;
 mod team;

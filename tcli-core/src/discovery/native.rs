@@ -148,7 +148,7 @@ pub fn probe_file(cx: &Context, path: &Path) -> Result<Descriptor, String> {
     match outcome.code {
         None => {
             return Err(format!(
-                "loading {} crashed the process (killed by a signal); the library runs code at load time that fails",
+                "loading {} crashed the process (killed by a signal): the file is damaged, or it runs code at load time that fails",
                 path.display()
             ))
         }

@@ -1,0 +1,684 @@
+//! Native modules end to end: real shared libraries built by cargo from the fixture crates in
+//! tests/fixtures/native (and the bundled web and project modules), loaded by the real tcli.
+//! Each library is copied into a plugin dir of the test's own under a chosen file name.
+
+use crate::support::{Run, TestEnv};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tcli-core sits in the workspace")
+        .to_path_buf()
+}
+
+/// Its own target dir, so building here never waits on the cargo running the tests.
+fn target_dir() -> PathBuf {
+    workspace_root().join("target").join("fixtures-native")
+}
+
+fn cargo_build(manifest: &Path, packages: &[&str]) {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.arg("build")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target_dir());
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd.output().expect("run cargo");
+    assert!(
+        out.status.success(),
+        "cargo build of {} failed:\n{}",
+        manifest.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The fixture libraries, built once per test run.
+fn fixture(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(
+            &workspace_root().join("tests/fixtures/native/Cargo.toml"),
+            &[],
+        )
+    });
+    target_dir()
+        .join("debug")
+        .join(format!("libfixture_{name}.so"))
+}
+
+/// A bundled module (`web`, `project`) built from the workspace, once per test run.
+fn bundled(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(
+            &workspace_root().join("Cargo.toml"),
+            &["tcli-plugin-web", "tcli-plugin-project"],
+        )
+    });
+    target_dir()
+        .join("debug")
+        .join(format!("libtcli_plugin_{name}.so"))
+}
+
+/// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`.
+fn env() -> TestEnv {
+    let mut env = TestEnv::new();
+    let dir = env.path("plugins");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+    env
+}
+
+/// Copies `lib` into the env's plugin dir as `file`.
+fn put(env: &TestEnv, lib: &Path, file: &str) -> PathBuf {
+    let dest = env.path("plugins").join(file);
+    std::fs::copy(lib, &dest).unwrap();
+    dest
+}
+
+/// `tcli --help` still answers, and lists `name` with its problem.
+#[track_caller]
+fn help_lists_problem(env: &TestEnv, name: &str, problem: &str) {
+    let r = env.run(["--help"]);
+    r.success();
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("'{name}' not listed:\n{}", r.stdout));
+    assert!(line.contains(problem), "no {problem:?} in {line:?}");
+}
+
+fn module<'a>(list: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    list["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no module {name} in {list:#}"))
+}
+
+#[test]
+fn modules_install_author_plugin_runs() {
+    let env = TestEnv::new();
+    let r = env.run([
+        "modules".as_ref(),
+        "install".as_ref(),
+        fixture("hello").as_os_str(),
+    ]);
+    r.success()
+        .stderr_has("installed module 'hello' 0.1.0 (ABI 1)");
+    let installed = env.data_dir().join("plugins/hello.so");
+    assert!(installed.is_file(), "{} missing", installed.display());
+
+    env.run(["hello", "greet", "sam"])
+        .success()
+        .stdout_has("hello, sam\n");
+
+    let help = env.run(["hello", "--help"]);
+    help.success()
+        .stdout_has("Usage: tcli hello <COMMAND>")
+        .stdout_has("greet")
+        .stdout_has("team");
+    env.run(["hello", "team", "--help"])
+        .success()
+        .stdout_has("Usage: tcli hello team <COMMAND>")
+        .stdout_has("show");
+    env.run(["help", "hello", "greet"])
+        .success()
+        .stdout_has("Usage: tcli hello greet <NAME>");
+
+    let list = env.run(["modules", "list", "--json"]).success().json();
+    let m = module(&list, "hello");
+    assert_eq!(m["kind"], "native");
+    assert_eq!(m["location"], installed.display().to_string());
+    let verbs: Vec<&str> = m["verbs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for v in ["greet", "partial", "boom", "team", "team show"] {
+        assert!(verbs.contains(&v), "{v} not in {verbs:?}");
+    }
+    assert_eq!(m["extra"]["abi_version"], 1);
+    assert_eq!(m["extra"]["plugin_version"], "0.1.0");
+
+    env.run(["--help"])
+        .success()
+        .stdout_has("tcli e2e fixture: hello");
+}
+
+#[test]
+fn modules_install_replaces_older_copy_atomically() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::new();
+    let lib = fixture("hello");
+    env.run(["modules".as_ref(), "install".as_ref(), lib.as_os_str()])
+        .success();
+    let dest = env.data_dir().join("plugins/hello.so");
+    let before = std::fs::metadata(&dest).unwrap().ino();
+    env.run(["modules".as_ref(), "install".as_ref(), lib.as_os_str()])
+        .success()
+        .stderr_has("replaced module 'hello'");
+    let after = std::fs::metadata(&dest).unwrap().ino();
+    assert_ne!(before, after, "the library was rewritten in place");
+    let left: Vec<_> = std::fs::read_dir(env.data_dir().join("plugins"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["hello.so"], "temp files left behind");
+    env.run(["hello", "greet", "again"])
+        .success()
+        .stdout_has("hello, again");
+}
+
+#[test]
+fn modules_install_refuses_a_broken_library() {
+    let env = TestEnv::new();
+    let junk = env.path("libjunk.so");
+    std::fs::write(&junk, "not a library\n").unwrap();
+    let r = env.run(["modules".as_ref(), "install".as_ref(), junk.as_os_str()]);
+    r.code(1)
+        .stderr_has(&format!("error: cannot install {}", junk.display()))
+        .stderr_has("hint:");
+    let future = fixture("future");
+    env.run(["modules".as_ref(), "install".as_ref(), future.as_os_str()])
+        .code(1)
+        .stderr_has("built for tcli plugin ABI 2; this tcli")
+        .stderr_has("supports ABI 1");
+    let missing = env.path("nope.so");
+    env.run(["modules".as_ref(), "install".as_ref(), missing.as_os_str()])
+        .code(1)
+        .stderr_has(&format!("cannot read {}", missing.display()));
+    assert!(
+        !env.data_dir().join("plugins").exists()
+            || std::fs::read_dir(env.data_dir().join("plugins"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "something was installed"
+    );
+}
+
+#[test]
+fn modules_remove_deletes_installed_native() {
+    let env = TestEnv::new();
+    env.run([
+        "modules".as_ref(),
+        "install".as_ref(),
+        fixture("hello").as_os_str(),
+    ])
+    .success();
+    env.run(["modules", "remove", "hello"])
+        .success()
+        .stderr_has("removed module 'hello'");
+    assert!(!env.data_dir().join("plugins/hello.so").exists());
+    env.run(["hello", "greet", "x"])
+        .code(2)
+        .stderr_has("no module named 'hello'");
+}
+
+#[test]
+fn modules_remove_refuses_other_modules() {
+    let env = env();
+    env.module("tool", "echo tool");
+    let exec = env.bin().join("tcli-tool");
+    env.run(["modules", "remove", "tool"])
+        .code(1)
+        .stderr_has("module 'tool' is not an installed native module: it is the exec module at")
+        .stderr_has(&format!(
+            "hint: delete the executable yourself: rm {}",
+            exec.display()
+        ));
+    assert!(exec.exists());
+    let lib = put(&env, &fixture("hello"), "libhello.so");
+    env.run(["modules", "remove", "hello"])
+        .code(1)
+        .stderr_has("it was not installed by tcli");
+    assert!(lib.exists());
+    env.run(["modules", "remove", "team"])
+        .code(1)
+        .stderr_has("built-in modules are part of tcli");
+    env.run(["modules", "remove", "nothing"])
+        .code(2)
+        .stderr_has("no module named 'nothing'");
+}
+
+#[test]
+fn native_run_no_entry_symbol_exits_126() {
+    let env = env();
+    let lib = put(&env, &fixture("noentry"), "libnoentry.so");
+    env.run(["noentry"])
+        .code(126)
+        .stderr_has(&format!(
+            "{} is not a tcli module: it exports no 'tcli_plugin_v1' symbol",
+            lib.display()
+        ))
+        .stderr_has("hint:");
+    help_lists_problem(&env, "noentry", "exports no 'tcli_plugin_v1' symbol");
+}
+
+#[test]
+fn native_run_wrong_magic_exits_126() {
+    let env = env();
+    let lib = put(&env, &fixture("badmagic"), "libbadmagic.so");
+    let r = env.run(["badmagic"]);
+    r.code(126)
+        .stderr_has(&format!("{} is not a tcli module", lib.display()))
+        .stderr_has("not the tcli magic");
+    assert!(!r.stdout.contains("badmagic ran"));
+    help_lists_problem(&env, "badmagic", "not the tcli magic");
+}
+
+#[test]
+fn native_run_future_abi_exits_126() {
+    let env = env();
+    let lib = put(&env, &fixture("future"), "libfuture.so");
+    let r = env.run(["future"]);
+    r.code(126)
+        .stderr_has(&format!(
+            "{} was built for tcli plugin ABI 2; this tcli",
+            lib.display()
+        ))
+        .stderr_has("supports ABI 1");
+    assert!(!r.stdout.contains("must not run"), "{}", r.stdout);
+    help_lists_problem(&env, "future", "ABI 2");
+}
+
+#[test]
+fn native_run_truncated_file_exits_126() {
+    let env = env();
+    let whole = std::fs::read(fixture("hello")).unwrap();
+    let lib = env.path("plugins/libtrunc.so");
+    // Headers intact, segments cut off: what an interrupted copy leaves.
+    std::fs::write(&lib, &whole[..4096]).unwrap();
+    env.run(["trunc"])
+        .code(126)
+        .stderr_has(&format!("module 'trunc' ({})", lib.display()))
+        .stderr_has("cannot run");
+    env.run(["--help"]).success().stdout_has("trunc");
+}
+
+#[test]
+fn native_run_not_a_library_exits_126() {
+    let env = env();
+    let lib = env.path("plugins/libjunk.so");
+    std::fs::write(&lib, "#!/bin/sh\necho not a library\n").unwrap();
+    env.run(["junk"])
+        .code(126)
+        .stderr_has(&format!("cannot load {}", lib.display()));
+    help_lists_problem(&env, "junk", "cannot load");
+    let which = env
+        .run(["modules", "which", "junk", "--json"])
+        .success()
+        .json();
+    assert_eq!(which["runnable"], false);
+}
+
+#[test]
+fn native_run_panic_exits_101() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    let r = env.run(["hello", "boom"]);
+    r.code(101)
+        .stderr_has("error: module 'hello' panicked at")
+        .stderr_has("boom from the fixture");
+    assert_eq!(
+        r.stdout, "before the panic",
+        "output before the panic was lost"
+    );
+}
+
+#[test]
+fn native_load_abort_is_listed_and_help_works() {
+    let env = env();
+    put(&env, &fixture("aborts"), "libaborts.so");
+    put(&env, &fixture("hello"), "libhello.so");
+    help_lists_problem(&env, "aborts", "crashed the process");
+    env.run(["--help"])
+        .success()
+        .stdout_has("tcli e2e fixture: hello");
+    let list = env.run(["modules", "list", "--json"]).success().json();
+    let m = module(&list, "aborts");
+    assert_eq!(m["runnable"], false);
+    assert!(m["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("killed by a signal"));
+    env.run(["aborts"])
+        .code(126)
+        .stderr_has("crashed the process");
+    env.run(["hello", "greet", "still"])
+        .success()
+        .stdout_has("hello, still");
+}
+
+#[test]
+fn native_load_hang_is_listed_after_timeout() {
+    let env = env();
+    put(&env, &fixture("hangs"), "libhangs.so");
+    let start = std::time::Instant::now();
+    help_lists_problem(&env, "hangs", "did not finish within 2 s");
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    // Cached: the second listing does not wait again.
+    let start = std::time::Instant::now();
+    env.run(["--help"]).success();
+    assert!(
+        start.elapsed().as_millis() < 1500,
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn native_run_output_without_newline_is_kept() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    let r = env.run(["hello", "partial"]);
+    r.success();
+    assert_eq!(r.stdout, "no newline here");
+}
+
+#[test]
+fn native_run_passes_status_and_usage_errors() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    env.run(["hello", "fail", "7"])
+        .code(7)
+        .stderr_has("error: failing with 7 on purpose");
+    env.run(["hello", "nope"])
+        .code(2)
+        .stderr_has("Usage: tcli hello <COMMAND>");
+    let bytes = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
+    let r = Run::from(
+        env.cmd(["hello".as_ref(), "greet".as_ref(), bytes])
+            .output()
+            .unwrap(),
+    );
+    r.code(2).stderr_has("invalid UTF-8");
+}
+
+#[test]
+fn native_run_gets_settings_and_dirs() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        "[bookmarks]\nwiki = \"https://wiki.example\"\n",
+    )
+    .unwrap();
+    let r = env.run(["hello", "settings"]);
+    r.success();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["bookmarks"]["wiki"], "https://wiki.example");
+    env.run(["hello", "where"])
+        .success()
+        .stdout_has(&env.data_dir().display().to_string());
+    std::fs::write(env.config_dir().join("tcli.toml"), "[bookmarks\n").unwrap();
+    env.run(["hello", "settings"])
+        .code(1)
+        .stderr_has("error: cannot read the tcli settings:")
+        .stderr_has("syntax error");
+}
+
+#[test]
+fn native_run_shadows_exec_of_same_name() {
+    let env = env();
+    let lib = put(&env, &fixture("hello"), "libhello.so");
+    let exec = env.module("hello", "echo exec hello");
+    env.run(["hello", "greet", "native"])
+        .success()
+        .stdout_has("hello, native")
+        .stdout_lacks("exec hello");
+    env.run(["modules", "which", "hello"])
+        .success()
+        .stdout_has(&format!("hello: native {}", lib.display()))
+        .stdout_has(&format!("shadows: exec {}", exec.display()));
+    let list = env.run(["modules", "list", "--json"]).success().json();
+    let m = module(&list, "hello");
+    assert_eq!(m["kind"], "native");
+    assert_eq!(m["shadowed"][0]["kind"], "exec");
+    assert_eq!(m["shadowed"][0]["location"], exec.display().to_string());
+}
+
+#[test]
+fn native_check_runs_help_of_every_verb() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    put(&env, &fixture("future"), "libfuture.so");
+    let r = env.run(["modules", "check", "hello", "--json"]);
+    r.success();
+    assert_eq!(r.json()["modules"][0]["ok"], true, "{}", r.stdout);
+    let r = env.run(["modules", "check", "future"]);
+    r.code(1).stdout_has("FAIL  future:").stdout_has("ABI 2");
+}
+
+#[test]
+fn native_index_reprobes_a_replaced_library() {
+    let env = env();
+    let lib = put(&env, &fixture("hello"), "libmod.so");
+    env.run(["hello", "greet", "a"]).success();
+    let tmp = env.path("plugins/.tmp-swap");
+    std::fs::copy(fixture("future"), &tmp).unwrap();
+    std::fs::rename(&tmp, &lib).unwrap();
+    // A library that cannot be read is listed under its file's name.
+    env.run(["mod"]).code(126).stderr_has("ABI 2");
+    env.run(["hello"])
+        .code(2)
+        .stderr_has("no module named 'hello'");
+}
+
+fn web_env() -> TestEnv {
+    let env = env();
+    put(&env, &bundled("web"), "libtcli_plugin_web.so");
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\nci = { url = \"https://ci.example.com\", description = \"Build status\" }\n",
+    )
+    .unwrap();
+    env
+}
+
+#[test]
+fn web_list_shows_bookmarks() {
+    let env = web_env();
+    let r = env.run(["web", "list"]);
+    r.success()
+        .stdout_has("ci    https://ci.example.com    Build status\n")
+        .stdout_has("wiki  https://wiki.example.com  -\n");
+    let v = env.run(["web", "list", "--json"]).success().json();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"name": "ci", "url": "https://ci.example.com", "description": "Build status"},
+            {"name": "wiki", "url": "https://wiki.example.com", "description": null},
+        ])
+    );
+    env.run(["--help"])
+        .success()
+        .stdout_has("web")
+        .stdout_has("Open the team's shared bookmarks");
+}
+
+#[test]
+fn web_show_and_unknown_name() {
+    let env = web_env();
+    env.run(["web", "show", "ci"])
+        .success()
+        .stdout_has("url:         https://ci.example.com\n")
+        .stdout_has("description: Build status\n");
+    env.run(["web", "show", "nope"])
+        .code(1)
+        .stderr_has("error: no bookmark named 'nope'")
+        .stderr_has("hint: run 'tcli web list'");
+}
+
+#[test]
+fn web_open_prints_url_without_display() {
+    let mut env = web_env();
+    env.run(["web", "open", "wiki"])
+        .success()
+        .stdout_has("https://wiki.example.com\n");
+    env.var("DISPLAY", ":0").var("CI", "true");
+    env.run(["web", "open", "wiki"])
+        .success()
+        .stdout_has("https://wiki.example.com\n");
+}
+
+#[test]
+fn web_open_runs_the_platform_opener() {
+    let mut env = web_env();
+    let log = env.path("opened");
+    env.script_in(
+        &env.bin(),
+        "xdg-open",
+        &format!("printf '%s\\n' \"$1\" > '{}'", log.display()),
+    );
+    env.var("DISPLAY", ":0");
+    let r = env.run(["web", "open", "ci"]);
+    r.success();
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "https://ci.example.com\n"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A bare repo `<root>/<name>.git` with one commit on main.
+fn bare_repo(env: &TestEnv, name: &str) -> PathBuf {
+    let bare = env.path(&format!("{name}.git"));
+    let work = env.path(&format!("{name}-seed"));
+    std::fs::create_dir_all(&work).unwrap();
+    git(
+        env.root.path(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    git(&work, &["init", "-q"]);
+    std::fs::write(work.join("README"), "hi\n").unwrap();
+    git(&work, &["add", "README"]);
+    git(&work, &["commit", "-q", "-m", "init"]);
+    git(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    bare
+}
+
+fn project_env() -> (TestEnv, PathBuf) {
+    let env = env();
+    put(&env, &bundled("project"), "libtcli_plugin_project.so");
+    let bare = bare_repo(&env, "api");
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!(
+            "[projects.api]\nurl = \"{}\"\ndescription = \"The API\"\n[projects.docs]\nurl = \"{}\"\n",
+            bare.display(),
+            env.path("missing.git").display()
+        ),
+    )
+    .unwrap();
+    (env, bare)
+}
+
+#[test]
+fn project_list_shows_cloned_state() {
+    let (env, bare) = project_env();
+    let v = env.run(["project", "list", "--json"]).success().json();
+    assert_eq!(v[0]["name"], "api");
+    assert_eq!(v[0]["cloned"], false);
+    assert_eq!(v[0]["url"], bare.display().to_string());
+    assert_eq!(v[0]["description"], "The API");
+    assert_eq!(
+        v[0]["path"],
+        env.data_dir().join("projects/api").display().to_string()
+    );
+    env.run(["project", "clone", "api"]).success();
+    let v = env.run(["project", "list", "--json"]).success().json();
+    assert_eq!(v[0]["cloned"], true);
+    env.run(["project", "list"])
+        .success()
+        .stdout_has("api   yes")
+        .stdout_has("docs  no");
+}
+
+#[test]
+fn project_clone_into_default_and_given_dir() {
+    let (env, _) = project_env();
+    env.run(["project", "clone", "api"])
+        .success()
+        .stderr_has("cloned project 'api'");
+    assert!(env.data_dir().join("projects/api/README").is_file());
+    env.run(["project", "clone", "api"])
+        .code(1)
+        .stderr_has("already exists")
+        .stderr_has("hint:");
+    let elsewhere = env.path("src/api");
+    env.run([
+        "project".as_ref(),
+        "clone".as_ref(),
+        "api".as_ref(),
+        elsewhere.as_os_str(),
+    ])
+    .success();
+    assert!(elsewhere.join("README").is_file());
+    let r = env.run(["project", "clone", "docs"]);
+    r.code(1).stderr_has("error: cannot clone");
+    assert!(!env.data_dir().join("projects/docs").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(env.data_dir().join("projects"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tcli-clone"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn project_status_reports_branch_dirty_ahead() {
+    let (env, _) = project_env();
+    env.run(["project", "status"])
+        .success()
+        .stderr_has("no project is cloned yet");
+    env.run(["project", "clone", "api"]).success();
+    let clone = env.data_dir().join("projects/api");
+    let v = env.run(["project", "status", "--json"]).success().json();
+    assert_eq!(v[0]["branch"], "main");
+    assert_eq!(v[0]["dirty"], false);
+    assert_eq!(v[0]["upstream"], "origin/main");
+    assert_eq!(v[0]["ahead"], 0);
+    std::fs::write(clone.join("new.txt"), "x\n").unwrap();
+    git(&clone, &["add", "new.txt"]);
+    git(&clone, &["commit", "-q", "-m", "local"]);
+    std::fs::write(clone.join("README"), "changed\n").unwrap();
+    let v = env.run(["project", "status", "--json"]).success().json();
+    assert_eq!(v[0]["dirty"], true);
+    assert_eq!(v[0]["ahead"], 1);
+    assert_eq!(v[0]["behind"], 0);
+    env.run(["project", "status"])
+        .success()
+        .stdout_has("api   main    dirty    origin/main: ahead 1");
+}

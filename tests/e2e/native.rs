@@ -682,3 +682,43 @@ fn project_status_reports_branch_dirty_ahead() {
         .success()
         .stdout_has("api   main    dirty    origin/main: ahead 1");
 }
+
+/// The C example of docs/native-abi.md, compiled against plugin-sdk/include/tcli_plugin.h,
+/// works as documented: the header and the Rust ABI agree.
+#[test]
+fn native_run_c_module_from_the_docs() {
+    let env = env();
+    let doc = std::fs::read_to_string(workspace_root().join("docs/native-abi.md")).unwrap();
+    let example = doc
+        .split("```c\n")
+        .find(|block| block.contains("tcli_plugin_v1(void) { return"))
+        .and_then(|block| block.split("```").next())
+        .expect("the C example in docs/native-abi.md");
+    let src = env.path("hello.c");
+    std::fs::write(&src, example).unwrap();
+    let lib = env.path("plugins/libhello.so");
+    let out = Command::new("cc")
+        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
+        .arg(workspace_root().join("plugin-sdk/include"))
+        .arg("-o")
+        .arg(&lib)
+        .arg(&src)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.run(["hello", "greet"])
+        .success()
+        .stdout_has("hello from C\n");
+    env.run(["modules", "check", "hello"])
+        .success()
+        .stdout_has("ok    hello");
+    let list = env.run(["modules", "list", "--json"]).success().json();
+    assert_eq!(
+        module(&list, "hello")["verbs"],
+        serde_json::json!(["greet"])
+    );
+}

@@ -177,3 +177,110 @@ fn install_panic_hook(name: &'static str) {
         }));
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{Parser, Subcommand};
+
+    /// Test command
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        verb: Verb,
+    }
+
+    #[derive(Subcommand)]
+    enum Verb {
+        /// Succeed
+        Ok,
+        /// Fail with a status
+        Fail { code: u8 },
+        /// Panic
+        Boom,
+        /// Read the settings
+        Settings,
+        /// A subject
+        Env {
+            #[command(subcommand)]
+            verb: EnvVerb,
+        },
+    }
+
+    #[derive(Subcommand)]
+    enum EnvVerb {
+        /// Create one
+        #[command(visible_alias = "new")]
+        Create,
+    }
+
+    fn f(cli: Cli, host: &Host<'_>) -> Result<(), Error> {
+        match cli.verb {
+            Verb::Ok | Verb::Env { .. } => Ok(()),
+            Verb::Fail { code } => Err(Error::Failed {
+                message: "failed".into(),
+                hint: None,
+                code,
+            }),
+            Verb::Boom => panic!("boom"),
+            Verb::Settings => host.settings().map(|_| ()),
+        }
+    }
+
+    fn run_with(words: &[&str], settings: Result<&str, &str>) -> c_int {
+        let load = move || settings.map(str::to_string).map_err(str::to_string);
+        let host = Host::new(
+            "t",
+            "0.0.0",
+            [PathBuf::new(), PathBuf::new(), PathBuf::new()],
+            &load,
+        );
+        let args = std::iter::once("t")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect();
+        run::<Cli>("t", Ok(host), args, f)
+    }
+
+    #[test]
+    fn run_maps_outcomes_to_exit_codes() {
+        assert_eq!(run_with(&["ok"], Ok("{}")), 0);
+        assert_eq!(run_with(&["fail", "7"], Ok("{}")), 7);
+        assert_eq!(run_with(&["nope"], Ok("{}")), 2);
+        assert_eq!(run_with(&["boom"], Ok("{}")), EXIT_PANIC);
+        assert_eq!(run_with(&["settings"], Ok("{}")), 0);
+        assert_eq!(run_with(&["settings"], Err("bad toml")), 1);
+        assert_eq!(run_with(&["settings"], Ok("not json")), 1);
+    }
+
+    #[test]
+    fn manifest_lists_verbs_and_subjects() {
+        let m = manifest::<Cli>("t", "about", "1.0").unwrap();
+        let v: serde_json::Value = serde_json::from_slice(m.to_bytes()).unwrap();
+        assert_eq!(v["schema"], 1);
+        let names: Vec<&str> = v["verbs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["ok", "fail", "boom", "settings", "env"]);
+        assert_eq!(v["verbs"][4]["verbs"][0]["name"], "create");
+        assert_eq!(v["verbs"][4]["verbs"][0]["aliases"][0], "new");
+    }
+
+    #[test]
+    fn nul_terminated_appends_one_nul() {
+        const S: &str = "web";
+        let b: [u8; S.len() + 1] = nul_terminated(S);
+        assert_eq!(&b, b"web\0");
+    }
+
+    #[test]
+    fn broken_pipe_is_a_quiet_success() {
+        let e = Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(e.exit_code(), 0);
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::failed("x").with_hint("y").exit_code(), 1);
+    }
+}

@@ -507,7 +507,7 @@ fn web_list_shows_bookmarks() {
     env.run(["--help"])
         .success()
         .stdout_has("web")
-        .stdout_has("Open the team's shared bookmarks");
+        .stdout_has("web  Team bookmarks [native]");
 }
 
 #[test]

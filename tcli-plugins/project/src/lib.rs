@@ -12,7 +12,7 @@ use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
 use tcli_plugin_sdk::serde_json::{self, json, Value};
 use tcli_plugin_sdk::{Error, Host};
 
-/// Clone the team's repositories and see their state
+/// The team's git repositories
 #[derive(Parser)]
 #[command(version, arg_required_else_help = true)]
 struct Cli {
@@ -207,10 +207,16 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     let tmp = tempfile::Builder::new()
         .prefix(".tcli-clone-")
         .tempdir_in(parent)?;
-    Repository::clone(&p.url, tmp.path()).map_err(|e| {
-        Error::failed(format!("cannot clone {}: {}", p.url, e.message()))
-            .with_hint("check the url in [projects.".to_string() + name + "] and your access to it")
-    })?;
+    let mut fetch = git2::FetchOptions::new();
+    fetch.remote_callbacks(credentials());
+    git2::build::RepoBuilder::new()
+        .fetch_options(fetch)
+        .clone(&p.url, tmp.path())
+        .map_err(|e| {
+            Error::failed(format!("cannot clone {}: {}", p.url, e.message())).with_hint(
+                "check the url in [projects.".to_string() + name + "] and your access to it",
+            )
+        })?;
     if target.exists() {
         std::fs::remove_dir(&target)?;
     }
@@ -221,6 +227,32 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     }
     eprintln!("cloned project '{name}' into {}", target.display());
     Ok(())
+}
+
+/// Credentials as git finds them: the ssh agent for ssh URLs, git's credential helpers for
+/// https. Each kind is offered once, since libgit2 asks again after a rejection.
+fn credentials() -> git2::RemoteCallbacks<'static> {
+    use git2::{Cred, CredentialType};
+    let mut offered = CredentialType::empty();
+    let mut cb = git2::RemoteCallbacks::new();
+    cb.credentials(move |url, user, allowed| {
+        let fresh = allowed - offered;
+        if fresh.contains(CredentialType::SSH_KEY) {
+            offered |= CredentialType::SSH_KEY;
+            Cred::ssh_key_from_agent(user.unwrap_or("git"))
+        } else if fresh.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            offered |= CredentialType::USER_PASS_PLAINTEXT;
+            Cred::credential_helper(&git2::Config::open_default()?, url, user)
+        } else if fresh.contains(CredentialType::DEFAULT) {
+            offered |= CredentialType::DEFAULT;
+            Cred::default()
+        } else {
+            Err(git2::Error::from_str(
+                "no credentials were accepted (tried the ssh agent and git's credential helpers)",
+            ))
+        }
+    });
+    cb
 }
 
 struct State {

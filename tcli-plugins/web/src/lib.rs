@@ -8,7 +8,7 @@ use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
 use tcli_plugin_sdk::serde_json::{self, json, Value};
 use tcli_plugin_sdk::{Error, Host};
 
-/// Open the team's shared bookmarks
+/// Team bookmarks
 #[derive(Parser)]
 #[command(version, arg_required_else_help = true)]
 struct Cli {

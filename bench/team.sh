@@ -63,7 +63,9 @@ hyperfine -N --warmup 50 --runs 500 --export-json "$OUT/team-dispatch.json" \
 echo "== 2. what the warm path touches under .git/ (5 teams)"
 # Age every checkout so that on the terminal the stale-hint check finds them stale and prints.
 for i in 1 2 3 4 5; do
-    touch -d '9 days ago' "$W/data5/teams/team$i/.git/tcli-fetched"
+    for f in tcli-fetched FETCH_HEAD; do
+        [ ! -e "$W/data5/teams/team$i/.git/$f" ] || touch -d '9 days ago' "$W/data5/teams/team$i/.git/$f"
+    done
 done
 for args in "--help" "hello"; do
     strace -f -qq -e trace=openat,open,newfstatat,statx,stat -o "$W/trace" env $TEAMS_ENV "$TCLI" $args >/dev/null 2>&1

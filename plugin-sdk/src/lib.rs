@@ -164,6 +164,8 @@ macro_rules! export_plugin {
             });
 
             /// The entry symbol tcli looks up: the static descriptor.
+            // SAFETY: an unmangled symbol must be unique in the library; the macro is used
+            // once per crate (a second use fails to link), and the name is tcli's own prefix.
             #[allow(unsafe_code)]
             #[unsafe(no_mangle)]
             pub extern "C" fn tcli_plugin_v1() -> *const $crate::abi::TcliPluginV1 {

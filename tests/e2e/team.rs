@@ -694,3 +694,39 @@ fn team_settings_user_overrides_teams_and_earlier_team_wins() {
         "{out}"
     );
 }
+
+#[test]
+fn team_update_warns_when_a_new_module_is_shadowed() {
+    let env = TestEnv::new();
+    let first = Team::new(&env, "first");
+    let second = Team::new(&env, "second");
+    first.module("same", "echo from first");
+    first.push(&env, "same");
+    add(&env, &first);
+    add(&env, &second);
+    second.module("same", "echo from second");
+    second.push(&env, "same too");
+    let r = env.run(["team", "update", "second"]);
+    r.success().stdout_has("added    same").stderr_has(&format!(
+        "warning: module 'same' from {} is shadowed by the exec module at {}",
+        checkout(&env, "second").join("bin").display(),
+        checkout(&env, "first").join("bin/tcli-same").display()
+    ));
+    env.run(["same"]).success().stdout_has("from first");
+}
+
+#[test]
+fn team_add_progress_only_on_a_terminal() {
+    let env = TestEnv::new();
+    let quiet = Team::new(&env, "quiet");
+    let loud = Team::new(&env, "loud");
+    let r = env.run(["team", "add", quiet.url()]);
+    r.success().stdout_has("added team 'quiet'");
+    assert_eq!(r.stderr, "", "quiet without a terminal");
+    let out = run_on_tty(&env, &["team", "add", loud.url()], &[]);
+    assert!(
+        out.contains(&format!("cloning team 'loud' from {}...", loud.url())),
+        "{out}"
+    );
+    assert!(out.contains("added team 'loud'"), "{out}");
+}

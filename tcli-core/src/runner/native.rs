@@ -226,13 +226,8 @@ extern "C" fn settings_json(ctx: *mut c_void, out: *mut *const c_char) -> c_int 
             .settings
             .get_or_init(|| match crate::settings::Settings::load(state.cx) {
                 Ok(s) => (0, c_string(s.to_json().to_string())),
-                Err(e) => {
-                    let mut msg = e.to_string();
-                    if let Some(h) = crate::error::hint_of(&e) {
-                        msg = format!("{msg} ({h})");
-                    }
-                    (1, c_string(msg))
-                }
+                // The module prints its own `hint:`; tcli's would be a second one.
+                Err(e) => (1, c_string(e.to_string())),
             });
     if !out.is_null() {
         // SAFETY: `out` is non-null and, per the ABI, points to a `const char *` the plugin

@@ -730,3 +730,22 @@ fn team_add_progress_only_on_a_terminal() {
     );
     assert!(out.contains("added team 'loud'"), "{out}");
 }
+
+#[test]
+fn team_add_empty_repository_is_refused() {
+    let env = TestEnv::new();
+    let bare = env.path("remotes/empty.git");
+    std::fs::create_dir_all(&bare).unwrap();
+    git(&env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    let r = env.run(["team", "add", bare.to_str().unwrap()]);
+    r.code(1)
+        .stderr_has("error: team 'empty' at ")
+        .stderr_has("has no commits yet; nothing was added")
+        .stderr_has("hint: push a first commit");
+    let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
+        .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+    let v = env.run(["team", "list", "--json"]).success().json();
+    assert_eq!(v["teams"], serde_json::json!([]));
+}

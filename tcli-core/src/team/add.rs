@@ -97,6 +97,15 @@ pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added>
             Some(t.head.to_string()),
             git::modules_at(&repo, t.head)?.into_keys().collect(),
         ),
+        // An empty repo would give a checkout with no branch to fast-forward later.
+        Err(git::NoTracking::Unborn) => {
+            return Err(super::failure(
+                format!("team '{name}' at {url} has no commits yet; nothing was added"),
+                format!(
+                    "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add {url}' again"
+                ),
+            ));
+        }
         Err(_) => (None, None, Vec::new()),
     };
     drop(repo);

@@ -31,7 +31,7 @@ pub fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u8> {
     }
     let at = match (&added.branch, &added.commit) {
         (Some(b), Some(c)) => format!(" ({b} at {})", &c[..7]),
-        _ => " (no commits yet)".to_string(),
+        _ => " (not on a branch)".to_string(),
     };
     let modules = if added.modules.is_empty() {
         "no modules in bin/".to_string()

@@ -24,14 +24,23 @@ fn subcommands(help: &str) -> Vec<String> {
 
 fn generated(env: &TestEnv) -> String {
     let mut out = String::new();
-    let mut queue: Vec<Vec<String>> = vec![vec![], vec!["modules".into()], vec!["team".into()], vec!["completion".into()]];
+    let mut queue: Vec<Vec<String>> = vec![
+        vec![],
+        vec!["modules".into()],
+        vec!["team".into()],
+        vec!["completion".into()],
+    ];
     while !queue.is_empty() {
         let words = queue.remove(0);
         let mut args = words.clone();
         args.push("--help".into());
         let run = env.run(&args);
         run.success();
-        let title = if words.is_empty() { "tcli".to_string() } else { format!("tcli {}", words.join(" ")) };
+        let title = if words.is_empty() {
+            "tcli".to_string()
+        } else {
+            format!("tcli {}", words.join(" "))
+        };
         out.push_str(&format!("### `{title}`\n\n```text\n{}```\n\n", run.stdout));
         let mut children: Vec<Vec<String>> = subcommands(&run.stdout)
             .into_iter()
@@ -54,8 +63,12 @@ fn docs_cli_reference_matches_help() {
     let env = TestEnv::new();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/cli.md");
     let doc = std::fs::read_to_string(&path).expect("docs/cli.md");
-    let (head, rest) = doc.split_once(BEGIN).expect("docs/cli.md lacks the BEGIN marker");
-    let (_, tail) = rest.split_once(END).expect("docs/cli.md lacks the END marker");
+    let (head, rest) = doc
+        .split_once(BEGIN)
+        .expect("docs/cli.md lacks the BEGIN marker");
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/cli.md lacks the END marker");
     let fresh = format!("{head}{BEGIN}{}{END}{tail}", generated(&env));
     if std::env::var_os("TCLI_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &fresh).unwrap();

@@ -32,6 +32,7 @@ impl Source for NativeSource {
                 .modules
                 .iter()
                 .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+            && !cached.modules.iter().any(retry_due)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
@@ -45,7 +46,7 @@ impl Source for NativeSource {
             .collect();
         let modules = probe::parallel_map(&found, 8, |(path, identity)| {
             match previous.get(path.to_string_lossy().as_ref()) {
-                Some(m) if &m.identity == identity => (*m).clone(),
+                Some(m) if &m.identity == identity && !retry_due(m) => (*m).clone(),
                 _ => describe(cx, path, identity.clone()),
             }
         });
@@ -125,56 +126,75 @@ pub fn name_from_file(path: &Path) -> String {
     stem.replace('_', "-")
 }
 
+/// How long a library whose probe timed out stays listed as broken before it is probed again:
+/// a timeout can be a busy machine rather than the library, but probing a library that hangs
+/// on every `tcli --help` would cost the timeout each time.
+const RETRY_AFTER_TIMEOUT_SECS: u64 = 3600;
+
+/// True when a cached entry's probe timed out long enough ago to try again.
+fn retry_due(m: &ModuleInfo) -> bool {
+    m.extra
+        .get("retry_after")
+        .and_then(serde_json::Value::as_u64)
+        .is_some_and(|t| t <= crate::index::now())
+}
+
 /// Reads `path`'s descriptor in a child tcli. The error is one line for a problem list.
 pub fn probe_file(cx: &Context, path: &Path) -> Result<Descriptor, String> {
+    probe_timed(cx, path).map_err(|(problem, _)| problem)
+}
+
+/// [`probe_file`], also telling whether a failure was the timeout.
+fn probe_timed(cx: &Context, path: &Path) -> Result<Descriptor, (String, bool)> {
     let Some(exe) = cx.exe.as_deref() else {
-        return Err("cannot find the running tcli to read the library with".into());
+        return Err((
+            "cannot find the running tcli to read the library with".into(),
+            false,
+        ));
     };
     let Some(file) = path.to_str() else {
-        return Err(format!("{} has a name that is not UTF-8", path.display()));
+        let msg = format!("{} has a name that is not UTF-8", path.display());
+        return Err((msg, false));
     };
-    let name = name_from_file(path);
-    let outcome = probe::run(exe, &[PROBE_ARG, file], &name, probe::TIMEOUT);
-    if let Some(e) = &outcome.spawn_error {
-        return Err(format!("cannot start tcli to read the library: {e}"));
-    }
-    if outcome.timed_out {
-        return Err(format!(
-            "loading {} did not finish within {} s",
-            path.display(),
-            probe::TIMEOUT.as_secs()
+    let outcome = probe::run(
+        exe,
+        &[PROBE_ARG, file],
+        &name_from_file(path),
+        probe::TIMEOUT,
+    );
+    let problem = if let Some(e) = &outcome.spawn_error {
+        format!("cannot start tcli to read the library: {e}")
+    } else if outcome.timed_out {
+        let secs = probe::TIMEOUT.as_secs();
+        return Err((
+            format!("loading {} did not finish within {secs} s", path.display()),
+            true,
         ));
-    }
-    match outcome.code {
-        None => {
-            return Err(format!(
-                "loading {} crashed the process (killed by a signal): the file is damaged, or it runs code at load time that fails",
-                path.display()
-            ))
-        }
-        Some(0) => {}
-        Some(c) => {
-            let err = String::from_utf8_lossy(&outcome.stderr);
-            let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            return Err(format!(
-                "loading {} ended the process with status {c}{}",
-                path.display(),
-                if first.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", super::sanitize_line(first, super::DESCRIPTION_MAX))
-                }
-            ));
-        }
-    }
-    match serde_json::from_slice::<ProbeReport>(&outcome.stdout) {
-        Ok(ProbeReport::Ok(d)) => Ok(d),
-        Ok(ProbeReport::Failed { error, .. }) => Err(error),
-        Err(_) => Err(format!(
-            "loading {} printed output that hides the descriptor; the library writes at load time",
+    } else if outcome.code.is_none() {
+        format!(
+            "loading {} crashed the process (killed by a signal): the file is damaged, or it runs code at load time that fails",
             path.display()
-        )),
-    }
+        )
+    } else if let Some(c) = outcome.code.filter(|c| *c != 0) {
+        let err = String::from_utf8_lossy(&outcome.stderr);
+        let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let first = super::sanitize_line(first, super::DESCRIPTION_MAX);
+        let sep = if first.is_empty() { "" } else { ": " };
+        format!(
+            "loading {} ended the process with status {c}{sep}{first}",
+            path.display()
+        )
+    } else {
+        match serde_json::from_slice::<ProbeReport>(&outcome.stdout) {
+            Ok(ProbeReport::Ok(d)) => return Ok(d),
+            Ok(ProbeReport::Failed { error, .. }) => error,
+            Err(_) => format!(
+                "loading {} printed output that hides the descriptor; the library writes at load time",
+                path.display()
+            ),
+        }
+    };
+    Err((problem, false))
 }
 
 /// Verbs and subjects of a manifest: `verb`, or `subject` then `subject verb`.
@@ -213,11 +233,15 @@ fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
         runnable: true,
         extra: Default::default(),
     };
-    let d = match probe_file(cx, path) {
+    let d = match probe_timed(cx, path) {
         Ok(d) => d,
-        Err(problem) => {
+        Err((problem, timed_out)) => {
             m.problems.push(problem);
             m.runnable = false;
+            if timed_out {
+                let at = crate::index::now() + RETRY_AFTER_TIMEOUT_SECS;
+                m.extra.insert("retry_after".into(), at.into());
+            }
             return m;
         }
     };

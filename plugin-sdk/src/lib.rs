@@ -25,7 +25,8 @@
 //! crate-type = ["cdylib"]
 //!
 //! [dependencies]
-//! tcli-plugin-sdk = "0.1"
+//! # not on crates.io: point at your checkout of tcli (or its git URL)
+//! tcli-plugin-sdk = { path = "../tcli/plugin-sdk" }
 //! ```
 //!
 //! `src/lib.rs`:

@@ -28,6 +28,8 @@ use tokio::time::Instant;
 
 /// How long a container may ignore a forwarded signal before it is killed (as `docker stop`).
 pub const KILL_AFTER: Duration = Duration::from_secs(10);
+/// Eight NUL bytes (Ctrl-@) in a row: the engine's detach sequence, made unreachable in practice.
+const DETACH_KEYS: &str = "ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@";
 /// How long removing the container may take before tcli gives up on it.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -211,7 +213,10 @@ async fn drive(
                 stderr: true,
                 stream: true,
                 logs: false,
-                detach_keys: None,
+                // The default ctrl-p,ctrl-q would detach (leaving tcli waiting on a container
+                // it no longer talks to) and delays every Ctrl-P, which shells and editors use;
+                // the engine cannot turn detaching off, so ask for keys nobody types.
+                detach_keys: tty.then(|| DETACH_KEYS.to_string()),
             }),
         )
         .await

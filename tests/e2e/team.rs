@@ -749,3 +749,32 @@ fn team_add_empty_repository_is_refused() {
     let v = env.run(["team", "list", "--json"]).success().json();
     assert_eq!(v["teams"], serde_json::json!([]));
 }
+
+#[test]
+fn team_update_one_failing_team_does_not_stop_the_others() {
+    let env = TestEnv::new();
+    let gone = Team::new(&env, "gone");
+    let fine = Team::new(&env, "fine");
+    add(&env, &gone);
+    add(&env, &fine);
+    std::fs::remove_dir_all(checkout(&env, "gone")).unwrap();
+    fine.module("deploy", "true");
+    fine.push(&env, "add deploy");
+    let r = env.run(["team", "update"]);
+    r.code(1)
+        .stderr_has("error: the checkout of team 'gone' is missing")
+        .stdout_has("fine: updated")
+        .stdout_has("added    deploy");
+    add(&env, &Team::new(&env, "third"));
+    let v = env.run(["team", "update", "--json"]).code(1).json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["teams"][0]["name"], "gone");
+    assert_eq!(v["teams"][0]["result"], "failed");
+    assert!(v["teams"][0]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("tcli team remove gone"));
+    assert_eq!(v["teams"][1]["name"], "fine");
+    assert_eq!(v["teams"][1]["result"], "up-to-date");
+    assert_eq!(v["teams"][2]["name"], "third");
+}

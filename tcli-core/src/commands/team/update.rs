@@ -37,21 +37,25 @@ pub fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Result<u8
         }
         return Ok(0);
     }
-    let mut results: Vec<serde_json::Value> = Vec::new();
+    // Failures keep their place in team order in the JSON list.
+    let mut failed: Vec<(usize, serde_json::Value)> = Vec::new();
     let mut done: Vec<Updated> = Vec::new();
     let mut code = 0;
-    for t in &teams {
+    for (i, t) in teams.iter().enumerate() {
         match team::update::update(cx, t) {
             Ok(u) => done.push(u),
             Err(e) => {
                 ui::error(&e);
                 code = code.max(error::exit_of(&e).code());
-                results.push(serde_json::json!({
-                    "name": t.name,
-                    "result": "failed",
-                    "error": e.to_string(),
-                    "hint": error::hint_of(&e),
-                }));
+                failed.push((
+                    i,
+                    serde_json::json!({
+                        "name": t.name,
+                        "result": "failed",
+                        "error": e.to_string(),
+                        "hint": error::hint_of(&e),
+                    }),
+                ));
             }
         }
     }
@@ -74,8 +78,12 @@ pub fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Result<u8
         ));
     }
     if args.json {
-        for u in &done {
-            results.push(serde_json::to_value(u)?);
+        let mut results = done
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, f) in failed {
+            results.insert(i, f);
         }
         ui::json(&serde_json::json!({ "ok": code == 0, "teams": results }));
     } else {

@@ -464,27 +464,92 @@ fn docker_run_passes_only_the_env_the_image_names() {
     assert!(!run.stdout.contains("ALSO_WANTED"), "unset vars stay unset");
 }
 
-/// A tmux server of the test's own, killed on drop.
-struct Tmux {
+/// `tcli args...` under a real terminal: a tmux server of the test's own (killed on drop).
+struct Terminal {
     socket: String,
+    code_file: PathBuf,
 }
 
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
+impl Terminal {
+    fn start(d: &DockerEnv, args: &[&str]) -> Terminal {
+        // tmux starts the command with its own environment: a script sets ours.
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut script = String::new();
+        for (k, v) in d.cmd(args).get_envs() {
+            let k = k.to_string_lossy();
+            match v {
+                Some(v) => {
+                    script.push_str(&format!("export {k}={}\n", quote(&v.to_string_lossy())))
+                }
+                None => script.push_str(&format!("unset {k}\n")),
+            }
+        }
+        let code_file = d.env.path("exit-code");
+        let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        script.push_str(&format!(
+            "cd {}\n{} {}\necho $? > {tmp}.tmp && mv {tmp}.tmp {tmp}\nsleep 60\n",
+            quote(&d.env.root.path().display().to_string()),
+            quote(&crate::support::tcli_bin().display().to_string()),
+            words.join(" "),
+            tmp = quote(&code_file.display().to_string()),
+        ));
+        let script_path = d.env.script_in(&d.env.bin(), "under-tmux", &script);
+        let t = Terminal {
+            socket: d.prefix.clone(),
+            code_file,
+        };
+        let started = t.tmux(
+            &["new-session", "-d", "-x", "100", "-y", "30"],
+            &[&script_path.display().to_string()],
+        );
+        assert!(started.status.success(), "{started:?}");
+        t
+    }
+
+    fn tmux(&self, args: &[&str], rest: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
             .args(args)
+            .args(rest)
             .stdin(Stdio::null())
             .output()
             .expect("run tmux (install it: apt-get install tmux)")
     }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p"], &[]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.tmux(&["send-keys"], keys);
+    }
+
+    /// Waits for tcli to end and returns its exit status.
+    fn exit_code(&self) -> String {
+        eventually("tcli to exit", || self.code_file.exists());
+        std::fs::read_to_string(&self.code_file)
+            .unwrap()
+            .trim()
+            .to_string()
+    }
 }
 
-impl Drop for Tmux {
+impl Drop for Terminal {
     fn drop(&mut self) {
-        self.cmd(&["kill-server"]);
+        self.tmux(&["kill-server"], &[]);
     }
+}
+
+fn containers_of(image_id: &str) -> String {
+    let out = docker(&[
+        "ps",
+        "-a",
+        "-q",
+        "--filter",
+        &format!("ancestor={image_id}"),
+    ]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[test]
@@ -495,60 +560,34 @@ fn docker_run_ctrl_c_under_a_terminal_exits_130_and_leaves_no_container() {
         .image("sleepy", &[("io.tcli.module", "sleepy")])
         .id
         .clone();
-    // tmux starts the command with its own environment: a script sets ours.
-    let code_file = d.env.path("exit-code");
-    let cmd = d.cmd(&["sleepy", "sh", "-c", "echo started; sleep 60"]);
-    let mut script = String::from("#!/bin/sh\n");
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => script.push_str(&format!(
-                "export {}='{}'\n",
-                k.to_string_lossy(),
-                v.to_string_lossy().replace('\'', "'\\''")
-            )),
-            None => script.push_str(&format!("unset {}\n", k.to_string_lossy())),
-        }
-    }
-    script.push_str(&format!(
-        "cd '{}'\n'{}' sleepy sh -c 'echo started; sleep 60'\necho $? > '{}'\n",
-        d.env.root.path().display(),
-        crate::support::tcli_bin().display(),
-        code_file.display()
-    ));
-    let script_path = d.env.script_in(&d.env.bin(), "under-tmux", &script);
-    let tmux = Tmux {
-        socket: d.prefix.clone(),
-    };
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &script_path.display().to_string(),
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    eventually("the module to start", || {
-        let pane = tmux.cmd(&["capture-pane", "-p"]);
-        String::from_utf8_lossy(&pane.stdout).contains("started")
+    let term = Terminal::start(&d, &["sleepy", "sh", "-c", "echo started; sleep 60"]);
+    eventually("the module to start", || term.screen().contains("started"));
+    assert!(
+        !containers_of(&image_id).is_empty(),
+        "the container should be running"
+    );
+    term.keys(&["C-c"]);
+    assert_eq!(term.exit_code(), "130");
+    assert_eq!(containers_of(&image_id), "", "a container was left behind");
+}
+
+#[test]
+fn docker_run_under_a_terminal_passes_keys_through_and_never_detaches() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    let image_id = d.image("keys", &[("io.tcli.module", "keys")]).id.clone();
+    let term = Terminal::start(&d, &["keys", "sh", "-c", "echo started; cat -v"]);
+    eventually("the module to start", || term.screen().contains("started"));
+    // Ctrl-P Ctrl-Q is the engine's default detach sequence: here it reaches the container's
+    // terminal, which shows ^P and takes ^Q as flow control (XON), as any terminal does; the
+    // line shows twice, echoed by the terminal and printed by `cat -v`.
+    term.keys(&["abc", "C-p", "C-q", "def", "Enter"]);
+    eventually("cat to echo the line", || {
+        term.screen().lines().filter(|l| *l == "abc^Pdef").count() == 2
     });
-    let ours = || {
-        let out = docker(&[
-            "ps",
-            "-a",
-            "-q",
-            "--filter",
-            &format!("ancestor={image_id}"),
-        ]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    assert!(!ours().is_empty(), "the container should be running");
-    tmux.cmd(&["send-keys", "C-c"]);
-    eventually("tcli to exit", || code_file.exists());
-    let code = std::fs::read_to_string(&code_file).unwrap();
-    assert_eq!(code.trim(), "130");
-    assert_eq!(ours(), "", "a container was left behind");
+    term.keys(&["C-d"]);
+    assert_eq!(term.exit_code(), "0");
+    assert_eq!(containers_of(&image_id), "", "a container was left behind");
 }
 
 #[test]

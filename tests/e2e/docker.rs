@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 const BUSYBOX: &str = "/bin/busybox";
 const APPLETS: &[&str] = &[
     "sh", "cat", "echo", "env", "id", "sleep", "touch", "true", "false", "yes", "stat", "pwd",
+    "stty",
 ];
 
 /// True when an engine answers; otherwise skips loudly, or fails under
@@ -588,6 +589,77 @@ fn docker_run_under_a_terminal_passes_keys_through_and_never_detaches() {
     term.keys(&["C-d"]);
     assert_eq!(term.exit_code(), "0");
     assert_eq!(containers_of(&image_id), "", "a container was left behind");
+}
+
+#[test]
+fn docker_run_under_a_terminal_follows_the_window_size() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    d.image("winch", &[("io.tcli.module", "winch")]);
+    let term = Terminal::start(
+        &d,
+        &[
+            "winch",
+            "sh",
+            "-c",
+            "echo started; read a; stty size; read b; stty size",
+        ],
+    );
+    let pane_size = || {
+        let out = term.tmux(
+            &["display-message", "-p", "#{pane_height} #{pane_width}"],
+            &[],
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    eventually("the module to start", || term.screen().contains("started"));
+    let before = pane_size();
+    term.keys(&["x", "Enter"]);
+    eventually("the first size", || {
+        term.screen().lines().any(|l| l == before)
+    });
+    term.tmux(&["resize-window", "-x", "80", "-y", "20"], &[]);
+    let after = pane_size();
+    assert_ne!(before, after);
+    term.keys(&["y", "Enter"]);
+    eventually("the new size (SIGWINCH forwarded)", || {
+        term.screen().lines().any(|l| l == after)
+    });
+    assert_eq!(term.exit_code(), "0");
+}
+
+#[test]
+fn docker_help_without_socket_permission_warns_and_lists_the_rest() {
+    require_engine!();
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        eprintln!("SKIPPED: needs root to run tcli as a user outside the docker group");
+        return;
+    }
+    let d = DockerEnv::new();
+    d.env.module("local", "echo local module ran");
+    let (uid, gid) = (4243, 4243);
+    for entry in [
+        "",
+        "home",
+        "config",
+        "cache",
+        "data",
+        "bin",
+        "config/tcli.toml",
+    ] {
+        std::os::unix::fs::chown(d.env.path(entry), Some(uid), Some(gid)).unwrap();
+    }
+    let mut cmd = d.cmd(&["--help"]);
+    {
+        use std::os::unix::process::CommandExt;
+        // std drops the supplementary groups (docker among them) when root sets a uid.
+        cmd.uid(uid).gid(gid);
+    }
+    let (help, took) = timed(cmd);
+    help.success()
+        .stdout_has("local")
+        .stderr_has("warning: docker modules: Docker engine not reachable: permission denied on ");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
 #[test]

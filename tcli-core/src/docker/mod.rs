@@ -7,7 +7,7 @@
 mod run;
 mod tty;
 
-pub use run::{Io, Outcome, RunError, RunSpec, KILL_AFTER};
+pub use run::{Io, Outcome, RunError, RunSpec};
 
 use crate::env_vars;
 use bollard::query_parameters::ListImagesOptions;

@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
 /// How long a container may ignore a forwarded signal before it is killed (as `docker stop`).
-pub const KILL_AFTER: Duration = Duration::from_secs(10);
+const KILL_AFTER: Duration = Duration::from_secs(10);
 /// Eight NUL bytes (Ctrl-@) in a row: the engine's detach sequence, made unreachable in practice.
 const DETACH_KEYS: &str = "ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@";
 /// How long removing the container may take before tcli gives up on it.
@@ -477,11 +477,9 @@ async fn forward_stdin(mut input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>) {
             return;
         }
     }
+    // A half-close: the container's stdin sees EOF while its output keeps streaming to us.
     let _ = input.flush().await;
     let _ = input.shutdown().await;
-    // The write half stays open until the container is gone: dropping it early would not
-    // matter to the engine, but keeping it makes the half-close explicit and final.
-    std::future::pending::<()>().await;
 }
 
 /// Reads host stdin on a thread of its own (a blocking read cannot be cancelled; the thread

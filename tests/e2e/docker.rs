@@ -261,6 +261,28 @@ impl DockerEnv {
     }
 }
 
+/// `cmd` run as `uid:gid` (the caller is root): the tcli binary is copied into the test's
+/// root first, since the build dir may sit under a home only root can enter.
+fn as_user(d: &DockerEnv, cmd: Command, uid: u32, gid: u32) -> Command {
+    use std::os::unix::process::CommandExt;
+    let copy = d.env.path("tcli-as-user");
+    std::fs::copy(crate::support::tcli_bin(), &copy).unwrap();
+    let mut user = Command::new(&copy);
+    user.args(cmd.get_args()).env_clear();
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => user.env(k, v),
+            None => user.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        user.current_dir(dir);
+    }
+    // std drops the supplementary groups (docker among them) when root sets a uid.
+    user.uid(uid).gid(gid).stdin(Stdio::null());
+    user
+}
+
 fn timed(mut cmd: Command) -> (Run, Duration) {
     let started = Instant::now();
     let out = cmd.output().expect("run tcli");
@@ -435,8 +457,7 @@ fn docker_run_files_in_cwd_belong_to_the_invoking_user() {
     let mut cmd = d.cmd(&["files", "sh", "-c", "touch made-here; id -u; id -g"]);
     cmd.current_dir(&work);
     if me.uid() == 0 {
-        use std::os::unix::process::CommandExt;
-        cmd.uid(uid).gid(gid);
+        cmd = as_user(&d, cmd, uid, gid);
     }
     let run = Run::from(cmd.output().unwrap());
     run.success().stdout_has(&format!("{uid}\n{gid}\n"));
@@ -649,13 +670,7 @@ fn docker_help_without_socket_permission_warns_and_lists_the_rest() {
     ] {
         std::os::unix::fs::chown(d.env.path(entry), Some(uid), Some(gid)).unwrap();
     }
-    let mut cmd = d.cmd(&["--help"]);
-    {
-        use std::os::unix::process::CommandExt;
-        // std drops the supplementary groups (docker among them) when root sets a uid.
-        cmd.uid(uid).gid(gid);
-    }
-    let (help, took) = timed(cmd);
+    let (help, took) = timed(as_user(&d, d.cmd(&["--help"]), uid, gid));
     help.success()
         .stdout_has("local")
         .stderr_has("warning: docker modules: Docker engine not reachable: permission denied on ");

@@ -473,6 +473,7 @@ fn native_check_runs_help_of_every_verb() {
     assert_eq!(r.json()["modules"][0]["ok"], true, "{}", r.stdout);
     let r = env.run(["modules", "check", "future"]);
     r.code(1).stdout_has("FAIL  future:").stdout_has("ABI 2");
+    assert_eq!(r.stdout.matches("ABI 2").count(), 1, "{}", r.stdout);
 }
 
 #[test]

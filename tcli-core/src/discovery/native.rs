@@ -61,6 +61,8 @@ impl Source for NativeSource {
     fn check(&self, cx: &Context, module: &ModuleInfo) -> Vec<String> {
         let d = match probe_file(cx, Path::new(&module.location)) {
             Ok(d) => d,
+            // `modules check` already reports the problems found at index time.
+            Err(problem) if module.problems.contains(&problem) => return Vec::new(),
             Err(problem) => return vec![problem],
         };
         if d.name != module.name {

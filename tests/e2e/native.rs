@@ -738,3 +738,43 @@ fn native_run_c_module_from_the_docs() {
         serde_json::json!(["greet"])
     );
 }
+
+/// install.sh's layout: `<prefix>/bin/tcli` finds `<prefix>/lib/tcli/plugins` from its own
+/// path, with no variable pointing there.
+#[test]
+fn native_run_bundled_dir_beside_the_binary() {
+    let env = web_env();
+    let prefix = env.path("prefix");
+    std::fs::create_dir_all(prefix.join("bin")).unwrap();
+    std::fs::create_dir_all(prefix.join("lib/tcli/plugins")).unwrap();
+    let tcli = prefix.join("bin/tcli");
+    std::fs::copy(crate::support::tcli_bin(), &tcli).unwrap();
+    std::fs::rename(
+        env.path("plugins/libtcli_plugin_web.so"),
+        prefix.join("lib/tcli/plugins/libtcli_plugin_web.so"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let c = env.cmd(args);
+        let mut c2 = Command::new(&tcli);
+        c2.args(c.get_args())
+            .env_clear()
+            .current_dir(env.root.path());
+        for (k, v) in c.get_envs() {
+            if let Some(v) = v {
+                c2.env(k, v);
+            }
+        }
+        Run::from(c2.output().unwrap())
+    };
+    run(&["web", "list"])
+        .success()
+        .stdout_has("wiki  https://wiki.example.com");
+    let which = run(&["modules", "which", "web"]);
+    which.success().stdout_has(&format!(
+        "web: native {}",
+        prefix
+            .join("lib/tcli/plugins/libtcli_plugin_web.so")
+            .display()
+    ));
+}

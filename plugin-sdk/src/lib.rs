@@ -82,8 +82,9 @@
 //! # Rules for module authors
 //!
 //! - Output goes straight to the process's stdout and stderr (`println!`, `std::io::stdout()`);
-//!   the SDK flushes both before returning. A closed stdout pipe ends the module with 0 when
-//!   the error reaches the SDK as [`Error::Io`].
+//!   the SDK flushes both before returning. Prefer `writeln!(out, ...)?` to `println!`: a
+//!   closed stdout pipe (`tcli x list | head -1`) then reaches the SDK as [`Error::Io`] and
+//!   ends the module quietly with 0, where `println!` would panic (exit 101).
 //! - Build with the default `panic = "unwind"`: with `panic = "abort"` a panic takes tcli down
 //!   with it instead of becoming exit 101.
 //! - Join any thread you start before the run function returns, and do not run code at load

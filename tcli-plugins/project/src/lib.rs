@@ -67,10 +67,12 @@ fn record_clone(host: &Host, name: &str, path: &Path) -> Result<(), Error> {
     all.insert(name.to_string(), path.to_path_buf());
     let file = clones_file(host);
     let dir = host.data_dir();
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&serde_json::to_vec_pretty(&all).map_err(Error::other)?)?;
-    tmp.persist(&file).map_err(|e| Error::Io(e.error))?;
+    let failed = |e: std::io::Error| Error::failed(format!("cannot write {}: {e}", file.display()));
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    tmp.write_all(&serde_json::to_vec_pretty(&all).map_err(Error::other)?)
+        .map_err(failed)?;
+    tmp.persist(&file).map_err(|e| failed(e.error))?;
     Ok(())
 }
 
@@ -201,12 +203,15 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     let parent = target
         .parent()
         .ok_or_else(|| Error::failed(format!("cannot clone into {}", target.display())))?;
-    std::fs::create_dir_all(parent)?;
+    let cannot =
+        |e: std::io::Error| Error::failed(format!("cannot clone into {}: {e}", target.display()));
+    std::fs::create_dir_all(parent).map_err(cannot)?;
     eprintln!("cloning {} into {}", p.url, target.display());
     // Clone beside the target and rename: an interrupted or failed clone leaves nothing behind.
     let tmp = tempfile::Builder::new()
         .prefix(".tcli-clone-")
-        .tempdir_in(parent)?;
+        .tempdir_in(parent)
+        .map_err(cannot)?;
     let mut fetch = git2::FetchOptions::new();
     fetch.remote_callbacks(credentials());
     git2::build::RepoBuilder::new()
@@ -218,9 +223,9 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
             )
         })?;
     if target.exists() {
-        std::fs::remove_dir(&target)?;
+        std::fs::remove_dir(&target).map_err(cannot)?;
     }
-    std::fs::rename(tmp.path(), &target)?;
+    std::fs::rename(tmp.path(), &target).map_err(cannot)?;
     let _ = tmp.keep();
     if dir.is_some() {
         record_clone(host, name, &target)?;

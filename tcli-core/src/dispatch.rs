@@ -92,6 +92,9 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
 pub fn find(cx: &Context, name: &str) -> anyhow::Result<ModuleInfo> {
     let sources = discovery::sources(cx);
     let mut index: Option<Index> = None;
+    // A module that cannot run never wins over a lower-precedence one that can (as in
+    // `discovery::resolve`); it is only reported when nothing else answers to the name.
+    let mut broken: Option<ModuleInfo> = None;
     for source in &sources {
         if let Some(found) = source.direct_lookup(cx, name) {
             match found {
@@ -106,23 +109,27 @@ pub fn find(cx: &Context, name: &str) -> anyhow::Result<ModuleInfo> {
             index::force_refresh(cx, idx, source.as_ref());
             hit = cached(idx, source.kind(), name);
         }
-        if let Some(m) = hit {
-            if !m.runnable {
-                return Err(CliError::new(
-                    Exit::CannotRun,
-                    format!(
-                        "module '{name}' ({}) cannot run: {}",
-                        m.location,
-                        m.problems.join("; ")
-                    ),
-                )
-                .hint(format!("run 'tcli modules which {name}' for details"))
-                .into());
+        match hit {
+            Some(m) if m.runnable => return Ok(m),
+            Some(m) => {
+                broken.get_or_insert(m);
             }
-            return Ok(m);
+            None => {}
         }
     }
-    Err(unknown(cx, name))
+    match broken {
+        Some(m) => Err(CliError::new(
+            Exit::CannotRun,
+            format!(
+                "module '{name}' ({}) cannot run: {}",
+                m.location,
+                m.problems.join("; ")
+            ),
+        )
+        .hint(format!("run 'tcli modules which {name}' for details"))
+        .into()),
+        None => Err(unknown(cx, name)),
+    }
 }
 
 fn cached(index: &Index, kind: Kind, name: &str) -> Option<ModuleInfo> {

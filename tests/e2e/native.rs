@@ -778,3 +778,20 @@ fn native_run_bundled_dir_beside_the_binary() {
             .display()
     ));
 }
+
+#[test]
+fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
+    let env = env();
+    std::fs::write(env.path("plugins").join("libdeploy.so"), b"not a library").unwrap();
+    let exec = env.module("deploy", "echo exec deploy");
+    env.run(["deploy"]).success().stdout_has("exec deploy");
+    env.run(["modules", "which", "deploy"])
+        .success()
+        .stdout_has(&format!("deploy: exec {}", exec.display()))
+        .stdout_has("shadows: native");
+    std::fs::remove_file(&exec).unwrap();
+    env.run(["deploy"])
+        .code(126)
+        .stderr_has("module 'deploy'")
+        .stderr_has("cannot run");
+}

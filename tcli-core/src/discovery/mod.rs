@@ -156,6 +156,17 @@ impl Stamp {
     }
 }
 
+/// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
+/// (a dir's mtime changes when an entry is added, removed or renamed) and every cached module's
+/// file still has its identity (a file rewritten in place keeps its dir's mtime).
+pub fn files_unchanged(dirs: &[std::path::PathBuf], cached: &SourceCache) -> bool {
+    Stamp::all(dirs) == cached.stamps
+        && cached
+            .modules
+            .iter()
+            .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+}
+
 /// What the index holds for one source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceCache {

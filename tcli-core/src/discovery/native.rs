@@ -25,14 +25,7 @@ impl Source for NativeSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        // As for exec: a dir stamp catches added, removed and renamed files; each library's
-        // identity catches one rewritten in place.
-        Stamp::all(&cx.plugin_dirs()) == cached.stamps
-            && cached
-                .modules
-                .iter()
-                .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
-            && !cached.modules.iter().any(retry_due)
+        super::files_unchanged(&cx.plugin_dirs(), cached) && !cached.modules.iter().any(retry_due)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {

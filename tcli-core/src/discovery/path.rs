@@ -23,13 +23,7 @@ impl Source for PathSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        // A dir's mtime changes when an entry is added, removed or renamed; a file edited in
-        // place keeps the dir's mtime, so every module's own identity is checked as well.
-        Stamp::all(&cx.exec_search_dirs()) == cached.stamps
-            && cached
-                .modules
-                .iter()
-                .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+        super::files_unchanged(&cx.exec_search_dirs(), cached)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {

@@ -67,31 +67,33 @@ fn docker(args: &[&str]) -> std::process::Output {
         .expect("run docker")
 }
 
-/// The busybox rootfs tar every test image is imported from, built once per test process.
+/// The busybox rootfs tar every test image is imported from, built once per test process and
+/// renamed into place (atomic: another process may be importing the previous one).
 fn rootfs_tar() -> &'static Path {
     static TAR: OnceLock<PathBuf> = OnceLock::new();
     TAR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("tcli-docker-rootfs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let bin = dir.join("root/bin");
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let dir = tempfile::tempdir_in(&tmp).unwrap();
+        let bin = dir.path().join("root/bin");
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::copy(BUSYBOX, bin.join("busybox")).unwrap();
         for applet in APPLETS {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).unwrap();
         }
-        std::fs::create_dir_all(dir.join("root/tmp")).unwrap();
-        let tar = dir.join("rootfs.tar");
+        std::fs::create_dir_all(dir.path().join("root/tmp")).unwrap();
+        let built = dir.path().join("rootfs.tar");
         let ok = Command::new("tar")
             .arg("-C")
-            .arg(dir.join("root"))
+            .arg(dir.path().join("root"))
             .arg("-cf")
-            .arg(&tar)
+            .arg(&built)
             .arg(".")
             .status()
             .unwrap()
             .success();
         assert!(ok, "tar of the busybox rootfs failed");
+        let tar = tmp.join("tcli-docker-rootfs.tar");
+        std::fs::rename(&built, &tar).unwrap();
         tar
     })
 }

@@ -389,6 +389,37 @@ fn docker_run_passes_exit_codes_through() {
         .code(42)
         .stdout_has("out\n")
         .stderr_has("err\n");
+    // JSON cannot carry these bytes: refused, not altered.
+    let mut cmd = d.cmd(&["codes", "echo"]);
+    cmd.arg(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"\xffx"));
+    Run::from(cmd.output().unwrap())
+        .code(2)
+        .stderr_has("error: argument 2 for docker module 'codes' is not valid UTF-8");
+}
+
+#[test]
+fn docker_run_stops_the_container_when_stdout_closes() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    let image_id = d
+        .image("chatty", &[("io.tcli.module", "chatty")])
+        .id
+        .clone();
+    let mut child = d
+        .cmd(&["chatty", "yes"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 2];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"y\n");
+    // `tcli chatty yes | head -1`: the reader goes away.
+    drop(out);
+    let status = child.wait().unwrap();
+    // As a local `yes` would: killed by SIGPIPE, 128 + 13.
+    assert_eq!(status.code(), Some(141));
+    assert_eq!(containers_of(&image_id), "", "a container was left behind");
 }
 
 #[test]

@@ -213,14 +213,16 @@ impl Source for DockerSource {
                 // No socket at all and nothing cached: this machine has no Docker, and saying
                 // so on every `tcli --help` would be noise.
                 let note = (!modules.is_empty() || e.kind != ErrorKind::Absent).then(|| {
-                    format!(
-                        "Docker engine not reachable: {e}{}",
-                        if modules.is_empty() {
-                            ""
-                        } else {
-                            " (modules listed from the last look, unavailable)"
-                        }
-                    )
+                    if modules.is_empty() {
+                        format!(
+                            "Docker engine not reachable: {e} ({}=1 turns docker modules off)",
+                            crate::env_vars::TCLI_NO_DOCKER
+                        )
+                    } else {
+                        format!(
+                            "Docker engine not reachable: {e} (modules listed from the last look, unavailable)"
+                        )
+                    }
                 });
                 SourceCache {
                     stamps,

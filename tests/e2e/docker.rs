@@ -835,6 +835,14 @@ fn docker_modules_which_shows_image_tags_and_untrusted() {
     let name = format!("{}-which", d.prefix);
     let img = d.image("which", &[("io.tcli.module", &name)]);
     let (tag, short) = (img.tag.clone(), img.short_id().to_string());
+    let described = format!("{}-described", d.prefix);
+    d.image(
+        "described",
+        &[
+            ("io.tcli.module", &described),
+            ("io.tcli.description", "A described module"),
+        ],
+    );
     let which = d.run(&["modules", "which", &name]);
     which
         .success()
@@ -859,6 +867,9 @@ fn docker_modules_which_shows_image_tags_and_untrusted() {
     d.run(&[&name, "true"])
         .code(126)
         .stderr_has("cannot run: untrusted");
+    d.run(&["--help"])
+        .success()
+        .stdout_has("A described module (cannot run: see 'tcli modules which') [docker]");
 }
 
 #[test]

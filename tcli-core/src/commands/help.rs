@@ -42,10 +42,16 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
         // The index keeps up to 200 characters; one help line shows at most 72.
         let mut desc =
             crate::discovery::sanitize_line(m.description.as_deref().unwrap_or_default(), 72);
-        if let Some(p) = m.problems.first() {
-            if desc.is_empty() {
-                desc = ui::paint(&format!("({p})"), Style::Dim);
+        match m.problems.first() {
+            Some(p) if desc.is_empty() => desc = ui::paint(&format!("({p})"), Style::Dim),
+            // A description alone would make a module that cannot run look as if it could.
+            Some(_) if !m.runnable => {
+                desc = format!(
+                    "{desc} {}",
+                    ui::paint("(cannot run: see 'tcli modules which')", Style::Dim)
+                );
             }
+            _ => {}
         }
         if m.kind == Kind::Docker || m.kind == Kind::Native {
             desc = format!(

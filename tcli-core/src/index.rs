@@ -32,6 +32,18 @@ struct Line {
     cache: SourceCache,
 }
 
+/// The order of the source lines in the file: small and needed by dispatch first.
+const LINE_ORDER: [Kind; 4] = [Kind::Native, Kind::Docker, Kind::Exec, Kind::Builtin];
+
+fn order_of(kind: Kind) -> Option<usize> {
+    LINE_ORDER.iter().position(|k| *k == kind)
+}
+
+/// How a source line starts: `kind` is the first field `Line` serializes.
+fn line_prefix(kind: Kind) -> String {
+    format!("{{\"kind\":\"{}\"", kind.as_str())
+}
+
 /// The caches of the sources read so far.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
@@ -55,23 +67,41 @@ impl Index {
 
     fn try_read(cx: &Context, want: Option<&[Kind]>) -> Option<Index> {
         let file = std::fs::File::open(cx.index_path()).ok()?;
-        let mut lines = BufReader::new(file).lines();
-        let header: Header = serde_json::from_str(&lines.next()?.ok()?).ok()?;
+        let mut reader = BufReader::new(file);
+        let mut first = String::new();
+        reader.read_line(&mut first).ok()?;
+        let header: Header = serde_json::from_str(&first).ok()?;
         if header.format != MAGIC
             || header.version != FORMAT_VERSION
             || header.tcli != Context::version()
         {
             return None;
         }
+        // Lines come in LINE_ORDER: once a line is of a kind after every wanted kind, nothing
+        // wanted follows. The kind is judged from the line's first bytes, so dispatch never
+        // reads, let alone parses, the exec line that grows with the number of modules.
+        let last_wanted = want.map(|w| w.iter().filter_map(|k| order_of(*k)).max());
         let mut index = Index::default();
-        for line in lines {
-            if let Some(w) = want {
-                if w.iter().all(|k| index.sources.contains_key(k)) {
+        let mut line = String::new();
+        loop {
+            if let Some(last) = last_wanted {
+                let next = reader.fill_buf().ok()?;
+                if next.is_empty() {
+                    break;
+                }
+                let kind_here = LINE_ORDER
+                    .iter()
+                    .position(|k| next.starts_with(line_prefix(*k).as_bytes()));
+                if kind_here.is_none_or(|here| last.is_none_or(|last| here > last)) {
                     break;
                 }
             }
-            let line: Line = serde_json::from_str(&line.ok()?).ok()?;
-            index.sources.insert(line.kind, line.cache);
+            line.clear();
+            if reader.read_line(&mut line).ok()? == 0 {
+                break;
+            }
+            let parsed: Line = serde_json::from_str(&line).ok()?;
+            index.sources.insert(parsed.kind, parsed.cache);
         }
         Some(index)
     }
@@ -95,7 +125,7 @@ impl Index {
         )?;
         buf.push(b'\n');
         // Small lines first: dispatch reads native and docker and never reaches exec.
-        for kind in [Kind::Native, Kind::Docker, Kind::Exec, Kind::Builtin] {
+        for kind in LINE_ORDER {
             if let Some(cache) = self.sources.get(&kind) {
                 serde_json::to_writer(
                     &mut buf,
@@ -183,4 +213,52 @@ fn lock(cx: &Context) -> Option<std::fs::File> {
         .ok()?;
     f.lock().ok()?;
     Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx(dir: &std::path::Path) -> Context {
+        Context {
+            config_dir: dir.join("config"),
+            cache_dir: dir.join("cache"),
+            data_dir: dir.join("data"),
+            path_var: None,
+            plugin_path_var: None,
+            no_docker: true,
+            exe: None,
+        }
+    }
+
+    #[test]
+    fn index_partial_read_stops_before_unwanted_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = cx(dir.path());
+        let mut index = Index::default();
+        index.sources.insert(
+            Kind::Native,
+            SourceCache {
+                scanned_at: 1,
+                ..Default::default()
+            },
+        );
+        index.sources.insert(
+            Kind::Exec,
+            SourceCache {
+                scanned_at: 2,
+                ..Default::default()
+            },
+        );
+        index.write(&cx).unwrap();
+        // Docker is wanted but absent: the reader must still stop at the exec line.
+        let part = Index::read(&cx, Some(&[Kind::Native, Kind::Docker]));
+        assert_eq!(
+            part.sources.keys().copied().collect::<Vec<_>>(),
+            [Kind::Native]
+        );
+        let all = Index::read(&cx, None);
+        assert_eq!(all.sources.len(), 2);
+        assert_eq!(all.sources[&Kind::Exec].scanned_at, 2);
+    }
 }

@@ -69,6 +69,17 @@ fn paint_err(s: &str, code: &str) -> String {
     }
 }
 
+/// Makes a write to a closed pipe fail with EPIPE (which [`out`] turns into a quiet exit 0)
+/// instead of killing tcli. A no-op handler rather than SIG_IGN: the kernel resets handlers on
+/// exec, so every module tcli runs still gets the default SIGPIPE, while an ignored signal
+/// would stay ignored in them.
+pub fn handle_broken_pipe() {
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGPIPE,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+}
+
 /// Writes data to stdout. A closed pipe (`tcli modules list | head -1`) ends tcli with 0.
 pub fn out(text: &str) {
     out_bytes(text.as_bytes());

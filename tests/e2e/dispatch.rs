@@ -216,3 +216,35 @@ fn dispatch_ignores_non_executables_dirs_and_relative_path_entries() {
     env.run(["plain"]).code(2);
     env.run(["dir"]).code(2);
 }
+
+#[test]
+fn dispatch_module_gets_default_sigpipe() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let env = TestEnv::new();
+    env.module("spew", "exec yes spew");
+    let mut child = env
+        .cmd(["spew"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 5];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&first, b"spew\n");
+    // Killed by SIGPIPE like any Unix filter: tcli must not hand its own SIGPIPE setup down.
+    assert_eq!(
+        out.status.signal(),
+        Some(13),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -119,11 +119,39 @@ pub fn run<C: clap::Parser>(
     f: fn(C, &Host<'_>) -> Result<(), Error>,
 ) -> c_int {
     install_panic_hook(name);
-    let code = panic::catch_unwind(AssertUnwindSafe(|| run_caught(name, host, args, f)))
-        .unwrap_or(EXIT_PANIC);
-    let _ = std::io::stdout().flush();
+    let mut code = match panic::catch_unwind(AssertUnwindSafe(|| run_caught(name, host, args, f))) {
+        Ok(code) => code,
+        // `println!` into a closed pipe (`tcli web list | head -1`) panics in std; for the user
+        // that is the reader going away, which BRIEF section 9 makes exit 0.
+        Err(payload) if panic_message(payload.as_ref()).is_some_and(is_broken_pipe) => 0,
+        Err(_) => EXIT_PANIC,
+    };
+    match std::io::stdout().flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe && code == 0 => {
+            // Output that never arrived (a full disk) must not look like success.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: module '{name}' cannot write to stdout: {e}"
+            );
+            code = 1;
+        }
+        _ => {}
+    }
     let _ = std::io::stderr().flush();
     code
+}
+
+/// The text of a panic payload, when it has one.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+/// std's panic for a `print!` whose reader went away.
+fn is_broken_pipe(msg: &str) -> bool {
+    msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe")
 }
 
 fn run_caught<C: clap::Parser>(
@@ -159,12 +187,10 @@ fn install_panic_hook(name: &'static str) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("(no message)");
+            let msg = panic_message(info.payload()).unwrap_or("(no message)");
+            if is_broken_pipe(msg) {
+                return;
+            }
             let at = info
                 .location()
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))

@@ -17,6 +17,15 @@ pub const TCLI_BIN: &str = "TCLI_BIN";
 pub const TCLI_VERSION: &str = "TCLI_VERSION";
 /// Set by tcli for every module it runs: the module name it was invoked as.
 pub const TCLI_MODULE: &str = "TCLI_MODULE";
+/// Set by tcli on a module while it runs the module's `--help` to describe it. A tcli started
+/// from inside that probe (a module that is an alias for another) then never waits for the
+/// index lock its parent holds.
+pub const TCLI_PROBE: &str = "TCLI_PROBE";
+/// Test suite only: `1` makes the Docker end-to-end tests fail, not skip, without an engine
+/// (`.ci/run` sets it).
+pub const TCLI_TEST_REQUIRE_DOCKER: &str = "TCLI_TEST_REQUIRE_DOCKER";
+/// Test suite only: `1` makes the docs test rewrite the generated part of docs/cli.md.
+pub const TCLI_UPDATE_DOCS: &str = "TCLI_UPDATE_DOCS";
 /// Standard: any value turns colour off (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Standard: set by CI systems; tcli then never prompts and never prints unasked hints.
@@ -36,6 +45,15 @@ pub const ALL: &[(&str, &str)] = &[
     (TCLI_BIN, "set for modules: path of tcli"),
     (TCLI_VERSION, "set for modules: tcli's version"),
     (TCLI_MODULE, "set for modules: the module name"),
+    (TCLI_PROBE, "set for a module while tcli probes its --help"),
+    (
+        TCLI_TEST_REQUIRE_DOCKER,
+        "tests: fail instead of skipping without Docker",
+    ),
+    (
+        TCLI_UPDATE_DOCS,
+        "tests: rewrite the generated part of docs/cli.md",
+    ),
     (NO_COLOR, "turns colour off"),
     (CI, "no prompts, no unasked hints"),
     (PATH, "search path for tcli-<name> executables"),

@@ -89,6 +89,7 @@ pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Ou
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .env(env_vars::TCLI_PROBE, "1")
         .process_group(0);
     for (k, v) in module_env(module) {
         cmd.env(k, v);

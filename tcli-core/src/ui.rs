@@ -88,9 +88,16 @@ pub fn out(text: &str) {
 /// Writes raw bytes to stdout.
 pub fn out_bytes(bytes: &[u8]) {
     let mut o = std::io::stdout().lock();
-    if let Err(e) = o.write_all(bytes).and_then(|()| o.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+    match o.write_all(bytes).and_then(|()| o.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        // A full disk or a failing device: the data is lost, so the caller must know.
+        Err(e) => {
+            err_line(&format!(
+                "{} cannot write to stdout: {e}",
+                paint_err("error:", "1;31")
+            ));
+            std::process::exit(i32::from(crate::exit::Exit::Failure.code()));
         }
     }
 }

@@ -248,3 +248,19 @@ fn dispatch_module_gets_default_sigpipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn dispatch_write_error_on_stdout_is_reported() {
+    let env = TestEnv::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = env.cmd(["--version"]).stdout(full).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error: cannot write to stdout"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

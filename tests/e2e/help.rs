@@ -138,14 +138,60 @@ fn help_survives_hostile_help_output() {
     }
 }
 
+/// Runs `tcli args` under a pseudo-terminal (`script`) and returns what the terminal showed.
+fn on_terminal(env: &TestEnv, args: &str, extra: &[(&str, &str)]) -> String {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} {args}", crate::support::tcli_bin().display()),
+        "/dev/null",
+    ])
+    .env_clear()
+    .env("PATH", env.path_var())
+    .env("TERM", "xterm")
+    .env("TCLI_CACHE_DIR", env.cache_dir())
+    .env("TCLI_DATA_DIR", env.data_dir())
+    .env("TCLI_CONFIG_DIR", env.config_dir())
+    .env("TCLI_NO_DOCKER", "1")
+    .stdin(std::process::Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+}
+
 #[test]
-fn help_ci_mode_prints_no_colour_and_no_hints_on_stdout() {
+fn help_colour_only_on_a_terminal_and_never_with_no_color() {
     let mut env = TestEnv::new();
-    env.var("CI", "true");
     env.module("hello", "# tcli-summary: Hi\n");
-    let run = env.run(["--help"]);
-    run.success()
+    let tty = on_terminal(&env, "--help", &[("CI", "true")]);
+    assert!(tty.contains("\u{1b}["), "no colour on a terminal: {tty:?}");
+    assert!(tty.contains("Run 'tcli help <module>'"), "{tty:?}");
+    let no_color = on_terminal(&env, "--help", &[("NO_COLOR", "1")]);
+    assert!(
+        !no_color.contains("\u{1b}["),
+        "colour despite NO_COLOR: {no_color:?}"
+    );
+    env.var("CI", "true");
+    env.run(["--help"])
+        .success()
+        .stdout_has("hello  Hi")
         .stdout_lacks("\u{1b}[")
-        .stdout_lacks("hint")
         .stdout_lacks("Run 'tcli help");
+}
+
+#[test]
+fn help_alias_module_that_calls_tcli_is_described_at_once() {
+    let env = TestEnv::new();
+    env.module("hello", "# tcli-summary: Say hello\necho hello \"$@\"");
+    // An alias: its --help runs tcli again while the first tcli is refreshing the index.
+    env.module("hi", "exec \"$TCLI_BIN\" hello \"$@\"");
+    let start = std::time::Instant::now();
+    let run = env.run(["--help"]);
+    run.success().stdout_has("  hi     hello --help\n");
+    assert!(
+        start.elapsed().as_millis() < 1500,
+        "probe waited on the lock: {:?}",
+        start.elapsed()
+    );
 }

@@ -125,15 +125,21 @@ fn modules_check_fails_on_shadowing() {
 fn modules_list_closed_pipe_exits_0() {
     use std::io::Read;
     let env = TestEnv::new();
-    for i in 0..300 {
+    for i in 0..800 {
         env.module(
             &format!("m{i}"),
             "# tcli-summary: a module with a long enough description line\n",
         );
     }
-    env.run(["modules", "list"]).success();
+    // Far more than a pipe buffer (64 KiB), so tcli is still writing when the reader goes.
+    let full = env.run(["modules", "list", "--json"]);
+    assert!(
+        full.stdout.len() > 256 * 1024,
+        "{} bytes",
+        full.stdout.len()
+    );
     let mut child = env
-        .cmd(["modules", "list"])
+        .cmd(["modules", "list", "--json"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -153,4 +159,53 @@ fn modules_list_closed_pipe_exits_0() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn modules_list_same_dir_twice_through_a_symlink_is_one_module() {
+    let mut env = TestEnv::new();
+    env.module("x", "# tcli-summary: only one\necho 'Usage: tcli x'");
+    let alias = env.path("alias");
+    std::os::unix::fs::symlink(env.bin(), &alias).unwrap();
+    env.path_dirs.push(alias);
+    env.run(["modules", "list"])
+        .success()
+        .stdout_lacks("shadows");
+    env.run(["modules", "check", "x"])
+        .success()
+        .stdout_has("1 passed, 0 failed");
+}
+
+#[test]
+fn modules_check_without_names_reports_a_module_a_builtin_hides() {
+    let env = TestEnv::new();
+    env.module("team", "echo 'Usage: tcli team'");
+    env.run(["modules", "check"])
+        .code(1)
+        .stdout_has("FAIL  team: exec module at")
+        .stdout_has("is shadowed by the built-in 'team' and never runs");
+}
+
+#[test]
+fn modules_list_escapes_control_characters_in_paths() {
+    let env = TestEnv::new();
+    env.script_in(&env.bin(), "tcli-x\u{1b}[31m", "exit 0");
+    for args in [
+        vec!["modules", "list"],
+        vec!["modules", "check"],
+        vec!["--help"],
+    ] {
+        let run = env.run(&args);
+        assert!(
+            !run.stdout.contains('\u{1b}'),
+            "{args:?} printed an escape: {:?}",
+            run.stdout
+        );
+        assert!(
+            !run.stderr.contains('\u{1b}'),
+            "{args:?} printed an escape: {:?}",
+            run.stderr
+        );
+    }
+    env.run(["modules", "list"]).stdout_has("tcli-x\\u{1b}[31m");
 }

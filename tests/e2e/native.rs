@@ -85,7 +85,8 @@ fn put(env: &TestEnv, lib: &Path, file: &str) -> PathBuf {
     dest
 }
 
-/// `tcli --help` still answers, and lists `name` with its problem.
+/// `tcli --help` still answers and lists `name` with its problem on one short line (cut to
+/// fit); `tcli modules which` gives the problem in full.
 #[track_caller]
 fn help_lists_problem(env: &TestEnv, name: &str, problem: &str) {
     let r = env.run(["--help"]);
@@ -95,7 +96,11 @@ fn help_lists_problem(env: &TestEnv, name: &str, problem: &str) {
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{name} ")))
         .unwrap_or_else(|| panic!("'{name}' not listed:\n{}", r.stdout));
-    assert!(line.contains(problem), "no {problem:?} in {line:?}");
+    assert!(line.contains(" ("), "no problem shown in {line:?}");
+    assert!(line.chars().count() <= 100, "help line too long: {line:?}");
+    env.run(["modules", "which", name])
+        .success()
+        .stdout_has(problem);
 }
 
 fn module<'a>(list: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -794,4 +799,21 @@ fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
         .code(126)
         .stderr_has("module 'deploy'")
         .stderr_has("cannot run");
+}
+
+#[test]
+fn native_run_println_into_a_closed_pipe_exits_0() {
+    let env = env();
+    put(&env, &fixture("hello"), "libhello.so");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = env
+        .cmd(["hello", "greet", "x"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -43,7 +43,10 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
         let mut desc =
             crate::discovery::sanitize_line(m.description.as_deref().unwrap_or_default(), 72);
         match m.problems.first() {
-            Some(p) if desc.is_empty() => desc = ui::paint(&format!("({p})"), Style::Dim),
+            Some(p) if desc.is_empty() => {
+                let p = crate::discovery::sanitize_line(p, 72);
+                desc = ui::paint(&format!("({p})"), Style::Dim);
+            }
             // A description alone would make a module that cannot run look as if it could.
             Some(_) if !m.runnable => {
                 desc = format!(

@@ -29,8 +29,17 @@ impl Source for PathSource {
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
         let dirs = cx.exec_search_dirs();
         let stamps = Stamp::all(&dirs);
-        let found: Vec<(PathBuf, String, Identity)> =
-            dirs.iter().flat_map(|d| candidates(d)).collect();
+        // The same dir reached twice (`/bin -> usr/bin` on merged-/usr systems, a symlinked
+        // PATH entry) would make each of its modules shadow itself.
+        let mut seen = std::collections::HashSet::new();
+        let found: Vec<(PathBuf, String, Identity)> = dirs
+            .iter()
+            .filter(|d| {
+                use std::os::unix::fs::MetadataExt;
+                std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino())))
+            })
+            .flat_map(|d| candidates(d))
+            .collect();
         let previous: HashMap<&str, &ModuleInfo> = cached
             .modules
             .iter()

@@ -35,7 +35,8 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
         catalog
             .resolved
             .iter()
-            .filter(|r| r.module.kind != Kind::Builtin)
+            // A built-in is checked only for what it hides: a team module that can never run.
+            .filter(|r| r.module.kind != Kind::Builtin || !r.shadowed.is_empty())
             .map(Ok)
             .collect()
     } else {
@@ -120,11 +121,15 @@ fn check_one(cx: &Context, sources: &[Box<dyn discovery::Source>], r: &Resolved)
             format!(
                 "{} module at {} is shadowed by the built-in '{}' and never runs",
                 sh.kind.as_str(),
-                sh.location,
+                sh.location.escape_debug(),
                 m.name
             )
         } else {
-            format!("shadows the {} module at {}", sh.kind.as_str(), sh.location)
+            format!(
+                "shadows the {} module at {}",
+                sh.kind.as_str(),
+                sh.location.escape_debug()
+            )
         });
     }
     Report {

@@ -54,7 +54,8 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
             [
                 m.name.escape_debug().to_string(),
                 m.kind.as_str().to_string(),
-                m.location.clone(),
+                // File names can hold control characters; a listing must not replay them.
+                m.location.escape_debug().to_string(),
                 m.description.clone().unwrap_or_else(|| "-".into()),
             ]
         })

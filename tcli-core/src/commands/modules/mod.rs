@@ -46,7 +46,7 @@ pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
 pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
     let mut s = String::new();
     for p in &r.module.problems {
-        s.push_str(&format!("    problem: {p}\n"));
+        s.push_str(&format!("    problem: {}\n", one_line(p)));
     }
     for sh in &r.shadowed {
         let why = if r.module.kind == crate::discovery::Kind::Builtin {
@@ -57,11 +57,17 @@ pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
         s.push_str(&format!(
             "    shadows: {} {}{why}\n",
             sh.kind.as_str(),
-            sh.location
+            sh.location.escape_debug()
         ));
         for p in &sh.problems {
-            s.push_str(&format!("      problem: {p}\n"));
+            s.push_str(&format!("      problem: {}\n", one_line(p)));
         }
     }
     s
+}
+
+/// A problem names paths and labels, which may hold control characters: shown on one line,
+/// with those replaced, so a listing never replays them to the terminal.
+fn one_line(p: &str) -> String {
+    crate::discovery::sanitize_line(p, usize::MAX)
 }

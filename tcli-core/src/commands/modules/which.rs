@@ -31,7 +31,12 @@ pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Resul
         return Ok(0);
     }
     let m = &r.module;
-    let mut s = format!("{}: {} {}\n", m.name, m.kind.as_str(), m.location);
+    let mut s = format!(
+        "{}: {} {}\n",
+        m.name.escape_debug(),
+        m.kind.as_str(),
+        m.location.escape_debug()
+    );
     s.push_str(&super::detail_lines(r));
     ui::out(&s);
     Ok(0)

@@ -167,6 +167,44 @@ pub fn files_unchanged(dirs: &[std::path::PathBuf], cached: &SourceCache) -> boo
             .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
 }
 
+/// Rescans a file-based source. Each of `dirs` is listed once (a dir reached twice, such as
+/// `/bin -> usr/bin` on merged-/usr systems, would make its modules shadow themselves);
+/// `list` gives a dir's candidate files. A file whose identity is unchanged keeps its cached
+/// entry unless `stale` says otherwise; the others are described afresh, `threads` at a time.
+pub fn rescan_files(
+    dirs: &[std::path::PathBuf],
+    cached: &SourceCache,
+    threads: usize,
+    list: impl Fn(&Path) -> Vec<(std::path::PathBuf, Identity)>,
+    stale: impl Fn(&ModuleInfo) -> bool + Sync,
+    describe: impl Fn(&Path, Identity) -> ModuleInfo + Sync,
+) -> SourceCache {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let found: Vec<(std::path::PathBuf, Identity)> = dirs
+        .iter()
+        .filter(|d| std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino()))))
+        .flat_map(|d| list(d))
+        .collect();
+    let previous: std::collections::HashMap<&str, &ModuleInfo> = cached
+        .modules
+        .iter()
+        .map(|m| (m.location.as_str(), m))
+        .collect();
+    let modules = crate::probe::parallel_map(&found, threads, |(path, identity)| {
+        match previous.get(path.to_string_lossy().as_ref()) {
+            Some(m) if &m.identity == identity && !stale(m) => (*m).clone(),
+            _ => describe(path, identity.clone()),
+        }
+    });
+    SourceCache {
+        stamps: Stamp::all(dirs),
+        scanned_at: crate::index::now(),
+        modules,
+        ..Default::default()
+    }
+}
+
 /// What the index holds for one source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceCache {

@@ -4,13 +4,12 @@
 //! that crashes, hangs or aborts on load is listed with the problem and costs one stat after
 //! that. Loading for a run is `runner::native`'s job; this file never loads a library itself.
 
-use super::{Identity, Kind, ModuleInfo, Source, SourceCache, Stamp};
+use super::{Identity, Kind, ModuleInfo, Source, SourceCache};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::probe;
 use crate::runner::native::{Descriptor, ProbeReport, PROBE_ARG};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// File extensions of shared libraries on the platforms tcli knows.
@@ -29,26 +28,14 @@ impl Source for NativeSource {
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        let dirs = cx.plugin_dirs();
-        let stamps = Stamp::all(&dirs);
-        let found: Vec<(PathBuf, Identity)> = dirs.iter().flat_map(|d| candidates(d)).collect();
-        let previous: HashMap<&str, &ModuleInfo> = cached
-            .modules
-            .iter()
-            .map(|m| (m.location.as_str(), m))
-            .collect();
-        let modules = probe::parallel_map(&found, 8, |(path, identity)| {
-            match previous.get(path.to_string_lossy().as_ref()) {
-                Some(m) if &m.identity == identity && !retry_due(m) => (*m).clone(),
-                _ => describe(cx, path, identity.clone()),
-            }
-        });
-        SourceCache {
-            stamps,
-            scanned_at: crate::index::now(),
-            modules,
-            ..Default::default()
-        }
+        super::rescan_files(
+            &cx.plugin_dirs(),
+            cached,
+            8,
+            candidates,
+            retry_due,
+            |path, identity| describe(cx, path, identity),
+        )
     }
 
     fn check(&self, cx: &Context, module: &ModuleInfo) -> Vec<String> {

@@ -2,10 +2,9 @@
 //! hit wins (BRIEF section 1). Descriptions come from a `tcli-summary:` line in the first 4 KiB
 //! of the file, else from the module's own `--help`, probed once per identity.
 
-use super::{Identity, Kind, ModuleInfo, Source, SourceCache, Stamp};
+use super::{Identity, Kind, ModuleInfo, Source, SourceCache};
 use crate::context::Context;
 use crate::probe;
-use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -27,37 +26,14 @@ impl Source for PathSource {
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        let dirs = cx.exec_search_dirs();
-        let stamps = Stamp::all(&dirs);
-        // The same dir reached twice (`/bin -> usr/bin` on merged-/usr systems, a symlinked
-        // PATH entry) would make each of its modules shadow itself.
-        let mut seen = std::collections::HashSet::new();
-        let found: Vec<(PathBuf, String, Identity)> = dirs
-            .iter()
-            .filter(|d| {
-                use std::os::unix::fs::MetadataExt;
-                std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino())))
-            })
-            .flat_map(|d| candidates(d))
-            .collect();
-        let previous: HashMap<&str, &ModuleInfo> = cached
-            .modules
-            .iter()
-            .map(|m| (m.location.as_str(), m))
-            .collect();
-        let modules = probe::parallel_map(&found, 16, |(path, name, identity)| {
-            let loc = path.to_string_lossy();
-            match previous.get(loc.as_ref()) {
-                Some(m) if &m.identity == identity => (*m).clone(),
-                _ => describe(path, name, identity.clone()),
-            }
-        });
-        SourceCache {
-            stamps,
-            scanned_at: crate::index::now(),
-            modules,
-            ..Default::default()
-        }
+        super::rescan_files(
+            &cx.exec_search_dirs(),
+            cached,
+            16,
+            candidates,
+            |_| false,
+            describe,
+        )
     }
 
     fn check(&self, _cx: &Context, module: &ModuleInfo) -> Vec<String> {
@@ -86,20 +62,18 @@ impl Source for PathSource {
 }
 
 /// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
-fn candidates(dir: &Path) -> Vec<(PathBuf, String, Identity)> {
+fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut out: Vec<(PathBuf, String, Identity)> = rd
+    let mut out: Vec<(PathBuf, Identity)> = rd
         .filter_map(Result::ok)
+        .filter(|e| e.file_name().as_bytes().starts_with(PREFIX.as_bytes()))
         .filter_map(|e| {
-            let file_name = e.file_name();
-            let rest = file_name.as_bytes().strip_prefix(PREFIX.as_bytes())?;
-            let name = String::from_utf8_lossy(rest).into_owned();
             let path = e.path();
             is_executable_file(&path)?;
             let identity = Identity::of_file(&path)?;
-            Some((path, name, identity))
+            Some((path, identity))
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -113,9 +87,16 @@ fn is_executable_file(path: &Path) -> Option<()> {
 }
 
 /// Builds the index entry for one file: name check, then summary line or `--help` probe.
-fn describe(path: &Path, name: &str, identity: Identity) -> ModuleInfo {
+fn describe(path: &Path, identity: Identity) -> ModuleInfo {
+    let file_name = path.file_name().unwrap_or_default().as_bytes();
+    let name = String::from_utf8_lossy(
+        file_name
+            .strip_prefix(PREFIX.as_bytes())
+            .unwrap_or(file_name),
+    )
+    .into_owned();
     let mut m = ModuleInfo {
-        name: name.to_string(),
+        name: name.clone(),
         kind: Kind::Exec,
         location: path.to_string_lossy().into_owned(),
         identity,
@@ -125,7 +106,7 @@ fn describe(path: &Path, name: &str, identity: Identity) -> ModuleInfo {
         runnable: true,
         extra: Default::default(),
     };
-    if let Err(why) = crate::names::validate(name) {
+    if let Err(why) = crate::names::validate(&name) {
         m.problems
             .push(format!("invalid module name {name:?}: {why}"));
         m.runnable = false;
@@ -135,7 +116,7 @@ fn describe(path: &Path, name: &str, identity: Identity) -> ModuleInfo {
         m.description = Some(summary);
         return m;
     }
-    let outcome = probe::run(path, &["--help"], name, probe::TIMEOUT);
+    let outcome = probe::run(path, &["--help"], &name, probe::TIMEOUT);
     match outcome.help_problem() {
         Some(p) => m.problems.push(p),
         None => m.description = outcome.description(),

@@ -15,14 +15,7 @@ fn completion_bash_completes_module_names_and_builtin_verbs() {
     std::fs::write(env.path("c.bash"), &script.stdout).unwrap();
     let complete = |words: &str, cword: u32| {
         let out = env
-            .cmd::<_, &str>([])
-            .get_envs()
-            .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
-            .fold(std::process::Command::new("bash"), |mut c, (k, v)| {
-                c.env(k, v);
-                c
-            })
-            .env_remove("BASH_ENV")
+            .command("bash")
             .arg("-c")
             .arg(format!(
                 "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; _tcli; printf '%s\\n' \"${{COMPREPLY[@]}}\"",

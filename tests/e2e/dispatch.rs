@@ -20,16 +20,11 @@ fn dispatch_signal_death_is_128_plus_n_for_the_shell() {
     let env = TestEnv::new();
     env.module("die", "kill -\"$1\" $$");
     for (sig, want) in [("TERM", "143"), ("KILL", "137"), ("INT", "130")] {
-        let sh = std::process::Command::new("/bin/sh")
+        let sh = env
+            .command("/bin/sh")
             .arg("-c")
             .arg(format!("\"$TCLI\" die {sig}; echo $?"))
-            .env_clear()
             .env("TCLI", crate::support::tcli_bin())
-            .env("PATH", env.path_var())
-            .env("TCLI_CACHE_DIR", env.cache_dir())
-            .env("TCLI_DATA_DIR", env.data_dir())
-            .env("TCLI_CONFIG_DIR", env.config_dir())
-            .env("TCLI_NO_DOCKER", "1")
             .output()
             .unwrap();
         assert_eq!(
@@ -113,19 +108,7 @@ fn dispatch_module_on_a_terminal_sees_a_terminal() {
         "tty",
         "if [ -t 0 ] && [ -t 1 ]; then echo IS-A-TTY; else echo NOT-A-TTY; fi",
     );
-    let cmdline = format!("{} tty", crate::support::tcli_bin().display());
-    let run = std::process::Command::new("script")
-        .args(["-qec", &cmdline, "/dev/null"])
-        .env_clear()
-        .env("PATH", env.path_var())
-        .env("TCLI_CACHE_DIR", env.cache_dir())
-        .env("TCLI_DATA_DIR", env.data_dir())
-        .env("TCLI_CONFIG_DIR", env.config_dir())
-        .env("TCLI_NO_DOCKER", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
+    let text = env.on_terminal(&["tty"], &[]);
     assert!(text.contains("IS-A-TTY"), "{text}");
 }
 

@@ -138,36 +138,14 @@ fn help_survives_hostile_help_output() {
     }
 }
 
-/// Runs `tcli args` under a pseudo-terminal (`script`) and returns what the terminal showed.
-fn on_terminal(env: &TestEnv, args: &str, extra: &[(&str, &str)]) -> String {
-    let mut cmd = std::process::Command::new("script");
-    cmd.args([
-        "-qec",
-        &format!("{} {args}", crate::support::tcli_bin().display()),
-        "/dev/null",
-    ])
-    .env_clear()
-    .env("PATH", env.path_var())
-    .env("TERM", "xterm")
-    .env("TCLI_CACHE_DIR", env.cache_dir())
-    .env("TCLI_DATA_DIR", env.data_dir())
-    .env("TCLI_CONFIG_DIR", env.config_dir())
-    .env("TCLI_NO_DOCKER", "1")
-    .stdin(std::process::Stdio::null());
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
-}
-
 #[test]
 fn help_colour_only_on_a_terminal_and_never_with_no_color() {
     let mut env = TestEnv::new();
     env.module("hello", "# tcli-summary: Hi\n");
-    let tty = on_terminal(&env, "--help", &[("CI", "true")]);
+    let tty = env.on_terminal(&["--help"], &[("CI", "true"), ("TERM", "xterm")]);
     assert!(tty.contains("\u{1b}["), "no colour on a terminal: {tty:?}");
     assert!(tty.contains("Run 'tcli help <module>'"), "{tty:?}");
-    let no_color = on_terminal(&env, "--help", &[("NO_COLOR", "1")]);
+    let no_color = env.on_terminal(&["--help"], &[("NO_COLOR", "1"), ("TERM", "xterm")]);
     assert!(
         !no_color.contains("\u{1b}["),
         "colour despite NO_COLOR: {no_color:?}"

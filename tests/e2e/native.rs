@@ -759,19 +759,7 @@ fn native_run_bundled_dir_beside_the_binary() {
         prefix.join("lib/tcli/plugins/libtcli_plugin_web.so"),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let c = env.cmd(args);
-        let mut c2 = Command::new(&tcli);
-        c2.args(c.get_args())
-            .env_clear()
-            .current_dir(env.root.path());
-        for (k, v) in c.get_envs() {
-            if let Some(v) = v {
-                c2.env(k, v);
-            }
-        }
-        Run::from(c2.output().unwrap())
-    };
+    let run = |args: &[&str]| Run::from(env.command(&tcli).args(args).output().unwrap());
     run(&["web", "list"])
         .success()
         .stdout_has("wiki  https://wiki.example.com");

@@ -97,15 +97,11 @@ impl TestEnv {
         parts.join(":")
     }
 
-    /// A `tcli` command with the hermetic environment, stdin closed.
-    pub fn cmd<I, S>(&self, args: I) -> Command
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        let mut c = Command::new(tcli_bin());
-        c.args(args)
-            .env_clear()
+    /// `program` with the hermetic environment (for running tcli through a shell, `script`
+    /// or a copy of the binary), stdin closed, in the test's root.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
             .env("HOME", self.path("home"))
             .env("PATH", self.path_var())
             .env("TCLI_CONFIG_DIR", self.config_dir())
@@ -118,6 +114,33 @@ impl TestEnv {
             c.env(k, v);
         }
         c
+    }
+
+    /// A `tcli` command with the hermetic environment, stdin closed.
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.command(tcli_bin());
+        c.args(args);
+        c
+    }
+
+    /// Runs `tcli args...` on a pseudo-terminal (through `script`, with `extra` variables)
+    /// and returns what the terminal showed, raw.
+    pub fn on_terminal(&self, args: &[&str], extra: &[(&str, &str)]) -> String {
+        let line = std::iter::once(tcli_bin().display().to_string())
+            .chain(args.iter().map(|a| a.to_string()))
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut c = self.command("script");
+        c.args(["-qec", &line, "/dev/null"]);
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        String::from_utf8_lossy(&c.output().expect("run script").stdout).into_owned()
     }
 
     /// Runs `tcli args...` and returns what a user sees.

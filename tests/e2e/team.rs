@@ -587,28 +587,7 @@ fn age_fetch(env: &TestEnv, team: &str, days: u64) {
 
 /// Runs `tcli args...` with stderr (and stdout) on a pseudo-terminal, through `script`.
 fn run_on_tty(env: &TestEnv, args: &[&str], extra: &[(&str, &str)]) -> String {
-    let base = env.cmd(args);
-    let line = std::iter::once(base.get_program())
-        .chain(base.get_args())
-        .map(|a| format!("'{}'", a.to_str().unwrap()))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut c = Command::new("script");
-    c.args(["-qec", &line, "/dev/null"]).env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            c.env(k, v);
-        }
-    }
-    for (k, v) in extra {
-        c.env(k, v);
-    }
-    let out = c
-        .current_dir(env.root.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run script");
-    strip_ansi(&String::from_utf8_lossy(&out.stdout).replace('\r', ""))
+    strip_ansi(&env.on_terminal(args, extra).replace('\r', ""))
 }
 
 /// The text without colour escapes (`ESC [ ... m`), as a user reads it.

@@ -98,6 +98,7 @@
 pub mod abi;
 mod error;
 mod host;
+pub mod output;
 #[doc(hidden)]
 pub mod runtime;
 

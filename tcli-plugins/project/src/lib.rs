@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
 use tcli_plugin_sdk::serde_json::{self, json, Value};
-use tcli_plugin_sdk::{Error, Host};
+use tcli_plugin_sdk::{output, Error, Host};
 
 /// The team's git repositories
 #[derive(Parser)]
@@ -145,12 +145,7 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
                 })
             })
             .collect();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(Error::other)?
-        )?;
-        return Ok(());
+        return output::json(&mut out, &Value::Array(rows));
     }
     if all.is_empty() {
         eprintln!(
@@ -159,20 +154,15 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let w = all.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
-    let u = all.iter().map(|p| p.url.len()).max().unwrap_or(3).max(3);
-    writeln!(out, "{:w$}  CLONED  {:u$}  DESCRIPTION", "NAME", "URL")?;
-    for p in &all {
-        let cloned = if is_clone(&p.path) { "yes" } else { "no" };
-        let line = format!(
-            "{:w$}  {cloned:6}  {:u$}  {}",
-            p.name,
-            p.url,
-            p.description.as_deref().unwrap_or("-")
-        );
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|p| {
+            let cloned = if is_clone(&p.path) { "yes" } else { "no" };
+            let description = p.description.clone().unwrap_or_else(|| "-".into());
+            vec![p.name.clone(), cloned.into(), p.url.clone(), description]
+        })
+        .collect();
+    output::table(&mut out, &["NAME", "CLONED", "URL", "DESCRIPTION"], &rows)
 }
 
 fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
@@ -325,46 +315,27 @@ fn status(host: &Host, as_json: bool) -> Result<(), Error> {
                 })
             })
             .collect();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&v).map_err(Error::other)?
-        )?;
-        return Ok(());
+        return output::json(&mut out, &Value::Array(v));
     }
     if rows.is_empty() {
         eprintln!("no project is cloned yet; run 'tcli project clone <name>'");
         return Ok(());
     }
-    let w = rows
+    let table: Vec<Vec<String>> = rows
         .iter()
-        .map(|(p, _)| p.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let b = rows
-        .iter()
-        .map(|(_, s)| s.branch.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    writeln!(out, "{:w$}  {:b$}  CHANGES  UPSTREAM", "NAME", "BRANCH")?;
-    for (p, s) in &rows {
-        let changes = if s.dirty { "dirty" } else { "clean" };
-        let upstream = match (&s.upstream, s.ahead, s.behind) {
-            (None, ..) => "none".to_string(),
-            (Some(u), 0, 0) => format!("{u}: up to date"),
-            (Some(u), a, 0) => format!("{u}: ahead {a}"),
-            (Some(u), 0, b) => format!("{u}: behind {b}"),
-            (Some(u), a, b) => format!("{u}: ahead {a}, behind {b}"),
-        };
-        writeln!(
-            out,
-            "{:w$}  {:b$}  {changes:7}  {upstream}",
-            p.name, s.branch
-        )?;
-    }
-    Ok(())
+        .map(|(p, s)| {
+            let changes = if s.dirty { "dirty" } else { "clean" };
+            let upstream = match (&s.upstream, s.ahead, s.behind) {
+                (None, ..) => "none".to_string(),
+                (Some(u), 0, 0) => format!("{u}: up to date"),
+                (Some(u), a, 0) => format!("{u}: ahead {a}"),
+                (Some(u), 0, b) => format!("{u}: behind {b}"),
+                (Some(u), a, b) => format!("{u}: ahead {a}, behind {b}"),
+            };
+            vec![p.name.clone(), s.branch.clone(), changes.into(), upstream]
+        })
+        .collect();
+    output::table(&mut out, &["NAME", "BRANCH", "CHANGES", "UPSTREAM"], &table)
 }
 
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {

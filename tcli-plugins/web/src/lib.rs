@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
-use tcli_plugin_sdk::serde_json::{self, json, Value};
-use tcli_plugin_sdk::{Error, Host};
+use tcli_plugin_sdk::serde_json::{json, Value};
+use tcli_plugin_sdk::{output, Error, Host};
 
 /// Team bookmarks
 #[derive(Parser)]
@@ -99,12 +99,7 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
             .iter()
             .map(|b| json!({"name": b.name, "url": b.url, "description": b.description}))
             .collect();
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(Error::other)?
-        )?;
-        return Ok(());
+        return output::json(&mut out, &Value::Array(rows));
     }
     if all.is_empty() {
         eprintln!(
@@ -113,19 +108,14 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let w = all.iter().map(|b| b.name.len()).max().unwrap_or(4).max(4);
-    let u = all.iter().map(|b| b.url.len()).max().unwrap_or(3).max(3);
-    writeln!(out, "{:w$}  {:u$}  DESCRIPTION", "NAME", "URL")?;
-    for b in &all {
-        let line = format!(
-            "{:w$}  {:u$}  {}",
-            b.name,
-            b.url,
-            b.description.as_deref().unwrap_or("-")
-        );
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|b| {
+            let description = b.description.clone().unwrap_or_else(|| "-".into());
+            vec![b.name.clone(), b.url.clone(), description]
+        })
+        .collect();
+    output::table(&mut out, &["NAME", "URL", "DESCRIPTION"], &rows)
 }
 
 fn show(host: &Host, name: &str) -> Result<(), Error> {

@@ -1,0 +1,63 @@
+//! Output helpers for modules: a JSON document or an aligned table on a writer (normally
+//! stdout). They write with `write!`, so a reader that went away (`tcli web list | head -1`)
+//! comes back as an [`Error`] that ends the module with exit 0, never as a panic.
+
+use crate::Error;
+use std::io::Write;
+
+/// Writes `value` as pretty JSON and a newline.
+pub fn json(out: &mut impl Write, value: &serde_json::Value) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).map_err(Error::other)?;
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// Writes a table: `header`, then `rows`, every column but the last padded to its widest
+/// cell, two spaces apart, trailing blanks trimmed.
+pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<(), Error> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| (*h).to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(cell.chars().count());
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_pads_columns_and_trims_the_end() {
+        let mut out = Vec::new();
+        let rows = vec![
+            vec![
+                "wiki".to_string(),
+                "https://w".to_string(),
+                "Team wiki".to_string(),
+            ],
+            vec!["c".to_string(), "u".to_string(), "-".to_string()],
+        ];
+        super::table(&mut out, &["NAME", "URL", "DESCRIPTION"], &rows).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "NAME  URL        DESCRIPTION\nwiki  https://w  Team wiki\nc     u          -\n"
+        );
+    }
+}

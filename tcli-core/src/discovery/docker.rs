@@ -34,6 +34,9 @@ const ENV: &str = "io.tcli.env";
 const NETWORK: &str = "io.tcli.network";
 const USER: &str = "io.tcli.user";
 const MOUNT_CWD: &str = "io.tcli.mount-cwd";
+/// The verbs an image declares, comma-separated (docs/module-authoring.md); known, so declaring
+/// them is never reported as an unknown label.
+const VERBS: &str = "io.tcli.verbs";
 const OCI_TITLE: &str = "org.opencontainers.image.title";
 const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
 const LS_NAME: &str = "org.label-schema.name";
@@ -45,6 +48,7 @@ const KNOWN: &[&str] = &[
     NETWORK,
     USER,
     MOUNT_CWD,
+    VERBS,
 ];
 
 /// The prefix of the problem every cached module gets while the engine cannot be reached.

@@ -1,8 +1,9 @@
-//! `tcli modules <verb>`: listing, locating and checking modules.
+//! `tcli modules <verb>`: listing, locating, checking, installing and creating modules.
 
 pub mod check;
 pub mod install;
 pub mod list;
+pub mod new;
 pub mod remove;
 pub mod which;
 
@@ -25,6 +26,7 @@ enum ModulesCommand {
     Check(check::ModulesCheckArgs),
     Install(install::ModulesInstallArgs),
     Remove(remove::ModulesRemoveArgs),
+    New(new::ModulesNewArgs),
 }
 
 /// Runs `tcli modules ...`.
@@ -39,6 +41,7 @@ pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
         ModulesCommand::Check(a) => check::cmd_modules_check(cx, &a),
         ModulesCommand::Install(a) => install::cmd_modules_install(cx, &a),
         ModulesCommand::Remove(a) => remove::cmd_modules_remove(cx, &a),
+        ModulesCommand::New(a) => new::cmd_modules_new(cx, &a),
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const BUSYBOX: &str = "/bin/busybox";
+pub(crate) const BUSYBOX: &str = "/bin/busybox";
 const APPLETS: &[&str] = &[
     "sh", "cat", "echo", "env", "id", "sleep", "touch", "true", "false", "yes", "stat", "pwd",
     "stty",
@@ -22,7 +22,7 @@ const APPLETS: &[&str] = &[
 
 /// True when an engine answers; otherwise skips loudly, or fails under
 /// TCLI_TEST_REQUIRE_DOCKER=1.
-fn engine_available() -> bool {
+pub(crate) fn engine_available() -> bool {
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
     let up = UP.get_or_init(|| {
         let info = Command::new("docker")
@@ -119,7 +119,7 @@ pub struct TestImage {
 
 impl TestImage {
     /// `docker import` of the busybox rootfs with these labels and ENTRYPOINT.
-    fn import(tag: &str, entrypoint: &[&str], labels: &[(&str, &str)]) -> TestImage {
+    pub(crate) fn import(tag: &str, entrypoint: &[&str], labels: &[(&str, &str)]) -> TestImage {
         let mut args: Vec<String> = vec!["import".into()];
         let ep = serde_json::to_string(entrypoint).unwrap();
         args.push("--change".into());
@@ -204,14 +204,14 @@ impl Drop for TestImage {
 }
 
 /// One test's world plus its images: settings allow only this test's repository prefix.
-struct DockerEnv {
-    env: TestEnv,
-    prefix: String,
+pub(crate) struct DockerEnv {
+    pub(crate) env: TestEnv,
+    pub(crate) prefix: String,
     images: Vec<TestImage>,
 }
 
 impl DockerEnv {
-    fn new() -> DockerEnv {
+    pub(crate) fn new() -> DockerEnv {
         static N: AtomicUsize = AtomicUsize::new(0);
         let prefix = format!(
             "tcli-e2e-{}-{}",
@@ -258,7 +258,7 @@ impl DockerEnv {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().expect("run tcli"))
     }
 }

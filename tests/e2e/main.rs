@@ -13,5 +13,6 @@ mod help;
 mod index;
 mod modules;
 mod native;
+mod new;
 mod support;
 mod team;

@@ -15,7 +15,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Its own target dir, so building here never waits on the cargo running the tests.
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     workspace_root().join("target").join("fixtures-native")
 }
 

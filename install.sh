@@ -2,6 +2,8 @@
 # Builds tcli in release mode and installs it into $PREFIX (default ~/.local):
 #   $PREFIX/bin/tcli                 the binary
 #   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project)
+#   $PREFIX/share/tcli/plugin-sdk    tcli-plugin-sdk as a standalone crate, which the crates
+#                                    `tcli modules new --kind native` writes depend on by path
 # Idempotent, needs no root, honours CARGO_TARGET_DIR. Ends by running `tcli modules list`.
 set -eu
 
@@ -35,6 +37,21 @@ for lib in "$TARGET_DIR"/release/libtcli_plugin_*.so "$TARGET_DIR"/release/libtc
     install_file "$lib" "$PREFIX/lib/tcli/plugins/$name" 644
     say "installed $PREFIX/lib/tcli/plugins/$name"
 done
+
+# `cargo package` resolves what the SDK inherits from the workspace (version, lints,
+# dependency versions) into a Cargo.toml that builds anywhere; --no-verify, since it was just
+# built. Unpacked beside the old copy, then swapped in, so a failure leaves the old one.
+say "packaging tcli-plugin-sdk..."
+share="$PREFIX/share/tcli"
+sdk="$share/plugin-sdk"
+pkg=$(mktemp -d)
+trap 'rm -rf "$pkg" "$sdk.new.$$" "$sdk.old.$$"' EXIT
+CARGO_TARGET_DIR="$pkg" cargo package -p tcli-plugin-sdk --no-verify --allow-dirty --quiet
+mkdir -p "$share" "$sdk.new.$$"
+tar -xzf "$pkg"/package/tcli-plugin-sdk-*.crate -C "$sdk.new.$$" --strip-components=1
+[ ! -e "$sdk" ] || mv "$sdk" "$sdk.old.$$"
+mv "$sdk.new.$$" "$sdk"
+say "installed $sdk"
 
 case ":${PATH:-}:" in
     *":$PREFIX/bin:"*) ;;

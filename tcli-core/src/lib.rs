@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod discovery;
 pub mod dispatch;

@@ -34,6 +34,7 @@ const ENV: &str = "io.tcli.env";
 const NETWORK: &str = "io.tcli.network";
 const USER: &str = "io.tcli.user";
 const MOUNT_CWD: &str = "io.tcli.mount-cwd";
+const VERBS: &str = "io.tcli.verbs";
 const OCI_TITLE: &str = "org.opencontainers.image.title";
 const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
 const LS_NAME: &str = "org.label-schema.name";
@@ -45,6 +46,7 @@ const KNOWN: &[&str] = &[
     NETWORK,
     USER,
     MOUNT_CWD,
+    VERBS,
 ];
 
 /// The prefix of the problem every cached module gets while the engine cannot be reached.
@@ -456,6 +458,9 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
             (!s.is_empty()).then_some(s)
         });
 
+    let verbs = label(VERBS)
+        .map(|decl| super::parse_verbs(decl, VERBS, &mut problems))
+        .unwrap_or_default();
     let run = run_settings_of(&img.labels, &mut problems, &mut runnable);
     for key in img.labels.keys() {
         if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
@@ -499,7 +504,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         location: format!("{} {}", short_id(&img.id), shown(&tags)),
         identity: Identity::Image { id: img.id.clone() },
         description,
-        verbs: Vec::new(),
+        verbs,
         problems,
         runnable,
         extra,

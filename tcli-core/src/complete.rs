@@ -18,10 +18,7 @@ pub struct Candidate {
 }
 
 /// The flags tcli takes before the module name.
-const GLOBAL_FLAGS: &[(&str, &str)] = &[
-    ("--help", "Print help"),
-    ("--version", "Print version"),
-];
+const GLOBAL_FLAGS: &[(&str, &str)] = &[("--help", "Print help"), ("--version", "Print version")];
 
 /// The candidates for the last of `words` (the words after `tcli`; the last one is the word
 /// under the cursor, possibly empty), already filtered by it.
@@ -44,10 +41,9 @@ pub fn candidates(cx: &Context, words: &[String]) -> Vec<Candidate> {
     let done: Vec<&str> = done.collect();
     let catalog = catalog::cached(cx);
     let mut out = match done.split_first() {
-        None if current.starts_with('-') => GLOBAL_FLAGS
-            .iter()
-            .map(|(w, d)| candidate(w, d))
-            .collect(),
+        None if current.starts_with('-') => {
+            GLOBAL_FLAGS.iter().map(|(w, d)| candidate(w, d)).collect()
+        }
         None => module_names(&catalog),
         Some((module, rest)) => for_module(cx, &catalog, module, rest, current),
     };

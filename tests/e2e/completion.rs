@@ -57,7 +57,10 @@ fn completion_complete_offers_modules_verbs_subjects_and_builtins() {
     // Past the declared verbs, and for a module that declares none: file names (no answer).
     assert_eq!(answer(&env, "bash", &["deploy", "status", ""]), "");
     assert_eq!(answer(&env, "bash", &["lint", ""]), "");
-    assert_eq!(answer(&env, "bash", &["help", "deploy", "env", "d"]), "delete\n");
+    assert_eq!(
+        answer(&env, "bash", &["help", "deploy", "env", "d"]),
+        "delete\n"
+    );
     assert_eq!(
         answer(&env, "bash", &["modules", ""]),
         "list\nwhich\ncheck\ninstall\nremove\n"
@@ -67,11 +70,11 @@ fn completion_complete_offers_modules_verbs_subjects_and_builtins() {
         answer(&env, "bash", &["modules", "list", "--"]),
         "--json\n--names\n--verbs\n--help\n"
     );
-    assert_eq!(answer(&env, "bash", &["completion", ""]), "bash\nzsh\nfish\n");
     assert_eq!(
-        answer(&env, "fish", &["dep"]),
-        "deploy\tDeploy services\n"
+        answer(&env, "bash", &["completion", ""]),
+        "bash\nzsh\nfish\n"
     );
+    assert_eq!(answer(&env, "fish", &["dep"]), "deploy\tDeploy services\n");
     assert_eq!(answer(&env, "zsh", &["dep"]), "deploy:Deploy services\n");
     // No module ran to answer any of that.
     assert!(!env.path("lint-ran").exists());
@@ -102,7 +105,11 @@ fn completion_complete_reads_only_the_index() {
 fn completion_bash_script_completes_through_compgen() {
     let env = world();
     let script = env.path("c.bash");
-    std::fs::write(&script, env.run(["completion", "bash"]).success().stdout.as_bytes()).unwrap();
+    std::fs::write(
+        &script,
+        env.run(["completion", "bash"]).success().stdout.as_bytes(),
+    )
+    .unwrap();
     let complete = |line: &str| {
         let out = env
             .command("bash")
@@ -146,7 +153,11 @@ impl Typing {
             env.root.path().file_name().unwrap().to_string_lossy()
         );
         let probe = env.command("true");
-        let mut cmd = vec!["env".to_string(), "-i".to_string(), "TERM=xterm".to_string()];
+        let mut cmd = vec![
+            "env".to_string(),
+            "-i".to_string(),
+            "TERM=xterm".to_string(),
+        ];
         for (k, v) in probe.get_envs() {
             if let Some(v) = v {
                 cmd.push(format!("{}={}", k.to_string_lossy(), v.to_string_lossy()));
@@ -155,7 +166,8 @@ impl Typing {
         cmd.extend(extra.iter().map(|(k, v)| format!("{k}={v}")));
         cmd.extend(argv.iter().map(|a| a.to_string()));
         let t = Typing { socket };
-        let out = t.tmux(&["new-session", "-d", "-x", "120", "-y", "20", "-c"])
+        let out = t
+            .tmux(&["new-session", "-d", "-x", "120", "-y", "20", "-c"])
             .arg(env.root.path())
             .args(&cmd)
             .output()
@@ -166,7 +178,10 @@ impl Typing {
 
     fn tmux(&self, args: &[&str]) -> Command {
         let mut c = Command::new("tmux");
-        c.arg("-L").arg(&self.socket).args(args).stdin(Stdio::null());
+        c.arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .stdin(Stdio::null());
         c
     }
 
@@ -238,13 +253,22 @@ fn completion_bash_interactive_completes_modules_verbs_and_files() {
     std::fs::write(&rc, "PS1='$ '\nsource <(tcli completion bash)\n").unwrap();
     let t = Typing::start(
         &env,
-        &["bash", "--noprofile", "--rcfile", &rc.display().to_string(), "-i"],
+        &[
+            "bash",
+            "--noprofile",
+            "--rcfile",
+            &rc.display().to_string(),
+            "-i",
+        ],
         &[],
     );
     t.expect("$");
     t.tab("tcli dep", "tcli deploy ");
     t.tab("tcli deploy env cr", "tcli deploy env create ");
-    t.tab("tcli deploy status notes", "tcli deploy status notes-for-review.txt ");
+    t.tab(
+        "tcli deploy status notes",
+        "tcli deploy status notes-for-review.txt ",
+    );
     t.tab("tcli modules ch", "tcli modules check ");
     assert!(!env.path("lint-ran").exists());
 }
@@ -268,7 +292,10 @@ fn completion_zsh_interactive_completes_modules_verbs_and_files() {
     t.expect("$");
     t.tab("tcli dep", "tcli deploy ");
     t.tab("tcli deploy env cr", "tcli deploy env create ");
-    t.tab("tcli deploy status notes", "tcli deploy status notes-for-review.txt ");
+    t.tab(
+        "tcli deploy status notes",
+        "tcli deploy status notes-for-review.txt ",
+    );
     t.tab("tcli completion fi", "tcli completion fish ");
     assert!(!env.path("lint-ran").exists());
 }
@@ -278,7 +305,11 @@ fn completion_fish_completes_modules_verbs_and_files() {
     let Some(fish) = shell("fish") else { return };
     let env = world();
     let script = env.path("tcli.fish");
-    std::fs::write(&script, env.run(["completion", "fish"]).success().stdout.as_bytes()).unwrap();
+    std::fs::write(
+        &script,
+        env.run(["completion", "fish"]).success().stdout.as_bytes(),
+    )
+    .unwrap();
     let complete = |line: &str| {
         let out = env
             .command(&fish)

@@ -22,7 +22,11 @@ pub const USAGE: &str = "tcli [-h|--help] [-V|--version] <module> [<subject>] <v
 #[command(disable_version_flag = true)]
 pub struct HelpArgs {
     /// The module, then the words of its verb (for example: team update)
-    #[arg(value_name = "MODULE", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "MODULE",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     words: Vec<OsString>,
 }
 

@@ -43,8 +43,12 @@ impl Source for PathSource {
             .filter_map(|mut words| {
                 let verb = words.join(" ");
                 words.push("--help");
-                let outcome =
-                    probe::run(Path::new(&module.location), &words, &module.name, probe::TIMEOUT);
+                let outcome = probe::run(
+                    Path::new(&module.location),
+                    &words,
+                    &module.name,
+                    probe::TIMEOUT,
+                );
                 let problem = outcome.help_problem()?;
                 Some(super::verb_problem(&verb, problem))
             })

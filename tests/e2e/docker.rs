@@ -1078,3 +1078,33 @@ fn docker_no_engine_at_all_is_silent() {
     help.success().stdout_has("local");
     assert!(!help.stderr.contains("Docker"), "{}", help.stderr);
 }
+
+#[test]
+fn docker_modules_check_runs_help_for_each_declared_verb() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    let name = format!("{}-verbs", d.prefix);
+    // `db migrate --help` fails; every other word list answers with usage.
+    let script =
+        "case \"$1 $2\" in 'db migrate') echo broken >&2; exit 3 ;; esac; echo \"Usage: $*\"";
+    d.image_with_entrypoint(
+        "verbs",
+        &[BUSYBOX, "sh", "-c", script, "module"],
+        &[
+            ("io.tcli.module", &name),
+            ("io.tcli.verbs", "status, db migrate"),
+        ],
+    );
+    d.run(&["modules", "which", &name])
+        .success()
+        .stdout_has("    verbs: status, db, db migrate\n");
+    d.run(&["modules", "check", &name])
+        .code(1)
+        .stdout_has(&format!(
+            "FAIL  {name}: verb 'db migrate': '--help' exited with status 3: broken\n"
+        ))
+        .stdout_lacks("verb 'status'");
+    let complete = d.run(&["__complete", "bash", "--", &name, ""]);
+    complete.success();
+    assert_eq!(complete.stdout, "status\ndb\n");
+}

@@ -15,7 +15,9 @@ use std::ffi::OsString;
 /// completes once tcli has listed it (any `tcli` or `tcli --help` does).
 ///
 /// bash: add `source <(tcli completion bash)` to ~/.bashrc.
-/// zsh:  add `source <(tcli completion zsh)` to ~/.zshrc, after `compinit`.
+///
+/// zsh: add `source <(tcli completion zsh)` to ~/.zshrc, after `compinit`.
+///
 /// fish: `tcli completion fish > ~/.config/fish/completions/tcli.fish`.
 #[derive(Parser)]
 #[command(disable_version_flag = true)]

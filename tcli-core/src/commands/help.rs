@@ -11,13 +11,12 @@ use std::ffi::OsString;
 /// The usage line of the grammar.
 pub const USAGE: &str = "tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]";
 
+// The clap definition of `tcli help`, for the CLI reference, the man page and completion; the
+// words are taken by hand, since every word after the module is the module's.
 /// Show help for tcli or for a module
 ///
 /// `tcli help` lists every module; `tcli help <module> [words...]` runs
 /// `tcli <module> [words...] --help`.
-///
-/// This is the clap definition of `tcli help` for the CLI reference, the man page and
-/// completion; the words are taken by hand (every word after the module is the module's).
 #[derive(clap::Parser)]
 #[command(disable_version_flag = true)]
 pub struct HelpArgs {

@@ -229,8 +229,8 @@ impl Drop for Typing {
     }
 }
 
-/// The path of `shell`, or `None` (with a loud skip) where it is not installed and CI is not
-/// set; under CI a missing shell fails the test.
+/// The path of the program `name` (a shell, or tmux), or `None` (with a loud skip) where it is
+/// not installed and CI is not set; under CI a missing one fails the test.
 fn shell(name: &str) -> Option<PathBuf> {
     let found = ["/usr/bin", "/bin", "/usr/local/bin"]
         .iter()
@@ -248,6 +248,9 @@ fn shell(name: &str) -> Option<PathBuf> {
 
 #[test]
 fn completion_bash_interactive_completes_modules_verbs_and_files() {
+    if shell("tmux").is_none() {
+        return;
+    }
     let env = world();
     let rc = env.path("bashrc");
     std::fs::write(&rc, "PS1='$ '\nsource <(tcli completion bash)\n").unwrap();
@@ -275,7 +278,9 @@ fn completion_bash_interactive_completes_modules_verbs_and_files() {
 
 #[test]
 fn completion_zsh_interactive_completes_modules_verbs_and_files() {
-    let Some(zsh) = shell("zsh") else { return };
+    let (Some(zsh), Some(_)) = (shell("zsh"), shell("tmux")) else {
+        return;
+    };
     let env = world();
     let zdotdir = env.path("zdot");
     std::fs::create_dir_all(&zdotdir).unwrap();

@@ -2,6 +2,7 @@
 # Builds tcli in release mode and installs it into $PREFIX (default ~/.local):
 #   $PREFIX/bin/tcli                 the binary
 #   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project)
+#   $PREFIX/share/man/man1/tcli*.1   the man pages
 #   $PREFIX/share/tcli/plugin-sdk    tcli-plugin-sdk as a standalone crate, which the crates
 #                                    `tcli modules new --kind native` writes depend on by path
 # Idempotent, needs no root, honours CARGO_TARGET_DIR. Ends by running `tcli modules list`.
@@ -37,6 +38,14 @@ for lib in "$TARGET_DIR"/release/libtcli_plugin_*.so "$TARGET_DIR"/release/libtc
     install_file "$lib" "$PREFIX/lib/tcli/plugins/$name" 644
     say "installed $PREFIX/lib/tcli/plugins/$name"
 done
+
+# Man pages, generated from the clap definitions and checked in (docs/man, kept in sync by
+# tests/e2e/docs.rs). man finds $PREFIX/share/man from $PREFIX/bin on PATH.
+mkdir -p "$PREFIX/share/man/man1"
+for page in docs/man/*.1; do
+    install_file "$page" "$PREFIX/share/man/man1/$(basename "$page")" 644
+done
+say "installed the man pages in $PREFIX/share/man/man1 (man tcli)"
 
 # `cargo package` resolves what the SDK inherits from the workspace (version, lints,
 # dependency versions) into a Cargo.toml that builds anywhere; --no-verify, since it was just

@@ -15,10 +15,22 @@ pub struct Catalog {
 
 /// Reads the index, refreshes what changed, and resolves.
 pub fn load(cx: &Context) -> Catalog {
+    build(cx, true)
+}
+
+/// The index as it is, resolved: no stat, no probe, no engine, no write. What completion
+/// reads, which must answer within a keystroke whatever changed since the last refresh.
+pub fn cached(cx: &Context) -> Catalog {
+    build(cx, false)
+}
+
+fn build(cx: &Context, refresh: bool) -> Catalog {
     let sources = discovery::sources(cx);
     let refs: Vec<&dyn discovery::Source> = sources.iter().map(|s| s.as_ref()).collect();
     let mut index = Index::read(cx, None);
-    index::ensure_fresh(cx, &mut index, &refs);
+    if refresh {
+        index::ensure_fresh(cx, &mut index, &refs);
+    }
     let mut all = discovery::builtin::modules();
     let mut notes = Vec::new();
     for s in &refs {

@@ -21,6 +21,13 @@ pub fn run(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
     if args.first().is_some_and(|a| a == runner::native::PROBE_ARG) {
         return runner::native::probe_child(args.get(1));
     }
+    // Hidden: the completion scripts' question (`tcli completion <shell>`).
+    if args
+        .first()
+        .is_some_and(|a| a == commands::completion::COMPLETE_ARG)
+    {
+        return commands::completion::cmd_complete(cx, args.into_iter().skip(1).collect());
+    }
     let mut help = false;
     let mut rest = args.into_iter().peekable();
     while let Some(flag) = rest

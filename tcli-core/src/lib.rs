@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod discovery;
 pub mod dispatch;

@@ -656,7 +656,7 @@ fn docker_run_under_a_terminal_follows_the_window_size() {
             "winch",
             "sh",
             "-c",
-            "echo started; read a; stty size; read b; stty size",
+            "echo started; read a; stty size; while read b; do stty size; done",
         ],
     );
     let pane_size = || {
@@ -675,10 +675,13 @@ fn docker_run_under_a_terminal_follows_the_window_size() {
     term.tmux(&["resize-window", "-x", "80", "-y", "20"], &[]);
     let after = pane_size();
     assert_ne!(before, after);
-    term.keys(&["y", "Enter"]);
+    // The resize reaches the engine asynchronously: ask again until the container sees it,
+    // so a loaded machine cannot make the test read the size before the resize lands.
     eventually("the new size (SIGWINCH forwarded)", || {
+        term.keys(&["y", "Enter"]);
         term.screen().lines().any(|l| l == after)
     });
+    term.keys(&["C-d"]);
     assert_eq!(term.exit_code(), "0");
 }
 
@@ -1077,4 +1080,34 @@ fn docker_no_engine_at_all_is_silent() {
     let help = d.run(&["--help"]);
     help.success().stdout_has("local");
     assert!(!help.stderr.contains("Docker"), "{}", help.stderr);
+}
+
+#[test]
+fn docker_modules_check_runs_help_for_each_declared_verb() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    let name = format!("{}-verbs", d.prefix);
+    // `db migrate --help` fails; every other word list answers with usage.
+    let script =
+        "case \"$1 $2\" in 'db migrate') echo broken >&2; exit 3 ;; esac; echo \"Usage: $*\"";
+    d.image_with_entrypoint(
+        "verbs",
+        &[BUSYBOX, "sh", "-c", script, "module"],
+        &[
+            ("io.tcli.module", &name),
+            ("io.tcli.verbs", "status, db migrate"),
+        ],
+    );
+    d.run(&["modules", "which", &name])
+        .success()
+        .stdout_has("    verbs: status, db, db migrate\n");
+    d.run(&["modules", "check", &name])
+        .code(1)
+        .stdout_has(&format!(
+            "FAIL  {name}: verb 'db migrate': '--help' exited with status 3: broken\n"
+        ))
+        .stdout_lacks("verb 'status'");
+    let complete = d.run(&["__complete", "bash", "--", &name, ""]);
+    complete.success();
+    assert_eq!(complete.stdout, "status\ndb\n");
 }

@@ -1,37 +1,17 @@
-//! docs/cli.md carries the `--help` of every built-in command between two markers; this test
-//! regenerates that part from the real binary and fails when the committed file differs.
-//! `TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e docs` rewrites it.
+//! The CLI reference and the man pages, generated from the clap definitions and checked in:
+//! docs/cli.md carries the `--help` of every command in the built-ins' clap tree between two
+//! markers, and docs/man holds one roff page per command. These tests regenerate both and fail
+//! when the committed files differ; `TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e
+//! docs` rewrites them.
 
 use crate::support::TestEnv;
 
 const BEGIN: &str = "<!-- BEGIN GENERATED: cargo test docs -->\n";
 const END: &str = "<!-- END GENERATED -->\n";
 
-/// The subcommands listed under `Commands:` in a clap help text, `help` excluded.
-fn subcommands(help: &str) -> Vec<String> {
-    help.split("Commands:\n")
-        .nth(1)
-        .map(|rest| {
-            rest.lines()
-                .take_while(|l| l.starts_with("  "))
-                .filter_map(|l| l.split_whitespace().next())
-                .filter(|c| *c != "help")
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn generated(env: &TestEnv) -> String {
     let mut out = String::new();
-    let mut queue: Vec<Vec<String>> = vec![
-        vec![],
-        vec!["modules".into()],
-        vec!["team".into()],
-        vec!["completion".into()],
-    ];
-    while !queue.is_empty() {
-        let words = queue.remove(0);
+    for words in command_paths() {
         let mut args = words.clone();
         args.push("--help".into());
         let run = env.run(&args);
@@ -42,18 +22,6 @@ fn generated(env: &TestEnv) -> String {
             format!("tcli {}", words.join(" "))
         };
         out.push_str(&format!("### `{title}`\n\n```text\n{}```\n\n", run.stdout));
-        let mut children: Vec<Vec<String>> = subcommands(&run.stdout)
-            .into_iter()
-            .map(|c| {
-                let mut w = words.clone();
-                w.push(c);
-                w
-            })
-            .collect();
-        if !words.is_empty() {
-            children.append(&mut queue);
-            queue = children;
-        }
     }
     out
 }
@@ -77,5 +45,81 @@ fn docs_cli_reference_matches_help() {
     assert!(
         fresh == doc,
         "docs/cli.md is out of date with the binary's --help; run: TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e docs"
+    );
+}
+
+/// Every built-in command path in the clap tree, parents first (the `help` subcommands clap
+/// adds are left out: they repeat `--help`).
+fn command_paths() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, words: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(words.clone());
+        for sub in cmd.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" && !words.is_empty() {
+                continue;
+            }
+            let mut w = words.clone();
+            w.push(sub.get_name().to_string());
+            walk(sub, w, out);
+        }
+    }
+    let mut cli = tcli_core::commands::cli();
+    cli.build();
+    let mut out = Vec::new();
+    walk(&cli, Vec::new(), &mut out);
+    out
+}
+
+/// The man pages, one per command as git has (`tcli.1`, `tcli-modules-list.1`, ...), rendered
+/// from the clap tree: file name → roff.
+fn man_pages() -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(cmd: clap::Command, top: bool, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for sub in cmd.get_subcommands() {
+            if sub.is_hide_set() || sub.get_name() == "help" && !top {
+                continue;
+            }
+            walk(sub.clone(), false, out);
+        }
+        let man = clap_mangen::Man::new(cmd).manual("tcli manual");
+        let mut roff = Vec::new();
+        man.render(&mut roff).unwrap();
+        out.insert(man.get_filename(), roff);
+    }
+    let mut cli = tcli_core::commands::cli();
+    cli.build();
+    let mut out = std::collections::BTreeMap::new();
+    walk(cli, true, &mut out);
+    out
+}
+
+#[test]
+fn docs_man_pages_match_the_clap_tree() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/man");
+    let fresh = man_pages();
+    assert!(fresh.contains_key("tcli.1") && fresh.contains_key("tcli-modules-list.1"));
+    if std::env::var_os("TCLI_UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        for (name, roff) in &fresh {
+            std::fs::write(dir.join(name), roff).unwrap();
+        }
+        return;
+    }
+    let committed: std::collections::BTreeMap<String, Vec<u8>> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "docs/man is out of date with the clap definitions; run: TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e docs"
     );
 }

@@ -209,3 +209,45 @@ fn modules_list_escapes_control_characters_in_paths() {
     }
     env.run(["modules", "list"]).stdout_has("tcli-x\\u{1b}[31m");
 }
+
+#[test]
+fn modules_check_runs_help_for_each_declared_verb() {
+    let env = TestEnv::new();
+    env.module(
+        "deploy",
+        "# tcli-summary: Deploy services\n\
+         # tcli-verbs: status, db migrate\n\
+         # tcli-verbs: Bad, a b c\n\
+         case \"$1 $2\" in\n\
+         'db migrate') echo 'migrate is broken' >&2; exit 3 ;;\n\
+         esac\n\
+         echo \"Usage: tcli deploy $*\"",
+    );
+    env.run(["modules", "which", "deploy"])
+        .success()
+        .stdout_has("    verbs: status, db, db migrate\n")
+        .stdout_has(
+            "problem: tcli-verbs: \"Bad\" is not a verb: a name cannot contain uppercase letters",
+        )
+        .stdout_has("problem: tcli-verbs: \"a b c\" is not a verb: at most two words");
+    let j = env.run(["modules", "list", "--json"]).json();
+    let deploy = j["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "deploy")
+        .unwrap();
+    assert_eq!(
+        deploy["verbs"],
+        serde_json::json!(["status", "db", "db migrate"])
+    );
+    env.run(["modules", "check", "deploy"])
+        .code(1)
+        .stdout_has("FAIL  deploy: verb 'db migrate': '--help' exited with status 3\n")
+        .stdout_has("FAIL  deploy: tcli-verbs: \"Bad\" is not a verb")
+        .stdout_lacks("verb 'status'")
+        .stdout_lacks("verb 'db':");
+    env.run(["modules", "list", "--verbs", "deploy"])
+        .success()
+        .stdout_has("status\ndb\ndb migrate\n");
+}

@@ -157,6 +157,11 @@ fn modules_install_author_plugin_runs() {
     }
     assert_eq!(m["extra"]["abi_version"], 1);
     assert_eq!(m["extra"]["plugin_version"], "0.1.0");
+    // Completion offers the manifest's verbs and a subject's verbs, from the index.
+    let complete = env.run(["__complete", "bash", "--", "hello", "t"]);
+    assert_eq!(complete.success().stdout, "team\n");
+    let complete = env.run(["__complete", "bash", "--", "hello", "team", ""]);
+    assert_eq!(complete.success().stdout, "show\n");
 
     env.run(["--help"])
         .success()

@@ -92,6 +92,12 @@ fn modules_new_exec_readme_steps_reach_help_and_it_runs() {
     );
 
     env.path_dirs.push(dir.clone());
+    let which = env
+        .run(["modules", "which", "greet", "--json"])
+        .success()
+        .json();
+    assert_eq!(which["verbs"], serde_json::json!(["hello", "env"]));
+    // With the verbs declared, the check runs each verb's --help too.
     env.run(["modules", "check", "greet"])
         .success()
         .stdout_has("ok    greet\n");
@@ -261,6 +267,11 @@ fn modules_new_docker_builds_and_runs() {
         line.contains("Say hello from a container") && line.contains("[docker]"),
         "{line}"
     );
+    let which = d
+        .run(&["modules", "which", &name, "--json"])
+        .success()
+        .json();
+    assert_eq!(which["verbs"], serde_json::json!(["hello", "env"]));
     d.run(&["modules", "check", &name])
         .success()
         .stdout_has(&format!("ok    {name}\n"));

@@ -1,6 +1,7 @@
-//! `tcli completion <shell>`: prints a completion script. Module names come from
-//! `tcli modules list --names` at completion time, so new modules complete at once and the
-//! script never needs regenerating; it reads the warm index and runs no module.
+//! `tcli completion <shell>`: prints a completion script, and the hidden
+//! `tcli __complete <shell> -- <words...>` the script calls on every TAB. The candidates are
+//! `crate::complete`'s; this file only shapes them for each shell. The script never needs
+//! regenerating: modules, verbs and built-ins come from the binary at completion time.
 
 use crate::context::Context;
 use crate::ui;
@@ -9,8 +10,14 @@ use std::ffi::OsString;
 
 /// Print a shell completion script
 ///
+/// Completes built-ins, every module in the index, the verbs and subjects modules declare, then
+/// file names. Completion reads the index as it is; a module added since the last `tcli` run
+/// completes once tcli has listed it (any `tcli` or `tcli --help` does).
+///
 /// bash: add `source <(tcli completion bash)` to ~/.bashrc.
-/// zsh:  add `source <(tcli completion zsh)` to ~/.zshrc.
+///
+/// zsh: add `source <(tcli completion zsh)` to ~/.zshrc, after `compinit`.
+///
 /// fish: `tcli completion fish > ~/.config/fish/completions/tcli.fish`.
 #[derive(Parser)]
 #[command(disable_version_flag = true)]
@@ -26,53 +33,40 @@ enum Shell {
     Fish,
 }
 
+// Each script hands the words typed so far to `tcli __complete` and shows its answer; an empty
+// answer falls back to the shell's own file-name completion.
 const BASH: &str = r#"# tcli completion for bash
 _tcli() {
-    local cur=${COMP_WORDS[COMP_CWORD]} words
-    if [ "$COMP_CWORD" -eq 1 ]; then
-        words="$(tcli modules list --names 2>/dev/null) --help --version"
-    elif [ "$COMP_CWORD" -eq 2 ]; then
-        case "${COMP_WORDS[1]}" in
-            modules) words="list which check install remove" ;;
-            team) words="add list remove update status" ;;
-            help) words="$(tcli modules list --names 2>/dev/null)" ;;
-            completion) words="bash zsh fish" ;;
-            *) words="$(tcli modules list --verbs "${COMP_WORDS[1]}" 2>/dev/null) --help" ;;
-        esac
-    fi
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    local IFS=$'\n'
+    COMPREPLY=($(tcli __complete bash -- "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
 }
-complete -o default -F _tcli tcli
+complete -o default -o bashdefault -F _tcli tcli
 "#;
 
 const ZSH: &str = r#"#compdef tcli
 # tcli completion for zsh
 _tcli() {
-    local -a words_
-    if (( CURRENT == 2 )); then
-        words_=(${(f)"$(tcli modules list --names 2>/dev/null)"})
-    elif (( CURRENT == 3 )); then
-        case $words[2] in
-            modules) words_=(list which check install remove) ;;
-            team) words_=(add list remove update status) ;;
-            help) words_=(${(f)"$(tcli modules list --names 2>/dev/null)"}) ;;
-            completion) words_=(bash zsh fish) ;;
-            *) words_=(${(f)"$(tcli modules list --verbs $words[2] 2>/dev/null)"} --help) ;;
-        esac
+    local -a candidates
+    candidates=(${(f)"$(tcli __complete zsh -- "${(@)words[2,CURRENT]}" 2>/dev/null)"})
+    if (( ${#candidates} )); then
+        _describe -t tcli 'tcli' candidates
     else
         _files
-        return
     fi
-    compadd -a words_
 }
 compdef _tcli tcli
 "#;
 
 const FISH: &str = r#"# tcli completion for fish
-complete -c tcli -f -n '__fish_is_first_arg' -a '(tcli modules list --names 2>/dev/null)'
-complete -c tcli -f -n '__fish_seen_subcommand_from modules; and test (count (commandline -opc)) -eq 2' -a 'list which check install remove'
-complete -c tcli -f -n '__fish_seen_subcommand_from team; and test (count (commandline -opc)) -eq 2' -a 'add list remove update status'
-complete -c tcli -f -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+function __tcli_complete
+    set -l answer (tcli __complete fish -- (commandline -opc)[2..-1] (commandline -ct) 2>/dev/null)
+    if test (count $answer) -gt 0
+        printf '%s\n' $answer
+    else
+        __fish_complete_path (commandline -ct)
+    end
+end
+complete -c tcli -f -a '(__tcli_complete)'
 "#;
 
 /// Runs `tcli completion <shell>`.
@@ -86,5 +80,34 @@ pub fn cmd_completion(_cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> 
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
     });
+    Ok(0)
+}
+
+/// The hidden first word of `tcli __complete <shell> -- <words...>`.
+pub const COMPLETE_ARG: &str = "__complete";
+
+/// Runs `tcli __complete <shell> -- <words...>`: one candidate per line, as the shell's script
+/// reads them (bash: the word; zsh: `word:description`; fish: `word<TAB>description`). Never
+/// fails loudly: a completion that cannot help prints nothing.
+pub fn cmd_complete(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
+    let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
+    let Some(shell) = args.next().and_then(|s| Shell::from_str(&s, false).ok()) else {
+        return Ok(crate::exit::Exit::Usage.code());
+    };
+    let words: Vec<String> = args.skip_while(|a| a != "--").skip(1).collect();
+    let mut s = String::new();
+    for c in crate::complete::candidates(cx, &words) {
+        let desc = crate::discovery::sanitize_line(&c.description, 80);
+        match shell {
+            Shell::Bash => s.push_str(&c.word),
+            Shell::Zsh if desc.is_empty() => s.push_str(&c.word.replace(':', "\\:")),
+            Shell::Zsh => {
+                s.push_str(&format!("{}:{desc}", c.word.replace(':', "\\:")));
+            }
+            Shell::Fish => s.push_str(&format!("{}\t{desc}", c.word)),
+        }
+        s.push('\n');
+    }
+    ui::out(&s);
     Ok(0)
 }

@@ -11,6 +11,24 @@ use std::ffi::OsString;
 /// The usage line of the grammar.
 pub const USAGE: &str = "tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]";
 
+// The clap definition of `tcli help`, for the CLI reference, the man page and completion; the
+// words are taken by hand, since every word after the module is the module's.
+/// Show help for tcli or for a module
+///
+/// `tcli help` lists every module; `tcli help <module> [words...]` runs
+/// `tcli <module> [words...] --help`.
+#[derive(clap::Parser)]
+#[command(disable_version_flag = true)]
+pub struct HelpArgs {
+    /// The module, then the words of its verb (for example: team update)
+    #[arg(
+        value_name = "MODULE",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    words: Vec<OsString>,
+}
+
 /// `tcli help [words...]`.
 pub fn cmd_help(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
     for_words(cx, args)

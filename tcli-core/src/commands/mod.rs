@@ -24,6 +24,35 @@ pub fn run_builtin(cx: &Context, name: &str, args: Vec<OsString>) -> anyhow::Res
     }
 }
 
+/// The whole built-in command line as one clap tree: what the CLI reference, the man pages and
+/// completion read. tcli itself parses its global flags by hand (the grammar of BRIEF section
+/// 1 gives every word after the module name to the module), so this tree only describes them.
+pub fn cli() -> clap::Command {
+    use clap::CommandFactory;
+    clap::Command::new("tcli")
+        .version(crate::context::Context::version())
+        .about("The team command line")
+        .long_about(
+            "The team command line: one entry point for a team's tools. Every tool is a module, \
+             run as 'tcli <module> <verb> [args...]' or 'tcli <module> <subject> <verb> \
+             [args...]'. Modules are executables named tcli-<module> on the search path (each \
+             team repo's bin/, then PATH), native plugins built with tcli-plugin-sdk, and local \
+             Docker images labelled io.tcli.module. 'tcli' alone lists them all.",
+        )
+        .override_usage(help::USAGE)
+        .disable_help_subcommand(true)
+        .subcommand(completion::CompletionArgs::command().name("completion"))
+        .subcommand(help::HelpArgs::command().name("help"))
+        .subcommand(modules::ModulesCli::command().name("modules"))
+        .subcommand(team::TeamCli::command().name("team"))
+        .after_long_help(
+            "Everything after <module> belongs to the module, byte for byte. Exit codes: 0 \
+             success; 1 tcli failed; 2 usage error or unknown module; 101 a native module \
+             panicked; 125 the Docker engine failed before the module started; 126 the module \
+             cannot start; 128+N killed by signal N; anything else is the module's own.",
+        )
+}
+
 /// Parses `args` as `tcli <module> ...` with clap; help and usage errors are printed and
 /// become the exit code.
 pub fn parse<P: clap::Parser>(module: &str, args: Vec<OsString>) -> Result<P, u8> {

@@ -34,8 +34,6 @@ const ENV: &str = "io.tcli.env";
 const NETWORK: &str = "io.tcli.network";
 const USER: &str = "io.tcli.user";
 const MOUNT_CWD: &str = "io.tcli.mount-cwd";
-/// The verbs an image declares, comma-separated (docs/module-authoring.md); known, so declaring
-/// them is never reported as an unknown label.
 const VERBS: &str = "io.tcli.verbs";
 const OCI_TITLE: &str = "org.opencontainers.image.title";
 const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
@@ -460,6 +458,9 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
             (!s.is_empty()).then_some(s)
         });
 
+    let verbs = label(VERBS)
+        .map(|decl| super::parse_verbs(decl, VERBS, &mut problems))
+        .unwrap_or_default();
     let run = run_settings_of(&img.labels, &mut problems, &mut runnable);
     for key in img.labels.keys() {
         if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
@@ -503,7 +504,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         location: format!("{} {}", short_id(&img.id), shown(&tags)),
         identity: Identity::Image { id: img.id.clone() },
         description,
-        verbs: Vec::new(),
+        verbs,
         problems,
         runnable,
         extra,

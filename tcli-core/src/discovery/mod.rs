@@ -326,6 +326,62 @@ pub fn sanitize_line(s: &str, max: usize) -> String {
 /// Longest description kept in the index.
 pub const DESCRIPTION_MAX: usize = 200;
 
+/// Most verbs and subjects kept for one module: a declaration is for completion and `check`,
+/// and a runaway one must not bloat the index every `tcli --help` reads.
+pub const VERBS_MAX: usize = 256;
+
+/// Parses a verb declaration (`tcli-verbs:` lines of an exec module, the `io.tcli.verbs` label
+/// of an image): comma-separated entries, each `verb` or `subject verb`, every word a valid
+/// name. Returns the flattened list native manifests give too: a subject appears once on its
+/// own, before its first `subject verb`. Entries that are not verbs are skipped, each with a
+/// problem naming `from`.
+pub fn parse_verbs(decl: &str, from: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in decl.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let words: Vec<&str> = entry.split_whitespace().collect();
+        let bad = if words.len() > 2 {
+            Some("at most two words: 'verb' or 'subject verb'".to_string())
+        } else {
+            words.iter().find_map(|w| crate::names::validate(w).err())
+        };
+        if let Some(why) = bad {
+            problems.push(format!(
+                "{from}: {:?} is not a verb: {why}",
+                sanitize_line(entry, 64)
+            ));
+            continue;
+        }
+        let mut push = |v: String| {
+            if !out.contains(&v) && out.len() < VERBS_MAX {
+                out.push(v);
+            }
+        };
+        if words.len() == 2 {
+            push(words[0].to_string());
+        }
+        push(words.join(" "));
+    }
+    out
+}
+
+/// A `modules check` failure for one of [`help_words`]: the module's own `--help` problem as it
+/// is, a verb's prefixed with the verb.
+pub fn verb_problem(verb: &str, problem: String) -> String {
+    if verb.is_empty() {
+        problem
+    } else {
+        format!("verb '{verb}': {problem}")
+    }
+}
+
+/// The argument lists `tcli modules check` runs with `--help` appended: none (the module's own
+/// help), then each declared verb and subject.
+pub fn help_words(module: &ModuleInfo) -> Vec<Vec<&str>> {
+    std::iter::once(Vec::new())
+        .chain(module.verbs.iter().map(|v| v.split(' ').collect()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +412,19 @@ mod tests {
         assert_eq!(r[0].module.location, "/p/libx.so");
         let rest: Vec<_> = r[0].shadowed.iter().map(|s| s.location.as_str()).collect();
         assert_eq!(rest, ["/a/tcli-x", "/b/tcli-x", "img"]);
+    }
+
+    #[test]
+    fn parse_verbs_flattens_subjects_and_reports_bad_entries() {
+        let mut problems = Vec::new();
+        let v = parse_verbs(
+            " list, env create,env delete , Bad, a b c,,list",
+            "tcli-verbs",
+            &mut problems,
+        );
+        assert_eq!(v, ["list", "env", "env create", "env delete"]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("tcli-verbs: \"Bad\" is not a verb"));
     }
 
     #[test]

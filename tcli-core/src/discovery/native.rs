@@ -54,10 +54,8 @@ impl Source for NativeSource {
         let Some(exe) = cx.exe.as_deref() else {
             return vec!["cannot find the running tcli to run the module with".into()];
         };
-        let mut words: Vec<Vec<&str>> = vec![Vec::new()];
-        words.extend(module.verbs.iter().map(|v| v.split(' ').collect()));
         let mut failures = Vec::new();
-        for w in words {
+        for w in super::help_words(module) {
             let mut args = vec![module.name.as_str()];
             args.extend(&w);
             args.push("--help");

@@ -1,8 +1,9 @@
 //! The exec source: `tcli-<name>` executables in each team repo's `bin/`, then on `PATH`, first
 //! hit wins (BRIEF section 1). Descriptions come from a `tcli-summary:` line in the first 4 KiB
-//! of the file, else from the module's own `--help`, probed once per identity.
+//! of the file, else from the module's own `--help`, probed once per identity; verbs come from
+//! `tcli-verbs:` lines there (docs/exec-modules.md).
 
-use super::{Identity, Kind, ModuleInfo, Source, SourceCache};
+use super::{parse_verbs, Identity, Kind, ModuleInfo, Source, SourceCache};
 use crate::context::Context;
 use crate::probe;
 use std::ffi::OsStr;
@@ -37,13 +38,21 @@ impl Source for PathSource {
     }
 
     fn check(&self, _cx: &Context, module: &ModuleInfo) -> Vec<String> {
-        let outcome = probe::run(
-            Path::new(&module.location),
-            &["--help"],
-            &module.name,
-            probe::TIMEOUT,
-        );
-        outcome.help_problem().into_iter().collect()
+        super::help_words(module)
+            .into_iter()
+            .filter_map(|mut words| {
+                let verb = words.join(" ");
+                words.push("--help");
+                let outcome = probe::run(
+                    Path::new(&module.location),
+                    &words,
+                    &module.name,
+                    probe::TIMEOUT,
+                );
+                let problem = outcome.help_problem()?;
+                Some(super::verb_problem(&verb, problem))
+            })
+            .collect()
     }
 
     fn direct_lookup(&self, cx: &Context, name: &str) -> Option<Option<ModuleInfo>> {
@@ -112,7 +121,9 @@ fn describe(path: &Path, identity: Identity) -> ModuleInfo {
         m.runnable = false;
         return m;
     }
-    if let Some(summary) = summary_line(path) {
+    let header = Header::read(path);
+    m.verbs = parse_verbs(&header.verbs.join(","), VERBS_KEY, &mut m.problems);
+    if let Some(summary) = header.summary {
         m.description = Some(summary);
         return m;
     }
@@ -124,28 +135,53 @@ fn describe(path: &Path, identity: Identity) -> ModuleInfo {
     m
 }
 
-/// The text after `tcli-summary:` in the first 4 KiB, in any comment syntax; a trailing
-/// block-comment closer is dropped.
-pub fn summary_line(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(4096);
-    std::fs::File::open(path)
-        .ok()?
-        .take(4096)
-        .read_to_end(&mut head)
-        .ok()?;
-    let key = b"tcli-summary:";
-    let at = head.windows(key.len()).position(|w| w == key)?;
-    let rest = &head[at + key.len()..];
-    let line = rest.split(|b| *b == b'\n').next().unwrap_or_default();
-    let text = String::from_utf8_lossy(line);
-    let text = text
-        .trim()
-        .trim_end_matches("*/")
-        .trim_end_matches("-->")
-        .trim();
-    let s = super::sanitize_line(text, super::DESCRIPTION_MAX);
-    (!s.is_empty()).then_some(s)
+const SUMMARY_KEY: &str = "tcli-summary";
+const VERBS_KEY: &str = "tcli-verbs";
+
+/// What an exec module declares about itself in its first 4 KiB, in any comment syntax: one
+/// `tcli-summary:` line and any number of `tcli-verbs:` lines. Reading them costs no process.
+#[derive(Default)]
+struct Header {
+    summary: Option<String>,
+    /// The raw text of each `tcli-verbs:` line, in order.
+    verbs: Vec<String>,
+}
+
+impl Header {
+    fn read(path: &Path) -> Header {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(4096);
+        let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+        if read.is_err() {
+            return Header::default();
+        }
+        let mut h = Header::default();
+        for line in head.split(|b| *b == b'\n') {
+            if let Some(text) = value_after(line, SUMMARY_KEY) {
+                let s = super::sanitize_line(&text, super::DESCRIPTION_MAX);
+                if h.summary.is_none() && !s.is_empty() {
+                    h.summary = Some(s);
+                }
+            } else if let Some(text) = value_after(line, VERBS_KEY) {
+                h.verbs.push(text);
+            }
+        }
+        h
+    }
+}
+
+/// The text after `<key>:` on `line`, with a trailing block-comment closer dropped.
+fn value_after(line: &[u8], key: &str) -> Option<String> {
+    let key = format!("{key}:");
+    let at = line.windows(key.len()).position(|w| w == key.as_bytes())?;
+    let text = String::from_utf8_lossy(&line[at + key.len()..]);
+    Some(
+        text.trim()
+            .trim_end_matches("*/")
+            .trim_end_matches("-->")
+            .trim()
+            .to_string(),
+    )
 }
 
 /// Dispatch-time lookup, as a shell does: the first `tcli-<name>` on the search path that is an

@@ -62,48 +62,62 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
     }
 }
 
-/// The `tcli modules check` of one docker module: its `--help` must exit 0 and print to stdout.
-/// Each returned line is one failure.
+/// The `tcli modules check` of one docker module: its `--help`, and each declared verb's, must
+/// exit 0 and print to stdout. Each returned line is one failure.
 pub fn check_help(module: &ModuleInfo) -> Vec<String> {
     let engine = match Engine::connect() {
         Ok(e) => e,
         Err(e) => return vec![format!("cannot check: Docker engine not reachable: {e}")],
     };
+    crate::discovery::help_words(module)
+        .into_iter()
+        .filter_map(|words| {
+            let verb = words.join(" ");
+            let mut args: Vec<String> = words.into_iter().map(String::from).collect();
+            args.push("--help".into());
+            let problem = help_problem(&engine, module, args)?;
+            Some(crate::discovery::verb_problem(&verb, problem))
+        })
+        .collect()
+}
+
+/// Runs the image with `args` (ending in `--help`) and says what is wrong with the answer.
+fn help_problem(engine: &Engine, module: &ModuleInfo, args: Vec<String>) -> Option<String> {
     let io = Io::Capture {
         keep: 64 * 1024,
         timeout: CHECK_TIMEOUT,
     };
-    let spec = match spec(module, vec!["--help".into()], io, false) {
+    let spec = match spec(module, args, io, false) {
         Ok(s) => s,
-        Err(e) => return vec![format!("{e:#}")],
+        Err(e) => return Some(format!("{e:#}")),
     };
     match engine.run(&spec) {
-        Ok(o) if o.timed_out => vec![format!(
+        Ok(o) if o.timed_out => Some(format!(
             "'--help' did not finish within {} s",
             CHECK_TIMEOUT.as_secs()
-        )],
+        )),
         Ok(o) if o.code != 0 => {
             let said = String::from_utf8_lossy(&o.stderr);
             let first = said.lines().map(str::trim).find(|l| !l.is_empty());
-            vec![match first {
+            Some(match first {
                 Some(l) => format!(
                     "'--help' exited with status {}: {}",
                     o.code,
                     crate::discovery::sanitize_line(l, 120)
                 ),
                 None => format!("'--help' exited with status {}", o.code),
-            }]
+            })
         }
         Ok(o) if o.stdout.iter().all(u8::is_ascii_whitespace) => {
-            vec!["'--help' printed nothing on stdout".into()]
+            Some("'--help' printed nothing on stdout".into())
         }
-        Ok(_) => Vec::new(),
+        Ok(_) => None,
         Err(e) => {
             let e = run_error(module, &e, engine.host());
-            vec![match crate::error::hint_of(&e) {
+            Some(match crate::error::hint_of(&e) {
                 Some(h) => format!("{e} ({h})"),
                 None => e.to_string(),
-            }]
+            })
         }
     }
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 #[derive(clap::Args)]
 pub struct ModulesCheckArgs {
     /// Modules to check (default: every module that is not built in)
+    #[arg(value_name = "MODULE")]
     names: Vec<String>,
     /// Print JSON (shape documented in docs/cli.md)
     #[arg(long)]

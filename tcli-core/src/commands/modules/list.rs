@@ -10,10 +10,10 @@ pub struct ModulesListArgs {
     /// Print JSON (shape documented in docs/cli.md)
     #[arg(long, conflicts_with_all = ["names", "verbs"])]
     json: bool,
-    /// Print only the names of runnable modules, one per line (for shell completion)
+    /// Print only the names of runnable modules, one per line (for scripts)
     #[arg(long, conflicts_with = "verbs")]
     names: bool,
-    /// Print only the verbs MODULE declares, one per line (for shell completion)
+    /// Print only the verbs and subjects MODULE declares, one per line (for scripts)
     #[arg(long, value_name = "MODULE")]
     verbs: Option<String>,
 }

@@ -9,6 +9,7 @@ use crate::ui;
 #[derive(clap::Args)]
 pub struct ModulesRemoveArgs {
     /// The module name
+    #[arg(value_name = "MODULE")]
     name: String,
 }
 

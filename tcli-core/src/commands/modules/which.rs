@@ -9,6 +9,7 @@ use crate::ui;
 #[derive(clap::Args)]
 pub struct ModulesWhichArgs {
     /// The module name
+    #[arg(value_name = "MODULE")]
     name: String,
     /// Print JSON (shape documented in docs/cli.md)
     #[arg(long)]
@@ -37,6 +38,9 @@ pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Resul
         m.kind.as_str(),
         m.location.escape_debug()
     );
+    if !m.verbs.is_empty() {
+        s.push_str(&format!("    verbs: {}\n", m.verbs.join(", ")));
+    }
     s.push_str(&super::detail_lines(r));
     ui::out(&s);
     Ok(0)

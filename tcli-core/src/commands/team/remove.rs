@@ -9,6 +9,7 @@ use crate::ui;
 #[derive(clap::Args)]
 pub struct TeamRemoveArgs {
     /// The team's name
+    #[arg(value_name = "TEAM")]
     name: String,
     /// Remove even with uncommitted changes or commits not pushed (they are lost)
     #[arg(long)]

@@ -13,6 +13,7 @@ use std::path::Path;
 #[derive(clap::Args)]
 pub struct TeamUpdateArgs {
     /// Teams to update (default: all, in team order)
+    #[arg(value_name = "TEAM")]
     names: Vec<String>,
     /// Print JSON (shape documented in docs/team-repos.md)
     #[arg(long)]

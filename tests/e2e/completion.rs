@@ -63,7 +63,7 @@ fn completion_complete_offers_modules_verbs_subjects_and_builtins() {
     );
     assert_eq!(
         answer(&env, "bash", &["modules", ""]),
-        "list\nwhich\ncheck\ninstall\nremove\n"
+        "list\nwhich\ncheck\ninstall\nremove\nnew\n"
     );
     assert_eq!(answer(&env, "bash", &["modules", "which", "l"]), "lint\n");
     assert_eq!(

@@ -221,6 +221,17 @@ impl Typing {
         self.expect(&format!("$ {want}@"));
         self.keys(&["C-u"]);
     }
+
+    /// What every shell must complete: a module, a subject's verb, then a file name.
+    fn modules_verbs_and_files(&self) {
+        self.expect("$");
+        self.tab("tcli dep", "tcli deploy ");
+        self.tab("tcli deploy env cr", "tcli deploy env create ");
+        self.tab(
+            "tcli deploy status notes",
+            "tcli deploy status notes-for-review.txt ",
+        );
+    }
 }
 
 impl Drop for Typing {
@@ -265,13 +276,7 @@ fn completion_bash_interactive_completes_modules_verbs_and_files() {
         ],
         &[],
     );
-    t.expect("$");
-    t.tab("tcli dep", "tcli deploy ");
-    t.tab("tcli deploy env cr", "tcli deploy env create ");
-    t.tab(
-        "tcli deploy status notes",
-        "tcli deploy status notes-for-review.txt ",
-    );
+    t.modules_verbs_and_files();
     t.tab("tcli modules ch", "tcli modules check ");
     assert!(!env.path("lint-ran").exists());
 }
@@ -294,13 +299,7 @@ fn completion_zsh_interactive_completes_modules_verbs_and_files() {
         &[&zsh.display().to_string(), "-i"],
         &[("ZDOTDIR", zdotdir.display().to_string())],
     );
-    t.expect("$");
-    t.tab("tcli dep", "tcli deploy ");
-    t.tab("tcli deploy env cr", "tcli deploy env create ");
-    t.tab(
-        "tcli deploy status notes",
-        "tcli deploy status notes-for-review.txt ",
-    );
+    t.modules_verbs_and_files();
     t.tab("tcli completion fi", "tcli completion fish ");
     assert!(!env.path("lint-ran").exists());
 }

@@ -152,9 +152,19 @@ impl TestImage {
             format!("FROM {}\n{lines}\n", base.id),
         )
         .unwrap();
-        let out = Command::new("docker")
-            .args(["build", "-q", "-t", tag])
-            .arg(ctx.path())
+        TestImage::build_context(tag, ctx.path(), &[])
+    }
+
+    /// `docker build` (legacy builder, which uses local base images without asking a
+    /// registry) of the context `dir`, with `--build-arg`s.
+    pub(crate) fn build_context(tag: &str, dir: &Path, build_args: &[(&str, &str)]) -> TestImage {
+        let mut cmd = Command::new("docker");
+        cmd.args(["build", "-q", "-t", tag]);
+        for (k, v) in build_args {
+            cmd.arg("--build-arg").arg(format!("{k}={v}"));
+        }
+        let out = cmd
+            .arg(dir)
             .env("DOCKER_BUILDKIT", "0")
             .stdin(Stdio::null())
             .output()

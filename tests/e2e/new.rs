@@ -241,24 +241,7 @@ fn modules_new_docker_builds_and_runs() {
     // under the test's allowed prefix.
     let base = TestImage::import(&format!("{}/base:1", d.prefix), &[BUSYBOX], &[]);
     let tag = format!("{}/{name}:1", d.prefix);
-    let out = Command::new("docker")
-        .args(["build", "-q", "--build-arg"])
-        .arg(format!("BASE={}", base.id))
-        .args(["-t", &tag])
-        .arg(d.env.path("img"))
-        .env("DOCKER_BUILDKIT", "0")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "docker build: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _built = TestImage {
-        tag,
-        id: String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    };
+    let _built = TestImage::build_context(&tag, &d.env.path("img"), &[("BASE", &base.id)]);
 
     let help = d.run(&["--help"]);
     help.success();

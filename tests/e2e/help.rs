@@ -173,3 +173,31 @@ fn help_alias_module_that_calls_tcli_is_described_at_once() {
         start.elapsed()
     );
 }
+
+#[test]
+fn help_module_with_declared_verbs_refuses_an_unknown_verb() {
+    let env = TestEnv::new();
+    env.module(
+        "deploy",
+        "# tcli-summary: Deploy services\n# tcli-verbs: status, env create, env delete\necho \"help for: $*\"",
+    );
+    env.module("plain", "echo \"help for: $*\"");
+    env.run(["help", "deploy", "stauts"])
+        .code(2)
+        .stderr_has("error: module 'deploy' has no verb 'stauts'\n")
+        .stderr_has("hint: did you mean 'status'? ('deploy' takes: status, env)\n");
+    env.run(["help", "deploy", "env", "crate"])
+        .code(2)
+        .stderr_has("error: module 'deploy' has no verb 'env crate'\n")
+        .stderr_has("hint: did you mean 'create'? ('deploy env' takes: create, delete)\n");
+    let ok = env.run(["help", "deploy", "env", "create"]);
+    ok.success();
+    assert_eq!(ok.stdout, "help for: env create --help\n");
+    // Flags pass, and a module that declares no verbs gets every word as before.
+    env.run(["help", "deploy", "--verbose"])
+        .success()
+        .stdout_has("help for: --verbose --help");
+    env.run(["help", "plain", "anything"])
+        .success()
+        .stdout_has("help for: anything --help");
+}

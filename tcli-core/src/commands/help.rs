@@ -4,6 +4,7 @@
 use crate::catalog;
 use crate::context::Context;
 use crate::discovery::Kind;
+use crate::error::CliError;
 use crate::exit::Exit;
 use crate::ui::{self, Style};
 use std::ffi::OsString;
@@ -16,7 +17,8 @@ pub const USAGE: &str = "tcli [-h|--help] [-V|--version] <module> [<subject>] <v
 /// Show help for tcli or for a module
 ///
 /// `tcli help` lists every module; `tcli help <module> [words...]` runs
-/// `tcli <module> [words...] --help`.
+/// `tcli <module> [words...] --help`. For a module that declares its verbs, a word that is not
+/// one of them is an error with a did-you-mean, and the module is not run.
 #[derive(clap::Parser)]
 #[command(disable_version_flag = true)]
 pub struct HelpArgs {
@@ -41,8 +43,77 @@ pub fn for_words(cx: &Context, mut words: Vec<OsString>) -> anyhow::Result<u8> {
         return top_level(cx);
     }
     let module = words.remove(0);
+    if let Some(name) = module.to_str().filter(|n| !crate::names::is_builtin(n)) {
+        check_declared_verbs(cx, name, &words)?;
+    }
     words.push(OsString::from("--help"));
     crate::dispatch::run_module(cx, module, words)
+}
+
+/// A module that declares its verbs gets its help asked only for one of them: `tcli help
+/// deploy stauts` says what `deploy` takes instead of handing the typo to the module.
+fn check_declared_verbs(cx: &Context, name: &str, words: &[OsString]) -> anyhow::Result<()> {
+    let catalog = catalog::load(cx);
+    let Some(r) = catalog.get(name) else {
+        return Ok(());
+    };
+    let verbs = &r.module.verbs;
+    if verbs.is_empty() {
+        return Ok(());
+    }
+    let typed: Vec<&str> = words
+        .iter()
+        .map_while(|w| w.to_str())
+        .take_while(|w| !w.starts_with('-'))
+        .take(2)
+        .collect();
+    let Some(first) = typed.first() else {
+        return Ok(());
+    };
+    // The longest declared prefix of what was typed: `env create`, else `env`.
+    let (wanted, owner, level): (String, String, Vec<&str>) = if verbs.iter().any(|v| v == first) {
+        let Some(second) = typed.get(1) else {
+            return Ok(());
+        };
+        let prefix = format!("{first} ");
+        let subverbs: Vec<&str> = verbs
+            .iter()
+            .filter_map(|v| v.strip_prefix(&prefix))
+            .collect();
+        if subverbs.is_empty() || subverbs.contains(second) {
+            return Ok(());
+        }
+        (
+            format!("{first} {second}"),
+            format!("{name} {first}"),
+            subverbs,
+        )
+    } else {
+        let top = verbs
+            .iter()
+            .map(String::as_str)
+            .filter(|v| !v.contains(' '));
+        (first.to_string(), name.to_string(), top.collect())
+    };
+    let last = wanted.rsplit(' ').next().unwrap_or_default();
+    let close = level
+        .iter()
+        .map(|v| (strsim::jaro_winkler(last, v), *v))
+        .filter(|(score, _)| *score > 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match close {
+        Some((_, v)) => format!(
+            "did you mean '{v}'? ('{owner}' takes: {})",
+            level.join(", ")
+        ),
+        None => format!("'{owner}' takes: {}", level.join(", ")),
+    };
+    Err(CliError::usage(format!(
+        "module '{name}' has no verb '{}'",
+        wanted.escape_debug()
+    ))
+    .hint(hint)
+    .into())
 }
 
 /// Usage plus every module with its one-line description, grouped built-in / modules.

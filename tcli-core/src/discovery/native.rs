@@ -193,6 +193,17 @@ fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
             if let Some(nested) = v.get("verbs") {
                 walk(&path, nested, out);
             }
+            // A visible alias is a word the module takes too (completion, `tcli help`); a
+            // subject's verbs are listed once, under its name.
+            for alias in v["aliases"].as_array().into_iter().flatten() {
+                if let Some(alias) = alias.as_str() {
+                    let path = match prefix {
+                        "" => alias.to_string(),
+                        p => format!("{p} {alias}"),
+                    };
+                    out.push(super::sanitize_line(&path, 128));
+                }
+            }
         }
     }
     let mut out = Vec::new();
@@ -385,9 +396,9 @@ mod tests {
     #[test]
     fn verbs_of_flattens_subjects() {
         let m = serde_json::json!({"verbs": [
-            {"name": "list"},
-            {"name": "env", "verbs": [{"name": "create"}]}
+            {"name": "list", "aliases": ["ls"]},
+            {"name": "env", "verbs": [{"name": "create", "aliases": ["new"]}]}
         ]});
-        assert_eq!(verbs_of(&m), ["list", "env", "env create"]);
+        assert_eq!(verbs_of(&m), ["list", "ls", "env", "env create", "env new"]);
     }
 }

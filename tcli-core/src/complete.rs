@@ -143,6 +143,22 @@ fn for_builtin(
     if let Some(arg) = pending_value {
         return values_of(cx, catalog, arg);
     }
+    // `--kind=ex`: the option's values, as whole words (`--kind=exec`).
+    if let Some((flag, _)) = current.strip_prefix("--").and_then(|c| c.split_once('=')) {
+        let Some(arg) = cmd
+            .get_arguments()
+            .find(|a| a.get_long() == Some(flag) && takes_value(a))
+        else {
+            return Vec::new();
+        };
+        return values_of(cx, catalog, arg)
+            .into_iter()
+            .map(|c| Candidate {
+                word: format!("--{flag}={}", c.word),
+                ..c
+            })
+            .collect();
+    }
     if current.starts_with('-') {
         return cmd
             .get_arguments()

@@ -76,6 +76,26 @@ fn completion_complete_offers_modules_verbs_subjects_and_builtins() {
     );
     assert_eq!(answer(&env, "fish", &["dep"]), "deploy\tDeploy services\n");
     assert_eq!(answer(&env, "zsh", &["dep"]), "deploy:Deploy services\n");
+    // `--opt=value`: bash splits at `=` and replaces only what follows it; zsh and fish take
+    // the whole word.
+    assert_eq!(
+        answer(&env, "bash", &["modules", "new", "x", "--kind", "=", "na"]),
+        "native\n"
+    );
+    assert_eq!(
+        answer(&env, "bash", &["modules", "new", "x", "--kind", "="]),
+        "exec\nnative\ndocker\n"
+    );
+    assert_eq!(
+        answer(&env, "fish", &["modules", "new", "x", "--kind=d"]),
+        "--kind=docker\tA Dockerfile for an image that opts in with io.tcli.* labels\n"
+    );
+    // bash passes words with their quotes on.
+    assert_eq!(answer(&env, "bash", &["'dep"]), "deploy\n");
+    assert_eq!(
+        answer(&env, "bash", &["\"deploy\"", "env", ""]),
+        "create\ndelete\n"
+    );
     // No module ran to answer any of that.
     assert!(!env.path("lint-ran").exists());
 }
@@ -231,6 +251,11 @@ impl Typing {
             "tcli deploy status notes",
             "tcli deploy status notes-for-review.txt ",
         );
+        self.tab(
+            "tcli modules new x --kind=na",
+            "tcli modules new x --kind=native ",
+        );
+        self.tab("tcli \"deploy\" env cr", "tcli \"deploy\" env create ");
     }
 }
 

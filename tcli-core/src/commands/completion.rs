@@ -47,7 +47,7 @@ const ZSH: &str = r#"#compdef tcli
 # tcli completion for zsh
 _tcli() {
     local -a candidates
-    candidates=(${(f)"$(tcli __complete zsh -- "${(@)words[2,CURRENT]}" 2>/dev/null)"})
+    candidates=(${(f)"$(tcli __complete zsh -- "${(@Q)words[2,CURRENT]}" 2>/dev/null)"})
     if (( ${#candidates} )); then
         _describe -t tcli 'tcli' candidates
     else
@@ -94,12 +94,20 @@ pub fn cmd_complete(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
     let Some(shell) = args.next().and_then(|s| Shell::from_str(&s, false).ok()) else {
         return Ok(crate::exit::Exit::Usage.code());
     };
-    let words: Vec<String> = args.skip_while(|a| a != "--").skip(1).collect();
+    let mut words: Vec<String> = args.skip_while(|a| a != "--").skip(1).collect();
+    if matches!(shell, Shell::Bash) {
+        words = bash_words(words);
+    }
+    let current = words.last().cloned().unwrap_or_default();
     let mut s = String::new();
     for c in crate::complete::candidates(cx, &words) {
         let desc = crate::discovery::sanitize_line(&c.description, 80);
         match shell {
-            Shell::Bash => s.push_str(&c.word),
+            // readline replaces only what follows the last `=` (a word break for it).
+            Shell::Bash => match current.rfind('=') {
+                Some(at) => s.push_str(c.word.get(at + 1..).unwrap_or_default()),
+                None => s.push_str(&c.word),
+            },
             Shell::Zsh if desc.is_empty() => s.push_str(&c.word.replace(':', "\\:")),
             Shell::Zsh => {
                 s.push_str(&format!("{}:{desc}", c.word.replace(':', "\\:")));
@@ -110,4 +118,72 @@ pub fn cmd_complete(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
     }
     ui::out(&s);
     Ok(0)
+}
+
+/// bash hands over `COMP_WORDS` as typed: split at `=` (`--kind`, `=`, `ex`) and with quotes
+/// still on (`'dep`). Rejoined and unquoted here, the words read as zsh and fish give them.
+fn bash_words(raw: Vec<String>) -> Vec<String> {
+    let mut words: Vec<String> = Vec::with_capacity(raw.len());
+    let mut glue = false;
+    for w in raw {
+        match words.last_mut() {
+            Some(last) if w == "=" && last.starts_with("--") && !last.contains('=') => {
+                last.push('=');
+                glue = true;
+            }
+            Some(last) if glue => {
+                last.push_str(&unquote(&w));
+                glue = false;
+            }
+            _ => words.push(unquote(&w)),
+        }
+    }
+    words
+}
+
+/// A word as the shell would pass it on: quotes removed, backslash escapes applied. A quote
+/// still open (the word under the cursor) is fine.
+fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut quote: Option<char> = None;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => out.push(c),
+            (Some(_), '\\') => match chars.next() {
+                Some(n @ ('$' | '`' | '"' | '\\')) => out.push(n),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '\\') => out.extend(chars.next()),
+            (_, c) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bash_words, unquote};
+
+    #[test]
+    fn bash_words_rejoin_options_and_drop_quotes() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            bash_words(w(&["modules", "new", "x", "--kind", "=", "ex"])),
+            w(&["modules", "new", "x", "--kind=ex"])
+        );
+        assert_eq!(
+            bash_words(w(&["new", "--kind", "="])),
+            w(&["new", "--kind="])
+        );
+        assert_eq!(bash_words(w(&["'dep"])), w(&["dep"]));
+        assert_eq!(bash_words(w(&["\"deploy\"", ""])), w(&["deploy", ""]));
+        assert_eq!(unquote(r#"a\ b"c\"d"'e f'"#), r#"a bc"de f"#);
+    }
 }

@@ -193,7 +193,11 @@ fn help_module_with_declared_verbs_refuses_an_unknown_verb() {
     let ok = env.run(["help", "deploy", "env", "create"]);
     ok.success();
     assert_eq!(ok.stdout, "help for: env create --help\n");
-    // Flags pass, and a module that declares no verbs gets every word as before.
+    // `help` (every clap-built module's verb) and flags pass, and a module that declares no
+    // verbs gets every word as before.
+    env.run(["help", "deploy", "help"])
+        .success()
+        .stdout_has("help for: help --help");
     env.run(["help", "deploy", "--verbose"])
         .success()
         .stdout_has("help for: --verbose --help");

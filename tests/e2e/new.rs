@@ -199,11 +199,44 @@ fn modules_new_native_uses_the_sdk_installed_beside_tcli() {
     let sdk = prefix.join("share/tcli/plugin-sdk");
     std::fs::create_dir_all(prefix.join("bin")).unwrap();
     std::fs::create_dir_all(&sdk).unwrap();
-    std::fs::write(
-        sdk.join("Cargo.toml"),
-        "[package]\nname = \"tcli-plugin-sdk\"\n",
-    )
-    .unwrap();
+    // The SDK as install.sh installs it: `cargo package`, unpacked (install.sh, "packaging
+    // tcli-plugin-sdk"): a crate that no longer refers to tcli's workspace.
+    let pkg = env.path("pkg");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let packaged = Command::new(env!("CARGO"))
+        .args([
+            "package",
+            "-p",
+            "tcli-plugin-sdk",
+            "--no-verify",
+            "--allow-dirty",
+            "--offline",
+            "--quiet",
+        ])
+        .env("CARGO_TARGET_DIR", &pkg)
+        .current_dir(&workspace)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        packaged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packaged.stderr)
+    );
+    let crate_file = std::fs::read_dir(pkg.join("package"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "crate"))
+        .expect("cargo package wrote no .crate");
+    let untar = Command::new("tar")
+        .arg("-xzf")
+        .arg(&crate_file)
+        .arg("-C")
+        .arg(&sdk)
+        .arg("--strip-components=1")
+        .output()
+        .unwrap();
+    assert!(untar.status.success(), "{untar:?}");
     let installed = prefix.join("bin/tcli");
     std::fs::copy(tcli_bin(), &installed).unwrap();
 
@@ -213,14 +246,27 @@ fn modules_new_native_uses_the_sdk_installed_beside_tcli() {
     Run::from(cmd.output().unwrap())
         .success()
         .stderr_has(&format!("using tcli-plugin-sdk at {}", sdk.display()));
-    let manifest = std::fs::read_to_string(env.path("tcli-mine/Cargo.toml")).unwrap();
+    let manifest = env.path("tcli-mine/Cargo.toml");
     assert!(
-        manifest.contains(&format!(
-            "tcli-plugin-sdk = {{ path = \"{}\" }}",
-            sdk.display()
-        )),
-        "{manifest}"
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .contains(&format!(
+                "tcli-plugin-sdk = {{ path = \"{}\" }}",
+                sdk.display()
+            )),
+        "the SDK is not the installed copy"
     );
+    // It builds against that copy, and the library runs.
+    cargo(&env, "build", &manifest).success();
+    let lib = crate::native::target_dir()
+        .join("debug")
+        .join("libtcli_plugin_mine.so");
+    let run =
+        |args: &[&std::ffi::OsStr]| Run::from(env.command(&installed).args(args).output().unwrap());
+    run(&["modules".as_ref(), "install".as_ref(), lib.as_os_str()]).success();
+    run(&["mine".as_ref(), "hello".as_ref()])
+        .success()
+        .stdout_has("hello, world\n");
 }
 
 #[test]
@@ -357,4 +403,54 @@ fn modules_new_refuses_an_existing_file_at_dir_and_leaves_it_alone() {
     .stderr_has("error: notes.txt already exists (a file)");
     assert_eq!(std::fs::read(&file).unwrap(), b"\x00binary\xffbytes");
     assert_eq!(entries_without_temp(env.root.path()), before);
+}
+
+#[test]
+fn modules_new_refuses_sdk_as_a_native_name() {
+    let env = TestEnv::new();
+    env.run(["modules", "new", "sdk", "--kind", "native"])
+        .code(2)
+        .stderr_has("error: module name 'sdk' cannot be a native module")
+        .stderr_has("hint: choose another name");
+    assert!(!env.path("tcli-sdk").exists());
+    // As an exec module the name is fine.
+    env.run(["modules", "new", "sdk", "--kind", "exec"])
+        .success();
+}
+
+#[test]
+fn modules_new_refuses_a_dir_under_a_file() {
+    let env = TestEnv::new();
+    std::fs::write(env.path("afile"), "x").unwrap();
+    env.run([
+        "modules", "new", "tool", "--kind", "exec", "--dir", "afile/x",
+    ])
+    .code(2)
+    .stderr_has("error: cannot create afile/x: afile is not a directory")
+    .stderr_has("hint: pass a --dir inside an existing directory");
+    env.run([
+        "modules",
+        "new",
+        "tool",
+        "--kind",
+        "exec",
+        "--dir",
+        "nowhere/x",
+    ])
+    .code(2)
+    .stderr_has("hint: create it first (mkdir -p nowhere), or pass another --dir");
+    assert_eq!(std::fs::read_to_string(env.path("afile")).unwrap(), "x");
+}
+
+#[test]
+fn modules_new_refuses_a_non_utf8_dir() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let dir = std::ffi::OsStr::from_bytes(b"x\xffy");
+    let mut cmd = env.cmd(["modules", "new", "tool", "--kind", "exec", "--dir"]);
+    cmd.arg(dir);
+    Run::from(cmd.output().unwrap())
+        .code(2)
+        .stderr_has("is not valid UTF-8");
+    assert!(!env.root.path().join(dir).exists());
 }

@@ -67,7 +67,8 @@ fn check_declared_verbs(cx: &Context, name: &str, words: &[OsString]) -> anyhow:
         .take_while(|w| !w.starts_with('-'))
         .take(2)
         .collect();
-    let Some(first) = typed.first() else {
+    // `help` is a verb of every clap-built module (`tcli web help list`), declared or not.
+    let Some(first) = typed.first().filter(|w| **w != "help") else {
         return Ok(());
     };
     // The longest declared prefix of what was typed: `env create`, else `env`.

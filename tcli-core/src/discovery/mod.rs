@@ -351,8 +351,15 @@ pub fn parse_verbs(decl: &str, from: &str, problems: &mut Vec<String>) -> Vec<St
             ));
             continue;
         }
+        if out.len() + words.len() > VERBS_MAX {
+            problems.push(format!(
+                "{from}: more than {VERBS_MAX} verbs; {:?} and the rest are left out",
+                sanitize_line(entry, 64)
+            ));
+            break;
+        }
         let mut push = |v: String| {
-            if !out.contains(&v) && out.len() < VERBS_MAX {
+            if !out.contains(&v) {
                 out.push(v);
             }
         };
@@ -425,6 +432,14 @@ mod tests {
         assert_eq!(v, ["list", "env", "env create", "env delete"]);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].starts_with("tcli-verbs: \"Bad\" is not a verb"));
+        let many: Vec<String> = (0..300).map(|i| format!("v{i}")).collect();
+        let mut problems = Vec::new();
+        let v = parse_verbs(&many.join(","), "io.tcli.verbs", &mut problems);
+        assert_eq!(v.len(), VERBS_MAX);
+        assert_eq!(
+            problems,
+            ["io.tcli.verbs: more than 256 verbs; \"v256\" and the rest are left out"]
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!
 //! All or nothing: the skeleton is written into a temp dir beside the destination, then moved
 //! into place with a rename that refuses to replace anything, so an existing file or dir is
-//! never touched and a failure leaves neither the destination nor the temp dir behind.
+//! never touched and a failure leaves neither the destination nor the temp dir behind; SIGINT,
+//! SIGTERM and SIGHUP wait until the write is whole or undone.
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -89,14 +90,30 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     check_name_grammar(&req.name)?;
     let parent = check_dir(&req.dir)?;
     check_name_free(cx, &req.name)?;
+    if req.kind == Kind::Native && req.name == "sdk" {
+        // The package would be `tcli-plugin-sdk`, the name of the crate it depends on.
+        return Err(CliError::usage(
+            "module name 'sdk' cannot be a native module: its crate would be named tcli-plugin-sdk, like the SDK it depends on",
+        )
+        .hint("choose another name, for example 'sdk-tools'")
+        .into());
+    }
     let sdk = match req.kind {
         Kind::Native => Some(find_sdk(cx.exe.as_deref()).ok_or_else(no_sdk)?),
         Kind::Exec | Kind::Docker => None,
     };
-    let shown = req.dir.to_string_lossy();
-    let steps = steps(req.kind, &req.name, &shown);
-    let files = files(req.kind, &req.name, &shown, &steps, sdk.as_deref())?;
-    write(&parent, &req.dir, &files)?;
+    // The README's commands name the dir: a name they cannot spell would send users nowhere.
+    let Some(shown) = req.dir.to_str() else {
+        return Err(CliError::usage(format!(
+            "--dir {} is not valid UTF-8, which the README's commands cannot spell",
+            req.dir.display()
+        ))
+        .hint("pass a --dir whose name is UTF-8")
+        .into());
+    };
+    let steps = steps(req.kind, &req.name, shown);
+    let files = files(req.kind, &req.name, shown, &steps, sdk.as_deref())?;
+    deferring_signals(|| write(&parent, &req.dir, &files))?;
     Ok(Created {
         files: files.into_iter().map(|f| f.path).collect(),
         steps,
@@ -166,15 +183,20 @@ fn check_dir(dir: &Path) -> anyhow::Result<PathBuf> {
         _ => PathBuf::from("."),
     };
     if !parent.is_dir() {
-        return Err(CliError::usage(format!(
+        let e = CliError::usage(format!(
             "cannot create {shown}: {} is not a directory",
             parent.display()
-        ))
-        .hint(format!(
-            "create it first (mkdir -p {}), or pass another --dir",
-            sh_word(&parent.to_string_lossy())
-        ))
-        .into());
+        ));
+        // `mkdir -p` only helps where nothing (not a file, not a dangling link) is in the way.
+        let e = if std::fs::symlink_metadata(&parent).is_ok() {
+            e.hint("pass a --dir inside an existing directory")
+        } else {
+            e.hint(format!(
+                "create it first (mkdir -p {}), or pass another --dir",
+                sh_word(&parent.to_string_lossy())
+            ))
+        };
+        return Err(e.into());
     }
     Ok(parent)
 }
@@ -318,6 +340,31 @@ pub fn files(
     })
 }
 
+/// Runs `f` with SIGINT, SIGTERM and SIGHUP held back: a Ctrl-C while the skeleton is written
+/// would skip the temp dir's cleanup. Once `f` is done (the skeleton whole, or gone), a signal
+/// that came meanwhile ends tcli as it would have.
+fn deferring_signals<T>(f: impl FnOnce() -> T) -> T {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let got = std::sync::Arc::new(AtomicUsize::new(0));
+    let ids: Vec<_> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter_map(|sig| {
+            signal_hook::flag::register_usize(sig, std::sync::Arc::clone(&got), sig as usize).ok()
+        })
+        .collect();
+    let out = f();
+    for id in ids {
+        signal_hook::low_level::unregister(id);
+    }
+    if let Ok(sig) = i32::try_from(got.load(Ordering::SeqCst)) {
+        if sig != 0 {
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
+        }
+    }
+    out
+}
+
 /// Writes `files` into a new directory `dest` (in `parent`), all or nothing.
 pub fn write(parent: &Path, dest: &Path, files: &[File]) -> anyhow::Result<()> {
     let tmp = tempfile::Builder::new()
@@ -325,7 +372,13 @@ pub fn write(parent: &Path, dest: &Path, files: &[File]) -> anyhow::Result<()> {
         // The umask decides, as for mkdir; tempfile's default 0700 would stay on the result.
         .permissions(std::fs::Permissions::from_mode(0o777))
         .tempdir_in(parent)
-        .with_context(|| format!("cannot create a temp dir in {}", parent.display()))?;
+        .map_err(|e| {
+            CliError::new(
+                Exit::Failure,
+                format!("cannot write in {}: {}", parent.display(), e.kind()),
+            )
+            .hint("pass a --dir in a directory you can write to")
+        })?;
     for f in files {
         let path = tmp.path().join(&f.path);
         if let Some(dir) = path.parent() {

@@ -453,4 +453,8 @@ fn modules_new_refuses_a_non_utf8_dir() {
         .code(2)
         .stderr_has("is not valid UTF-8");
     assert!(!env.root.path().join(dir).exists());
+    env.run(["modules", "new", "tool", "--kind", "exec", "--dir", "a:b"])
+        .code(2)
+        .stderr_has("error: --dir a:b contains ':', which cannot be put on PATH");
+    assert!(!env.path("a:b").exists());
 }

@@ -111,6 +111,14 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
         .hint("pass a --dir whose name is UTF-8")
         .into());
     };
+    if req.kind == Kind::Exec && shown.contains(':') {
+        // The README puts the dir on PATH, where ':' separates entries.
+        return Err(CliError::usage(format!(
+            "--dir {shown} contains ':', which cannot be put on PATH"
+        ))
+        .hint("pass a --dir without ':'")
+        .into());
+    }
     let steps = steps(req.kind, &req.name, shown);
     let files = files(req.kind, &req.name, shown, &steps, sdk.as_deref())?;
     deferring_signals(|| write(&parent, &req.dir, &files))?;

@@ -55,23 +55,15 @@ impl Catalog {
 
     /// Up to three valid, runnable names close to `name`, best first.
     pub fn suggestions(&self, name: &str) -> Vec<String> {
-        let mut scored: Vec<(f64, &str)> = self
+        let runnable = self
             .resolved
             .iter()
             .filter(|r| r.module.runnable)
-            .map(|r| {
-                (
-                    strsim::jaro_winkler(name, &r.module.name),
-                    r.module.name.as_str(),
-                )
-            })
-            .filter(|(s, _)| *s > 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored
+            .map(|r| r.module.name.as_str());
+        crate::names::similar(name, runnable)
             .into_iter()
             .take(3)
-            .map(|(_, n)| n.to_string())
+            .map(str::to_string)
             .collect()
     }
 }

@@ -98,18 +98,16 @@ fn for_module(
     };
     // Declared verbs complete at the verb position (and a subject's verbs after it); past
     // them, and for modules that declare none, the shell completes file names.
-    let prefix = match rest {
-        [] => String::new(),
-        [subject] => format!("{subject} "),
+    let subject = match rest {
+        [] => None,
+        [subject] => Some(*subject),
         _ => return Vec::new(),
     };
     if current.starts_with('-') {
         return vec![candidate("--help", "Print help")];
     }
-    m.verbs
-        .iter()
-        .filter_map(|v| v.strip_prefix(&prefix))
-        .filter(|v| !v.contains(' '))
+    m.verbs_at(subject)
+        .into_iter()
         .map(|v| candidate(v, ""))
         .collect()
 }

@@ -16,6 +16,18 @@ pub fn is_builtin(name: &str) -> bool {
     BUILTINS.iter().any(|(n, _)| *n == name)
 }
 
+/// The `candidates` close enough to `word` to be what was meant, best first: the one
+/// did-you-mean rule for module names and verbs.
+pub fn similar<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(s, _)| *s > 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().map(|(_, c)| c).collect()
+}
+
 /// Checks `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes; the error says why not.
 pub fn validate(name: &str) -> Result<(), String> {
     if name.is_empty() {

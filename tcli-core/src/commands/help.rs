@@ -57,8 +57,8 @@ fn check_declared_verbs(cx: &Context, name: &str, words: &[OsString]) -> anyhow:
     let Some(r) = catalog.get(name) else {
         return Ok(());
     };
-    let verbs = &r.module.verbs;
-    if verbs.is_empty() {
+    let m = &r.module;
+    if m.verbs.is_empty() {
         return Ok(());
     }
     let typed: Vec<&str> = words
@@ -68,42 +68,28 @@ fn check_declared_verbs(cx: &Context, name: &str, words: &[OsString]) -> anyhow:
         .take(2)
         .collect();
     // `help` is a verb of every clap-built module (`tcli web help list`), declared or not.
-    let Some(first) = typed.first().filter(|w| **w != "help") else {
+    let Some(first) = typed.first().copied().filter(|w| *w != "help") else {
         return Ok(());
     };
-    // The longest declared prefix of what was typed: `env create`, else `env`.
-    let (wanted, owner, level): (String, String, Vec<&str>) = if verbs.iter().any(|v| v == first) {
-        let Some(second) = typed.get(1) else {
-            return Ok(());
-        };
-        let prefix = format!("{first} ");
-        let subverbs: Vec<&str> = verbs
-            .iter()
-            .filter_map(|v| v.strip_prefix(&prefix))
-            .collect();
-        if subverbs.is_empty() || subverbs.contains(second) {
-            return Ok(());
-        }
-        (
-            format!("{first} {second}"),
-            format!("{name} {first}"),
-            subverbs,
-        )
+    // The deepest level that does not know what was typed: the module's own verbs, or a
+    // subject's (`env crate`).
+    let top = m.verbs_at(None);
+    let (wanted, owner, level) = if !top.contains(&first) {
+        (first.to_string(), name.to_string(), top)
     } else {
-        let top = verbs
-            .iter()
-            .map(String::as_str)
-            .filter(|v| !v.contains(' '));
-        (first.to_string(), name.to_string(), top.collect())
+        let subverbs = m.verbs_at(Some(first));
+        match typed.get(1) {
+            Some(second) if !subverbs.is_empty() && !subverbs.contains(second) => (
+                format!("{first} {second}"),
+                format!("{name} {first}"),
+                subverbs,
+            ),
+            _ => return Ok(()),
+        }
     };
     let last = wanted.rsplit(' ').next().unwrap_or_default();
-    let close = level
-        .iter()
-        .map(|v| (strsim::jaro_winkler(last, v), *v))
-        .filter(|(score, _)| *score > 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let hint = match close {
-        Some((_, v)) => format!(
+    let hint = match crate::names::similar(last, level.iter().copied()).first() {
+        Some(v) => format!(
             "did you mean '{v}'? ('{owner}' takes: {})",
             level.join(", ")
         ),

@@ -109,6 +109,19 @@ pub struct ModuleInfo {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl ModuleInfo {
+    /// The words the module takes right after `tcli <name>` (`subject` None) or after
+    /// `tcli <name> <subject>`: its verbs and subjects, or that subject's verbs.
+    pub fn verbs_at(&self, subject: Option<&str>) -> Vec<&str> {
+        let prefix = subject.map(|s| format!("{s} ")).unwrap_or_default();
+        self.verbs
+            .iter()
+            .filter_map(|v| v.strip_prefix(prefix.as_str()))
+            .filter(|v| !v.contains(' '))
+            .collect()
+    }
+}
+
 fn yes() -> bool {
     true
 }

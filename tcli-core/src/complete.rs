@@ -131,9 +131,7 @@ fn for_builtin(
             cmd = sub;
             positionals = 0;
         } else if let Some(name) = w.strip_prefix("--") {
-            pending_value = cmd
-                .get_arguments()
-                .find(|a| a.get_long() == Some(name) && takes_value(a));
+            pending_value = value_option(cmd, name);
         } else if !w.starts_with('-') {
             positionals += 1;
         }
@@ -143,10 +141,7 @@ fn for_builtin(
     }
     // `--kind=ex`: the option's values, as whole words (`--kind=exec`).
     if let Some((flag, _)) = current.strip_prefix("--").and_then(|c| c.split_once('=')) {
-        let Some(arg) = cmd
-            .get_arguments()
-            .find(|a| a.get_long() == Some(flag) && takes_value(a))
-        else {
+        let Some(arg) = value_option(cmd, flag) else {
             return Vec::new();
         };
         return values_of(cx, catalog, arg)
@@ -183,8 +178,10 @@ fn for_builtin(
     }
 }
 
-fn takes_value(a: &clap::Arg) -> bool {
-    a.get_num_args().is_some_and(|n| n.takes_values())
+/// The option `--<long>` of `cmd`, when it takes a value.
+fn value_option<'a>(cmd: &'a clap::Command, long: &str) -> Option<&'a clap::Arg> {
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long) && a.get_num_args().is_some_and(|n| n.takes_values()))
 }
 
 fn is_many(a: &clap::Arg) -> bool {

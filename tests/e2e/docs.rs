@@ -48,11 +48,11 @@ fn docs_cli_reference_matches_help() {
     );
 }
 
-/// Every built-in command path in the clap tree, parents first (the `help` subcommands clap
-/// adds are left out: they repeat `--help`).
-fn command_paths() -> Vec<Vec<String>> {
-    fn walk(cmd: &clap::Command, words: Vec<String>, out: &mut Vec<Vec<String>>) {
-        out.push(words.clone());
+/// Every command in the built-ins' clap tree with its words after `tcli`, parents first (the
+/// `help` subcommands clap adds are left out: they repeat `--help`).
+fn commands() -> Vec<(Vec<String>, clap::Command)> {
+    fn walk(cmd: &clap::Command, words: Vec<String>, out: &mut Vec<(Vec<String>, clap::Command)>) {
+        out.push((words.clone(), cmd.clone()));
         for sub in cmd.get_subcommands() {
             if sub.is_hide_set() || sub.get_name() == "help" && !words.is_empty() {
                 continue;
@@ -69,26 +69,22 @@ fn command_paths() -> Vec<Vec<String>> {
     out
 }
 
+fn command_paths() -> Vec<Vec<String>> {
+    commands().into_iter().map(|(words, _)| words).collect()
+}
+
 /// The man pages, one per command as git has (`tcli.1`, `tcli-modules-list.1`, ...), rendered
 /// from the clap tree: file name → roff.
 fn man_pages() -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(cmd: clap::Command, top: bool, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
-        for sub in cmd.get_subcommands() {
-            if sub.is_hide_set() || sub.get_name() == "help" && !top {
-                continue;
-            }
-            walk(sub.clone(), false, out);
-        }
-        let man = clap_mangen::Man::new(cmd).manual("tcli manual");
-        let mut roff = Vec::new();
-        man.render(&mut roff).unwrap();
-        out.insert(man.get_filename(), roff);
-    }
-    let mut cli = tcli_core::commands::cli();
-    cli.build();
-    let mut out = std::collections::BTreeMap::new();
-    walk(cli, true, &mut out);
-    out
+    commands()
+        .into_iter()
+        .map(|(_, cmd)| {
+            let man = clap_mangen::Man::new(cmd).manual("tcli manual");
+            let mut roff = Vec::new();
+            man.render(&mut roff).unwrap();
+            (man.get_filename(), roff)
+        })
+        .collect()
 }
 
 #[test]

@@ -8,15 +8,13 @@ pub fn modules() -> Vec<ModuleInfo> {
     BUILTINS
         .iter()
         .map(|(name, about)| ModuleInfo {
-            name: (*name).into(),
-            kind: Kind::Builtin,
-            location: "(built in)".into(),
-            identity: Identity::Builtin,
             description: Some((*about).into()),
-            verbs: vec![],
-            problems: vec![],
-            runnable: true,
-            extra: Default::default(),
+            ..ModuleInfo::new(
+                (*name).into(),
+                Kind::Builtin,
+                "(built in)".into(),
+                Identity::Builtin,
+            )
         })
         .collect()
 }

@@ -110,6 +110,21 @@ pub struct ModuleInfo {
 }
 
 impl ModuleInfo {
+    /// A runnable module with nothing known yet but where it is.
+    pub fn new(name: String, kind: Kind, location: String, identity: Identity) -> ModuleInfo {
+        ModuleInfo {
+            name,
+            kind,
+            location,
+            identity,
+            description: None,
+            verbs: Vec::new(),
+            problems: Vec::new(),
+            runnable: true,
+            extra: Default::default(),
+        }
+    }
+
     /// The words the module takes right after `tcli <name>` (`subject` None) or after
     /// `tcli <name> <subject>`: its verbs and subjects, or that subject's verbs.
     pub fn verbs_at(&self, subject: Option<&str>) -> Vec<&str> {
@@ -407,17 +422,7 @@ mod tests {
     use super::*;
 
     fn m(name: &str, kind: Kind, loc: &str) -> ModuleInfo {
-        ModuleInfo {
-            name: name.into(),
-            kind,
-            location: loc.into(),
-            identity: Identity::Builtin,
-            description: None,
-            verbs: vec![],
-            problems: vec![],
-            runnable: true,
-            extra: Default::default(),
-        }
+        ModuleInfo::new(name.into(), kind, loc.into(), Identity::Builtin)
     }
 
     #[test]

@@ -213,17 +213,12 @@ fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
 
 /// Builds the index entry for one library.
 fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
-    let mut m = ModuleInfo {
-        name: name_from_file(path),
-        kind: Kind::Native,
-        location: path.to_string_lossy().into_owned(),
+    let mut m = ModuleInfo::new(
+        name_from_file(path),
+        Kind::Native,
+        path.to_string_lossy().into_owned(),
         identity,
-        description: None,
-        verbs: Vec::new(),
-        problems: Vec::new(),
-        runnable: true,
-        extra: Default::default(),
-    };
+    );
     let d = match probe_timed(cx, path) {
         Ok(d) => d,
         Err((problem, timed_out)) => {

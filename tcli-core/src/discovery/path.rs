@@ -56,16 +56,13 @@ impl Source for PathSource {
     }
 
     fn direct_lookup(&self, cx: &Context, name: &str) -> Option<Option<ModuleInfo>> {
-        Some(lookup(cx, name).map(|path| ModuleInfo {
-            name: name.to_string(),
-            kind: Kind::Exec,
-            location: path.to_string_lossy().into_owned(),
-            identity: Identity::Builtin,
-            description: None,
-            verbs: Vec::new(),
-            problems: Vec::new(),
-            runnable: true,
-            extra: Default::default(),
+        Some(lookup(cx, name).map(|path| {
+            ModuleInfo::new(
+                name.to_string(),
+                Kind::Exec,
+                path.to_string_lossy().into_owned(),
+                Identity::Builtin,
+            )
         }))
     }
 }
@@ -104,17 +101,12 @@ fn describe(path: &Path, identity: Identity) -> ModuleInfo {
             .unwrap_or(file_name),
     )
     .into_owned();
-    let mut m = ModuleInfo {
-        name: name.clone(),
-        kind: Kind::Exec,
-        location: path.to_string_lossy().into_owned(),
+    let mut m = ModuleInfo::new(
+        name.clone(),
+        Kind::Exec,
+        path.to_string_lossy().into_owned(),
         identity,
-        description: None,
-        verbs: Vec::new(),
-        problems: Vec::new(),
-        runnable: true,
-        extra: Default::default(),
-    };
+    );
     if let Err(why) = crate::names::validate(&name) {
         m.problems
             .push(format!("invalid module name {name:?}: {why}"));

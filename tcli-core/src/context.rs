@@ -122,8 +122,15 @@ impl Context {
     }
 }
 
+static EXE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
 /// The running binary, resolved once per process (it is a readlink of /proc/self/exe).
 pub fn current_exe() -> Option<&'static Path> {
-    static EXE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     EXE.get_or_init(|| std::env::current_exe().ok()).as_deref()
+}
+
+/// Makes [`current_exe`] answer `tcli` instead of the running file: a helper works for the tcli
+/// that started it (`crate::helpers::act_for_caller`). No effect once `current_exe` was read.
+pub fn set_current_exe(tcli: PathBuf) {
+    let _ = EXE.set(Some(tcli));
 }

@@ -11,7 +11,11 @@ pub const TCLI_DATA_DIR: &str = "TCLI_DATA_DIR";
 pub const TCLI_PLUGIN_PATH: &str = "TCLI_PLUGIN_PATH";
 /// `1` turns the Docker module source off: no engine is ever contacted.
 pub const TCLI_NO_DOCKER: &str = "TCLI_NO_DOCKER";
-/// Set by tcli for every module it runs: the path of the running tcli binary.
+/// The dir tcli's helper executables (`tcli_git`, `tcli_docker`) are taken from, instead of
+/// `<prefix>/libexec/tcli` or the binary's own dir (docs/helpers.md).
+pub const TCLI_EXEC_PATH: &str = "TCLI_EXEC_PATH";
+/// Set by tcli for every module it runs, and for its helpers: the path of the running tcli
+/// binary.
 pub const TCLI_BIN: &str = "TCLI_BIN";
 /// Set by tcli for every module it runs: tcli's version.
 pub const TCLI_VERSION: &str = "TCLI_VERSION";
@@ -42,6 +46,7 @@ pub const ALL: &[(&str, &str)] = &[
     (TCLI_DATA_DIR, "data dir (team repos, installed plugins)"),
     (TCLI_PLUGIN_PATH, "extra native plugin dirs"),
     (TCLI_NO_DOCKER, "1 turns the docker source off"),
+    (TCLI_EXEC_PATH, "dir of tcli's helper executables"),
     (TCLI_BIN, "set for modules: path of tcli"),
     (TCLI_VERSION, "set for modules: tcli's version"),
     (TCLI_MODULE, "set for modules: the module name"),

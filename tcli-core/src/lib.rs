@@ -14,6 +14,7 @@ pub mod docker;
 pub mod env_vars;
 pub mod error;
 pub mod exit;
+pub mod helpers;
 pub mod index;
 pub mod names;
 pub mod probe;

@@ -1,30 +1,40 @@
-//! The synchronous facade over the Docker engine API (bollard): the only place in tcli where
-//! tokio exists. An [`Engine`] owns a current-thread runtime that is built only when a Docker
-//! operation is really needed (a stale index, a docker module being run), never on the warm
-//! path. What tcli does with images and containers (labels, trust, exit codes) lives in
-//! `discovery::docker` and `runner::docker`; this module only talks to the engine.
-
-mod run;
-mod tty;
-
-pub use run::{Io, Outcome, RunError, RunSpec};
+//! The synchronous facade over the Docker engine. The engine client itself (bollard, tokio,
+//! hyper) lives in the docker helper `tcli_docker` (crate `tcli-docker`), so no code that parses
+//! what the engine sends runs in the process that dispatches a module; an [`Engine`] asks the
+//! helper one question per process over the private protocol of docs/helpers.md, and a module
+//! run replaces tcli with the helper ([`Engine::exec_run`]). This module owns the protocol's
+//! types; what tcli does with images and containers (labels, trust, exit codes) lives in
+//! `discovery::docker` and `runner::docker`.
 
 use crate::env_vars;
-use bollard::query_parameters::ListImagesOptions;
-use bollard::Docker;
-use std::collections::{BTreeMap, HashMap};
+use crate::helpers;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::Duration;
 
 /// The address used when `DOCKER_HOST` is unset, as the docker CLI does.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
-/// The label an image must carry to be a module (BRIEF section 5).
+/// The label an image must carry to be a module (docs/docker-modules.md).
 pub const MODULE_LABEL: &str = "io.tcli.module";
 /// How long a connected engine may take to answer its first request. A local engine answers
 /// `/_ping` in well under a millisecond; this only bounds an engine that accepts and hangs.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long listing images may take once the engine has answered.
-const LIST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The helper's operations (docs/helpers.md): check that the engine answers.
+pub const OP_PING: &str = "ping";
+/// List the module images.
+pub const OP_IMAGES: &str = "images";
+/// Run one container with its output captured, and answer how it ended.
+pub const OP_CAPTURE: &str = "capture";
+/// Run one module on tcli's own stdio: the helper replaces tcli and ends as the container did.
+pub const OP_RUN: &str = "run";
+/// The helper's exit status with an [`Answer::Error`] on stdout (an [`Answer::Ok`] exits 0).
+pub const ANSWER_ERROR_STATUS: u8 = 3;
 
 /// The engine address tcli talks to: `DOCKER_HOST`, else the default socket.
 pub fn host() -> String {
@@ -34,7 +44,8 @@ pub fn host() -> String {
 }
 
 /// Why the engine could not be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
     /// No socket at the address: most likely no Docker on this machine.
     Absent,
@@ -45,12 +56,13 @@ pub enum ErrorKind {
     Timeout,
     /// The engine answered with an HTTP error; the status code.
     Api(u16),
-    /// Anything else on the wire (a broken connection, a malformed answer).
+    /// Anything else on the wire (a broken connection, a malformed answer), or a helper that
+    /// could not be asked.
     Other,
 }
 
 /// An engine failure, with a message that names the address or the object.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EngineError {
     /// What kind of failure.
     pub kind: ErrorKind,
@@ -67,83 +79,17 @@ impl fmt::Display for EngineError {
 impl std::error::Error for EngineError {}
 
 impl EngineError {
-    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// An error of `kind` saying `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         EngineError {
             kind,
             message: message.into(),
         }
     }
-
-    /// Classifies a bollard error; `host` names the engine in the message.
-    fn from_bollard(host: &str, err: &bollard::errors::Error) -> Self {
-        use bollard::errors::Error as B;
-        match err {
-            B::SocketNotFoundError(path) => {
-                Self::new(ErrorKind::Absent, format!("no Docker socket at {path}"))
-            }
-            B::UnsupportedURISchemeError { uri } => Self::new(
-                ErrorKind::Unreachable,
-                format!("unsupported DOCKER_HOST address '{uri}' (use unix:// or tcp://)"),
-            ),
-            B::RequestTimeoutError => Self::new(
-                ErrorKind::Timeout,
-                format!("no answer from the Docker engine at {host}"),
-            ),
-            B::DockerResponseServerError {
-                status_code,
-                message,
-            } => Self::new(ErrorKind::Api(*status_code), message.trim().to_string()),
-            other => match io_kind(other) {
-                Some(std::io::ErrorKind::NotFound) => {
-                    Self::new(ErrorKind::Absent, format!("no Docker socket at {host}"))
-                }
-                Some(std::io::ErrorKind::PermissionDenied) => Self::new(
-                    ErrorKind::Unreachable,
-                    format!("permission denied on {host}"),
-                ),
-                Some(std::io::ErrorKind::ConnectionRefused) => Self::new(
-                    ErrorKind::Unreachable,
-                    format!("connection refused at {host} (is dockerd running?)"),
-                ),
-                _ => Self::new(ErrorKind::Other, format!("{host}: {}", deepest(other))),
-            },
-        }
-    }
-
-    fn timeout(host: &str, after: Duration) -> Self {
-        Self::new(
-            ErrorKind::Timeout,
-            format!(
-                "no answer from the Docker engine at {host} within {} s",
-                after.as_secs()
-            ),
-        )
-    }
-}
-
-/// The first `io::Error` in an error's chain: hyper wraps the socket error several levels down.
-fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = e.source();
-    }
-    None
-}
-
-/// The innermost message of an error chain: the outer hyper layers say only "client error".
-fn deepest(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = err;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// One image as the engine lists it, with the fields tcli uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
     /// The content-addressed ID, `sha256:...`.
     pub id: String,
@@ -157,10 +103,97 @@ pub struct Image {
     pub labels: BTreeMap<String, String>,
 }
 
-/// A connection to the engine, with the runtime that drives it.
+/// What to run and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// The image ID (`sha256:...`): never a tag, which could move between listing and running.
+    pub image: String,
+    /// Arguments after the image's ENTRYPOINT; empty keeps the image's CMD.
+    pub args: Vec<String>,
+    /// `NAME=value` pairs, and nothing else, for the container's environment.
+    pub env: Vec<String>,
+    /// `uid:gid`, or `None` for the image's own user.
+    pub user: Option<String>,
+    /// A host directory bind-mounted at the same path and used as the working dir.
+    pub mount_cwd: Option<String>,
+    /// The network (`none` or a name); `None` for the engine's default.
+    pub network: Option<String>,
+    /// Where the container's stdio goes.
+    pub io: Io,
+}
+
+/// Where the container's stdin, stdout and stderr are connected.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Io {
+    /// tcli's own stdio; with `tty` the container gets a terminal (stderr then merges into
+    /// stdout, as with `docker run -t`) and follows the host terminal's size.
+    Inherit {
+        /// Allocate a terminal.
+        tty: bool,
+    },
+    /// No stdin; up to `keep` bytes of stdout and stderr kept; SIGKILL after `timeout`.
+    Capture {
+        /// Bytes kept of each stream.
+        keep: usize,
+        /// Wall-clock limit from start.
+        timeout: Duration,
+    },
+}
+
+/// How a container that started ended.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The container's exit code; 128+N when tcli had to kill it after forwarding signal N.
+    pub code: u8,
+    /// Captured stdout (`Io::Capture` only).
+    pub stdout: Vec<u8>,
+    /// Captured stderr (`Io::Capture` only).
+    pub stderr: Vec<u8>,
+    /// `Io::Capture` hit its time limit.
+    pub timed_out: bool,
+    /// Set when the container could not be removed afterwards: the engine's reason.
+    pub left_behind: Option<String>,
+}
+
+/// Why a container did not run to its end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunError {
+    /// The image is not in the engine (removed since it was listed); the engine's words.
+    ImageGone(String),
+    /// The container was created but its process could not start (a missing or
+    /// non-executable entrypoint); the engine's words.
+    CannotStart(String),
+    /// The engine failed before the module started, or lost the container.
+    Engine(EngineError),
+    /// Signal N arrived before the container started; nothing ran.
+    Interrupted(i32),
+}
+
+/// The one JSON document the helper prints on stdout for `ping`, `images` and `capture`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer<T, E> {
+    /// It worked; exit status 0.
+    Ok(T),
+    /// A typed failure; exit status [`ANSWER_ERROR_STATUS`].
+    Error(E),
+}
+
+/// The request of [`OP_RUN`]: the container, and the module it runs as (opaque here, handed
+/// back to `runner::docker` in the helper to report how the run ended).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunRequest<M> {
+    /// The container.
+    pub spec: RunSpec,
+    /// The module.
+    pub module: M,
+}
+
+/// The engine at one address, reached through the docker helper.
 pub struct Engine {
-    rt: tokio::runtime::Runtime,
-    docker: Docker,
+    helper: PathBuf,
     host: String,
 }
 
@@ -172,29 +205,17 @@ impl Engine {
 
     /// Connects to `host` (a `DOCKER_HOST`-style address) and checks that the engine answers.
     pub fn connect_to(host: &str) -> Result<Engine, EngineError> {
-        let host = host.to_string();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                EngineError::new(
-                    ErrorKind::Other,
-                    format!("cannot start the I/O runtime: {e}"),
-                )
-            })?;
-        let docker = {
-            // bollard's HTTP client wants a runtime context when it is built.
-            let _in_rt = rt.enter();
-            Docker::connect_with_host(&host).map_err(|e| EngineError::from_bollard(&host, &e))?
+        let helper = helpers::locate(helpers::DOCKER);
+        if !helper.is_file() {
+            let missing = helpers::missing(&helper);
+            return Err(EngineError::new(ErrorKind::Other, missing.message));
+        }
+        let engine = Engine {
+            helper,
+            host: host.to_string(),
         };
-        rt.block_on(async {
-            match tokio::time::timeout(CONNECT_TIMEOUT, docker.ping()).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(EngineError::from_bollard(&host, &e)),
-                Err(_) => Err(EngineError::timeout(&host, CONNECT_TIMEOUT)),
-            }
-        })?;
-        Ok(Engine { rt, docker, host })
+        engine.ask::<(), EngineError>(OP_PING, None)??;
+        Ok(engine)
     }
 
     /// The address this engine was reached at.
@@ -204,114 +225,84 @@ impl Engine {
 
     /// Every tagged image that carries [`MODULE_LABEL`], in one request.
     pub fn module_images(&self) -> Result<Vec<Image>, EngineError> {
-        let filters = HashMap::from([
-            ("label".to_string(), vec![MODULE_LABEL.to_string()]),
-            // An image rebuilt under the same tag leaves the old one dangling; it is no module.
-            ("dangling".to_string(), vec!["false".to_string()]),
-        ]);
-        let options = ListImagesOptions {
-            filters: Some(filters),
-            ..Default::default()
-        };
-        let listed = self.rt.block_on(async {
-            tokio::time::timeout(LIST_TIMEOUT, self.docker.list_images(Some(options))).await
-        });
-        let summaries = match listed {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(EngineError::from_bollard(&self.host, &e)),
-            Err(_) => return Err(EngineError::timeout(&self.host, LIST_TIMEOUT)),
-        };
-        Ok(summaries
-            .into_iter()
-            .map(|s| Image {
-                id: s.id,
-                tags: s
-                    .repo_tags
-                    .into_iter()
-                    .filter(|t| t != "<none>:<none>")
-                    .collect(),
-                digests: s
-                    .repo_digests
-                    .into_iter()
-                    .filter(|d| d != "<none>@<none>")
-                    .collect(),
-                created: s.created,
-                labels: s.labels.into_iter().collect(),
-            })
-            .collect())
+        self.ask(OP_IMAGES, None)?
     }
 
-    /// Runs one container to completion (see [`RunSpec`]); the container is removed whatever
-    /// happens.
+    /// Runs one container with its output captured (`Io::Capture`) to completion; the
+    /// container is removed whatever happens. A run on tcli's own terminal is
+    /// [`Engine::exec_run`], since the helper must own the terminal and the signals.
     pub fn run(&self, spec: &RunSpec) -> Result<Outcome, RunError> {
-        self.rt.block_on(run::run(&self.docker, &self.host, spec))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sock_in(dir: &tempfile::TempDir) -> (std::path::PathBuf, String) {
-        let path = dir.path().join("docker.sock");
-        let host = format!("unix://{}", path.display());
-        (path, host)
+        if let Io::Inherit { .. } = spec.io {
+            return Err(RunError::Engine(EngineError::new(
+                ErrorKind::Other,
+                "a run on tcli's own terminal replaces tcli with the docker helper (exec_run)",
+            )));
+        }
+        let request = serde_json::to_string(spec)
+            .map_err(|e| RunError::Engine(EngineError::new(ErrorKind::Other, e.to_string())))?;
+        self.ask(OP_CAPTURE, Some(request.into()))
+            .map_err(RunError::Engine)?
     }
 
-    #[test]
-    fn connect_to_missing_socket_fails_fast() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_, host) = sock_in(&dir);
-        let started = std::time::Instant::now();
-        let err = Engine::connect_to(&host).err().expect("no engine there");
-        assert_eq!(err.kind, ErrorKind::Absent, "{err}");
-        assert!(err.message.starts_with("no Docker socket at "), "{err}");
-        assert!(started.elapsed() < Duration::from_millis(500));
-    }
-
-    #[test]
-    fn connect_to_dead_socket_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, host) = sock_in(&dir);
-        // Binding then closing leaves the socket file with nobody listening.
-        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
-        let err = Engine::connect_to(&host).err().expect("nobody listens");
-        assert_eq!(err.kind, ErrorKind::Unreachable, "{err}");
-        assert!(err.message.contains("connection refused"), "{err}");
-    }
-
-    #[test]
-    fn connect_to_silent_socket_times_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, host) = sock_in(&dir);
-        // The kernel accepts connections into the backlog; nobody ever answers.
-        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
-        let started = std::time::Instant::now();
-        let err = Engine::connect_to(&host).err().expect("nobody answers");
-        assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
-        let took = started.elapsed();
-        assert!(
-            took >= CONNECT_TIMEOUT && took < CONNECT_TIMEOUT * 2,
-            "{took:?}"
-        );
-    }
-
-    #[test]
-    fn missing_socket_is_absent() {
-        let err = bollard::errors::Error::SocketNotFoundError("/nowhere/docker.sock".into());
-        let e = EngineError::from_bollard("unix:///nowhere/docker.sock", &err);
-        assert_eq!(e.kind, ErrorKind::Absent);
-        assert_eq!(e.message, "no Docker socket at /nowhere/docker.sock");
-    }
-
-    #[test]
-    fn api_errors_keep_status_and_message() {
-        let err = bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            message: "No such image: sha256:abc\n".into(),
+    /// Replaces this process with the helper running `spec` on tcli's stdio; `module` is what
+    /// the helper reports the run's failures about. Returns only when the helper cannot be run.
+    pub fn exec_run<M: Serialize>(&self, spec: &RunSpec, module: &M) -> anyhow::Error {
+        let request = RunRequest {
+            spec: spec.clone(),
+            module,
         };
-        let e = EngineError::from_bollard("h", &err);
-        assert_eq!(e.kind, ErrorKind::Api(404));
-        assert_eq!(e.message, "No such image: sha256:abc");
+        let request = match serde_json::to_string(&request) {
+            Ok(r) => r,
+            Err(e) => return e.into(),
+        };
+        let err = helpers::command(&self.helper)
+            .args([OP_RUN, &self.host, &request])
+            .exec();
+        crate::error::CliError::new(
+            crate::exit::Exit::Failure,
+            format!("cannot run tcli's helper {}: {err}", self.helper.display()),
+        )
+        .hint("reinstall tcli (./install.sh)")
+        .into()
+    }
+
+    /// Runs one operation of the helper and reads its answer. The outer error is a helper that
+    /// could not be asked or did not answer in the protocol.
+    fn ask<T, E>(&self, op: &str, request: Option<OsString>) -> Result<Result<T, E>, EngineError>
+    where
+        T: serde::de::DeserializeOwned,
+        E: serde::de::DeserializeOwned,
+    {
+        let mut cmd = helpers::command(&self.helper);
+        cmd.arg(op).arg(&self.host).args(request);
+        let out = cmd
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| {
+                EngineError::new(
+                    ErrorKind::Other,
+                    format!("cannot run tcli's helper {}: {e}", self.helper.display()),
+                )
+            })?;
+        match serde_json::from_slice::<Answer<T, E>>(&out.stdout) {
+            Ok(Answer::Ok(t)) if out.status.success() => Ok(Ok(t)),
+            Ok(Answer::Error(e)) if out.status.code() == Some(i32::from(ANSWER_ERROR_STATUS)) => {
+                Ok(Err(e))
+            }
+            _ => {
+                let said = String::from_utf8_lossy(&out.stderr);
+                let said = said.lines().map(str::trim).find(|l| !l.is_empty());
+                Err(EngineError::new(
+                    ErrorKind::Other,
+                    format!(
+                        "tcli's helper {} failed ({}){}",
+                        self.helper.display(),
+                        out.status,
+                        said.map(|s| format!(": {s}")).unwrap_or_default()
+                    ),
+                ))
+            }
+        }
     }
 }

@@ -2,12 +2,13 @@
 //! (the index may be up to a TTL old), then runs it by image ID with `--rm --init`, stdin
 //! attached, a terminal only when stdin and stdout are terminals, the host uid:gid, the current
 //! directory mounted at the same path, and only the environment the image asks for. The
-//! container's exit code is tcli's. The container lifecycle itself is `crate::docker`'s.
+//! container's exit code is tcli's. The container lifecycle itself is the docker helper's, reached
+//! through `crate::docker`.
 
 use crate::context::Context;
 use crate::discovery::docker::{self as source, RunSettings};
 use crate::discovery::ModuleInfo;
-use crate::docker::{Engine, EngineError, ErrorKind, Io, RunError, RunSpec};
+use crate::docker::{Engine, EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
 use crate::env_vars;
 use crate::error::CliError;
 use crate::exit::Exit;
@@ -23,6 +24,7 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Runs `module` with `args`; returns the container's exit code.
 pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let args = utf8_args(&module.name, args)?;
+    crate::helpers::require(crate::helpers::DOCKER)?;
     let engine = Engine::connect().map_err(|e| engine_error(&module.name, &e))?;
     let live = source::live_modules(cx, &engine).map_err(|e| engine_error(&module.name, &e))?;
     // The engine decides, not the index: an image rebuilt since the last look runs as it is now.
@@ -49,7 +51,18 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
     }
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let spec = spec(current, args, Io::Inherit { tty }, true)?;
-    match engine.run(&spec) {
+    // The docker helper becomes this process, runs the container and ends with [`finish`].
+    Err(engine.exec_run(&spec, current))
+}
+
+/// How a module run ended, for the user: the container's exit code, a warning for a container
+/// left behind, or the error. Called by the docker helper that ran it.
+pub fn finish(
+    module: &ModuleInfo,
+    result: Result<Outcome, RunError>,
+    host: &str,
+) -> anyhow::Result<u8> {
+    match result {
         Ok(outcome) => {
             if let Some(left) = outcome.left_behind {
                 ui::warn(&format!("the container could not be removed: {left}"));
@@ -58,7 +71,7 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
         }
         // Nothing ran: end as the signal would have ended a local process, and say nothing.
         Err(RunError::Interrupted(sig)) => Ok(crate::exit::signal_code(sig)),
-        Err(e) => Err(run_error(current, &e, engine.host())),
+        Err(e) => Err(run_error(module, &e, host)),
     }
 }
 

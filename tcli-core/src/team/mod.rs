@@ -1,16 +1,12 @@
-//! Team repos (BRIEF section 6): cloning, updating, inspecting and removing the git checkouts
-//! whose `bin/` and `tcli.toml` a team shares. Logic only, testable without argv; the verbs in
-//! `commands/team/` parse arguments and print. The warm path reads none of this except
-//! [`stale`], which stats files and never opens a repository (the cheap registry view is
-//! `crate::team_dirs`).
+//! Team repos (docs/team-repos.md): what about them needs no git. The registry, team names and
+//! locks, the errors and hints team commands share, the stale hint and `min-tcli-version`.
+//! Cloning, updating, inspecting and removing checkouts (libgit2) is the git helper's
+//! (`tcli-git`, docs/helpers.md), which builds on this module. The warm path reads none of
+//! this except [`stale`], which stats files and never opens a repository (the cheap registry
+//! view is `crate::team_dirs`).
 
-pub mod add;
-pub mod git;
 pub mod registry;
-pub mod remove;
 pub mod stale;
-pub mod status;
-pub mod update;
 pub mod version;
 
 use crate::context::Context;
@@ -75,7 +71,7 @@ fn locks_dir(cx: &Context) -> PathBuf {
 
 /// An exclusive lock on `<data dir>/locks/<file>`, held until the file is dropped. Waits for
 /// another tcli holding it, saying so on a terminal.
-pub(crate) fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
+pub fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
     let dir = locks_dir(cx);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the lock dir {}", dir.display()))?;
@@ -109,12 +105,12 @@ pub fn lock(cx: &Context, name: &str) -> anyhow::Result<File> {
 }
 
 /// A failure of a git or network step: exit 1, naming the team, with the fix.
-pub(crate) fn failure(message: String, hint: String) -> anyhow::Error {
+pub fn failure(message: String, hint: String) -> anyhow::Error {
     CliError::new(Exit::Failure, message).hint(hint).into()
 }
 
 /// The error for a registered team whose checkout is gone.
-pub(crate) fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyhow::Error {
+pub fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyhow::Error {
     failure(
         format!(
             "the checkout of team '{}' is missing: {}",
@@ -144,7 +140,7 @@ pub fn refresh_index(cx: &Context) {
 
 /// A path as a shell word for the commands in hints, quoted only when it needs to be (the
 /// macOS data dir has a space in it).
-pub(crate) fn sh(path: &std::path::Path) -> String {
+pub fn sh(path: &std::path::Path) -> String {
     let s = path.display().to_string();
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
@@ -155,9 +151,28 @@ pub(crate) fn sh(path: &std::path::Path) -> String {
     }
 }
 
+/// "3 days ago", "5 minutes ago": the coarsest unit that is at least 1.
+pub fn ago(secs: u64) -> String {
+    let (n, unit) = match secs {
+        0..60 => return "just now".to_string(),
+        60..3600 => (secs / 60, "minute"),
+        3600..86400 => (secs / 3600, "hour"),
+        _ => (secs / 86400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::name_from_url;
+    use super::{ago, name_from_url};
+
+    #[test]
+    fn ages_read_like_git() {
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(7200), "2 hours ago");
+        assert_eq!(ago(9 * 86400 + 5), "9 days ago");
+    }
 
     #[test]
     fn names_come_from_the_last_url_component() {

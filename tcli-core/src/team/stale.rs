@@ -52,7 +52,7 @@ pub fn maybe_hint(cx: &Context, first_arg: Option<&OsStr>) {
     let Some(oldest) = stale.iter().map(|(_, a)| *a).max() else {
         return;
     };
-    let age = super::status::ago(oldest.as_secs());
+    let age = super::ago(oldest.as_secs());
     let line = match stale.as_slice() {
         [(name, _)] => {
             format!("team '{name}' was last updated {age}; run 'tcli team update'")

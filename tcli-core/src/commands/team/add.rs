@@ -1,46 +1,16 @@
 //! `tcli team add <url|path> [--name N] [--json]`: clone a team repo and put its `bin/` on the
 //! search path, after the teams already added.
-
-use crate::context::Context;
-use crate::team;
-use crate::ui;
+//! The arguments only: the verb runs in the git helper (`tcli-git`, docs/helpers.md).
 
 /// Clone a team repository (a URL or a local path) into the data dir
 #[derive(clap::Args)]
 pub struct TeamAddArgs {
     /// The repository: a URL git understands, or a local path
-    url: String,
+    pub url: String,
     /// The team's name (default: the URL's last component without .git)
     #[arg(long)]
-    name: Option<String>,
+    pub name: Option<String>,
     /// Print JSON (shape documented in docs/team-repos.md)
     #[arg(long)]
-    json: bool,
-}
-
-/// Runs `tcli team add`.
-pub fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u8> {
-    let added = team::add::add(cx, &args.url, args.name.as_deref())?;
-    team::refresh_index(cx);
-    for w in &added.warnings {
-        ui::warn(w);
-    }
-    if args.json {
-        ui::json(&added);
-        return Ok(0);
-    }
-    let at = match (&added.branch, &added.commit) {
-        (Some(b), Some(c)) => format!(" ({b} at {})", &c[..7]),
-        _ => " (not on a branch)".to_string(),
-    };
-    let modules = if added.modules.is_empty() {
-        "no modules in bin/".to_string()
-    } else {
-        format!("modules: {}", added.modules.join(", "))
-    };
-    ui::out(&format!(
-        "added team '{}' from {}{at}\n  {modules}\n",
-        added.name, added.url
-    ));
-    Ok(0)
+    pub json: bool,
 }

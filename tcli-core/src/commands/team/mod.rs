@@ -1,5 +1,7 @@
-//! `tcli team <verb>`: team repos (BRIEF section 6). One file per verb; the logic is in
-//! `crate::team`.
+//! `tcli team <verb>`: team repos (docs/team-repos.md). One file per verb. `list` reads the
+//! registry here; the verbs that open a repository (`add`, `update`, `status`, `remove`) are
+//! parsed here, so help and usage errors come from tcli, then run in the git helper, which
+//! this process becomes (docs/helpers.md): libgit2 never runs in the dispatching process.
 
 pub mod add;
 pub mod list;
@@ -15,30 +17,43 @@ use std::ffi::OsString;
 #[derive(Parser)]
 #[command(disable_version_flag = true, arg_required_else_help = true)]
 pub struct TeamCli {
+    /// The verb.
     #[command(subcommand)]
-    command: TeamCommand,
+    pub command: TeamCommand,
 }
 
+/// The verbs of `tcli team`.
 #[derive(Subcommand)]
-enum TeamCommand {
+pub enum TeamCommand {
+    /// `team add`.
     Add(add::TeamAddArgs),
+    /// `team list`.
     List(list::TeamListArgs),
+    /// `team remove`.
     Remove(remove::TeamRemoveArgs),
+    /// `team update`.
     Update(update::TeamUpdateArgs),
+    /// `team status`.
     Status(status::TeamStatusArgs),
 }
 
 /// Runs `tcli team ...`.
 pub fn cmd_team(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
-    let cli: TeamCli = match super::parse("team", args) {
+    let cli: TeamCli = match super::parse("team", args.clone()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
     match cli.command {
-        TeamCommand::Add(a) => add::cmd_team_add(cx, &a),
         TeamCommand::List(a) => list::cmd_team_list(cx, &a),
-        TeamCommand::Remove(a) => remove::cmd_team_remove(cx, &a),
-        TeamCommand::Update(a) => update::cmd_team_update(cx, &a),
-        TeamCommand::Status(a) => status::cmd_team_status(cx, &a),
+        TeamCommand::Add(_)
+        | TeamCommand::Remove(_)
+        | TeamCommand::Update(_)
+        | TeamCommand::Status(_) => Err(crate::helpers::exec(
+            crate::helpers::GIT,
+            std::iter::once(OsString::from(HELPER_ARG)).chain(args),
+        )),
     }
 }
+
+/// The first word of the git helper's command line for `tcli team ...` (docs/helpers.md).
+pub const HELPER_ARG: &str = "team";

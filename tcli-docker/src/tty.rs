@@ -5,13 +5,13 @@ use rustix::termios::{self, OptionalActions, Termios};
 
 /// stdin in raw mode until dropped: keys, Ctrl-C included, go to the container's terminal as
 /// bytes, as with `docker run -it`.
-pub(super) struct RawMode {
+pub(crate) struct RawMode {
     saved: Termios,
 }
 
 impl RawMode {
     /// Switches stdin to raw mode; `None` when it is not a terminal we may change.
-    pub(super) fn enter() -> Option<RawMode> {
+    pub(crate) fn enter() -> Option<RawMode> {
         let stdin = std::io::stdin();
         let saved = termios::tcgetattr(&stdin).ok()?;
         let mut raw = saved.clone();
@@ -28,7 +28,7 @@ impl Drop for RawMode {
 }
 
 /// The host terminal's size as (rows, columns), from stdout; `None` when it has none.
-pub(super) fn size() -> Option<(u16, u16)> {
+pub(crate) fn size() -> Option<(u16, u16)> {
     let ws = termios::tcgetwinsize(std::io::stdout()).ok()?;
     (ws.ws_row > 0 && ws.ws_col > 0).then_some((ws.ws_row, ws.ws_col))
 }

@@ -6,16 +6,16 @@
 
 use super::git::{self, NoTracking};
 use super::{failure, sh};
-use crate::context::Context;
-use crate::team_dirs::{self, TeamEntry};
 use anyhow::Context as _;
 use git2::build::CheckoutBuilder;
 use serde::Serialize;
+use tcli_core::context::Context;
+use tcli_core::team_dirs::{self, TeamEntry};
 
 /// How an update ended for one team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The checkout moved forward.
     Updated,
     /// Nothing new upstream.
@@ -24,7 +24,7 @@ pub enum Outcome {
 
 /// What `team update` did to one team.
 #[derive(Debug, Serialize)]
-pub struct Updated {
+pub(crate) struct Updated {
     /// The team name.
     pub name: String,
     /// Updated or up to date.
@@ -48,7 +48,7 @@ pub struct Updated {
 }
 
 /// Updates one team. Network and git failures are errors naming the team with the fix.
-pub fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
+pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
     let name = &entry.name;
     let dir = team_dirs::checkout_dir(cx, name);
     let _lock = super::lock(cx, name)?;

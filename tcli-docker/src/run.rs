@@ -7,7 +7,8 @@
 //! slow or blocked peer never stops signal handling, and stdin and stdout are pumped
 //! concurrently (a container that echoes its input cannot deadlock against us).
 
-use super::{tty, EngineError, ErrorKind};
+use crate::engine::FromBollard;
+use crate::tty;
 use bollard::container::{AttachContainerResults, LogOutput};
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::{
@@ -21,6 +22,7 @@ use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tcli_core::docker::{EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
 use tokio::io::AsyncWriteExt;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{mpsc, Notify};
@@ -33,74 +35,8 @@ const DETACH_KEYS: &str = "ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl
 /// How long removing the container may take before tcli gives up on it.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What to run and how.
-#[derive(Debug, Clone)]
-pub struct RunSpec {
-    /// The image ID (`sha256:...`): never a tag, which could move between listing and running.
-    pub image: String,
-    /// Arguments after the image's ENTRYPOINT; empty keeps the image's CMD.
-    pub args: Vec<String>,
-    /// `NAME=value` pairs, and nothing else, for the container's environment.
-    pub env: Vec<String>,
-    /// `uid:gid`, or `None` for the image's own user.
-    pub user: Option<String>,
-    /// A host directory bind-mounted at the same path and used as the working dir.
-    pub mount_cwd: Option<String>,
-    /// The network (`none` or a name); `None` for the engine's default.
-    pub network: Option<String>,
-    /// Where the container's stdio goes.
-    pub io: Io,
-}
-
-/// Where the container's stdin, stdout and stderr are connected.
-#[derive(Debug, Clone, Copy)]
-pub enum Io {
-    /// tcli's own stdio; with `tty` the container gets a terminal (stderr then merges into
-    /// stdout, as with `docker run -t`) and follows the host terminal's size.
-    Inherit {
-        /// Allocate a terminal.
-        tty: bool,
-    },
-    /// No stdin; up to `keep` bytes of stdout and stderr kept; SIGKILL after `timeout`.
-    Capture {
-        /// Bytes kept of each stream.
-        keep: usize,
-        /// Wall-clock limit from start.
-        timeout: Duration,
-    },
-}
-
-/// How a container that started ended.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    /// The container's exit code; 128+N when tcli had to kill it after forwarding signal N.
-    pub code: u8,
-    /// Captured stdout (`Io::Capture` only).
-    pub stdout: Vec<u8>,
-    /// Captured stderr (`Io::Capture` only).
-    pub stderr: Vec<u8>,
-    /// `Io::Capture` hit its time limit.
-    pub timed_out: bool,
-    /// Set when the container could not be removed afterwards: the engine's reason.
-    pub left_behind: Option<String>,
-}
-
-/// Why a container did not run to its end.
-#[derive(Debug, Clone)]
-pub enum RunError {
-    /// The image is not in the engine (removed since it was listed); the engine's words.
-    ImageGone(String),
-    /// The container was created but its process could not start (a missing or
-    /// non-executable entrypoint); the engine's words.
-    CannotStart(String),
-    /// The engine failed before the module started, or lost the container.
-    Engine(EngineError),
-    /// Signal N arrived before the container started; nothing ran.
-    Interrupted(i32),
-}
-
 /// Creates, runs and removes one container.
-pub(super) async fn run(docker: &Docker, host: &str, spec: &RunSpec) -> Result<Outcome, RunError> {
+pub(crate) async fn run(docker: &Docker, host: &str, spec: &RunSpec) -> Result<Outcome, RunError> {
     // Registered before anything exists in the engine, so no signal can end tcli between
     // creating the container and removing it.
     let mut signals = Signals::new().map_err(|e| {

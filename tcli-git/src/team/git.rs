@@ -3,28 +3,28 @@
 //! changes, and reading the modules and settings of a commit without checking it out. No
 //! policy here: `update`, `status` and `remove` decide what a state means.
 
-use crate::team_dirs;
-use crate::ui;
 use git2::{
     Cred, CredentialType, FetchOptions, Oid, RemoteCallbacks, Repository, Status, StatusOptions,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use tcli_core::team_dirs;
+use tcli_core::ui;
 
 /// Opens the checkout at `dir` itself, never a repository above it.
-pub fn open(dir: &Path) -> Result<Repository, git2::Error> {
+pub(crate) fn open(dir: &Path) -> Result<Repository, git2::Error> {
     Repository::open(dir)
 }
 
 /// The seven-character abbreviation users know from `git log --oneline`.
-pub fn short(oid: Oid) -> String {
+pub(crate) fn short(oid: Oid) -> String {
     oid.to_string()[..7].to_string()
 }
 
 /// Remote callbacks: credentials from the ssh agent or git's credential helpers, and on a
 /// terminal a progress line every few seconds (quiet otherwise, and for fast transfers).
-pub fn callbacks(label: &str) -> RemoteCallbacks<'static> {
+pub(crate) fn callbacks(label: &str) -> RemoteCallbacks<'static> {
     let mut cb = RemoteCallbacks::new();
     let mut tried = CredentialType::empty();
     cb.credentials(move |url, username, allowed| {
@@ -70,19 +70,19 @@ pub fn callbacks(label: &str) -> RemoteCallbacks<'static> {
 }
 
 /// Fetch options with [`callbacks`].
-pub fn fetch_options(label: &str) -> FetchOptions<'static> {
+pub(crate) fn fetch_options(label: &str) -> FetchOptions<'static> {
     let mut fo = FetchOptions::new();
     fo.remote_callbacks(callbacks(label));
     fo
 }
 
 /// Dates the checkout's last contact with its remote (see `team_dirs::last_fetch`).
-pub fn mark_fetched(repo: &Repository) -> std::io::Result<()> {
+pub(crate) fn mark_fetched(repo: &Repository) -> std::io::Result<()> {
     std::fs::write(repo.path().join(team_dirs::FETCH_MARKER), b"")
 }
 
 /// Where the checked-out branch stands.
-pub struct Tracking {
+pub(crate) struct Tracking {
     /// The branch name (`main`).
     pub branch: String,
     /// Its full ref (`refs/heads/main`).
@@ -98,7 +98,7 @@ pub struct Tracking {
 }
 
 /// Why a checkout has no [`Tracking`].
-pub enum NoTracking {
+pub(crate) enum NoTracking {
     /// HEAD is not on a branch.
     Detached(Oid),
     /// The branch has no commit yet.
@@ -116,7 +116,7 @@ impl From<git2::Error> for NoTracking {
 }
 
 /// The checked-out branch and its upstream as last fetched (local data only).
-pub fn tracking(repo: &Repository) -> Result<Tracking, NoTracking> {
+pub(crate) fn tracking(repo: &Repository) -> Result<Tracking, NoTracking> {
     let head = match repo.head() {
         Ok(h) => h,
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => return Err(NoTracking::Unborn),
@@ -154,7 +154,7 @@ pub fn tracking(repo: &Repository) -> Result<Tracking, NoTracking> {
 
 /// Paths with uncommitted changes: staged, modified, deleted or untracked (ignored files do
 /// not count). Sorted, as `git status` shows them.
-pub fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+pub(crate) fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .include_ignored(false)
@@ -172,7 +172,7 @@ pub fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
 
 /// The exec modules a commit ships: executable files and symlinks named `tcli-*` in `bin/`,
 /// by module name, with what identifies their content (blob id and mode).
-pub fn modules_at(
+pub(crate) fn modules_at(
     repo: &Repository,
     commit: Oid,
 ) -> Result<BTreeMap<String, (Oid, i32)>, git2::Error> {
@@ -192,7 +192,7 @@ pub fn modules_at(
         }
         if let Some(name) = e
             .name()
-            .and_then(|n| n.strip_prefix(crate::discovery::path::PREFIX))
+            .and_then(|n| n.strip_prefix(tcli_core::discovery::path::PREFIX))
         {
             out.insert(name.to_string(), (e.id(), mode));
         }
@@ -201,7 +201,7 @@ pub fn modules_at(
 }
 
 /// The text of `tcli.toml` in a commit; `None` when it has none.
-pub fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, git2::Error> {
+pub(crate) fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, git2::Error> {
     let tree = repo.find_commit(commit)?.tree()?;
     let Ok(entry) = tree.get_path(Path::new("tcli.toml")) else {
         return Ok(None);
@@ -212,7 +212,7 @@ pub fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, git
 
 /// A clone or fetch failure in words a user can act on. libgit2 calls a local path that does
 /// not exist an "unsupported URL protocol"; say what is really wrong.
-pub fn transfer_error(url: &str, e: &git2::Error) -> String {
+pub(crate) fn transfer_error(url: &str, e: &git2::Error) -> String {
     let local = !url.contains("://") && (url.starts_with('/') || url.starts_with('.'));
     if local && !Path::new(url).exists() {
         return format!("the path {url} does not exist");
@@ -221,6 +221,6 @@ pub fn transfer_error(url: &str, e: &git2::Error) -> String {
 }
 
 /// "1 commit", "3 commits".
-pub fn commits(n: usize) -> String {
+pub(crate) fn commits(n: usize) -> String {
     format!("{n} commit{}", if n == 1 { "" } else { "s" })
 }

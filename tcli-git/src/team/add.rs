@@ -3,16 +3,16 @@
 //! or interrupted clone leaves nothing behind, and the registry gains the entry last.
 
 use super::git;
-use crate::context::Context;
-use crate::error::CliError;
-use crate::team_dirs::{self, TeamEntry};
 use anyhow::Context as _;
 use serde::Serialize;
 use std::path::Path;
+use tcli_core::context::Context;
+use tcli_core::error::CliError;
+use tcli_core::team_dirs::{self, TeamEntry};
 
 /// What `team add` did.
 #[derive(Debug, Serialize)]
-pub struct Added {
+pub(crate) struct Added {
     /// The team name.
     pub name: String,
     /// The URL or absolute path recorded for it.
@@ -30,7 +30,7 @@ pub struct Added {
 }
 
 /// A local path is recorded absolute, so the remote still resolves from any directory.
-pub fn normalize_url(url: &str) -> String {
+pub(crate) fn normalize_url(url: &str) -> String {
     let p = Path::new(url);
     if !url.contains("://") && p.exists() {
         if let Ok(abs) = std::fs::canonicalize(p) {
@@ -41,7 +41,7 @@ pub fn normalize_url(url: &str) -> String {
 }
 
 /// Clones `url` as team `name` (default: from the URL) and registers it last in team order.
-pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added> {
+pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added> {
     let url = normalize_url(url);
     let name = match name {
         Some(n) => {
@@ -74,8 +74,8 @@ pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added>
         .prefix(&format!(".clone-{name}-"))
         .tempdir_in(&teams_dir)
         .with_context(|| format!("cannot create a temp dir in {}", teams_dir.display()))?;
-    if crate::ui::interactive() {
-        crate::ui::status(&format!("cloning team '{name}' from {url}..."));
+    if tcli_core::ui::interactive() {
+        tcli_core::ui::status(&format!("cloning team '{name}' from {url}..."));
     }
     let repo = git2::build::RepoBuilder::new()
         .fetch_options(git::fetch_options(&format!("team '{name}'")))
@@ -126,7 +126,7 @@ pub fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added>
         return Err(e);
     }
     let mut warnings = Vec::new();
-    if let Err(e) = crate::settings::read_table(&dest.join("tcli.toml")) {
+    if let Err(e) = tcli_core::settings::read_table(&dest.join("tcli.toml")) {
         warnings.push(format!("team '{name}': {e}"));
     }
     warnings.extend(super::version::unmet(&name, &dest));

@@ -2,14 +2,14 @@
 //! commit, the upstream as last fetched, ahead/behind, uncommitted changes, last fetch time.
 
 use super::git::{self, NoTracking};
-use crate::context::Context;
-use crate::team_dirs::{self, TeamEntry};
 use serde::Serialize;
+use tcli_core::context::Context;
+use tcli_core::team_dirs::{self, TeamEntry};
 
 /// The state of one checkout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum State {
+pub(crate) enum State {
     /// On a branch with an upstream.
     Ok,
     /// The checkout directory is gone.
@@ -26,7 +26,7 @@ pub enum State {
 
 /// One team's status (the shape of `team status --json`, documented in docs/team-repos.md).
 #[derive(Debug, Serialize)]
-pub struct TeamStatus {
+pub(crate) struct TeamStatus {
     /// The team name.
     pub name: String,
     /// Where it was added from.
@@ -58,7 +58,7 @@ pub struct TeamStatus {
 }
 
 /// The status of one team.
-pub fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
+pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
     let dir = team_dirs::checkout_dir(cx, &entry.name);
     let mut s = TeamStatus {
         name: entry.name.clone(),
@@ -136,28 +136,4 @@ pub fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
         Err(NoTracking::Git(e)) => s.problem = Some(e.message().to_string()),
     }
     s
-}
-
-/// "3 days ago", "5 minutes ago": the coarsest unit that is at least 1.
-pub fn ago(secs: u64) -> String {
-    let (n, unit) = match secs {
-        0..60 => return "just now".to_string(),
-        60..3600 => (secs / 60, "minute"),
-        3600..86400 => (secs / 3600, "hour"),
-        _ => (secs / 86400, "day"),
-    };
-    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ago;
-
-    #[test]
-    fn ages_read_like_git() {
-        assert_eq!(ago(5), "just now");
-        assert_eq!(ago(60), "1 minute ago");
-        assert_eq!(ago(7200), "2 hours ago");
-        assert_eq!(ago(9 * 86400 + 5), "9 days ago");
-    }
 }

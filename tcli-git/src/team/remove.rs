@@ -4,13 +4,13 @@
 
 use super::git;
 use super::{failure, sh};
-use crate::context::Context;
-use crate::team_dirs;
 use anyhow::Context as _;
 use git2::{BranchType, Repository};
+use tcli_core::context::Context;
+use tcli_core::team_dirs;
 
 /// Removes team `name`; returns the path its checkout had.
-pub fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<String> {
+pub(crate) fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<String> {
     let entry = super::find(cx, name)?;
     let _lock = super::lock(cx, name)?;
     let dir = team_dirs::checkout_dir(cx, name);

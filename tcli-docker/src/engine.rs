@@ -1,0 +1,238 @@
+//! The Docker engine client: bollard over a current-thread tokio runtime, built per helper
+//! process. The types it answers with, and the facade tcli calls, are `tcli_core::docker`'s.
+
+use bollard::query_parameters::ListImagesOptions;
+use bollard::Docker;
+use std::collections::HashMap;
+use std::time::Duration;
+use tcli_core::docker::{EngineError, ErrorKind, Image, Outcome, RunError, RunSpec};
+use tcli_core::docker::{CONNECT_TIMEOUT, MODULE_LABEL};
+
+/// How long listing images may take once the engine has answered.
+const LIST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Builds the facade's error from what went wrong here.
+pub(crate) trait FromBollard: Sized {
+    /// Classifies a bollard error; `host` names the engine in the message.
+    fn from_bollard(host: &str, err: &bollard::errors::Error) -> Self;
+    /// No answer from `host` within `after`.
+    fn timeout(host: &str, after: Duration) -> Self;
+}
+
+impl FromBollard for EngineError {
+    fn from_bollard(host: &str, err: &bollard::errors::Error) -> Self {
+        use bollard::errors::Error as B;
+        match err {
+            B::SocketNotFoundError(path) => {
+                EngineError::new(ErrorKind::Absent, format!("no Docker socket at {path}"))
+            }
+            B::UnsupportedURISchemeError { uri } => EngineError::new(
+                ErrorKind::Unreachable,
+                format!("unsupported DOCKER_HOST address '{uri}' (use unix:// or tcp://)"),
+            ),
+            B::RequestTimeoutError => EngineError::new(
+                ErrorKind::Timeout,
+                format!("no answer from the Docker engine at {host}"),
+            ),
+            B::DockerResponseServerError {
+                status_code,
+                message,
+            } => EngineError::new(ErrorKind::Api(*status_code), message.trim().to_string()),
+            other => match io_kind(other) {
+                Some(std::io::ErrorKind::NotFound) => {
+                    EngineError::new(ErrorKind::Absent, format!("no Docker socket at {host}"))
+                }
+                Some(std::io::ErrorKind::PermissionDenied) => EngineError::new(
+                    ErrorKind::Unreachable,
+                    format!("permission denied on {host}"),
+                ),
+                Some(std::io::ErrorKind::ConnectionRefused) => EngineError::new(
+                    ErrorKind::Unreachable,
+                    format!("connection refused at {host} (is dockerd running?)"),
+                ),
+                _ => EngineError::new(ErrorKind::Other, format!("{host}: {}", deepest(other))),
+            },
+        }
+    }
+
+    fn timeout(host: &str, after: Duration) -> Self {
+        EngineError::new(
+            ErrorKind::Timeout,
+            format!(
+                "no answer from the Docker engine at {host} within {} s",
+                after.as_secs()
+            ),
+        )
+    }
+}
+
+/// The first `io::Error` in an error's chain: hyper wraps the socket error several levels down.
+fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// The innermost message of an error chain: the outer hyper layers say only "client error".
+fn deepest(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// A connection to the engine, with the runtime that drives it.
+pub(crate) struct Engine {
+    rt: tokio::runtime::Runtime,
+    docker: Docker,
+    host: String,
+}
+
+impl Engine {
+    /// Connects to `host` (a `DOCKER_HOST`-style address) and checks that the engine answers.
+    pub(crate) fn connect_to(host: &str) -> Result<Engine, EngineError> {
+        let host = host.to_string();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                EngineError::new(
+                    ErrorKind::Other,
+                    format!("cannot start the I/O runtime: {e}"),
+                )
+            })?;
+        let docker = {
+            // bollard's HTTP client wants a runtime context when it is built.
+            let _in_rt = rt.enter();
+            Docker::connect_with_host(&host).map_err(|e| EngineError::from_bollard(&host, &e))?
+        };
+        rt.block_on(async {
+            match tokio::time::timeout(CONNECT_TIMEOUT, docker.ping()).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(EngineError::from_bollard(&host, &e)),
+                Err(_) => Err(EngineError::timeout(&host, CONNECT_TIMEOUT)),
+            }
+        })?;
+        Ok(Engine { rt, docker, host })
+    }
+
+    /// Every tagged image that carries [`MODULE_LABEL`], in one request.
+    pub(crate) fn module_images(&self) -> Result<Vec<Image>, EngineError> {
+        let filters = HashMap::from([
+            ("label".to_string(), vec![MODULE_LABEL.to_string()]),
+            // An image rebuilt under the same tag leaves the old one dangling; it is no module.
+            ("dangling".to_string(), vec!["false".to_string()]),
+        ]);
+        let options = ListImagesOptions {
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let listed = self.rt.block_on(async {
+            tokio::time::timeout(LIST_TIMEOUT, self.docker.list_images(Some(options))).await
+        });
+        let summaries = match listed {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(EngineError::from_bollard(&self.host, &e)),
+            Err(_) => return Err(EngineError::timeout(&self.host, LIST_TIMEOUT)),
+        };
+        Ok(summaries
+            .into_iter()
+            .map(|s| Image {
+                id: s.id,
+                tags: s
+                    .repo_tags
+                    .into_iter()
+                    .filter(|t| t != "<none>:<none>")
+                    .collect(),
+                digests: s
+                    .repo_digests
+                    .into_iter()
+                    .filter(|d| d != "<none>@<none>")
+                    .collect(),
+                created: s.created,
+                labels: s.labels.into_iter().collect(),
+            })
+            .collect())
+    }
+
+    /// Runs one container to completion (see [`RunSpec`]); the container is removed whatever
+    /// happens.
+    pub(crate) fn run(&self, spec: &RunSpec) -> Result<Outcome, RunError> {
+        self.rt
+            .block_on(crate::run::run(&self.docker, &self.host, spec))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sock_in(dir: &tempfile::TempDir) -> (std::path::PathBuf, String) {
+        let path = dir.path().join("docker.sock");
+        let host = format!("unix://{}", path.display());
+        (path, host)
+    }
+
+    #[test]
+    fn connect_to_missing_socket_fails_fast() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, host) = sock_in(&dir);
+        let started = std::time::Instant::now();
+        let err = Engine::connect_to(&host).err().expect("no engine there");
+        assert_eq!(err.kind, ErrorKind::Absent, "{err}");
+        assert!(err.message.starts_with("no Docker socket at "), "{err}");
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    #[test]
+    fn connect_to_dead_socket_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, host) = sock_in(&dir);
+        // Binding then closing leaves the socket file with nobody listening.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        let err = Engine::connect_to(&host).err().expect("nobody listens");
+        assert_eq!(err.kind, ErrorKind::Unreachable, "{err}");
+        assert!(err.message.contains("connection refused"), "{err}");
+    }
+
+    #[test]
+    fn connect_to_silent_socket_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, host) = sock_in(&dir);
+        // The kernel accepts connections into the backlog; nobody ever answers.
+        let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let started = std::time::Instant::now();
+        let err = Engine::connect_to(&host).err().expect("nobody answers");
+        assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+        let took = started.elapsed();
+        assert!(
+            took >= CONNECT_TIMEOUT && took < CONNECT_TIMEOUT * 2,
+            "{took:?}"
+        );
+    }
+
+    #[test]
+    fn missing_socket_is_absent() {
+        let err = bollard::errors::Error::SocketNotFoundError("/nowhere/docker.sock".into());
+        let e = EngineError::from_bollard("unix:///nowhere/docker.sock", &err);
+        assert_eq!(e.kind, ErrorKind::Absent);
+        assert_eq!(e.message, "no Docker socket at /nowhere/docker.sock");
+    }
+
+    #[test]
+    fn api_errors_keep_status_and_message() {
+        let err = bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message: "No such image: sha256:abc\n".into(),
+        };
+        let e = EngineError::from_bollard("h", &err);
+        assert_eq!(e.kind, ErrorKind::Api(404));
+        assert_eq!(e.message, "No such image: sha256:abc");
+    }
+}

@@ -1,0 +1,76 @@
+//! `tcli_docker`: tcli's Docker engine helper. It holds the engine client (bollard, hyper,
+//! tokio), so no code that parses what the engine sends runs in the process that dispatches a
+//! module. tcli starts it for one operation at a time over the private protocol of
+//! docs/helpers.md (`ping`, `images`, `capture`: one JSON answer on stdout) or becomes it to run
+//! a module (`run`: the container's stdio, signals and exit code are this process's).
+
+mod engine;
+mod run;
+mod tty;
+
+use engine::Engine;
+use serde::Serialize;
+use std::ffi::OsString;
+use std::process::ExitCode;
+use tcli_core::discovery::ModuleInfo;
+use tcli_core::docker::{self as protocol, Answer, RunError, RunRequest, RunSpec};
+use tcli_core::error::{self, CliError};
+use tcli_core::{helpers, runner, ui};
+
+fn main() -> ExitCode {
+    ui::handle_broken_pipe();
+    helpers::act_for_caller();
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let code = match serve(&args) {
+        Ok(code) => code,
+        Err(err) => {
+            ui::error(&err);
+            error::exit_of(&err).code()
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Runs the operation `args` ask for; returns the exit status.
+fn serve(args: &[OsString]) -> anyhow::Result<u8> {
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    match words.as_slice() {
+        [protocol::OP_PING, host] => Ok(answer(Engine::connect_to(host).map(|_| ()))),
+        [protocol::OP_IMAGES, host] => Ok(answer(
+            Engine::connect_to(host).and_then(|e| e.module_images()),
+        )),
+        [protocol::OP_CAPTURE, host, request] => {
+            let spec: RunSpec = serde_json::from_str(request)?;
+            Ok(answer(run_on(host, &spec)))
+        }
+        [protocol::OP_RUN, host, request] => {
+            let request: RunRequest<ModuleInfo> = serde_json::from_str(request)?;
+            let result = run_on(host, &request.spec);
+            runner::docker::finish(&request.module, result, host)
+        }
+        _ => Err(CliError::usage(format!(
+            "{} is tcli's Docker helper, not a command (protocol: docs/helpers.md)",
+            helpers::DOCKER
+        ))
+        .hint("run 'tcli' instead")
+        .into()),
+    }
+}
+
+/// Connects to `host` and runs `spec` there.
+fn run_on(host: &str, spec: &RunSpec) -> Result<protocol::Outcome, RunError> {
+    Engine::connect_to(host)
+        .map_err(RunError::Engine)?
+        .run(spec)
+}
+
+/// Prints `result` as the protocol's one JSON answer and returns the matching exit status.
+fn answer<T: Serialize, E: Serialize>(result: Result<T, E>) -> u8 {
+    let (answer, status) = match result {
+        Ok(t) => (Answer::Ok(t), 0),
+        Err(e) => (Answer::Error(e), protocol::ANSWER_ERROR_STATUS),
+    };
+    ui::out(&serde_json::to_string(&answer).unwrap_or_else(|_| "null".into()));
+    ui::out("\n");
+    status
+}

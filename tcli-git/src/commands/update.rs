@@ -1,0 +1,135 @@
+//! `tcli team update [NAME...] [--json]`: fetch each team repo (all by default) and
+//! fast-forward it, then say which modules were added, removed or changed. One team failing
+//! does not stop the others; the exit code is 1 when any failed.
+
+use crate::team::{self, update::Updated};
+use std::path::Path;
+use tcli_core::commands::team::update::TeamUpdateArgs;
+use tcli_core::context::Context;
+use tcli_core::error;
+use tcli_core::team_dirs;
+use tcli_core::ui;
+
+/// Runs `tcli team update`.
+pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Result<u8> {
+    let teams = if args.names.is_empty() {
+        team_dirs::teams_strict(cx)?
+    } else {
+        args.names
+            .iter()
+            .map(|n| team::find(cx, n))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    if teams.is_empty() {
+        if args.json {
+            ui::json(&serde_json::json!({ "ok": true, "teams": [] }));
+        } else {
+            ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+        }
+        return Ok(0);
+    }
+    // Failures keep their place in team order in the JSON list.
+    let mut failed: Vec<(usize, serde_json::Value)> = Vec::new();
+    let mut done: Vec<Updated> = Vec::new();
+    let mut code = 0;
+    for (i, t) in teams.iter().enumerate() {
+        match team::update::update(cx, t) {
+            Ok(u) => done.push(u),
+            Err(e) => {
+                ui::error(&e);
+                code = code.max(error::exit_of(&e).code());
+                failed.push((
+                    i,
+                    serde_json::json!({
+                        "name": t.name,
+                        "result": "failed",
+                        "error": e.to_string(),
+                        "hint": error::hint_of(&e),
+                    }),
+                ));
+            }
+        }
+    }
+    if done
+        .iter()
+        .any(|u| u.result == team::update::Outcome::Updated)
+    {
+        team::refresh_index(cx);
+    }
+    for u in &mut done {
+        let bin = team_dirs::checkout_dir(cx, &u.name).join("bin");
+        for m in u.added.iter().chain(&u.changed) {
+            if let Some(note) = shadowed(cx, m, &bin) {
+                u.warnings.push(note);
+            }
+        }
+        u.warnings.extend(team::version::unmet(
+            &u.name,
+            &team_dirs::checkout_dir(cx, &u.name),
+        ));
+    }
+    if args.json {
+        let mut results = done
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, f) in failed {
+            results.insert(i, f);
+        }
+        ui::json(&serde_json::json!({ "ok": code == 0, "teams": results }));
+    } else {
+        ui::out(&report(&done));
+    }
+    for w in done.iter().flat_map(|u| &u.warnings) {
+        ui::warn(w);
+    }
+    Ok(code)
+}
+
+/// What a user reads: one line per team, then one per module that changed.
+fn report(done: &[Updated]) -> String {
+    let mut s = String::new();
+    for u in done {
+        match u.result {
+            team::update::Outcome::UpToDate => {
+                s.push_str(&format!(
+                    "{}: already up to date ({})\n",
+                    u.name,
+                    &u.to[..7]
+                ));
+            }
+            team::update::Outcome::Updated => {
+                s.push_str(&format!(
+                    "{}: updated {}..{} ({})\n",
+                    u.name,
+                    &u.from[..7],
+                    &u.to[..7],
+                    u.branch
+                ));
+                for (label, names) in [
+                    ("added", &u.added),
+                    ("removed", &u.removed),
+                    ("changed", &u.changed),
+                ] {
+                    for n in names {
+                        s.push_str(&format!("  {label:<8} {n}\n"));
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A note when `name`, shipped in the team's `bin`, is not what runs for that name.
+fn shadowed(cx: &Context, name: &str, bin: &Path) -> Option<String> {
+    let winner = tcli_core::dispatch::find(cx, name).ok()?;
+    (Path::new(&winner.location).parent() != Some(bin)).then(|| {
+        format!(
+            "module '{name}' from {} is shadowed by the {} module at {}",
+            bin.display(),
+            winner.kind.as_str(),
+            winner.location
+        )
+    })
+}

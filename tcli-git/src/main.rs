@@ -1,0 +1,52 @@
+//! `tcli_git`: tcli's git helper. It holds libgit2 and its TLS and SSH stacks, so no code that
+//! parses what a git server sends runs in the process that dispatches a module. tcli parses
+//! `tcli team <verb> ...` itself, then becomes `tcli_git team <verb> ...` (docs/helpers.md),
+//! which parses the same words with the same clap types and runs the verb.
+
+mod commands;
+mod team;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use tcli_core::commands::team::{TeamCli, TeamCommand, HELPER_ARG};
+use tcli_core::context::Context;
+use tcli_core::error::{self, CliError};
+use tcli_core::{helpers, ui};
+
+fn main() -> ExitCode {
+    ui::handle_broken_pipe();
+    helpers::act_for_caller();
+    let cx = Context::from_env();
+    let mut args = std::env::args_os().skip(1);
+    let code = match run(&cx, args.next(), args.collect()) {
+        Ok(code) => code,
+        Err(err) => {
+            ui::error(&err);
+            error::exit_of(&err).code()
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Runs `tcli team <args...>` when `first` says that is what tcli asks.
+fn run(cx: &Context, first: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<u8> {
+    if first.as_deref() != Some(HELPER_ARG.as_ref()) {
+        return Err(CliError::usage(format!(
+            "{} is tcli's git helper, not a command (protocol: docs/helpers.md)",
+            helpers::GIT
+        ))
+        .hint("run 'tcli team' instead")
+        .into());
+    }
+    let cli: TeamCli = match tcli_core::commands::parse("team", args) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    match cli.command {
+        TeamCommand::Add(a) => commands::add::cmd_team_add(cx, &a),
+        TeamCommand::List(a) => tcli_core::commands::team::list::cmd_team_list(cx, &a),
+        TeamCommand::Remove(a) => commands::remove::cmd_team_remove(cx, &a),
+        TeamCommand::Update(a) => commands::update::cmd_team_update(cx, &a),
+        TeamCommand::Status(a) => commands::status::cmd_team_status(cx, &a),
+    }
+}

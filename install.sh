@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds tcli in release mode and installs it into $PREFIX (default ~/.local):
 #   $PREFIX/bin/tcli                 the binary
+#   $PREFIX/libexec/tcli/tcli_*      its helpers (git, Docker engine), found from the binary's
+#                                    path (docs/helpers.md)
 #   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project)
 #   $PREFIX/share/man/man1/tcli*.1   the man pages
 #   $PREFIX/share/tcli/plugin-sdk    tcli-plugin-sdk as a standalone crate, which the crates
@@ -28,7 +30,12 @@ install_file() { # src dest mode
     mv -f "$tmp" "$2"
 }
 
-mkdir -p "$PREFIX/bin" "$PREFIX/lib/tcli/plugins"
+mkdir -p "$PREFIX/bin" "$PREFIX/libexec/tcli" "$PREFIX/lib/tcli/plugins"
+# Helpers first: a new tcli must never start without the helpers it was built with.
+for helper in tcli_git tcli_docker; do
+    install_file "$TARGET_DIR/release/$helper" "$PREFIX/libexec/tcli/$helper" 755
+    say "installed $PREFIX/libexec/tcli/$helper"
+done
 install_file "$TARGET_DIR/release/tcli" "$PREFIX/bin/tcli" 755
 say "installed $PREFIX/bin/tcli"
 

@@ -6,19 +6,34 @@
 #   4. peak RSS of a dispatch; and, by strace, what the warm paths do (processes, connects,
 #      index writes).
 # Usage: bench/core.sh   (builds a release tcli; needs hyperfine, cc, git, strace, python3)
+#   BENCH_TCLI=/path/to/tcli      measure that binary instead of building one (its helpers are
+#                                 not needed: none of these commands starts one)
+#   BENCH_BASELINE=/path/to/tcli  also measure an older build in the same hyperfine run as
+#                                 target 1, e.g. one built from an earlier commit in a worktree
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "installing hyperfine" >&2; apt-get install -y hyperfine >/dev/null; }
 
-cargo build --release -p tcli-core --quiet
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
+if [ -z "${BENCH_TCLI:-}" ]; then
+    cargo build --release -p tcli-core -p tcli-git -p tcli-docker --quiet
+    BENCH_TCLI="$TARGET_DIR/release/tcli"
+fi
 W="$(mktemp -d /tmp/tcli-bench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-# Measure an installed copy, as users run it (install.sh copies the binary). The file the
+# Measure installed copies, as users run them (install.sh copies the binary). The file the
 # linker just wrote measured ~0.1 ms slower to start here, page cache state we do not ship.
-mkdir -p "$W/prefix/bin"
-cp "$TARGET_DIR/release/tcli" "$W/prefix/bin/tcli"
+mkdir -p "$W/prefix/bin" "$W/prefix/libexec/tcli" "$W/baseline/bin"
+cp "$BENCH_TCLI" "$W/prefix/bin/tcli"
+for helper in tcli_git tcli_docker; do
+    [ ! -f "$(dirname "$BENCH_TCLI")/$helper" ] || cp "$(dirname "$BENCH_TCLI")/$helper" "$W/prefix/libexec/tcli/"
+done
 TCLI="$W/prefix/bin/tcli"
+BASELINE=()
+if [ -n "${BENCH_BASELINE:-}" ]; then
+    cp "$BENCH_BASELINE" "$W/baseline/bin/tcli"
+    BASELINE=(-n "baseline tcli hello" "$W/baseline/bin/tcli hello")
+fi
 OUT="${BENCH_OUT:-bench/out}"
 mkdir -p "$OUT" "$W/bin" "$W/many" "$W/ten" "$W/thousand" "$W/cache" "$W/data" "$W/config"
 
@@ -36,8 +51,11 @@ export TCLI_CACHE_DIR="$W/cache"
 "$TCLI" hello # builds the index once
 
 echo "== 1. dispatch overhead (tcli hello vs git hello vs tcli-hello)"
+# A baseline of the same version shares the index (the format carries the version; another
+# version would rebuild it on every run and should be measured with its own BENCH_TCLI run).
 hyperfine -N --warmup 50 --runs 500 --export-json "$OUT/dispatch.json" \
-    "$W/bin/tcli-hello" "git hello" "$TCLI hello"
+    -n "tcli-hello" "$W/bin/tcli-hello" -n "git hello" "git hello" -n "tcli hello" "$TCLI hello" \
+    ${BASELINE[@]+"${BASELINE[@]}"}
 
 echo "== 2. tcli --help with 300 exec modules"
 export PATH="$W/bin:$W/many:$BASE_PATH"
@@ -78,10 +96,13 @@ import json, sys
 out = sys.argv[1]
 def means(f):
     return {r["command"]: r for r in json.load(open(f"{out}/{f}"))["results"]}
-d = means("dispatch.json")
-direct, git, tcli = (d[k]["median"] * 1000 for k in list(d))
+d = {k: v["median"] * 1000 for k, v in means("dispatch.json").items()}
+direct, git, tcli = d["tcli-hello"], d["git hello"], d["tcli hello"]
 print(f"direct {direct:.3f} ms, git hello {git:.3f} ms, tcli hello {tcli:.3f} ms (medians)")
 print(f"overhead: git +{git-direct:.3f} ms, tcli +{tcli-direct:.3f} ms, ratio {(tcli-direct)/(git-direct):.2f} (target <= 0.50)")
+if "baseline tcli hello" in d:
+    base = d["baseline tcli hello"]
+    print(f"baseline tcli hello {base:.3f} ms: overhead +{base-direct:.3f} ms, ratio {(base-direct)/(git-direct):.2f}")
 w = means("help-warm.json"); c = means("help-cold.json")
 print(f"tcli --help, 300 modules: warm {list(w.values())[0]['median']*1000:.2f} ms (target < 5), cold {list(c.values())[0]['median']*1000:.0f} ms (target < 1500)")
 s = means("scale.json")

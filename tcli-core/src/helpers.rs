@@ -27,12 +27,17 @@ pub fn locate(name: &str) -> PathBuf {
     let Some(bin_dir) = crate::context::current_exe().and_then(Path::parent) else {
         return PathBuf::from(name);
     };
-    let libexec = bin_dir.join("../libexec/tcli").join(name);
     let beside = bin_dir.join(name);
-    if libexec.is_file() || !beside.is_file() {
-        libexec
-    } else {
-        beside
+    match bin_dir.parent() {
+        Some(prefix) => {
+            let libexec = prefix.join("libexec").join("tcli").join(name);
+            if libexec.is_file() || !beside.is_file() {
+                libexec
+            } else {
+                beside
+            }
+        }
+        None => beside,
     }
 }
 

@@ -274,11 +274,15 @@ impl DockerEnv {
 }
 
 /// `cmd` run as `uid:gid` (the caller is root): the tcli binary is copied into the test's
-/// root first, since the build dir may sit under a home only root can enter.
+/// root first (its docker helper beside it), since the build dir may sit under a home only root
+/// can enter.
 fn as_user(d: &DockerEnv, cmd: Command, uid: u32, gid: u32) -> Command {
     use std::os::unix::process::CommandExt;
     let copy = d.env.path("tcli-as-user");
     std::fs::copy(crate::support::tcli_bin(), &copy).unwrap();
+    // The copy finds its docker helper beside itself (docs/helpers.md).
+    let helper = crate::support::helper_bin("tcli_docker");
+    std::fs::copy(&helper, d.env.path("tcli_docker")).unwrap();
     let mut user = Command::new(&copy);
     user.args(cmd.get_args()).env_clear();
     for (k, v) in cmd.get_envs() {

@@ -11,6 +11,19 @@ pub fn tcli_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tcli"))
 }
 
+/// One of tcli's helper executables (docs/helpers.md), which tcli finds beside itself in the
+/// build dir. They belong to other packages, so cargo builds them for `cargo test --workspace`
+/// (each has an integration test) but not for `cargo test -p tcli-core`.
+pub fn helper_bin(name: &str) -> PathBuf {
+    let path = tcli_bin().with_file_name(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo test --workspace`, or `cargo build -p tcli-git -p tcli-docker` first",
+        path.display()
+    );
+    path
+}
+
 /// One test's world.
 pub struct TestEnv {
     pub root: tempfile::TempDir,

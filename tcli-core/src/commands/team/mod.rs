@@ -22,18 +22,14 @@ pub struct TeamCli {
     pub command: TeamCommand,
 }
 
-/// The verbs of `tcli team`.
+/// The verbs of `tcli team`. (No doc comments on the variants: clap would show them instead of
+/// each verb's own about.)
 #[derive(Subcommand)]
 pub enum TeamCommand {
-    /// `team add`.
     Add(add::TeamAddArgs),
-    /// `team list`.
     List(list::TeamListArgs),
-    /// `team remove`.
     Remove(remove::TeamRemoveArgs),
-    /// `team update`.
     Update(update::TeamUpdateArgs),
-    /// `team status`.
     Status(status::TeamStatusArgs),
 }
 

@@ -262,7 +262,9 @@ impl DockerEnv {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.env.cmd(args);
         c.env_remove("TCLI_NO_DOCKER");
-        if let Some(h) = std::env::var_os("DOCKER_HOST") {
+        // The engine the suite runs against, unless the test points tcli at its own socket.
+        let own = self.env.vars.iter().any(|(k, _)| k == "DOCKER_HOST");
+        if let Some(h) = std::env::var_os("DOCKER_HOST").filter(|_| !own) {
             c.env("DOCKER_HOST", h);
         }
         c

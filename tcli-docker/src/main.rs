@@ -12,9 +12,9 @@ use engine::Engine;
 use serde::Serialize;
 use std::ffi::OsString;
 use std::process::ExitCode;
-use tcli_core::discovery::ModuleInfo;
 use tcli_core::docker::{self as protocol, Answer, RunError, RunRequest, RunSpec};
 use tcli_core::error::{self, CliError};
+use tcli_core::model::ModuleInfo;
 use tcli_core::{helpers, runner, ui};
 
 fn main() -> ExitCode {

@@ -12,6 +12,7 @@ mod docs;
 mod hardening;
 mod help;
 mod index;
+mod layers;
 mod modules;
 mod native;
 mod new;

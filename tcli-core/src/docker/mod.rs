@@ -4,7 +4,7 @@
 //! helper one question per process over the private protocol of docs/helpers.md, and a module
 //! run replaces tcli with the helper ([`Engine::exec_run`]). This module owns the protocol's
 //! types; what tcli does with images and containers (labels, trust, exit codes) lives in
-//! `discovery::docker` and `runner::docker`.
+//! `sources::docker` and `runner::docker`.
 
 use crate::env_vars;
 use crate::helpers;

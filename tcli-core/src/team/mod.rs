@@ -72,30 +72,15 @@ fn locks_dir(cx: &Context) -> PathBuf {
 /// An exclusive lock on `<data dir>/locks/<file>`, held until the file is dropped. Waits for
 /// another tcli holding it, saying so on a terminal.
 pub fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
-    let dir = locks_dir(cx);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the lock dir {}", dir.display()))?;
-    let path = dir.join(file);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            if crate::ui::interactive() {
-                crate::ui::status(&format!("waiting for another tcli working on {what}..."));
-            }
-            f.lock()
-                .with_context(|| format!("cannot lock {}", path.display()))?;
+    let path = locks_dir(cx).join(file);
+    let waiting = || {
+        if crate::ui::interactive() {
+            crate::ui::status(&format!("waiting for another tcli working on {what}..."));
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
-        }
-    }
-    Ok(f)
+    };
+    crate::prim::fs::lock(&path, crate::prim::fs::Wait::Block, waiting)
+        .with_context(|| format!("cannot lock {}", path.display()))?
+        .ok_or_else(|| anyhow::anyhow!("cannot lock {}", path.display()))
 }
 
 /// The per-team lock every command that changes a checkout takes, so two `tcli team update`
@@ -128,27 +113,20 @@ pub fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyhow::Err
 /// `tcli --help` is fast and a new module's `--help` is probed now. Only the exec source: an
 /// update must not wait for the Docker engine.
 pub fn refresh_index(cx: &Context) {
-    let sources = crate::discovery::sources(cx);
-    let exec: Vec<&dyn crate::discovery::Source> = sources
+    let sources = crate::sources::sources(cx);
+    let exec: Vec<&dyn crate::sources::Source> = sources
         .iter()
-        .filter(|s| s.kind() == crate::discovery::Kind::Exec)
+        .filter(|s| s.kind() == crate::model::Kind::Exec)
         .map(|s| s.as_ref())
         .collect();
-    let mut index = crate::index::Index::read(cx, Some(&[crate::discovery::Kind::Exec]));
+    let mut index = crate::index::Index::read(cx, Some(&[crate::model::Kind::Exec]));
     crate::index::ensure_fresh(cx, &mut index, &exec);
 }
 
 /// A path as a shell word for the commands in hints, quoted only when it needs to be (the
 /// macOS data dir has a space in it).
 pub fn sh(path: &std::path::Path) -> String {
-    let s = path.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    crate::prim::text::sh_word(&path.display().to_string())
 }
 
 /// "3 days ago", "5 minutes ago": the coarsest unit that is at least 1.

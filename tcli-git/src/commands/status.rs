@@ -19,7 +19,7 @@ pub(crate) fn cmd_team_status(cx: &Context, args: &TeamStatusArgs) -> anyhow::Re
         ui::hint("no team repos yet; add one with 'tcli team add <url>'");
         return Ok(0);
     }
-    let now = tcli_core::index::now();
+    let now = tcli_core::model::now();
     let rows: Vec<(String, String)> = all
         .iter()
         .map(|s| (s.name.clone(), describe(s, now)))

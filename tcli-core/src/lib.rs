@@ -20,6 +20,7 @@ pub mod probe;
 pub mod runner;
 pub mod scaffold;
 pub mod settings;
+pub mod source_protocol;
 pub mod team;
 pub mod team_dirs;
 pub mod ui;

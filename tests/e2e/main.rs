@@ -14,5 +14,6 @@ mod index;
 mod modules;
 mod native;
 mod new;
+mod sources;
 mod support;
 mod team;

@@ -280,6 +280,7 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
             entry("Bad_Name", "bad name", &fine),
             r#"{"name":"norun","description":"no run"}"#.to_string(),
             r#"{"name":"rel","run":["bin/rel"]}"#.to_string(),
+            r#"{"run":["/bin/true"]}"#.to_string(),
             entry("fine", "Fine module", &fine),
         ],
     );
@@ -316,9 +317,9 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
     assert!(notes.contains("did not finish within 2 s"), "{notes}");
 
     let help = env.run(["--help"]);
-    help.success()
-        .stdout_lacks("norun")
-        .stdout_lacks("Bad_Name");
+    // As for any module: listed with its problem when its name is valid, left out otherwise.
+    help.success().stdout_lacks("Bad_Name");
+    assert!(row(&help.stdout, "norun").contains("has no \"run\""));
     assert!(row(&help.stdout, "fine").ends_with("Fine module"));
     assert!(row(&help.stdout, "hello").ends_with("Say hello"));
 
@@ -343,6 +344,10 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
         );
     }
     check
+        .stdout_has(&format!(
+            "FAIL  source {}: line 5: an entry has no \"name\" string\n",
+            entries.display()
+        ))
         .stdout_has("FAIL  Bad_Name: invalid name")
         .stdout_has("FAIL  norun: ")
         .stdout_has("FAIL  rel: ");
@@ -351,7 +356,7 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
 
 #[test]
 fn sources_warm_path_runs_no_source() {
-    let mut env = TestEnv::new();
+    let env = TestEnv::new();
     let log = env.path("source-runs.log");
     let watched = env.path("watched");
     std::fs::create_dir_all(&watched).unwrap();

@@ -122,7 +122,7 @@ pub fn run<C: clap::Parser>(
     let mut code = match panic::catch_unwind(AssertUnwindSafe(|| run_caught(name, host, args, f))) {
         Ok(code) => code,
         // `println!` into a closed pipe (`tcli web list | head -1`) panics in std; for the user
-        // that is the reader going away, which BRIEF section 9 makes exit 0.
+        // that is the reader going away, which docs/cli.md (exit codes) makes exit 0.
         Err(payload) if panic_message(payload.as_ref()).is_some_and(is_broken_pipe) => 0,
         Err(_) => EXIT_PANIC,
     };

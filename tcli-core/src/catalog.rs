@@ -1,9 +1,16 @@
-//! Every module from every source, fresh, with precedence applied: what help, lists, `which`,
-//! `check` and did-you-mean read. Dispatch does not use this (it looks up one name).
+//! Every module from every source, fresh, with precedence applied (what help, lists, `which`,
+//! `check` and did-you-mean read), and the lookup of one name that dispatch uses, which reads
+//! only the index lines it needs. Both apply one rule: kind precedence, then search order, and
+//! a module that cannot run never beats one that can (docs/architecture.md).
 
 use crate::context::Context;
-use crate::discovery::{self, Kind, Resolved};
+use crate::error::CliError;
+use crate::exit::Exit;
 use crate::index::{self, Index};
+use crate::model::{Kind, ModuleInfo};
+use crate::sources::{self, Lookup, Source};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// All modules, resolved.
 pub struct Catalog {
@@ -11,6 +18,51 @@ pub struct Catalog {
     pub resolved: Vec<Resolved>,
     /// Source-wide notes (for example an unreachable engine), by kind.
     pub notes: Vec<(Kind, String)>,
+}
+
+/// A winner and everything of the same name it shadows.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The module that runs.
+    pub module: ModuleInfo,
+    /// Lower-precedence modules of the same name, best first.
+    pub shadowed: Vec<ModuleInfo>,
+}
+
+/// A module as `--json` shows it: the index's shape with each problem as its one-line message
+/// (docs/cli.md).
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    module: &'a ModuleInfo,
+    problems: Vec<String>,
+}
+
+fn shown(m: &ModuleInfo) -> serde_json::Value {
+    let mut v = serde_json::to_value(Shown {
+        module: m,
+        problems: m.problem_lines(),
+    })
+    .unwrap_or_default();
+    if m.problems.is_empty() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("problems");
+        }
+    }
+    v
+}
+
+impl Serialize for Resolved {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = shown(&self.module);
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "shadowed".into(),
+                self.shadowed.iter().map(shown).collect::<Vec<_>>().into(),
+            );
+        }
+        v.serialize(s)
+    }
 }
 
 /// Reads the index, refreshes what changed, and resolves.
@@ -25,13 +77,13 @@ pub fn cached(cx: &Context) -> Catalog {
 }
 
 fn build(cx: &Context, refresh: bool) -> Catalog {
-    let sources = discovery::sources(cx);
-    let refs: Vec<&dyn discovery::Source> = sources.iter().map(|s| s.as_ref()).collect();
+    let sources = sources::sources(cx);
+    let refs: Vec<&dyn Source> = sources.iter().map(|s| s.as_ref()).collect();
     let mut index = Index::read(cx, None);
     if refresh {
         index::ensure_fresh(cx, &mut index, &refs);
     }
-    let mut all = discovery::builtin::modules();
+    let mut all = sources::builtin::modules();
     let mut notes = Vec::new();
     for s in &refs {
         if let Some(cache) = index.sources.get(&s.kind()) {
@@ -42,7 +94,7 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
         }
     }
     Catalog {
-        resolved: discovery::resolve(all),
+        resolved: resolve(all),
         notes,
     }
 }
@@ -65,5 +117,137 @@ impl Catalog {
             .take(3)
             .map(str::to_string)
             .collect()
+    }
+}
+
+/// The order of two modules of one name: runnable first, then kind precedence; a stable sort
+/// keeps search order within a kind.
+fn rank(m: &ModuleInfo) -> (bool, u8) {
+    (!m.runnable, m.kind.precedence())
+}
+
+/// Groups by name and picks each winner; the others are kept as shadowed. Sorted by name.
+pub fn resolve(modules: Vec<ModuleInfo>) -> Vec<Resolved> {
+    let mut by_name: BTreeMap<String, Vec<ModuleInfo>> = BTreeMap::new();
+    for m in modules {
+        by_name.entry(m.name.clone()).or_default().push(m);
+    }
+    by_name
+        .into_values()
+        .map(|mut group| {
+            group.sort_by_key(rank);
+            let module = group.remove(0);
+            Resolved {
+                module,
+                shadowed: group,
+            }
+        })
+        .collect()
+}
+
+/// Finds the module that runs for `name`, in precedence order, reading only the index lines
+/// needed. Unknown names get up to three suggestions; a name only broken modules answer to is
+/// exit 126 with their problems.
+pub fn find(cx: &Context, name: &str) -> anyhow::Result<ModuleInfo> {
+    let sources = sources::sources(cx);
+    let mut broken: Option<ModuleInfo> = None;
+    for source in &sources {
+        match source.direct_lookup(cx, name) {
+            Lookup::Found(m) => return Ok(*m),
+            Lookup::Absent => continue,
+            Lookup::UseIndex => {}
+        }
+        // Only this source's line: the exec line, which grows with PATH, is never read here.
+        let mut idx = Index::read(cx, Some(&[source.kind()]));
+        index::ensure_fresh(cx, &mut idx, &[source.as_ref()]);
+        let mut hit = best_cached(&idx, source.kind(), name);
+        if hit.is_none() && source.can_change_unseen() {
+            index::force_refresh(cx, &mut idx, source.as_ref());
+            hit = best_cached(&idx, source.kind(), name);
+        }
+        match hit {
+            Some(m) if m.runnable => return Ok(m),
+            Some(m) => {
+                broken.get_or_insert(m);
+            }
+            None => {}
+        }
+    }
+    match broken {
+        Some(m) => Err(cannot_run(&m).into()),
+        None => Err(unknown(cx, name)),
+    }
+}
+
+/// The error for a module that is listed but cannot run: exit 126, its problems, the way to
+/// learn more.
+pub fn cannot_run(m: &ModuleInfo) -> CliError {
+    CliError::new(
+        Exit::CannotRun,
+        format!(
+            "module '{}' ({}) cannot run: {}",
+            m.name,
+            m.location,
+            m.problem_lines().join("; ")
+        ),
+    )
+    .hint(format!("run 'tcli modules which {}' for details", m.name))
+}
+
+/// Of the modules named `name` in `modules` (one source's, in search order), the one that
+/// runs: the first runnable, else the first.
+pub fn pick<'a>(
+    modules: impl IntoIterator<Item = &'a ModuleInfo>,
+    name: &str,
+) -> Option<&'a ModuleInfo> {
+    let same: Vec<&ModuleInfo> = modules.into_iter().filter(|m| m.name == name).collect();
+    same.iter().find(|m| m.runnable).or(same.first()).copied()
+}
+
+fn best_cached(index: &Index, kind: Kind, name: &str) -> Option<ModuleInfo> {
+    pick(&index.sources.get(&kind)?.modules, name).cloned()
+}
+
+/// The error for a name no source offers, with up to three suggestions.
+pub fn unknown(cx: &Context, name: &str) -> anyhow::Error {
+    let catalog = load(cx);
+    let suggestions = catalog.suggestions(name);
+    let hint = match suggestions.as_slice() {
+        [] => "run 'tcli --help' to see the modules you have".to_string(),
+        [one] => format!("a module with a similar name exists: '{one}'"),
+        many => format!(
+            "modules with similar names exist: {}",
+            many.iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    CliError::usage(format!("no module named '{name}'"))
+        .hint(hint)
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Identity;
+
+    fn m(name: &str, kind: Kind, loc: &str) -> ModuleInfo {
+        ModuleInfo::new(name.into(), kind, loc.into(), Identity::Builtin)
+    }
+
+    #[test]
+    fn resolve_applies_kind_then_search_order() {
+        let r = resolve(vec![
+            m("x", Kind::Docker, "img"),
+            m("x", Kind::Exec, "/a/tcli-x"),
+            m("x", Kind::Exec, "/b/tcli-x"),
+            m("x", Kind::Native, "/p/libx.so"),
+        ]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].module.location, "/p/libx.so");
+        let rest: Vec<_> = r[0].shadowed.iter().map(|s| s.location.as_str()).collect();
+        assert_eq!(rest, ["/a/tcli-x", "/b/tcli-x", "img"]);
     }
 }

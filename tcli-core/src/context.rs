@@ -1,6 +1,7 @@
-//! What every command needs to know about its surroundings: the config, cache and data dirs
-//! (BRIEF section 8), the search path, and where the running binary lives. Built once from the
-//! process environment in `main`; tests drive the real binary with their own environment.
+//! What every command needs to know about its surroundings, as plain data read from the
+//! process environment once in `main`: the config, cache and data dirs (docs/environment.md),
+//! the raw search-path variables, and where the running binary lives. Building a Context reads
+//! no file; the sources turn it into search paths.
 
 use crate::env_vars;
 use std::ffi::OsString;
@@ -86,17 +87,6 @@ impl Context {
             }
         }
         out
-    }
-
-    /// The exec search path: each team repo's `bin/` in team order, then `PATH`.
-    pub fn exec_search_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs = crate::team_dirs::bin_dirs(self);
-        for p in Self::split_abs(self.path_var.as_ref()) {
-            if !dirs.contains(&p) {
-                dirs.push(p);
-            }
-        }
-        dirs
     }
 
     /// The native plugin dirs: `TCLI_PLUGIN_PATH`, the data dir's, then the bundled dir.

@@ -1,4 +1,4 @@
-//! The exit-code table of BRIEF section 9, in one place. Every exit tcli itself chooses comes
+//! The exit-code table of docs/cli.md, in one place. Every exit tcli itself chooses comes
 //! from here; a module's own status is passed through unchanged by the runners.
 
 /// An exit code tcli chooses for itself.

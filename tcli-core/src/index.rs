@@ -1,6 +1,7 @@
-//! The module index of BRIEF section 3: one file in the cache dir, JSON lines. Line 1 is a
-//! header (format and tcli version); then one line per source, native and docker first and exec
-//! last, so dispatch can read the small lines it needs and stop before the big one.
+//! The module index (docs/architecture.md, "The index"): one file in the cache dir, JSON
+//! lines. Line 1 is a header (format and tcli version); then one line per source in
+//! `Kind::index_rank` order, small lines first, so dispatch reads the lines it needs and stops
+//! before the big one.
 //!
 //! Freshness is each source's call (`Source::is_fresh`, stats only). A stale source is
 //! refreshed under an exclusive lock on `index.lock`, re-checked after the lock is taken (a
@@ -9,10 +10,11 @@
 //! rebuilt, never trusted.
 
 use crate::context::Context;
-use crate::discovery::{Kind, Source, SourceCache};
+use crate::model::{Kind, SourceCache};
+use crate::sources::Source;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 
 /// Bumped whenever the shape of a line changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -32,16 +34,15 @@ struct Line {
     cache: SourceCache,
 }
 
-/// The order of the source lines in the file: small and needed by dispatch first.
-const LINE_ORDER: [Kind; 4] = [Kind::Native, Kind::Docker, Kind::Exec, Kind::Builtin];
-
-fn order_of(kind: Kind) -> Option<usize> {
-    LINE_ORDER.iter().position(|k| *k == kind)
-}
-
 /// How a source line starts: `kind` is the first field `Line` serializes.
-fn line_prefix(kind: Kind) -> String {
-    format!("{{\"kind\":\"{}\"", kind.as_str())
+const LINE_START: &[u8] = b"{\"kind\":\"";
+
+/// The kind of the line starting with `bytes`, judged from its first bytes so dispatch never
+/// reads, let alone parses, a line it does not want.
+fn kind_of_line(bytes: &[u8]) -> Option<Kind> {
+    let rest = bytes.strip_prefix(LINE_START)?;
+    let end = rest.iter().position(|b| *b == b'"')?;
+    Kind::parse(std::str::from_utf8(&rest[..end]).ok()?)
 }
 
 /// The caches of the sources read so far.
@@ -49,13 +50,6 @@ fn line_prefix(kind: Kind) -> String {
 pub struct Index {
     /// One cache per source kind.
     pub sources: BTreeMap<Kind, SourceCache>,
-}
-
-/// Seconds since the epoch.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl Index {
@@ -77,10 +71,9 @@ impl Index {
         {
             return None;
         }
-        // Lines come in LINE_ORDER: once a line is of a kind after every wanted kind, nothing
-        // wanted follows. The kind is judged from the line's first bytes, so dispatch never
-        // reads, let alone parses, the exec line that grows with the number of modules.
-        let last_wanted = want.map(|w| w.iter().filter_map(|k| order_of(*k)).max());
+        // Lines come in `index_rank` order: once a line ranks after every wanted kind, nothing
+        // wanted follows.
+        let last_wanted = want.map(|w| w.iter().map(|k| k.index_rank()).max());
         let mut index = Index::default();
         let mut line = String::new();
         loop {
@@ -89,10 +82,8 @@ impl Index {
                 if next.is_empty() {
                     break;
                 }
-                let kind_here = LINE_ORDER
-                    .iter()
-                    .position(|k| next.starts_with(line_prefix(*k).as_bytes()));
-                if kind_here.is_none_or(|here| last.is_none_or(|last| here > last)) {
+                let rank_here = kind_of_line(next).map(Kind::index_rank);
+                if rank_here.is_none_or(|here| last.is_none_or(|last| here > last)) {
                     break;
                 }
             }
@@ -112,8 +103,6 @@ impl Index {
         let dir = &cx.cache_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the cache dir {}", dir.display()))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot write in the cache dir {}", dir.display()))?;
         let mut buf = Vec::new();
         serde_json::to_writer(
             &mut buf,
@@ -124,23 +113,20 @@ impl Index {
             },
         )?;
         buf.push(b'\n');
-        // Small lines first: dispatch reads native and docker and never reaches exec.
-        for kind in LINE_ORDER {
-            if let Some(cache) = self.sources.get(&kind) {
-                serde_json::to_writer(
-                    &mut buf,
-                    &Line {
-                        kind,
-                        cache: cache.clone(),
-                    },
-                )?;
-                buf.push(b'\n');
-            }
+        let mut kinds: Vec<Kind> = self.sources.keys().copied().collect();
+        kinds.sort_by_key(|k| k.index_rank());
+        for kind in kinds {
+            serde_json::to_writer(
+                &mut buf,
+                &Line {
+                    kind,
+                    cache: self.sources[&kind].clone(),
+                },
+            )?;
+            buf.push(b'\n');
         }
-        tmp.write_all(&buf).context("cannot write the index")?;
-        tmp.persist(cx.index_path())
-            .with_context(|| format!("cannot replace the index {}", cx.index_path().display()))?;
-        Ok(())
+        crate::prim::fs::write_bytes_atomic(&cx.index_path(), &buf)
+            .with_context(|| format!("cannot replace the index {}", cx.index_path().display()))
     }
 }
 
@@ -204,21 +190,15 @@ pub fn force_refresh(cx: &Context, index: &mut Index, source: &dyn Source) {
 /// not writable (then we refresh without it: correctness does not depend on the lock, only
 /// the amount of duplicate probing).
 fn lock(cx: &Context) -> Option<std::fs::File> {
-    std::fs::create_dir_all(&cx.cache_dir).ok()?;
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(cx.cache_dir.join("index.lock"))
-        .ok()?;
-    if crate::env_vars::get_os(crate::env_vars::TCLI_PROBE).is_some() {
-        // Inside a probe, the tcli that runs us may hold the lock until we answer: waiting
-        // would deadlock until its timeout, so go on without it.
-        f.try_lock().ok()?;
+    use crate::prim::fs::{lock, Wait};
+    // Inside a probe, the tcli that runs us may hold the lock until we answer: waiting would
+    // deadlock until its timeout, so go on without it.
+    let wait = if crate::env_vars::get_os(crate::env_vars::TCLI_PROBE).is_some() {
+        Wait::Never
     } else {
-        f.lock().ok()?;
-    }
-    Some(f)
+        Wait::Block
+    };
+    lock(&cx.cache_dir.join("index.lock"), wait, || {}).ok()?
 }
 
 #[cfg(test)]

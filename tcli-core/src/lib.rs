@@ -1,26 +1,28 @@
 //! tcli: the team command line. `main.rs` is a thin shell around [`dispatch::run`]; everything
-//! here is testable without a process. Map: `dispatch` (grammar, lookup, the one match over
-//! kinds) → `discovery` (one file per source) + `index` (the cache) → `runner` (one file per
-//! kind); `commands` holds the built-in modules, one file per verb; `scaffold` writes new module skeletons; `ui` is
-//! the only printer.
+//! here is testable without a process. The layers, each using only those below it
+//! (docs/architecture.md): `model` and `prim` (the module model, shared primitives) →
+//! `sources` (one file per discovery source) → `index` and `catalog` (the cache, precedence,
+//! lookup) → `runner` (one file per kind) → `conformance`, `plugins`, `dispatch` and `commands`
+//! (the built-in modules, one file per verb). `ui` is the only printer.
 
 pub mod catalog;
 pub mod commands;
-pub mod complete;
+pub mod conformance;
 pub mod context;
-pub mod discovery;
 pub mod dispatch;
 pub mod docker;
 pub mod env_vars;
 pub mod error;
 pub mod exit;
 pub mod index;
+pub mod model;
 pub mod names;
-pub mod probe;
+pub mod plugins;
+pub mod prim;
 pub mod runner;
 pub mod scaffold;
 pub mod settings;
-pub mod source_protocol;
+pub mod sources;
 pub mod team;
 pub mod team_dirs;
 pub mod ui;

@@ -1,5 +1,5 @@
 //! The `tcli` binary: read the environment, dispatch, print any error once, exit with the code
-//! of BRIEF section 9.
+//! of docs/cli.md ("Exit codes").
 //!
 //! tcli starts at the C `main`, not through Rust's runtime (`lang_start`). Dispatch overhead is
 //! mostly process start-up, and `lang_start` spends ~0.1 ms of it (bench/core.sh) reading

@@ -1,4 +1,4 @@
-//! Module names: the one rule of BRIEF section 2 and the reserved built-ins.
+//! Module names: the one rule of docs/architecture.md ("Names") and the reserved built-ins.
 
 /// The built-in modules; no other source can take these names.
 pub const BUILTINS: &[(&str, &str)] = &[

@@ -1,4 +1,4 @@
-//! Team settings (BRIEF section 6): each team repo's `tcli.toml`, merged in `team list` order
+//! Team settings (docs/team-repos.md): each team repo's `tcli.toml`, merged in `team list` order
 //! (an earlier team wins, as its `bin/` does), then the user's `<config dir>/tcli.toml` on top.
 //! Merging is per key inside tables (`[bookmarks]`, `[projects]`, `[docker]`), so two teams can
 //! each add bookmarks. Read only by commands that need settings, never on the warm path.
@@ -20,14 +20,8 @@ pub struct Settings {
 impl Settings {
     /// Loads and merges every settings file. A file with a syntax error is an error naming it.
     pub fn load(cx: &Context) -> anyhow::Result<Settings> {
-        let mut files: Vec<PathBuf> = crate::team_dirs::teams(cx)
-            .iter()
-            .rev()
-            .map(|t| crate::team_dirs::checkout_dir(cx, &t.name).join("tcli.toml"))
-            .collect();
-        files.push(cx.user_settings_path());
         let mut out = Settings::default();
-        for f in files {
+        for f in files(cx) {
             if let Some(t) = read_table(&f)? {
                 merge(&mut out.table, t);
                 out.files.push(f);
@@ -54,6 +48,19 @@ impl Settings {
             })
             .unwrap_or_default()
     }
+}
+
+/// Every settings file, lowest precedence first: each team's `tcli.toml` from the last team
+/// to the first, then the user's. The one list: whatever caches a conclusion drawn from
+/// settings (the docker source's trust rule) stats these same files.
+pub fn files(cx: &Context) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = crate::team_dirs::teams(cx)
+        .iter()
+        .rev()
+        .map(|t| crate::team_dirs::checkout_dir(cx, &t.name).join("tcli.toml"))
+        .collect();
+    files.push(cx.user_settings_path());
+    files
 }
 
 /// Reads one settings file; `None` when it does not exist.

@@ -11,6 +11,7 @@ mod docker;
 mod docs;
 mod help;
 mod index;
+mod layers;
 mod modules;
 mod native;
 mod new;

@@ -1,6 +1,6 @@
 //! `tcli completion <shell>`: prints a completion script, and the hidden
 //! `tcli __complete <shell> -- <words...>` the script calls on every TAB. The candidates are
-//! `crate::complete`'s; this file only shapes them for each shell. The script never needs
+//! `commands::complete`'s; this file only shapes them for each shell. The script never needs
 //! regenerating: modules, verbs and built-ins come from the binary at completion time.
 
 use crate::context::Context;
@@ -100,8 +100,8 @@ pub fn cmd_complete(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
     }
     let current = words.last().cloned().unwrap_or_default();
     let mut s = String::new();
-    for c in crate::complete::candidates(cx, &words) {
-        let desc = crate::discovery::sanitize_line(&c.description, 80);
+    for c in super::complete::candidates(cx, &words) {
+        let desc = crate::prim::text::sanitize_line(&c.description, 80);
         match shell {
             // readline replaces only what follows the last `=` (a word break for it).
             Shell::Bash => match current.rfind('=') {

@@ -3,9 +3,9 @@
 
 use crate::catalog;
 use crate::context::Context;
-use crate::discovery::Kind;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::model::Kind;
 use crate::ui::{self, Style};
 use std::ffi::OsString;
 
@@ -117,10 +117,10 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
         }
         // The index keeps up to 200 characters; one help line shows at most 72.
         let mut desc =
-            crate::discovery::sanitize_line(m.description.as_deref().unwrap_or_default(), 72);
+            crate::prim::text::sanitize_line(m.description.as_deref().unwrap_or_default(), 72);
         match m.problems.first() {
             Some(p) if desc.is_empty() => {
-                let p = crate::discovery::sanitize_line(p, 72);
+                let p = crate::prim::text::sanitize_line(&p.to_string(), 72);
                 desc = ui::paint(&format!("({p})"), Style::Dim);
             }
             // A description alone would make a module that cannot run look as if it could.
@@ -132,7 +132,7 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
             }
             _ => {}
         }
-        if m.kind == Kind::Docker || m.kind == Kind::Native {
+        if m.kind.tagged_in_help() {
             desc = format!(
                 "{desc} {}",
                 ui::paint(&format!("[{}]", m.kind.as_str()), Style::Dim)

@@ -1,6 +1,7 @@
 //! Built-in modules: one folder per module, one file per verb. Verb files parse their clap
 //! args and call into the logic modules; they hold no logic of their own.
 
+pub mod complete;
 pub mod completion;
 pub mod help;
 pub mod modules;
@@ -25,8 +26,8 @@ pub fn run_builtin(cx: &Context, name: &str, args: Vec<OsString>) -> anyhow::Res
 }
 
 /// The whole built-in command line as one clap tree: what the CLI reference, the man pages and
-/// completion read. tcli itself parses its global flags by hand (the grammar of BRIEF section
-/// 1 gives every word after the module name to the module), so this tree only describes them.
+/// completion read. tcli itself parses its global flags by hand (the grammar of docs/cli.md
+/// gives every word after the module name to the module), so this tree only describes them.
 pub fn cli() -> clap::Command {
     use clap::CommandFactory;
     clap::Command::new("tcli")

@@ -2,7 +2,7 @@
 //! tokio exists. An [`Engine`] owns a current-thread runtime that is built only when a Docker
 //! operation is really needed (a stale index, a docker module being run), never on the warm
 //! path. What tcli does with images and containers (labels, trust, exit codes) lives in
-//! `discovery::docker` and `runner::docker`; this module only talks to the engine.
+//! `sources::docker` and `runner::docker`; this module only talks to the engine.
 
 mod run;
 mod tty;
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// The address used when `DOCKER_HOST` is unset, as the docker CLI does.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
-/// The label an image must carry to be a module (BRIEF section 5).
+/// The label an image must carry to be a module (docs/docker-modules.md).
 pub const MODULE_LABEL: &str = "io.tcli.module";
 /// How long a connected engine may take to answer its first request. A local engine answers
 /// `/_ping` in well under a millisecond; this only bounds an engine that accepts and hangs.

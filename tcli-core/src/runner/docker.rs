@@ -1,16 +1,18 @@
-//! Running a docker module (BRIEF section 4): asks the engine for the module's current image
+//! Running a docker module (docs/docker-modules.md): asks the engine for the module's current image
 //! (the index may be up to a TTL old), then runs it by image ID with `--rm --init`, stdin
 //! attached, a terminal only when stdin and stdout are terminals, the host uid:gid, the current
 //! directory mounted at the same path, and only the environment the image asks for. The
 //! container's exit code is tcli's. The container lifecycle itself is `crate::docker`'s.
 
 use crate::context::Context;
-use crate::discovery::docker::{self as source, RunSettings};
-use crate::discovery::ModuleInfo;
 use crate::docker::{Engine, EngineError, ErrorKind, Io, RunError, RunSpec};
 use crate::env_vars;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::model::verbs::{help_words, verb_failure};
+use crate::model::{HelpFailure, ModuleInfo, RunSettings};
+use crate::prim::text::sanitize_line;
+use crate::sources::docker as source;
 use crate::ui;
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -26,26 +28,11 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
     let engine = Engine::connect().map_err(|e| engine_error(&module.name, &e))?;
     let live = source::live_modules(cx, &engine).map_err(|e| engine_error(&module.name, &e))?;
     // The engine decides, not the index: an image rebuilt since the last look runs as it is now.
-    let mut same_name = live.iter().filter(|m| m.name == module.name);
-    let first = same_name.clone().next();
-    let Some(current) = same_name.find(|m| m.runnable).or(first) else {
+    let Some(current) = crate::catalog::pick(&live, &module.name) else {
         return Err(gone(module).into());
     };
     if !current.runnable {
-        return Err(CliError::new(
-            Exit::CannotRun,
-            format!(
-                "module '{}' ({}) cannot run: {}",
-                current.name,
-                current.location,
-                current.problems.join("; ")
-            ),
-        )
-        .hint(format!(
-            "run 'tcli modules which {}' for details",
-            current.name
-        ))
-        .into());
+        return Err(crate::catalog::cannot_run(current).into());
     }
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let spec = spec(current, args, Io::Inherit { tty }, true)?;
@@ -69,14 +56,14 @@ pub fn check_help(module: &ModuleInfo) -> Vec<String> {
         Ok(e) => e,
         Err(e) => return vec![format!("cannot check: Docker engine not reachable: {e}")],
     };
-    crate::discovery::help_words(module)
+    help_words(module)
         .into_iter()
         .filter_map(|words| {
             let verb = words.join(" ");
             let mut args: Vec<String> = words.into_iter().map(String::from).collect();
             args.push("--help".into());
             let problem = help_problem(&engine, module, args)?;
-            Some(crate::discovery::verb_problem(&verb, problem))
+            Some(verb_failure(&verb, &problem))
         })
         .collect()
 }
@@ -92,24 +79,25 @@ fn help_problem(engine: &Engine, module: &ModuleInfo, args: Vec<String>) -> Opti
         Err(e) => return Some(format!("{e:#}")),
     };
     match engine.run(&spec) {
-        Ok(o) if o.timed_out => Some(format!(
-            "'--help' did not finish within {} s",
-            CHECK_TIMEOUT.as_secs()
-        )),
+        Ok(o) if o.timed_out => Some(
+            HelpFailure::Timeout {
+                secs: CHECK_TIMEOUT.as_secs(),
+            }
+            .to_string(),
+        ),
         Ok(o) if o.code != 0 => {
             let said = String::from_utf8_lossy(&o.stderr);
             let first = said.lines().map(str::trim).find(|l| !l.is_empty());
-            Some(match first {
-                Some(l) => format!(
-                    "'--help' exited with status {}: {}",
-                    o.code,
-                    crate::discovery::sanitize_line(l, 120)
-                ),
-                None => format!("'--help' exited with status {}", o.code),
-            })
+            Some(
+                HelpFailure::Exit {
+                    code: i32::from(o.code),
+                    said: first.map(|l| sanitize_line(l, 120)),
+                }
+                .to_string(),
+            )
         }
         Ok(o) if o.stdout.iter().all(u8::is_ascii_whitespace) => {
-            Some("'--help' printed nothing on stdout".into())
+            Some(HelpFailure::Empty.to_string())
         }
         Ok(_) => None,
         Err(e) => {
@@ -140,7 +128,7 @@ fn spec(
         })
         .collect();
     // tcli's own variables, as every module gets them; TCLI_BIN is a host path, useless inside.
-    for (k, v) in crate::probe::module_env(&module.name) {
+    for (k, v) in crate::prim::probe::module_env(&module.name) {
         if k != env_vars::TCLI_BIN {
             env.push(format!("{k}={}", v.to_string_lossy()));
         }
@@ -180,7 +168,7 @@ fn spec(
         None
     };
     Ok(RunSpec {
-        image: source::image_id(module).to_string(),
+        image: module.image_id().to_string(),
         args,
         env,
         user,
@@ -214,7 +202,7 @@ fn gone(module: &ModuleInfo) -> CliError {
         format!(
             "module '{}': image {} ({}) is no longer in the Docker engine",
             module.name,
-            source::image_id(module),
+            module.image_id(),
             module.location
         ),
     )
@@ -246,7 +234,7 @@ fn engine_error(name: &str, e: &EngineError) -> anyhow::Error {
 }
 
 fn run_error(module: &ModuleInfo, e: &RunError, host: &str) -> anyhow::Error {
-    let id = source::image_id(module);
+    let id = module.image_id();
     match e {
         RunError::ImageGone(_) => gone(module).into(),
         RunError::CannotStart(why) => CliError::new(
@@ -254,7 +242,7 @@ fn run_error(module: &ModuleInfo, e: &RunError, host: &str) -> anyhow::Error {
             format!(
                 "module '{}' (image {id}) cannot start: {}",
                 module.name,
-                crate::discovery::sanitize_line(why, 400)
+                sanitize_line(why, 400)
             ),
         )
         .hint(format!(

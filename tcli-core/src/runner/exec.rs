@@ -1,9 +1,9 @@
-//! Running an exec module: on Unix tcli replaces itself with it (BRIEF section 4), so signals,
+//! Running an exec module: on Unix tcli replaces itself with it (docs/exec-modules.md), so signals,
 //! the terminal, stdin and the exit status are the module's own, and tcli adds nothing after.
 
-use crate::discovery::ModuleInfo;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::model::ModuleInfo;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -13,7 +13,7 @@ pub fn run(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let mut cmd = Command::new(&module.location);
     // argv[0] is the path itself, as a shell would set it after a PATH lookup.
     cmd.args(args);
-    for (k, v) in crate::probe::module_env(&module.name) {
+    for (k, v) in crate::prim::probe::module_env(&module.name) {
         cmd.env(k, v);
     }
     let err = cmd.exec();

@@ -1,5 +1,5 @@
 //! Running a resolved module, one file per kind. Each runner returns the exit code tcli ends
-//! with, or an error carrying one of the codes of BRIEF section 9.
+//! with, or an error carrying one of the codes of docs/cli.md ("Exit codes").
 
 pub mod docker;
 pub mod exec;

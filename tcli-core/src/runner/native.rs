@@ -1,4 +1,4 @@
-//! Loading and running a native module (BRIEF section 4): `dlopen` with `RTLD_NOW |
+//! Loading and running a native module (docs/native-abi.md): `dlopen` with `RTLD_NOW |
 //! RTLD_LOCAL`, never unloaded, the descriptor's magic, ABI version and size checked before any
 //! plugin code but the entry symbol runs, then `run` in process with the host struct of
 //! tcli-plugin-sdk's `abi`. Also the hidden probe entry (`tcli __tcli-probe-native <file>`)
@@ -7,36 +7,16 @@
 #![allow(unsafe_code)]
 
 use crate::context::Context;
-use crate::discovery::ModuleInfo;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
+use crate::model::ModuleInfo;
 use crate::ui;
-use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use tcli_plugin_sdk::abi::{self, TcliHostV1, TcliPluginHeader, TcliPluginV1};
-
-/// The hidden first argument that makes tcli a descriptor probe (see [`probe_child`]).
-pub const PROBE_ARG: &str = "__tcli-probe-native";
-
-/// What a library's descriptor says, as the probe child reports it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Descriptor {
-    /// The module name.
-    pub name: String,
-    /// The one-line description.
-    pub description: String,
-    /// The module's own version.
-    pub plugin_version: String,
-    /// What built it.
-    pub sdk_version: String,
-    /// The ABI version (always the one this tcli speaks once checked).
-    pub abi_version: u32,
-    /// The manifest JSON, parsed; `Null` when the module returned none.
-    pub manifest: serde_json::Value,
-}
 
 /// A checked, loaded library: its descriptor lives as long as the process.
 struct Loaded {
@@ -52,7 +32,7 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
     let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
     // SAFETY: loading runs the library's initialisers. Only files from tcli's plugin dirs (or
     // a file the user names to `modules install`, probed in a child) are ever loaded, which is
-    // the trust model of BRIEF section 1; the child probe keeps a crashing one out of tcli.
+    // the trust model of docs/native-abi.md; the child probe keeps a crashing one out of tcli.
     let lib = unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|e| {
         cannot(format!("cannot load {}: {}", path.display(), dl_text(&e)))
             .hint("is it a shared library built for this machine? rebuild it, or remove it from the plugin dir")
@@ -70,7 +50,7 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
             .hint(not_ours_hint))
         }
     };
-    // Never unloaded (BRIEF section 4): plugin code and statics stay mapped for good, which is
+    // Never unloaded (docs/native-abi.md): plugin code and statics stay mapped for good, which is
     // what makes the 'static references below sound.
     std::mem::forget(lib);
     let ptr = entry();
@@ -173,21 +153,6 @@ fn manifest(loaded: &Loaded) -> serde_json::Value {
     // SAFETY: the ABI makes the manifest a NUL-terminated string the library owns for good.
     let text = unsafe { CStr::from_ptr(p) };
     serde_json::from_slice(text.to_bytes()).unwrap_or(serde_json::Value::Null)
-}
-
-/// What the probe child prints: the descriptor, or why there is none.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ProbeReport {
-    /// The library is a valid module.
-    Ok(Descriptor),
-    /// It is not; `error` is the message, `hint` the fix.
-    Failed {
-        /// What is wrong, naming the file.
-        error: String,
-        /// The fix.
-        hint: Option<String>,
-    },
 }
 
 /// `tcli __tcli-probe-native <file>`: loads the file, reads its descriptor and manifest, and

@@ -11,6 +11,7 @@
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
+use crate::prim::text::sh_word;
 use anyhow::Context as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -81,7 +82,7 @@ pub struct Created {
 
 /// The default `--dir`: `tcli-<name>` in the current directory.
 pub fn default_dir(name: &str) -> PathBuf {
-    PathBuf::from(format!("{}{name}", crate::discovery::path::PREFIX))
+    PathBuf::from(format!("{}{name}", crate::sources::exec::PREFIX))
 }
 
 /// Checks the request, then writes the skeleton. Every refusal is a [`CliError`] with a hint:
@@ -279,16 +280,6 @@ pub fn library_file(name: &str) -> String {
     )
 }
 
-/// `s` as one shell word: as it is when that is safe, else single-quoted.
-pub fn sh_word(s: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./+@%,:=".contains(c);
-    if !s.is_empty() && s.chars().all(plain) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 /// The files of a skeleton: the templates with `{{name}}`, `{{summary}}`, `{{dir}}` (a shell
 /// word), `{{steps}}` and, for native, `{{sdk_path}}` (a TOML string) filled in.
 pub fn files(
@@ -327,7 +318,7 @@ pub fn files(
         Kind::Exec => vec![
             // An exec module's file name is its name: `tcli-<name>`.
             file(
-                &format!("{}{name}", crate::discovery::path::PREFIX),
+                &format!("{}{name}", crate::sources::exec::PREFIX),
                 include_str!("exec/tcli-module"),
                 true,
             ),

@@ -192,7 +192,7 @@ pub fn modules_at(
         }
         if let Some(name) = e
             .name()
-            .and_then(|n| n.strip_prefix(crate::discovery::path::PREFIX))
+            .and_then(|n| n.strip_prefix(crate::sources::exec::PREFIX))
         {
             out.insert(name.to_string(), (e.id(), mode));
         }

@@ -1,4 +1,4 @@
-//! Team repos (BRIEF section 6): cloning, updating, inspecting and removing the git checkouts
+//! Team repos (docs/team-repos.md): cloning, updating, inspecting and removing the git checkouts
 //! whose `bin/` and `tcli.toml` a team shares. Logic only, testable without argv; the verbs in
 //! `commands/team/` parse arguments and print. The warm path reads none of this except
 //! [`stale`], which stats files and never opens a repository (the cheap registry view is
@@ -76,30 +76,15 @@ fn locks_dir(cx: &Context) -> PathBuf {
 /// An exclusive lock on `<data dir>/locks/<file>`, held until the file is dropped. Waits for
 /// another tcli holding it, saying so on a terminal.
 pub(crate) fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
-    let dir = locks_dir(cx);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the lock dir {}", dir.display()))?;
-    let path = dir.join(file);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            if crate::ui::interactive() {
-                crate::ui::status(&format!("waiting for another tcli working on {what}..."));
-            }
-            f.lock()
-                .with_context(|| format!("cannot lock {}", path.display()))?;
+    let path = locks_dir(cx).join(file);
+    let waiting = || {
+        if crate::ui::interactive() {
+            crate::ui::status(&format!("waiting for another tcli working on {what}..."));
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
-        }
-    }
-    Ok(f)
+    };
+    crate::prim::fs::lock(&path, crate::prim::fs::Wait::Block, waiting)
+        .with_context(|| format!("cannot lock {}", path.display()))?
+        .ok_or_else(|| anyhow::anyhow!("cannot lock {}", path.display()))
 }
 
 /// The per-team lock every command that changes a checkout takes, so two `tcli team update`
@@ -132,27 +117,20 @@ pub(crate) fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyh
 /// `tcli --help` is fast and a new module's `--help` is probed now. Only the exec source: an
 /// update must not wait for the Docker engine.
 pub fn refresh_index(cx: &Context) {
-    let sources = crate::discovery::sources(cx);
-    let exec: Vec<&dyn crate::discovery::Source> = sources
+    let sources = crate::sources::sources(cx);
+    let exec: Vec<&dyn crate::sources::Source> = sources
         .iter()
-        .filter(|s| s.kind() == crate::discovery::Kind::Exec)
+        .filter(|s| s.kind() == crate::model::Kind::Exec)
         .map(|s| s.as_ref())
         .collect();
-    let mut index = crate::index::Index::read(cx, Some(&[crate::discovery::Kind::Exec]));
+    let mut index = crate::index::Index::read(cx, Some(&[crate::model::Kind::Exec]));
     crate::index::ensure_fresh(cx, &mut index, &exec);
 }
 
 /// A path as a shell word for the commands in hints, quoted only when it needs to be (the
 /// macOS data dir has a space in it).
 pub(crate) fn sh(path: &std::path::Path) -> String {
-    let s = path.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    crate::prim::text::sh_word(&path.display().to_string())
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 use crate::context::Context;
 use crate::team_dirs::{self, TeamEntry};
 use anyhow::Context as _;
-use std::io::Write;
 
 /// Applies `change` to the registry under its lock and saves the result.
 pub fn modify<T>(
@@ -24,14 +23,9 @@ fn save(cx: &Context, teams: &[TeamEntry]) -> anyhow::Result<()> {
     let dir = &cx.data_dir;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in the data dir {}", dir.display()))?;
     let mut text = serde_json::to_string_pretty(teams)?;
     text.push('\n');
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
+    crate::prim::fs::write_bytes_atomic(&path, text.as_bytes())
         .with_context(|| format!("cannot write the team registry {}", path.display()))?;
-    tmp.persist(&path)
-        .with_context(|| format!("cannot replace the team registry {}", path.display()))?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The stale-checkout hint (BRIEF section 6): the most tcli ever says unasked. One line on
+//! The stale-checkout hint (docs/team-repos.md): the most tcli ever says unasked. One line on
 //! stderr when a team repo was last fetched more than `stale-after-days` ago (default 7), at
 //! most once a day, only on a terminal and never with `CI` set. It runs on the warm path, so it
 //! stats files and reads the small registry only; settings are parsed only when some checkout

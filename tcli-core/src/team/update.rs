@@ -1,4 +1,4 @@
-//! `team update`: fetch, then fast-forward only (BRIEF section 6). Refuses, changing nothing,
+//! `team update`: fetch, then fast-forward only (docs/team-repos.md). Refuses, changing nothing,
 //! when the checkout has uncommitted changes, is not on a branch with an upstream, has diverged
 //! from it (local commits not pushed while the remote moved, or a force-push), or when the new
 //! commit's `tcli.toml` does not parse. Each refusal names the team and gives the git command

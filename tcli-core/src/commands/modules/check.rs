@@ -2,10 +2,10 @@
 //! repo's CI. Each module must have a valid name, answer `--help` with exit 0 and output within
 //! the timeout, and neither shadow nor be shadowed by another module.
 
-use crate::catalog;
+use crate::catalog::{self, Resolved};
 use crate::context::Context;
-use crate::discovery::{self, Kind, Resolved};
 use crate::exit::Exit;
+use crate::model::{Kind, Problem};
 use crate::ui;
 use serde::Serialize;
 
@@ -46,8 +46,7 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
             .map(|n| catalog.get(n).ok_or(n.as_str()))
             .collect()
     };
-    let sources = discovery::sources(cx);
-    let mut reports = crate::probe::parallel_map(&targets, 8, |t| match t {
+    let mut reports = crate::prim::probe::parallel_map(&targets, 8, |t| match t {
         Err(name) => Report {
             name: (*name).to_string(),
             kind: None,
@@ -55,7 +54,7 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
             ok: false,
             failures: vec!["no such module".into()],
         },
-        Ok(r) => check_one(cx, &sources, r),
+        Ok(r) => check_one(cx, r),
     });
     if args.names.is_empty() {
         // A team's `min-tcli-version` above this tcli fails the check as a whole.
@@ -105,17 +104,21 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
     })
 }
 
-fn check_one(cx: &Context, sources: &[Box<dyn discovery::Source>], r: &Resolved) -> Report {
+fn check_one(cx: &Context, r: &Resolved) -> Report {
     let m = &r.module;
     let mut failures = Vec::new();
     if let Err(why) = crate::names::validate(&m.name) {
         failures.push(format!("invalid name: {why}"));
     } else if m.kind != Kind::Builtin {
-        // Problems found at index time that a fresh run cannot show (a bad library, say).
-        failures.extend(m.problems.iter().filter(|p| !p.contains("--help")).cloned());
-        if let Some(src) = sources.iter().find(|s| s.kind() == m.kind) {
-            failures.extend(src.check(cx, m));
-        }
+        // Problems found at index time that a fresh run cannot show (a bad library, say); a
+        // `--help` failure is shown by the run itself.
+        failures.extend(
+            m.problems
+                .iter()
+                .filter(|p| !matches!(p, Problem::Help(_)))
+                .map(Problem::to_string),
+        );
+        failures.extend(crate::conformance::check(cx, m));
     }
     for sh in &r.shadowed {
         failures.push(if m.kind == Kind::Builtin {

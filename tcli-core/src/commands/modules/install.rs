@@ -1,6 +1,6 @@
 //! `tcli modules install <file>`: checks a native module library (ABI, name) in a child tcli
 //! and copies it into the data dir's plugin dir atomically. The work is
-//! `discovery::native::install`; this file parses and reports.
+//! `plugins::install`; this file parses and reports.
 
 use crate::context::Context;
 use crate::ui;
@@ -15,7 +15,7 @@ pub struct ModulesInstallArgs {
 
 /// Runs `tcli modules install`.
 pub fn cmd_modules_install(cx: &Context, args: &ModulesInstallArgs) -> anyhow::Result<u8> {
-    let done = crate::discovery::native::install(cx, &args.file)?;
+    let done = crate::plugins::install(cx, &args.file)?;
     let d = &done.descriptor;
     ui::status(&format!(
         "{} module '{}' {} (ABI {}) at {}",

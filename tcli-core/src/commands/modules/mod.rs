@@ -46,13 +46,13 @@ pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
 }
 
 /// One module for humans: `kind  location`, then indented shadowed entries and problems.
-pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
+pub(crate) fn detail_lines(r: &crate::catalog::Resolved) -> String {
     let mut s = String::new();
     for p in &r.module.problems {
-        s.push_str(&format!("    problem: {}\n", one_line(p)));
+        s.push_str(&format!("    problem: {}\n", one_line(&p.to_string())));
     }
     for sh in &r.shadowed {
-        let why = if r.module.kind == crate::discovery::Kind::Builtin {
+        let why = if r.module.kind == crate::model::Kind::Builtin {
             " (built-in names cannot be taken)"
         } else {
             ""
@@ -63,7 +63,7 @@ pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
             sh.location.escape_debug()
         ));
         for p in &sh.problems {
-            s.push_str(&format!("      problem: {}\n", one_line(p)));
+            s.push_str(&format!("      problem: {}\n", one_line(&p.to_string())));
         }
     }
     s
@@ -72,5 +72,5 @@ pub(crate) fn detail_lines(r: &crate::discovery::Resolved) -> String {
 /// A problem names paths and labels, which may hold control characters: shown on one line,
 /// with those replaced, so a listing never replays them to the terminal.
 fn one_line(p: &str) -> String {
-    crate::discovery::sanitize_line(p, usize::MAX)
+    crate::prim::text::sanitize_line(p, usize::MAX)
 }

@@ -1,4 +1,4 @@
-//! `tcli team <verb>`: team repos (BRIEF section 6). One file per verb; the logic is in
+//! `tcli team <verb>`: team repos (docs/team-repos.md). One file per verb; the logic is in
 //! `crate::team`.
 
 pub mod add;

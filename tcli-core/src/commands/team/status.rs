@@ -26,7 +26,7 @@ pub fn cmd_team_status(cx: &Context, args: &TeamStatusArgs) -> anyhow::Result<u8
         ui::hint("no team repos yet; add one with 'tcli team add <url>'");
         return Ok(0);
     }
-    let now = crate::index::now();
+    let now = crate::model::now();
     let rows: Vec<(String, String)> = all
         .iter()
         .map(|s| (s.name.clone(), describe(s, now)))

@@ -133,7 +133,7 @@ fn report(done: &[Updated]) -> String {
 
 /// A note when `name`, shipped in the team's `bin`, is not what runs for that name.
 fn shadowed(cx: &Context, name: &str, bin: &Path) -> Option<String> {
-    let winner = crate::dispatch::find(cx, name).ok()?;
+    let winner = crate::catalog::find(cx, name).ok()?;
     (Path::new(&winner.location).parent() != Some(bin)).then(|| {
         format!(
             "module '{name}' from {} is shadowed by the {} module at {}",

@@ -1,5 +1,5 @@
-//! The docker source: local images that opt in with the `io.tcli.module` label (BRIEF section
-//! 5), found with one filtered image listing and cached in the index by image ID. This file
+//! The docker source: local images that opt in with the `io.tcli.module` label
+//! (docs/docker-modules.md), found with one filtered image listing and cached in the index by image ID. This file
 //! owns the label rules (name, description, run settings), the team's trust rule and which of
 //! two images claiming one name wins; talking to the engine is `crate::docker`'s job and
 //! running a container is `runner::docker`'s.
@@ -10,9 +10,14 @@
 //! that accepted but never answered. `is_fresh` only compares times, `DOCKER_HOST` and stamps of
 //! the settings files; it never connects.
 
-use super::{Identity, Kind, ModuleInfo, Source, SourceCache, Stamp, DESCRIPTION_MAX};
+use super::Source;
 use crate::context::Context;
 use crate::docker::{self, Engine, EngineError, ErrorKind, Image};
+use crate::model::{
+    verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings, SourceCache,
+    Stamp,
+};
+use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,55 +54,11 @@ const KNOWN: &[&str] = &[
     VERBS,
 ];
 
-/// The prefix of the problem every cached module gets while the engine cannot be reached.
-const UNAVAILABLE: &str = "unavailable:";
-
-/// How a docker module wants to be run, from its labels; kept in `ModuleInfo::extra["run"]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunSettings {
-    /// Host environment variables passed through, by name (`io.tcli.env`).
-    #[serde(default)]
-    pub env: Vec<String>,
-    /// `none` or a network name; `None` is the engine's default (`io.tcli.network`).
-    #[serde(default)]
-    pub network: Option<String>,
-    /// Run as the host user (default) or as the image's own user (`io.tcli.user=image`).
-    #[serde(default = "yes")]
-    pub host_user: bool,
-    /// Mount the current directory at the same path and work there (`io.tcli.mount-cwd`).
-    #[serde(default = "yes")]
-    pub mount_cwd: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for RunSettings {
-    fn default() -> Self {
-        RunSettings {
-            env: Vec::new(),
-            network: None,
-            host_user: true,
-            mount_cwd: true,
-        }
-    }
-}
-
-/// The run settings stored in a docker module's `extra`.
+/// How `module` asked to be run (the defaults when its detail says nothing).
 pub fn run_settings(module: &ModuleInfo) -> RunSettings {
-    module
-        .extra
-        .get("run")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
-}
-
-/// The full image ID of a docker module.
-pub fn image_id(module: &ModuleInfo) -> &str {
-    match &module.identity {
-        Identity::Image { id } => id,
-        _ => &module.location,
+    match &module.detail {
+        Detail::Docker(DockerDetail { run: Some(run), .. }) => run.clone(),
+        _ => RunSettings::default(),
     }
 }
 
@@ -154,12 +115,7 @@ impl Contact {
 /// the user's. Stats only.
 fn settings_stamps(cx: &Context) -> Vec<Stamp> {
     let mut files = vec![crate::team_dirs::registry_path(cx)];
-    files.extend(
-        crate::team_dirs::teams(cx)
-            .iter()
-            .map(|t| crate::team_dirs::checkout_dir(cx, &t.name).join("tcli.toml")),
-    );
-    files.push(cx.user_settings_path());
+    files.extend(crate::settings::files(cx));
     Stamp::all(&files)
 }
 
@@ -171,12 +127,12 @@ impl Source for DockerSource {
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
         let contact = Contact::of(cached);
         contact.host == docker::host()
-            && contact.current(crate::index::now(), contact.ttl())
+            && contact.current(crate::model::now(), contact.ttl())
             && cached.stamps == settings_stamps(cx)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        let now = crate::index::now();
+        let now = crate::model::now();
         let host = docker::host();
         let stamps = settings_stamps(cx);
         let previous = Contact::of(cached);
@@ -249,10 +205,6 @@ impl Source for DockerSource {
     fn can_change_unseen(&self) -> bool {
         true
     }
-
-    fn check(&self, _cx: &Context, module: &ModuleInfo) -> Vec<String> {
-        crate::runner::docker::check_help(module)
-    }
 }
 
 /// Cached modules marked unavailable with the engine's reason; still runnable, so that an
@@ -262,9 +214,14 @@ fn unavailable(cached: &[ModuleInfo], e: &EngineError) -> Vec<ModuleInfo> {
         .iter()
         .cloned()
         .map(|mut m| {
-            m.problems.retain(|p| !p.starts_with(UNAVAILABLE));
             m.problems
-                .insert(0, format!("{UNAVAILABLE} Docker engine not reachable: {e}"));
+                .retain(|p| !matches!(p, Problem::EngineUnavailable { .. }));
+            m.problems.insert(
+                0,
+                Problem::EngineUnavailable {
+                    reason: e.to_string(),
+                },
+            );
             m
         })
         .collect()
@@ -297,32 +254,23 @@ impl Trust {
                     Trust::Prefixes(prefixes)
                 }
             }
-            Err(e) => Trust::Unknown(super::sanitize_line(&format!("{e:#}"), DESCRIPTION_MAX)),
+            Err(e) => Trust::Unknown(sanitize_line(&format!("{e:#}"), DESCRIPTION_MAX)),
         }
     }
 
     /// The allowed prefix one of `refs` is under, or why none is.
-    fn check(&self, refs: &[String]) -> Result<Option<String>, String> {
+    fn check(&self, refs: &[String]) -> Result<Option<String>, Problem> {
         match self {
             Trust::Everyone => Ok(None),
-            Trust::Unknown(why) => Err(format!(
-                "untrusted: the team settings cannot be read ({why})"
-            )),
+            Trust::Unknown(why) => Err(Problem::TrustUnknown { why: why.clone() }),
             Trust::Prefixes(prefixes) => prefixes
                 .iter()
                 .find(|p| refs.iter().any(|r| under_prefix(r, p)))
                 .map(|p| Some(p.clone()))
-                .ok_or_else(|| {
-                    let shown: Vec<String> = refs.iter().take(3).map(|r| shown(r)).collect();
-                    format!(
-                        "untrusted: {} under none of the allowed prefixes ({}) of [docker] {ALLOWED_PREFIXES_KEY}",
-                        if shown.is_empty() {
-                            "it has no tag, so it is".to_string()
-                        } else {
-                            format!("its tags ({}) are", shown.join(", "))
-                        },
-                        prefixes.join(", ")
-                    )
+                .ok_or_else(|| Problem::Untrusted {
+                    refs: refs.iter().take(3).map(|r| shown(r)).collect(),
+                    prefixes: prefixes.clone(),
+                    key: ALLOWED_PREFIXES_KEY.to_string(),
                 }),
         }
     }
@@ -373,10 +321,11 @@ pub fn modules_from(images: &[Image], trust: &Trust) -> Vec<ModuleInfo> {
                 } else {
                     "it is newer"
                 };
-                m.problems.push(format!(
-                    "shadowed: image {location} also claims '{}' and wins ({why})",
-                    shown(&m.name)
-                ));
+                m.problems.push(Problem::ImageShadowed {
+                    winner: location.clone(),
+                    name: shown(&m.name),
+                    because: why.to_string(),
+                });
             }
             _ => winner = Some((m.name.clone(), m.location.clone(), by_prefix)),
         }
@@ -391,7 +340,7 @@ fn refs(img: &Image) -> Vec<String> {
 
 /// A label value as it may appear inside a problem line: one line, at most 60 characters.
 fn shown(value: &str) -> String {
-    super::sanitize_line(value, 60)
+    sanitize_line(value, 60)
 }
 
 /// The 12-hex short form of an image ID, as `docker images` shows it.
@@ -421,19 +370,20 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         Some((raw, from)) => match crate::names::validate(raw) {
             Ok(()) => raw.to_string(),
             Err(why) => {
-                problems.push(format!(
-                    "invalid module name {:?} (from {from}): {why}",
-                    shown(raw)
-                ));
+                problems.push(Problem::InvalidName {
+                    name: shown(raw),
+                    from: Some(from.to_string()),
+                    why,
+                });
                 runnable = false;
-                super::sanitize_line(raw, crate::names::MAX_LEN)
+                sanitize_line(raw, crate::names::MAX_LEN)
             }
         },
         None => {
-            problems.push(format!(
-                "no module name: set {}=<name> (or {OCI_TITLE})",
-                docker::MODULE_LABEL
-            ));
+            problems.push(Problem::Unnamed {
+                label: docker::MODULE_LABEL.to_string(),
+                fallback: OCI_TITLE.to_string(),
+            });
             runnable = false;
             format!("<unnamed {}>", short_id(&img.id))
         }
@@ -444,49 +394,44 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         .find_map(|k| label(k).map(|v| (v, k)))
         .and_then(|(raw, from)| {
             if raw.chars().any(char::is_control) {
-                problems.push(format!(
-                    "{from} contains control characters (shown as spaces)"
-                ));
+                problems.push(Problem::LabelControlChars {
+                    label: from.to_string(),
+                });
             }
             if raw.chars().count() > DESCRIPTION_MAX {
-                problems.push(format!(
-                    "{from} is {} bytes long; shown cut to {DESCRIPTION_MAX} characters",
-                    raw.len()
-                ));
+                problems.push(Problem::LabelTooLong {
+                    label: from.to_string(),
+                    bytes: raw.len(),
+                    max: DESCRIPTION_MAX,
+                });
             }
-            let s = super::sanitize_line(raw, DESCRIPTION_MAX);
+            let s = sanitize_line(raw, DESCRIPTION_MAX);
             (!s.is_empty()).then_some(s)
         });
 
     let verbs = label(VERBS)
-        .map(|decl| super::parse_verbs(decl, VERBS, &mut problems))
+        .map(|decl| verbs::parse(decl, VERBS, &mut problems))
         .unwrap_or_default();
     let run = run_settings_of(&img.labels, &mut problems, &mut runnable);
     for key in img.labels.keys() {
         if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
-            problems.push(format!(
-                "unknown label {} (known: {})",
-                shown(key),
-                KNOWN.join(", ")
-            ));
+            problems.push(Problem::UnknownLabel {
+                label: shown(key),
+                known: KNOWN.join(", "),
+            });
         }
     }
 
-    let mut extra = serde_json::Map::new();
-    extra.insert("image_id".into(), img.id.clone().into());
-    extra.insert("tags".into(), img.tags.clone().into());
-    if !img.digests.is_empty() {
-        extra.insert("digests".into(), img.digests.clone().into());
-    }
-    extra.insert("created".into(), img.created.into());
-    if let Ok(v) = serde_json::to_value(&run) {
-        extra.insert("run".into(), v);
-    }
+    let mut detail = DockerDetail {
+        image_id: img.id.clone(),
+        tags: img.tags.clone(),
+        digests: img.digests.clone(),
+        created: img.created,
+        run: Some(run),
+        trusted_by: None,
+    };
     match trust.check(&refs(img)) {
-        Ok(Some(prefix)) => {
-            extra.insert("trusted_by".into(), prefix.into());
-        }
-        Ok(None) => {}
+        Ok(prefix) => detail.trusted_by = prefix,
         Err(why) => {
             problems.push(why);
             runnable = false;
@@ -507,7 +452,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         verbs,
         problems,
         runnable,
-        extra,
+        detail: Detail::Docker(detail),
     })
 }
 
@@ -515,7 +460,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
 /// (running it some other way than its author asked would be worse than not running it).
 fn run_settings_of(
     labels: &BTreeMap<String, String>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     runnable: &mut bool,
 ) -> RunSettings {
     let mut run = RunSettings::default();
@@ -531,22 +476,22 @@ fn run_settings_of(
             }
         }
         if let Some(first) = bad.first() {
-            problems.push(format!(
-                "{ENV}: {} invalid variable name{} ignored, first {:?}",
-                bad.len(),
-                if bad.len() == 1 { "" } else { "s" },
-                shown(first)
-            ));
+            problems.push(Problem::BadEnvNames {
+                label: ENV.to_string(),
+                count: bad.len(),
+                first: shown(first),
+            });
         }
     }
     if let Some(v) = labels.get(NETWORK).map(|v| v.trim()) {
         if is_network_name(v) {
             run.network = Some(v.to_string());
         } else if !v.is_empty() {
-            problems.push(format!(
-                "{NETWORK}={:?} is not 'none' or a network name",
-                shown(v)
-            ));
+            problems.push(Problem::BadLabelValue {
+                label: NETWORK.to_string(),
+                value: shown(v),
+                expected: "'none' or a network name".to_string(),
+            });
             *runnable = false;
         }
     }
@@ -554,10 +499,11 @@ fn run_settings_of(
         None | Some("host") => {}
         Some("image") => run.host_user = false,
         Some(other) => {
-            problems.push(format!(
-                "{USER}={:?}: expected 'host' or 'image'",
-                shown(other)
-            ));
+            problems.push(Problem::BadLabelValue {
+                label: USER.to_string(),
+                value: shown(other),
+                expected: "'host' or 'image'".to_string(),
+            });
             *runnable = false;
         }
     }
@@ -565,10 +511,11 @@ fn run_settings_of(
         None | Some("true") => {}
         Some("false") => run.mount_cwd = false,
         Some(other) => {
-            problems.push(format!(
-                "{MOUNT_CWD}={:?}: expected 'true' or 'false'",
-                shown(other)
-            ));
+            problems.push(Problem::BadLabelValue {
+                label: MOUNT_CWD.to_string(),
+                value: shown(other),
+                expected: "'true' or 'false'".to_string(),
+            });
             *runnable = false;
         }
     }
@@ -696,7 +643,7 @@ mod tests {
             m.description.as_ref().unwrap().chars().count(),
             DESCRIPTION_MAX
         );
-        let problems = m.problems.join("\n");
+        let problems = m.problem_lines().join("\n");
         assert!(problems.contains("invalid module name"), "{problems}");
         assert!(problems.contains("102400 bytes long"), "{problems}");
         assert!(problems.contains("2 invalid variable names"), "{problems}");
@@ -748,8 +695,18 @@ mod tests {
             }
         );
         assert!(ms[0].runnable);
-        assert!(!ms[1].runnable && ms[1].problems[0].contains("expected 'host' or 'image'"));
-        assert!(!ms[2].runnable && ms[2].problems[0].contains("not 'none' or a network name"));
+        assert!(
+            !ms[1].runnable
+                && ms[1].problems[0]
+                    .to_string()
+                    .contains("expected 'host' or 'image'")
+        );
+        assert!(
+            !ms[2].runnable
+                && ms[2].problems[0]
+                    .to_string()
+                    .contains("expected 'none' or a network name")
+        );
     }
 
     #[test]
@@ -773,9 +730,12 @@ mod tests {
             &trust,
         );
         assert!(ms[0].runnable);
-        assert_eq!(ms[0].extra["trusted_by"], "registry.example.com/team");
+        assert!(
+            matches!(&ms[0].detail, Detail::Docker(d) if d.trusted_by.as_deref() == Some("registry.example.com/team"))
+        );
         assert!(!ms[1].runnable);
         assert!(ms[1].problems[0]
+            .to_string()
             .starts_with("untrusted: its tags (registry.example.com/teamevil/x:1)"));
         assert!(under_prefix("r/team:1", "r/team"));
         assert!(under_prefix("r/team/x@sha256:1", "r/team/"));
@@ -801,7 +761,7 @@ mod tests {
             }
         );
         assert!(
-            ms[1].problems[0].contains("wins (it is newer)"),
+            ms[1].problems[0].to_string().contains("wins (it is newer)"),
             "{:?}",
             ms[1].problems
         );
@@ -815,7 +775,7 @@ mod tests {
         );
         assert!(ms[0].runnable && ms[1].runnable && !ms[2].runnable);
         assert!(
-            ms[1].problems[0].contains("(it is newer)"),
+            ms[1].problems[0].to_string().contains("(it is newer)"),
             "{:?}",
             ms[1].problems
         );
@@ -823,7 +783,7 @@ mod tests {
             ms[2]
                 .problems
                 .iter()
-                .any(|p| p.contains("(it is under an allowed prefix)")),
+                .any(|p| p.to_string().contains("(it is under an allowed prefix)")),
             "{:?}",
             ms[2].problems
         );

@@ -1,11 +1,13 @@
 //! The exec source: `tcli-<name>` executables in each team repo's `bin/`, then on `PATH`, first
-//! hit wins (BRIEF section 1). Descriptions come from a `tcli-summary:` line in the first 4 KiB
+//! hit wins (docs/exec-modules.md). Descriptions come from a `tcli-summary:` line in the first 4 KiB
 //! of the file, else from the module's own `--help`, probed once per identity; verbs come from
 //! `tcli-verbs:` lines there (docs/exec-modules.md).
 
-use super::{parse_verbs, Identity, Kind, ModuleInfo, Source, SourceCache};
+use super::{Lookup, Source};
 use crate::context::Context;
-use crate::probe;
+use crate::model::{verbs, HelpFailure, Identity, Kind, ModuleInfo, Problem, SourceCache};
+use crate::prim::probe;
+use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -15,20 +17,20 @@ use std::path::{Path, PathBuf};
 pub const PREFIX: &str = "tcli-";
 
 /// The exec source.
-pub struct PathSource;
+pub struct ExecSource;
 
-impl Source for PathSource {
+impl Source for ExecSource {
     fn kind(&self) -> Kind {
         Kind::Exec
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        super::files_unchanged(&cx.exec_search_dirs(), cached)
+        super::files_unchanged(&search_dirs(cx), cached)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
         super::rescan_files(
-            &cx.exec_search_dirs(),
+            &search_dirs(cx),
             cached,
             16,
             candidates,
@@ -37,34 +39,28 @@ impl Source for PathSource {
         )
     }
 
-    fn check(&self, _cx: &Context, module: &ModuleInfo) -> Vec<String> {
-        super::help_words(module)
-            .into_iter()
-            .filter_map(|mut words| {
-                let verb = words.join(" ");
-                words.push("--help");
-                let outcome = probe::run(
-                    Path::new(&module.location),
-                    &words,
-                    &module.name,
-                    probe::TIMEOUT,
-                );
-                let problem = outcome.help_problem()?;
-                Some(super::verb_problem(&verb, problem))
-            })
-            .collect()
-    }
-
-    fn direct_lookup(&self, cx: &Context, name: &str) -> Option<Option<ModuleInfo>> {
-        Some(lookup(cx, name).map(|path| {
-            ModuleInfo::new(
+    fn direct_lookup(&self, cx: &Context, name: &str) -> Lookup {
+        match lookup(cx, name) {
+            Some(path) => Lookup::Found(Box::new(ModuleInfo::new(
                 name.to_string(),
                 Kind::Exec,
                 path.to_string_lossy().into_owned(),
-                Identity::Builtin,
-            )
-        }))
+                Identity::Unverified,
+            ))),
+            None => Lookup::Absent,
+        }
     }
+}
+
+/// The exec search path: each team repo's `bin/` in team order, then `PATH`.
+pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
+    let mut dirs = crate::team_dirs::bin_dirs(cx);
+    for p in Context::split_abs(cx.path_var.as_ref()) {
+        if !dirs.contains(&p) {
+            dirs.push(p);
+        }
+    }
+    dirs
 }
 
 /// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
@@ -108,20 +104,23 @@ fn describe(path: &Path, identity: Identity) -> ModuleInfo {
         identity,
     );
     if let Err(why) = crate::names::validate(&name) {
-        m.problems
-            .push(format!("invalid module name {name:?}: {why}"));
+        m.problems.push(Problem::InvalidName {
+            name: name.clone(),
+            from: None,
+            why,
+        });
         m.runnable = false;
         return m;
     }
     let header = Header::read(path);
-    m.verbs = parse_verbs(&header.verbs.join(","), VERBS_KEY, &mut m.problems);
+    m.verbs = verbs::parse(&header.verbs.join(","), VERBS_KEY, &mut m.problems);
     if let Some(summary) = header.summary {
         m.description = Some(summary);
         return m;
     }
     let outcome = probe::run(path, &["--help"], &name, probe::TIMEOUT);
-    match outcome.help_problem() {
-        Some(p) => m.problems.push(p),
+    match HelpFailure::of(&outcome, probe::TIMEOUT.as_secs()) {
+        Some(f) => m.problems.push(Problem::Help(f)),
         None => m.description = outcome.description(),
     }
     m
@@ -150,7 +149,7 @@ impl Header {
         let mut h = Header::default();
         for line in head.split(|b| *b == b'\n') {
             if let Some(text) = value_after(line, SUMMARY_KEY) {
-                let s = super::sanitize_line(&text, super::DESCRIPTION_MAX);
+                let s = sanitize_line(&text, DESCRIPTION_MAX);
                 if h.summary.is_none() && !s.is_empty() {
                     h.summary = Some(s);
                 }
@@ -180,7 +179,7 @@ fn value_after(line: &[u8], key: &str) -> Option<String> {
 /// executable file. Costs one stat per search dir, whatever the number of modules.
 pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     let file = format!("{PREFIX}{name}");
-    cx.exec_search_dirs()
+    search_dirs(cx)
         .into_iter()
         .map(|d| d.join(OsStr::new(&file)))
         .find(|p| is_executable_file(p).is_some())

@@ -1,6 +1,8 @@
-//! Running a module's `--help` once to learn its description: bounded in time (2 s) and size
-//! (64 KiB kept), in its own process group so a module that forks cannot keep us waiting, many
-//! at once when many changed. Used by the exec source and by `modules check`.
+//! Running a program once and reading what it said: bounded in time and size (64 KiB kept), in
+//! its own process group so a program that forks cannot keep us waiting, many at once when many
+//! changed. The exec source probes `--help` with it, the native source a library's descriptor,
+//! and `modules check` every kind's `--help`. What counts as a good `--help` is the model's
+//! (`model::HelpFailure::of`).
 
 use crate::env_vars;
 use std::ffi::OsString;
@@ -31,31 +33,6 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The problem, in one line, when the run does not count as a working `--help`.
-    pub fn help_problem(&self) -> Option<String> {
-        if let Some(e) = &self.spawn_error {
-            return Some(format!("cannot be started: {e}"));
-        }
-        if self.timed_out {
-            return Some(format!(
-                "'--help' did not finish within {} s",
-                TIMEOUT.as_secs()
-            ));
-        }
-        match self.code {
-            Some(0) => {}
-            Some(c) => return Some(format!("'--help' exited with status {c}")),
-            None => return Some("'--help' was killed by a signal".into()),
-        }
-        if self.stdout.iter().all(u8::is_ascii_whitespace) {
-            return Some("'--help' printed nothing on stdout".into());
-        }
-        if !self.is_text() {
-            return Some("'--help' printed binary data, not text".into());
-        }
-        None
-    }
-
     /// The description a `--help` text gives: its first non-blank line that is not a usage
     /// line, made safe for a terminal.
     pub fn description(&self) -> Option<String> {
@@ -66,14 +43,14 @@ impl Outcome {
         text.lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("usage"))
-            .map(|l| crate::discovery::sanitize_line(l, crate::discovery::DESCRIPTION_MAX))
+            .map(|l| super::text::sanitize_line(l, super::text::DESCRIPTION_MAX))
             .filter(|l| !l.is_empty())
     }
 }
 
 impl Outcome {
     /// UTF-8 without NUL bytes; the kept prefix may end inside a character, which is fine.
-    fn is_text(&self) -> bool {
+    pub fn is_text(&self) -> bool {
         let valid = match std::str::from_utf8(&self.stdout) {
             Ok(_) => true,
             Err(e) => e.error_len().is_none() && self.stdout.len() >= KEEP,
@@ -140,7 +117,7 @@ pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Ou
     outcome
 }
 
-/// The variables every module gets (BRIEF section 4).
+/// The variables every module gets (docs/exec-modules.md).
 pub fn module_env(module: &str) -> Vec<(&'static str, OsString)> {
     let mut env = vec![
         (

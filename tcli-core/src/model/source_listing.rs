@@ -1,8 +1,11 @@
-//! The output of `tcli-source-<name> list`, parsed (docs/source-plugins.md): bytes in, a
-//! header, the valid entries and typed problems out. Pure: it runs nothing, stats nothing and
-//! knows nothing of the index or of `ModuleInfo`; the source plugin turns a [`Listing`] into
-//! modules, and a [`Failure`] into a source that contributes nothing.
+//! The wire format of source plugins (docs/source-plugins.md): what `tcli-source-<name> list`
+//! prints, parsed. Bytes in; a header, the valid entries and the entries skipped (typed) out,
+//! or a [`Failure`] when the output is not the protocol. Pure: it runs nothing and stats
+//! nothing; `sources::plugin` turns a [`Listing`] into modules.
 
+use super::{verbs, Problem};
+use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::PathBuf;
@@ -25,8 +28,8 @@ pub struct Listing {
     pub ttl: Option<u64>,
     /// The entries that can run, in the order printed, one per name.
     pub entries: Vec<Entry>,
-    /// What was wrong with the other lines, or with parts of good entries (verbs).
-    pub problems: Vec<Problem>,
+    /// The lines that are objects but not valid entries, in order.
+    pub skipped: Vec<BadEntry>,
 }
 
 /// One module a source offers.
@@ -40,10 +43,13 @@ pub struct Entry {
     pub verbs: Vec<String>,
     /// What runs: an absolute argv0, then fixed arguments; the user's words follow.
     pub run: Vec<String>,
+    /// Declared verbs that were left out; the entry still counts.
+    pub problems: Vec<Problem>,
 }
 
 /// Why a whole listing is rejected: the source then contributes no module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "failure", rename_all = "kebab-case")]
 pub enum Failure {
     /// More than [`OUTPUT_MAX`] bytes.
     TooLarge,
@@ -69,7 +75,7 @@ pub enum Failure {
         /// 1-based line number.
         line: usize,
         /// What is wrong with it.
-        why: HeaderProblem,
+        why: HeaderFault,
     },
     /// The header names a protocol this tcli does not speak.
     Protocol {
@@ -79,8 +85,9 @@ pub enum Failure {
 }
 
 /// What is wrong with a header line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderProblem {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", content = "value", rename_all = "kebab-case")]
+pub enum HeaderFault {
     /// No `protocol`, or not a non-negative integer.
     NoProtocol,
     /// `watch` is present but not an array of strings.
@@ -93,20 +100,21 @@ pub enum HeaderProblem {
     BadTtl,
 }
 
-/// A line skipped, or part of an entry left out; the rest of the listing still counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+/// A line that is an object but not a valid entry: skipped, and the rest still counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadEntry {
     /// 1-based line number.
     pub line: usize,
-    /// The entry's name, when it has a string one (valid or not).
+    /// The entry's name, when it has a string one (valid or not; sanitized when shown).
     pub name: Option<String>,
     /// What is wrong.
-    pub kind: ProblemKind,
+    pub why: EntryFault,
 }
 
 /// What is wrong with one entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProblemKind {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", content = "value", rename_all = "kebab-case")]
+pub enum EntryFault {
     /// No `name`, or not a string.
     NoName,
     /// The name breaks the module name rule; the reason comes from `names::validate`.
@@ -123,16 +131,7 @@ pub enum ProblemKind {
     NulInRun,
     /// A field that is present with the wrong type (`description` not a string, `verbs` not
     /// an array of strings).
-    BadField(&'static str),
-    /// A declared verb was left out; the entry still counts. The text is `parse_verbs`'s.
-    Verb(String),
-}
-
-impl Problem {
-    /// True when the entry was dropped; false when only part of it (a verb) was.
-    pub fn drops_entry(&self) -> bool {
-        !matches!(self.kind, ProblemKind::Verb(_))
-    }
+    BadField(String),
 }
 
 impl fmt::Display for Failure {
@@ -162,56 +161,55 @@ impl fmt::Display for Failure {
     }
 }
 
-impl fmt::Display for HeaderProblem {
+impl fmt::Display for HeaderFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HeaderProblem::NoProtocol => write!(f, "\"protocol\" must be a number"),
-            HeaderProblem::WatchNotStrings => {
+            HeaderFault::NoProtocol => write!(f, "\"protocol\" must be a number"),
+            HeaderFault::WatchNotStrings => {
                 write!(f, "\"watch\" must be an array of strings")
             }
-            HeaderProblem::WatchRelative(p) => write!(
+            HeaderFault::WatchRelative(p) => write!(
                 f,
                 "\"watch\" paths must be absolute, not {:?}",
-                crate::discovery::sanitize_line(p, 64)
+                sanitize_line(p, 64)
             ),
-            HeaderProblem::WatchTooMany(n) => {
+            HeaderFault::WatchTooMany(n) => {
                 write!(
                     f,
                     "\"watch\" holds {n} paths; at most {WATCH_MAX} are allowed"
                 )
             }
-            HeaderProblem::BadTtl => {
+            HeaderFault::BadTtl => {
                 write!(f, "\"ttl\" must be a positive whole number of seconds")
             }
         }
     }
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for BadEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let who = match &self.name {
-            Some(n) => format!("entry '{}'", crate::discovery::sanitize_line(n, 64)),
+            Some(n) => format!("entry '{}'", sanitize_line(n, 64)),
             None => "an entry".to_string(),
         };
         write!(f, "line {}: ", self.line)?;
-        match &self.kind {
-            ProblemKind::NoName => write!(f, "an entry has no \"name\" string"),
-            ProblemKind::InvalidName(why) => write!(
+        match &self.why {
+            EntryFault::NoName => write!(f, "an entry has no \"name\" string"),
+            EntryFault::InvalidName(why) => write!(
                 f,
                 "invalid module name {:?}: {why}",
-                crate::discovery::sanitize_line(self.name.as_deref().unwrap_or_default(), 64)
+                sanitize_line(self.name.as_deref().unwrap_or_default(), 64)
             ),
-            ProblemKind::Duplicate => write!(f, "{who} is listed twice; the first one counts"),
-            ProblemKind::NoRun => write!(f, "{who} has no \"run\" array of strings"),
-            ProblemKind::EmptyRun => write!(f, "{who} has an empty \"run\""),
-            ProblemKind::RelativeRun(p) => write!(
+            EntryFault::Duplicate => write!(f, "{who} is listed twice; the first one counts"),
+            EntryFault::NoRun => write!(f, "{who} has no \"run\" array of strings"),
+            EntryFault::EmptyRun => write!(f, "{who} has an empty \"run\""),
+            EntryFault::RelativeRun(p) => write!(
                 f,
                 "{who}: \"run\" must start with an absolute path, not {:?}",
-                crate::discovery::sanitize_line(p, 64)
+                sanitize_line(p, 64)
             ),
-            ProblemKind::NulInRun => write!(f, "{who}: \"run\" holds a NUL byte"),
-            ProblemKind::BadField(field) => write!(f, "{who}: \"{field}\" has the wrong type"),
-            ProblemKind::Verb(text) => write!(f, "{who}: {text}"),
+            EntryFault::NulInRun => write!(f, "{who}: \"run\" holds a NUL byte"),
+            EntryFault::BadField(field) => write!(f, "{who}: \"{field}\" has the wrong type"),
         }
     }
 }
@@ -246,7 +244,7 @@ pub fn parse(out: &[u8]) -> Result<Listing, Failure> {
         .and_then(Value::as_u64)
         .ok_or(Failure::BadHeader {
             line,
-            why: HeaderProblem::NoProtocol,
+            why: HeaderFault::NoProtocol,
         })?;
     if version != PROTOCOL {
         return Err(Failure::Protocol { found: version });
@@ -256,105 +254,84 @@ pub fn parse(out: &[u8]) -> Result<Listing, Failure> {
         watch,
         ttl,
         entries: Vec::new(),
-        problems: Vec::new(),
+        skipped: Vec::new(),
     };
     for (line, object) in objects {
         let name = object
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let mut problems = Vec::new();
-        let entry = entry(&object, &mut problems);
-        let duplicate = entry
-            .as_ref()
-            .is_some_and(|e| listing.entries.iter().any(|k| k.name == e.name));
-        listing
-            .problems
-            .extend(problems.into_iter().map(|kind| Problem {
-                line,
-                name: name.clone(),
-                kind,
-            }));
-        match entry {
-            Some(_) if duplicate => listing.problems.push(Problem {
-                line,
-                name,
-                kind: ProblemKind::Duplicate,
-            }),
-            Some(e) => listing.entries.push(e),
-            None => {}
-        }
+        let why = match entry(&object) {
+            Ok(e) if listing.entries.iter().any(|k| k.name == e.name) => EntryFault::Duplicate,
+            Ok(e) => {
+                listing.entries.push(e);
+                continue;
+            }
+            Err(why) => why,
+        };
+        listing.skipped.push(BadEntry { line, name, why });
     }
     Ok(listing)
 }
 
 /// The header's `watch` and `ttl`; the protocol version is checked before.
-fn header_fields(h: &Map<String, Value>) -> Result<(Vec<PathBuf>, Option<u64>), HeaderProblem> {
+fn header_fields(h: &Map<String, Value>) -> Result<(Vec<PathBuf>, Option<u64>), HeaderFault> {
     let watch = match h.get("watch") {
         None => Vec::new(),
-        Some(v) => strings(v).ok_or(HeaderProblem::WatchNotStrings)?,
+        Some(v) => strings(v).ok_or(HeaderFault::WatchNotStrings)?,
     };
     if watch.len() > WATCH_MAX {
-        return Err(HeaderProblem::WatchTooMany(watch.len()));
+        return Err(HeaderFault::WatchTooMany(watch.len()));
     }
     if let Some(rel) = watch.iter().find(|p| !p.starts_with('/')) {
-        return Err(HeaderProblem::WatchRelative(rel.clone()));
+        return Err(HeaderFault::WatchRelative(rel.clone()));
     }
     let ttl = match h.get("ttl") {
         None => None,
-        Some(v) => Some(v.as_u64().filter(|t| *t > 0).ok_or(HeaderProblem::BadTtl)?),
+        Some(v) => Some(v.as_u64().filter(|t| *t > 0).ok_or(HeaderFault::BadTtl)?),
     };
     Ok((watch.into_iter().map(PathBuf::from).collect(), ttl))
 }
 
-/// The entry a line describes, or `None` when it must be left out; `problems` says why, and
-/// also holds what was left out of an entry that still counts.
-fn entry(o: &Map<String, Value>, problems: &mut Vec<ProblemKind>) -> Option<Entry> {
-    let Some(name) = o.get("name").and_then(Value::as_str) else {
-        problems.push(ProblemKind::NoName);
-        return None;
-    };
-    if let Err(why) = crate::names::validate(name) {
-        problems.push(ProblemKind::InvalidName(why));
-        return None;
-    }
+/// The entry a line describes, or the first reason it must be left out.
+fn entry(o: &Map<String, Value>) -> Result<Entry, EntryFault> {
+    let name = o
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or(EntryFault::NoName)?;
+    crate::names::validate(name).map_err(EntryFault::InvalidName)?;
     let run = match o.get("run").and_then(strings) {
-        None => Err(ProblemKind::NoRun),
-        Some(run) if run.is_empty() => Err(ProblemKind::EmptyRun),
-        Some(run) if !run[0].starts_with('/') => Err(ProblemKind::RelativeRun(run[0].clone())),
-        Some(run) if run.iter().any(|a| a.contains('\0')) => Err(ProblemKind::NulInRun),
-        Some(run) => Ok(run),
+        None => return Err(EntryFault::NoRun),
+        Some(run) if run.is_empty() => return Err(EntryFault::EmptyRun),
+        Some(run) if !run[0].starts_with('/') => {
+            return Err(EntryFault::RelativeRun(run[0].clone()))
+        }
+        Some(run) if run.iter().any(|a| a.contains('\0')) => return Err(EntryFault::NulInRun),
+        Some(run) => run,
     };
     let description = match o.get("description") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(crate::discovery::sanitize_line(
-            s,
-            crate::discovery::DESCRIPTION_MAX,
-        ))
-        .filter(|s| !s.is_empty())),
-        Some(_) => Err(ProblemKind::BadField("description")),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(sanitize_line(s, DESCRIPTION_MAX)).filter(|s| !s.is_empty()),
+        Some(_) => return Err(EntryFault::BadField("description".into())),
     };
-    let verbs = match o.get("verbs") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => strings(v).ok_or(ProblemKind::BadField("verbs")),
+    let declared = match o.get("verbs") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => strings(v).ok_or(EntryFault::BadField("verbs".into()))?,
     };
-    let (run, description, verbs) = match (run, description, verbs) {
-        (Ok(r), Ok(d), Ok(v)) => (r, d, v),
-        (r, d, v) => {
-            problems.extend([r.err(), d.err(), v.err()].into_iter().flatten());
-            return None;
-        }
-    };
-    let mut verb_problems = Vec::new();
-    // One entry per array element: a comma inside one is not a list separator here.
-    let decl: Vec<String> = verbs.iter().map(|v| v.replace(',', "\u{fffd}")).collect();
-    let verbs = crate::discovery::parse_verbs(&decl.join(","), "verbs", &mut verb_problems);
-    problems.extend(verb_problems.into_iter().map(ProblemKind::Verb));
-    Some(Entry {
+    // One verb per array element: a comma inside one is not a list separator here, so it
+    // stays in the entry and is refused as a character no verb may hold.
+    let decl: Vec<String> = declared
+        .iter()
+        .map(|v| v.replace(',', "\u{fffd}"))
+        .collect();
+    let mut problems = Vec::new();
+    let verbs = verbs::parse(&decl.join(","), "verbs", &mut problems);
+    Ok(Entry {
         name: name.to_string(),
         description,
         verbs,
         run,
+        problems,
     })
 }
 
@@ -387,7 +364,7 @@ mod tests {
         .unwrap();
         assert_eq!(l.watch, [PathBuf::from("/srv/scripts")]);
         assert_eq!(l.ttl, Some(30));
-        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        assert!(l.skipped.is_empty(), "{:?}", l.skipped);
         assert_eq!(
             l.entries[0],
             Entry {
@@ -395,6 +372,7 @@ mod tests {
                 description: Some("Ship \"it\" now\\".into()),
                 verbs: vec!["status".into(), "env".into(), "env create".into()],
                 run: vec!["/srv/scripts/deploy".into(), "--from-tcli".into()],
+                problems: Vec::new(),
             }
         );
         assert_eq!(l.entries[1].name, "backup");
@@ -419,44 +397,45 @@ mod tests {
         let names: Vec<_> = l.entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["good"]);
         assert_eq!(l.entries[0].verbs, ["ok"]);
-        let kinds: Vec<_> = l.problems.iter().map(|p| (p.line, &p.kind)).collect();
         assert_eq!(
-            kinds,
+            l.entries[0].problems.len(),
+            2,
+            "{:?}",
+            l.entries[0].problems
+        );
+        assert_eq!(
+            l.entries[0].problems[0].to_string(),
+            "verbs: \"Nope\" is not a verb: a name cannot contain uppercase letters"
+        );
+        let skipped: Vec<_> = l.skipped.iter().map(|p| (p.line, &p.why)).collect();
+        assert_eq!(
+            skipped,
             [
                 (
                     2,
-                    &ProblemKind::InvalidName("a name cannot contain uppercase letters".into())
+                    &EntryFault::InvalidName("a name cannot contain uppercase letters".into())
                 ),
-                (3, &ProblemKind::NoRun),
-                (4, &ProblemKind::RelativeRun("bin/rel".into())),
-                (5, &ProblemKind::EmptyRun),
-                (6, &ProblemKind::NoName),
-                (7, &ProblemKind::BadField("description")),
-                (8, &l.problems[6].kind),
-                (8, &l.problems[7].kind),
-                (9, &ProblemKind::Duplicate),
-                (10, &ProblemKind::NulInRun),
+                (3, &EntryFault::NoRun),
+                (4, &EntryFault::RelativeRun("bin/rel".into())),
+                (5, &EntryFault::EmptyRun),
+                (6, &EntryFault::NoName),
+                (7, &EntryFault::BadField("description".into())),
+                (9, &EntryFault::Duplicate),
+                (10, &EntryFault::NulInRun),
             ]
         );
-        assert!(matches!(l.problems[6].kind, ProblemKind::Verb(_)));
-        assert!(!l.problems[6].drops_entry());
-        assert!(l.problems[0].drops_entry());
+        let shown: Vec<String> = l.skipped.iter().map(BadEntry::to_string).collect();
         assert_eq!(
-            l.problems[0].to_string(),
-            "line 2: invalid module name \"Bad_Name\": a name cannot contain uppercase letters"
+            shown[..3],
+            [
+                "line 2: invalid module name \"Bad_Name\": a name cannot contain uppercase letters",
+                "line 3: entry 'norun' has no \"run\" array of strings",
+                "line 4: entry 'rel': \"run\" must start with an absolute path, not \"bin/rel\"",
+            ]
         );
-        assert_eq!(
-            l.problems[1].to_string(),
-            "line 3: entry 'norun' has no \"run\" array of strings"
-        );
-        assert_eq!(
-            l.problems[2].to_string(),
-            "line 4: entry 'rel': \"run\" must start with an absolute path, not \"bin/rel\""
-        );
-        assert_eq!(
-            l.problems[6].to_string(),
-            "line 8: entry 'good': verbs: \"Nope\" is not a verb: a name cannot contain uppercase letters"
-        );
+        let back: Vec<BadEntry> =
+            serde_json::from_str(&serde_json::to_string(&l.skipped).unwrap()).unwrap();
+        assert_eq!(back, l.skipped);
     }
 
     #[test]
@@ -493,21 +472,21 @@ mod tests {
             bad(r#"{"name":"x","run":["/x"]}"#),
             Failure::BadHeader {
                 line: 1,
-                why: HeaderProblem::NoProtocol
+                why: HeaderFault::NoProtocol
             }
         );
         assert_eq!(
             bad(r#"{"protocol":1,"watch":"/x"}"#),
             Failure::BadHeader {
                 line: 1,
-                why: HeaderProblem::WatchNotStrings
+                why: HeaderFault::WatchNotStrings
             }
         );
         assert_eq!(
             bad(r#"{"protocol":1,"watch":["rel"]}"#),
             Failure::BadHeader {
                 line: 1,
-                why: HeaderProblem::WatchRelative("rel".into())
+                why: HeaderFault::WatchRelative("rel".into())
             }
         );
         for ttl in ["0", "-1", "1.5", "\"60\""] {
@@ -515,7 +494,7 @@ mod tests {
                 bad(&format!(r#"{{"protocol":1,"ttl":{ttl}}}"#)),
                 Failure::BadHeader {
                     line: 1,
-                    why: HeaderProblem::BadTtl
+                    why: HeaderFault::BadTtl
                 },
                 "{ttl}"
             );

@@ -1,0 +1,285 @@
+//! What can be wrong with a module, as a type: sources record problems, `modules check`,
+//! `modules which`, `tcli --help` and dispatch branch on the variant, and `Display` is the one
+//! place each becomes the line a user reads (docs/cli.md shows them).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One problem with a module. A module with problems is still listed; `ModuleInfo::runnable`
+/// says whether it can run anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// The name breaks the module-name rule.
+    InvalidName {
+        /// The name as found (sanitized).
+        name: String,
+        /// Where the name came from (a label), when not the file name.
+        from: Option<String>,
+        /// Why it is invalid.
+        why: String,
+    },
+    /// An image opted in without saying its name.
+    Unnamed {
+        /// The label that names a module.
+        label: String,
+        /// The fallback label.
+        fallback: String,
+    },
+    /// An entry of a verb declaration is not a verb.
+    BadVerb {
+        /// The declaration (`tcli-verbs`, `io.tcli.verbs`).
+        from: String,
+        /// The entry (sanitized).
+        entry: String,
+        /// Why.
+        why: String,
+    },
+    /// A verb declaration longer than the cap; the rest is left out.
+    TooManyVerbs {
+        /// The declaration.
+        from: String,
+        /// The first entry left out.
+        entry: String,
+        /// The cap.
+        max: usize,
+    },
+    /// The module's `--help` did not answer as the standard asks.
+    Help(HelpFailure),
+    /// A native library could not be read; the message names the file and the cause.
+    Library {
+        /// One line from the loader or the probe.
+        message: String,
+    },
+    /// A native module declares no manifest of its verbs.
+    NoManifest,
+    /// A label value holds control characters.
+    LabelControlChars {
+        /// The label.
+        label: String,
+    },
+    /// A label value is longer than what is shown.
+    LabelTooLong {
+        /// The label.
+        label: String,
+        /// Its length in bytes.
+        bytes: usize,
+        /// What is shown.
+        max: usize,
+    },
+    /// `io.tcli.env` names variables that cannot exist.
+    BadEnvNames {
+        /// The label.
+        label: String,
+        /// How many.
+        count: usize,
+        /// The first one (sanitized).
+        first: String,
+    },
+    /// A run-setting label has a value tcli cannot honour.
+    BadLabelValue {
+        /// The label.
+        label: String,
+        /// The value (sanitized).
+        value: String,
+        /// What it should be.
+        expected: String,
+    },
+    /// An `io.tcli.*` label tcli does not know.
+    UnknownLabel {
+        /// The label (sanitized).
+        label: String,
+        /// The labels tcli knows.
+        known: String,
+    },
+    /// The team allows image prefixes and this image is under none of them.
+    Untrusted {
+        /// Its tags and digests (sanitized, at most three).
+        refs: Vec<String>,
+        /// The allowed prefixes.
+        prefixes: Vec<String>,
+        /// The settings key.
+        key: String,
+    },
+    /// The team settings cannot be read, so no image is trusted.
+    TrustUnknown {
+        /// Why.
+        why: String,
+    },
+    /// Another image claims the same name and wins.
+    ImageShadowed {
+        /// The winner's location.
+        winner: String,
+        /// The name.
+        name: String,
+        /// Why it wins.
+        because: String,
+    },
+    /// The engine could not be reached; the module is shown from the cache.
+    EngineUnavailable {
+        /// The engine's error.
+        reason: String,
+    },
+}
+
+/// How a `--help` run failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "failure", rename_all = "kebab-case")]
+pub enum HelpFailure {
+    /// The program could not be started.
+    Spawn {
+        /// The OS error.
+        error: String,
+    },
+    /// It did not finish in time.
+    Timeout {
+        /// The limit in seconds.
+        secs: u64,
+    },
+    /// It exited with a non-zero status.
+    Exit {
+        /// The status.
+        code: i32,
+        /// The first line of its stderr, when captured (sanitized).
+        said: Option<String>,
+    },
+    /// It was killed by a signal.
+    Signal,
+    /// It printed nothing on stdout.
+    Empty,
+    /// It printed binary data.
+    Binary,
+}
+
+impl HelpFailure {
+    /// Why a `--help` run does not count as a working one, or `None` when it does: exit 0 and
+    /// text on stdout, in time.
+    pub fn of(outcome: &crate::prim::probe::Outcome, timeout_secs: u64) -> Option<HelpFailure> {
+        if let Some(error) = &outcome.spawn_error {
+            return Some(HelpFailure::Spawn {
+                error: error.clone(),
+            });
+        }
+        if outcome.timed_out {
+            return Some(HelpFailure::Timeout { secs: timeout_secs });
+        }
+        match outcome.code {
+            Some(0) => {}
+            Some(code) => return Some(HelpFailure::Exit { code, said: None }),
+            None => return Some(HelpFailure::Signal),
+        }
+        if outcome.stdout.iter().all(u8::is_ascii_whitespace) {
+            return Some(HelpFailure::Empty);
+        }
+        if !outcome.is_text() {
+            return Some(HelpFailure::Binary);
+        }
+        None
+    }
+}
+
+impl fmt::Display for HelpFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HelpFailure::Spawn { error } => write!(f, "cannot be started: {error}"),
+            HelpFailure::Timeout { secs } => {
+                write!(f, "'--help' did not finish within {secs} s")
+            }
+            HelpFailure::Exit { code, said: None } => {
+                write!(f, "'--help' exited with status {code}")
+            }
+            HelpFailure::Exit {
+                code,
+                said: Some(said),
+            } => write!(f, "'--help' exited with status {code}: {said}"),
+            HelpFailure::Signal => f.write_str("'--help' was killed by a signal"),
+            HelpFailure::Empty => f.write_str("'--help' printed nothing on stdout"),
+            HelpFailure::Binary => f.write_str("'--help' printed binary data, not text"),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::InvalidName {
+                name,
+                from: None,
+                why,
+            } => write!(f, "invalid module name {name:?}: {why}"),
+            Problem::InvalidName {
+                name,
+                from: Some(from),
+                why,
+            } => write!(f, "invalid module name {name:?} (from {from}): {why}"),
+            Problem::Unnamed { label, fallback } => {
+                write!(f, "no module name: set {label}=<name> (or {fallback})")
+            }
+            Problem::BadVerb { from, entry, why } => {
+                write!(f, "{from}: {entry:?} is not a verb: {why}")
+            }
+            Problem::TooManyVerbs { from, entry, max } => write!(
+                f,
+                "{from}: more than {max} verbs; {entry:?} and the rest are left out"
+            ),
+            Problem::Help(h) => h.fmt(f),
+            Problem::Library { message } => f.write_str(message),
+            Problem::NoManifest => f.write_str("the module gives no manifest of its verbs"),
+            Problem::LabelControlChars { label } => {
+                write!(f, "{label} contains control characters (shown as spaces)")
+            }
+            Problem::LabelTooLong { label, bytes, max } => write!(
+                f,
+                "{label} is {bytes} bytes long; shown cut to {max} characters"
+            ),
+            Problem::BadEnvNames {
+                label,
+                count,
+                first,
+            } => write!(
+                f,
+                "{label}: {count} invalid variable name{} ignored, first {first:?}",
+                if *count == 1 { "" } else { "s" }
+            ),
+            Problem::BadLabelValue {
+                label,
+                value,
+                expected,
+            } => write!(f, "{label}={value:?}: expected {expected}"),
+            Problem::UnknownLabel { label, known } => {
+                write!(f, "unknown label {label} (known: {known})")
+            }
+            Problem::Untrusted {
+                refs,
+                prefixes,
+                key,
+            } => {
+                let whose = if refs.is_empty() {
+                    "it has no tag, so it is".to_string()
+                } else {
+                    format!("its tags ({}) are", refs.join(", "))
+                };
+                write!(
+                    f,
+                    "untrusted: {whose} under none of the allowed prefixes ({}) of [docker] {key}",
+                    prefixes.join(", ")
+                )
+            }
+            Problem::TrustUnknown { why } => {
+                write!(f, "untrusted: the team settings cannot be read ({why})")
+            }
+            Problem::ImageShadowed {
+                winner,
+                name,
+                because,
+            } => write!(
+                f,
+                "shadowed: image {winner} also claims '{name}' and wins ({because})"
+            ),
+            Problem::EngineUnavailable { reason } => {
+                write!(f, "unavailable: Docker engine not reachable: {reason}")
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The discovery layer: one file per source, each yielding [`ModuleInfo`]s and knowing only the
+//! model (`crate::model`), the primitives (`crate::prim`) and the read-only team and settings
+//! files. A source neither runs, installs nor checks modules; the index (`crate::index`)
+//! caches what it found and the catalog (`crate::catalog`) applies precedence.
+
+pub mod builtin;
+pub mod docker;
+pub mod exec;
+pub mod native;
+
+use crate::context::Context;
+use crate::model::{Identity, Kind, ModuleInfo, SourceCache, Stamp};
+use std::path::{Path, PathBuf};
+
+/// What a dispatch-time lookup found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The source has no cheaper way than its index entry.
+    UseIndex,
+    /// Found, and it runs.
+    Found(Box<ModuleInfo>),
+    /// Not offered by this source.
+    Absent,
+}
+
+/// One discovery source. `is_fresh` runs on the warm path, so it may only stat files: no
+/// process, no library load, no engine connection.
+pub trait Source: Sync {
+    /// The kind of module this source yields; also its line in the index.
+    fn kind(&self) -> Kind;
+
+    /// True when `cached` can be used as it is.
+    fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool;
+
+    /// Scans again, reusing cached modules whose identity did not change (no probe for them).
+    fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache;
+
+    /// Dispatch-time lookup that is cheaper than the index (exec: one stat per search dir).
+    fn direct_lookup(&self, _cx: &Context, _name: &str) -> Lookup {
+        Lookup::UseIndex
+    }
+
+    /// True when the source's world can change with no local file changing (an engine's
+    /// image list), so an unknown name is worth one forced refresh before giving up.
+    fn can_change_unseen(&self) -> bool {
+        false
+    }
+}
+
+/// The sources in precedence order (built-ins are not a source: they are fixed). This list is
+/// the one place a new source is registered.
+pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
+    let mut all: Vec<Box<dyn Source>> =
+        vec![Box::new(native::NativeSource), Box::new(exec::ExecSource)];
+    if !cx.no_docker {
+        all.push(Box::new(docker::DockerSource));
+    }
+    all.sort_by_key(|s| s.kind().precedence());
+    all
+}
+
+/// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
+/// (a dir's mtime changes when an entry is added, removed or renamed) and every cached module's
+/// file still has its identity (a file rewritten in place keeps its dir's mtime).
+pub fn files_unchanged(dirs: &[PathBuf], cached: &SourceCache) -> bool {
+    Stamp::all(dirs) == cached.stamps
+        && cached
+            .modules
+            .iter()
+            .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+}
+
+/// Rescans a file-based source. Each of `dirs` is listed once (a dir reached twice, such as
+/// `/bin -> usr/bin` on merged-/usr systems, would make its modules shadow themselves);
+/// `list` gives a dir's candidate files. A file whose identity is unchanged keeps its cached
+/// entry unless `stale` says otherwise; the others are described afresh, `threads` at a time.
+pub fn rescan_files(
+    dirs: &[PathBuf],
+    cached: &SourceCache,
+    threads: usize,
+    list: impl Fn(&Path) -> Vec<(PathBuf, Identity)>,
+    stale: impl Fn(&ModuleInfo) -> bool + Sync,
+    describe: impl Fn(&Path, Identity) -> ModuleInfo + Sync,
+) -> SourceCache {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let found: Vec<(PathBuf, Identity)> = dirs
+        .iter()
+        .filter(|d| std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino()))))
+        .flat_map(|d| list(d))
+        .collect();
+    let previous: std::collections::HashMap<&str, &ModuleInfo> = cached
+        .modules
+        .iter()
+        .map(|m| (m.location.as_str(), m))
+        .collect();
+    let modules = crate::prim::probe::parallel_map(&found, threads, |(path, identity)| {
+        match previous.get(path.to_string_lossy().as_ref()) {
+            Some(m) if &m.identity == identity && !stale(m) => (*m).clone(),
+            _ => describe(path, identity.clone()),
+        }
+    });
+    SourceCache {
+        stamps: Stamp::all(dirs),
+        scanned_at: crate::model::now(),
+        modules,
+        ..Default::default()
+    }
+}

@@ -89,7 +89,8 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
         if let Some(cache) = index.sources.get(&s.kind()) {
             all.extend(cache.modules.iter().cloned());
             if let Some(n) = &cache.note {
-                notes.push((s.kind(), n.clone()));
+                // A source of several parts (source plugins) has a line per part.
+                notes.extend(n.lines().map(|l| (s.kind(), l.to_string())));
             }
         }
     }

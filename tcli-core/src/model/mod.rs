@@ -24,6 +24,8 @@ pub enum Kind {
     Native,
     /// A `tcli-<name>` executable on the search path.
     Exec,
+    /// A module offered by a `tcli-source-<name>` executable (docs/source-plugins.md).
+    Source,
     /// A labelled local Docker image.
     Docker,
 }
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Builtin => "builtin",
             Kind::Native => "native",
             Kind::Exec => "exec",
+            Kind::Source => "source",
             Kind::Docker => "docker",
         }
     }
@@ -47,27 +50,31 @@ impl Kind {
             Kind::Builtin => 0,
             Kind::Native => 1,
             Kind::Exec => 2,
-            Kind::Docker => 3,
+            Kind::Source => 3,
+            Kind::Docker => 4,
         }
     }
 
     /// Where the kind's line sits in the index: the lines dispatch needs and that stay small
     /// come first, so dispatch stops reading before the exec line, which grows with PATH.
+    /// Source plugins come before exec: dispatch reads their line for a name exec lacks.
     pub fn index_rank(self) -> u8 {
         match self {
             Kind::Native => 0,
             Kind::Docker => 1,
-            Kind::Exec => 2,
-            Kind::Builtin => 3,
+            Kind::Source => 2,
+            Kind::Exec => 3,
+            Kind::Builtin => 4,
         }
     }
 
     /// Whether `tcli --help` tags the kind after the description (`[docker]`): kinds whose
-    /// modules are not plain executables a user could find on PATH.
+    /// modules are not plain executables a user could find on PATH. A source plugin's modules
+    /// are plain executables (its scripts); `modules which` says where they live.
     pub fn tagged_in_help(self) -> bool {
         match self {
             Kind::Native | Kind::Docker => true,
-            Kind::Builtin | Kind::Exec => false,
+            Kind::Builtin | Kind::Exec | Kind::Source => false,
         }
     }
 
@@ -171,6 +178,8 @@ pub enum Detail {
     },
     /// A docker image.
     Docker(DockerDetail),
+    /// A module a source plugin offers.
+    Source(SourceDetail),
 }
 
 impl Detail {
@@ -213,6 +222,18 @@ pub struct DockerDetail {
     /// The allowed prefix that made it trusted, when the team lists prefixes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_by: Option<String>,
+}
+
+/// Where a source plugin's module comes from and what it runs (docs/source-plugins.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDetail {
+    /// The `tcli-source-<name>` executable that offered it.
+    pub source: String,
+    /// Its `run`: an absolute argv0 and fixed arguments, before the user's words; empty when
+    /// the entry had no usable one (the module cannot run then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run: Vec<String>,
 }
 
 /// One module as a source found it. Sources fill what they know; `verbs`, `problems` and
@@ -373,6 +394,14 @@ mod tests {
                 run: Some(RunSettings::default()),
                 trusted_by: None,
             }),
+            Detail::Source(SourceDetail {
+                source: "/bin/tcli-source-x".into(),
+                run: vec!["/x".into(), "a".into()],
+            }),
+            Detail::Source(SourceDetail {
+                source: "/bin/tcli-source-x".into(),
+                run: vec![],
+            }),
         ] {
             let mut m = ModuleInfo::new("x".into(), Kind::Docker, "l".into(), Identity::Builtin);
             m.detail = d;
@@ -384,7 +413,13 @@ mod tests {
 
     #[test]
     fn every_kind_parses_from_its_name() {
-        for k in [Kind::Builtin, Kind::Native, Kind::Exec, Kind::Docker] {
+        for k in [
+            Kind::Builtin,
+            Kind::Native,
+            Kind::Exec,
+            Kind::Source,
+            Kind::Docker,
+        ] {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
     }

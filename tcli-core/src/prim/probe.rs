@@ -5,7 +5,7 @@
 //! (`model::HelpFailure::of`).
 
 use crate::env_vars;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -61,14 +61,71 @@ impl Outcome {
 
 /// Runs `program args...` with stdin closed, the module environment set, and the timeout.
 pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Outcome {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
+    run_bounded(&Bounded {
+        program,
+        args: args.iter().map(OsStr::new).collect(),
+        env: module_env(module),
+        cwd: None,
+        timeout,
+        keep: KEEP,
+    })
+}
+
+/// Like [`run`], for a program that takes fixed arguments before `args` (a source plugin's
+/// module runs its `run` array, then the words).
+pub fn run_after(
+    program: &Path,
+    fixed: &[String],
+    args: &[&str],
+    module: &str,
+    timeout: Duration,
+) -> Outcome {
+    run_bounded(&Bounded {
+        program,
+        args: fixed
+            .iter()
+            .map(OsStr::new)
+            .chain(args.iter().map(OsStr::new))
+            .collect(),
+        env: module_env(module),
+        cwd: None,
+        timeout,
+        keep: KEEP,
+    })
+}
+
+/// One bounded run of a program that is not a module's `--help` (a source plugin's `list`):
+/// stdin closed, `TCLI_PROBE=1` and `env` set, at most `keep` bytes of each output kept,
+/// killed with its process group at `timeout`.
+pub struct Bounded<'a> {
+    /// What to run.
+    pub program: &'a Path,
+    /// Its arguments.
+    pub args: Vec<&'a OsStr>,
+    /// Variables set on top of tcli's environment.
+    pub env: Vec<(&'static str, OsString)>,
+    /// Its working directory; `None` keeps tcli's.
+    pub cwd: Option<&'a Path>,
+    /// How long it may take.
+    pub timeout: Duration,
+    /// How many bytes of stdout and of stderr are kept.
+    pub keep: usize,
+}
+
+/// Runs `b` (see [`Bounded`]).
+pub fn run_bounded(b: &Bounded<'_>) -> Outcome {
+    let (timeout, keep) = (b.timeout, b.keep);
+    let mut cmd = Command::new(b.program);
+    cmd.args(&b.args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env(env_vars::TCLI_PROBE, "1")
         .process_group(0);
-    for (k, v) in module_env(module) {
+    if let Some(dir) = b.cwd {
+        cmd.current_dir(dir);
+    }
+    for (k, v) in &b.env {
         cmd.env(k, v);
     }
     let mut child = match cmd.spawn() {
@@ -84,11 +141,11 @@ pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Ou
     let out = child
         .stdout
         .take()
-        .map(|s| std::thread::spawn(move || read_capped(s)));
+        .map(|s| std::thread::spawn(move || read_capped(s, keep)));
     let err = child
         .stderr
         .take()
-        .map(|s| std::thread::spawn(move || read_capped(s)));
+        .map(|s| std::thread::spawn(move || read_capped(s, keep)));
     let deadline = Instant::now() + timeout;
     let mut outcome = Outcome::default();
     let mut step = Duration::from_micros(200);
@@ -143,16 +200,16 @@ fn kill_group(pid: u32) {
     }
 }
 
-/// Reads up to [`KEEP`] bytes, then keeps draining so a chatty module is not blocked on a full
+/// Reads up to `keep` bytes, then keeps draining so a chatty module is not blocked on a full
 /// pipe (it will be killed by the timeout if it never stops).
-fn read_capped(mut r: impl Read) -> Vec<u8> {
+fn read_capped(mut r: impl Read, keep: usize) -> Vec<u8> {
     let mut kept = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {
         match r.read(&mut buf) {
             Ok(0) | Err(_) => return kept,
             Ok(n) => {
-                let room = KEEP.saturating_sub(kept.len());
+                let room = keep.saturating_sub(kept.len());
                 kept.extend_from_slice(&buf[..n.min(room)]);
             }
         }

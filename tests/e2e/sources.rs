@@ -216,6 +216,10 @@ fn sources_which_shows_shadowing_both_ways() {
     which_y
         .success()
         .stdout_has(&format!("y: source {}", source_y.display()))
+        .stdout_has(&format!(
+            "    offered by: {}",
+            env.bin().join("tcli-source-scripts").display()
+        ))
         .stdout_has(&format!("shadows: source {}", later_y.display()));
 
     let x = json_module(&env, "x");

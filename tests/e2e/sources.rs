@@ -239,6 +239,31 @@ fn sources_which_shows_shadowing_both_ways() {
         .stdout_has(&format!("shadows: source {}", source_x.display()))
         .stdout_has(&format!("shadows: source {}", later_y.display()));
 
+    // A source of the same name later on the search path is shadowed: reported, never run.
+    let ran = env.path("second-scripts-ran");
+    let second_scripts = env.script_in(
+        &second,
+        "tcli-source-scripts",
+        &format!("touch '{}'", ran.display()),
+    );
+    let list = env.run(["modules", "list"]);
+    list.success();
+    has_line_with(
+        &list,
+        &[
+            &second_scripts.display().to_string(),
+            &format!(
+                "shadowed by {}",
+                env.bin().join("tcli-source-scripts").display()
+            ),
+        ],
+    );
+    env.run(["modules", "check"]).code(1).stdout_has(&format!(
+        "FAIL  source {}: shadowed by",
+        second_scripts.display()
+    ));
+    assert!(!ran.exists(), "a shadowed source was run");
+
     env.run(["x"]).success().stdout_has("exec x ran");
     env.run(["y"]).success().stdout_has("y ran");
     env.run(["modules", "check", "y"])

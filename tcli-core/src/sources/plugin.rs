@@ -62,6 +62,11 @@ pub enum Failure {
         /// The rule it breaks.
         why: String,
     },
+    /// A source of the same name comes earlier on the search path: this one is never run.
+    Shadowed {
+        /// The path of the one used.
+        by: String,
+    },
     /// It could not be started.
     Spawn {
         /// The OS error.
@@ -94,6 +99,11 @@ impl fmt::Display for Failure {
             Failure::InvalidName { name, why } => {
                 write!(f, "invalid source name {name:?}: {why}")
             }
+            Failure::Shadowed { by } => write!(
+                f,
+                "shadowed by {}, earlier on the search path; not run",
+                by.escape_debug()
+            ),
             Failure::Spawn { error } => write!(f, "'list' cannot be started: {error}"),
             Failure::Timeout { secs } => write!(f, "'list' did not finish within {secs} s"),
             Failure::Exit { code, said: None } => write!(f, "'list' exited with status {code}"),
@@ -124,8 +134,14 @@ impl Source for PluginSource {
         let now = now_ms();
         let found = candidates(&dirs);
         // Only the sources that changed list again, all at once.
-        let listed = probe::parallel_map(&found, THREADS, |(path, identity)| {
+        let listed = probe::parallel_map(&found, THREADS, |(path, identity, shadowed_by)| {
             let key = path.to_string_lossy();
+            if let Some(by) = shadowed_by {
+                let failure = Failure::Shadowed {
+                    by: by.to_string_lossy().into_owned(),
+                };
+                return (Record::failed(path, identity.clone(), failure), Vec::new());
+            }
             match previous.iter().find(|r| r.path == key) {
                 Some(r) if r.identity == *identity && unchanged(r, now) => {
                     let kept = cached
@@ -209,10 +225,12 @@ fn now_ms() -> u64 {
 }
 
 /// Every `tcli-source-*` executable file in `dirs`, each dir once (as the exec source lists
-/// them), in search order.
-fn candidates(dirs: &[PathBuf]) -> Vec<(PathBuf, Identity)> {
+/// them), in search order; a file whose name an earlier one has comes with that one's path.
+fn candidates(dirs: &[PathBuf]) -> Vec<(PathBuf, Identity, Option<PathBuf>)> {
     use std::os::unix::fs::MetadataExt;
     let mut seen = std::collections::HashSet::new();
+    let mut first_of: std::collections::HashMap<std::ffi::OsString, PathBuf> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
     for dir in dirs {
         if !std::fs::metadata(dir).is_ok_and(|m| seen.insert((m.dev(), m.ino()))) {
@@ -235,33 +253,49 @@ fn candidates(dirs: &[PathBuf]) -> Vec<(PathBuf, Identity)> {
             })
             .collect();
         here.sort_by(|a, b| a.0.cmp(&b.0));
-        out.extend(here);
+        for (path, identity) in here {
+            let name = path.file_name().unwrap_or_default().to_os_string();
+            let earlier = first_of.get(&name).cloned();
+            first_of.entry(name).or_insert_with(|| path.clone());
+            out.push((path, identity, earlier));
+        }
     }
     out
+}
+
+impl Record {
+    /// A source that contributes nothing, for `failure`.
+    fn failed(path: &Path, identity: Identity, failure: Failure) -> Record {
+        Record {
+            path: path.to_string_lossy().into_owned(),
+            identity,
+            watch: Vec::new(),
+            ttl: None,
+            listed_at_ms: now_ms(),
+            failure: Some(failure),
+            unnamed: Vec::new(),
+        }
+    }
 }
 
 /// Runs `list` for one source: its record, and its modules.
 fn list(path: &Path, identity: Identity) -> (Record, Vec<ModuleInfo>) {
     let location = path.to_string_lossy().into_owned();
-    let mut record = Record {
-        path: location.clone(),
-        identity: identity.clone(),
-        watch: Vec::new(),
-        ttl: None,
-        listed_at_ms: now_ms(),
-        failure: None,
-        unnamed: Vec::new(),
-    };
     match run_list(path) {
-        Err(f) => {
-            record.failure = Some(f);
-            (record, Vec::new())
-        }
+        Err(f) => (Record::failed(path, identity, f), Vec::new()),
         Ok(listing) => {
-            record.watch = listing.watch.iter().map(|p| Stamp::of(p)).collect();
-            record.ttl = listing.ttl;
+            let watch = listing.watch.iter().map(|p| Stamp::of(p)).collect();
+            let ttl = listing.ttl;
             let (modules, unnamed) = modules(&location, &identity, listing);
-            record.unnamed = unnamed;
+            let record = Record {
+                path: location,
+                identity,
+                watch,
+                ttl,
+                listed_at_ms: now_ms(),
+                failure: None,
+                unnamed,
+            };
             (record, modules)
         }
     }

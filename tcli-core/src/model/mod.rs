@@ -169,6 +169,10 @@ pub enum Detail {
     /// Nothing more.
     #[default]
     None,
+    /// A module a source plugin offers. First after `None`: untagged variants are tried in
+    /// order, and a source plugin's modules are the numerous ones with a detail that every warm
+    /// `tcli --help` reads back (bench/sources.sh).
+    Source(SourceDetail),
     /// A native library whose descriptor was read.
     Native(NativeDetail),
     /// A native library whose probe timed out: broken until `retry_after`.
@@ -178,8 +182,6 @@ pub enum Detail {
     },
     /// A docker image.
     Docker(DockerDetail),
-    /// A module a source plugin offers.
-    Source(SourceDetail),
 }
 
 impl Detail {

@@ -459,3 +459,51 @@ fn sources_help_reruns_an_unchanged_source_once_its_ttl_passed() {
     env.run(["--help"]).success().stdout_has("ttl-mod");
     assert_eq!(runs(), 2, "the source was not run again after its ttl");
 }
+
+#[test]
+fn sources_list_a_source_whose_child_leaves_its_group_does_not_hang_tcli() {
+    let env = TestEnv::new();
+    let target = script(&env, &env.bin(), "detached-target", "Detached module");
+    // `setsid` puts the child outside the process group tcli kills, holding stdout open.
+    env.script_in(
+        &env.bin(),
+        "tcli-source-detached",
+        &format!(
+            "setsid sleep 30 &\nprintf '%s\\n' '{}' '{}'",
+            serde_json::json!({"protocol": 1}),
+            entry("detached", "Detached module", &target),
+        ),
+    );
+    env.module("ex", "# tcli-summary: An exec module\necho 'ex ran'");
+    let started = std::time::Instant::now();
+    let help = env.run(["--help"]);
+    help.success();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "'tcli --help' waited for the detached child ({:?})",
+        started.elapsed()
+    );
+    assert!(row(&help.stdout, "ex").ends_with("An exec module"));
+}
+
+#[test]
+fn sources_list_gets_no_inherited_tcli_module() {
+    let env = TestEnv::new();
+    let target = script(&env, &env.bin(), "envcheck-target", "x");
+    env.script_in(
+        &env.bin(),
+        "tcli-source-envcheck",
+        &format!(
+            "printf '%s\\n' '{}'\nprintf '{{\"name\":\"envcheck\",\"description\":\"module=%s\",\"run\":[\"{}\"]}}\\n' \"${{TCLI_MODULE-unset}}\"",
+            serde_json::json!({"protocol": 1}),
+            target.display(),
+        ),
+    );
+    let help = env
+        .cmd(["--help"])
+        .env("TCLI_MODULE", "outer")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&help.stdout);
+    assert!(row(&out, "envcheck").ends_with("module=unset"), "{out}");
+}

@@ -317,6 +317,7 @@ fn run_list(path: &Path) -> Result<Listing, Failure> {
     // A listing is not a module run: no TCLI_MODULE; and `/` as cwd, so it cannot depend on
     // where the user happened to be.
     let mut env = probe::module_env("");
+    // Not set for a listing (run_bounded removes an inherited one).
     env.retain(|(k, _)| *k != crate::env_vars::TCLI_MODULE);
     let outcome = probe::run_bounded(&probe::Bounded {
         program: path,

@@ -29,39 +29,53 @@ pub struct Resolved {
     pub shadowed: Vec<ModuleInfo>,
 }
 
-/// A module as `--json` shows it: the index's shape with each problem as its one-line message
-/// (docs/cli.md).
+/// A module as `--json` shows it: the index's fields in their order, each problem as its
+/// one-line message (docs/cli.md), then what it shadows.
 #[derive(Serialize)]
 struct Shown<'a> {
-    #[serde(flatten)]
-    module: &'a ModuleInfo,
+    name: &'a str,
+    kind: Kind,
+    location: &'a str,
+    identity: &'a crate::model::Identity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    verbs: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     problems: Vec<String>,
+    #[serde(skip_serializing_if = "is_true")]
+    runnable: bool,
+    #[serde(
+        rename = "extra",
+        skip_serializing_if = "crate::model::Detail::is_none"
+    )]
+    detail: &'a crate::model::Detail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shadowed: Option<Vec<Shown<'a>>>,
 }
 
-fn shown(m: &ModuleInfo) -> serde_json::Value {
-    let mut v = serde_json::to_value(Shown {
-        module: m,
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn shown<'a>(m: &'a ModuleInfo, shadowed: Option<&'a [ModuleInfo]>) -> Shown<'a> {
+    Shown {
+        name: &m.name,
+        kind: m.kind,
+        location: &m.location,
+        identity: &m.identity,
+        description: m.description.as_deref(),
+        verbs: &m.verbs,
         problems: m.problem_lines(),
-    })
-    .unwrap_or_default();
-    if m.problems.is_empty() {
-        if let Some(o) = v.as_object_mut() {
-            o.remove("problems");
-        }
+        runnable: m.runnable,
+        detail: &m.detail,
+        shadowed: shadowed.map(|s| s.iter().map(|m| shown(m, None)).collect()),
     }
-    v
 }
 
 impl Serialize for Resolved {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut v = shown(&self.module);
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "shadowed".into(),
-                self.shadowed.iter().map(shown).collect::<Vec<_>>().into(),
-            );
-        }
-        v.serialize(s)
+        shown(&self.module, Some(&self.shadowed)).serialize(s)
     }
 }
 
@@ -89,7 +103,8 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
         if let Some(cache) = index.sources.get(&s.kind()) {
             all.extend(cache.modules.iter().cloned());
             if let Some(n) = &cache.note {
-                notes.push((s.kind(), n.clone()));
+                // A source of several parts (source plugins) has a line per part.
+                notes.extend(n.lines().map(|l| (s.kind(), l.to_string())));
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::context::Context;
 use crate::model::verbs::{help_words, verb_failure};
-use crate::model::{HelpFailure, Kind, ModuleInfo};
+use crate::model::{Detail, HelpFailure, Kind, ModuleInfo};
 use crate::prim::probe;
 use crate::sources::native;
 use std::path::Path;
@@ -22,6 +22,19 @@ pub fn check(cx: &Context, module: &ModuleInfo) -> Vec<String> {
                 probe::TIMEOUT,
             )
         }),
+        Kind::Source => match &module.detail {
+            Detail::Source(d) if !d.run.is_empty() => help_runs(module, |words| {
+                probe::run_after(
+                    Path::new(&d.run[0]),
+                    &d.run[1..],
+                    words,
+                    &module.name,
+                    probe::TIMEOUT,
+                )
+            }),
+            // Nothing to run: its problems (no usable `run`) are already reported.
+            _ => Vec::new(),
+        },
         Kind::Native => check_native(cx, module),
         Kind::Docker => crate::runner::docker::check_help(module),
     }

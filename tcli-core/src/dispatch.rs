@@ -87,6 +87,7 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
     }
     let module = catalog::find(cx, name)?;
     match module.kind {
+        Kind::Source => runner::exec::run_source(&module, &args),
         Kind::Exec => runner::exec::run(&module, &args),
         Kind::Builtin => commands::run_builtin(cx, name, args),
         Kind::Native => runner::native::run(cx, &module, &args),

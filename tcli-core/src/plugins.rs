@@ -110,6 +110,10 @@ pub fn remove(cx: &Context, name: &str) -> anyhow::Result<Vec<PathBuf>> {
             ),
             Kind::Exec => format!("delete the executable yourself: rm {}", m.location),
             Kind::Docker => format!("remove the image yourself: docker rmi {}", m.location),
+            Kind::Source => match crate::sources::plugin::source_of(m) {
+                Some(source) => format!("it is offered by the source plugin {source}"),
+                None => "it is offered by a source plugin".to_string(),
+            },
         };
         return Err(CliError::new(
             Exit::Failure,

@@ -84,7 +84,7 @@ fn completion_complete_offers_modules_verbs_subjects_and_builtins() {
     );
     assert_eq!(
         answer(&env, "bash", &["modules", "new", "x", "--kind", "="]),
-        "exec\nnative\ndocker\n"
+        "exec\nnative\ndocker\nsource\n"
     );
     assert_eq!(
         answer(&env, "fish", &["modules", "new", "x", "--kind=d"]),

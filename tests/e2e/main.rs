@@ -16,5 +16,6 @@ mod layers;
 mod modules;
 mod native;
 mod new;
+mod sources;
 mod support;
 mod team;

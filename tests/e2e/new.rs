@@ -122,6 +122,42 @@ fn modules_new_exec_readme_steps_reach_help_and_it_runs() {
 }
 
 #[test]
+fn modules_new_source_readme_steps_reach_help_and_it_runs() {
+    let env = TestEnv::new();
+    std::os::unix::fs::symlink(tcli_bin(), env.bin().join("tcli")).unwrap();
+    env.run(["modules", "new", "greet", "--kind", "source"])
+        .success()
+        .stderr_has("created source module 'greet' in tcli-source-greet")
+        .stderr_has("export TCLI_SCRIPTS_DIR=\"$PWD/tcli-source-greet/scripts\"");
+    let dir = env.path("tcli-source-greet");
+    assert_eq!(
+        entries_without_temp(&dir),
+        ["README.md", "scripts", "tcli-source-greet"]
+    );
+
+    // The README's commands, as written, then the module, in one shell.
+    let steps = readme_steps(&dir);
+    assert!(steps.len() <= 3, "{steps:?}");
+    let script = format!(
+        "{}\ntcli greet hello sam\ntcli modules check greet\ntcli modules which greet",
+        steps.join("\n")
+    );
+    let run = Run::from(env.command("sh").args(["-ec", &script]).output().unwrap());
+    run.success()
+        .stdout_has("hello, sam\n")
+        .stdout_has("ok    greet\n")
+        .stdout_has(&format!(
+            "greet: source {}",
+            dir.join("scripts/greet").display()
+        ));
+    let line = help_line(&run, "greet");
+    assert!(
+        line.contains("Say hello from a script a source plugin offers"),
+        "{line}"
+    );
+}
+
+#[test]
 fn modules_new_native_builds_installs_and_runs() {
     let env = TestEnv::new();
     env.run(["modules", "new", "hi-there", "--kind", "native"])

@@ -6,6 +6,7 @@
 
 pub mod descriptor;
 mod problem;
+pub mod source_listing;
 pub mod verbs;
 
 pub use problem::{HelpFailure, Problem};
@@ -23,6 +24,8 @@ pub enum Kind {
     Native,
     /// A `tcli-<name>` executable on the search path.
     Exec,
+    /// A module offered by a `tcli-source-<name>` executable (docs/source-plugins.md).
+    Source,
     /// A labelled local Docker image.
     Docker,
 }
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Builtin => "builtin",
             Kind::Native => "native",
             Kind::Exec => "exec",
+            Kind::Source => "source",
             Kind::Docker => "docker",
         }
     }
@@ -46,27 +50,31 @@ impl Kind {
             Kind::Builtin => 0,
             Kind::Native => 1,
             Kind::Exec => 2,
-            Kind::Docker => 3,
+            Kind::Source => 3,
+            Kind::Docker => 4,
         }
     }
 
     /// Where the kind's line sits in the index: the lines dispatch needs and that stay small
     /// come first, so dispatch stops reading before the exec line, which grows with PATH.
+    /// Source plugins come before exec: dispatch reads their line for a name exec lacks.
     pub fn index_rank(self) -> u8 {
         match self {
             Kind::Native => 0,
             Kind::Docker => 1,
-            Kind::Exec => 2,
-            Kind::Builtin => 3,
+            Kind::Source => 2,
+            Kind::Exec => 3,
+            Kind::Builtin => 4,
         }
     }
 
     /// Whether `tcli --help` tags the kind after the description (`[docker]`): kinds whose
-    /// modules are not plain executables a user could find on PATH.
+    /// modules are not plain executables a user could find on PATH. A source plugin's modules
+    /// are plain executables (its scripts); `modules which` says where they live.
     pub fn tagged_in_help(self) -> bool {
         match self {
             Kind::Native | Kind::Docker => true,
-            Kind::Builtin | Kind::Exec => false,
+            Kind::Builtin | Kind::Exec | Kind::Source => false,
         }
     }
 
@@ -161,6 +169,10 @@ pub enum Detail {
     /// Nothing more.
     #[default]
     None,
+    /// A module a source plugin offers. First after `None`: untagged variants are tried in
+    /// order, and a source plugin's modules are the numerous ones with a detail that every warm
+    /// `tcli --help` reads back (bench/sources.sh).
+    Source(SourceDetail),
     /// A native library whose descriptor was read.
     Native(NativeDetail),
     /// A native library whose probe timed out: broken until `retry_after`.
@@ -212,6 +224,18 @@ pub struct DockerDetail {
     /// The allowed prefix that made it trusted, when the team lists prefixes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_by: Option<String>,
+}
+
+/// Where a source plugin's module comes from and what it runs (docs/source-plugins.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDetail {
+    /// The `tcli-source-<name>` executable that offered it.
+    pub source: String,
+    /// Its `run`: an absolute argv0 and fixed arguments, before the user's words; empty when
+    /// the entry had no usable one (the module cannot run then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run: Vec<String>,
 }
 
 /// One module as a source found it. Sources fill what they know; `verbs`, `problems` and
@@ -372,6 +396,14 @@ mod tests {
                 run: Some(RunSettings::default()),
                 trusted_by: None,
             }),
+            Detail::Source(SourceDetail {
+                source: "/bin/tcli-source-x".into(),
+                run: vec!["/x".into(), "a".into()],
+            }),
+            Detail::Source(SourceDetail {
+                source: "/bin/tcli-source-x".into(),
+                run: vec![],
+            }),
         ] {
             let mut m = ModuleInfo::new("x".into(), Kind::Docker, "l".into(), Identity::Builtin);
             m.detail = d;
@@ -383,7 +415,13 @@ mod tests {
 
     #[test]
     fn every_kind_parses_from_its_name() {
-        for k in [Kind::Builtin, Kind::Native, Kind::Exec, Kind::Docker] {
+        for k in [
+            Kind::Builtin,
+            Kind::Native,
+            Kind::Exec,
+            Kind::Source,
+            Kind::Docker,
+        ] {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
     }

@@ -121,6 +121,8 @@ pub enum Problem {
         /// The engine's error.
         reason: String,
     },
+    /// A source plugin listed this name in an entry it had to skip, or listed it twice.
+    SourceEntry(super::source_listing::BadEntry),
 }
 
 /// How a `--help` run failed.
@@ -280,6 +282,7 @@ impl fmt::Display for Problem {
             Problem::EngineUnavailable { reason } => {
                 write!(f, "unavailable: Docker engine not reachable: {reason}")
             }
+            Problem::SourceEntry(bad) => bad.fmt(f),
         }
     }
 }

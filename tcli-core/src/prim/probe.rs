@@ -5,7 +5,7 @@
 //! (`model::HelpFailure::of`).
 
 use crate::env_vars;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -61,14 +61,74 @@ impl Outcome {
 
 /// Runs `program args...` with stdin closed, the module environment set, and the timeout.
 pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Outcome {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
+    run_bounded(&Bounded {
+        program,
+        args: args.iter().map(OsStr::new).collect(),
+        env: module_env(module),
+        cwd: None,
+        timeout,
+        keep: KEEP,
+    })
+}
+
+/// Like [`run`], for a program that takes fixed arguments before `args` (a source plugin's
+/// module runs its `run` array, then the words).
+pub fn run_after(
+    program: &Path,
+    fixed: &[String],
+    args: &[&str],
+    module: &str,
+    timeout: Duration,
+) -> Outcome {
+    run_bounded(&Bounded {
+        program,
+        args: fixed
+            .iter()
+            .map(OsStr::new)
+            .chain(args.iter().map(OsStr::new))
+            .collect(),
+        env: module_env(module),
+        cwd: None,
+        timeout,
+        keep: KEEP,
+    })
+}
+
+/// One bounded run of a program that is not a module's `--help` (a source plugin's `list`):
+/// stdin closed, `TCLI_PROBE=1` and `env` set, at most `keep` bytes of each output kept,
+/// killed with its process group at `timeout`.
+pub struct Bounded<'a> {
+    /// What to run.
+    pub program: &'a Path,
+    /// Its arguments.
+    pub args: Vec<&'a OsStr>,
+    /// Variables set on top of tcli's environment.
+    pub env: Vec<(&'static str, OsString)>,
+    /// Its working directory; `None` keeps tcli's.
+    pub cwd: Option<&'a Path>,
+    /// How long it may take.
+    pub timeout: Duration,
+    /// How many bytes of stdout and of stderr are kept.
+    pub keep: usize,
+}
+
+/// Runs `b` (see [`Bounded`]).
+pub fn run_bounded(b: &Bounded<'_>) -> Outcome {
+    let (timeout, keep) = (b.timeout, b.keep);
+    let mut cmd = Command::new(b.program);
+    cmd.args(&b.args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env(env_vars::TCLI_PROBE, "1")
+        // Set again from `env` when the run is a module's; a source's `list` must not inherit
+        // the name of a module that ran this tcli.
+        .env_remove(env_vars::TCLI_MODULE)
         .process_group(0);
-    for (k, v) in module_env(module) {
+    if let Some(dir) = b.cwd {
+        cmd.current_dir(dir);
+    }
+    for (k, v) in &b.env {
         cmd.env(k, v);
     }
     let mut child = match cmd.spawn() {
@@ -81,14 +141,8 @@ pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Ou
         }
     };
     let pid = child.id();
-    let out = child
-        .stdout
-        .take()
-        .map(|s| std::thread::spawn(move || read_capped(s)));
-    let err = child
-        .stderr
-        .take()
-        .map(|s| std::thread::spawn(move || read_capped(s)));
+    let out = child.stdout.take().map(|s| Reader::start(s, keep));
+    let err = child.stderr.take().map(|s| Reader::start(s, keep));
     let deadline = Instant::now() + timeout;
     let mut outcome = Outcome::default();
     let mut step = Duration::from_micros(200);
@@ -110,11 +164,49 @@ pub fn run(program: &Path, args: &[&str], module: &str, timeout: Duration) -> Ou
             }
         }
     }
-    // The module is gone; anything it forked still holding the pipes goes with its group.
+    // The program is gone; anything it forked still holding the pipes goes with its group. A
+    // child that left the group (`setsid`) may hold them open for good: the readers get until
+    // the deadline (and a moment more), then we keep what they have and stop waiting.
     kill_group(pid);
-    outcome.stdout = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    outcome.stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    let until = deadline.max(Instant::now()) + Duration::from_millis(100);
+    outcome.stdout = out.map(|r| r.finish(until)).unwrap_or_default();
+    outcome.stderr = err.map(|r| r.finish(until)).unwrap_or_default();
     outcome
+}
+
+/// One pipe read on its own thread into a shared buffer, so the caller can stop waiting for
+/// its end without losing what was read.
+struct Reader {
+    kept: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Reader {
+    fn start(mut r: impl Read + Send + 'static, keep: usize) -> Reader {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, done) = std::sync::mpsc::channel();
+        let sink = kept.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            // Past `keep` it keeps draining, so a chatty program is not blocked on a full pipe.
+            while let Ok(n @ 1..) = r.read(&mut buf) {
+                if let Ok(mut k) = sink.lock() {
+                    let room = keep.saturating_sub(k.len());
+                    k.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+            let _ = tx.send(());
+        });
+        Reader { kept, done }
+    }
+
+    /// What was read, once the pipe ended or `until` passed.
+    fn finish(self, until: Instant) -> Vec<u8> {
+        let _ = self
+            .done
+            .recv_timeout(until.saturating_duration_since(Instant::now()));
+        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
+    }
 }
 
 /// The variables every module gets (docs/exec-modules.md).
@@ -140,22 +232,6 @@ fn kill_group(pid: u32) {
         .and_then(rustix::process::Pid::from_raw)
     {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-}
-
-/// Reads up to [`KEEP`] bytes, then keeps draining so a chatty module is not blocked on a full
-/// pipe (it will be killed by the timeout if it never stops).
-fn read_capped(mut r: impl Read) -> Vec<u8> {
-    let mut kept = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) | Err(_) => return kept,
-            Ok(n) => {
-                let room = KEEP.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-            }
-        }
     }
 }
 

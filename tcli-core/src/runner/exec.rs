@@ -3,34 +3,58 @@
 
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::model::ModuleInfo;
+use crate::model::{Detail, ModuleInfo};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::Command;
 
 /// Replaces this process with the module. Returns only when that fails.
 pub fn run(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
-    let mut cmd = Command::new(&module.location);
     // argv[0] is the path itself, as a shell would set it after a PATH lookup.
-    cmd.args(args);
+    replace(module, Path::new(&module.location), &[], args)
+}
+
+/// Replaces this process with a source plugin's module: its `run` array, then the user's words
+/// (docs/source-plugins.md).
+pub fn run_source(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
+    match &module.detail {
+        Detail::Source(d) if !d.run.is_empty() => {
+            replace(module, Path::new(&d.run[0]), &d.run[1..], args)
+        }
+        _ => Err(crate::catalog::cannot_run(module).into()),
+    }
+}
+
+fn replace(
+    module: &ModuleInfo,
+    program: &Path,
+    fixed: &[String],
+    args: &[OsString],
+) -> anyhow::Result<u8> {
+    let mut cmd = Command::new(program);
+    cmd.args(fixed).args(args);
     for (k, v) in crate::prim::probe::module_env(&module.name) {
         cmd.env(k, v);
     }
     let err = cmd.exec();
+    let shown = program.display();
     let hint = match err.kind() {
-        std::io::ErrorKind::PermissionDenied => {
-            format!("make it executable: chmod +x {}", module.location)
-        }
+        std::io::ErrorKind::PermissionDenied => format!("make it executable: chmod +x {shown}"),
         std::io::ErrorKind::NotFound => {
             "its interpreter (the #! line) may be missing, or the file was removed".to_string()
         }
         _ => "check the file's #! line and that it was built for this machine".to_string(),
     };
+    let offered = match &module.detail {
+        Detail::Source(d) => format!(", offered by {}", d.source),
+        _ => String::new(),
+    };
     Err(CliError::new(
         Exit::CannotRun,
         format!(
-            "module '{}' ({}) cannot be started: {err}",
-            module.name, module.location
+            "module '{}' ({shown}{offered}) cannot be started: {err}",
+            module.name
         ),
     )
     .hint(hint)

@@ -25,6 +25,8 @@ pub enum Kind {
     Native,
     /// A Dockerfile for an image that opts in with io.tcli.* labels
     Docker,
+    /// A source plugin, tcli-source-<name>, offering its scripts dir's scripts as modules
+    Source,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Exec => "exec",
             Kind::Native => "native",
             Kind::Docker => "docker",
+            Kind::Source => "source",
         }
     }
 
@@ -43,6 +46,7 @@ impl Kind {
             Kind::Exec => "Say hello and show what tcli passes to a module",
             Kind::Native => "Say hello and show the directories tcli gives a module",
             Kind::Docker => "Say hello from a container",
+            Kind::Source => "Say hello from a script a source plugin offers",
         }
     }
 }
@@ -80,9 +84,14 @@ pub struct Created {
     pub sdk: Option<PathBuf>,
 }
 
-/// The default `--dir`: `tcli-<name>` in the current directory.
-pub fn default_dir(name: &str) -> PathBuf {
-    PathBuf::from(format!("{}{name}", crate::sources::exec::PREFIX))
+/// The default `--dir`: `tcli-<name>` in the current directory (`tcli-source-<name>` for a
+/// source plugin, named like the file it holds).
+pub fn default_dir(kind: Kind, name: &str) -> PathBuf {
+    let prefix = match kind {
+        Kind::Source => crate::sources::plugin::PREFIX,
+        Kind::Exec | Kind::Native | Kind::Docker => crate::sources::exec::PREFIX,
+    };
+    PathBuf::from(format!("{prefix}{name}"))
 }
 
 /// Checks the request, then writes the skeleton. Every refusal is a [`CliError`] with a hint:
@@ -101,7 +110,7 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     }
     let sdk = match req.kind {
         Kind::Native => Some(find_sdk(cx.exe.as_deref()).ok_or_else(no_sdk)?),
-        Kind::Exec | Kind::Docker => None,
+        Kind::Exec | Kind::Docker | Kind::Source => None,
     };
     // The README's commands name the dir: a name they cannot spell would send users nowhere.
     let Some(shown) = req.dir.to_str() else {
@@ -112,7 +121,7 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
         .hint("pass a --dir whose name is UTF-8")
         .into());
     };
-    if req.kind == Kind::Exec && shown.contains(':') {
+    if matches!(req.kind, Kind::Exec | Kind::Source) && shown.contains(':') {
         // The README puts the dir on PATH, where ':' separates entries.
         return Err(CliError::usage(format!(
             "--dir {shown} contains ':', which cannot be put on PATH"
@@ -241,17 +250,33 @@ fn no_sdk() -> anyhow::Error {
 /// skeleton in `dir` (as the user gave it). At most three: the issue's promise.
 pub fn steps(kind: Kind, name: &str, dir: &str) -> Vec<String> {
     let under = |rest: &str| sh_word(&format!("{}/{rest}", dir.trim_end_matches('/')));
-    match kind {
-        Kind::Exec => {
-            let word = sh_word(dir);
-            let on_path = match (dir.starts_with('/'), word == dir) {
-                (true, true) => format!("\"{dir}:$PATH\""),
-                (false, true) => format!("\"$PWD/{dir}:$PATH\""),
-                (true, false) => format!("{word}:\"$PATH\""),
-                (false, false) => format!("\"$PWD\"/{word}:\"$PATH\""),
-            };
-            vec![format!("export PATH={on_path}"), "tcli --help".into()]
+    // `path` made absolute from where the user stands, as one shell word, then `tail` (which
+    // holds a variable: inside the double quotes of a plain path, or quoted apart).
+    let absolute = |path: &str, tail: &str| {
+        let word = sh_word(path);
+        let quoted_tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!("{}\"{}\"", &tail[..1], &tail[1..])
+        };
+        match (path.starts_with('/'), word == path) {
+            (true, true) => format!("\"{path}{tail}\""),
+            (false, true) => format!("\"$PWD/{path}{tail}\""),
+            (true, false) => format!("{word}{quoted_tail}"),
+            (false, false) => format!("\"$PWD\"/{word}{quoted_tail}"),
         }
+    };
+    let on_path = || format!("export PATH={}", absolute(dir, ":$PATH"));
+    match kind {
+        Kind::Exec => vec![on_path(), "tcli --help".into()],
+        Kind::Source => vec![
+            on_path(),
+            format!(
+                "export TCLI_SCRIPTS_DIR={}",
+                absolute(&format!("{}/scripts", dir.trim_end_matches('/')), "")
+            ),
+            "tcli --help".into(),
+        ],
         Kind::Native => vec![
             format!(
                 "cargo build --release --manifest-path {}",
@@ -335,6 +360,22 @@ pub fn files(
             file("Dockerfile", include_str!("docker/Dockerfile"), false),
             file("entrypoint", include_str!("docker/entrypoint"), true),
             file("README.md", include_str!("docker/README.md"), false),
+        ],
+        // The source is the example docs/ ships, named for this skeleton; its first script is
+        // the module the name asks for.
+        Kind::Source => vec![
+            File {
+                path: format!("{}{name}", crate::sources::plugin::PREFIX),
+                contents: include_str!("../../../docs/examples/tcli-source-scripts")
+                    .replace("tcli-source-scripts", &format!("tcli-source-{name}")),
+                executable: true,
+            },
+            file(
+                &format!("scripts/{name}"),
+                include_str!("source/script"),
+                true,
+            ),
+            file("README.md", include_str!("source/README.md"), false),
         ],
     })
 }
@@ -420,7 +461,7 @@ pub fn write(parent: &Path, dest: &Path, files: &[File]) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    const KINDS: [Kind; 3] = [Kind::Exec, Kind::Native, Kind::Docker];
+    const KINDS: [Kind; 4] = [Kind::Exec, Kind::Native, Kind::Docker, Kind::Source];
 
     fn rendered(kind: Kind) -> Vec<File> {
         let steps = steps(kind, "my-tool", "tcli-my-tool");
@@ -464,6 +505,17 @@ mod tests {
 
     #[test]
     fn scaffold_steps_quote_odd_dirs() {
+        assert_eq!(
+            steps(Kind::Source, "x", "my dir")[..2],
+            [
+                r#"export PATH="$PWD"/'my dir':"$PATH""#,
+                r#"export TCLI_SCRIPTS_DIR="$PWD"/'my dir/scripts'"#
+            ]
+        );
+        assert_eq!(
+            steps(Kind::Source, "x", "tcli-source-x/")[1],
+            r#"export TCLI_SCRIPTS_DIR="$PWD/tcli-source-x/scripts""#
+        );
         assert_eq!(
             steps(Kind::Exec, "x", "my dir")[0],
             r#"export PATH="$PWD"/'my dir':"$PATH""#

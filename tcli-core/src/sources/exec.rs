@@ -70,7 +70,7 @@ fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
     };
     let mut out: Vec<(PathBuf, Identity)> = rd
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().as_bytes().starts_with(PREFIX.as_bytes()))
+        .filter(|e| is_exec_module_file(e.file_name().as_bytes()))
         .filter_map(|e| {
             let path = e.path();
             is_executable_file(&path)?;
@@ -80,6 +80,12 @@ fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// A `tcli-*` file name that is not a source plugin's (`tcli-source-*`, docs/source-plugins.md).
+fn is_exec_module_file(file_name: &[u8]) -> bool {
+    file_name.starts_with(PREFIX.as_bytes())
+        && !file_name.starts_with(super::plugin::PREFIX.as_bytes())
 }
 
 /// Some(()) for a regular file (after symlinks) with an execute bit.
@@ -179,6 +185,9 @@ fn value_after(line: &[u8], key: &str) -> Option<String> {
 /// executable file. Costs one stat per search dir, whatever the number of modules.
 pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     let file = format!("{PREFIX}{name}");
+    if !is_exec_module_file(file.as_bytes()) {
+        return None;
+    }
     search_dirs(cx)
         .into_iter()
         .map(|d| d.join(OsStr::new(&file)))

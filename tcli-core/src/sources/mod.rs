@@ -7,6 +7,7 @@ pub mod builtin;
 pub mod docker;
 pub mod exec;
 pub mod native;
+pub mod plugin;
 
 use crate::context::Context;
 use crate::model::{Identity, Kind, ModuleInfo, SourceCache, Stamp};
@@ -50,8 +51,11 @@ pub trait Source: Sync {
 /// The sources in precedence order (built-ins are not a source: they are fixed). This list is
 /// the one place a new source is registered.
 pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
-    let mut all: Vec<Box<dyn Source>> =
-        vec![Box::new(native::NativeSource), Box::new(exec::ExecSource)];
+    let mut all: Vec<Box<dyn Source>> = vec![
+        Box::new(native::NativeSource),
+        Box::new(exec::ExecSource),
+        Box::new(plugin::PluginSource),
+    ];
     if !cx.no_docker {
         all.push(Box::new(docker::DockerSource));
     }

@@ -57,6 +57,24 @@ pub fn cmd_modules_check(cx: &Context, args: &ModulesCheckArgs) -> anyhow::Resul
         Ok(r) => check_one(cx, r),
     });
     if args.names.is_empty() {
+        // A source plugin that contributes nothing has no module to fail on: it fails itself.
+        let index = crate::index::Index::read(cx, Some(&[Kind::Source]));
+        let cached = index
+            .sources
+            .get(&Kind::Source)
+            .cloned()
+            .unwrap_or_default();
+        reports.extend(
+            crate::sources::plugin::source_failures(&cached)
+                .into_iter()
+                .map(|(path, why)| Report {
+                    name: format!("source {path}"),
+                    kind: Some(Kind::Source),
+                    location: Some(path),
+                    ok: false,
+                    failures: vec![why],
+                }),
+        );
         // A team's `min-tcli-version` above this tcli fails the check as a whole.
         reports.extend(
             crate::team::version::unmet_all(cx)

@@ -1,4 +1,4 @@
-//! `tcli modules new <name> --kind exec|native|docker [--dir D]`: writes a module skeleton that
+//! `tcli modules new <name> --kind exec|native|docker|source [--dir D]`: writes a module skeleton that
 //! passes `tcli modules check`. The checks, templates and writing are `crate::scaffold`'s;
 //! this file parses and reports.
 
@@ -28,7 +28,7 @@ pub fn cmd_modules_new(cx: &Context, args: &ModulesNewArgs) -> anyhow::Result<u8
         dir: args
             .dir
             .clone()
-            .unwrap_or_else(|| scaffold::default_dir(&args.name)),
+            .unwrap_or_else(|| scaffold::default_dir(args.kind, &args.name)),
     };
     let created = scaffold::create(cx, &req)?;
     let mut msg = format!(

@@ -38,6 +38,9 @@ pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Resul
         m.kind.as_str(),
         m.location.escape_debug()
     );
+    if let Some(source) = crate::sources::plugin::source_of(m) {
+        s.push_str(&format!("    offered by: {}\n", source.escape_debug()));
+    }
     if !m.verbs.is_empty() {
         s.push_str(&format!("    verbs: {}\n", m.verbs.join(", ")));
     }

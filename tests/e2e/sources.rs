@@ -1,0 +1,509 @@
+//! Source plugins (docs/source-plugins.md): `tcli-source-<name>` executables on the search path
+//! whose `list` offers modules. The example source shipped in docs/ is used as it is; the
+//! failing sources are small real scripts.
+
+use crate::support::{Run, TestEnv};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The example source of docs/examples, installed in `<root>/bin` with its scripts dir at
+/// `<root>/scripts`, which is returned.
+fn with_example_source(env: &mut TestEnv) -> PathBuf {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/tcli-source-scripts");
+    let body = std::fs::read_to_string(&example).expect("the example source");
+    let installed = env.bin().join("tcli-source-scripts");
+    std::fs::write(&installed, body).unwrap();
+    make_executable(&installed);
+    let scripts = env.path("scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    env.var("TCLI_SCRIPTS_DIR", scripts.display().to_string());
+    scripts
+}
+
+fn make_executable(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A script that answers `--help` like every module must, and says `<name> ran` otherwise.
+fn script(env: &TestEnv, dir: &Path, name: &str, summary: &str) -> PathBuf {
+    env.script_in(
+        dir,
+        name,
+        &format!(
+            "# Summary: {summary}\n\
+             case \"$*\" in *--help*) echo 'Usage: {name}'; echo '{name} help'; exit 0;; esac\n\
+             echo '{name} ran'"
+        ),
+    )
+}
+
+/// A hand-written source `tcli-source-<name>` in `dir` printing `lines` (one JSON object each).
+fn source(env: &TestEnv, dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+    let mut body = String::new();
+    for l in lines {
+        body.push_str(&format!("printf '%s\\n' '{}'\n", l.replace('\'', "'\\''")));
+    }
+    env.script_in(dir, &format!("tcli-source-{name}"), &body)
+}
+
+fn entry(name: &str, description: &str, run: &Path) -> String {
+    serde_json::json!({"name": name, "description": description, "run": [run]}).to_string()
+}
+
+/// The line of `out` whose first word is `name`.
+#[track_caller]
+fn row<'a>(out: &'a str, name: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no line for {name:?} in:\n{out}"))
+}
+
+/// Asserts that one line of stdout or stderr holds every one of `parts`.
+#[track_caller]
+fn has_line_with(run: &Run, parts: &[&str]) {
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    assert!(
+        all.lines().any(|l| parts.iter().all(|p| l.contains(p))),
+        "no line with all of {parts:?}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// The `modules list --json` object of `name`.
+#[track_caller]
+fn json_module(env: &TestEnv, name: &str) -> serde_json::Value {
+    let j = env.run(["modules", "list", "--json"]).success().json();
+    j["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no module {name:?} in {j:#}"))
+        .clone()
+}
+
+#[test]
+fn sources_help_lists_the_example_sources_modules() {
+    let mut env = TestEnv::new();
+    let scripts = with_example_source(&mut env);
+    let deploy = script(&env, &scripts, "deploy", r#"Deploy "the" services\ now"#);
+    script(&env, &scripts, "hello", "Say hello");
+    std::fs::write(scripts.join("notes"), "# Summary: not executable\n").unwrap();
+    script(&env, &scripts, "Bad_Name", "not a module name");
+    let help = env.run(["--help"]);
+    help.success();
+    assert!(
+        row(&help.stdout, "deploy").ends_with(r#"Deploy "the" services\ now"#),
+        "{}",
+        help.stdout
+    );
+    assert!(row(&help.stdout, "hello").ends_with("Say hello"));
+    help.stdout_lacks("notes")
+        .stdout_lacks("Bad_Name")
+        .stdout_lacks("source-scripts");
+
+    let list = env.run(["modules", "list"]);
+    list.success();
+    let line = row(&list.stdout, "deploy");
+    for part in ["source", &deploy.display().to_string(), "Deploy \"the\""] {
+        assert!(line.contains(part), "{part:?} not in {line:?}");
+    }
+    list.stdout_lacks("source-scripts");
+    let m = json_module(&env, "deploy");
+    assert_eq!(m["kind"], "source");
+    assert_eq!(m["location"], deploy.display().to_string());
+    assert_eq!(m["description"], r#"Deploy "the" services\ now"#);
+    assert_eq!(
+        m["extra"]["source"],
+        env.bin().join("tcli-source-scripts").display().to_string()
+    );
+    // The source itself is not an exec module.
+    env.run(["source-scripts"])
+        .code(2)
+        .stderr_has("no module named 'source-scripts'");
+}
+
+#[test]
+fn sources_dispatch_passes_the_users_words_and_exit_status() {
+    let mut env = TestEnv::new();
+    let scripts = with_example_source(&mut env);
+    env.script_in(
+        &scripts,
+        "args",
+        "# Summary: print arguments\n\
+         for a in \"$@\"; do printf '[%s]' \"$a\"; done\n\
+         printf '\\n%s|%s|%s\\n' \"$TCLI_MODULE\" \"${TCLI_VERSION:+v}\" \"$TCLI_BIN\"\n\
+         exit 7",
+    );
+    // Cold: no listing ran before, so dispatch itself must find the source's module.
+    let out = env
+        .cmd([
+            OsStr::new("args"),
+            OsStr::new("a b"),
+            OsStr::new(""),
+            OsStr::new("--help-not"),
+            OsStr::from_bytes(b"\xff\x01"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let mut want = b"[a b][][--help-not][\xff\x01]\nargs|v|".to_vec();
+    want.extend_from_slice(crate::support::tcli_bin().as_os_str().as_bytes());
+    want.push(b'\n');
+    assert_eq!(out.stdout, want, "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sources_help_shows_a_script_added_or_edited_in_the_watched_dir() {
+    let mut env = TestEnv::new();
+    let scripts = with_example_source(&mut env);
+    script(&env, &scripts, "first", "First script");
+    env.run(["--help"]).success().stdout_lacks("second");
+    script(&env, &scripts, "second", "Second script");
+    let help = env.run(["--help"]);
+    help.success();
+    assert!(row(&help.stdout, "second").ends_with("Second script"));
+    // Edited in place: the dir's mtime does not change, the watched file's does.
+    std::fs::write(
+        scripts.join("first"),
+        "#!/bin/sh\n# Summary: First script, rewritten\necho first\n",
+    )
+    .unwrap();
+    let help = env.run(["--help"]);
+    assert!(row(&help.stdout, "first").ends_with("First script, rewritten"));
+    std::fs::remove_file(scripts.join("second")).unwrap();
+    env.run(["--help"]).success().stdout_lacks("second");
+    env.run(["second"])
+        .code(2)
+        .stderr_has("no module named 'second'");
+}
+
+#[test]
+fn sources_which_shows_shadowing_both_ways() {
+    let mut env = TestEnv::new();
+    let scripts = with_example_source(&mut env);
+    let exec_x = env.module("x", "# tcli-summary: exec x\necho 'exec x ran'");
+    let source_x = script(&env, &scripts, "x", "source x");
+    let source_y = script(&env, &scripts, "y", "source y");
+    // A second source, later on the search path, offering y too.
+    let second = env.add_path_dir("second");
+    let later_y = script(&env, &second, "later-y", "later y");
+    let later = source(
+        &env,
+        &second,
+        "later",
+        &[
+            r#"{"protocol":1}"#.to_string(),
+            entry("y", "later y", &later_y),
+        ],
+    );
+
+    let which_x = env.run(["modules", "which", "x"]);
+    which_x
+        .success()
+        .stdout_has(&format!("x: exec {}", exec_x.display()))
+        .stdout_has(&format!("shadows: source {}", source_x.display()));
+    let which_y = env.run(["modules", "which", "y"]);
+    which_y
+        .success()
+        .stdout_has(&format!("y: source {}", source_y.display()))
+        .stdout_has(&format!(
+            "    offered by: {}",
+            env.bin().join("tcli-source-scripts").display()
+        ))
+        .stdout_has(&format!("shadows: source {}", later_y.display()));
+
+    let x = json_module(&env, "x");
+    assert_eq!(x["kind"], "exec");
+    assert_eq!(x["shadowed"][0]["kind"], "source");
+    assert_eq!(x["shadowed"][0]["location"], source_x.display().to_string());
+    let y = json_module(&env, "y");
+    assert_eq!(y["kind"], "source");
+    assert_eq!(y["location"], source_y.display().to_string());
+    assert_eq!(y["shadowed"][0]["kind"], "source");
+    assert_eq!(
+        y["shadowed"][0]["extra"]["source"],
+        later.display().to_string()
+    );
+    env.run(["modules", "list"])
+        .success()
+        .stdout_has(&format!("shadows: source {}", source_x.display()))
+        .stdout_has(&format!("shadows: source {}", later_y.display()));
+
+    // A source of the same name later on the search path is shadowed: reported, never run.
+    let ran = env.path("second-scripts-ran");
+    let second_scripts = env.script_in(
+        &second,
+        "tcli-source-scripts",
+        &format!("touch '{}'", ran.display()),
+    );
+    let list = env.run(["modules", "list"]);
+    list.success();
+    has_line_with(
+        &list,
+        &[
+            &second_scripts.display().to_string(),
+            &format!(
+                "shadowed by {}",
+                env.bin().join("tcli-source-scripts").display()
+            ),
+        ],
+    );
+    env.run(["modules", "check"]).code(1).stdout_has(&format!(
+        "FAIL  source {}: shadowed by",
+        second_scripts.display()
+    ));
+    assert!(!ran.exists(), "a shadowed source was run");
+
+    env.run(["x"]).success().stdout_has("exec x ran");
+    env.run(["y"]).success().stdout_has("y ran");
+    env.run(["modules", "check", "y"])
+        .code(1)
+        .stdout_has("FAIL  y: shadows the source module at");
+}
+
+#[test]
+fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones() {
+    let mut env = TestEnv::new();
+    let scripts = with_example_source(&mut env);
+    script(&env, &scripts, "hello", "Say hello");
+    let bin = env.bin();
+    let hang = env.script_in(&bin, "tcli-source-hang", "sleep 30");
+    let fails = env.script_in(
+        &bin,
+        "tcli-source-fails",
+        "echo 'cannot read config' >&2\nexit 3",
+    );
+    let junk_file = env.path("junk.bin");
+    let junk: Vec<u8> = std::iter::once(0xff)
+        .chain((1..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8))
+        .collect();
+    std::fs::write(&junk_file, junk).unwrap();
+    let junky = env.script_in(
+        &bin,
+        "tcli-source-junk",
+        &format!("cat '{}'", junk_file.display()),
+    );
+    let never = env.path("invalid-source-ran");
+    let invalid = env.script_in(
+        &bin,
+        "tcli-source-Bad",
+        &format!("touch '{}'", never.display()),
+    );
+    let fine = script(&env, &scripts, "fine-target", "Fine module");
+    let entries = source(
+        &env,
+        &bin,
+        "entries",
+        &[
+            r#"{"protocol":1}"#.to_string(),
+            entry("Bad_Name", "bad name", &fine),
+            r#"{"name":"norun","description":"no run"}"#.to_string(),
+            r#"{"name":"rel","run":["bin/rel"]}"#.to_string(),
+            r#"{"run":["/bin/true"]}"#.to_string(),
+            entry("fine", "Fine module", &fine),
+        ],
+    );
+
+    let list = env.run(["modules", "list"]);
+    list.success();
+    has_line_with(
+        &list,
+        &[&hang.display().to_string(), "did not finish within 2 s"],
+    );
+    has_line_with(
+        &list,
+        &[&fails.display().to_string(), "exited with status 3"],
+    );
+    has_line_with(
+        &list,
+        &[
+            &junky.display().to_string(),
+            "'list' output line 1 is not UTF-8 text",
+        ],
+    );
+    has_line_with(&list, &[&invalid.display().to_string(), "invalid"]);
+    list.stdout_has("invalid module name \"Bad_Name\": a name cannot contain uppercase letters")
+        .stdout_has("entry 'norun' has no \"run\"")
+        .stdout_has("entry 'rel': \"run\" must start with an absolute path, not \"bin/rel\"");
+    assert!(row(&list.stdout, "hello").ends_with("Say hello"));
+    assert!(row(&list.stdout, "fine").ends_with("Fine module"));
+    let norun = row(&list.stdout, "norun");
+    assert!(norun.contains(&entries.display().to_string()), "{norun}");
+    assert!(!never.exists(), "a source with an invalid name was run");
+
+    let json = env.run(["modules", "list", "--json"]).success().json();
+    let notes = json["notes"].to_string();
+    assert!(notes.contains("did not finish within 2 s"), "{notes}");
+
+    let help = env.run(["--help"]);
+    // As for any module: listed with its problem when its name is valid, left out otherwise.
+    help.success().stdout_lacks("Bad_Name");
+    assert!(row(&help.stdout, "norun").contains("has no \"run\""));
+    assert!(row(&help.stdout, "fine").ends_with("Fine module"));
+    assert!(row(&help.stdout, "hello").ends_with("Say hello"));
+
+    let check = env.run(["modules", "check"]);
+    check
+        .code(1)
+        .stdout_has("ok    hello\n")
+        .stdout_has("ok    fine\n");
+    for (path, why) in [
+        (&hang, "did not finish within 2 s"),
+        (&fails, "exited with status 3"),
+        (&junky, "'list' output line 1 is not UTF-8 text"),
+        (&invalid, "invalid"),
+    ] {
+        assert!(
+            check.stdout.lines().any(|l| l.starts_with("FAIL  ")
+                && l.contains(&path.display().to_string())
+                && l.contains(why)),
+            "no FAIL line for {} ({why}):\n{}",
+            path.display(),
+            check.stdout
+        );
+    }
+    check
+        .stdout_has(&format!(
+            "FAIL  source {}: line 5: an entry has no \"name\" string\n",
+            entries.display()
+        ))
+        .stdout_has("FAIL  Bad_Name: invalid name")
+        .stdout_has("FAIL  norun: ")
+        .stdout_has("FAIL  rel: ");
+    env.run(["norun"]).code(126).stderr_has("module 'norun'");
+}
+
+#[test]
+fn sources_warm_path_runs_no_source() {
+    let env = TestEnv::new();
+    let log = env.path("source-runs.log");
+    let watched = env.path("watched");
+    std::fs::create_dir_all(&watched).unwrap();
+    let target = script(&env, &env.bin(), "logged-target", "Logged module");
+    env.module("ex", "# tcli-summary: An exec module\necho 'ex ran'");
+    env.script_in(
+        &env.bin(),
+        "tcli-source-logged",
+        &format!(
+            "echo run >> '{}'\nprintf '%s\\n' '{}' '{}'",
+            log.display(),
+            serde_json::json!({"protocol": 1, "watch": [watched], "ttl": 3600}),
+            entry("logged", "Logged module", &target),
+        ),
+    );
+    let runs = || {
+        std::fs::read_to_string(&log)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    let help = env.run(["--help"]);
+    help.success();
+    assert!(row(&help.stdout, "logged").ends_with("Logged module"));
+    assert_eq!(runs(), 1);
+    env.run(["--help"]).success().stdout_has("logged");
+    assert_eq!(runs(), 1, "a second 'tcli --help' ran the source");
+    env.run(Vec::<&str>::new()).success().stdout_has("logged");
+    assert_eq!(runs(), 1, "'tcli' ran the source");
+    env.run(["ex"]).success().stdout_has("ex ran");
+    assert_eq!(runs(), 1, "dispatch of an exec module ran the source");
+    env.run(["logged"])
+        .success()
+        .stdout_has("logged-target ran");
+    assert_eq!(
+        runs(),
+        1,
+        "dispatch of a cached source module ran the source"
+    );
+    env.run(["__complete", "bash", "--", "log"])
+        .success()
+        .stdout_has("logged");
+    assert_eq!(runs(), 1, "completion ran the source");
+    env.run(["modules", "list"]).success();
+    assert_eq!(runs(), 1, "'modules list' ran an unchanged source");
+    // A watched path that changes makes the next listing run it, once.
+    std::fs::write(watched.join("new"), "x").unwrap();
+    env.run(["--help"]).success();
+    env.run(["--help"]).success();
+    assert_eq!(runs(), 2);
+}
+
+#[test]
+fn sources_help_reruns_an_unchanged_source_once_its_ttl_passed() {
+    let env = TestEnv::new();
+    let log = env.path("source-runs.log");
+    let target = script(&env, &env.bin(), "ttl-target", "TTL module");
+    env.script_in(
+        &env.bin(),
+        "tcli-source-ttl",
+        &format!(
+            "echo run >> '{}'\nprintf '%s\\n' '{}' '{}'",
+            log.display(),
+            r#"{"protocol":1,"watch":[],"ttl":1}"#,
+            entry("ttl-mod", "TTL module", &target),
+        ),
+    );
+    let runs = || std::fs::read_to_string(&log).unwrap().lines().count();
+    env.run(["--help"]).success().stdout_has("ttl-mod");
+    assert_eq!(runs(), 1);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    env.run(["--help"]).success().stdout_has("ttl-mod");
+    assert_eq!(runs(), 2, "the source was not run again after its ttl");
+}
+
+#[test]
+fn sources_list_a_source_whose_child_leaves_its_group_does_not_hang_tcli() {
+    let env = TestEnv::new();
+    let target = script(&env, &env.bin(), "detached-target", "Detached module");
+    // `setsid` puts the child outside the process group tcli kills, holding stdout open.
+    env.script_in(
+        &env.bin(),
+        "tcli-source-detached",
+        &format!(
+            "setsid sleep 30 &\nprintf '%s\\n' '{}' '{}'",
+            serde_json::json!({"protocol": 1}),
+            entry("detached", "Detached module", &target),
+        ),
+    );
+    env.module("ex", "# tcli-summary: An exec module\necho 'ex ran'");
+    let started = std::time::Instant::now();
+    let help = env.run(["--help"]);
+    help.success();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "'tcli --help' waited for the detached child ({:?})",
+        started.elapsed()
+    );
+    assert!(row(&help.stdout, "ex").ends_with("An exec module"));
+}
+
+#[test]
+fn sources_list_gets_no_inherited_tcli_module() {
+    let env = TestEnv::new();
+    let target = script(&env, &env.bin(), "envcheck-target", "x");
+    env.script_in(
+        &env.bin(),
+        "tcli-source-envcheck",
+        &format!(
+            "printf '%s\\n' '{}'\nprintf '{{\"name\":\"envcheck\",\"description\":\"module=%s\",\"run\":[\"{}\"]}}\\n' \"${{TCLI_MODULE-unset}}\"",
+            serde_json::json!({"protocol": 1}),
+            target.display(),
+        ),
+    );
+    let help = env
+        .cmd(["--help"])
+        .env("TCLI_MODULE", "outer")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&help.stdout);
+    assert!(row(&out, "envcheck").ends_with("module=unset"), "{out}");
+}

@@ -8,8 +8,9 @@
 # Usage: bench/core.sh   (builds a release tcli; needs hyperfine, cc, git, strace, python3)
 #   BENCH_TCLI=/path/to/tcli      measure that binary instead of building one (its helpers are
 #                                 not needed: none of these commands starts one)
-#   BENCH_BASELINE=/path/to/tcli  also measure an older build in the same hyperfine run as
-#                                 target 1, e.g. one built from an earlier commit in a worktree
+#   BENCH_BASELINE=/path/to/tcli  also measure an older build for target 1, right after and
+#                                 beside the same peers, e.g. one built from an earlier commit
+#                                 in a worktree
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "installing hyperfine" >&2; apt-get install -y hyperfine >/dev/null; }
@@ -29,11 +30,7 @@ for helper in tcli_git tcli_docker; do
     [ ! -f "$(dirname "$BENCH_TCLI")/$helper" ] || cp "$(dirname "$BENCH_TCLI")/$helper" "$W/prefix/libexec/tcli/"
 done
 TCLI="$W/prefix/bin/tcli"
-BASELINE=()
-if [ -n "${BENCH_BASELINE:-}" ]; then
-    cp "$BENCH_BASELINE" "$W/baseline/bin/tcli"
-    BASELINE=(-n "baseline tcli hello" "$W/baseline/bin/tcli hello")
-fi
+[ -z "${BENCH_BASELINE:-}" ] || cp "$BENCH_BASELINE" "$W/baseline/bin/tcli"
 OUT="${BENCH_OUT:-bench/out}"
 mkdir -p "$OUT" "$W/bin" "$W/many" "$W/ten" "$W/thousand" "$W/cache" "$W/data" "$W/config"
 
@@ -51,11 +48,17 @@ export TCLI_CACHE_DIR="$W/cache"
 "$TCLI" hello # builds the index once
 
 echo "== 1. dispatch overhead (tcli hello vs git hello vs tcli-hello)"
-# A baseline of the same version shares the index (the format carries the version; another
-# version would rebuild it on every run and should be measured with its own BENCH_TCLI run).
 hyperfine -N --warmup 50 --runs 500 --export-json "$OUT/dispatch.json" \
-    -n "tcli-hello" "$W/bin/tcli-hello" -n "git hello" "git hello" -n "tcli hello" "$TCLI hello" \
-    ${BASELINE[@]+"${BASELINE[@]}"}
+    -n "tcli-hello" "$W/bin/tcli-hello" -n "git hello" "git hello" -n "tcli hello" "$TCLI hello"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+    # Right after, beside the same peers, with its own index: another build may write another
+    # index format, and sharing one would make each rebuild it on every run.
+    TCLI_CACHE_DIR="$W/cache-baseline" "$W/baseline/bin/tcli" hello
+    TCLI_CACHE_DIR="$W/cache-baseline" hyperfine -N --warmup 50 --runs 500 \
+        --export-json "$OUT/dispatch-baseline.json" \
+        -n "tcli-hello" "$W/bin/tcli-hello" -n "git hello" "git hello" \
+        -n "baseline tcli hello" "$W/baseline/bin/tcli hello"
+fi
 
 echo "== 2. tcli --help with 300 exec modules"
 export PATH="$W/bin:$W/many:$BASE_PATH"
@@ -100,9 +103,11 @@ d = {k: v["median"] * 1000 for k, v in means("dispatch.json").items()}
 direct, git, tcli = d["tcli-hello"], d["git hello"], d["tcli hello"]
 print(f"direct {direct:.3f} ms, git hello {git:.3f} ms, tcli hello {tcli:.3f} ms (medians)")
 print(f"overhead: git +{git-direct:.3f} ms, tcli +{tcli-direct:.3f} ms, ratio {(tcli-direct)/(git-direct):.2f} (target <= 0.50)")
-if "baseline tcli hello" in d:
-    base = d["baseline tcli hello"]
-    print(f"baseline tcli hello {base:.3f} ms: overhead +{base-direct:.3f} ms, ratio {(base-direct)/(git-direct):.2f}")
+import os
+if os.path.exists(f"{out}/dispatch-baseline.json"):
+    b = {k: v["median"] * 1000 for k, v in means("dispatch-baseline.json").items()}
+    bd, bg, base = b["tcli-hello"], b["git hello"], b["baseline tcli hello"]
+    print(f"baseline: direct {bd:.3f} ms, git hello {bg:.3f} ms, tcli hello {base:.3f} ms; overhead +{base-bd:.3f} ms, ratio {(base-bd)/(bg-bd):.2f}")
 w = means("help-warm.json"); c = means("help-cold.json")
 print(f"tcli --help, 300 modules: warm {list(w.values())[0]['median']*1000:.2f} ms (target < 5), cold {list(c.values())[0]['median']*1000:.0f} ms (target < 1500)")
 s = means("scale.json")

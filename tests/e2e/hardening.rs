@@ -6,7 +6,8 @@ use crate::support::{helper_bin, tcli_bin, Run, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Every executable tcli installs, from the build dir `cargo test` built.
+/// Every executable tcli installs, as cargo builds them for the tests (with the workspace's
+/// link flags, as for `install.sh`; a release build into a temp PREFIX costs minutes).
 fn installed_executables() -> Vec<PathBuf> {
     vec![
         tcli_bin(),
@@ -110,12 +111,13 @@ fn hardening_helpers_are_found_in_the_installed_layout() {
     let tcli = prefix.join("bin/tcli");
     std::fs::copy(tcli_bin(), &tcli).unwrap();
     std::os::unix::fs::symlink(helper_bin("tcli_git"), libexec.join("tcli_git")).unwrap();
-    let run = Run::from(
-        env.command(&tcli)
-            .args(["team", "status"])
-            .output()
-            .unwrap(),
-    );
+    // Without TCLI_EXEC_PATH, which the other tests set to where they build the helpers.
+    let installed = || {
+        let mut c = env.command(&tcli);
+        c.env_remove("TCLI_EXEC_PATH").args(["team", "status"]);
+        Run::from(c.output().unwrap())
+    };
+    let run = installed();
     run.success();
     assert_eq!(
         run.stderr,
@@ -123,12 +125,7 @@ fn hardening_helpers_are_found_in_the_installed_layout() {
     );
     // Without the helper there, the error names where an installed tcli looks.
     std::fs::remove_file(libexec.join("tcli_git")).unwrap();
-    let run = Run::from(
-        env.command(&tcli)
-            .args(["team", "status"])
-            .output()
-            .unwrap(),
-    );
+    let run = installed();
     run.code(1).stderr_has(&format!(
         "error: tcli's helper {}/libexec/tcli/tcli_git is missing",
         prefix.display()

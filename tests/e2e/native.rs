@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tcli-core sits in the workspace")
@@ -19,7 +19,7 @@ pub(crate) fn target_dir() -> PathBuf {
     workspace_root().join("target").join("fixtures-native")
 }
 
-fn cargo_build(manifest: &Path, packages: &[&str]) {
+pub(crate) fn cargo_build(manifest: &Path, packages: &[&str]) {
     // Niced: the other tests run meanwhile, and their 2 s probe timeouts must not starve.
     let mut cmd = Command::new("nice");
     cmd.args(["-n", "19"])

@@ -11,17 +11,24 @@ pub fn tcli_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tcli"))
 }
 
-/// One of tcli's helper executables (docs/helpers.md), which tcli finds beside itself in the
-/// build dir. They belong to other packages, so cargo builds them for `cargo test --workspace`
-/// (each has an integration test) but not for `cargo test -p tcli-core`.
+/// The dir of tcli's helper executables (docs/helpers.md), which every child gets as
+/// `TCLI_EXEC_PATH`. They belong to other packages, which `cargo test -p tcli-core` does not
+/// build, so they are built here once per test run, from this workspace, into the fixtures'
+/// target dir (its own: building never waits on the cargo running the tests, and a helper is
+/// never older than the tcli under test).
+pub fn helpers_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = crate::native::workspace_root();
+        crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-git", "tcli-docker"]);
+        crate::native::target_dir().join("debug")
+    })
+    .clone()
+}
+
+/// One of tcli's helper executables, as the tests run it.
 pub fn helper_bin(name: &str) -> PathBuf {
-    let path = tcli_bin().with_file_name(name);
-    assert!(
-        path.is_file(),
-        "{} is not built: run `cargo test --workspace`, or `cargo build -p tcli-git -p tcli-docker` first",
-        path.display()
-    );
-    path
+    helpers_dir().join(name)
 }
 
 /// One test's world.
@@ -121,6 +128,7 @@ impl TestEnv {
             .env("TCLI_CACHE_DIR", self.cache_dir())
             .env("TCLI_DATA_DIR", self.data_dir())
             .env("TCLI_NO_DOCKER", "1")
+            .env("TCLI_EXEC_PATH", helpers_dir())
             .current_dir(self.root.path())
             .stdin(Stdio::null());
         for (k, v) in &self.vars {

@@ -25,6 +25,10 @@ pub const TCLI_MODULE: &str = "TCLI_MODULE";
 /// from inside that probe (a module that is an alias for another) then never waits for the
 /// index lock its parent holds.
 pub const TCLI_PROBE: &str = "TCLI_PROBE";
+/// Set by tcli on its Docker helper only: the JSON request of `capture` and `run`. Carried in
+/// the environment, not argv, because it holds the values of the variables an image asks for,
+/// and another user can read a process's argv but not its environment (docs/helpers.md).
+pub const TCLI_HELPER_REQUEST: &str = "TCLI_HELPER_REQUEST";
 /// Test suite only: `1` makes the Docker end-to-end tests fail, not skip, without an engine
 /// (`.ci/run` sets it).
 pub const TCLI_TEST_REQUIRE_DOCKER: &str = "TCLI_TEST_REQUIRE_DOCKER";
@@ -51,6 +55,10 @@ pub const ALL: &[(&str, &str)] = &[
     (TCLI_VERSION, "set for modules: tcli's version"),
     (TCLI_MODULE, "set for modules: the module name"),
     (TCLI_PROBE, "set for a module while tcli probes its --help"),
+    (
+        TCLI_HELPER_REQUEST,
+        "set for tcli's Docker helper: its request",
+    ),
     (
         TCLI_TEST_REQUIRE_DOCKER,
         "tests: fail instead of skipping without Docker",

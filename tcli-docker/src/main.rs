@@ -39,12 +39,12 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
         [protocol::OP_IMAGES, host] => Ok(answer(
             Engine::connect_to(host).and_then(|e| e.module_images()),
         )),
-        [protocol::OP_CAPTURE, host, request] => {
-            let spec: RunSpec = serde_json::from_str(request)?;
+        [protocol::OP_CAPTURE, host] => {
+            let spec: RunSpec = serde_json::from_str(&request()?)?;
             Ok(answer(run_on(host, &spec)))
         }
-        [protocol::OP_RUN, host, request] => {
-            let request: RunRequest<ModuleInfo> = serde_json::from_str(request)?;
+        [protocol::OP_RUN, host] => {
+            let request: RunRequest<ModuleInfo> = serde_json::from_str(&request()?)?;
             let result = run_on(host, &request.spec);
             runner::docker::finish(&request.module, result, host)
         }
@@ -55,6 +55,20 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
         .hint("run 'tcli' instead")
         .into()),
     }
+}
+
+/// The request tcli set in the environment (never on argv: docs/helpers.md).
+fn request() -> anyhow::Result<String> {
+    tcli_core::env_vars::get_os(tcli_core::env_vars::TCLI_HELPER_REQUEST)
+        .and_then(|v| v.into_string().ok())
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "{} needs its request in {}",
+                helpers::DOCKER,
+                tcli_core::env_vars::TCLI_HELPER_REQUEST
+            ))
+            .into()
+        })
 }
 
 /// Connects to `host` and runs `spec` there.

@@ -256,7 +256,8 @@ impl Engine {
             Err(e) => return e.into(),
         };
         let err = helpers::command(&self.helper)
-            .args([OP_RUN, &self.host, &request])
+            .args([OP_RUN, &self.host])
+            .env(crate::env_vars::TCLI_HELPER_REQUEST, &request)
             .exec();
         crate::error::CliError::new(
             crate::exit::Exit::Failure,
@@ -274,7 +275,11 @@ impl Engine {
         E: serde::de::DeserializeOwned,
     {
         let mut cmd = helpers::command(&self.helper);
-        cmd.arg(op).arg(&self.host).args(request);
+        cmd.arg(op).arg(&self.host);
+        // Never on argv: a spec carries the values of the variables the container gets.
+        if let Some(request) = request {
+            cmd.env(crate::env_vars::TCLI_HELPER_REQUEST, request);
+        }
         let out = cmd
             .stdin(Stdio::null())
             .stderr(Stdio::piped())

@@ -48,7 +48,7 @@ fn help_runs(module: &ModuleInfo, run: impl Fn(&[&str]) -> probe::Outcome) -> Ve
         .filter_map(|mut words| {
             let verb = words.join(" ");
             words.push("--help");
-            let failure = HelpFailure::of(&run(&words), probe::TIMEOUT.as_secs())?;
+            let failure = HelpFailure::of(&run(&words), probe::TIMEOUT.as_secs(), false)?;
             Some(verb_failure(&verb, &failure))
         })
         .collect()
@@ -78,7 +78,7 @@ fn check_native(cx: &Context, module: &ModuleInfo) -> Vec<String> {
         args.extend(&w);
         args.push("--help");
         let outcome = probe::run(exe, &args, &module.name, probe::TIMEOUT);
-        if let Some(f) = HelpFailure::of(&outcome, probe::TIMEOUT.as_secs()) {
+        if let Some(f) = HelpFailure::of(&outcome, probe::TIMEOUT.as_secs(), false) {
             failures.push(format!("'tcli {}': {f}", args.join(" ")));
         }
     }

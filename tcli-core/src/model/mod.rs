@@ -9,7 +9,7 @@ mod problem;
 pub mod source_listing;
 pub mod verbs;
 
-pub use problem::{HelpFailure, Problem};
+pub use problem::{HelpFailure, Problem, RunFailure};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -125,10 +125,11 @@ pub enum Problem {
     SourceEntry(super::source_listing::BadEntry),
 }
 
-/// How a `--help` run failed.
+/// How a bounded run of a program (a module's `--help`, a source's `list`) ended without a
+/// clean exit: one list of ways, read from a `prim::probe::Outcome` in one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "failure", rename_all = "kebab-case")]
-pub enum HelpFailure {
+#[serde(tag = "run", rename_all = "kebab-case")]
+pub enum RunFailure {
     /// The program could not be started.
     Spawn {
         /// The OS error.
@@ -143,11 +144,67 @@ pub enum HelpFailure {
     Exit {
         /// The status.
         code: i32,
-        /// The first line of its stderr, when captured (sanitized).
+        /// The first line of its stderr, when kept (sanitized).
         said: Option<String>,
     },
     /// It was killed by a signal.
     Signal,
+}
+
+impl RunFailure {
+    /// Why `outcome` is not a clean exit, or `None` when it is. `said`: keep the first line of
+    /// stderr of a non-zero exit.
+    pub fn of(
+        outcome: &crate::prim::probe::Outcome,
+        timeout_secs: u64,
+        said: bool,
+    ) -> Option<RunFailure> {
+        if let Some(error) = &outcome.spawn_error {
+            return Some(RunFailure::Spawn {
+                error: error.clone(),
+            });
+        }
+        if outcome.timed_out {
+            return Some(RunFailure::Timeout { secs: timeout_secs });
+        }
+        match outcome.code {
+            Some(0) => None,
+            Some(code) => Some(RunFailure::Exit {
+                code,
+                said: said
+                    .then(|| {
+                        String::from_utf8_lossy(&outcome.stderr)
+                            .lines()
+                            .map(|l| crate::prim::text::sanitize_line(l, 120))
+                            .find(|l| !l.is_empty())
+                    })
+                    .flatten(),
+            }),
+            None => Some(RunFailure::Signal),
+        }
+    }
+
+    /// The line for a run of `what` (`--help`, `list`).
+    pub fn line(&self, what: &str) -> String {
+        match self {
+            RunFailure::Spawn { error } => format!("'{what}' cannot be started: {error}"),
+            RunFailure::Timeout { secs } => format!("'{what}' did not finish within {secs} s"),
+            RunFailure::Exit { code, said: None } => format!("'{what}' exited with status {code}"),
+            RunFailure::Exit {
+                code,
+                said: Some(said),
+            } => format!("'{what}' exited with status {code}: {said}"),
+            RunFailure::Signal => format!("'{what}' was killed by a signal"),
+        }
+    }
+}
+
+/// How a `--help` run failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "failure", rename_all = "kebab-case")]
+pub enum HelpFailure {
+    /// It did not exit 0 in time.
+    Run(RunFailure),
     /// It printed nothing on stdout.
     Empty,
     /// It printed binary data.
@@ -156,20 +213,14 @@ pub enum HelpFailure {
 
 impl HelpFailure {
     /// Why a `--help` run does not count as a working one, or `None` when it does: exit 0 and
-    /// text on stdout, in time.
-    pub fn of(outcome: &crate::prim::probe::Outcome, timeout_secs: u64) -> Option<HelpFailure> {
-        if let Some(error) = &outcome.spawn_error {
-            return Some(HelpFailure::Spawn {
-                error: error.clone(),
-            });
-        }
-        if outcome.timed_out {
-            return Some(HelpFailure::Timeout { secs: timeout_secs });
-        }
-        match outcome.code {
-            Some(0) => {}
-            Some(code) => return Some(HelpFailure::Exit { code, said: None }),
-            None => return Some(HelpFailure::Signal),
+    /// text on stdout, in time. `said`: keep the first line of stderr of a non-zero exit.
+    pub fn of(
+        outcome: &crate::prim::probe::Outcome,
+        timeout_secs: u64,
+        said: bool,
+    ) -> Option<HelpFailure> {
+        if let Some(run) = RunFailure::of(outcome, timeout_secs, said) {
+            return Some(HelpFailure::Run(run));
         }
         if outcome.stdout.iter().all(u8::is_ascii_whitespace) {
             return Some(HelpFailure::Empty);
@@ -184,18 +235,11 @@ impl HelpFailure {
 impl fmt::Display for HelpFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HelpFailure::Spawn { error } => write!(f, "cannot be started: {error}"),
-            HelpFailure::Timeout { secs } => {
-                write!(f, "'--help' did not finish within {secs} s")
+            // The module itself could not start: that is about the module, not its `--help`.
+            HelpFailure::Run(RunFailure::Spawn { error }) => {
+                write!(f, "cannot be started: {error}")
             }
-            HelpFailure::Exit { code, said: None } => {
-                write!(f, "'--help' exited with status {code}")
-            }
-            HelpFailure::Exit {
-                code,
-                said: Some(said),
-            } => write!(f, "'--help' exited with status {code}: {said}"),
-            HelpFailure::Signal => f.write_str("'--help' was killed by a signal"),
+            HelpFailure::Run(run) => f.write_str(&run.line("--help")),
             HelpFailure::Empty => f.write_str("'--help' printed nothing on stdout"),
             HelpFailure::Binary => f.write_str("'--help' printed binary data, not text"),
         }

@@ -256,13 +256,16 @@ pub fn parse(out: &[u8]) -> Result<Listing, Failure> {
         entries: Vec::new(),
         skipped: Vec::new(),
     };
+    // Every name seen, good entry or bad: the first entry of a name counts, whatever it is.
+    let mut seen = std::collections::HashSet::new();
     for (line, object) in objects {
         let name = object
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string);
+        let first = name.as_ref().is_none_or(|n| seen.insert(n.clone()));
         let why = match entry(&object) {
-            Ok(e) if listing.entries.iter().any(|k| k.name == e.name) => EntryFault::Duplicate,
+            _ if !first => EntryFault::Duplicate,
             Ok(e) => {
                 listing.entries.push(e);
                 continue;
@@ -461,6 +464,22 @@ mod tests {
         assert_eq!(
             Failure::NotText { line: 1 }.to_string(),
             "'list' output line 1 is not UTF-8 text"
+        );
+    }
+
+    #[test]
+    fn parse_first_entry_of_a_name_counts_even_when_it_is_bad() {
+        let l = parse(&lines(&[
+            r#"{"protocol":1}"#,
+            r#"{"name":"x"}"#,
+            r#"{"name":"x","run":["/x"]}"#,
+        ]))
+        .unwrap();
+        assert!(l.entries.is_empty());
+        let skipped: Vec<_> = l.skipped.iter().map(|p| (p.line, &p.why)).collect();
+        assert_eq!(
+            skipped,
+            [(2, &EntryFault::NoRun), (3, &EntryFault::Duplicate)]
         );
     }
 

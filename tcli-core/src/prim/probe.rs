@@ -211,13 +211,17 @@ impl Reader {
 
 /// The variables every module gets (docs/exec-modules.md).
 pub fn module_env(module: &str) -> Vec<(&'static str, OsString)> {
-    let mut env = vec![
-        (
-            env_vars::TCLI_VERSION,
-            OsString::from(crate::context::Context::version()),
-        ),
-        (env_vars::TCLI_MODULE, OsString::from(module)),
-    ];
+    let mut env = tcli_env();
+    env.push((env_vars::TCLI_MODULE, OsString::from(module)));
+    env
+}
+
+/// What tcli tells any program it runs about itself: its version and its path.
+pub fn tcli_env() -> Vec<(&'static str, OsString)> {
+    let mut env = vec![(
+        env_vars::TCLI_VERSION,
+        OsString::from(crate::context::Context::version()),
+    )];
     if let Some(exe) = crate::context::current_exe() {
         env.push((env_vars::TCLI_BIN, exe.as_os_str().to_owned()));
     }

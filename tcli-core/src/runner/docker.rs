@@ -92,27 +92,17 @@ fn help_problem(engine: &Engine, module: &ModuleInfo, args: Vec<String>) -> Opti
         Err(e) => return Some(format!("{e:#}")),
     };
     match engine.run(&spec) {
-        Ok(o) if o.timed_out => Some(
-            HelpFailure::Timeout {
-                secs: CHECK_TIMEOUT.as_secs(),
-            }
-            .to_string(),
-        ),
-        Ok(o) if o.code != 0 => {
-            let said = String::from_utf8_lossy(&o.stderr);
-            let first = said.lines().map(str::trim).find(|l| !l.is_empty());
-            Some(
-                HelpFailure::Exit {
-                    code: i32::from(o.code),
-                    said: first.map(|l| sanitize_line(l, 120)),
-                }
-                .to_string(),
-            )
+        Ok(o) => {
+            // The one verdict every kind's `--help` gets (`model::HelpFailure::of`).
+            let seen = crate::prim::probe::Outcome {
+                stdout: o.stdout,
+                stderr: o.stderr,
+                code: Some(i32::from(o.code)),
+                timed_out: o.timed_out,
+                spawn_error: None,
+            };
+            HelpFailure::of(&seen, CHECK_TIMEOUT.as_secs(), true).map(|f| f.to_string())
         }
-        Ok(o) if o.stdout.iter().all(u8::is_ascii_whitespace) => {
-            Some(HelpFailure::Empty.to_string())
-        }
-        Ok(_) => None,
         Err(e) => {
             let e = run_error(module, &e, engine.host());
             Some(match crate::error::hint_of(&e) {

@@ -125,7 +125,7 @@ fn describe(path: &Path, identity: Identity) -> ModuleInfo {
         return m;
     }
     let outcome = probe::run(path, &["--help"], &name, probe::TIMEOUT);
-    match HelpFailure::of(&outcome, probe::TIMEOUT.as_secs()) {
+    match HelpFailure::of(&outcome, probe::TIMEOUT.as_secs(), false) {
         Some(f) => m.problems.push(Problem::Help(f)),
         None => m.description = outcome.description(),
     }

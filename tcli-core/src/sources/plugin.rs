@@ -8,7 +8,9 @@
 use super::Source;
 use crate::context::Context;
 use crate::model::source_listing::{self, BadEntry, EntryFault, Listing};
-use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, SourceCache, SourceDetail, Stamp};
+use crate::model::{
+    Detail, Identity, Kind, ModuleInfo, Problem, RunFailure, SourceCache, SourceDetail, Stamp,
+};
 use crate::prim::probe;
 use crate::prim::text::sanitize_line;
 use serde::{Deserialize, Serialize};
@@ -67,25 +69,8 @@ pub enum Failure {
         /// The path of the one used.
         by: String,
     },
-    /// It could not be started.
-    Spawn {
-        /// The OS error.
-        error: String,
-    },
-    /// It did not exit within the probe timeout.
-    Timeout {
-        /// The limit in seconds.
-        secs: u64,
-    },
-    /// It exited with a non-zero status.
-    Exit {
-        /// The status.
-        code: i32,
-        /// The first line of its stderr, when it said something (sanitized).
-        said: Option<String>,
-    },
-    /// It was killed by a signal.
-    Signal,
+    /// `list` did not exit 0 in time.
+    Run(RunFailure),
     /// It printed something that is not the protocol.
     Output {
         /// What is wrong with it.
@@ -104,14 +89,7 @@ impl fmt::Display for Failure {
                 "shadowed by {}, earlier on the search path; not run",
                 by.escape_debug()
             ),
-            Failure::Spawn { error } => write!(f, "'list' cannot be started: {error}"),
-            Failure::Timeout { secs } => write!(f, "'list' did not finish within {secs} s"),
-            Failure::Exit { code, said: None } => write!(f, "'list' exited with status {code}"),
-            Failure::Exit {
-                code,
-                said: Some(said),
-            } => write!(f, "'list' exited with status {code}: {said}"),
-            Failure::Signal => f.write_str("'list' was killed by a signal"),
+            Failure::Run(run) => f.write_str(&run.line("list")),
             Failure::Output { why } => why.fmt(f),
         }
     }
@@ -316,9 +294,7 @@ fn run_list(path: &Path) -> Result<Listing, Failure> {
     }
     // A listing is not a module run: no TCLI_MODULE; and `/` as cwd, so it cannot depend on
     // where the user happened to be.
-    let mut env = probe::module_env("");
-    // Not set for a listing (run_bounded removes an inherited one).
-    env.retain(|(k, _)| *k != crate::env_vars::TCLI_MODULE);
+    let env = probe::tcli_env();
     let outcome = probe::run_bounded(&probe::Bounded {
         program: path,
         args: vec![OsStr::new("list")],
@@ -327,24 +303,8 @@ fn run_list(path: &Path) -> Result<Listing, Failure> {
         timeout: probe::TIMEOUT,
         keep: source_listing::OUTPUT_MAX + 1,
     });
-    if let Some(error) = outcome.spawn_error {
-        return Err(Failure::Spawn { error });
-    }
-    if outcome.timed_out {
-        return Err(Failure::Timeout {
-            secs: probe::TIMEOUT.as_secs(),
-        });
-    }
-    match outcome.code {
-        Some(0) => {}
-        Some(code) => {
-            let said = String::from_utf8_lossy(&outcome.stderr)
-                .lines()
-                .map(|l| sanitize_line(l, 120))
-                .find(|l| !l.is_empty());
-            return Err(Failure::Exit { code, said });
-        }
-        None => return Err(Failure::Signal),
+    if let Some(run) = RunFailure::of(&outcome, probe::TIMEOUT.as_secs(), true) {
+        return Err(Failure::Run(run));
     }
     source_listing::parse(&outcome.stdout).map_err(|why| Failure::Output { why })
 }

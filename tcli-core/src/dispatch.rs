@@ -91,6 +91,6 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
         Kind::Exec => runner::exec::run(&module, &args),
         Kind::Builtin => commands::run_builtin(cx, name, args),
         Kind::Native => runner::native::run(cx, &module, &args),
-        Kind::Docker => runner::docker::run(cx, &module, &args),
+        Kind::Docker => runner::docker::run(&module, &args),
     }
 }

@@ -45,8 +45,19 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
         }
         [protocol::OP_RUN, host] => {
             let request: RunRequest<ModuleInfo> = serde_json::from_str(&request()?)?;
-            let result = run_on(host, &request.spec);
-            runner::docker::finish(&request.module, result, host)
+            let cx = tcli_core::context::Context::from_env();
+            let engine = Engine::connect_to(host);
+            let images = match &engine {
+                Ok(e) => e.module_images(),
+                Err(e) => Err(e.clone()),
+            };
+            let (module, spec) =
+                runner::docker::prepare(&cx, &request.module, images, request.args)?;
+            let result = match engine {
+                Ok(e) => e.run(&spec),
+                Err(e) => Err(RunError::Engine(e)),
+            };
+            runner::docker::finish(&module, result, host)
         }
         _ => Err(CliError::usage(format!(
             "{} is tcli's Docker helper, not a command (protocol: docs/helpers.md)",

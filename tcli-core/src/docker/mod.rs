@@ -181,14 +181,14 @@ pub enum Answer<T, E> {
     Error(E),
 }
 
-/// The request of [`OP_RUN`]: the container, and the module it runs as (opaque here, handed
-/// back to `runner::docker` in the helper to report how the run ended).
+/// The request of [`OP_RUN`]: the module as the index knows it (opaque here; the helper asks
+/// the engine for its current image through `runner::docker`) and the user's words.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RunRequest<M> {
-    /// The container.
-    pub spec: RunSpec,
     /// The module.
     pub module: M,
+    /// Its arguments.
+    pub args: Vec<String>,
 }
 
 /// The engine at one address, reached through the docker helper.
@@ -200,22 +200,24 @@ pub struct Engine {
 impl Engine {
     /// Connects to [`host()`] and checks that the engine answers within [`CONNECT_TIMEOUT`].
     pub fn connect() -> Result<Engine, EngineError> {
-        Self::connect_to(&host())
+        let engine = Self::at(&host())?;
+        engine.ask::<(), EngineError>(OP_PING, None)??;
+        Ok(engine)
     }
 
-    /// Connects to `host` (a `DOCKER_HOST`-style address) and checks that the engine answers.
-    pub fn connect_to(host: &str) -> Result<Engine, EngineError> {
+    /// The engine at `host` (a `DOCKER_HOST`-style address), not asked anything yet: the first
+    /// operation connects, and fails with the same errors `connect` would. One helper process
+    /// fewer where that first operation is all the caller wants.
+    pub fn at(host: &str) -> Result<Engine, EngineError> {
         let helper = helpers::locate(helpers::DOCKER);
         if !helper.is_file() {
             let missing = helpers::missing(&helper);
             return Err(EngineError::new(ErrorKind::Other, missing.message));
         }
-        let engine = Engine {
+        Ok(Engine {
             helper,
             host: host.to_string(),
-        };
-        engine.ask::<(), EngineError>(OP_PING, None)??;
-        Ok(engine)
+        })
     }
 
     /// The address this engine was reached at.
@@ -244,24 +246,23 @@ impl Engine {
             .map_err(RunError::Engine)?
     }
 
-    /// Replaces this process with the helper running `spec` on tcli's stdio; `module` is what
-    /// the helper reports the run's failures about. Returns only when the helper cannot be run.
-    pub fn exec_run<M: Serialize>(&self, spec: &RunSpec, module: &M) -> anyhow::Error {
-        let request = RunRequest {
-            spec: spec.clone(),
-            module,
-        };
+    /// Replaces this process with the helper, which asks the engine for `module`'s current
+    /// image and runs it with `args` on tcli's stdio: one process from dispatch to container.
+    /// Returns only when the helper cannot be run.
+    pub fn exec_run<M: Serialize>(module: &M, args: Vec<String>) -> anyhow::Error {
+        let helper = helpers::locate(helpers::DOCKER);
+        let request = RunRequest { module, args };
         let request = match serde_json::to_string(&request) {
             Ok(r) => r,
             Err(e) => return e.into(),
         };
-        let err = helpers::command(&self.helper)
-            .args([OP_RUN, &self.host])
+        let err = helpers::command(&helper)
+            .args([OP_RUN, &host()])
             .env(crate::env_vars::TCLI_HELPER_REQUEST, &request)
             .exec();
         crate::error::CliError::new(
             crate::exit::Exit::Failure,
-            format!("cannot run tcli's helper {}: {err}", self.helper.display()),
+            format!("cannot run tcli's helper {}: {err}", helper.display()),
         )
         .hint("reinstall tcli (./install.sh)")
         .into()

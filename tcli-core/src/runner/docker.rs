@@ -6,7 +6,7 @@
 //! through `crate::docker`.
 
 use crate::context::Context;
-use crate::docker::{Engine, EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
+use crate::docker::{Engine, EngineError, ErrorKind, Image, Io, Outcome, RunError, RunSpec};
 use crate::env_vars;
 use crate::error::CliError;
 use crate::exit::Exit;
@@ -23,13 +23,25 @@ use std::time::Duration;
 /// included, on a busy CI machine).
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs `module` with `args`; returns the container's exit code.
-pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
+/// Runs `module` with `args`: tcli becomes the docker helper, which asks the engine for the
+/// module's current image ([`prepare`]), runs it and ends with the container's exit code.
+pub fn run(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let args = utf8_args(&module.name, args)?;
     crate::helpers::require(crate::helpers::DOCKER)?;
-    let engine = Engine::connect().map_err(|e| engine_error(&module.name, &e))?;
-    let live = source::live_modules(cx, &engine).map_err(|e| engine_error(&module.name, &e))?;
-    // The engine decides, not the index: an image rebuilt since the last look runs as it is now.
+    Err(Engine::exec_run(module, args))
+}
+
+/// In the docker helper, before a run: the module as the engine has it now (`images`, its
+/// answer; the index may be up to a TTL old, and an image rebuilt since runs as it is now) and
+/// the container to run for it on this process's stdio.
+pub fn prepare(
+    cx: &Context,
+    module: &ModuleInfo,
+    images: Result<Vec<Image>, EngineError>,
+    args: Vec<String>,
+) -> anyhow::Result<(ModuleInfo, RunSpec)> {
+    let images = images.map_err(|e| engine_error(&module.name, &e))?;
+    let live = source::modules_from(&images, &source::Trust::load(cx));
     let Some(current) = crate::catalog::pick(&live, &module.name) else {
         return Err(gone(module).into());
     };
@@ -38,8 +50,7 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
     }
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let spec = spec(current, args, Io::Inherit { tty }, true)?;
-    // The docker helper becomes this process, runs the container and ends with [`finish`].
-    Err(engine.exec_run(&spec, current))
+    Ok((current.clone(), spec))
 }
 
 /// How a module run ended, for the user: the container's exit code, a warning for a container

@@ -148,7 +148,8 @@ impl Source for DockerSource {
                 ..cached.clone()
             };
         }
-        let looked = Engine::connect().and_then(|engine| live_modules(cx, &engine));
+        // `images` connects itself: no separate ping, one helper process per look.
+        let looked = Engine::at(&host).and_then(|engine| live_modules(cx, &engine));
         match looked {
             Ok(modules) => SourceCache {
                 stamps,

@@ -18,14 +18,17 @@ pub const DOCKER: &str = "tcli_docker";
 
 /// Where helper `name` is: `$TCLI_EXEC_PATH/<name>` when that is set; else
 /// `<prefix>/libexec/tcli/<name>` for a tcli at `<prefix>/bin/tcli` when it is there; else
-/// beside the running binary (the build dir, where cargo puts them all). The first candidate
-/// of the rule is returned when none exists, for the error to name.
+/// beside the running binary (the build dir, where cargo puts them all); `/usr/libexec/tcli`
+/// when the running binary's path cannot be read. The first candidate of the rule is returned
+/// when none exists, for the error to name.
 pub fn locate(name: &str) -> PathBuf {
     if let Some(dir) = env_vars::get_os(env_vars::TCLI_EXEC_PATH) {
         return Path::new(&dir).join(name);
     }
     let Some(bin_dir) = crate::context::current_exe().and_then(Path::parent) else {
-        return PathBuf::from(name);
+        // No /proc to read our own path from: an absolute guess, so the file checked is the
+        // file run (a bare name would be looked up on PATH by exec but not by the check).
+        return Path::new("/usr/libexec/tcli").join(name);
     };
     let beside = bin_dir.join(name);
     match bin_dir.parent() {

@@ -42,10 +42,9 @@ impl FromBollard for EngineError {
                 Some(std::io::ErrorKind::NotFound) => {
                     EngineError::new(ErrorKind::Absent, format!("no Docker socket at {host}"))
                 }
-                Some(std::io::ErrorKind::PermissionDenied) => EngineError::new(
-                    ErrorKind::Unreachable,
-                    format!("permission denied on {host}"),
-                ),
+                Some(std::io::ErrorKind::PermissionDenied) => {
+                    EngineError::new(ErrorKind::Denied, format!("permission denied on {host}"))
+                }
                 Some(std::io::ErrorKind::ConnectionRefused) => EngineError::new(
                     ErrorKind::Unreachable,
                     format!("connection refused at {host} (is dockerd running?)"),

@@ -49,9 +49,11 @@ pub fn host() -> String {
 pub enum ErrorKind {
     /// No socket at the address: most likely no Docker on this machine.
     Absent,
-    /// Something is there but we may not talk to it: permission denied, connection refused,
-    /// an unsupported address. Found out in microseconds, like [`ErrorKind::Absent`].
+    /// Something is there but we may not talk to it: connection refused, an unsupported
+    /// address. Found out in microseconds, like [`ErrorKind::Absent`].
     Unreachable,
+    /// The socket is there and this user may not open it (not in the `docker` group).
+    Denied,
     /// Connected, but no answer within the timeout.
     Timeout,
     /// The engine answered with an HTTP error; the status code.

@@ -228,7 +228,7 @@ fn engine_error(name: &str, e: &EngineError) -> anyhow::Error {
         ErrorKind::Absent => {
             "start the Docker engine, or set DOCKER_HOST to where it listens".to_string()
         }
-        ErrorKind::Unreachable if e.message.contains("permission denied") => {
+        ErrorKind::Denied => {
             "add yourself to the 'docker' group (then log in again), or set DOCKER_HOST".into()
         }
         ErrorKind::Unreachable => "start the Docker engine (dockerd), or fix DOCKER_HOST".into(),

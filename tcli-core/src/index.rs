@@ -37,7 +37,7 @@ struct Line {
 /// How a source line starts: `kind` is the first field `Line` serializes.
 const LINE_START: &[u8] = b"{\"kind\":\"";
 
-/// The kind of the line starting with `bytes`, judged from its first bytes so dispatch never
+/// The kind of the line starting with `bytes`, judged from its first field so dispatch never
 /// reads, let alone parses, a line it does not want.
 fn kind_of_line(bytes: &[u8]) -> Option<Kind> {
     let rest = bytes.strip_prefix(LINE_START)?;
@@ -75,23 +75,22 @@ impl Index {
         // wanted follows.
         let last_wanted = want.map(|w| w.iter().map(|k| k.index_rank()).max());
         let mut index = Index::default();
-        let mut line = String::new();
+        let mut line = Vec::new();
         loop {
+            line.clear();
+            // Up to the line's first comma, its `kind` field: enough to judge it without reading
+            // a line that is not wanted (a buffer's edge cannot cut this short).
+            if reader.read_until(b',', &mut line).ok()? == 0 {
+                break;
+            }
             if let Some(last) = last_wanted {
-                let next = reader.fill_buf().ok()?;
-                if next.is_empty() {
-                    break;
-                }
-                let rank_here = kind_of_line(next).map(Kind::index_rank);
+                let rank_here = kind_of_line(&line).map(Kind::index_rank);
                 if rank_here.is_none_or(|here| last.is_none_or(|last| here > last)) {
                     break;
                 }
             }
-            line.clear();
-            if reader.read_line(&mut line).ok()? == 0 {
-                break;
-            }
-            let parsed: Line = serde_json::from_str(&line).ok()?;
+            reader.read_until(b'\n', &mut line).ok()?;
+            let parsed: Line = serde_json::from_slice(&line).ok()?;
             index.sources.insert(parsed.kind, parsed.cache);
         }
         Some(index)
@@ -246,5 +245,36 @@ mod tests {
         let all = Index::read(&cx, None);
         assert_eq!(all.sources.len(), 2);
         assert_eq!(all.sources[&Kind::Exec].scanned_at, 2);
+    }
+
+    #[test]
+    fn index_partial_read_finds_a_line_that_starts_at_the_read_buffers_edge() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = cx(dir.path());
+        // Pad the native line so the docker line starts 5 bytes before the reader's 8 KiB
+        // buffer ends, whatever the header's length.
+        let mut index = Index::default();
+        index.sources.insert(Kind::Docker, SourceCache::default());
+        index.sources.insert(Kind::Native, SourceCache::default());
+        index.write(&cx).unwrap();
+        let before = std::fs::read(cx.index_path()).unwrap();
+        let docker_at = before
+            .windows(16)
+            .position(|w| w == b"{\"kind\":\"docker\"")
+            .unwrap();
+        let pad = 8192 - 5 - docker_at - ",\"note\":\"\"".len();
+        index.sources.get_mut(&Kind::Native).unwrap().note = Some("x".repeat(pad));
+        index.write(&cx).unwrap();
+        let after = std::fs::read(cx.index_path()).unwrap();
+        assert_eq!(
+            after.windows(16).position(|w| w == b"{\"kind\":\"docker\""),
+            Some(8192 - 5)
+        );
+        let part = Index::read(&cx, Some(&[Kind::Docker]));
+        assert!(
+            part.sources.contains_key(&Kind::Docker),
+            "{:?}",
+            part.sources.keys()
+        );
     }
 }

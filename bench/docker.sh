@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "installing hyperfine" >&2; apt-get install -y hyperfine >/dev/null; }
 docker info >/dev/null 2>&1 || { echo "no Docker engine: run .ci/docker-up first" >&2; exit 1; }
 
-cargo build --release -p tcli-core --quiet
+cargo build --release -p tcli-core -p tcli-docker --quiet
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
 TCLI="$TARGET_DIR/release/tcli"
 W="$(mktemp -d /tmp/tcli-docker-bench.XXXXXX)"

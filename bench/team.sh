@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "installing hyperfine" >&2; apt-get install -y hyperfine >/dev/null; }
 
-cargo build --release -p tcli-core --quiet
+cargo build --release -p tcli-core -p tcli-git --quiet
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
 TCLI="$TARGET_DIR/release/tcli"
 W="$(mktemp -d /tmp/tcli-bench-team.XXXXXX)"

@@ -189,17 +189,9 @@ fn records(cached: &SourceCache) -> Vec<Record> {
 }
 
 /// True when nothing the record depends on changed: the executable, the watched paths, the ttl.
-/// A watched path changed at or after the moment `list` started may have changed while it ran,
-/// after it looked (git's "racily clean" files): such a record lists once more.
 fn unchanged(r: &Record, now_ms: u64) -> bool {
-    let settled = |s: &Stamp| {
-        s.mtime_ns
-            .is_none_or(|ns| u64::try_from(ns / 1_000_000).is_ok_and(|ms| ms < r.listed_at_ms))
-    };
     Identity::of_file(Path::new(&r.path)).as_ref() == Some(&r.identity)
-        && r.watch
-            .iter()
-            .all(|s| settled(s) && Stamp::of(Path::new(&s.path)) == *s)
+        && r.watch.iter().all(|s| Stamp::of(Path::new(&s.path)) == *s)
         && r.ttl
             .is_none_or(|ttl| now_ms.saturating_sub(r.listed_at_ms) < ttl.saturating_mul(1000))
 }
@@ -267,8 +259,6 @@ impl Record {
 /// Runs `list` for one source: its record, and its modules.
 fn list(path: &Path, identity: Identity) -> (Record, Vec<ModuleInfo>) {
     let location = path.to_string_lossy().into_owned();
-    // When it started, not ended: what changed while it ran is newer than this (`unchanged`).
-    let started = now_ms();
     match run_list(path) {
         Err(f) => (Record::failed(path, identity, f), Vec::new()),
         Ok(listing) => {
@@ -280,7 +270,7 @@ fn list(path: &Path, identity: Identity) -> (Record, Vec<ModuleInfo>) {
                 identity,
                 watch,
                 ttl,
-                listed_at_ms: started,
+                listed_at_ms: now_ms(),
                 failure: None,
                 unnamed,
             };
@@ -365,32 +355,4 @@ fn modules(
         out.push(m);
     }
     (out, unnamed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unchanged_lists_again_once_when_a_watched_path_changed_while_list_ran() {
-        let dir = tempfile::tempdir().unwrap();
-        let exe = dir.path().join("tcli-source-x");
-        std::fs::write(&exe, "#!/bin/sh\n").unwrap();
-        let watched = dir.path().join("scripts");
-        std::fs::create_dir(&watched).unwrap();
-        let stamp = Stamp::of(&watched);
-        let changed_ms = u64::try_from(stamp.mtime_ns.unwrap() / 1_000_000).unwrap();
-        let record = |listed_at_ms| Record {
-            path: exe.to_string_lossy().into_owned(),
-            identity: Identity::of_file(&exe).unwrap(),
-            watch: vec![stamp.clone()],
-            ttl: None,
-            listed_at_ms,
-            failure: None,
-            unnamed: Vec::new(),
-        };
-        let now = changed_ms + 10_000;
-        assert!(!unchanged(&record(changed_ms), now), "racy: list again");
-        assert!(unchanged(&record(changed_ms + 1), now), "settled: keep");
-    }
 }

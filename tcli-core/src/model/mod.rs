@@ -414,6 +414,23 @@ mod tests {
     }
 
     #[test]
+    fn help_failures_round_trip_through_the_index_shape() {
+        for run in [
+            RunFailure::Spawn { error: "e".into() },
+            RunFailure::Timeout { secs: 2 },
+            RunFailure::Exit {
+                code: 3,
+                said: Some("no".into()),
+            },
+            RunFailure::Signal,
+        ] {
+            let p = Problem::Help(HelpFailure::Run(run));
+            let back: Problem = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+            assert_eq!(back, p);
+        }
+    }
+
+    #[test]
     fn every_kind_parses_from_its_name() {
         for k in [
             Kind::Builtin,

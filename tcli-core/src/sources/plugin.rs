@@ -356,3 +356,23 @@ fn modules(
     }
     (out, unnamed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_round_trip_through_the_index_state() {
+        for f in [
+            Failure::Run(RunFailure::Timeout { secs: 2 }),
+            Failure::Run(RunFailure::Exit {
+                code: 3,
+                said: None,
+            }),
+            Failure::Shadowed { by: "/a".into() },
+        ] {
+            let back: Failure = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+            assert_eq!(back, f);
+        }
+    }
+}

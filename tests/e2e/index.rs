@@ -50,7 +50,8 @@ fn index_corrupted_or_foreign_is_rebuilt() {
 fn index_from_a_future_version_is_rebuilt() {
     let env = env_with_modules();
     let text = std::fs::read_to_string(index_path(&env)).unwrap();
-    let future = text.replacen("\"version\":2", "\"version\":999", 1);
+    let current = format!("\"version\":{}", tcli_core::index::FORMAT_VERSION);
+    let future = text.replacen(&current, "\"version\":999", 1);
     assert_ne!(future, text);
     // A future index that lists a module which does not exist must not be trusted.
     let future = future.replace("Alpha module", "Poisoned");

@@ -75,7 +75,17 @@ pub struct TcliHostV1 {
     pub settings_json: extern "C" fn(ctx: *mut c_void, out: *mut *const c_char) -> c_int,
     /// Null; room for additions.
     pub reserved: [*const c_void; 4],
+    /// Appended (present when `struct_size >= HOST_STRUCT_SIZE`, absent in a host of
+    /// [`HOST_V1_BASE_SIZE`] bytes): the settings file by file, as a JSON array in precedence
+    /// order (the user's file first, then each team in `team list` order), each
+    /// `{"team": name or null, "path": file, "settings": table}`. Same calling and ownership
+    /// rules as `settings_json`.
+    pub settings_layers_json: extern "C" fn(ctx: *mut c_void, out: *mut *const c_char) -> c_int,
 }
+
+/// The size of the first version of [`TcliHostV1`], before `settings_layers_json` was
+/// appended: the smallest host a module accepts.
+pub const HOST_V1_BASE_SIZE: u32 = std::mem::offset_of!(TcliHostV1, settings_layers_json) as u32;
 
 /// `size_of::<TcliPluginV1>()` as a `u32`, for the `struct_size` field.
 pub const PLUGIN_STRUCT_SIZE: u32 = std::mem::size_of::<TcliPluginV1>() as u32;

@@ -15,6 +15,44 @@ pub struct Host<'a> {
     cache_dir: PathBuf,
     load_settings: &'a dyn Fn() -> Result<String, String>,
     settings: OnceCell<serde_json::Value>,
+    load_layers: Option<&'a dyn Fn() -> Result<String, String>>,
+    layers: OnceCell<Vec<Layer>>,
+}
+
+/// One settings file as tcli read it: a team repo's `tcli.toml` or the user's own.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Layer {
+    /// The team the file belongs to; `None` for the user's own file.
+    pub team: Option<String>,
+    /// The file.
+    pub path: PathBuf,
+    /// Its table, as JSON.
+    pub settings: serde_json::Value,
+}
+
+impl Layer {
+    /// A layer from its parts (for tests of module logic).
+    pub fn new(team: Option<String>, path: PathBuf, settings: serde_json::Value) -> Layer {
+        Layer {
+            team,
+            path,
+            settings,
+        }
+    }
+
+    /// The team's checkout (the directory holding the file), for a team's layer.
+    pub fn repo_dir(&self) -> Option<&Path> {
+        self.team.as_ref().and(self.path.parent())
+    }
+
+    /// Who the file belongs to, for messages: `team 'acme'` or `your settings`.
+    pub fn origin(&self) -> String {
+        match &self.team {
+            Some(t) => format!("team '{t}'"),
+            None => "your settings".to_string(),
+        }
+    }
 }
 
 impl<'a> Host<'a> {
@@ -35,7 +73,16 @@ impl<'a> Host<'a> {
             cache_dir,
             load_settings,
             settings: OnceCell::new(),
+            load_layers: None,
+            layers: OnceCell::new(),
         }
+    }
+
+    /// The same host, able to give the settings file by file ([`Host::layers`]);
+    /// `load_layers` returns the layers JSON (see `abi::TcliHostV1::settings_layers_json`).
+    pub fn with_layers(mut self, load_layers: &'a dyn Fn() -> Result<String, String>) -> Host<'a> {
+        self.load_layers = Some(load_layers);
+        self
     }
 
     /// The module name, as in `tcli <module>`.
@@ -72,6 +119,23 @@ impl<'a> Host<'a> {
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::Settings(format!("tcli sent settings that are not JSON: {e}")))?;
         Ok(self.settings.get_or_init(|| value))
+    }
+
+    /// The settings file by file, in precedence order: the user's own file first, then each
+    /// team's `tcli.toml` in `team list` order. Files that do not exist are left out. For a
+    /// module that must say which team a setting came from, or read a team's repo.
+    pub fn layers(&self) -> Result<&[Layer], Error> {
+        if let Some(v) = self.layers.get() {
+            return Ok(v);
+        }
+        let load = self.load_layers.ok_or_else(|| {
+            Error::Settings("this host does not give settings file by file".into())
+        })?;
+        let text = load().map_err(Error::Settings)?;
+        let value: Vec<Layer> = serde_json::from_str(&text).map_err(|e| {
+            Error::Settings(format!("tcli sent settings layers that are not valid: {e}"))
+        })?;
+        Ok(self.layers.get_or_init(|| value))
     }
 
     /// The table at `key` in the settings (`bookmarks`, `projects`), empty when absent.

@@ -103,7 +103,7 @@ pub mod output;
 pub mod runtime;
 
 pub use error::Error;
-pub use host::Host;
+pub use host::{Host, Layer};
 
 /// The clap this SDK parses with; depend on it through here so versions always agree.
 pub use clap;
@@ -228,10 +228,25 @@ macro_rules! export_plugin {
                         Err(text)
                     }
                 };
+                let layers = || -> ::core::result::Result<String, String> {
+                    match host {
+                        Some(h) if h.struct_size >= $crate::abi::HOST_STRUCT_SIZE => {
+                            let mut out: *const c_char = ::core::ptr::null();
+                            let rc = (h.settings_layers_json)(h.ctx, &mut out);
+                            let text = String::from_utf8_lossy(__tcli_bytes(out)).into_owned();
+                            if rc == 0 {
+                                Ok(text)
+                            } else {
+                                Err(text)
+                            }
+                        }
+                        _ => Err("this tcli is too old to pass settings file by file; update tcli".into()),
+                    }
+                };
                 let view = match host {
                     Some(h)
                         if h.abi_version == $crate::abi::ABI_VERSION
-                            && h.struct_size >= $crate::abi::HOST_STRUCT_SIZE =>
+                            && h.struct_size >= $crate::abi::HOST_V1_BASE_SIZE =>
                     {
                         Ok($crate::Host::new(
                             NAME,
@@ -242,14 +257,15 @@ macro_rules! export_plugin {
                                 $crate::runtime::path(__tcli_bytes(h.cache_dir)),
                             ],
                             &load,
-                        ))
+                        )
+                        .with_layers(&layers))
                     }
                     Some(h) => Err($crate::Error::HostTooOld(format!(
                         "it passed host ABI {} ({} bytes); the module needs ABI {} ({} bytes)",
                         h.abi_version,
                         h.struct_size,
                         $crate::abi::ABI_VERSION,
-                        $crate::abi::HOST_STRUCT_SIZE
+                        $crate::abi::HOST_V1_BASE_SIZE
                     ))),
                     None => Err($crate::Error::HostTooOld("it passed no host".into())),
                 };

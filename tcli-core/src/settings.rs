@@ -32,7 +32,7 @@ impl Settings {
 
     /// The merged settings as JSON (what native modules receive).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.table).unwrap_or(serde_json::Value::Null)
+        json_of_table(&self.table)
     }
 
     /// A string list at `[section] key`, empty when absent.
@@ -48,6 +48,57 @@ impl Settings {
             })
             .unwrap_or_default()
     }
+}
+
+/// One settings file and whose it is, as native modules receive them (docs/native-abi.md).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Layer {
+    /// The team the file belongs to; `None` for the user's own.
+    pub team: Option<String>,
+    /// The file.
+    pub path: PathBuf,
+    /// Its table, as JSON.
+    pub settings: serde_json::Value,
+}
+
+/// A TOML table as JSON, with dates and times as their RFC 3339 strings (serde would give
+/// toml's private wrapper object, which no module should have to know).
+pub fn json_of_table(table: &toml::Table) -> serde_json::Value {
+    serde_json::Value::Object(table.iter().map(|(k, v)| (k.clone(), json_of(v))).collect())
+}
+
+fn json_of(v: &toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => J::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.iter().map(json_of).collect()),
+        toml::Value::Table(t) => json_of_table(t),
+    }
+}
+
+/// Every settings file that exists, highest precedence first (the user's, then each team in
+/// `team list` order): the unmerged view, for modules that must say where a setting came from.
+pub fn layers(cx: &Context) -> anyhow::Result<Vec<Layer>> {
+    let user = std::iter::once((None, cx.user_settings_path()));
+    let teams = crate::team_dirs::teams(cx).into_iter().map(|t| {
+        let path = crate::team_dirs::checkout_dir(cx, &t.name).join("tcli.toml");
+        (Some(t.name), path)
+    });
+    let mut out = Vec::new();
+    for (team, path) in user.chain(teams) {
+        if let Some(settings) = read_table(&path)? {
+            out.push(Layer {
+                team,
+                path,
+                settings: json_of_table(&settings),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Every settings file, lowest precedence first: each team's `tcli.toml` from the last team
@@ -115,6 +166,14 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 #[cfg(test)]
 mod tests {
     use super::merge;
+
+    #[test]
+    fn json_gives_dates_as_strings() {
+        let t: toml::Table = "start = 2026-01-05T09:00:00+01:00\nn = 1\n".parse().unwrap();
+        let j = super::json_of_table(&t);
+        assert_eq!(j["start"], "2026-01-05T09:00:00+01:00");
+        assert_eq!(j["n"], 1);
+    }
 
     #[test]
     fn merge_is_per_key_in_tables() {

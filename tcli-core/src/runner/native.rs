@@ -180,6 +180,7 @@ pub fn probe_child(path: Option<&OsString>) -> anyhow::Result<u8> {
 struct HostState<'a> {
     cx: &'a Context,
     settings: OnceCell<(c_int, CString)>,
+    layers: OnceCell<(c_int, CString)>,
 }
 
 extern "C" fn settings_json(ctx: *mut c_void, out: *mut *const c_char) -> c_int {
@@ -197,6 +198,22 @@ extern "C" fn settings_json(ctx: *mut c_void, out: *mut *const c_char) -> c_int 
     if !out.is_null() {
         // SAFETY: `out` is non-null and, per the ABI, points to a `const char *` the plugin
         // owns; the string it receives lives in `state` until `run` returns.
+        unsafe { *out = text.as_ptr() };
+    }
+    *rc
+}
+
+extern "C" fn settings_layers_json(ctx: *mut c_void, out: *mut *const c_char) -> c_int {
+    // SAFETY: as in `settings_json`.
+    let state = unsafe { &*ctx.cast::<HostState<'_>>() };
+    let (rc, text) = state
+        .layers
+        .get_or_init(|| match crate::settings::layers(state.cx) {
+            Ok(l) => (0, c_string(serde_json::to_string(&l).unwrap_or_default())),
+            Err(e) => (1, c_string(e.to_string())),
+        });
+    if !out.is_null() {
+        // SAFETY: as in `settings_json`.
         unsafe { *out = text.as_ptr() };
     }
     *rc
@@ -234,6 +251,7 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
     let state = HostState {
         cx,
         settings: OnceCell::new(),
+        layers: OnceCell::new(),
     };
     let host = TcliHostV1 {
         abi_version: abi::ABI_VERSION,
@@ -245,6 +263,7 @@ pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Resu
         cache_dir: cache.as_ptr(),
         settings_json,
         reserved: [std::ptr::null(); 4],
+        settings_layers_json,
     };
     let argc = c_int::try_from(argv.len()).unwrap_or(c_int::MAX);
     let status = (loaded.raw.run)(&host, argc, ptrs.as_ptr());

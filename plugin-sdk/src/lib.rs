@@ -240,7 +240,10 @@ macro_rules! export_plugin {
                                 Err(text)
                             }
                         }
-                        _ => Err("this tcli is too old to pass settings file by file; update tcli".into()),
+                        _ => Err(
+                            "this tcli is too old to pass settings file by file; update tcli"
+                                .into(),
+                        ),
                     }
                 };
                 let view = match host {

@@ -169,7 +169,9 @@ mod tests {
 
     #[test]
     fn json_gives_dates_as_strings() {
-        let t: toml::Table = "start = 2026-01-05T09:00:00+01:00\nn = 1\n".parse().unwrap();
+        let t: toml::Table = "start = 2026-01-05T09:00:00+01:00\nn = 1\n"
+            .parse()
+            .unwrap();
         let j = super::json_of_table(&t);
         assert_eq!(j["start"], "2026-01-05T09:00:00+01:00");
         assert_eq!(j["n"], 1);

@@ -152,7 +152,7 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
 }
 
 /// Merges `over` into `base`: tables merge key by key, anything else is replaced.
-fn merge(base: &mut toml::Table, over: toml::Table) {
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
@@ -184,5 +184,70 @@ mod tests {
         merge(&mut a, b);
         assert_eq!(a["bookmarks"]["wiki"].as_str(), Some("b"));
         assert_eq!(a["bookmarks"]["ci"].as_str(), Some("x"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    //! Merge order as an equation over generated tables (docs/fuzzing.md): the later file wins
+    //! key by key, tables merge, and nothing of the earlier file is lost that the later one
+    //! does not set.
+    use super::merge;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = toml::Value> {
+        let leaf = prop_oneof![
+            any::<i32>().prop_map(|i| toml::Value::Integer(i64::from(i))),
+            "[a-z]{0,5}".prop_map(toml::Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            proptest::collection::btree_map("[a-c]", inner, 0..4)
+                .prop_map(|m| toml::Value::Table(m.into_iter().collect()))
+        })
+    }
+
+    fn table() -> impl Strategy<Value = toml::Table> {
+        proptest::collection::btree_map("[a-c]", value(), 0..4)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    fn check(
+        base: &toml::Table,
+        over: &toml::Table,
+        merged: &toml::Table,
+    ) -> Result<(), TestCaseError> {
+        for (k, v) in over {
+            match (base.get(k), v) {
+                (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                    let Some(toml::Value::Table(m)) = merged.get(k) else {
+                        return Err(TestCaseError::fail(format!("{k} is no longer a table")));
+                    };
+                    check(b, o, m)?;
+                }
+                _ => prop_assert_eq!(merged.get(k), Some(v), "the later file wins for {}", k),
+            }
+        }
+        for (k, v) in base {
+            if !over.contains_key(k) {
+                prop_assert_eq!(merged.get(k), Some(v), "{} of the earlier file is kept", k);
+            }
+        }
+        prop_assert_eq!(
+            merged.len(),
+            base.keys()
+                .chain(over.keys())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn the_later_file_wins_key_by_key(base in table(), over in table()) {
+            let mut merged = base.clone();
+            merge(&mut merged, over.clone());
+            check(&base, &over, &merged)?;
+        }
     }
 }

@@ -114,8 +114,24 @@ pub fn files(cx: &Context) -> Vec<PathBuf> {
     files
 }
 
+/// The largest settings file tcli reads.
+pub const FILE_MAX: u64 = 4 << 20;
+
 /// Reads one settings file; `None` when it does not exist.
 pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
+    // A settings file is a page of text; a huge one is a mistake or an attack, not settings.
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > FILE_MAX) {
+        return Err(CliError::new(
+            Exit::Failure,
+            format!(
+                "{} is larger than {} MiB, too large for a settings file",
+                path.display(),
+                FILE_MAX >> 20
+            ),
+        )
+        .hint("keep data out of tcli.toml; it holds settings only")
+        .into());
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -166,6 +182,24 @@ pub fn merge(base: &mut toml::Table, over: toml::Table) {
 #[cfg(test)]
 mod tests {
     use super::merge;
+
+    #[test]
+    fn deeply_nested_files_are_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [
+            format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("x = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+        ] {
+            let f = dir.path().join("tcli.toml");
+            std::fs::write(&f, text).unwrap();
+            let e = super::read_table(&f).unwrap_err().to_string();
+            assert!(e.contains("tcli.toml"), "{e}");
+        }
+        let f = dir.path().join("big.toml");
+        std::fs::write(&f, format!("x = \"{}\"", "a".repeat(5 << 20))).unwrap();
+        let e = super::read_table(&f).unwrap_err().to_string();
+        assert!(e.contains("larger than 4 MiB"), "{e}");
+    }
 
     #[test]
     fn json_gives_dates_as_strings() {

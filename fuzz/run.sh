@@ -29,10 +29,11 @@ if [ "$#" -gt 0 ]; then targets=("$@"); else
 fi
 
 echo "--- building ${#targets[@]} fuzz targets (nightly, sanitizer coverage)"
-cargo +nightly fuzz build -O "${targets[@]/#/}" >/dev/null 2>build.log || {
-    # `fuzz build` takes one target or none; none builds them all.
+if [ "$#" -gt 0 ]; then
+    for t in "${targets[@]}"; do cargo +nightly fuzz build -O "$t" 2>build.log || { cat build.log >&2; exit 1; }; done
+else
     cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
-}
+fi
 
 failed=0
 printf '%-18s %10s %8s %8s  %s\n' target exec/s edges runs verdict

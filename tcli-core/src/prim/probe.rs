@@ -40,11 +40,10 @@ impl Outcome {
             return None;
         }
         let text = String::from_utf8_lossy(&self.stdout);
+        // Sanitized before judged: a line of control characters then "Usage:" is a usage line.
         text.lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("usage"))
             .map(|l| super::text::sanitize_line(l, super::text::DESCRIPTION_MAX))
-            .filter(|l| !l.is_empty())
+            .find(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("usage"))
     }
 }
 
@@ -267,4 +266,31 @@ pub fn parallel_map<T: Sync, R: Send>(
         .into_iter()
         .filter_map(|m| m.into_inner().ok().flatten())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    fn description(stdout: &[u8]) -> Option<String> {
+        Outcome {
+            stdout: stdout.to_vec(),
+            ..Outcome::default()
+        }
+        .description()
+    }
+
+    #[test]
+    fn the_description_is_the_first_clean_line_that_is_not_usage() {
+        assert_eq!(
+            description(b"Usage: x\n\n  Deploy it\n").as_deref(),
+            Some("Deploy it")
+        );
+        // Found by fuzzing (fuzz/seeds/help_text/usage-after-control): a control character
+        // before "Usage" hid the usage line from the check, and sanitizing then revealed it.
+        assert_eq!(
+            description(b"Usage: x\n\n\x17Usagex\n\n:  #").as_deref(),
+            Some(": #")
+        );
+    }
 }

@@ -543,6 +543,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(d: &DockerEnv, args: &[&str]) -> Terminal {
+        Self::start_in(d, d.env.root.path(), args)
+    }
+
+    /// [`Terminal::start`] with `dir` as the current directory.
+    fn start_in(d: &DockerEnv, dir: &Path, args: &[&str]) -> Terminal {
         // tmux starts the command with its own environment: a script sets ours.
         let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
         let mut script = String::new();
@@ -559,7 +564,7 @@ impl Terminal {
         let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
         script.push_str(&format!(
             "cd {}\n{} {}\necho $? > {tmp}.tmp && mv {tmp}.tmp {tmp}\nsleep 60\n",
-            quote(&d.env.root.path().display().to_string()),
+            quote(&dir.display().to_string()),
             quote(&crate::support::tcli_bin().display().to_string()),
             words.join(" "),
             tmp = quote(&code_file.display().to_string()),
@@ -610,6 +615,29 @@ impl Drop for Terminal {
     fn drop(&mut self) {
         self.tmux(&["kill-server"], &[]);
     }
+}
+
+#[test]
+fn docker_run_from_root_runs_without_the_mount() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    d.image("where", &[("io.tcli.module", "where")]);
+    // Without a terminal: the module runs in the image's WORKDIR and nothing extra is said.
+    let mut cmd = d.cmd(&["where", "sh", "-c", "pwd; echo ran"]);
+    cmd.current_dir("/");
+    let run = Run::from(cmd.output().unwrap());
+    run.success();
+    assert_eq!(run.stdout, "/\nran\n");
+    assert_eq!(run.stderr, "");
+    // On a terminal: one note, then the module's output.
+    let term = Terminal::start_in(&d, Path::new("/"), &["where", "sh", "-c", "echo ran-here"]);
+    assert_eq!(term.exit_code(), "0");
+    let screen = term.screen();
+    assert!(screen.contains("ran-here"), "{screen}");
+    assert!(
+        screen.contains("note: the current directory is /, which cannot be mounted"),
+        "{screen}"
+    );
 }
 
 fn containers_of(image_id: &str) -> String {

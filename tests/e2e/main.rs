@@ -11,6 +11,7 @@ mod docker;
 mod docs;
 mod hardening;
 mod help;
+pub mod http;
 mod index;
 mod layers;
 mod modules;

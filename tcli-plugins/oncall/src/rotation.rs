@@ -70,14 +70,14 @@ pub(crate) struct Override {
 pub(crate) struct Invalid {
     pub(crate) rotation: Option<String>,
     pub(crate) origin: Origin,
-    pub(crate) problem: Problem,
+    pub(crate) problem: Box<Problem>,
 }
 
 impl Invalid {
     /// The fix, for the `hint:` line.
     pub(crate) fn hint(&self) -> String {
         let file = self.origin.path.display();
-        match (&self.problem, &self.rotation) {
+        match (&*self.problem, &self.rotation) {
             (Problem::Roster(_), _) => format!("fix [people] in {file}"),
             (_, Some(r)) => format!("fix [oncall.{r}] in {file} (docs/oncall.md)"),
             (_, None) => format!("fix [oncall] in {file} (docs/oncall.md)"),
@@ -160,7 +160,7 @@ pub(crate) fn find(layers: &[Layer]) -> Result<Vec<Found<'_>>, Invalid> {
         let table = oncall.as_object().ok_or_else(|| Invalid {
             rotation: None,
             origin: Origin::of(layer),
-            problem: Problem::NotATable,
+            problem: Box::new(Problem::NotATable),
         })?;
         for (name, value) in table {
             if !found.iter().any(|f| &f.name == name) {
@@ -196,7 +196,7 @@ impl<'a> Rosters<'a> {
             let r = Roster::from_settings(&l.settings).map_err(|e| Invalid {
                 rotation: None,
                 origin: Origin::of(l),
-                problem: Problem::Roster(e),
+                problem: Box::new(Problem::Roster(e)),
             })?;
             self.parsed.insert(layer, r);
         }
@@ -247,7 +247,7 @@ impl Found<'_> {
         let invalid = |problem| Invalid {
             rotation: Some(self.name.clone()),
             origin: origin.clone(),
-            problem,
+            problem: Box::new(problem),
         };
         let table = format!("oncall.{}", self.name);
         let fields = self.value.as_object().ok_or_else(|| {

@@ -13,11 +13,18 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn system() -> Clock {
+        // TZ first (a name, a path or a POSIX rule such as CET-1CEST,M3.5.0,M10.5.0/3), then
+        // /etc/localtime; UTC when neither can be read, as the C library does. Only a TZ the
+        // user set and that cannot be read is worth a warning.
+        let tz = TimeZone::try_system().unwrap_or_else(|e| {
+            if std::env::var_os("TZ").is_some_and(|v| !v.is_empty()) {
+                eprintln!("warning: cannot use the time zone in TZ ({e}); showing times in UTC");
+            }
+            TimeZone::UTC
+        });
         Clock {
             now: Timestamp::now().as_second(),
-            // TZ first (a name, a path or a POSIX rule such as CET-1CEST,M3.5.0,M10.5.0/3),
-            // then /etc/localtime; UTC when neither can be read.
-            tz: TimeZone::try_system().unwrap_or(TimeZone::UTC),
+            tz,
         }
     }
 

@@ -262,6 +262,23 @@ fn oncall_handoff_across_the_daylight_saving_change() {
         .success()
         .stdout_has("bo (Bo Chen)  Mon 2026-03-30 10:00 CEST  Mon 2026-04-06 10:00 CEST");
 
+    // A zone by name reads the same, from the zone database bundled in the module when the
+    // system has none (an empty TZDIR); a TZ that names nothing is said, and UTC shown.
+    let mut named = primary();
+    let no_zoneinfo = named.path("no-zoneinfo").display().to_string();
+    named.var("TZ", "Europe/Berlin").var("TZDIR", no_zoneinfo);
+    named
+        .run(["oncall", "now", "--at", "2026-03-31 12:00"])
+        .success()
+        .stdout_has("bo (Bo Chen)  Mon 2026-03-30 10:00 CEST  Mon 2026-04-06 10:00 CEST");
+    let mut nowhere = primary();
+    nowhere.var("TZ", "Nowhere/Land");
+    nowhere
+        .run(["oncall", "now", "--at", "2026-03-31T12:00:00Z"])
+        .success()
+        .stdout_has("Mon 2026-03-30 08:00 UTC")
+        .stderr_has("warning: cannot use the time zone in TZ");
+
     // A daily rotation across the night the clocks go forward: each handoff 24 hours after
     // the last, whatever the wall clock says.
     let env = crate::oncall::env(&format!(

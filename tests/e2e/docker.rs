@@ -618,6 +618,30 @@ impl Drop for Terminal {
 }
 
 #[test]
+fn docker_run_under_a_terminal_passes_output_starting_with_low_bytes_intact() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    d.image("low", &[("io.tcli.module", "low")]);
+    // A first byte of 0x00-0x02 looks like a stream frame header to a decoder that guesses;
+    // "ABCD" after it would then be read as a 1 GB frame length and the line lost or cut.
+    // Each printf is its own chunk of the stream (the sleeps), so each starts with its byte.
+    let script = "printf '\\000xyzABCDEFGH-zero\\n'; sleep 0.3; \
+                  printf '\\001xyzABCDEFGH-one\\n'; sleep 0.3; \
+                  printf '\\002xyzABCDEFGH-two\\n'; sleep 0.3; echo last-line";
+    let term = Terminal::start(&d, &["low", "sh", "-c", script]);
+    assert_eq!(term.exit_code(), "0");
+    let screen = term.screen();
+    for line in [
+        "xyzABCDEFGH-zero",
+        "xyzABCDEFGH-one",
+        "xyzABCDEFGH-two",
+        "last-line",
+    ] {
+        assert!(screen.contains(line), "{line} missing:\n{screen}");
+    }
+}
+
+#[test]
 fn docker_run_from_root_runs_without_the_mount() {
     require_engine!();
     let mut d = DockerEnv::new();

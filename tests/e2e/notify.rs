@@ -343,3 +343,18 @@ fn notify_reads_the_url_from_a_secret_and_never_shows_it() {
         "error: cannot read secret 'missing' for channel 'build': no secret named 'missing'",
     );
 }
+
+/// notify runs inside tcli's process, so the HTTP client and TLS stack must not be in it: the
+/// post is the helper's (docs/helpers.md).
+#[test]
+fn notify_library_carries_no_http_client() {
+    let lib = std::fs::read(library()).unwrap();
+    let helper = std::fs::read(crate::support::helper_bin("tcli_http")).unwrap();
+    let has =
+        |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for needle in ["ureq", "rustls"] {
+        assert!(!has(&lib, needle), "the notify library contains '{needle}'");
+        // The helper does: the check would pass for the wrong reason otherwise.
+        assert!(has(&helper, needle), "tcli_http lacks '{needle}'");
+    }
+}

@@ -47,7 +47,16 @@ const CI_BRANCH_VARS: [&str; 4] = [
 
 /// The repository of the current directory, if it is in one with a commit.
 pub(crate) fn repo() -> Option<Repo> {
-    let head = git(&["log", "-1", "--format=%H%n%h%n%ae", "HEAD"])?;
+    // A user's log.showSignature would put gpg's lines in the middle of the format.
+    let head = git(&[
+        "-c",
+        "log.showSignature=false",
+        "log",
+        "-1",
+        "--no-color",
+        "--format=%H%n%h%n%ae",
+        "HEAD",
+    ])?;
     let mut lines = head.lines();
     let (commit, short, author_email) = (
         lines.next()?.to_string(),

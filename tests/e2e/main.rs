@@ -17,6 +17,8 @@ mod layers;
 mod modules;
 mod native;
 mod new;
+mod notify;
+mod oncall;
 mod sources;
 mod support;
 mod team;

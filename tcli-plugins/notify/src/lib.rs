@@ -1,0 +1,284 @@
+//! The bundled `notify` native module: one POST to a team channel (`[notify.<name>]`) saying
+//! how something went, signed by whoever runs it (the roster person of `git config
+//! user.email`) and naming the repo and commit it ran in. CI is just another user running the
+//! same command. The post itself runs in the HTTP helper (`tcli_core::http`): this library
+//! runs inside tcli and parses nothing that comes over a network. Contract: docs/notify.md.
+
+mod body;
+mod channel;
+mod git;
+
+use body::{Notice, Status, Who};
+use channel::{Channel, Invalid, Target};
+use std::io::{Read, Write};
+use tcli_core::http::{self, HttpErrorKind, PostRequest};
+use tcli_plugin_sdk::clap::{self, Parser};
+use tcli_plugin_sdk::{Error, Host, Layer};
+use tcli_roster::{Person, Roster};
+
+/// Tell the team's chat how a build went, as yourself
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// The channel, a [notify.<name>] of the team's tcli.toml
+    channel: String,
+    /// What to say; `-` reads it from stdin
+    message: String,
+    /// How it went
+    #[arg(long, value_enum, default_value = "info")]
+    status: Status,
+    /// A title shown above the message
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// Mention the author of the HEAD commit (their chat handle from the roster)
+    #[arg(long)]
+    mention_author: bool,
+    /// Print the request instead of sending it
+    #[arg(long)]
+    dry_run: bool,
+    /// Give up on a try after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    timeout: u64,
+}
+
+/// Connecting is bounded tighter than the whole try: a receiver that does not accept within
+/// this is down, and the retry rule applies.
+const CONNECT_TIMEOUT_MS: u64 = 3_000;
+/// One try, then two more on a failed connection or a 5xx (the helper's backoff between).
+const TRIES: u8 = 3;
+
+fn invalid(e: Invalid) -> Error {
+    let hint = e.hint();
+    Error::usage(e.to_string()).with_hint(hint)
+}
+
+/// The message: the argument, or stdin for `-`; never empty.
+fn message(arg: &str) -> Result<String, Error> {
+    let text = if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::failed(format!("cannot read the message from stdin: {e}")))?;
+        s.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        arg.to_string()
+    };
+    if text.trim().is_empty() {
+        return Err(Error::usage("the message is empty")
+            .with_hint("say what happened: tcli notify build --status failure \"tests failed\""));
+    }
+    Ok(text)
+}
+
+/// Everyone in every roster, the first file defining an id winning. A broken roster does
+/// not stop a notice (a failing build must still be told): it is named, and its people are
+/// left out.
+fn everyone(layers: &[Layer]) -> Vec<Person> {
+    let mut all: Vec<Person> = Vec::new();
+    for l in layers {
+        match Roster::from_settings(&l.settings) {
+            Ok(r) => {
+                for p in r.people {
+                    if !all.iter().any(|q| q.id == p.id) {
+                        all.push(p);
+                    }
+                }
+            }
+            Err(e) => eprintln!(
+                "warning: the roster in {} is invalid ({e}); people there are named by email",
+                l.path.display()
+            ),
+        }
+    }
+    all
+}
+
+fn who(people: &[Person], email: String) -> Who {
+    let person = people
+        .iter()
+        .find(|p| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
+        .cloned();
+    Who { person, email }
+}
+
+/// The URL a secret holds, read by running `tcli secrets get <name>` with the tcli this
+/// module runs in (its own process is tcli's), so the secrets module decrypts it as it would
+/// for the user.
+fn secret_url(channel: &Channel, name: &str) -> Result<String, Error> {
+    let tcli = std::env::current_exe()
+        .map_err(|e| Error::failed(format!("cannot find the running tcli: {e}")))?;
+    let hint = format!("check it with 'tcli secrets get {name}' (docs/notify.md)");
+    let out = std::process::Command::new(&tcli)
+        .args(["secrets", "get", name])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            Error::failed(format!("cannot run {}: {e}", tcli.display())).with_hint(hint.clone())
+        })?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said
+            .lines()
+            .map(|l| l.trim().trim_start_matches("error: "))
+            .find(|l| !l.is_empty())
+            .unwrap_or("it failed");
+        return Err(Error::failed(format!(
+            "cannot read secret '{name}' for channel '{}': {said}",
+            channel.name
+        ))
+        .with_hint(hint));
+    }
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    http::check_url(&url).map_err(|_| {
+        // The URL is a credential: the message says what is wrong without showing it.
+        Error::usage(format!(
+            "secret '{name}' of channel '{}' does not hold an https URL (or http to loopback)",
+            channel.name
+        ))
+        .with_hint(format!("store the webhook URL: tcli secrets set {name}"))
+    })?;
+    Ok(url)
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let clean: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.is_empty() {
+        "(empty body)".into()
+    } else {
+        clean
+    }
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    let layers = host.layers()?;
+    let channel = channel::find(layers, &cli.channel)
+        .map_err(invalid)?
+        .ok_or_else(|| {
+            let names = channel::names(layers);
+            let hint = if names.is_empty() {
+                "no channel is defined; add [notify.<name>] to a team's tcli.toml (docs/notify.md)"
+                    .to_string()
+            } else {
+                format!("the channels are: {}", names.join(", "))
+            };
+            Error::usage(format!("no channel named '{}'", cli.channel)).with_hint(hint)
+        })?;
+    let message = message(&cli.message)?;
+
+    let people = everyone(layers);
+    let repo = git::repo();
+    let notice = Notice {
+        channel: channel.name.clone(),
+        status: cli.status,
+        title: cli.title,
+        message,
+        sender: git::user_email().map(|e| who(&people, e)),
+        author: cli
+            .mention_author
+            .then(|| repo.as_ref().map(|r| who(&people, r.author_email.clone())))
+            .flatten(),
+        repo,
+        tcli_version: host.tcli_version().to_string(),
+    };
+    let body = notice.body(channel.format);
+
+    if cli.dry_run {
+        // Not even the secret store is asked: a dry run has no effects and needs no identity.
+        let to = match &channel.target {
+            Target::Url(u) => u.clone(),
+            Target::Secret(s) => format!("<the URL in secret '{s}'>"),
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "POST {to}")?;
+        writeln!(out, "Content-Type: application/json")?;
+        writeln!(out)?;
+        writeln!(out, "{body}")?;
+        return Ok(());
+    }
+
+    let (url, shown) = match &channel.target {
+        Target::Url(u) => (u.clone(), u.clone()),
+        Target::Secret(s) => (secret_url(&channel, s)?, format!("<secret '{s}'>")),
+    };
+    let req = PostRequest {
+        url: url.clone(),
+        content_type: "application/json".into(),
+        body,
+        tries: TRIES,
+        connect_timeout_ms: CONNECT_TIMEOUT_MS.min(cli.timeout * 1000),
+        timeout_ms: cli.timeout * 1000,
+    };
+    // The helper's messages name the URL; one from a secret is a credential.
+    let redact = |s: &str| s.replace(&url, &shown);
+    match http::post(&req) {
+        Ok(resp) if (200..300).contains(&resp.status) => {
+            let tries = if resp.tries > 1 {
+                format!(", after {} tries", resp.tries)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "notified channel '{}' (HTTP {}{tries})",
+                channel.name, resp.status
+            );
+            Ok(())
+        }
+        Ok(resp) => {
+            let hint = if resp.status < 500 {
+                format!(
+                    "check the URL of [notify.{}] in {} (a revoked webhook answers 404 or 410)",
+                    channel.name,
+                    channel.path.display()
+                )
+            } else {
+                format!("the receiver failed {} times; try again later", resp.tries)
+            };
+            Err(Error::failed(format!(
+                "channel '{}' answered HTTP {}: {}",
+                channel.name,
+                resp.status,
+                redact(&first_line(&resp.body_excerpt))
+            ))
+            .with_hint(hint))
+        }
+        Err(e) => {
+            let hint = match e.kind {
+                HttpErrorKind::Timeout => {
+                    format!(
+                        "the receiver did not answer within {} s; try again, or raise --timeout",
+                        cli.timeout
+                    )
+                }
+                HttpErrorKind::Helper => "reinstall tcli (./install.sh)".to_string(),
+                _ => format!(
+                    "check the URL of [notify.{}] in {}",
+                    channel.name,
+                    channel.path.display()
+                ),
+            };
+            let message = format!(
+                "cannot notify channel '{}': {}",
+                channel.name,
+                redact(&e.message)
+            );
+            Err(if e.kind == HttpErrorKind::Url {
+                Error::usage(message)
+            } else {
+                Error::failed(message)
+            }
+            .with_hint(hint))
+        }
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "notify",
+    cli: Cli,
+    run: run,
+}

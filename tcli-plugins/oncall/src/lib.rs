@@ -1,0 +1,405 @@
+//! The bundled `oncall` native module: who is on call, from the rotations the team files define
+//! (`[oncall.<name>]`, people from the roster). A pure function of the settings and the clock:
+//! no network, no state of its own. The contract (verbs, JSON shapes, decisions such as what
+//! `every` means across a daylight-saving change) is docs/oncall.md.
+
+mod clock;
+mod ics;
+mod rotation;
+mod shifts;
+
+use clock::Clock;
+use rotation::{rfc3339, Invalid, Rosters, Rotation};
+use shifts::{Segment, Source};
+use std::io::Write;
+use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::serde_json::{json, Value};
+use tcli_plugin_sdk::{output, Error, Host};
+use tcli_roster::Person;
+
+/// Who is on call, from the team's rotations
+#[derive(Parser)]
+#[command(version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// Who is on call now (or at --at), for one rotation or all of them
+    Now {
+        /// The rotation (default: every rotation)
+        rotation: Option<String>,
+        /// Ask about this time instead of now (RFC 3339, `2026-03-02 09:00` local, or a date)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print JSON (docs/oncall.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who takes over at the next handoff
+    Next {
+        /// The rotation (default: every rotation)
+        rotation: Option<String>,
+        /// Ask about this time instead of now
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print JSON (docs/oncall.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// The shifts ahead, with overrides applied (a shift an override cuts is split)
+    Schedule {
+        /// The rotation (default: every rotation)
+        rotation: Option<String>,
+        /// Start here instead of now
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// How many weeks to show
+        #[arg(long, value_name = "N", default_value_t = 4,
+              value_parser = clap::value_parser!(u16).range(1..=520))]
+        weeks: u16,
+        /// Print JSON (docs/oncall.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// A person's shifts ahead, in every rotation (`me`: whoever `git config user.email` is)
+    When {
+        /// A person id from the roster, or `me`
+        person: String,
+        /// Start here instead of now
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// How many weeks to look ahead
+        #[arg(long, value_name = "N", default_value_t = 12,
+              value_parser = clap::value_parser!(u16).range(1..=520))]
+        weeks: u16,
+        /// Print JSON (docs/oncall.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the shifts for other tools
+    #[command(subcommand)]
+    Export(Export),
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// An iCalendar file of the shifts ahead, on stdout (`> oncall.ics`), for calendar apps
+    Ics {
+        /// The rotation (default: every rotation)
+        rotation: Option<String>,
+        /// Start here instead of now
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// How many weeks to export
+        #[arg(long, value_name = "N", default_value_t = 12,
+              value_parser = clap::value_parser!(u16).range(1..=520))]
+        weeks: u16,
+    },
+}
+
+const WEEK: i64 = 7 * 24 * 3600;
+
+fn invalid(e: Invalid) -> Error {
+    let hint = e.hint();
+    Error::usage(e.to_string()).with_hint(hint)
+}
+
+/// The instant a flag names, or now.
+fn instant(clock: &Clock, flag: &str, value: Option<&str>) -> Result<i64, Error> {
+    let Some(text) = value else {
+        return Ok(clock.now);
+    };
+    clock.parse(text).ok_or_else(|| {
+        Error::usage(format!("{flag} '{text}' is not a time"))
+            .with_hint("write RFC 3339 (2026-03-02T09:00:00Z), a local time (2026-03-02 09:00) or a date (2026-03-02)")
+    })
+}
+
+/// The rotations a command is about, checked: the one named, or all of them.
+fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<Rotation>, Error> {
+    let found = rotation::find(layers).map_err(invalid)?;
+    let mut rosters = Rosters::new(layers);
+    if let Some(name) = name {
+        let Some(f) = found.iter().find(|f| f.name == name) else {
+            let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+            let hint = if names.is_empty() {
+                "no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)"
+                    .to_string()
+            } else {
+                format!("the rotations are: {}", names.join(", "))
+            };
+            return Err(Error::usage(format!("no rotation named '{name}'")).with_hint(hint));
+        };
+        return Ok(vec![f.check(&mut rosters).map_err(invalid)?]);
+    }
+    if found.is_empty() {
+        eprintln!(
+            "no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)"
+        );
+    }
+    found
+        .iter()
+        .map(|f| f.check(&mut rosters).map_err(invalid))
+        .collect()
+}
+
+fn person_json(p: Option<&Person>) -> Value {
+    match p {
+        None => Value::Null,
+        Some(p) => json!({"id": p.id, "name": p.name, "chat": p.chat, "email": p.email}),
+    }
+}
+
+/// One stretch, as every `--json` shows it (docs/oncall.md).
+fn shift_json(s: &Segment<'_>) -> Value {
+    let r = s.rotation;
+    json!({
+        "rotation": r.name,
+        "team": r.origin.team,
+        "file": r.origin.path,
+        "person": person_json(s.person),
+        "from": s.from.map(rfc3339),
+        "to": rfc3339(s.to),
+        "source": match s.source {
+            Source::Rotation(_) => "rotation",
+            Source::Override(_) => "override",
+            Source::BeforeStart => "before-start",
+        },
+        "reason": s.reason(),
+    })
+}
+
+fn who(s: &Segment<'_>) -> String {
+    s.person
+        .map(Person::display)
+        .unwrap_or_else(|| "nobody".into())
+}
+
+fn note(clock: &Clock, s: &Segment<'_>) -> String {
+    match (s.source, s.reason()) {
+        (Source::Override(_), Some(r)) => format!("override: {r}"),
+        (Source::Override(_), None) => "override".into(),
+        (Source::BeforeStart, _) => format!(
+            "nobody is on call: the rotation starts {}",
+            clock.show(s.rotation.start)
+        ),
+        (Source::Rotation(_), _) => String::new(),
+    }
+}
+
+/// The stretches as a table: rotation, who, from, to, note.
+fn table(
+    out: &mut impl Write,
+    clock: &Clock,
+    who_header: &str,
+    segments: &[Segment<'_>],
+) -> Result<(), Error> {
+    let rows: Vec<Vec<String>> = segments
+        .iter()
+        .map(|s| {
+            vec![
+                s.rotation.name.clone(),
+                who(s),
+                s.from.map_or_else(|| "-".into(), |f| clock.show(f)),
+                clock.show(s.to),
+                note(clock, s),
+            ]
+        })
+        .collect();
+    output::table(
+        out,
+        &["ROTATION", who_header, "FROM", "UNTIL", "NOTE"],
+        &rows,
+    )
+}
+
+fn now_or_next(
+    host: &Host,
+    rotation: Option<String>,
+    at: Option<String>,
+    json: bool,
+    next: bool,
+) -> Result<(), Error> {
+    let clock = Clock::system();
+    let at = instant(&clock, "--at", at.as_deref())?;
+    let rotations = select(host.layers()?, rotation.as_deref())?;
+    let segments: Vec<Segment<'_>> = rotations
+        .iter()
+        .map(|r| if next { r.next(at) } else { r.at(at) })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = segments.iter().map(shift_json).collect();
+        return output::json(&mut out, &json!({"at": rfc3339(at), "rotations": rows}));
+    }
+    if segments.is_empty() {
+        return Ok(());
+    }
+    table(
+        &mut out,
+        &clock,
+        if next { "NEXT" } else { "ON CALL" },
+        &segments,
+    )
+}
+
+fn schedule(
+    host: &Host,
+    rotation: Option<String>,
+    from: Option<String>,
+    weeks: u16,
+    json: bool,
+) -> Result<(), Error> {
+    let clock = Clock::system();
+    let from = instant(&clock, "--from", from.as_deref())?;
+    let to = from + i64::from(weeks) * WEEK;
+    let rotations = select(host.layers()?, rotation.as_deref())?;
+    let segments: Vec<Segment<'_>> = rotations
+        .iter()
+        .flat_map(|r| r.segments(from, to))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = segments.iter().map(shift_json).collect();
+        return output::json(
+            &mut out,
+            &json!({"from": rfc3339(from), "to": rfc3339(to), "shifts": rows}),
+        );
+    }
+    if segments.is_empty() {
+        if !rotations.is_empty() {
+            eprintln!(
+                "nobody is on call in the {weeks} weeks from {}",
+                clock.show(from)
+            );
+        }
+        return Ok(());
+    }
+    table(&mut out, &clock, "ON CALL", &segments)
+}
+
+/// `git config user.email`, for `when me`.
+fn git_email() -> Result<String, Error> {
+    let hint = "set it with 'git config --global user.email you@example.com', or name a person id";
+    let out = std::process::Command::new("git")
+        .args(["config", "user.email"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            Error::failed(format!("cannot run git to read your email: {e}")).with_hint(hint)
+        })?;
+    let email = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || email.is_empty() {
+        return Err(
+            Error::usage("'me' needs your email, and git config user.email is not set")
+                .with_hint(hint),
+        );
+    }
+    Ok(email)
+}
+
+fn when(
+    host: &Host,
+    person: String,
+    at: Option<String>,
+    weeks: u16,
+    json: bool,
+) -> Result<(), Error> {
+    let clock = Clock::system();
+    let from = instant(&clock, "--at", at.as_deref())?;
+    let to = from + i64::from(weeks) * WEEK;
+    let layers = host.layers()?;
+    let everyone = Rosters::new(layers).everyone().map_err(invalid)?;
+    let who = if person == "me" {
+        let email = git_email()?;
+        everyone
+            .iter()
+            .find(|p| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
+            .ok_or_else(|| {
+                Error::usage(format!("your git email '{email}' is not in the roster"))
+                    .with_hint("add it to your [people.<id>] email list in the team's tcli.toml")
+            })?
+    } else {
+        everyone.iter().find(|p| p.id == person).ok_or_else(|| {
+            Error::usage(format!("no person '{person}' in the roster"))
+                .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
+        })?
+    };
+    let rotations = select(layers, None)?;
+    let mut segments: Vec<Segment<'_>> = rotations
+        .iter()
+        .flat_map(|r| r.segments(from, to))
+        .filter(|s| s.person.is_some_and(|p| p.id == who.id))
+        .collect();
+    segments.sort_by_key(|s| s.from);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = segments.iter().map(shift_json).collect();
+        return output::json(
+            &mut out,
+            &json!({"person": person_json(Some(who)), "from": rfc3339(from), "to": rfc3339(to), "shifts": rows}),
+        );
+    }
+    if segments.is_empty() {
+        eprintln!(
+            "{} has no shifts in the {weeks} weeks from {}",
+            who.display(),
+            clock.show(from)
+        );
+        return Ok(());
+    }
+    table(&mut out, &clock, "ON CALL", &segments)
+}
+
+fn export_ics(
+    host: &Host,
+    rotation: Option<String>,
+    from: Option<String>,
+    weeks: u16,
+) -> Result<(), Error> {
+    let clock = Clock::system();
+    let from = instant(&clock, "--from", from.as_deref())?;
+    let to = from + i64::from(weeks) * WEEK;
+    let rotations = select(host.layers()?, rotation.as_deref())?;
+    let mut segments: Vec<Segment<'_>> = rotations
+        .iter()
+        .flat_map(|r| r.segments(from, to))
+        .collect();
+    segments.sort_by_key(|s| s.from);
+    let text = ics::calendar(&segments, clock.now);
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    match cli.verb {
+        Verb::Now { rotation, at, json } => now_or_next(host, rotation, at, json, false),
+        Verb::Next { rotation, at, json } => now_or_next(host, rotation, at, json, true),
+        Verb::Schedule {
+            rotation,
+            from,
+            weeks,
+            json,
+        } => schedule(host, rotation, from, weeks, json),
+        Verb::When {
+            person,
+            at,
+            weeks,
+            json,
+        } => when(host, person, at, weeks, json),
+        Verb::Export(Export::Ics {
+            rotation,
+            from,
+            weeks,
+        }) => export_ics(host, rotation, from, weeks),
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "oncall",
+    cli: Cli,
+    run: run,
+}

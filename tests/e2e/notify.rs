@@ -1,0 +1,360 @@
+//! `tcli notify ...` end to end: the bundled notify module built by cargo from the workspace,
+//! loaded by the real tcli, posting through the real HTTP helper to a real HTTP server on
+//! loopback that records each request (crate::http::Server), from inside a real git repo.
+
+use crate::http::{Reply, Server};
+use crate::support::{Run, TestEnv};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The module library, built once per test run.
+fn library() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = crate::native::workspace_root();
+            crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-notify"]);
+            crate::native::target_dir().join("debug/libtcli_plugin_notify.so")
+        })
+        .clone()
+}
+
+const PEOPLE: &str = r#"
+[people.ana]
+name = "Ana Lima"
+email = "ana@example.com"
+chat = "@ana"
+
+[people.ci]
+name = "Build bot"
+email = ["ci@build.example.com"]
+chat = "@ci-bot"
+"#;
+
+/// The test's world: the module installed, a roster and `channels` as the user's tcli.toml,
+/// git's user.email set to the CI bot's, and a repo (`<root>/api`) with one commit by ana.
+struct World {
+    env: TestEnv,
+    repo: PathBuf,
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ana")
+        .env("GIT_AUTHOR_EMAIL", "ANA@example.com")
+        .env("GIT_COMMITTER_NAME", "Ana")
+        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn world(channels: &str) -> World {
+    let mut env = TestEnv::new();
+    let dir = env.path("plugins");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(library(), dir.join("libtcli_plugin_notify.so")).unwrap();
+    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!("{PEOPLE}{channels}"),
+    )
+    .unwrap();
+    std::fs::write(
+        env.path("home/.gitconfig"),
+        "[user]\n\temail = ci@build.example.com\n",
+    )
+    .unwrap();
+    let repo = env.path("api");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    // A CI checkout's remote often carries a token; it must never reach the channel.
+    git(
+        &repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://ci-token:s3cret@git.example.com/acme/api.git",
+        ],
+    );
+    std::fs::write(repo.join("README"), "hi\n").unwrap();
+    git(&repo, &["add", "README"]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    World { env, repo }
+}
+
+impl World {
+    /// `tcli notify args...` run inside the repo, with `stdin` as its input.
+    fn notify(&self, args: &[&str], stdin: &str) -> Run {
+        let mut c = self
+            .env
+            .cmd(std::iter::once("notify").chain(args.iter().copied()));
+        c.current_dir(&self.repo)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run tcli");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    fn head(&self) -> String {
+        git(&self.repo, &["rev-parse", "HEAD"])
+    }
+}
+
+fn channel(name: &str, url: &str, format: &str) -> String {
+    format!("[notify.{name}]\nurl = \"{url}\"\nformat = \"{format}\"\n")
+}
+
+fn body(server: &Server, i: usize) -> Value {
+    let seen = &server.requests()[i];
+    assert_eq!(seen.method, "POST");
+    assert!(
+        seen.headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/json"),
+        "{:?}",
+        seen.headers
+    );
+    serde_json::from_slice(&seen.body).expect("a JSON body")
+}
+
+#[test]
+fn notify_json_body_names_the_sender_and_the_commit() {
+    let server = Server::start(vec![Reply::Status(200, b"ok".to_vec())]);
+    let w = world(&channel("build", &server.url("/hook"), "json"));
+    w.notify(
+        &[
+            "build",
+            "--status",
+            "failure",
+            "--title",
+            "Build #7",
+            "tests failed",
+        ],
+        "",
+    )
+    .success()
+    .stderr_has("notified channel 'build' (HTTP 200)");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].path, "/hook");
+    let head = w.head();
+    let b = body(&server, 0);
+    assert_eq!(
+        b,
+        serde_json::json!({
+            "channel": "build",
+            "status": "failure",
+            "title": "Build #7",
+            "message": "tests failed",
+            "sender": {"id": "ci", "name": "Build bot", "chat": "@ci-bot", "email": "ci@build.example.com"},
+            "repo": {
+                "remote": "https://git.example.com/acme/api.git",
+                "branch": "main",
+                "commit": head,
+                "short": &head[..7],
+            },
+            "author": null,
+            "tcli": b["tcli"],
+        })
+    );
+    assert!(b["tcli"].as_str().is_some_and(|v| !v.is_empty()));
+    assert!(!String::from_utf8_lossy(&reqs[0].body).contains("s3cret"));
+}
+
+#[test]
+fn notify_slack_body_from_stdin_mentions_the_author() {
+    let server = Server::start(vec![Reply::Status(200, Vec::new())]);
+    let w = world(&channel("chat", &server.url("/slack"), "slack"));
+    w.notify(
+        &["chat", "--status", "success", "--mention-author", "-"],
+        "deployed <api> & docs\n",
+    )
+    .success();
+    let b = body(&server, 0);
+    let short = &w.head()[..7];
+    assert_eq!(
+        b,
+        serde_json::json!({"text": format!(
+            ":white_check_mark: *success*\ndeployed &lt;api&gt; &amp; docs\nsent by @ci-bot · https://git.example.com/acme/api.git main at `{short}` · cc @ana"
+        )})
+    );
+
+    // Outside a repo, and for an email not in the roster: no repo, the sender by email.
+    std::fs::write(
+        w.env.path("home/.gitconfig"),
+        "[user]\n\temail = zed@example.com\n",
+    )
+    .unwrap();
+    let r = w.env.run(["notify", "chat", "hello"]);
+    r.success();
+    assert_eq!(
+        body(&server, 1),
+        serde_json::json!({"text": ":information_source: *info*\nhello\nsent by zed@example.com"})
+    );
+}
+
+#[test]
+fn notify_retries_a_500_then_succeeds() {
+    let server = Server::start(vec![
+        Reply::Status(500, b"busy".to_vec()),
+        Reply::Status(200, b"ok".to_vec()),
+    ]);
+    let w = world(&channel("build", &server.url("/hook"), "json"));
+    w.notify(&["build", "done"], "")
+        .success()
+        .stderr_has("notified channel 'build' (HTTP 200, after 2 tries)");
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(body(&server, 0), body(&server, 1));
+}
+
+#[test]
+fn notify_404_fails_at_once_naming_the_status() {
+    let server = Server::start(vec![Reply::Status(404, b"no_such_hook\nmore".to_vec())]);
+    let w = world(&channel("build", &server.url("/gone"), "slack"));
+    let r = w.notify(&["build", "--status", "failure", "broken"], "");
+    r.code(1)
+        .stderr_has("error: channel 'build' answered HTTP 404: no_such_hook\n")
+        .stderr_has("hint: check the URL of [notify.build]");
+    assert_eq!(server.requests().len(), 1, "a 4xx is never retried");
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn notify_a_server_that_never_answers_fails_within_the_timeout() {
+    let server = Server::start(vec![Reply::Hang]);
+    let w = world(&channel("build", &server.url("/hook"), "json"));
+    crate::support::helpers_dir(); // built before the clock starts
+    let started = Instant::now();
+    let r = w.notify(&["build", "--timeout", "1", "hello"], "");
+    let took = started.elapsed();
+    r.code(1)
+        .stderr_has("error: cannot notify channel 'build'")
+        .stderr_has("did not answer within 1 s");
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    assert_eq!(server.requests().len(), 1, "a timeout is not retried");
+}
+
+#[test]
+fn notify_unknown_channel_and_empty_message_exit_2() {
+    let server = Server::start(vec![Reply::Status(200, Vec::new())]);
+    let w = world(&format!(
+        "{}{}",
+        channel("build", &server.url("/a"), "json"),
+        channel("alerts", &server.url("/b"), "slack")
+    ));
+    w.notify(&["deploys", "hi"], "")
+        .code(2)
+        .stderr_has("error: no channel named 'deploys'")
+        .stderr_has("hint: the channels are: alerts, build");
+    w.notify(&["build", "-"], "\n")
+        .code(2)
+        .stderr_has("error: the message is empty");
+    w.notify(&["build", "--status", "bad", "x"], "").code(2);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn notify_plain_http_to_another_host_is_refused_before_any_connection() {
+    let w = world(&channel("build", "http://example.com/hook", "json"));
+    let file = w.env.config_dir().join("tcli.toml");
+    crate::support::helpers_dir();
+    let started = Instant::now();
+    w.notify(&["build", "hi"], "")
+        .code(2)
+        .stderr_has(&format!(
+            "error: channel 'build' in your settings ({}): 'http://example.com/hook' uses plain http to a host that is not loopback",
+            file.display()
+        ))
+        .stderr_has("hint: fix [notify.build]");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let w = world("[notify.build]\nurl = \"https://x.example\"\nformat = \"teams\"\n");
+    w.notify(&["build", "hi"], "")
+        .code(2)
+        .stderr_has("format 'teams' is not known");
+}
+
+#[test]
+fn notify_dry_run_prints_the_request_and_sends_nothing() {
+    let server = Server::start(vec![Reply::Status(200, Vec::new())]);
+    let w = world(&channel("build", &server.url("/hook"), "json"));
+    let r = w.notify(&["build", "--dry-run", "hello"], "");
+    r.success()
+        .stdout_has(&format!("POST {}\n", server.url("/hook")))
+        .stdout_has("Content-Type: application/json\n\n");
+    let json_line = r.stdout.lines().last().unwrap();
+    let b: Value = serde_json::from_str(json_line).unwrap();
+    assert_eq!(b["message"], "hello");
+    assert_eq!(b["sender"]["id"], "ci");
+    assert!(server.requests().is_empty());
+}
+
+/// The secrets module's contract as notify uses it: `tcli secrets get <name>` prints the
+/// value. An exec module stands in for it here (the real one is another issue's), found by
+/// the real dispatch.
+#[test]
+fn notify_reads_the_url_from_a_secret_and_never_shows_it() {
+    let server = Server::start(vec![Reply::Status(404, b"nope".to_vec())]);
+    let w = world("[notify.build]\nsecret = \"build-hook\"\nformat = \"json\"\n");
+    w.env.module(
+        "secrets",
+        &format!(
+            "[ \"$1 $2\" = \"get build-hook\" ] && {{ echo '{}'; exit 0; }}\necho \"error: no secret named '$2'\" >&2; exit 1",
+            server.url("/token-123")
+        ),
+    );
+    let r = w.notify(&["build", "hi"], "");
+    r.code(1)
+        .stderr_has("error: channel 'build' answered HTTP 404: nope");
+    assert!(!r.stderr.contains("token-123"), "{}", r.stderr);
+    assert_eq!(server.requests()[0].path, "/token-123");
+    w.notify(&["build", "--dry-run", "hi"], "")
+        .success()
+        .stdout_has("POST <the URL in secret 'build-hook'>\n");
+
+    let w = world("[notify.build]\nsecret = \"missing\"\n");
+    w.env.module(
+        "secrets",
+        "echo \"error: no secret named '$2'\" >&2; exit 1",
+    );
+    w.notify(&["build", "hi"], "").code(1).stderr_has(
+        "error: cannot read secret 'missing' for channel 'build': no secret named 'missing'",
+    );
+}
+
+/// notify runs inside tcli's process, so the HTTP client and TLS stack must not be in it: the
+/// post is the helper's (docs/helpers.md).
+#[test]
+fn notify_library_carries_no_http_client() {
+    let lib = std::fs::read(library()).unwrap();
+    let helper = std::fs::read(crate::support::helper_bin("tcli_http")).unwrap();
+    let has =
+        |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for needle in ["ureq", "rustls"] {
+        assert!(!has(&lib, needle), "the notify library contains '{needle}'");
+        // The helper does: the check would pass for the wrong reason otherwise.
+        assert!(has(&helper, needle), "tcli_http lacks '{needle}'");
+    }
+}

@@ -403,3 +403,40 @@ tcli_plugin_sdk::export_plugin! {
     cli: Cli,
     run: run,
 }
+
+/// For `fuzz/` only, not part of the module's contract: the whole pure path from settings files
+/// (the layers JSON tcli passes) to answers at instant `at`, with its invariants asserted: the
+/// stretch at `at` holds `at`, the schedule is ordered and without gaps or overlaps between
+/// stretches, and the calendar is CRLF text.
+#[doc(hidden)]
+pub fn fuzz_one(layers_json: &[u8], at: i64) {
+    // Instants as the clock or `--at` can give them (jiff's range is about +-9999 years).
+    let at = at.clamp(-250_000_000_000, 250_000_000_000);
+    let Ok(layers) =
+        tcli_plugin_sdk::serde_json::from_slice::<Vec<tcli_plugin_sdk::Layer>>(layers_json)
+    else {
+        return;
+    };
+    let Ok(found) = rotation::find(&layers) else {
+        return;
+    };
+    let mut rosters = Rosters::new(&layers);
+    for f in &found {
+        let Ok(r) = f.check(&mut rosters) else {
+            continue;
+        };
+        let s = r.at(at);
+        assert!(
+            s.from.is_none_or(|from| from <= at) && at < s.to,
+            "at({at})"
+        );
+        let segments = r.segments(at, at + 60 * 86_400);
+        for pair in segments.windows(2) {
+            assert!(pair[0].to <= pair[1].from.unwrap_or(i64::MIN).max(pair[0].to));
+            assert!(pair[0].from.is_none_or(|f| f < pair[0].to));
+        }
+        let _ = r.next(at);
+        let cal = ics::calendar(&segments, at);
+        assert!(cal.ends_with("\r\n"));
+    }
+}

@@ -278,7 +278,7 @@ fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
                 "run",
                 "a command line for sh, e.g. run = \"docker info\"",
             )?,
-            expect: optional(t, "expect", regex("expect"))?,
+            expect: optional(t, "expect", regex("expect", true))?,
         },
         "env" => {
             let var = string(t, "env", "a variable name, e.g. env = \"VPN_TOKEN\"")?;
@@ -290,7 +290,7 @@ fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
             }
             Kind::Env {
                 var,
-                matches: optional(t, "matches", regex("matches"))?,
+                matches: optional(t, "matches", regex("matches", false))?,
             }
         }
         _ => Kind::File {
@@ -338,9 +338,10 @@ fn optional<T>(
     }
 }
 
-fn regex(key: &'static str) -> impl Fn(&str) -> Result<Regex, Refusal> {
+/// A pattern; `lines` makes `^` and `$` match at each line (a command's output ends in one).
+fn regex(key: &'static str, lines: bool) -> impl Fn(&str) -> Result<Regex, Refusal> {
     move |s| {
-        Regex::new(s).map_err(|e| {
+        regex::RegexBuilder::new(s).multi_line(lines).build().map_err(|e| {
             let first = e.to_string();
             let why = first.lines().last().unwrap_or("").trim().to_string();
             (

@@ -619,3 +619,45 @@ fn doctor_checks_run_in_parallel() {
         assert_row(&r, &format!("c{i}"), "ok", &[]);
     }
 }
+
+#[test]
+fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
+    let env = env();
+    let pid_file = env.path("sleeper.pid");
+    user_toml(
+        &env,
+        &format!(
+            "[checks.hang]\nrun = \"sleep 60 & echo $! > '{}'; wait\"\ntimeout = \"60s\"\n",
+            pid_file.display()
+        ),
+    );
+    let mut child = env
+        .cmd(["doctor"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start tcli");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let pid = loop {
+        match std::fs::read_to_string(&pid_file) {
+            Ok(p) if p.ends_with('\n') => break p.trim().to_string(),
+            _ => {
+                assert!(Instant::now() < deadline, "the check never started");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(2), "{:?}", out.status);
+    assert!(out.stdout.is_empty(), "no report after an interrupt");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while matches!(proc_state(&pid), Some(s) if s != 'Z') {
+        assert!(Instant::now() < deadline, "sleep {pid} still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -276,6 +276,11 @@ fn colour_on() -> bool {
 }
 
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    // Interrupted: the signal has ended tcli by now, as it would any command.
+    proc::catching_interrupts(|| run_checks(&cli, host)).unwrap_or(Err(Error::Exit(130)))
+}
+
+fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
     let tcli = std::env::current_exe().map_err(|e| {
         cannot_run(
             format!("cannot find the running tcli: {e}"),
@@ -416,8 +421,11 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
                 .collect()
         }
     });
+    if proc::interrupted() {
+        return Ok(());
+    }
     let results: Vec<Outcome> = ran.into_iter().flatten().collect();
-    finish(&cli, host, &teams, &results)
+    finish(cli, host, &teams, &results)
 }
 
 /// Messages on stderr, the report on stdout, the JUnit file, and the exit status.

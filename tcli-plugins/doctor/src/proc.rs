@@ -1,12 +1,14 @@
 //! Running one program for a check: stdin closed, in its own process group, killed with the
 //! whole group when it overruns its timeout (so `sh -c "sleep 60 & wait"` leaves nothing
 //! behind), and at most [`KEEP`] bytes of each output kept. Also the bounded parallel map the
-//! checks run on.
+//! checks run on, and Ctrl-C: a check's own process group is out of the terminal's reach, so
+//! doctor passes an interrupt on to the checks itself.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How much of stdout and of stderr is kept (for `expect`, versions and excerpts).
@@ -24,8 +26,51 @@ pub(crate) struct Ran {
     pub(crate) spawn_error: Option<std::io::Error>,
 }
 
-/// Runs `cmd` under `timeout`.
+/// The signal (SIGINT, SIGTERM, SIGHUP) that interrupted doctor; 0 while none has.
+fn interrupt() -> &'static Arc<AtomicUsize> {
+    static GOT: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+    GOT.get_or_init(|| Arc::new(AtomicUsize::new(0)))
+}
+
+/// Whether doctor was interrupted: nothing is left to report.
+pub(crate) fn interrupted() -> bool {
+    interrupt().load(Ordering::SeqCst) != 0
+}
+
+/// Runs `f` with SIGINT, SIGTERM and SIGHUP caught: on one, the running checks are killed with
+/// their groups and no other starts; once `f` returns, the signal ends tcli as it would have
+/// (so a shell sees an interrupted command, not a result). Returns `None` when interrupted.
+pub(crate) fn catching_interrupts<T>(f: impl FnOnce() -> T) -> Option<T> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let ids: Vec<_> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter_map(|sig| {
+            let n = usize::try_from(sig).unwrap_or(usize::MAX);
+            signal_hook::flag::register_usize(sig, Arc::clone(interrupt()), n).ok()
+        })
+        .collect();
+    let out = f();
+    for id in ids {
+        signal_hook::low_level::unregister(id);
+    }
+    match i32::try_from(interrupt().load(Ordering::SeqCst)) {
+        Ok(0) => Some(out),
+        Ok(sig) => {
+            let _ = signal_hook::low_level::emulate_default_handler(sig);
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// Runs `cmd` under `timeout` (sooner ended by an interrupt, see [`catching_interrupts`]).
 pub(crate) fn run(mut cmd: Command, timeout: Duration) -> Ran {
+    if interrupted() {
+        return Ran {
+            spawn_error: Some(std::io::ErrorKind::Interrupted.into()),
+            ..Ran::default()
+        };
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -53,7 +98,7 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> Ran {
                 ran.code = status.code();
                 break;
             }
-            Ok(None) if Instant::now() < deadline => {
+            Ok(None) if Instant::now() < deadline && !interrupted() => {
                 std::thread::sleep(step.min(deadline.saturating_duration_since(Instant::now())));
                 step = (step * 2).min(Duration::from_millis(20));
             }
@@ -67,7 +112,8 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> Ran {
     }
     // What the program forked into its group goes with it, even when the program itself ended
     // in time (`sleep 60 &` in a check is not the team's intent). A child that left the group
-    // (`setsid`) may hold the pipes open: the readers get a moment, then we stop waiting.
+    // (`setsid`) may hold the pipes open: the readers get a moment, then we stop waiting (such
+    // a reader ends with tcli, which exits when the module returns).
     kill_group(pid);
     let until = Instant::now() + Duration::from_millis(100);
     ran.stdout = out.map(|r| r.finish(until)).unwrap_or_default();

@@ -631,7 +631,7 @@ fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
             pid_file.display()
         ),
     );
-    let mut child = env
+    let child = env
         .cmd(["doctor"])
         .stdout(Stdio::piped())
         .spawn()

@@ -522,8 +522,20 @@ fn doctor_team_checkout_problems_are_reported() {
         }
     }
     std::fs::remove_dir_all(env.data_dir().join("teams/gone")).unwrap();
+    team(&env, "loose", "");
+    git(
+        &env,
+        &env.data_dir().join("teams/loose"),
+        &["checkout", "-q", "--detach"],
+    );
     let r = env.run(["doctor"]);
     r.code(1);
+    assert_row(
+        &r,
+        "tcli.team.loose",
+        "warn",
+        &["not on a branch", "switch <branch>"],
+    );
     assert_row(
         &r,
         "tcli.team.acme",
@@ -544,6 +556,31 @@ fn doctor_team_checkout_problems_are_reported() {
     );
     // Only the stale team: a warning alone passes.
     env.run(["doctor", "--team", "old"]).success();
+}
+
+#[test]
+fn doctor_team_tcli_toml_that_does_not_parse_is_invalid_and_the_rest_runs() {
+    let env = env();
+    team(&env, "acme", "[checks.team-check]\nrun = \"true\"\n");
+    team(&env, "beta", "[checks.beta-check]\nrun = \"true\"\n");
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    let file = env.data_dir().join("teams/acme/tcli.toml");
+    std::fs::write(&file, "[checks.team-check\n").unwrap();
+    let r = env.run(["doctor"]);
+    r.code(2);
+    assert_row(
+        &r,
+        "tcli.team.acme",
+        "INVALID",
+        &["tcli.toml does not parse: line 1"],
+    );
+    assert_row(&r, "beta-check", "ok", &["beta"]);
+    assert_row(&r, "mine", "ok", &["(yours)"]);
+    r.stderr_has(&format!(
+        "error: team 'acme': {} does not parse: line 1",
+        file.display()
+    ))
+    .stderr_has("hint: ask the team to fix its tcli.toml");
 }
 
 #[test]

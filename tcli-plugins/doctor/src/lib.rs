@@ -444,7 +444,10 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
                     o.describe(),
                     r.detail
                 )?,
-                _ => writeln!(err, "error: {}", r.detail)?,
+                _ => match r.from.team() {
+                    Some(t) => writeln!(err, "error: team '{t}': {}", r.detail)?,
+                    None => writeln!(err, "error: {}", r.detail)?,
+                },
             }
             if let Some(h) = &r.hint {
                 writeln!(err, "hint: {h}")?;

@@ -120,7 +120,7 @@ pub(crate) fn team_check(
             FileState::Broken(e) => {
                 out.status = Status::Invalid;
                 problems.push(error(
-                    format!("its tcli.toml does not parse: {e}"),
+                    format!("{} does not parse: {e}", t.path.join("tcli.toml").display()),
                     "ask the team to fix its tcli.toml".into(),
                 ));
                 None

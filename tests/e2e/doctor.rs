@@ -698,3 +698,21 @@ fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn doctor_native_module_contributes_checks_with_the_sdk_report() {
+    let env = env();
+    std::fs::copy(
+        crate::native::fixture("hello"),
+        env.path("plugins/libfixture_hello.so"),
+    )
+    .unwrap();
+    let r = env.run(["doctor", "hello"]);
+    r.success();
+    assert_row(&r, "hello.data-dir", "ok", &["(module)", "exists"]);
+    assert_row(&r, "hello.mac-only", "skip", &["not on this system"]);
+    std::fs::remove_dir_all(env.data_dir()).unwrap();
+    let r = env.run(["doctor", "hello"]);
+    r.code(1);
+    assert_row(&r, "hello.data-dir", "FAIL", &["is missing", "mkdir -p"]);
+}

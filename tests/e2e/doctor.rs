@@ -716,3 +716,16 @@ fn doctor_native_module_contributes_checks_with_the_sdk_report() {
     r.code(1);
     assert_row(&r, "hello.data-dir", "FAIL", &["is missing", "mkdir -p"]);
 }
+
+#[test]
+fn doctor_without_checks_says_where_to_define_them() {
+    let env = env();
+    let r = env.run(["doctor"]);
+    r.success();
+    assert_row(&r, "tcli.modules", "ok", &["none with problems"]);
+    r.stderr_has(&format!(
+        "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {}",
+        env.config_dir().join("tcli.toml").display()
+    ))
+    .stderr_has("1 check: 1 ok, 0 failed");
+}

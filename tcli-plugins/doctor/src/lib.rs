@@ -28,9 +28,9 @@ use tcli_plugin_sdk::{output, Error, Host};
 #[derive(Parser)]
 #[command(
     version,
-    after_help = "Exit status: 0 when no error-severity check failed (warnings allowed), 1 when one did \
-                  (or a warning under --strict), 2 for an invalid check definition, 3 when the checks \
-                  could not run. Check kinds, fields and the JSON report: docs/doctor.md"
+    after_help = "Exit status: 0 when no error-severity check failed (warnings allowed), 1 when one\n\
+                  did (or a warning under --strict), 2 for an invalid check definition, 3 when the\n\
+                  checks could not run. Check kinds, fields and the JSON report: docs/doctor.md"
 )]
 struct Cli {
     /// Run only these checks (names as in the CHECK column; a module's name runs all its checks)
@@ -324,6 +324,12 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         FileState::Parsed(v) => Some((o.clone(), v)),
         _ => None,
     }));
+    if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
+        eprintln!(
+            "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
+            files[0].0.file.display()
+        );
+    }
 
     // tcli's own checks first, then the definitions, then the modules' checks.
     let mut items: Vec<Item> = Vec::new();
@@ -477,8 +483,9 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
         report::table(&mut out, results, colour_on())?;
         writeln!(
             err,
-            "{} checks: {} ok, {} failed, {} warnings, {} skipped, {} invalid",
+            "{} check{}: {} ok, {} failed, {} warnings, {} skipped, {} invalid",
             results.len(),
+            if results.len() == 1 { "" } else { "s" },
             summary.passed,
             summary.failed,
             summary.warnings,

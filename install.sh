@@ -32,7 +32,7 @@ install_file() { # src dest mode
 
 mkdir -p "$PREFIX/bin" "$PREFIX/libexec/tcli" "$PREFIX/lib/tcli/plugins"
 # Helpers first: a new tcli must never start without the helpers it was built with.
-for helper in tcli_git tcli_docker; do
+for helper in tcli_git tcli_docker tcli_http; do
     install_file "$TARGET_DIR/release/$helper" "$PREFIX/libexec/tcli/$helper" 755
     say "installed $PREFIX/libexec/tcli/$helper"
 done

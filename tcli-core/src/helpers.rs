@@ -11,10 +11,26 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The one JSON document a helper prints on stdout for an operation that answers (the docker
+/// helper's `ping`, `images`, `capture`; the HTTP helper's `post`, `download`).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Answer<T, E> {
+    /// It worked; exit status 0.
+    Ok(T),
+    /// A typed failure; exit status [`ANSWER_ERROR_STATUS`].
+    Error(E),
+}
+
+/// A helper's exit status with an [`Answer::Error`] on stdout (an [`Answer::Ok`] exits 0).
+pub const ANSWER_ERROR_STATUS: u8 = 3;
+
 /// The git helper: `tcli team add|update|status|remove`.
 pub const GIT: &str = "tcli_git";
 /// The Docker engine helper: image lists and container runs.
 pub const DOCKER: &str = "tcli_docker";
+/// The HTTP helper: posts and verified downloads.
+pub const HTTP: &str = "tcli_http";
 
 /// Where helper `name` is: `$TCLI_EXEC_PATH/<name>` when that is set; else
 /// `<prefix>/libexec/tcli/<name>` for a tcli at `<prefix>/bin/tcli` when it is there; else

@@ -15,6 +15,7 @@ pub mod env_vars;
 pub mod error;
 pub mod exit;
 pub mod helpers;
+pub mod http;
 pub mod index;
 pub mod model;
 pub mod names;

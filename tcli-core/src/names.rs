@@ -92,3 +92,33 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Properties whose contract is an equation (docs/fuzzing.md): checked on generated input.
+    use proptest::prelude::*;
+
+    /// The documented grammar, written independently of `validate`.
+    fn grammar(name: &str) -> bool {
+        let b = name.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b[0].is_ascii_lowercase()
+            && !name.ends_with('-')
+            && !name.contains("--")
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    }
+
+    proptest! {
+        #[test]
+        fn validate_accepts_exactly_the_grammar(name in "[a-z0-9A-Z_.-]{0,70}|\\PC{0,8}") {
+            prop_assert_eq!(super::validate(&name).is_ok(), grammar(&name));
+        }
+
+        #[test]
+        fn generated_valid_names_validate(name in "[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,10}){0,4}") {
+            prop_assert!(super::validate(&name).is_ok(), "{}", name);
+        }
+    }
+}

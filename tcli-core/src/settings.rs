@@ -114,8 +114,24 @@ pub fn files(cx: &Context) -> Vec<PathBuf> {
     files
 }
 
+/// The largest settings file tcli reads.
+pub const FILE_MAX: u64 = 4 << 20;
+
 /// Reads one settings file; `None` when it does not exist.
 pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
+    // A settings file is a page of text; a huge one is a mistake or an attack, not settings.
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > FILE_MAX) {
+        return Err(CliError::new(
+            Exit::Failure,
+            format!(
+                "{} is larger than {} MiB, too large for a settings file",
+                path.display(),
+                FILE_MAX >> 20
+            ),
+        )
+        .hint("keep data out of tcli.toml; it holds settings only")
+        .into());
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -152,7 +168,7 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
 }
 
 /// Merges `over` into `base`: tables merge key by key, anything else is replaced.
-fn merge(base: &mut toml::Table, over: toml::Table) {
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
@@ -166,6 +182,24 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 #[cfg(test)]
 mod tests {
     use super::merge;
+
+    #[test]
+    fn deeply_nested_files_are_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [
+            format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("x = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+        ] {
+            let f = dir.path().join("tcli.toml");
+            std::fs::write(&f, text).unwrap();
+            let e = super::read_table(&f).unwrap_err().to_string();
+            assert!(e.contains("tcli.toml"), "{e}");
+        }
+        let f = dir.path().join("big.toml");
+        std::fs::write(&f, format!("x = \"{}\"", "a".repeat(5 << 20))).unwrap();
+        let e = super::read_table(&f).unwrap_err().to_string();
+        assert!(e.contains("larger than 4 MiB"), "{e}");
+    }
 
     #[test]
     fn json_gives_dates_as_strings() {
@@ -184,5 +218,70 @@ mod tests {
         merge(&mut a, b);
         assert_eq!(a["bookmarks"]["wiki"].as_str(), Some("b"));
         assert_eq!(a["bookmarks"]["ci"].as_str(), Some("x"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    //! Merge order as an equation over generated tables (docs/fuzzing.md): the later file wins
+    //! key by key, tables merge, and nothing of the earlier file is lost that the later one
+    //! does not set.
+    use super::merge;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = toml::Value> {
+        let leaf = prop_oneof![
+            any::<i32>().prop_map(|i| toml::Value::Integer(i64::from(i))),
+            "[a-z]{0,5}".prop_map(toml::Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            proptest::collection::btree_map("[a-c]", inner, 0..4)
+                .prop_map(|m| toml::Value::Table(m.into_iter().collect()))
+        })
+    }
+
+    fn table() -> impl Strategy<Value = toml::Table> {
+        proptest::collection::btree_map("[a-c]", value(), 0..4)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    fn check(
+        base: &toml::Table,
+        over: &toml::Table,
+        merged: &toml::Table,
+    ) -> Result<(), TestCaseError> {
+        for (k, v) in over {
+            match (base.get(k), v) {
+                (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                    let Some(toml::Value::Table(m)) = merged.get(k) else {
+                        return Err(TestCaseError::fail(format!("{k} is no longer a table")));
+                    };
+                    check(b, o, m)?;
+                }
+                _ => prop_assert_eq!(merged.get(k), Some(v), "the later file wins for {}", k),
+            }
+        }
+        for (k, v) in base {
+            if !over.contains_key(k) {
+                prop_assert_eq!(merged.get(k), Some(v), "{} of the earlier file is kept", k);
+            }
+        }
+        prop_assert_eq!(
+            merged.len(),
+            base.keys()
+                .chain(over.keys())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn the_later_file_wins_key_by_key(base in table(), over in table()) {
+            let mut merged = base.clone();
+            merge(&mut merged, over.clone());
+            check(&base, &over, &merged)?;
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! docs/helpers.md (`ping`, `images`, `capture`: one JSON answer on stdout) or becomes it to run
 //! a module (`run`: the container's stdio, signals and exit code are this process's).
 
+mod attach;
 mod engine;
 mod run;
 mod tty;

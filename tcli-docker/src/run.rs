@@ -140,23 +140,39 @@ async fn drive(
         Io::Inherit { tty } => (true, tty),
         Io::Capture { .. } => (false, false),
     };
-    let AttachContainerResults { output, input } = docker
-        .attach_container(
-            id,
-            Some(AttachContainerOptions {
-                stdin: inherit,
-                stdout: true,
-                stderr: true,
-                stream: true,
-                logs: false,
-                // The default ctrl-p,ctrl-q would detach (leaving tcli waiting on a container
-                // it no longer talks to) and delays every Ctrl-P, which shells and editors use;
-                // the engine cannot turn detaching off, so ask for keys nobody types.
-                detach_keys: tty.then(|| DETACH_KEYS.to_string()),
-            }),
-        )
-        .await
-        .map_err(engine)?;
+    let options = AttachContainerOptions {
+        stdin: inherit,
+        stdout: true,
+        stderr: true,
+        stream: true,
+        logs: false,
+        // The default ctrl-p,ctrl-q would detach (leaving tcli waiting on a container
+        // it no longer talks to) and delays every Ctrl-P, which shells and editors use;
+        // the engine cannot turn detaching off, so ask for keys nobody types.
+        detach_keys: tty.then(|| DETACH_KEYS.to_string()),
+    };
+    // A TTY's output is raw bytes, which bollard's attach may misframe (attach.rs).
+    let raw_attach = if tty {
+        crate::attach::raw_tty(host, id, inherit, DETACH_KEYS).await
+    } else {
+        None
+    };
+    let (output, input) = match raw_attach {
+        Some(Ok(attached)) => attached,
+        Some(Err(e)) => {
+            return Err(RunError::Engine(EngineError::new(
+                ErrorKind::Other,
+                format!("cannot attach to the container at {host}: {e}"),
+            )))
+        }
+        None => {
+            let AttachContainerResults { output, input } = docker
+                .attach_container(id, Some(options))
+                .await
+                .map_err(engine)?;
+            (output, input)
+        }
+    };
     if let Some(sig) = signals.pending() {
         return Err(RunError::Interrupted(sig));
     }

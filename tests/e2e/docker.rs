@@ -543,6 +543,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(d: &DockerEnv, args: &[&str]) -> Terminal {
+        Self::start_in(d, d.env.root.path(), args)
+    }
+
+    /// [`Terminal::start`] with `dir` as the current directory.
+    fn start_in(d: &DockerEnv, dir: &Path, args: &[&str]) -> Terminal {
         // tmux starts the command with its own environment: a script sets ours.
         let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
         let mut script = String::new();
@@ -559,7 +564,7 @@ impl Terminal {
         let words: Vec<String> = args.iter().map(|a| quote(a)).collect();
         script.push_str(&format!(
             "cd {}\n{} {}\necho $? > {tmp}.tmp && mv {tmp}.tmp {tmp}\nsleep 60\n",
-            quote(&d.env.root.path().display().to_string()),
+            quote(&dir.display().to_string()),
             quote(&crate::support::tcli_bin().display().to_string()),
             words.join(" "),
             tmp = quote(&code_file.display().to_string()),
@@ -610,6 +615,53 @@ impl Drop for Terminal {
     fn drop(&mut self) {
         self.tmux(&["kill-server"], &[]);
     }
+}
+
+#[test]
+fn docker_run_under_a_terminal_passes_output_starting_with_low_bytes_intact() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    d.image("low", &[("io.tcli.module", "low")]);
+    // A first byte of 0x00-0x02 looks like a stream frame header to a decoder that guesses;
+    // "ABCD" after it would then be read as a 1 GB frame length and the line lost or cut.
+    // Each printf is its own chunk of the stream (the sleeps), so each starts with its byte.
+    let script = "printf '\\000xyzABCDEFGH-zero\\n'; sleep 0.3; \
+                  printf '\\001xyzABCDEFGH-one\\n'; sleep 0.3; \
+                  printf '\\002xyzABCDEFGH-two\\n'; sleep 0.3; echo last-line";
+    let term = Terminal::start(&d, &["low", "sh", "-c", script]);
+    assert_eq!(term.exit_code(), "0");
+    let screen = term.screen();
+    for line in [
+        "xyzABCDEFGH-zero",
+        "xyzABCDEFGH-one",
+        "xyzABCDEFGH-two",
+        "last-line",
+    ] {
+        assert!(screen.contains(line), "{line} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn docker_run_from_root_runs_without_the_mount() {
+    require_engine!();
+    let mut d = DockerEnv::new();
+    d.image("where", &[("io.tcli.module", "where")]);
+    // Without a terminal: the module runs in the image's WORKDIR and nothing extra is said.
+    let mut cmd = d.cmd(&["where", "sh", "-c", "pwd; echo ran"]);
+    cmd.current_dir("/");
+    let run = Run::from(cmd.output().unwrap());
+    run.success();
+    assert_eq!(run.stdout, "/\nran\n");
+    assert_eq!(run.stderr, "");
+    // On a terminal: one note, then the module's output.
+    let term = Terminal::start_in(&d, Path::new("/"), &["where", "sh", "-c", "echo ran-here"]);
+    assert_eq!(term.exit_code(), "0");
+    let screen = term.screen();
+    assert!(screen.contains("ran-here"), "{screen}");
+    assert!(
+        screen.contains("note: the current directory is /, which cannot be mounted"),
+        "{screen}"
+    );
 }
 
 fn containers_of(image_id: &str) -> String {

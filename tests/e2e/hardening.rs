@@ -13,6 +13,7 @@ fn installed_executables() -> Vec<PathBuf> {
         tcli_bin(),
         helper_bin("tcli_git"),
         helper_bin("tcli_docker"),
+        helper_bin("tcli_http"),
     ]
 }
 

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("settings", 0),
     ("docker", 0),
     ("helpers", 0),
+    ("http", 0),
     ("sources", 1),
     ("index", 2),
     ("catalog", 2),

@@ -12,6 +12,7 @@ mod docs;
 mod doctor;
 mod hardening;
 mod help;
+pub mod http;
 mod index;
 mod layers;
 mod modules;

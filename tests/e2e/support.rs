@@ -20,7 +20,10 @@ pub fn helpers_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let root = crate::native::workspace_root();
-        crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-git", "tcli-docker"]);
+        crate::native::cargo_build(
+            &root.join("Cargo.toml"),
+            &["tcli-git", "tcli-docker", "tcli-http"],
+        );
         crate::native::target_dir().join("debug")
     })
     .clone()

@@ -33,8 +33,7 @@ pub const OP_IMAGES: &str = "images";
 pub const OP_CAPTURE: &str = "capture";
 /// Run one module on tcli's own stdio: the helper replaces tcli and ends as the container did.
 pub const OP_RUN: &str = "run";
-/// The helper's exit status with an [`Answer::Error`] on stdout (an [`Answer::Ok`] exits 0).
-pub const ANSWER_ERROR_STATUS: u8 = 3;
+pub use crate::helpers::{Answer, ANSWER_ERROR_STATUS};
 
 /// The engine address tcli talks to: `DOCKER_HOST`, else the default socket.
 pub fn host() -> String {
@@ -171,16 +170,6 @@ pub enum RunError {
     Engine(EngineError),
     /// Signal N arrived before the container started; nothing ran.
     Interrupted(i32),
-}
-
-/// The one JSON document the helper prints on stdout for `ping`, `images` and `capture`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Answer<T, E> {
-    /// It worked; exit status 0.
-    Ok(T),
-    /// A typed failure; exit status [`ANSWER_ERROR_STATUS`].
-    Error(E),
 }
 
 /// The request of [`OP_RUN`]: the module as the index knows it (opaque here; the helper asks

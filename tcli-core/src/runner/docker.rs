@@ -155,29 +155,20 @@ fn spec(
         )
     });
     let mount_cwd = if mount_cwd && settings.mount_cwd {
-        let cwd = std::env::current_dir().map_err(|e| {
-            CliError::new(
-                Exit::CannotRun,
-                format!(
-                    "module '{}' needs the current directory, which cannot be read: {e}",
-                    module.name
-                ),
-            )
-            .hint("cd into an existing directory and run the command again")
-        })?;
-        let Some(cwd) = cwd.to_str() else {
-            return Err(CliError::new(
-                Exit::CannotRun,
-                format!(
-                    "module '{}' needs the current directory mounted, but {:?} is not valid UTF-8, which the Docker API cannot carry",
-                    module.name,
-                    cwd
-                ),
-            )
-            .hint("run it from a directory whose path is valid UTF-8")
-            .into());
-        };
-        Some(cwd.to_string())
+        match mountable(std::env::current_dir()) {
+            Ok(dir) => Some(dir),
+            Err(why) => {
+                // The module still runs, in the image's WORKDIR: most do not need the mount,
+                // and one that does fails in its own words. Scripts read nothing extra.
+                if crate::ui::stderr_is_tty() {
+                    crate::ui::status(&format!(
+                        "note: {why}; module '{}' runs without it (docs/docker-modules.md)",
+                        module.name
+                    ));
+                }
+                None
+            }
+        }
     } else {
         None
     };
@@ -190,6 +181,24 @@ fn spec(
         network: settings.network,
         io,
     })
+}
+
+/// The current directory as the bind mount's path, or why it cannot be mounted: unreadable
+/// (deleted), not UTF-8 (the Docker API carries paths as JSON strings), or `/` (the engine
+/// refuses a mount over the container's root).
+fn mountable(cwd: std::io::Result<std::path::PathBuf>) -> Result<String, String> {
+    let cwd = cwd
+        .map_err(|e| format!("the current directory cannot be read ({e}), so it is not mounted"))?;
+    match cwd.to_str() {
+        None => Err(format!(
+            "the current directory {cwd:?} is not valid UTF-8, so it is not mounted"
+        )),
+        Some("/") => Err(
+            "the current directory is /, which cannot be mounted over the container's root"
+                .to_string(),
+        ),
+        Some(dir) => Ok(dir.to_string()),
+    }
 }
 
 /// The Docker API carries arguments as JSON strings: bytes that are not UTF-8 cannot reach the
@@ -280,5 +289,26 @@ fn run_error(module: &ModuleInfo, e: &RunError, host: &str) -> anyhow::Error {
             ),
         )
         .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mountable;
+    use std::path::PathBuf;
+
+    #[test]
+    fn root_unreadable_and_non_utf8_dirs_are_not_mounted() {
+        assert_eq!(
+            mountable(Ok(PathBuf::from("/work/x"))),
+            Ok("/work/x".to_string())
+        );
+        assert!(mountable(Ok(PathBuf::from("/")))
+            .unwrap_err()
+            .contains("is /"));
+        assert!(mountable(Err(std::io::Error::other("gone"))).is_err());
+        use std::os::unix::ffi::OsStrExt;
+        let bad = PathBuf::from(std::ffi::OsStr::from_bytes(b"/tmp/\xff"));
+        assert!(mountable(Ok(bad)).unwrap_err().contains("UTF-8"));
     }
 }

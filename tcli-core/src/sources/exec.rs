@@ -137,21 +137,31 @@ const VERBS_KEY: &str = "tcli-verbs";
 
 /// What an exec module declares about itself in its first 4 KiB, in any comment syntax: one
 /// `tcli-summary:` line and any number of `tcli-verbs:` lines. Reading them costs no process.
-#[derive(Default)]
-struct Header {
-    summary: Option<String>,
+#[derive(Debug, Default)]
+pub struct Header {
+    /// The first non-empty `tcli-summary:`, sanitized.
+    pub summary: Option<String>,
     /// The raw text of each `tcli-verbs:` line, in order.
-    verbs: Vec<String>,
+    pub verbs: Vec<String>,
 }
+
+/// How much of a file the header is read from.
+pub const HEADER_MAX: u64 = 4096;
 
 impl Header {
     fn read(path: &Path) -> Header {
         use std::io::Read;
-        let mut head = Vec::with_capacity(4096);
-        let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+        let mut head = Vec::with_capacity(HEADER_MAX as usize);
+        let read =
+            std::fs::File::open(path).and_then(|f| f.take(HEADER_MAX).read_to_end(&mut head));
         if read.is_err() {
             return Header::default();
         }
+        Header::parse(&head)
+    }
+
+    /// The header in the first bytes of a file.
+    pub fn parse(head: &[u8]) -> Header {
         let mut h = Header::default();
         for line in head.split(|b| *b == b'\n') {
             if let Some(text) = value_after(line, SUMMARY_KEY) {

@@ -146,7 +146,7 @@ fn probe_timed(cx: &Context, path: &Path) -> Result<Descriptor, (String, bool)> 
 }
 
 /// Verbs and subjects of a manifest: `verb`, or `subject` then `subject verb`.
-fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
+pub fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
     fn walk(prefix: &str, list: &serde_json::Value, out: &mut Vec<String>) {
         for v in list.as_array().into_iter().flatten() {
             let Some(name) = v.get("name").and_then(|n| n.as_str()) else {

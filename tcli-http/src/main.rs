@@ -1,0 +1,298 @@
+//! `tcli_http`: tcli's HTTP helper. It holds the HTTP client and TLS stack (ureq, rustls), so no
+//! code that parses what a web server sends runs in the process that dispatches a module. tcli
+//! (or a module inside it) starts it for one operation over the private protocol of
+//! docs/helpers.md: `post` or `download`, the request in the environment, one JSON answer on
+//! stdout. The protocol types and the URL rule are `tcli_core::http`'s.
+
+use sha2::{Digest, Sha256};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tcli_core::helpers::{self, Answer, ANSWER_ERROR_STATUS};
+use tcli_core::http::{
+    self as protocol, check_url, DownloadRequest, Downloaded, HttpError, HttpErrorKind,
+    PostRequest, PostResponse,
+};
+
+/// The temp file a download is writing, for the signal thread to remove.
+static PARTIAL: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Redirects a download follows (a registry or artifact store may send one or two).
+const MAX_REDIRECTS: u32 = 5;
+
+fn main() -> ExitCode {
+    helpers::act_for_caller();
+    let op = std::env::args().nth(1).unwrap_or_default();
+    let request = tcli_core::env_vars::get_os(tcli_core::env_vars::TCLI_HELPER_REQUEST)
+        .and_then(|v| v.into_string().ok());
+    let (Some(request), op @ (protocol::OP_POST | protocol::OP_DOWNLOAD)) = (request, op.as_str())
+    else {
+        eprintln!(
+            "error: {} is tcli's HTTP helper, not a command (protocol: docs/helpers.md)\nhint: run 'tcli' instead",
+            helpers::HTTP
+        );
+        return ExitCode::from(2);
+    };
+    on_signal_remove_partial();
+    let answer = if op == protocol::OP_POST {
+        serde_json::from_str(&request)
+            .map_err(|e| HttpError::new(HttpErrorKind::Helper, e))
+            .and_then(|r| post(&r))
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+    } else {
+        serde_json::from_str(&request)
+            .map_err(|e| HttpError::new(HttpErrorKind::Helper, e))
+            .and_then(|r| download(&r))
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+    };
+    let (answer, code) = match answer {
+        Ok(v) => (Answer::Ok(v), 0),
+        Err(e) => (Answer::Error(e), ANSWER_ERROR_STATUS),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut out, &answer);
+    let _ = writeln!(out);
+    ExitCode::from(code)
+}
+
+/// On SIGINT, SIGTERM or SIGHUP (Ctrl-C reaches the whole process group), removes the partial
+/// download and exits as the signal would have: nothing half-written stays behind.
+fn on_signal_remove_partial() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            if let Some(p) = PARTIAL.lock().ok().and_then(|mut g| g.take()) {
+                let _ = std::fs::remove_file(p);
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+fn agent(connect_ms: u64, total_ms: u64, redirects: u32) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_millis(connect_ms)))
+        .timeout_global(Some(Duration::from_millis(total_ms)))
+        .max_redirects(redirects)
+        // A redirect answer is a status to report, not an error, when none are followed.
+        .max_redirects_will_error(redirects > 0)
+        .http_status_as_error(false)
+        .user_agent(concat!("tcli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+fn url_error(e: protocol::UrlError) -> HttpError {
+    HttpError::new(HttpErrorKind::Url, e)
+}
+
+/// Maps ureq's error to a kind and one line naming the URL.
+fn failure(url: &str, e: ureq::Error) -> HttpError {
+    let kind = match &e {
+        ureq::Error::Timeout(_) => HttpErrorKind::Timeout,
+        ureq::Error::BodyExceedsLimit(_) => HttpErrorKind::TooLarge,
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            HttpErrorKind::Truncated
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => HttpErrorKind::Timeout,
+        _ => HttpErrorKind::Connect,
+    };
+    HttpError::new(kind, format!("{url}: {e}"))
+}
+
+fn post(req: &PostRequest) -> Result<PostResponse, HttpError> {
+    check_url(&req.url).map_err(url_error)?;
+    // A webhook that redirects is misconfigured; following it would turn the POST into a GET.
+    let agent = agent(req.connect_timeout_ms, req.timeout_ms, 0);
+    let tries = req.tries.clamp(1, 3);
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        let last = tried >= tries;
+        match agent
+            .post(&req.url)
+            .header("Content-Type", &req.content_type)
+            .send(req.body.as_bytes())
+        {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                if status >= 500 && !last {
+                    backoff(tried);
+                    continue;
+                }
+                let mut body = Vec::new();
+                let _ = resp
+                    .into_body()
+                    .into_reader()
+                    .take(protocol::EXCERPT_MAX as u64)
+                    .read_to_end(&mut body);
+                return Ok(PostResponse {
+                    status,
+                    body_excerpt: String::from_utf8_lossy(&body).into_owned(),
+                    tries: tried,
+                });
+            }
+            Err(e) => {
+                let err = failure(&req.url, e);
+                // Only a failed connection is safe to retry: after a timeout the server may
+                // have acted on the request already.
+                if err.kind == HttpErrorKind::Connect && !last {
+                    backoff(tried);
+                    continue;
+                }
+                return Err(err);
+            }
+        }
+    }
+}
+
+fn backoff(tried: u8) {
+    std::thread::sleep(Duration::from_millis(200 * u64::from(tried)));
+}
+
+fn download(req: &DownloadRequest) -> Result<Downloaded, HttpError> {
+    check_url(&req.url).map_err(url_error)?;
+    let io = |what: &str, e: std::io::Error| {
+        HttpError::new(
+            HttpErrorKind::Io,
+            format!("{what} {}: {e}", req.dir.display()),
+        )
+    };
+    let connect_ms = req.timeout_ms.min(10_000);
+    let resp = agent(connect_ms, req.timeout_ms, MAX_REDIRECTS)
+        .get(&req.url)
+        .call()
+        .map_err(|e| failure(&req.url, e))?;
+    let status = resp.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(HttpError::new(
+            HttpErrorKind::Status,
+            format!("{}: the server answered HTTP {status}", req.url),
+        ));
+    }
+    // The redirect chain ended where the URL rule still holds (no https -> plain http hop).
+    let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
+    check_url(&final_url).map_err(url_error)?;
+    let length = resp.body().content_length();
+    if length.is_some_and(|l| l > req.max_bytes) {
+        return Err(too_large(req));
+    }
+    let mut file = tempfile::Builder::new()
+        .prefix(".tcli-download-")
+        .tempfile_in(&req.dir)
+        .map_err(|e| io("cannot make a temp file in", e))?;
+    if let Ok(mut g) = PARTIAL.lock() {
+        *g = Some(file.path().to_path_buf());
+    }
+    let bar = progress(&req.label, length);
+    let mut reader = resp.into_body().into_reader();
+    let mut hash = Sha256::new();
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let started = Instant::now();
+    let result = loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(read_failure(req, e)),
+        };
+        total += n as u64;
+        if total > req.max_bytes {
+            break Err(too_large(req));
+        }
+        hash.update(&buf[..n]);
+        if let Err(e) = file.write_all(&buf[..n]) {
+            break Err(io("cannot write into", e));
+        }
+        if let Some(b) = &bar {
+            b.set_position(total);
+        }
+        if started.elapsed() > Duration::from_millis(req.timeout_ms) {
+            break Err(HttpError::new(
+                HttpErrorKind::Timeout,
+                format!(
+                    "{}: the download took longer than {} s",
+                    req.url,
+                    req.timeout_ms / 1000
+                ),
+            ));
+        }
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let done = result.and_then(|()| {
+        if length.is_some_and(|l| l != total) {
+            return Err(HttpError::new(
+                HttpErrorKind::Truncated,
+                format!("{}: the connection ended after {total} bytes", req.url),
+            ));
+        }
+        let got = hex(&hash.finalize());
+        if got != req.sha256.to_ascii_lowercase() {
+            return Err(HttpError::new(
+                HttpErrorKind::Digest,
+                format!(
+                    "{}: the file's sha256 is {got}, the pin says {}",
+                    req.url, req.sha256
+                ),
+            ));
+        }
+        file.as_file()
+            .sync_all()
+            .map_err(|e| io("cannot write into", e))
+    });
+    // Past here the file is either kept (the caller owns it) or dropped (removed).
+    let kept = done.and_then(|()| {
+        file.keep()
+            .map(|(_, p)| p)
+            .map_err(|e| io("cannot keep the download in", e.error))
+    });
+    if let Ok(mut g) = PARTIAL.lock() {
+        *g = None;
+    }
+    kept.map(|path| Downloaded { path, bytes: total })
+}
+
+fn read_failure(req: &DownloadRequest, e: std::io::Error) -> HttpError {
+    // ureq reports its own errors (a timeout, a cut body) through the reader as io errors.
+    let kind = match e.kind() {
+        std::io::ErrorKind::TimedOut => HttpErrorKind::Timeout,
+        _ => HttpErrorKind::Truncated,
+    };
+    HttpError::new(kind, format!("{}: the download failed: {e}", req.url))
+}
+
+fn too_large(req: &DownloadRequest) -> HttpError {
+    HttpError::new(
+        HttpErrorKind::TooLarge,
+        format!("{}: larger than {} bytes", req.url, req.max_bytes),
+    )
+}
+
+/// A bar (bytes, rate) on stderr when it is a terminal; one line per module is the caller's.
+fn progress(label: &str, length: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(length, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(label.to_string());
+    Some(bar)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

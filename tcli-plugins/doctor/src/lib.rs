@@ -136,7 +136,16 @@ fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
     }
 }
 
+/// The largest settings file read, as tcli's own limit (docs/team-repos.md).
+const SETTINGS_MAX: u64 = 4 << 20;
+
 fn read_file(file: &Path) -> FileState {
+    if std::fs::metadata(file).is_ok_and(|m| m.len() > SETTINGS_MAX) {
+        return FileState::Broken(format!(
+            "it is larger than {} MiB, too large for a settings file",
+            SETTINGS_MAX >> 20
+        ));
+    }
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,

@@ -96,38 +96,28 @@ fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
 /// From `Host::layers`; when a file does not parse, every file is read here instead, so the
 /// broken one is named and the others still count.
 fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
-    let user_file = host.config_dir().join("tcli.toml");
-    let team_file = |t: &Team| t.path.join("tcli.toml");
-    let mut origins = vec![Origin {
+    let origins = std::iter::once(Origin {
         team: None,
-        file: user_file,
-    }];
-    origins.extend(teams.iter().map(|t| Origin {
+        file: host.config_dir().join("tcli.toml"),
+    })
+    .chain(teams.iter().map(|t| Origin {
         team: Some(t.name.clone()),
-        file: team_file(t),
+        file: t.path.join("tcli.toml"),
     }));
     match host.layers() {
         Ok(layers) => origins
-            .into_iter()
-            .map(|o| {
-                let state = layers
-                    .iter()
-                    .find(|l| l.team == o.team)
-                    .map_or(FileState::Missing, |l| {
-                        FileState::Parsed(l.settings.clone())
-                    });
-                let o = match layers.iter().find(|l| l.team == o.team) {
-                    Some(l) => Origin {
+            .map(|o| match layers.iter().find(|l| l.team == o.team) {
+                Some(l) => (
+                    Origin {
                         file: l.path.clone(),
                         ..o
                     },
-                    None => o,
-                };
-                (o, state)
+                    FileState::Parsed(l.settings.clone()),
+                ),
+                None => (o, FileState::Missing),
             })
             .collect(),
         Err(_) => origins
-            .into_iter()
             .map(|o| {
                 let state = read_file(&o.file);
                 (o, state)

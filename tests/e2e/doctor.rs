@@ -729,3 +729,17 @@ fn doctor_without_checks_says_where_to_define_them() {
     ))
     .stderr_has("1 check: 1 ok, 0 failed");
 }
+
+#[test]
+fn doctor_unreadable_team_registry_exits_3() {
+    let env = env();
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    std::fs::write(env.data_dir().join("teams.json"), "not json").unwrap();
+    let r = env.run(["doctor"]);
+    r.code(3)
+        .stderr_has(
+            "error: cannot list the teams: 'tcli team list --json' failed: the team registry",
+        )
+        .stderr_has("hint: run 'tcli team list' to see what is wrong");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}

@@ -743,3 +743,31 @@ fn doctor_unreadable_team_registry_exits_3() {
         .stderr_has("hint: run 'tcli team list' to see what is wrong");
     assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
+
+#[test]
+fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
+    if !crate::docker::engine_available() {
+        return;
+    }
+    let mut d = crate::docker::DockerEnv::new();
+    let plugins = d.env.path("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(doctor_lib(), plugins.join("libtcli_plugin_doctor.so")).unwrap();
+    d.env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
+    let answer = r#"{"checks":[{"name":"inside","status":"pass","detail":"from a container"}]}"#;
+    let _image = crate::docker::TestImage::import(
+        &format!("{}/doc:1", d.prefix),
+        &[
+            crate::docker::BUSYBOX,
+            "sh",
+            "-c",
+            &format!("echo '{answer}'"),
+            "sh",
+        ],
+        &[("io.tcli.module", "doc"), ("io.tcli.verbs", "doctor")],
+    );
+    let r = d.run(&["doctor"]);
+    r.success();
+    assert_row(&r, "tcli.docker", "ok", &["engine reachable ("]);
+    assert_row(&r, "doc.inside", "ok", &["(module)", "from a container"]);
+}

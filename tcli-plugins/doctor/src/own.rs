@@ -339,7 +339,10 @@ pub(crate) fn docker_check(modules: &Modules) -> Option<Outcome> {
             out.detail = note.clone();
             out.hint = Some("start the Docker engine, or point DOCKER_HOST at one".into());
         }
-        None => out.detail = format!("engine reachable ({count} docker modules)"),
+        None => {
+            let s = if count == 1 { "" } else { "s" };
+            out.detail = format!("engine reachable ({count} docker module{s})");
+        }
     }
     Some(out)
 }

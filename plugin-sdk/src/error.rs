@@ -33,6 +33,10 @@ pub enum Error {
     /// The tcli running the module gave it a host struct it does not understand.
     #[error("this tcli is too old for the module: {0}")]
     HostTooOld(String),
+    /// End with this exit status and no message: the module has already said why (a report
+    /// whose verdict is the status, as `tcli doctor`'s exit 1).
+    #[error("exit status {0}")]
+    Exit(u8),
     /// Reading or writing failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -80,7 +84,7 @@ impl Error {
     /// The exit status this error ends the module with.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Failed { code, .. } => *code,
+            Error::Failed { code, .. } | Error::Exit(code) => *code,
             Error::HostTooOld(_) => 126,
             Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
             _ => 1,
@@ -102,7 +106,7 @@ impl Error {
 
     /// Prints the error as tcli prints its own, unless it is a closed stdout pipe.
     pub(crate) fn report(&self) {
-        if self.exit_code() == 0 {
+        if self.exit_code() == 0 || matches!(self, Error::Exit(_)) {
             return;
         }
         let mut text = format!("error: {self}\n");

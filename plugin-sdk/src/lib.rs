@@ -96,6 +96,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod doctor;
 mod error;
 mod host;
 pub mod output;

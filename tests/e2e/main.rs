@@ -9,6 +9,7 @@ mod completion;
 mod dispatch;
 mod docker;
 mod docs;
+mod doctor;
 mod hardening;
 mod help;
 pub mod http;

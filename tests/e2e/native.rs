@@ -42,7 +42,7 @@ pub(crate) fn cargo_build(manifest: &Path, packages: &[&str]) {
 }
 
 /// The fixture libraries, built once per test run.
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         cargo_build(

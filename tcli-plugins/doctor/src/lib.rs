@@ -1,0 +1,514 @@
+//! The bundled `doctor` native module: checks that this environment (a teammate's machine, a
+//! CI runner) is what the team expects (docs/doctor.md). Gathers tcli's own checks, the
+//! `[checks.<name>]` definitions of every settings file (file by file, so each result names
+//! its team and shadowing is reported) and the checks of modules that declare the verb
+//! `doctor`; runs them in parallel, each under its timeout; reports them as a table, JSON or
+//! JUnit XML, and exits 0, 1, 2 or 3.
+
+mod defs;
+mod kinds;
+mod outcome;
+mod own;
+mod proc;
+mod report;
+
+use defs::{Def, Defs, Entry, Origin};
+use outcome::{Outcome, Source, Status, Summary};
+use own::{FileState, Module, Team};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tcli_plugin_sdk::clap::{self, Parser};
+use tcli_plugin_sdk::doctor::{self, Report};
+use tcli_plugin_sdk::serde_json::{self, Value};
+use tcli_plugin_sdk::{output, Error, Host};
+
+/// Check that this environment is what the team expects
+#[derive(Parser)]
+#[command(
+    version,
+    after_help = "Exit status: 0 when no error-severity check failed (warnings allowed), 1 when one\n\
+                  did (or a warning under --strict), 2 for an invalid check definition, 3 when the\n\
+                  checks could not run. Check kinds, fields and the JSON report: docs/doctor.md"
+)]
+struct Cli {
+    /// Run only these checks (names as in the CHECK column; a module's name runs all its checks)
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
+    /// Print the report as JSON (tcli version, OS, team commits, each result; never an env value)
+    #[arg(long)]
+    json: bool,
+    /// Also write the results to FILE as JUnit XML, for CI systems to display
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    strict: bool,
+    /// Run only the checks of team TEAM (its definitions, its checkout, its modules)
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+}
+
+/// How many checks run at once: most wait on a program, not on a core.
+const JOBS: usize = 32;
+/// How long the running tcli may take to list teams and modules.
+const TCLI_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a module may take to answer `doctor --json`.
+const MODULE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Exit 3: the checks could not run at all.
+fn cannot_run(message: String, hint: &str) -> Error {
+    Error::Failed {
+        message,
+        hint: Some(hint.to_string()),
+        code: 3,
+    }
+}
+
+/// Runs the running tcli with `args` and reads the JSON it prints.
+fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
+    let shown = format!("tcli {}", args.join(" "));
+    let mut cmd = Command::new(tcli);
+    cmd.args(args);
+    let ran = proc::run(cmd, TCLI_TIMEOUT);
+    if let Some(e) = ran.spawn_error {
+        return Err(format!("cannot run {}: {e}", tcli.display()));
+    }
+    if ran.timed_out {
+        return Err(format!(
+            "'{shown}' did not answer within {}s",
+            TCLI_TIMEOUT.as_secs()
+        ));
+    }
+    if ran.code != Some(0) {
+        let said = String::from_utf8_lossy(&ran.stderr);
+        let line = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(format!(
+            "'{shown}' failed: {}",
+            kinds::one_line(line.trim_start_matches("error: "), 200)
+        ));
+    }
+    serde_json::from_slice(&ran.stdout).map_err(|e| format!("'{shown}' printed no JSON: {e}"))
+}
+
+/// Each settings file in precedence order (the user's, then each team's) with what it holds.
+/// From `Host::layers`; when a file does not parse, every file is read here instead, so the
+/// broken one is named and the others still count.
+fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
+    let origins = std::iter::once(Origin {
+        team: None,
+        file: host.config_dir().join("tcli.toml"),
+    })
+    .chain(teams.iter().map(|t| Origin {
+        team: Some(t.name.clone()),
+        file: t.path.join("tcli.toml"),
+    }));
+    match host.layers() {
+        Ok(layers) => origins
+            .map(|o| match layers.iter().find(|l| l.team == o.team) {
+                Some(l) => (
+                    Origin {
+                        file: l.path.clone(),
+                        ..o
+                    },
+                    FileState::Parsed(l.settings.clone()),
+                ),
+                None => (o, FileState::Missing),
+            })
+            .collect(),
+        Err(_) => origins
+            .map(|o| {
+                let state = read_file(&o.file);
+                (o, state)
+            })
+            .collect(),
+    }
+}
+
+/// The largest settings file read, as tcli's own limit (docs/team-repos.md).
+const SETTINGS_MAX: u64 = 4 << 20;
+
+fn read_file(file: &Path) -> FileState {
+    if std::fs::metadata(file).is_ok_and(|m| m.len() > SETTINGS_MAX) {
+        return FileState::Broken(format!(
+            "it is larger than {} MiB, too large for a settings file",
+            SETTINGS_MAX >> 20
+        ));
+    }
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,
+        Err(e) => return FileState::Broken(format!("cannot read it: {e}")),
+    };
+    match text.parse::<toml::Table>() {
+        Ok(t) => serde_json::to_value(t)
+            .map_or_else(|e| FileState::Broken(e.to_string()), FileState::Parsed),
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map_or(String::new(), |l| format!("line {l}: "));
+            FileState::Broken(format!("{line}{}", e.message()))
+        }
+    }
+}
+
+/// Something to run (or already known) for one place in the report.
+enum Item<'a> {
+    Ready(Outcome),
+    Def(&'a Def, &'a [Origin]),
+    Module(&'a Module, Option<String>),
+}
+
+fn run_def(def: &Def, shadowed: &[Origin], tcli: &Path) -> Outcome {
+    let start = Instant::now();
+    let mut out = Outcome {
+        name: def.name.clone(),
+        kind: def.kind.name(),
+        from: Source::Def(def.origin.clone()),
+        severity: def.severity,
+        status: Status::Skip,
+        detail: String::new(),
+        hint: None,
+        description: def.description.clone(),
+        duration: Duration::ZERO,
+        shadowed: shadowed.to_vec(),
+    };
+    if !def.os.is_empty() && !def.os.iter().any(|o| o == std::env::consts::OS) {
+        out.detail = format!("only on {}", def.os.join(", "));
+        return out;
+    }
+    let verdict = kinds::check(def, tcli);
+    out.status = Status::of(verdict.passed, def.severity);
+    out.detail = verdict.detail;
+    if !verdict.passed {
+        out.hint = def.hint.clone();
+    }
+    out.duration = start.elapsed();
+    out
+}
+
+/// Asks module `m` for its checks: `tcli <m> doctor --json` (docs/doctor.md).
+fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
+    let start = Instant::now();
+    let mut cmd = Command::new(tcli);
+    cmd.args([m.name.as_str(), "doctor", "--json"]);
+    let ran = proc::run(cmd, MODULE_TIMEOUT);
+    let duration = start.elapsed();
+    let row = |name: String, severity, status, detail: String, hint: Option<String>| Outcome {
+        name,
+        kind: "module",
+        from: Source::Module {
+            module: m.name.clone(),
+            team: team.clone(),
+        },
+        severity,
+        status,
+        detail,
+        hint,
+        description: None,
+        duration,
+        shadowed: Vec::new(),
+    };
+    let parsed = (!ran.timed_out && ran.spawn_error.is_none())
+        .then(|| Report::parse(&ran.stdout).ok())
+        .flatten();
+    let Some(report) = parsed else {
+        let shown = format!("tcli {} doctor --json", m.name);
+        let why = if ran.timed_out {
+            format!(
+                "'{shown}' did not answer within {}s",
+                MODULE_TIMEOUT.as_secs()
+            )
+        } else {
+            let status = ran
+                .code
+                .map_or("a signal".to_string(), |c| format!("status {c}"));
+            let said = String::from_utf8_lossy(&ran.stderr);
+            let line = said.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+            format!(
+                "'{shown}' ended with {status} and printed no report{}",
+                if line.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", kinds::one_line(line, 160))
+                }
+            )
+        };
+        return vec![row(
+            format!("{}.doctor", m.name),
+            doctor::Severity::Error,
+            Status::Fail,
+            why,
+            Some(format!(
+                "run '{shown}' to see its answer; docs/doctor.md gives the shape tcli expects"
+            )),
+        )];
+    };
+    report
+        .checks
+        .into_iter()
+        .map(|c| {
+            let passed = !matches!(c.status, doctor::Status::Fail);
+            let status = match c.status {
+                doctor::Status::Skip => Status::Skip,
+                _ => Status::of(passed, c.severity),
+            };
+            row(
+                format!("{}.{}", m.name, kinds::one_line(&c.name, 64)),
+                c.severity,
+                status,
+                c.detail
+                    .map(|d| kinds::one_line(&d, 300))
+                    .unwrap_or_default(),
+                c.hint.filter(|_| !passed).map(|h| kinds::one_line(&h, 300)),
+            )
+        })
+        .collect()
+}
+
+fn colour_on() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    // Interrupted: the signal has ended tcli by now, as it would any command.
+    proc::catching_interrupts(|| run_checks(&cli, host)).unwrap_or(Err(Error::Exit(130)))
+}
+
+fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
+    let tcli = std::env::current_exe().map_err(|e| {
+        cannot_run(
+            format!("cannot find the running tcli: {e}"),
+            "run doctor as 'tcli doctor' on a system with /proc",
+        )
+    })?;
+    // The two questions to tcli, at once.
+    let (teams, modules) = std::thread::scope(|s| {
+        let m = s.spawn(|| ask(&tcli, &["modules", "list", "--json"]));
+        let t = ask(&tcli, &["team", "list", "--json"]);
+        (
+            t,
+            m.join()
+                .unwrap_or_else(|_| Err("listing the modules panicked".into())),
+        )
+    });
+    let teams = Team::from_list(&teams.map_err(|e| {
+        cannot_run(
+            format!("cannot list the teams: {e}"),
+            "run 'tcli team list' to see what is wrong",
+        )
+    })?);
+    if let Some(t) = &cli.team {
+        if !teams.iter().any(|x| &x.name == t) {
+            let known: Vec<&str> = teams.iter().map(|x| x.name.as_str()).collect();
+            return Err(Error::usage(format!("no team named '{t}'")).with_hint(
+                if known.is_empty() {
+                    "no teams are configured; add one with 'tcli team add <url>'".to_string()
+                } else {
+                    format!("the teams are: {} (tcli team list)", known.join(", "))
+                },
+            ));
+        }
+    }
+    let files = settings_files(host, &teams);
+    let user_value = match &files[0].1 {
+        FileState::Parsed(v) => Some(v),
+        _ => None,
+    };
+    let defs = Defs::read(files.iter().filter_map(|(o, s)| match s {
+        FileState::Parsed(v) => Some((o.clone(), v)),
+        _ => None,
+    }));
+    if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
+        eprintln!(
+            "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
+            files[0].0.file.display()
+        );
+    }
+
+    // tcli's own checks first, then the definitions, then the modules' checks.
+    let mut items: Vec<Item> = Vec::new();
+    if let FileState::Broken(e) = &files[0].1 {
+        items.push(Item::Ready(own::user_settings_check(&files[0].0.file, e)));
+    }
+    for (t, (_, state)) in teams.iter().zip(&files[1..]) {
+        items.push(Item::Ready(own::team_check(
+            t,
+            state,
+            user_value,
+            host.tcli_version(),
+        )));
+    }
+    let modules = match &modules {
+        Ok(list) => {
+            let m = own::Modules::from_list(list);
+            items.push(Item::Ready(own::modules_check(&m)));
+            items.extend(own::docker_check(&m).map(Item::Ready));
+            m
+        }
+        Err(e) => {
+            let mut o = Outcome::tcli("tcli.modules".into(), None);
+            o.status = Status::Fail;
+            o.detail = e.clone();
+            o.hint = Some("run 'tcli modules list' to see what is wrong".into());
+            items.push(Item::Ready(o));
+            own::Modules::default()
+        }
+    };
+    for (entry, shadowed) in &defs.entries {
+        items.push(match entry {
+            Entry::Def(d) => Item::Def(d, shadowed),
+            Entry::Invalid(i) => Item::Ready(Outcome {
+                name: i.name.clone(),
+                kind: "invalid",
+                from: Source::Def(i.origin.clone()),
+                severity: doctor::Severity::Error,
+                status: Status::Invalid,
+                detail: i.problem.clone(),
+                hint: Some(i.fix.clone()),
+                description: None,
+                duration: Duration::ZERO,
+                shadowed: shadowed.clone(),
+            }),
+        });
+    }
+    for m in modules.contributors() {
+        items.push(Item::Module(m, own::team_of(&m.location, &teams)));
+    }
+
+    // Selection: names, then team; a name nobody defines is a usage error before anything runs.
+    let item_name = |i: &Item| -> String {
+        match i {
+            Item::Ready(o) => o.name.clone(),
+            Item::Def(d, _) => d.name.clone(),
+            Item::Module(m, _) => m.name.clone(),
+        }
+    };
+    let item_team = |i: &Item| -> Option<String> {
+        match i {
+            Item::Ready(o) => o.from.team().map(str::to_string),
+            Item::Def(d, _) => d.origin.team.clone(),
+            Item::Module(_, t) => t.clone(),
+        }
+    };
+    for n in &cli.names {
+        let known = items.iter().any(|i| {
+            let name = item_name(i);
+            *n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
+        });
+        if !known {
+            return Err(Error::usage(format!("no check named '{n}'"))
+                .with_hint("run 'tcli doctor' to see every check and its name"));
+        }
+    }
+    items.retain(|i| {
+        let name = item_name(i);
+        let by_name = cli.names.is_empty()
+            || cli.names.iter().any(|n| {
+                *n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
+            });
+        let by_team = cli.team.is_none() || item_team(i) == cli.team;
+        by_name && by_team
+    });
+
+    let ran = proc::parallel_map(&items, JOBS, |i| match i {
+        Item::Ready(o) => vec![o.clone()],
+        Item::Def(d, shadowed) => vec![run_def(d, shadowed, &tcli)],
+        Item::Module(m, team) => {
+            let rows = run_module(m, team.clone(), &tcli);
+            let whole = cli.names.is_empty() || cli.names.contains(&m.name);
+            rows.into_iter()
+                .filter(|r| whole || cli.names.contains(&r.name))
+                .collect()
+        }
+    });
+    if proc::interrupted() {
+        return Ok(());
+    }
+    let results: Vec<Outcome> = ran.into_iter().flatten().collect();
+    finish(cli, host, &teams, &results)
+}
+
+/// Messages on stderr, the report on stdout, the JUnit file, and the exit status.
+fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result<(), Error> {
+    let summary = Summary::of(results);
+    let code = summary.exit_code(cli.strict);
+    let mut err = std::io::stderr().lock();
+    for r in results {
+        if r.status == Status::Invalid {
+            match &r.from {
+                Source::Def(o) => writeln!(
+                    err,
+                    "error: check '{}' in {} ({}): {}",
+                    r.name,
+                    o.file.display(),
+                    o.describe(),
+                    r.detail
+                )?,
+                _ => match r.from.team() {
+                    Some(t) => writeln!(err, "error: team '{t}': {}", r.detail)?,
+                    None => writeln!(err, "error: {}", r.detail)?,
+                },
+            }
+            if let Some(h) = &r.hint {
+                writeln!(err, "hint: {h}")?;
+            }
+        }
+        for s in &r.shadowed {
+            writeln!(
+                err,
+                "note: check '{}' of {} ({}) is shadowed by {}",
+                r.name,
+                s.describe(),
+                s.file.display(),
+                r.from.describe()
+            )?;
+        }
+    }
+    let cx = report::Context {
+        tcli_version: host.tcli_version(),
+        teams,
+        strict: cli.strict,
+        exit: code,
+    };
+    let mut out = std::io::stdout().lock();
+    if cli.json {
+        output::json(&mut out, &report::json(&cx, results))?;
+    } else {
+        report::table(&mut out, results, colour_on())?;
+        writeln!(
+            err,
+            "{} check{}: {} ok, {} failed, {} warnings, {} skipped, {} invalid",
+            results.len(),
+            if results.len() == 1 { "" } else { "s" },
+            summary.passed,
+            summary.failed,
+            summary.warnings,
+            summary.skipped,
+            summary.invalid
+        )?;
+    }
+    out.flush()?;
+    if let Some(file) = &cli.junit {
+        report::write_file(file, &report::junit(&cx, results)).map_err(|e| {
+            cannot_run(
+                format!("cannot write the JUnit report {}: {e}", file.display()),
+                "give --junit a path in a directory you can write to",
+            )
+        })?;
+    }
+    match code {
+        0 => Ok(()),
+        c => Err(Error::Exit(c)),
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "doctor",
+    cli: Cli,
+    run: run,
+}

@@ -1,0 +1,773 @@
+//! `tcli doctor` end to end: the bundled doctor module built by cargo from the workspace, real
+//! team repos (a local bare remote, pushed to with the `git` CLI, added with `tcli team add`),
+//! the user's own `tcli.toml`, real tools and commands. What a user sees is asserted: stdout,
+//! stderr, exit status, the JUnit file (parsed as XML), and the processes left behind.
+
+use crate::support::{Run, TestEnv};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The doctor library, built once per test run.
+fn doctor_lib() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = crate::native::workspace_root();
+        crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-doctor"]);
+    });
+    crate::native::target_dir()
+        .join("debug")
+        .join("libtcli_plugin_doctor.so")
+}
+
+/// A test env with doctor in its plugin dir (`TCLI_PLUGIN_PATH`).
+fn env() -> TestEnv {
+    let mut env = TestEnv::new();
+    let dir = env.path("plugins");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(doctor_lib(), dir.join("libtcli_plugin_doctor.so")).unwrap();
+    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+    env
+}
+
+fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", crate::support::SYSTEM_PATH)
+        .env("HOME", env.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Teammate")
+        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
+        .env("GIT_COMMITTER_NAME", "Teammate")
+        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A team remote (bare) whose first commit holds `tcli_toml`, added with `tcli team add`.
+/// Returns the commit.
+fn team(env: &TestEnv, name: &str, tcli_toml: &str) -> String {
+    let bare = env.path(&format!("remotes/{name}.git"));
+    let work = env.path(&format!("teammate/{name}"));
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    git(env, &work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("tcli.toml"), tcli_toml).unwrap();
+    git(env, &work, &["add", "-A"]);
+    git(env, &work, &["commit", "-q", "-m", "checks"]);
+    git(env, &work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    env.run(["team", "add", bare.to_str().unwrap(), "--name", name])
+        .success();
+    git(env, &bare, &["rev-parse", "main"])
+}
+
+fn user_toml(env: &TestEnv, text: &str) -> PathBuf {
+    let p = env.config_dir().join("tcli.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The table row of check `name` (a line starting with the status, then the name).
+#[track_caller]
+fn row<'a>(r: &'a Run, name: &str) -> &'a str {
+    r.stdout
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| {
+            panic!(
+                "no row for {name}\nstdout:\n{}\nstderr:\n{}",
+                r.stdout, r.stderr
+            )
+        })
+}
+
+#[track_caller]
+fn assert_row(r: &Run, name: &str, status: &str, parts: &[&str]) {
+    let line = row(r, name);
+    assert!(line.starts_with(status), "status {status}: {line}");
+    for p in parts {
+        assert!(line.contains(p), "{p:?} in row: {line}");
+    }
+}
+
+fn result<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no result {name} in {v:#}"))
+}
+
+#[test]
+fn doctor_team_and_user_checks_run_together_and_shadowing_is_reported() {
+    let env = env();
+    let acme = team(
+        &env,
+        "acme",
+        "[checks.git]\ntool = \"git\"\nrequire = \">=2.0\"\nhint = \"apt install git\"\n\
+         [checks.shared]\nrun = \"exit 1\"\n\
+         [checks.team-only]\nrun = \"echo hi\"\nexpect = \"^hi$\"\n",
+    );
+    let beta = team(&env, "beta", "[checks.git]\nrun = \"exit 7\"\n");
+    let user = user_toml(
+        &env,
+        "[checks.shared]\nrun = \"true\"\n[checks.mine]\nfile = \"~/.profile\"\n",
+    );
+    std::fs::write(env.path("home/.profile"), "").unwrap();
+
+    let r = env.run(["doctor"]);
+    r.success();
+    assert_row(&r, "git", "ok", &["acme", "git 2."]);
+    assert_row(&r, "team-only", "ok", &["acme"]);
+    assert_row(&r, "shared", "ok", &["(yours)"]);
+    assert_row(&r, "mine", "ok", &["(yours)", ".profile exists"]);
+    assert_row(&r, "tcli.team.acme", "ok", &["on main at", &acme[..12]]);
+    assert_row(&r, "tcli.team.beta", "ok", &["on main"]);
+    // The user's checks come first (their file wins), then each team's in `team list` order.
+    let order: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter(|n| !n.starts_with("tcli."))
+        .collect();
+    assert_eq!(order, ["shared", "mine", "git", "team-only"]);
+    r.stderr_has(&format!(
+        "note: check 'git' of team 'beta' ({}) is shadowed by team 'acme'",
+        env.data_dir().join("teams/beta/tcli.toml").display()
+    ))
+    .stderr_has("note: check 'shared' of team 'acme' (")
+    .stderr_has(") is shadowed by your settings");
+
+    let v = env.run(["doctor", "--json"]).success().json();
+    assert_eq!(v["format"], "tcli-doctor");
+    assert_eq!(v["exit"], 0);
+    assert_eq!(v["os"], std::env::consts::OS);
+    assert!(v["tcli"].as_str().unwrap().contains('.'));
+    assert_eq!(v["teams"][0]["name"], "acme");
+    assert_eq!(v["teams"][0]["commit"], acme);
+    assert_eq!(v["teams"][0]["branch"], "main");
+    assert_eq!(v["teams"][1]["commit"], beta);
+    let git_result = result(&v, "git");
+    assert_eq!(git_result["team"], "acme");
+    assert_eq!(git_result["kind"], "tool");
+    assert_eq!(git_result["shadowed"][0]["team"], "beta");
+    let shared = result(&v, "shared");
+    assert_eq!(shared["team"], serde_json::Value::Null);
+    assert_eq!(shared["origin"], "your settings");
+    assert_eq!(shared["file"], user.to_str().unwrap());
+    assert_eq!(shared["shadowed"][0]["team"], "acme");
+}
+
+#[test]
+fn doctor_each_failing_kind_shows_its_hint_and_exits_1() {
+    let env = env();
+    team(
+        &env,
+        "acme",
+        "[checks.old-git]\ntool = \"git\"\nrequire = \">=99\"\nhint = \"upgrade git\"\n\
+         [checks.no-tool]\ntool = \"tcli-no-such-tool\"\nhint = \"install the tool\"\n\
+         [checks.token]\nenv = \"DOCTOR_TEST_TOKEN\"\nhint = \"export DOCTOR_TEST_TOKEN\"\n\
+         [checks.cmd]\nrun = \"echo broken >&2; exit 3\"\nhint = \"fix the command\"\n\
+         [checks.cfg]\nfile = \"~/.config/none.toml\"\nhint = \"create the file\"\n\
+         [checks.key]\nfile = \"~/key\"\nmode = \"600\"\nhint = \"chmod 600 ~/key\"\n",
+    );
+    let key = env.path("home/key");
+    std::fs::write(&key, "k").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let r = env.run(["doctor"]);
+    r.code(1);
+    assert_row(
+        &r,
+        "old-git",
+        "FAIL",
+        &["does not meet >=99", "upgrade git"],
+    );
+    assert_row(
+        &r,
+        "no-tool",
+        "FAIL",
+        &["not found on PATH", "install the tool"],
+    );
+    assert_row(
+        &r,
+        "token",
+        "FAIL",
+        &["DOCTOR_TEST_TOKEN is not set", "export DOCTOR_TEST_TOKEN"],
+    );
+    assert_row(
+        &r,
+        "cmd",
+        "FAIL",
+        &["exit status 3", "broken", "fix the command"],
+    );
+    assert_row(
+        &r,
+        "cfg",
+        "FAIL",
+        &["none.toml does not exist", "create the file"],
+    );
+    assert_row(&r, "key", "FAIL", &["mode 644, not 600", "chmod 600 ~/key"]);
+    r.stderr_has("checks: ");
+    for name in ["old-git", "no-tool", "token", "cmd", "cfg", "key"] {
+        let one = env.run(["doctor", name]);
+        one.code(1);
+        assert_eq!(
+            one.stdout.lines().count(),
+            2,
+            "header and {name}:\n{}",
+            one.stdout
+        );
+    }
+}
+
+/// The state of process `pid` (`/proc/<pid>/stat`'s third field), `None` when it is gone.
+fn proc_state(pid: &str) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+#[test]
+fn doctor_timed_out_command_is_killed_and_leaves_no_process() {
+    let env = env();
+    let pid_file = env.path("sleeper.pid");
+    user_toml(
+        &env,
+        &format!(
+            "[checks.hang]\nrun = \"sleep 60 & echo $! > '{}'; wait\"\ntimeout = \"500ms\"\nhint = \"is the VPN up?\"\n",
+            pid_file.display()
+        ),
+    );
+    let start = Instant::now();
+    let r = env.run(["doctor", "hang"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    r.code(1);
+    assert_row(
+        &r,
+        "hang",
+        "FAIL",
+        &[
+            "did not finish within 500ms and was killed",
+            "is the VPN up?",
+        ],
+    );
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    // Gone, or a zombie waiting for a parent that does not reap: either way not running.
+    while matches!(proc_state(&pid), Some(s) if s != 'Z') {
+        assert!(Instant::now() < deadline, "sleep {pid} still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn doctor_warning_alone_exits_0_and_1_with_strict() {
+    let env = env();
+    user_toml(
+        &env,
+        "[checks.engine]\nrun = \"exit 1\"\nseverity = \"warn\"\nhint = \"start the engine\"\n\
+         [checks.fine]\nrun = \"true\"\n",
+    );
+    let r = env.run(["doctor"]);
+    r.success();
+    assert_row(&r, "engine", "warn", &["start the engine"]);
+    assert_row(&r, "fine", "ok", &[]);
+    env.run(["doctor", "--strict"]).code(1);
+    let v = env.run(["doctor", "--strict", "--json"]).code(1).json();
+    assert_eq!(v["exit"], 1);
+    assert_eq!(result(&v, "engine")["status"], "warn");
+    assert_eq!(result(&v, "engine")["severity"], "warn");
+}
+
+#[test]
+fn doctor_env_value_never_appears_in_any_output() {
+    let mut env = env();
+    let secret = "s3cr3t-VALUE-4f9a";
+    env.var("DOCTOR_SECRET", secret);
+    env.var("DOCTOR_OTHER", secret);
+    team(
+        &env,
+        "acme",
+        "[checks.token-shape]\nenv = \"DOCTOR_SECRET\"\nmatches = \"^ghp_\"\nhint = \"use a GitHub token\"\n\
+         [checks.token-set]\nenv = \"DOCTOR_OTHER\"\n",
+    );
+    let xml = env.path("report.xml");
+    let table = env.run(["doctor"]);
+    table.code(1);
+    assert_row(
+        &table,
+        "token-shape",
+        "FAIL",
+        &["DOCTOR_SECRET does not match /^ghp_/"],
+    );
+    assert_row(&table, "token-set", "ok", &["DOCTOR_OTHER is set"]);
+    let json = env.run(["doctor", "--json", "--junit", xml.to_str().unwrap()]);
+    json.code(1);
+    let junit = std::fs::read_to_string(&xml).unwrap();
+    for (what, text) in [
+        ("table stdout", &table.stdout),
+        ("table stderr", &table.stderr),
+        ("json stdout", &json.stdout),
+        ("json stderr", &json.stderr),
+        ("junit", &junit),
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the value leaked into the {what}:\n{text}"
+        );
+        assert!(
+            !text.contains("s3cr3t"),
+            "part of the value leaked into the {what}"
+        );
+    }
+}
+
+#[test]
+fn doctor_broken_definitions_exit_2_and_valid_checks_still_run() {
+    let env = env();
+    team(
+        &env,
+        "acme",
+        "[checks.unknown-kind]\nhttp = \"https://example.com\"\n\
+         [checks.bad-semver]\ntool = \"git\"\nrequire = \">=two\"\n\
+         [checks.bad-regex]\nrun = \"true\"\nexpect = \"(unclosed\"\n\
+         [checks.bad-timeout]\nrun = \"true\"\ntimeout = \"soon\"\n\
+         [checks.two-kinds]\ntool = \"git\"\nrun = \"git --version\"\n\
+         [checks.valid]\nrun = \"true\"\n\
+         [checks.failing]\nrun = \"false\"\n",
+    );
+    let file = env.data_dir().join("teams/acme/tcli.toml");
+    let r = env.run(["doctor"]);
+    r.code(2);
+    assert_row(&r, "valid", "ok", &["acme"]);
+    assert_row(&r, "failing", "FAIL", &[]);
+    for (name, problem) in [
+        ("unknown-kind", "unknown kind 'http'"),
+        ("bad-semver", "not a semver requirement"),
+        ("bad-regex", "not a valid regular expression"),
+        ("bad-timeout", "not a duration"),
+        ("two-kinds", "two kinds in one check (tool and run)"),
+    ] {
+        assert_row(&r, name, "INVALID", &[problem]);
+        r.stderr_has(&format!(
+            "error: check '{name}' in {} (team 'acme'): ",
+            file.display()
+        ));
+    }
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        5
+    );
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.starts_with("hint:")).count(),
+        5
+    );
+    let v = env.run(["doctor", "--json"]).code(2).json();
+    assert_eq!(result(&v, "two-kinds")["status"], "invalid");
+    assert_eq!(v["summary"]["invalid"], 5);
+}
+
+#[test]
+fn doctor_settings_syntax_error_names_the_file_and_other_checks_run() {
+    let env = env();
+    team(&env, "acme", "[checks.team-check]\nrun = \"true\"\n");
+    let user = user_toml(&env, "[checks.mine\nrun = \"true\"\n");
+    let r = env.run(["doctor"]);
+    r.code(2);
+    assert_row(&r, "team-check", "ok", &["acme"]);
+    assert_row(&r, "tcli.settings", "INVALID", &["does not parse"]);
+    r.stderr_has(&format!("error: {} does not parse: line 1", user.display()))
+        .stderr_has("hint: fix the file (it is TOML)");
+}
+
+/// Parses a JUnit file: (tests attribute, failure count, error count, testcase names).
+fn junit(path: &Path) -> (usize, usize, usize, Vec<String>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc =
+        roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("not XML ({e}):\n{text}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suite = root
+        .children()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    let cases: Vec<roxmltree::Node> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let count = |tag: &str| {
+        cases
+            .iter()
+            .filter(|c| c.children().any(|n| n.has_tag_name(tag)))
+            .count()
+    };
+    let tests: usize = suite.attribute("tests").unwrap().parse().unwrap();
+    assert_eq!(tests, cases.len());
+    assert_eq!(
+        suite
+            .attribute("failures")
+            .unwrap()
+            .parse::<usize>()
+            .unwrap(),
+        count("failure")
+    );
+    (
+        tests,
+        count("failure"),
+        count("error"),
+        cases
+            .iter()
+            .map(|c| c.attribute("name").unwrap().to_string())
+            .collect(),
+    )
+}
+
+#[test]
+fn doctor_ci_without_terminal_has_no_colour_and_json_and_junit_validate() {
+    let mut env = env();
+    env.var("CI", "true");
+    user_toml(
+        &env,
+        "[checks.ok]\nrun = \"true\"\n[checks.bad]\nrun = \"false\"\nhint = \"a <fix> & more\"\n\
+         [checks.mac]\nrun = \"true\"\nos = \"macos\"\n[checks.linux]\nrun = \"true\"\nos = [\"linux\"]\n",
+    );
+    let r = env.run(["doctor"]);
+    r.code(1);
+    assert!(
+        !r.stdout.contains('\x1b'),
+        "colour without a terminal:\n{}",
+        r.stdout
+    );
+    assert!(!r.stderr.contains('\x1b'));
+    if std::env::consts::OS == "linux" {
+        assert_row(&r, "mac", "skip", &["only on macos"]);
+        assert_row(&r, "linux", "ok", &[]);
+    }
+
+    let xml = env.path("out/report.xml");
+    std::fs::create_dir_all(xml.parent().unwrap()).unwrap();
+    let v = env
+        .run(["doctor", "--json", "--junit", xml.to_str().unwrap()])
+        .code(1)
+        .json();
+    assert_eq!(v["summary"]["failed"], 1);
+    let (tests, failures, errors, names) = junit(&xml);
+    assert_eq!(tests, v["summary"]["total"].as_u64().unwrap() as usize);
+    assert_eq!((failures, errors), (1, 0));
+    assert!(names.contains(&"bad".to_string()), "{names:?}");
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("hint: a &lt;fix&gt; &amp; more"), "{text}");
+
+    // On a terminal the status is coloured; NO_COLOR turns it off.
+    let tty = env.on_terminal(&["doctor"], &[]);
+    assert!(
+        tty.contains("\x1b[32mok"),
+        "no colour on a terminal:\n{tty}"
+    );
+    let plain = env.on_terminal(&["doctor"], &[("NO_COLOR", "1")]);
+    assert!(!plain.contains("\x1b[32m"), "{plain}");
+}
+
+#[test]
+fn doctor_junit_counts_invalid_as_errors_and_strict_warnings_as_failures() {
+    let env = env();
+    user_toml(
+        &env,
+        "[checks.w]\nrun = \"false\"\nseverity = \"warn\"\n[checks.x]\nrun = 1\n",
+    );
+    let xml = env.path("r.xml");
+    env.run(["doctor", "--strict", "--junit", xml.to_str().unwrap()])
+        .code(2);
+    let (_, failures, errors, _) = junit(&xml);
+    assert_eq!((failures, errors), (1, 1));
+}
+
+#[test]
+fn doctor_team_checkout_problems_are_reported() {
+    let env = env();
+    team(&env, "acme", "min-tcli-version = \"99.0.0\"\n");
+    team(&env, "old", "stale-after-days = 3\n");
+    team(&env, "gone", "");
+    let when = SystemTime::now() - Duration::from_secs(10 * 86_400);
+    for f in ["tcli-fetched", "FETCH_HEAD"] {
+        let p = env.data_dir().join("teams/old/.git").join(f);
+        if p.exists() {
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+    std::fs::remove_dir_all(env.data_dir().join("teams/gone")).unwrap();
+    team(&env, "loose", "");
+    git(
+        &env,
+        &env.data_dir().join("teams/loose"),
+        &["checkout", "-q", "--detach"],
+    );
+    let r = env.run(["doctor"]);
+    r.code(1);
+    assert_row(
+        &r,
+        "tcli.team.loose",
+        "warn",
+        &["not on a branch", "switch <branch>"],
+    );
+    assert_row(
+        &r,
+        "tcli.team.acme",
+        "FAIL",
+        &["needs tcli 99.0.0 or newer", "update tcli"],
+    );
+    assert_row(
+        &r,
+        "tcli.team.old",
+        "warn",
+        &["last updated 10 days ago", "tcli team update old"],
+    );
+    assert_row(
+        &r,
+        "tcli.team.gone",
+        "FAIL",
+        &["is missing", "tcli team remove gone"],
+    );
+    // Only the stale team: a warning alone passes.
+    env.run(["doctor", "--team", "old"]).success();
+}
+
+#[test]
+fn doctor_team_tcli_toml_that_does_not_parse_is_invalid_and_the_rest_runs() {
+    let env = env();
+    team(&env, "acme", "[checks.team-check]\nrun = \"true\"\n");
+    team(&env, "beta", "[checks.beta-check]\nrun = \"true\"\n");
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    let file = env.data_dir().join("teams/acme/tcli.toml");
+    std::fs::write(&file, "[checks.team-check\n").unwrap();
+    let r = env.run(["doctor"]);
+    r.code(2);
+    assert_row(
+        &r,
+        "tcli.team.acme",
+        "INVALID",
+        &["tcli.toml does not parse: line 1"],
+    );
+    assert_row(&r, "beta-check", "ok", &["beta"]);
+    assert_row(&r, "mine", "ok", &["(yours)"]);
+    r.stderr_has(&format!(
+        "error: team 'acme': {} does not parse: line 1",
+        file.display()
+    ))
+    .stderr_has("hint: ask the team to fix its tcli.toml");
+}
+
+#[test]
+fn doctor_team_filter_and_unknown_names_are_usage_errors() {
+    let env = env();
+    team(&env, "acme", "[checks.a]\nrun = \"true\"\n");
+    user_toml(&env, "[checks.mine]\nrun = \"false\"\n");
+    let r = env.run(["doctor", "--team", "acme"]);
+    r.success();
+    row(&r, "a");
+    row(&r, "tcli.team.acme");
+    r.stdout_lacks("mine").stdout_lacks("tcli.modules");
+    let r = env.run(["doctor", "--team", "nope"]);
+    r.code(2)
+        .stderr_has("error: no team named 'nope'")
+        .stderr_has("hint: the teams are: acme");
+    env.run(["doctor", "nope"])
+        .code(2)
+        .stderr_has("error: no check named 'nope'")
+        .stderr_has("hint: ");
+}
+
+#[test]
+fn doctor_modules_contribute_checks_through_their_doctor_verb() {
+    let env = env();
+    env.module(
+        "deploy",
+        "# tcli-verbs: doctor, ship\n\
+         case \"$1\" in\n\
+         --help) echo 'Deploy things'; exit 0;;\n\
+         doctor) echo '{\"checks\":[{\"name\":\"kubeconfig\",\"status\":\"pass\",\"detail\":\"context prod\"},\
+         {\"name\":\"vpn\",\"status\":\"fail\",\"severity\":\"warn\",\"detail\":\"tun0 is down\",\"hint\":\"run vpn up\"}]}';;\n\
+         esac",
+    );
+    env.module(
+        "broken",
+        "# tcli-verbs: doctor\ncase \"$1\" in --help) echo 'Broken'; exit 0;; esac\necho 'oops' >&2; exit 4",
+    );
+    let r = env.run(["doctor"]);
+    r.code(1);
+    assert_row(&r, "deploy.kubeconfig", "ok", &["(module)", "context prod"]);
+    assert_row(&r, "deploy.vpn", "warn", &["tun0 is down", "run vpn up"]);
+    assert_row(
+        &r,
+        "broken.doctor",
+        "FAIL",
+        &["ended with status 4", "oops"],
+    );
+    let r = env.run(["doctor", "deploy"]);
+    r.success();
+    assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
+    env.run(["doctor", "deploy.vpn", "--strict"]).code(1);
+}
+
+#[test]
+fn doctor_checks_run_in_parallel() {
+    let env = env();
+    let dir = env.path("arrived");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Each check arrives, then waits (up to 20 s) for all eight to have arrived: run one
+    // after the other, the first would wait alone until its timeout.
+    let mut toml = String::new();
+    for i in 0..8 {
+        toml.push_str(&format!(
+            "[checks.c{i}]\nrun = \"touch '{d}/{i}'; n=0; while [ $(ls '{d}' | wc -l) -lt 8 ]; do n=$((n+1)); [ $n -lt 400 ] || exit 1; sleep 0.05; done\"\ntimeout = \"30s\"\n",
+            d = dir.display()
+        ));
+    }
+    user_toml(&env, &toml);
+    let r = env.run(["doctor"]);
+    r.success();
+    for i in 0..8 {
+        assert_row(&r, &format!("c{i}"), "ok", &[]);
+    }
+}
+
+#[test]
+fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
+    let env = env();
+    let pid_file = env.path("sleeper.pid");
+    user_toml(
+        &env,
+        &format!(
+            "[checks.hang]\nrun = \"sleep 60 & echo $! > '{}'; wait\"\ntimeout = \"60s\"\n",
+            pid_file.display()
+        ),
+    );
+    let child = env
+        .cmd(["doctor"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start tcli");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let pid = loop {
+        match std::fs::read_to_string(&pid_file) {
+            Ok(p) if p.ends_with('\n') => break p.trim().to_string(),
+            _ => {
+                assert!(Instant::now() < deadline, "the check never started");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(2), "{:?}", out.status);
+    assert!(out.stdout.is_empty(), "no report after an interrupt");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while matches!(proc_state(&pid), Some(s) if s != 'Z') {
+        assert!(Instant::now() < deadline, "sleep {pid} still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn doctor_native_module_contributes_checks_with_the_sdk_report() {
+    let env = env();
+    std::fs::copy(
+        crate::native::fixture("hello"),
+        env.path("plugins/libfixture_hello.so"),
+    )
+    .unwrap();
+    let r = env.run(["doctor", "hello"]);
+    r.success();
+    assert_row(&r, "hello.data-dir", "ok", &["(module)", "exists"]);
+    assert_row(&r, "hello.mac-only", "skip", &["not on this system"]);
+    std::fs::remove_dir_all(env.data_dir()).unwrap();
+    let r = env.run(["doctor", "hello"]);
+    r.code(1);
+    assert_row(&r, "hello.data-dir", "FAIL", &["is missing", "mkdir -p"]);
+}
+
+#[test]
+fn doctor_without_checks_says_where_to_define_them() {
+    let env = env();
+    let r = env.run(["doctor"]);
+    r.success();
+    assert_row(&r, "tcli.modules", "ok", &["none with problems"]);
+    r.stderr_has(&format!(
+        "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {}",
+        env.config_dir().join("tcli.toml").display()
+    ))
+    .stderr_has("1 check: 1 ok, 0 failed");
+}
+
+#[test]
+fn doctor_unreadable_team_registry_exits_3() {
+    let env = env();
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    std::fs::write(env.data_dir().join("teams.json"), "not json").unwrap();
+    let r = env.run(["doctor"]);
+    r.code(3)
+        .stderr_has(
+            "error: cannot list the teams: 'tcli team list --json' failed: the team registry",
+        )
+        .stderr_has("hint: run 'tcli team list' to see what is wrong");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+}
+
+#[test]
+fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
+    if !crate::docker::engine_available() {
+        return;
+    }
+    let mut d = crate::docker::DockerEnv::new();
+    let plugins = d.env.path("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(doctor_lib(), plugins.join("libtcli_plugin_doctor.so")).unwrap();
+    d.env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
+    let answer = r#"{"checks":[{"name":"inside","status":"pass","detail":"from a container"}]}"#;
+    let _image = crate::docker::TestImage::import(
+        &format!("{}/doc:1", d.prefix),
+        &[
+            crate::docker::BUSYBOX,
+            "sh",
+            "-c",
+            &format!("echo '{answer}'"),
+            "sh",
+        ],
+        &[("io.tcli.module", "doc"), ("io.tcli.verbs", "doctor")],
+    );
+    let r = d.run(&["doctor"]);
+    r.success();
+    assert_row(&r, "tcli.docker", "ok", &["engine reachable ("]);
+    assert_row(&r, "doc.inside", "ok", &["(module)", "from a container"]);
+}

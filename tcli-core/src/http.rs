@@ -137,8 +137,12 @@ pub struct Downloaded {
 pub enum HttpErrorKind {
     /// The URL breaks [`check_url`].
     Url,
-    /// No connection (refused, DNS, TLS).
+    /// No connection was made (refused, unreachable, no such host, connect timeout): the
+    /// request never reached the server, so trying again cannot duplicate it.
     Connect,
+    /// The exchange failed after the request may have been sent (a reset, an answer that is
+    /// not HTTP, TLS): never retried.
+    Exchange,
     /// A timeout passed.
     Timeout,
     /// A download answered with a status other than 2xx.

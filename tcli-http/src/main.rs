@@ -91,16 +91,34 @@ fn url_error(e: protocol::UrlError) -> HttpError {
     HttpError::new(HttpErrorKind::Url, e)
 }
 
-/// Maps ureq's error to a kind and one line naming the URL.
+/// Maps ureq's error to a kind and one line naming the URL. `Connect` means the request never
+/// reached the server (no connection was made), the one failure a retry cannot duplicate;
+/// anything after the request may have been sent (a reset, an answer that is not HTTP) is
+/// `Exchange`.
 fn failure(url: &str, e: ureq::Error) -> HttpError {
+    use std::io::ErrorKind as Io;
     let kind = match &e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+            HttpErrorKind::Connect
+        }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                Io::ConnectionRefused
+                    | Io::HostUnreachable
+                    | Io::NetworkUnreachable
+                    | Io::AddrNotAvailable
+            ) =>
+        {
+            HttpErrorKind::Connect
+        }
         ureq::Error::Timeout(_) => HttpErrorKind::Timeout,
         ureq::Error::BodyExceedsLimit(_) => HttpErrorKind::TooLarge,
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            HttpErrorKind::Truncated
-        }
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => HttpErrorKind::Timeout,
-        _ => HttpErrorKind::Connect,
+        ureq::Error::Io(io) if io.kind() == Io::UnexpectedEof => HttpErrorKind::Truncated,
+        ureq::Error::Io(io) if io.kind() == Io::TimedOut => HttpErrorKind::Timeout,
+        _ => HttpErrorKind::Exchange,
     };
     HttpError::new(kind, format!("{url}: {e}"))
 }
@@ -138,12 +156,15 @@ fn post(req: &PostRequest) -> Result<PostResponse, HttpError> {
                 });
             }
             Err(e) => {
-                let err = failure(&req.url, e);
-                // Only a failed connection is safe to retry: after a timeout the server may
-                // have acted on the request already.
+                let mut err = failure(&req.url, e);
+                // Only a request that never left is safe to retry: after a timeout, a reset
+                // or a garbled answer the server may have acted on it already.
                 if err.kind == HttpErrorKind::Connect && !last {
                     backoff(tried);
                     continue;
+                }
+                if tried > 1 {
+                    err.message = format!("{} ({tried} tries)", err.message);
                 }
                 return Err(err);
             }

@@ -19,6 +19,10 @@ pub enum Reply {
     Cut { len: usize, body: Vec<u8> },
     /// Reads the request and never answers (until the test ends).
     Hang,
+    /// Reads the request and answers with bytes that are not HTTP.
+    Garbage,
+    /// Reads the request and closes the connection without a word.
+    Close,
 }
 
 /// One request as the server saw it.
@@ -116,6 +120,10 @@ fn serve(conn: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
             let _ = conn.write_all(&body);
         }
         Reply::Hang => std::thread::sleep(Duration::from_secs(60)),
+        Reply::Garbage => {
+            let _ = conn.write_all(b"this is not http\r\n\r\n");
+        }
+        Reply::Close => drop(conn),
     }
 }
 
@@ -168,6 +176,48 @@ fn post_never_retries_a_4xx() {
     assert_eq!(a["ok"]["status"], 404);
     assert_eq!(a["ok"]["tries"], 1);
     assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn post_after_the_request_was_sent_is_never_retried() {
+    // The server may have acted on a request whose answer was lost: a retry would send the
+    // message twice.
+    for reply in [Reply::Garbage, Reply::Close] {
+        let server = Server::start(vec![reply, Reply::Status(200, Vec::new())]);
+        let out = helper("post", &post_request(&server.url("/x"), 3, 5000));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(server.requests().len(), 1, "the request was sent again");
+    }
+}
+
+#[test]
+fn post_to_a_closed_port_is_tried_three_times() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let started = std::time::Instant::now();
+    let out = helper(
+        "post",
+        &post_request(&format!("http://127.0.0.1:{port}/x"), 3, 5000),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let a = answer(&out);
+    assert_eq!(a["error"]["kind"], "connect");
+    assert!(
+        a["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(3 tries)"),
+        "{a}"
+    );
+    // The backoff between tries: 200 ms, then 400 ms.
+    assert!(started.elapsed() >= Duration::from_millis(600));
 }
 
 #[test]

@@ -182,7 +182,7 @@ fn status_note(ran: &Ran) -> String {
 }
 
 /// The first `x.y[.z]` in `out`.
-fn version_in(out: &[u8]) -> Option<semver::Version> {
+pub(crate) fn version_in(out: &[u8]) -> Option<semver::Version> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"(\d+)\.(\d+)(?:\.(\d+))?").expect("valid pattern"));
     let text = String::from_utf8_lossy(out);

@@ -512,3 +512,30 @@ tcli_plugin_sdk::export_plugin! {
     cli: Cli,
     run: run,
 }
+
+/// For `fuzz/` only, not part of the module's contract: the parsers of check definitions (a
+/// settings table as JSON) and of `--version` output, with their invariants asserted: every
+/// entry is valid with a valid name, or invalid with a one-line problem and fix.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    if let Some(v) = kinds::version_in(data) {
+        assert!(data.len() >= 3, "{v} from {} bytes", data.len());
+    }
+    let Ok(settings) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let origin = Origin {
+        team: Some("fuzz".into()),
+        file: PathBuf::from("/nonexistent/tcli.toml"),
+    };
+    let defs = Defs::read([(origin.clone(), &settings), (origin, &settings)]);
+    for (entry, shadowed) in &defs.entries {
+        assert_eq!(shadowed.len(), 1, "the second file's entry is shadowed");
+        match entry {
+            Entry::Def(d) => assert!(defs::valid_name(&d.name), "{:?}", d.name),
+            Entry::Invalid(i) => {
+                assert!(!i.problem.contains('\n') && !i.fix.contains('\n'), "{i:?}");
+            }
+        }
+    }
+}

@@ -111,6 +111,25 @@ pub use clap;
 /// The JSON library settings come in.
 pub use serde_json;
 
+/// The module-name rule, `[a-z][a-z0-9]*(-[a-z0-9]+)*` in at most 64 bytes, stated once for
+/// everything named like a module: modules, verbs, roster ids, doctor checks, secrets.
+pub const fn is_valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.is_empty() || b.len() > 64 || !b[0].is_ascii_lowercase() || b[b.len() - 1] == b'-' {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || (c == b'-' && b[i - 1] != b'-');
+        if !ok {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The SDK's own version, recorded in every descriptor it builds.
 pub const SDK_VERSION: &str = concat!("tcli-plugin-sdk ", env!("CARGO_PKG_VERSION"));
 

@@ -26,30 +26,13 @@ pub const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
     out
 }
 
-/// Fails compilation when `name` is not a valid module name (`[a-z][a-z0-9]*(-[a-z0-9]+)*`,
-/// at most 64 bytes): the same rule tcli applies.
+/// Fails compilation when `name` is not a valid module name: the same rule tcli applies
+/// ([`crate::is_valid_name`]).
 pub const fn assert_valid_name(name: &str) {
-    let b = name.as_bytes();
     assert!(
-        !b.is_empty() && b.len() <= 64,
-        "a module name has 1 to 64 bytes"
+        crate::is_valid_name(name),
+        "a module name has 1 to 64 bytes of a-z, 0-9 and single '-' between them, starting with a letter"
     );
-    assert!(
-        b[0].is_ascii_lowercase(),
-        "a module name starts with a lowercase letter"
-    );
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let ok = c.is_ascii_lowercase()
-            || c.is_ascii_digit()
-            || (c == b'-' && i + 1 < b.len() && b[i + 1] != b'-');
-        assert!(
-            ok,
-            "a module name uses a-z, 0-9 and single '-' between them"
-        );
-        i += 1;
-    }
 }
 
 /// The JSON manifest (schema 1) of the clap command `C`, or `None` when building it panicked.

@@ -98,16 +98,9 @@ mod props {
     //! Properties whose contract is an equation (docs/fuzzing.md): checked on generated input.
     use proptest::prelude::*;
 
-    /// The documented grammar, written independently of `validate`.
+    /// The rule as the SDK states it for everything named like a module.
     fn grammar(name: &str) -> bool {
-        let b = name.as_bytes();
-        !b.is_empty()
-            && b.len() <= 64
-            && b[0].is_ascii_lowercase()
-            && !name.ends_with('-')
-            && !name.contains("--")
-            && b.iter()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        tcli_plugin_sdk::is_valid_name(name)
     }
 
     proptest! {

@@ -260,16 +260,9 @@ pub fn parse_key(line: &str) -> Result<Key, String> {
     })
 }
 
-/// The module-name rule: `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes.
+/// The module-name rule (`tcli_plugin_sdk::is_valid_name`), which person ids follow.
 pub fn valid_id(id: &str) -> bool {
-    let b = id.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && !id.ends_with('-')
-        && !id.contains("--")
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    tcli_plugin_sdk::is_valid_name(id)
 }
 
 fn table<'v>(v: &'v Value, what: &str) -> Result<&'v Map<String, Value>, RosterError> {

@@ -607,3 +607,57 @@ fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
         file.display()
     ));
 }
+
+/// A team repo `acme` with `toml` as its tcli.toml, added to `env`; its settings file.
+fn add_team(env: &TestEnv, name: &str, toml: &str) -> PathBuf {
+    let repo = env.path(name);
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("tcli.toml"), toml).unwrap();
+    git(&repo, &["add", "tcli.toml"]);
+    git(&repo, &["commit", "-q", "-m", "settings"]);
+    env.run(["team", "add", repo.to_str().unwrap(), "--name", name])
+        .success();
+    env.data_dir().join(format!("teams/{name}/tcli.toml"))
+}
+
+#[test]
+fn oncall_a_broken_roster_is_named_as_people_in_its_own_file() {
+    let broken = PEOPLE.replace(
+        "email = [\"bo@example.com\", \"bo@home.example\"]",
+        "email = 3",
+    );
+    // The rotation in the user's file, the broken roster in the team's: both files named,
+    // the fix pointed at the roster's.
+    let env = env(PRIMARY);
+    let file = env.config_dir().join("tcli.toml");
+    let team_file = add_team(&env, "acme", &broken);
+    let r = env.run(["oncall", "now", "--at", "2026-03-10"]);
+    r.code(2).stderr_has(&format!(
+        "error: [people] in team 'acme' ({}): people.bo.email must be",
+        team_file.display()
+    ));
+    r.stderr_has(&format!(
+        "(rotation 'primary' in your settings ({}) names people from it)\n",
+        file.display()
+    ))
+    .stderr_has(&format!("hint: fix [people] in {}\n", team_file.display()));
+    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
+    assert!(!r.stderr.contains("the roster is invalid"), "{}", r.stderr);
+
+    // Both in one file; and `when`, which reads every roster for no rotation.
+    let env = crate::oncall::env(&format!("{broken}{PRIMARY}"));
+    let file = env.config_dir().join("tcli.toml");
+    env.run(["oncall", "now"]).code(2).stderr_has(&format!(
+        "error: [people] in your settings ({}): people.bo.email must be",
+        file.display()
+    ));
+    let r = env.run(["oncall", "when", "ana"]);
+    r.code(2)
+        .stderr_has(&format!(
+            "error: [people] in your settings ({}): people.bo.email must be",
+            file.display()
+        ))
+        .stderr_has(&format!("hint: fix [people] in {}\n", file.display()));
+    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
+}

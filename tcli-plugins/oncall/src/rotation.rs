@@ -64,13 +64,42 @@ pub(crate) struct Override {
     pub(crate) reason: Option<String>,
 }
 
-/// A broken definition: which rotation (none when `[oncall]` itself is wrong), which file, what.
-#[derive(Debug, thiserror::Error)]
-#[error("{}{origin}: {problem}", rotation.as_ref().map(|r| format!("rotation '{r}' in ")).unwrap_or_else(|| "[oncall] in ".into()))]
+/// A broken definition: which rotation (none when `[oncall]` itself or a roster read for no
+/// rotation is wrong), which file, what.
+#[derive(Debug)]
 pub(crate) struct Invalid {
     pub(crate) rotation: Option<String>,
+    /// The file the problem is in: for a broken roster, the roster's own file.
     pub(crate) origin: Origin,
     pub(crate) problem: Box<Problem>,
+    /// For a broken roster met while checking a rotation: the rotation's file, which is
+    /// another when a rotation of the user's own file names people of a team's roster.
+    pub(crate) rotation_origin: Option<Origin>,
+}
+
+impl std::error::Error for Invalid {}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origin = &self.origin;
+        let problem = &self.problem;
+        // A broken roster is the roster's problem, in the roster's file: naming the rotation
+        // (or [oncall]) as the culprit would send the user to fix the wrong table.
+        if let Problem::Roster(e) = &**problem {
+            write!(f, "[people] in {origin}: {e}")?;
+            return match (&self.rotation, &self.rotation_origin) {
+                (Some(r), Some(ro)) if ro.path != origin.path => {
+                    write!(f, " (rotation '{r}' in {ro} names people from it)")
+                }
+                (Some(r), _) => write!(f, " (rotation '{r}' names people from it)"),
+                (None, _) => Ok(()),
+            };
+        }
+        match &self.rotation {
+            Some(r) => write!(f, "rotation '{r}' in {origin}: {problem}"),
+            None => write!(f, "[oncall] in {origin}: {problem}"),
+        }
+    }
 }
 
 impl Invalid {
@@ -136,7 +165,7 @@ pub(crate) enum Problem {
         second: usize,
         second_span: String,
     },
-    #[error("the roster is invalid: {0}")]
+    #[error("{0}")]
     Roster(#[from] RosterError),
 }
 
@@ -161,6 +190,7 @@ pub(crate) fn find(layers: &[Layer]) -> Result<Vec<Found<'_>>, Invalid> {
             rotation: None,
             origin: Origin::of(layer),
             problem: Box::new(Problem::NotATable),
+            rotation_origin: None,
         })?;
         for (name, value) in table {
             if !found.iter().any(|f| &f.name == name) {
@@ -197,6 +227,7 @@ impl<'a> Rosters<'a> {
                 rotation: None,
                 origin: Origin::of(l),
                 problem: Box::new(Problem::Roster(e)),
+                rotation_origin: None,
             })?;
             self.parsed.insert(layer, r);
         }
@@ -248,6 +279,14 @@ impl Found<'_> {
             rotation: Some(self.name.clone()),
             origin: origin.clone(),
             problem: Box::new(problem),
+            rotation_origin: None,
+        };
+        // A broken roster found while resolving this rotation's people keeps its own file and
+        // names this rotation's beside it.
+        let roster_of_rotation = |e: Invalid| Invalid {
+            rotation: Some(self.name.clone()),
+            rotation_origin: Some(origin.clone()),
+            ..e
         };
         let table = format!("oncall.{}", self.name);
         let fields = self.value.as_object().ok_or_else(|| {
@@ -290,10 +329,7 @@ impl Found<'_> {
         for id in ids {
             let p = rosters
                 .person(self.layer, id)
-                .map_err(|e| Invalid {
-                    rotation: Some(self.name.clone()),
-                    ..e
-                })?
+                .map_err(roster_of_rotation)?
                 .ok_or_else(|| {
                     invalid(Problem::UnknownPerson {
                         table: format!("{table}.people"),
@@ -328,10 +364,7 @@ impl Found<'_> {
                     let id = str_field(o, &at, "person").map_err(invalid)?;
                     let person = rosters
                         .person(self.layer, id)
-                        .map_err(|e| Invalid {
-                            rotation: Some(self.name.clone()),
-                            ..e
-                        })?
+                        .map_err(roster_of_rotation)?
                         .ok_or_else(|| {
                             invalid(Problem::UnknownPerson {
                                 table: at.clone(),

@@ -661,3 +661,97 @@ fn oncall_a_broken_roster_is_named_as_people_in_its_own_file() {
         .stderr_has(&format!("hint: fix [people] in {}\n", file.display()));
     assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
 }
+
+#[test]
+fn oncall_export_ics_with_no_shifts_writes_no_calendar() {
+    // The rotation starts after the window: nothing to put in the calendar, and a VCALENDAR
+    // without a component is not valid RFC 5545.
+    let env = primary();
+    let r = env.run([
+        "oncall",
+        "export",
+        "ics",
+        "primary",
+        "--from",
+        "2025-01-06",
+        "--weeks",
+        "2",
+    ]);
+    r.success().stderr_has(
+        "nobody is on call in the 2 weeks from Mon 2025-01-06 00:00 CET; no calendar written",
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn oncall_times_at_the_end_of_the_calendar_are_clamped_or_refused() {
+    // A shift of 100 weeks from the start of 9999 would end in 10000, which cannot be written:
+    // it is shown ending at the last time that can.
+    let env = env(&format!(
+        "{PEOPLE}[oncall.primary]\npeople = [\"ana\"]\nstart = 9999-01-01T00:00:00Z\nevery = \"100w\"\n"
+    ));
+    let r = env.run([
+        "oncall",
+        "export",
+        "ics",
+        "--from",
+        "9999-06-01T00:00:00Z",
+        "--weeks",
+        "4",
+    ]);
+    r.success();
+    let events = ics_events(&r.stdout);
+    assert_eq!(events.len(), 1, "{}", r.stdout);
+    assert_eq!(events[0]["DTSTART"], "99990101T000000Z");
+    assert_eq!(events[0]["DTEND"], "99991230T220000Z");
+    assert!(!r.stdout.contains("DTEND:\r\n"), "{}", r.stdout);
+    let v = env
+        .run([
+            "oncall",
+            "schedule",
+            "--from",
+            "9999-06-01T00:00:00Z",
+            "--weeks",
+            "4",
+            "--json",
+        ])
+        .success()
+        .json();
+    assert_eq!(v["shifts"][0]["to"], "9999-12-30T22:00:00Z");
+    // A window reaching past it is refused, naming the flags to change.
+    for words in [
+        &[
+            "oncall",
+            "export",
+            "ics",
+            "--from",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ][..],
+        &[
+            "oncall",
+            "schedule",
+            "--from",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ],
+        &[
+            "oncall",
+            "when",
+            "ana",
+            "--at",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ],
+    ] {
+        let r = env.run(words);
+        r.code(2)
+            .stderr_has("error: 8 weeks from Wed 9999-12-01 01:00 CET")
+            .stderr_has("run past 9999-12-30T22:00:00Z, the last time tcli can show")
+            .stderr_has("or fewer --weeks");
+        assert_eq!(r.stdout, "");
+    }
+}

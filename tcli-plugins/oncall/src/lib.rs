@@ -118,6 +118,21 @@ fn instant(clock: &Clock, flag: &str, value: Option<&str>) -> Result<i64, Error>
     })
 }
 
+/// The end of the `weeks` from `from`, which must be a time tcli can show (jiff's range ends
+/// in 9999): a window past it would list shifts it cannot name.
+fn window_end(clock: &Clock, flag: &str, from: i64, weeks: u16) -> Result<i64, Error> {
+    let to = from.saturating_add(i64::from(weeks) * WEEK);
+    if to > rotation::last_second() {
+        return Err(Error::usage(format!(
+            "{weeks} weeks from {} ({flag}) run past {}, the last time tcli can show",
+            clock.show(from),
+            rfc3339(rotation::last_second())
+        ))
+        .with_hint(format!("give an earlier {flag} or fewer --weeks")));
+    }
+    Ok(to)
+}
+
 /// The rotations a command is about, checked: the one named, or all of them.
 fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<Rotation>, Error> {
     let found = rotation::find(layers).map_err(invalid)?;
@@ -255,7 +270,7 @@ fn schedule(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--from", from.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--from", from, weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
     let segments: Vec<Segment<'_>> = rotations
         .iter()
@@ -310,7 +325,7 @@ fn when(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--at", at.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--at", from, weeks)?;
     let layers = host.layers()?;
     let everyone = Rosters::new(layers).everyone().map_err(invalid)?;
     let who = if person == "me" {
@@ -362,13 +377,24 @@ fn export_ics(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--from", from.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--from", from, weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
     let mut segments: Vec<Segment<'_>> = rotations
         .iter()
         .flat_map(|r| r.segments(from, to))
         .collect();
     segments.sort_by_key(|s| s.from);
+    if segments.is_empty() {
+        // RFC 5545 wants at least one component in a calendar: an empty one is not a file a
+        // calendar app will take, so none is written (docs/oncall.md).
+        if !rotations.is_empty() {
+            eprintln!(
+                "nobody is on call in the {weeks} weeks from {}; no calendar written",
+                clock.show(from)
+            );
+        }
+        return Ok(());
+    }
     let text = ics::calendar(&segments, clock.now);
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())

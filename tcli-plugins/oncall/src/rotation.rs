@@ -502,9 +502,21 @@ pub(crate) fn parse_every(text: &str) -> Result<i64, Problem> {
         .ok_or_else(|| Problem::HugeEvery(text.to_string()))
 }
 
+/// The last whole second jiff can show in every zone (9999-12-30T22:00:00Z). A window asked
+/// for must end by it; a shift that would end later is shown ending there (docs/oncall.md).
+pub(crate) fn last_second() -> i64 {
+    Timestamp::MAX.as_second()
+}
+
+/// `secs` within what jiff can show: a shift of a rotation that starts near the end of its
+/// range may end beyond it, and must still be shown as a time, never as nothing.
+pub(crate) fn showable(secs: i64) -> i64 {
+    secs.clamp(Timestamp::MIN.as_second(), last_second())
+}
+
 /// Unix seconds as RFC 3339 UTC, as JSON and messages show them.
 pub(crate) fn rfc3339(secs: i64) -> String {
-    Timestamp::from_second(secs)
+    Timestamp::from_second(showable(secs))
         .map(|t| t.to_string())
         .unwrap_or_else(|_| secs.to_string())
 }
@@ -512,6 +524,17 @@ pub(crate) fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_beyond_the_range_are_shown_at_its_end() {
+        assert_eq!(rfc3339(last_second()), "9999-12-30T22:00:00Z");
+        assert_eq!(rfc3339(last_second() + 100 * 86400), "9999-12-30T22:00:00Z");
+        assert!(
+            rfc3339(i64::MIN).starts_with("-009999-01-0"),
+            "{}",
+            rfc3339(i64::MIN)
+        );
+    }
 
     #[test]
     fn every_takes_hours_days_weeks() {

@@ -755,3 +755,54 @@ fn oncall_times_at_the_end_of_the_calendar_are_clamped_or_refused() {
         assert_eq!(r.stdout, "");
     }
 }
+
+#[test]
+fn oncall_when_matches_a_person_of_one_roster_not_a_namesake_of_another() {
+    let rotation = |name: &str| {
+        format!("[oncall.{name}]\npeople = [\"ana\"]\nstart = 2026-03-02T09:00:00+01:00\nevery = \"1w\"\n")
+    };
+    let rotations = |v: &Value| -> Vec<String> {
+        v["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["rotation"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (beta_email, both) in [("ana@beta.example", false), ("ANA@example.com", true)] {
+        let env = env("");
+        add_team(&env, "acme", &format!("{PEOPLE}{}", rotation("primary")));
+        add_team(
+            &env,
+            "beta",
+            &format!(
+                "[people.ana]\nname = \"Ana Other\"\nemail = \"{beta_email}\"\n{}",
+                rotation("backup")
+            ),
+        );
+        // `ana` is acme's (the first team in `tcli team list`); beta's ana is someone else
+        // unless she shares an email with her.
+        let v = env
+            .run([
+                "oncall",
+                "when",
+                "ana",
+                "--at",
+                "2026-03-02T09:00:00+01:00",
+                "--weeks",
+                "1",
+                "--json",
+            ])
+            .success()
+            .json();
+        assert_eq!(v["person"]["name"], "Ana Lima");
+        let want: &[&str] = if both {
+            &["backup", "primary"]
+        } else {
+            &["primary"]
+        };
+        let mut got = rotations(&v);
+        got.sort();
+        assert_eq!(got, want, "beta's ana with {beta_email}");
+    }
+}

@@ -316,6 +316,23 @@ fn git_email() -> Result<String, Error> {
     Ok(email)
 }
 
+/// Whether the person on call in a shift is `who` of the roster in `roster` (docs/oncall.md,
+/// `when`): the same entry of the same roster, or, in another file's roster, the same id with
+/// an email in common (one person in two teams). Another team's `ana` with other emails is
+/// someone else.
+fn same_person(
+    p: &Person,
+    p_roster: Option<&std::path::Path>,
+    who: &Person,
+    roster: &std::path::Path,
+) -> bool {
+    p.id == who.id
+        && (p_roster == Some(roster)
+            || p.email
+                .iter()
+                .any(|e| who.email.iter().any(|w| w.eq_ignore_ascii_case(e))))
+}
+
 fn when(
     host: &Host,
     person: String,
@@ -328,26 +345,32 @@ fn when(
     let to = window_end(&clock, "--at", from, weeks)?;
     let layers = host.layers()?;
     let everyone = Rosters::new(layers).everyone().map_err(invalid)?;
-    let who = if person == "me" {
+    let (who, roster) = if person == "me" {
         let email = git_email()?;
         everyone
             .iter()
-            .find(|p| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
+            .find(|(p, _)| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
             .ok_or_else(|| {
                 Error::usage(format!("your git email '{email}' is not in the roster"))
                     .with_hint("add it to your [people.<id>] email list in the team's tcli.toml")
             })?
     } else {
-        everyone.iter().find(|p| p.id == person).ok_or_else(|| {
-            Error::usage(format!("no person '{person}' in the roster"))
-                .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
-        })?
+        everyone
+            .iter()
+            .find(|(p, _)| p.id == person)
+            .ok_or_else(|| {
+                Error::usage(format!("no person '{person}' in the roster"))
+                    .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
+            })?
     };
     let rotations = select(layers, None)?;
     let mut segments: Vec<Segment<'_>> = rotations
         .iter()
         .flat_map(|r| r.segments(from, to))
-        .filter(|s| s.person.is_some_and(|p| p.id == who.id))
+        .filter(|s| {
+            s.person
+                .is_some_and(|p| same_person(p, s.roster(), who, roster))
+        })
         .collect();
     segments.sort_by_key(|s| s.from);
     let mut out = std::io::stdout().lock();

@@ -48,6 +48,8 @@ pub(crate) struct Rotation {
     pub(crate) name: String,
     pub(crate) origin: Origin,
     pub(crate) people: Vec<Person>,
+    /// The file whose roster each of `people` came from: two teams may each have an `ana`.
+    pub(crate) people_rosters: Vec<PathBuf>,
     pub(crate) start: i64,
     /// The length of every shift, in seconds (docs/oncall.md: absolute, whatever the clocks do).
     pub(crate) every: i64,
@@ -59,6 +61,8 @@ pub(crate) struct Rotation {
 #[derive(Debug)]
 pub(crate) struct Override {
     pub(crate) person: Person,
+    /// The file whose roster `person` came from.
+    pub(crate) roster: PathBuf,
     pub(crate) from: i64,
     pub(crate) to: i64,
     pub(crate) reason: Option<String>,
@@ -247,22 +251,26 @@ impl<'a> Rosters<'a> {
         }
     }
 
-    fn person(&mut self, layer: usize, id: &str) -> Result<Option<Person>, Invalid> {
+    /// The person `id` as a rotation of `layer` sees it, with the file of the roster that
+    /// holds it.
+    fn person(&mut self, layer: usize, id: &str) -> Result<Option<(Person, PathBuf)>, Invalid> {
         for i in self.scope(layer) {
             if let Some(p) = self.roster(i)?.person(id) {
-                return Ok(Some(p.clone()));
+                return Ok(Some((p.clone(), self.layers[i].path.clone())));
             }
         }
         Ok(None)
     }
 
-    /// Every person of every file's roster, first definition of an id winning.
-    pub(crate) fn everyone(&mut self) -> Result<Vec<Person>, Invalid> {
-        let mut all: Vec<Person> = Vec::new();
-        for i in 0..self.layers.len() {
+    /// Every person of every file's roster, with that file, first definition of an id
+    /// winning (your file, then the teams in order).
+    pub(crate) fn everyone(&mut self) -> Result<Vec<(Person, PathBuf)>, Invalid> {
+        let mut all: Vec<(Person, PathBuf)> = Vec::new();
+        let layers = self.layers;
+        for (i, layer) in layers.iter().enumerate() {
             for p in &self.roster(i)?.people {
-                if !all.iter().any(|q| q.id == p.id) {
-                    all.push(p.clone());
+                if !all.iter().any(|(q, _)| q.id == p.id) {
+                    all.push((p.clone(), layer.path.clone()));
                 }
             }
         }
@@ -326,6 +334,7 @@ impl Found<'_> {
             return Err(invalid(Problem::NoPeople));
         }
         let mut people = Vec::with_capacity(ids.len());
+        let mut people_rosters = Vec::with_capacity(ids.len());
         for id in ids {
             let p = rosters
                 .person(self.layer, id)
@@ -336,7 +345,8 @@ impl Found<'_> {
                         id: id.to_string(),
                     })
                 })?;
-            people.push(p);
+            people.push(p.0);
+            people_rosters.push(p.1);
         }
         let start = time_field(fields, &table, "start").map_err(invalid)?;
         let every_text = str_field(fields, &table, "every").map_err(invalid)?;
@@ -362,7 +372,7 @@ impl Found<'_> {
                         }));
                     }
                     let id = str_field(o, &at, "person").map_err(invalid)?;
-                    let person = rosters
+                    let (person, roster) = rosters
                         .person(self.layer, id)
                         .map_err(roster_of_rotation)?
                         .ok_or_else(|| {
@@ -398,6 +408,7 @@ impl Found<'_> {
                         index,
                         Override {
                             person,
+                            roster,
                             from,
                             to,
                             reason,
@@ -432,6 +443,7 @@ impl Found<'_> {
             name: self.name.clone(),
             origin,
             people,
+            people_rosters,
             start,
             every,
             overrides: overrides.into_iter().map(|(_, o)| o).collect(),

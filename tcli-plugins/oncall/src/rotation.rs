@@ -78,7 +78,7 @@ pub(crate) struct Invalid {
     pub(crate) problem: Box<Problem>,
     /// For a broken roster met while checking a rotation: the rotation's file, which is
     /// another when a rotation of the user's own file names people of a team's roster.
-    pub(crate) rotation_origin: Option<Origin>,
+    pub(crate) rotation_origin: Option<Box<Origin>>,
 }
 
 impl std::error::Error for Invalid {}
@@ -293,7 +293,7 @@ impl Found<'_> {
         // names this rotation's beside it.
         let roster_of_rotation = |e: Invalid| Invalid {
             rotation: Some(self.name.clone()),
-            rotation_origin: Some(origin.clone()),
+            rotation_origin: Some(Box::new(origin.clone())),
             ..e
         };
         let table = format!("oncall.{}", self.name);

@@ -278,22 +278,81 @@ fn notify_unknown_channel_and_empty_message_exit_2() {
 
 #[test]
 fn notify_plain_http_to_another_host_is_refused_before_any_connection() {
-    let w = world(&channel("build", "http://example.com/hook", "json"));
+    // 0.0.0.0 reaches this machine's listeners on Linux, yet is not loopback by the URL rule:
+    // a request that slipped past the rule would be seen by the server.
+    let server = Server::start(vec![Reply::Status(200, Vec::new())]);
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let probe_port = probe.local_addr().unwrap().port();
+    assert!(
+        std::net::TcpStream::connect(("0.0.0.0", probe_port)).is_ok(),
+        "0.0.0.0 should reach a loopback listener here"
+    );
+    let url = format!("http://0.0.0.0:{}/hook", server.port);
+    let w = world(&channel("build", &url, "json"));
     let file = w.env.config_dir().join("tcli.toml");
     crate::support::helpers_dir();
     let started = Instant::now();
     w.notify(&["build", "hi"], "")
         .code(2)
         .stderr_has(&format!(
-            "error: channel 'build' in your settings ({}): 'http://example.com/hook' uses plain http to a host that is not loopback",
+            "error: channel 'build' in your settings ({}): '{url}' uses plain http to a host that is not loopback",
             file.display()
         ))
         .stderr_has("hint: fix [notify.build]");
     assert!(started.elapsed() < Duration::from_secs(3));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.requests().len(), 0, "a request reached the server");
     let w = world("[notify.build]\nurl = \"https://x.example\"\nformat = \"teams\"\n");
     w.notify(&["build", "hi"], "")
         .code(2)
         .stderr_has("format 'teams' is not known");
+}
+
+/// A port on loopback that nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn notify_connection_refused_is_tried_three_times() {
+    let w = world(&channel(
+        "build",
+        &format!("http://127.0.0.1:{}/hook", closed_port()),
+        "json",
+    ));
+    crate::support::helpers_dir();
+    let started = Instant::now();
+    w.notify(&["build", "hi"], "")
+        .code(1)
+        .stderr_has("error: cannot notify channel 'build'")
+        .stderr_has("(3 tries)");
+    // The backoff between the tries: 200 ms, then 400 ms.
+    assert!(started.elapsed() >= Duration::from_millis(600));
+}
+
+#[test]
+fn notify_three_5xx_answers_fail_after_three_tries() {
+    let server = Server::start(vec![Reply::Status(503, b"busy".to_vec())]);
+    let w = world(&channel("build", &server.url("/hook"), "json"));
+    w.notify(&["build", "hi"], "")
+        .code(1)
+        .stderr_has("error: channel 'build' answered HTTP 503: busy\n")
+        .stderr_has("hint: the receiver failed 3 times");
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn notify_a_request_sent_and_unanswered_is_never_sent_again() {
+    // The receiver may have posted it already: a second try could say it twice in chat.
+    for reply in [Reply::Close, Reply::Garbage] {
+        let server = Server::start(vec![reply, Reply::Status(200, Vec::new())]);
+        let w = world(&channel("build", &server.url("/hook"), "json"));
+        w.notify(&["build", "hi"], "")
+            .code(1)
+            .stderr_has("error: cannot notify channel 'build'");
+        assert_eq!(server.requests().len(), 1, "the request was sent again");
+    }
 }
 
 #[test]
@@ -342,6 +401,60 @@ fn notify_reads_the_url_from_a_secret_and_never_shows_it() {
     w.notify(&["build", "hi"], "").code(1).stderr_has(
         "error: cannot read secret 'missing' for channel 'build': no secret named 'missing'",
     );
+}
+
+/// A channel whose URL is a secret, the secret held by a stand-in secrets module.
+fn secret_world(url: &str) -> World {
+    let w = world("[notify.build]\nsecret = \"build-hook\"\nformat = \"json\"\n");
+    w.env.module(
+        "secrets",
+        &format!("[ \"$1 $2\" = \"get build-hook\" ] && {{ echo '{url}'; exit 0; }}\nexit 1"),
+    );
+    w
+}
+
+fn assert_hidden(r: &Run, token: &str) {
+    assert!(
+        !r.stderr.contains(token),
+        "stderr shows the secret: {}",
+        r.stderr
+    );
+    assert!(
+        !r.stdout.contains(token),
+        "stdout shows the secret: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn notify_never_shows_a_secret_url_when_the_post_fails() {
+    // Refused: every try's failure names the URL in the helper's message.
+    let w = secret_world(&format!("http://127.0.0.1:{}/T0K3N-refused", closed_port()));
+    let r = w.notify(&["build", "hi"], "");
+    r.code(1)
+        .stderr_has("error: cannot notify channel 'build': <secret 'build-hook'>")
+        .stderr_has("(3 tries)");
+    assert_hidden(&r, "T0K3N");
+
+    // A timeout after connecting.
+    let server = Server::start(vec![Reply::Hang]);
+    let w = secret_world(&server.url("/T0K3N-hang?key=K3Y"));
+    let r = w.notify(&["build", "--timeout", "1", "hi"], "");
+    r.code(1).stderr_has("did not answer within 1 s");
+    assert_hidden(&r, "T0K3N");
+    assert_hidden(&r, "K3Y");
+
+    // A receiver that echoes the path it was asked for in its answer.
+    let server = Server::start(vec![Reply::Status(
+        404,
+        b"no hook at /T0K3N-echo?key=K3Y".to_vec(),
+    )]);
+    let w = secret_world(&server.url("/T0K3N-echo?key=K3Y"));
+    let r = w.notify(&["build", "hi"], "");
+    r.code(1)
+        .stderr_has("error: channel 'build' answered HTTP 404: no hook at <secret 'build-hook'>");
+    assert_hidden(&r, "T0K3N");
+    assert_hidden(&r, "K3Y");
 }
 
 /// notify runs inside tcli's process, so the HTTP client and TLS stack must not be in it: the

@@ -607,3 +607,202 @@ fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
         file.display()
     ));
 }
+
+/// A team repo `acme` with `toml` as its tcli.toml, added to `env`; its settings file.
+fn add_team(env: &TestEnv, name: &str, toml: &str) -> PathBuf {
+    let repo = env.path(name);
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("tcli.toml"), toml).unwrap();
+    git(&repo, &["add", "tcli.toml"]);
+    git(&repo, &["commit", "-q", "-m", "settings"]);
+    env.run(["team", "add", repo.to_str().unwrap(), "--name", name])
+        .success();
+    env.data_dir().join(format!("teams/{name}/tcli.toml"))
+}
+
+#[test]
+fn oncall_a_broken_roster_is_named_as_people_in_its_own_file() {
+    let broken = PEOPLE.replace(
+        "email = [\"bo@example.com\", \"bo@home.example\"]",
+        "email = 3",
+    );
+    // The rotation in the user's file, the broken roster in the team's: both files named,
+    // the fix pointed at the roster's.
+    let env = env(PRIMARY);
+    let file = env.config_dir().join("tcli.toml");
+    let team_file = add_team(&env, "acme", &broken);
+    let r = env.run(["oncall", "now", "--at", "2026-03-10"]);
+    r.code(2).stderr_has(&format!(
+        "error: [people] in team 'acme' ({}): people.bo.email must be",
+        team_file.display()
+    ));
+    r.stderr_has(&format!(
+        "(rotation 'primary' in your settings ({}) names people from it)\n",
+        file.display()
+    ))
+    .stderr_has(&format!("hint: fix [people] in {}\n", team_file.display()));
+    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
+    assert!(!r.stderr.contains("the roster is invalid"), "{}", r.stderr);
+
+    // Both in one file; and `when`, which reads every roster for no rotation.
+    let env = crate::oncall::env(&format!("{broken}{PRIMARY}"));
+    let file = env.config_dir().join("tcli.toml");
+    env.run(["oncall", "now"]).code(2).stderr_has(&format!(
+        "error: [people] in your settings ({}): people.bo.email must be",
+        file.display()
+    ));
+    let r = env.run(["oncall", "when", "ana"]);
+    r.code(2)
+        .stderr_has(&format!(
+            "error: [people] in your settings ({}): people.bo.email must be",
+            file.display()
+        ))
+        .stderr_has(&format!("hint: fix [people] in {}\n", file.display()));
+    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
+}
+
+#[test]
+fn oncall_export_ics_with_no_shifts_writes_no_calendar() {
+    // The rotation starts after the window: nothing to put in the calendar, and a VCALENDAR
+    // without a component is not valid RFC 5545.
+    let env = primary();
+    let r = env.run([
+        "oncall",
+        "export",
+        "ics",
+        "primary",
+        "--from",
+        "2025-01-06",
+        "--weeks",
+        "2",
+    ]);
+    r.success().stderr_has(
+        "nobody is on call in the 2 weeks from Mon 2025-01-06 00:00 CET; no calendar written",
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn oncall_times_at_the_end_of_the_calendar_are_clamped_or_refused() {
+    // A shift of 100 weeks from the start of 9999 would end in 10000, which cannot be written:
+    // it is shown ending at the last time that can.
+    let env = env(&format!(
+        "{PEOPLE}[oncall.primary]\npeople = [\"ana\"]\nstart = 9999-01-01T00:00:00Z\nevery = \"100w\"\n"
+    ));
+    let r = env.run([
+        "oncall",
+        "export",
+        "ics",
+        "--from",
+        "9999-06-01T00:00:00Z",
+        "--weeks",
+        "4",
+    ]);
+    r.success();
+    let events = ics_events(&r.stdout);
+    assert_eq!(events.len(), 1, "{}", r.stdout);
+    assert_eq!(events[0]["DTSTART"], "99990101T000000Z");
+    assert_eq!(events[0]["DTEND"], "99991230T220000Z");
+    assert!(!r.stdout.contains("DTEND:\r\n"), "{}", r.stdout);
+    let v = env
+        .run([
+            "oncall",
+            "schedule",
+            "--from",
+            "9999-06-01T00:00:00Z",
+            "--weeks",
+            "4",
+            "--json",
+        ])
+        .success()
+        .json();
+    assert_eq!(v["shifts"][0]["to"], "9999-12-30T22:00:00Z");
+    // A window reaching past it is refused, naming the flags to change.
+    for words in [
+        &[
+            "oncall",
+            "export",
+            "ics",
+            "--from",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ][..],
+        &[
+            "oncall",
+            "schedule",
+            "--from",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ],
+        &[
+            "oncall",
+            "when",
+            "ana",
+            "--at",
+            "9999-12-01T00:00:00Z",
+            "--weeks",
+            "8",
+        ],
+    ] {
+        let r = env.run(words);
+        r.code(2)
+            .stderr_has("error: 8 weeks from Wed 9999-12-01 01:00 CET")
+            .stderr_has("run past 9999-12-30T22:00:00Z, the last time tcli can show")
+            .stderr_has("or fewer --weeks");
+        assert_eq!(r.stdout, "");
+    }
+}
+
+#[test]
+fn oncall_when_matches_a_person_of_one_roster_not_a_namesake_of_another() {
+    let rotation = |name: &str| {
+        format!("[oncall.{name}]\npeople = [\"ana\"]\nstart = 2026-03-02T09:00:00+01:00\nevery = \"1w\"\n")
+    };
+    let rotations = |v: &Value| -> Vec<String> {
+        v["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["rotation"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (beta_email, both) in [("ana@beta.example", false), ("ANA@example.com", true)] {
+        let env = env("");
+        add_team(&env, "acme", &format!("{PEOPLE}{}", rotation("primary")));
+        add_team(
+            &env,
+            "beta",
+            &format!(
+                "[people.ana]\nname = \"Ana Other\"\nemail = \"{beta_email}\"\n{}",
+                rotation("backup")
+            ),
+        );
+        // `ana` is acme's (the first team in `tcli team list`); beta's ana is someone else
+        // unless she shares an email with her.
+        let v = env
+            .run([
+                "oncall",
+                "when",
+                "ana",
+                "--at",
+                "2026-03-02T09:00:00+01:00",
+                "--weeks",
+                "1",
+                "--json",
+            ])
+            .success()
+            .json();
+        assert_eq!(v["person"]["name"], "Ana Lima");
+        let want: &[&str] = if both {
+            &["backup", "primary"]
+        } else {
+            &["primary"]
+        };
+        let mut got = rotations(&v);
+        got.sort();
+        assert_eq!(got, want, "beta's ana with {beta_email}");
+    }
+}

@@ -45,7 +45,12 @@ struct Cli {
 /// Connecting is bounded tighter than the whole try: a receiver that does not accept within
 /// this is down, and the retry rule applies.
 const CONNECT_TIMEOUT_MS: u64 = 3_000;
-/// One try, then two more on a failed connection or a 5xx (the helper's backoff between).
+/// One try, then up to two more (after 200 ms, then 400 ms) only when the request cannot have
+/// been acted on: no connection was made (refused, unreachable, no such host, or the connect
+/// timeout above passed), or the receiver answered 5xx. Never retried: a 4xx (it will say the
+/// same again), a timeout after connecting, a reset or an answer that is not HTTP, since the
+/// receiver may have posted the message already and a duplicate in chat is worse than a
+/// missing retry (docs/notify.md; the rule is the helper's, docs/helpers.md).
 const TRIES: u8 = 3;
 
 fn invalid(e: Invalid) -> Error {
@@ -141,6 +146,30 @@ fn secret_url(channel: &Channel, name: &str) -> Result<String, Error> {
     Ok(url)
 }
 
+/// The texts derived from a secret URL that a message could show, longest first: the URL, it
+/// without its scheme (`host:port/path`, as clients print it), and its path and query, where
+/// a webhook's token sits (`/services/T000/B000/XXXX`, `?key=...`).
+fn secret_forms(url: &str) -> Vec<String> {
+    let mut forms = vec![url.to_string()];
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    forms.push(rest.to_string());
+    if let Some(i) = rest.find(['/', '?', '#']) {
+        let tail = &rest[i..];
+        // A bare "/" carries nothing and would mask every slash of a message.
+        if tail.trim_start_matches('/').len() > 1 {
+            forms.push(tail.to_string());
+        }
+        if let Some((_, query)) = tail.split_once('?') {
+            if query.len() > 1 {
+                forms.push(query.to_string());
+            }
+        }
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
 fn first_line(text: &str) -> String {
     let line = text
         .lines()
@@ -214,8 +243,17 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         connect_timeout_ms: CONNECT_TIMEOUT_MS.min(cli.timeout * 1000),
         timeout_ms: cli.timeout * 1000,
     };
-    // The helper's messages name the URL; one from a secret is a credential.
-    let redact = |s: &str| s.replace(&url, &shown);
+    // The helper's messages name the URL, and a receiver may echo its path; one from a
+    // secret is a credential, so every form of it that carries the token is masked.
+    let secret_forms = match &channel.target {
+        Target::Url(_) => Vec::new(),
+        Target::Secret(_) => secret_forms(&url),
+    };
+    let redact = |s: &str| {
+        secret_forms
+            .iter()
+            .fold(s.to_string(), |acc, form| acc.replace(form, &shown))
+    };
     match http::post(&req) {
         Ok(resp) if (200..300).contains(&resp.status) => {
             let tries = if resp.tries > 1 {
@@ -243,7 +281,8 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
                 "channel '{}' answered HTTP {}: {}",
                 channel.name,
                 resp.status,
-                redact(&first_line(&resp.body_excerpt))
+                // Masked before the line is cut, so a token cut in two is masked whole.
+                first_line(&redact(&resp.body_excerpt))
             ))
             .with_hint(hint))
         }
@@ -281,4 +320,24 @@ tcli_plugin_sdk::export_plugin! {
     name: "notify",
     cli: Cli,
     run: run,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_forms_cover_the_url_its_host_path_and_query() {
+        assert_eq!(
+            super::secret_forms("https://hooks.example.com/services/T0/XX?k=v"),
+            [
+                "https://hooks.example.com/services/T0/XX?k=v",
+                "hooks.example.com/services/T0/XX?k=v",
+                "/services/T0/XX?k=v",
+                "k=v",
+            ]
+        );
+        assert_eq!(
+            super::secret_forms("https://h.example/"),
+            ["https://h.example/", "h.example/"]
+        );
+    }
 }

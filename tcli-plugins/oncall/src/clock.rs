@@ -30,9 +30,9 @@ impl Clock {
 
     /// A time as given on the command line: `now`, RFC 3339 with an offset
     /// (`2026-03-02T09:00:00Z`), a local date and time (`2026-03-02 09:00`,
-    /// `2026-03-02T09:00:30`), or a local date (midnight). A local time the clocks skip or
-    /// repeat is taken as the zone's rules say for a later/earlier reading (RFC 5545's
-    /// "compatible" choice).
+    /// `2026-03-02T09:00:30`), or a local date (midnight). A local time the clocks skip is
+    /// moved forward by the gap's length, a repeated one is its first occurrence (jiff's
+    /// "compatible" choice, as RFC 5545 does).
     pub(crate) fn parse(&self, text: &str) -> Option<i64> {
         let t = text.trim();
         if t == "now" {
@@ -55,7 +55,7 @@ impl Clock {
     /// An instant in the local zone, to the minute (to the second when it has seconds), with
     /// the weekday and the zone's abbreviation: `Mon 2026-03-02 09:00 CET`.
     pub(crate) fn show(&self, secs: i64) -> String {
-        let Ok(ts) = Timestamp::from_second(secs) else {
+        let Ok(ts) = Timestamp::from_second(crate::rotation::showable(secs)) else {
             return secs.to_string();
         };
         let z = ts.to_zoned_datetime(self.tz.clone());
@@ -98,6 +98,20 @@ mod tests {
         assert_eq!(c.parse("2026-03-02"), Some(utc("2026-03-01T23:00:00Z")));
         assert_eq!(c.parse("now"), Some(0));
         assert_eq!(c.parse("tomorrow"), None);
+        // In the gap of 29 March: moved forward by the gap's hour (docs/oncall.md).
+        assert_eq!(
+            c.parse("2026-03-29 02:30"),
+            Some(utc("2026-03-29T01:30:00Z"))
+        );
+        assert_eq!(
+            c.show(utc("2026-03-29T01:30:00Z")),
+            "Sun 2026-03-29 03:30 CEST"
+        );
+        // Repeated on 25 October: the first, summer-time, occurrence.
+        assert_eq!(
+            c.parse("2026-10-25 02:30"),
+            Some(utc("2026-10-25T00:30:00Z"))
+        );
         assert_eq!(
             c.show(utc("2026-03-29T01:00:00Z")),
             "Sun 2026-03-29 03:00 CEST"

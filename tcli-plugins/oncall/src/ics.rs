@@ -51,9 +51,10 @@ pub(crate) fn calendar(segments: &[Segment<'_>], stamp: i64) -> String {
 
 /// `20260302T080000Z`.
 fn utc(secs: i64) -> String {
-    Timestamp::from_second(secs)
+    // Clamped: a value-less DTEND would make the whole file invalid.
+    Timestamp::from_second(crate::rotation::showable(secs))
         .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
-        .unwrap_or_default()
+        .unwrap_or_else(|_| "19700101T000000Z".into())
 }
 
 /// TEXT escaping: backslash, semicolon, comma and newline (RFC 5545 3.3.11).

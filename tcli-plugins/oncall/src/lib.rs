@@ -118,6 +118,21 @@ fn instant(clock: &Clock, flag: &str, value: Option<&str>) -> Result<i64, Error>
     })
 }
 
+/// The end of the `weeks` from `from`, which must be a time tcli can show (jiff's range ends
+/// in 9999): a window past it would list shifts it cannot name.
+fn window_end(clock: &Clock, flag: &str, from: i64, weeks: u16) -> Result<i64, Error> {
+    let to = from.saturating_add(i64::from(weeks) * WEEK);
+    if to > rotation::last_second() {
+        return Err(Error::usage(format!(
+            "{weeks} weeks from {} ({flag}) run past {}, the last time tcli can show",
+            clock.show(from),
+            rfc3339(rotation::last_second())
+        ))
+        .with_hint(format!("give an earlier {flag} or fewer --weeks")));
+    }
+    Ok(to)
+}
+
 /// The rotations a command is about, checked: the one named, or all of them.
 fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<Rotation>, Error> {
     let found = rotation::find(layers).map_err(invalid)?;
@@ -255,7 +270,7 @@ fn schedule(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--from", from.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--from", from, weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
     let segments: Vec<Segment<'_>> = rotations
         .iter()
@@ -301,6 +316,23 @@ fn git_email() -> Result<String, Error> {
     Ok(email)
 }
 
+/// Whether the person on call in a shift is `who` of the roster in `roster` (docs/oncall.md,
+/// `when`): the same entry of the same roster, or, in another file's roster, the same id with
+/// an email in common (one person in two teams). Another team's `ana` with other emails is
+/// someone else.
+fn same_person(
+    p: &Person,
+    p_roster: Option<&std::path::Path>,
+    who: &Person,
+    roster: &std::path::Path,
+) -> bool {
+    p.id == who.id
+        && (p_roster == Some(roster)
+            || p.email
+                .iter()
+                .any(|e| who.email.iter().any(|w| w.eq_ignore_ascii_case(e))))
+}
+
 fn when(
     host: &Host,
     person: String,
@@ -310,29 +342,35 @@ fn when(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--at", at.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--at", from, weeks)?;
     let layers = host.layers()?;
     let everyone = Rosters::new(layers).everyone().map_err(invalid)?;
-    let who = if person == "me" {
+    let (who, roster) = if person == "me" {
         let email = git_email()?;
         everyone
             .iter()
-            .find(|p| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
+            .find(|(p, _)| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
             .ok_or_else(|| {
                 Error::usage(format!("your git email '{email}' is not in the roster"))
                     .with_hint("add it to your [people.<id>] email list in the team's tcli.toml")
             })?
     } else {
-        everyone.iter().find(|p| p.id == person).ok_or_else(|| {
-            Error::usage(format!("no person '{person}' in the roster"))
-                .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
-        })?
+        everyone
+            .iter()
+            .find(|(p, _)| p.id == person)
+            .ok_or_else(|| {
+                Error::usage(format!("no person '{person}' in the roster"))
+                    .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
+            })?
     };
     let rotations = select(layers, None)?;
     let mut segments: Vec<Segment<'_>> = rotations
         .iter()
         .flat_map(|r| r.segments(from, to))
-        .filter(|s| s.person.is_some_and(|p| p.id == who.id))
+        .filter(|s| {
+            s.person
+                .is_some_and(|p| same_person(p, s.roster(), who, roster))
+        })
         .collect();
     segments.sort_by_key(|s| s.from);
     let mut out = std::io::stdout().lock();
@@ -362,13 +400,24 @@ fn export_ics(
 ) -> Result<(), Error> {
     let clock = Clock::system();
     let from = instant(&clock, "--from", from.as_deref())?;
-    let to = from + i64::from(weeks) * WEEK;
+    let to = window_end(&clock, "--from", from, weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
     let mut segments: Vec<Segment<'_>> = rotations
         .iter()
         .flat_map(|r| r.segments(from, to))
         .collect();
     segments.sort_by_key(|s| s.from);
+    if segments.is_empty() {
+        // RFC 5545 wants at least one component in a calendar: an empty one is not a file a
+        // calendar app will take, so none is written (docs/oncall.md).
+        if !rotations.is_empty() {
+            eprintln!(
+                "nobody is on call in the {weeks} weeks from {}; no calendar written",
+                clock.show(from)
+            );
+        }
+        return Ok(());
+    }
     let text = ics::calendar(&segments, clock.now);
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())

@@ -48,6 +48,8 @@ pub(crate) struct Rotation {
     pub(crate) name: String,
     pub(crate) origin: Origin,
     pub(crate) people: Vec<Person>,
+    /// The file whose roster each of `people` came from: two teams may each have an `ana`.
+    pub(crate) people_rosters: Vec<PathBuf>,
     pub(crate) start: i64,
     /// The length of every shift, in seconds (docs/oncall.md: absolute, whatever the clocks do).
     pub(crate) every: i64,
@@ -59,18 +61,49 @@ pub(crate) struct Rotation {
 #[derive(Debug)]
 pub(crate) struct Override {
     pub(crate) person: Person,
+    /// The file whose roster `person` came from.
+    pub(crate) roster: PathBuf,
     pub(crate) from: i64,
     pub(crate) to: i64,
     pub(crate) reason: Option<String>,
 }
 
-/// A broken definition: which rotation (none when `[oncall]` itself is wrong), which file, what.
-#[derive(Debug, thiserror::Error)]
-#[error("{}{origin}: {problem}", rotation.as_ref().map(|r| format!("rotation '{r}' in ")).unwrap_or_else(|| "[oncall] in ".into()))]
+/// A broken definition: which rotation (none when `[oncall]` itself or a roster read for no
+/// rotation is wrong), which file, what.
+#[derive(Debug)]
 pub(crate) struct Invalid {
     pub(crate) rotation: Option<String>,
+    /// The file the problem is in: for a broken roster, the roster's own file.
     pub(crate) origin: Origin,
     pub(crate) problem: Box<Problem>,
+    /// For a broken roster met while checking a rotation: the rotation's file, which is
+    /// another when a rotation of the user's own file names people of a team's roster.
+    pub(crate) rotation_origin: Option<Box<Origin>>,
+}
+
+impl std::error::Error for Invalid {}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origin = &self.origin;
+        let problem = &self.problem;
+        // A broken roster is the roster's problem, in the roster's file: naming the rotation
+        // (or [oncall]) as the culprit would send the user to fix the wrong table.
+        if let Problem::Roster(e) = &**problem {
+            write!(f, "[people] in {origin}: {e}")?;
+            return match (&self.rotation, &self.rotation_origin) {
+                (Some(r), Some(ro)) if ro.path != origin.path => {
+                    write!(f, " (rotation '{r}' in {ro} names people from it)")
+                }
+                (Some(r), _) => write!(f, " (rotation '{r}' names people from it)"),
+                (None, _) => Ok(()),
+            };
+        }
+        match &self.rotation {
+            Some(r) => write!(f, "rotation '{r}' in {origin}: {problem}"),
+            None => write!(f, "[oncall] in {origin}: {problem}"),
+        }
+    }
 }
 
 impl Invalid {
@@ -136,7 +169,7 @@ pub(crate) enum Problem {
         second: usize,
         second_span: String,
     },
-    #[error("the roster is invalid: {0}")]
+    #[error("{0}")]
     Roster(#[from] RosterError),
 }
 
@@ -161,6 +194,7 @@ pub(crate) fn find(layers: &[Layer]) -> Result<Vec<Found<'_>>, Invalid> {
             rotation: None,
             origin: Origin::of(layer),
             problem: Box::new(Problem::NotATable),
+            rotation_origin: None,
         })?;
         for (name, value) in table {
             if !found.iter().any(|f| &f.name == name) {
@@ -197,6 +231,7 @@ impl<'a> Rosters<'a> {
                 rotation: None,
                 origin: Origin::of(l),
                 problem: Box::new(Problem::Roster(e)),
+                rotation_origin: None,
             })?;
             self.parsed.insert(layer, r);
         }
@@ -216,22 +251,26 @@ impl<'a> Rosters<'a> {
         }
     }
 
-    fn person(&mut self, layer: usize, id: &str) -> Result<Option<Person>, Invalid> {
+    /// The person `id` as a rotation of `layer` sees it, with the file of the roster that
+    /// holds it.
+    fn person(&mut self, layer: usize, id: &str) -> Result<Option<(Person, PathBuf)>, Invalid> {
         for i in self.scope(layer) {
             if let Some(p) = self.roster(i)?.person(id) {
-                return Ok(Some(p.clone()));
+                return Ok(Some((p.clone(), self.layers[i].path.clone())));
             }
         }
         Ok(None)
     }
 
-    /// Every person of every file's roster, first definition of an id winning.
-    pub(crate) fn everyone(&mut self) -> Result<Vec<Person>, Invalid> {
-        let mut all: Vec<Person> = Vec::new();
-        for i in 0..self.layers.len() {
+    /// Every person of every file's roster, with that file, first definition of an id
+    /// winning (your file, then the teams in order).
+    pub(crate) fn everyone(&mut self) -> Result<Vec<(Person, PathBuf)>, Invalid> {
+        let mut all: Vec<(Person, PathBuf)> = Vec::new();
+        let layers = self.layers;
+        for (i, layer) in layers.iter().enumerate() {
             for p in &self.roster(i)?.people {
-                if !all.iter().any(|q| q.id == p.id) {
-                    all.push(p.clone());
+                if !all.iter().any(|(q, _)| q.id == p.id) {
+                    all.push((p.clone(), layer.path.clone()));
                 }
             }
         }
@@ -248,6 +287,14 @@ impl Found<'_> {
             rotation: Some(self.name.clone()),
             origin: origin.clone(),
             problem: Box::new(problem),
+            rotation_origin: None,
+        };
+        // A broken roster found while resolving this rotation's people keeps its own file and
+        // names this rotation's beside it.
+        let roster_of_rotation = |e: Invalid| Invalid {
+            rotation: Some(self.name.clone()),
+            rotation_origin: Some(Box::new(origin.clone())),
+            ..e
         };
         let table = format!("oncall.{}", self.name);
         let fields = self.value.as_object().ok_or_else(|| {
@@ -287,20 +334,19 @@ impl Found<'_> {
             return Err(invalid(Problem::NoPeople));
         }
         let mut people = Vec::with_capacity(ids.len());
+        let mut people_rosters = Vec::with_capacity(ids.len());
         for id in ids {
             let p = rosters
                 .person(self.layer, id)
-                .map_err(|e| Invalid {
-                    rotation: Some(self.name.clone()),
-                    ..e
-                })?
+                .map_err(roster_of_rotation)?
                 .ok_or_else(|| {
                     invalid(Problem::UnknownPerson {
                         table: format!("{table}.people"),
                         id: id.to_string(),
                     })
                 })?;
-            people.push(p);
+            people.push(p.0);
+            people_rosters.push(p.1);
         }
         let start = time_field(fields, &table, "start").map_err(invalid)?;
         let every_text = str_field(fields, &table, "every").map_err(invalid)?;
@@ -326,12 +372,9 @@ impl Found<'_> {
                         }));
                     }
                     let id = str_field(o, &at, "person").map_err(invalid)?;
-                    let person = rosters
+                    let (person, roster) = rosters
                         .person(self.layer, id)
-                        .map_err(|e| Invalid {
-                            rotation: Some(self.name.clone()),
-                            ..e
-                        })?
+                        .map_err(roster_of_rotation)?
                         .ok_or_else(|| {
                             invalid(Problem::UnknownPerson {
                                 table: at.clone(),
@@ -365,6 +408,7 @@ impl Found<'_> {
                         index,
                         Override {
                             person,
+                            roster,
                             from,
                             to,
                             reason,
@@ -399,6 +443,7 @@ impl Found<'_> {
             name: self.name.clone(),
             origin,
             people,
+            people_rosters,
             start,
             every,
             overrides: overrides.into_iter().map(|(_, o)| o).collect(),
@@ -469,9 +514,21 @@ pub(crate) fn parse_every(text: &str) -> Result<i64, Problem> {
         .ok_or_else(|| Problem::HugeEvery(text.to_string()))
 }
 
+/// The last whole second jiff can show in every zone (9999-12-30T22:00:00Z). A window asked
+/// for must end by it; a shift that would end later is shown ending there (docs/oncall.md).
+pub(crate) fn last_second() -> i64 {
+    Timestamp::MAX.as_second()
+}
+
+/// `secs` within what jiff can show: a shift of a rotation that starts near the end of its
+/// range may end beyond it, and must still be shown as a time, never as nothing.
+pub(crate) fn showable(secs: i64) -> i64 {
+    secs.clamp(Timestamp::MIN.as_second(), last_second())
+}
+
 /// Unix seconds as RFC 3339 UTC, as JSON and messages show them.
 pub(crate) fn rfc3339(secs: i64) -> String {
-    Timestamp::from_second(secs)
+    Timestamp::from_second(showable(secs))
         .map(|t| t.to_string())
         .unwrap_or_else(|_| secs.to_string())
 }
@@ -479,6 +536,17 @@ pub(crate) fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_beyond_the_range_are_shown_at_its_end() {
+        assert_eq!(rfc3339(last_second()), "9999-12-30T22:00:00Z");
+        assert_eq!(rfc3339(last_second() + 100 * 86400), "9999-12-30T22:00:00Z");
+        assert!(
+            rfc3339(i64::MIN).starts_with("-009999-01-0"),
+            "{}",
+            rfc3339(i64::MIN)
+        );
+    }
 
     #[test]
     fn every_takes_hours_days_weeks() {

@@ -37,6 +37,19 @@ impl Segment<'_> {
         }
     }
 
+    /// The file whose roster the person on call came from.
+    pub(crate) fn roster(&self) -> Option<&std::path::Path> {
+        match self.source {
+            Source::Rotation(k) => {
+                let r = self.rotation;
+                let i = k.rem_euclid(r.people.len() as i64) as usize;
+                Some(&r.people_rosters[i])
+            }
+            Source::Override(i) => Some(&self.rotation.overrides[i].roster),
+            Source::BeforeStart => None,
+        }
+    }
+
     fn person_id(&self) -> Option<&str> {
         self.person.map(|p| p.id.as_str())
     }
@@ -142,12 +155,14 @@ mod tests {
                 path: "tcli.toml".into(),
             },
             people: vec![person("ana"), person("bo"), person("cy")],
+            people_rosters: vec!["tcli.toml".into(); 3],
             start: 1000 * H,
             every: 24 * H,
             overrides: overrides
                 .iter()
                 .map(|&(id, from, to)| Override {
                     person: person(id),
+                    roster: "tcli.toml".into(),
                     from,
                     to,
                     reason: None,

@@ -232,3 +232,76 @@ mod tests {
         assert_eq!(r.next(s - 100 * H).person.unwrap().id, "bo");
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Shift arithmetic as equations over generated rotations and instants (docs/fuzzing.md).
+    use crate::rotation::{Origin, Override, Rotation};
+    use proptest::prelude::*;
+    use tcli_roster::Person;
+
+    fn person(id: &str) -> Person {
+        tcli_roster::Roster::from_settings(
+            &tcli_plugin_sdk::serde_json::json!({"people": {id: {}}}),
+        )
+        .unwrap()
+        .people
+        .remove(0)
+    }
+
+    fn rotation(people: usize, start: i64, every: i64, cuts: &[(i64, i64)]) -> Rotation {
+        let ids = ["ana", "bo", "cy", "di"];
+        // Disjoint overrides from sorted, non-overlapping (offset, length) pairs.
+        let mut at = start - 10 * every;
+        let mut overrides = Vec::new();
+        for (i, &(gap, len)) in cuts.iter().enumerate() {
+            let from = at + gap;
+            overrides.push(Override {
+                person: person(ids[i % ids.len()]),
+                roster: "tcli.toml".into(),
+                from,
+                to: from + len,
+                reason: None,
+            });
+            at = from + len;
+        }
+        Rotation {
+            name: "r".into(),
+            origin: Origin {
+                team: None,
+                path: "tcli.toml".into(),
+            },
+            people: ids[..people].iter().map(|id| person(id)).collect(),
+            people_rosters: vec!["tcli.toml".into(); people],
+            start,
+            every,
+            overrides,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_stretch_at_t_holds_t_and_the_next_begins_where_it_ends(
+            people in 1usize..4,
+            start in -1_000_000_000i64..1_000_000_000,
+            every in 1i64..1_000_000,
+            cuts in proptest::collection::vec((0i64..2_000_000, 1i64..2_000_000), 0..6),
+            dt in -20_000_000i64..20_000_000,
+        ) {
+            let r = rotation(people, start, every, &cuts);
+            let t = start + dt;
+            let s = r.at(t);
+            prop_assert!(s.from.is_none_or(|f| f <= t) && t < s.to);
+            let next = r.at(s.to);
+            prop_assert_eq!(next.from, Some(s.to), "no gap and no overlap at a boundary");
+            // Without an override, shift k belongs to people[k mod n] and starts at start+k*every.
+            if let crate::shifts::Source::Rotation(k) = s.source {
+                let owner = &r.people[k.rem_euclid(people as i64) as usize];
+                if !r.overrides.iter().any(|o| o.from <= t && t < o.to) {
+                    prop_assert_eq!(s.person.map(|p| p.id.as_str()), Some(owner.id.as_str()));
+                    prop_assert!(start + k * every <= t && t < start + (k + 1) * every);
+                }
+            }
+        }
+    }
+}

@@ -432,8 +432,14 @@ pub fn fuzz_one(layers_json: &[u8], at: i64) {
         );
         let segments = r.segments(at, at + 60 * 86_400);
         for pair in segments.windows(2) {
-            assert!(pair[1].from.is_some_and(|f| f >= pair[0].to), "overlap at {at}");
-            assert!(pair[0].from.is_none_or(|f| f < pair[0].to), "empty stretch at {at}");
+            assert!(
+                pair[1].from.is_some_and(|f| f >= pair[0].to),
+                "overlap at {at}"
+            );
+            assert!(
+                pair[0].from.is_none_or(|f| f < pair[0].to),
+                "empty stretch at {at}"
+            );
         }
         let _ = r.next(at);
         let cal = ics::calendar(&segments, at);

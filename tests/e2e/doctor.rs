@@ -693,7 +693,9 @@ fn doctor_strings_from_settings_reach_the_terminal_on_one_line_without_escapes()
     }
     for line in r.stderr.lines() {
         assert!(
-            ["error: ", "hint: ", "note: "].iter().any(|s| line.starts_with(s))
+            ["error: ", "hint: ", "note: "]
+                .iter()
+                .any(|s| line.starts_with(s))
                 || line.contains(" check"),
             "a split message: {line:?}\n{}",
             r.stderr
@@ -808,6 +810,27 @@ fn doctor_unreadable_team_registry_exits_3() {
         )
         .stderr_has("hint: run 'tcli team list' to see what is wrong");
     assert!(r.stdout.is_empty(), "{}", r.stdout);
+    // CI gets a report saying why, not a missing file.
+    let xml = env.path("r.xml");
+    env.run(["doctor", "--junit", xml.to_str().unwrap()])
+        .code(3);
+    let (tests, failures, errors, names) = junit(&xml);
+    assert_eq!((tests, failures, errors), (1, 0, 1));
+    assert_eq!(names, ["tcli.doctor"]);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("cannot list the teams"), "{text}");
+}
+
+#[test]
+fn doctor_unwritable_junit_file_exits_3_and_the_json_says_so() {
+    let env = env();
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    let xml = env.path("no-such-dir/r.xml");
+    let r = env.run(["doctor", "--json", "--junit", xml.to_str().unwrap()]);
+    r.code(3)
+        .stderr_has("error: cannot write the JUnit report")
+        .stderr_has("hint: give --junit a path");
+    assert_eq!(r.json()["exit"], 3);
 }
 
 #[test]

@@ -285,7 +285,31 @@ fn colour_on() -> bool {
 }
 
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {
-    run_checks(&cli, host)
+    let out = run_checks(&cli, host);
+    if let (
+        Err(Error::Failed {
+            message,
+            hint,
+            code: 3,
+        }),
+        Some(file),
+    ) = (&out, &cli.junit)
+    {
+        // CI then shows why doctor could not run, rather than a missing report. When it was
+        // the JUnit file that could not be written, this fails the same way: nothing lost.
+        let mut o = Outcome::tcli("tcli.doctor".into(), None);
+        o.status = Status::Invalid;
+        o.detail.clone_from(message);
+        o.hint.clone_from(hint);
+        let cx = report::Context {
+            tcli_version: host.tcli_version(),
+            teams: &[],
+            strict: cli.strict,
+            exit: 3,
+        };
+        let _ = report::write_file(file, &report::junit(&cx, &[o]));
+    }
+    out
 }
 
 fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
@@ -536,12 +560,26 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
             ))?;
         }
     }
-    let cx = report::Context {
+    // The JUnit file first, so the exit status `--json` reports is the final one.
+    let mut cx = report::Context {
         tcli_version: host.tcli_version(),
         teams,
         strict: cli.strict,
         exit: code,
     };
+    let unwritten = cli.junit.as_ref().and_then(|file| {
+        report::write_file(file, &report::junit(&cx, results))
+            .err()
+            .map(|e| {
+                cannot_run(
+                    format!("cannot write the JUnit report {}: {e}", file.display()),
+                    "give --junit a path in a directory you can write to",
+                )
+            })
+    });
+    if unwritten.is_some() {
+        cx.exit = 3;
+    }
     let mut out = std::io::stdout().lock();
     if cli.json {
         output::json(&mut out, &report::json(&cx, results))?;
@@ -559,13 +597,8 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
         ))?;
     }
     out.flush()?;
-    if let Some(file) = &cli.junit {
-        report::write_file(file, &report::junit(&cx, results)).map_err(|e| {
-            cannot_run(
-                format!("cannot write the JUnit report {}: {e}", file.display()),
-                "give --junit a path in a directory you can write to",
-            )
-        })?;
+    if let Some(e) = unwritten {
+        return Err(e);
     }
     match code {
         0 => Ok(()),

@@ -274,13 +274,22 @@ mod tests {
     #[test]
     #[ignore = "run by a_failed_wait_is_not_a_timeout, in a child"]
     fn child_loses_its_check_to_another_waiter() {
-        // Another waiter reaps the check first, so `try_wait` fails (ECHILD).
-        std::thread::spawn(|| rustix::process::wait(rustix::process::WaitOptions::empty()));
-        let mut c = Command::new("sh");
-        c.args(["-c", "sleep 0.3"]);
-        let ran = run(c, Duration::from_secs(20));
-        assert!(!ran.timed_out, "{ran:?}");
-        assert!(ran.wait_error.is_some(), "{ran:?}");
+        // Another waiter, blocked in wait(2), reaps the check before the polling `try_wait`
+        // sees it end, so that fails (ECHILD). It usually wins the race; a few tries make sure.
+        std::thread::spawn(|| loop {
+            if rustix::process::wait(rustix::process::WaitOptions::empty()).is_err() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let mut failed_waits = 0;
+        for _ in 0..10 {
+            let mut c = Command::new("sh");
+            c.args(["-c", "sleep 0.2"]);
+            let ran = run(c, Duration::from_secs(20));
+            assert!(!ran.timed_out, "{ran:?}");
+            failed_waits += usize::from(ran.wait_error.is_some());
+        }
+        assert!(failed_waits > 0, "try_wait never failed");
     }
 
     #[test]

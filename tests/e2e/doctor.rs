@@ -639,8 +639,20 @@ fn doctor_modules_contribute_checks_through_their_doctor_verb() {
         "broken",
         "# tcli-verbs: doctor\ncase \"$1\" in --help) echo 'Broken'; exit 0;; esac\necho 'oops' >&2; exit 4",
     );
+    env.module(
+        "oddname",
+        r#"# tcli-verbs: doctor
+case "$1" in --help) echo 'Odd'; exit 0;; esac
+echo '{"checks":[{"name":"Not Valid","status":"pass"}]}'"#,
+    );
     let r = env.run(["doctor"]);
     r.code(1);
+    assert_row(
+        &r,
+        "oddname.doctor",
+        "FAIL",
+        &["reported a check named 'Not Valid', not a valid check name"],
+    );
     assert_row(&r, "deploy.kubeconfig", "ok", &["(module)", "context prod"]);
     assert_row(&r, "deploy.vpn", "warn", &["tun0 is down", "run vpn up"]);
     assert_row(

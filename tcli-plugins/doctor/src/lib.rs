@@ -218,7 +218,19 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
     let parsed = (!ran.timed_out && ran.spawn_error.is_none() && ran.wait_error.is_none())
         .then(|| Report::parse(&ran.stdout).ok())
         .flatten();
-    let Some(report) = parsed else {
+    // A name breaking the rule makes the whole report invalid: `deploy.Not Valid` could not
+    // be selected, and might mimic another row.
+    let bad_name = parsed.as_ref().and_then(|r| {
+        r.checks
+            .iter()
+            .find(|c| !defs::valid_name(&c.name))
+            .map(|c| c.name.clone())
+    });
+    let report = match (parsed, &bad_name) {
+        (Some(r), None) => Some(r),
+        _ => None,
+    };
+    let Some(report) = report else {
         let shown = format!("tcli {} doctor --json", m.name);
         let why = if ran.timed_out {
             format!(
@@ -229,6 +241,11 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
             format!("cannot run '{shown}': {e}")
         } else if let Some(e) = &ran.wait_error {
             format!("cannot wait for '{shown}': {e}")
+        } else if let Some(name) = &bad_name {
+            format!(
+                "'{shown}' reported a check named '{}', not a valid check name",
+                kinds::one_line(name, 64)
+            )
         } else {
             let status = ran
                 .code
@@ -265,7 +282,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
                 _ => Status::of(passed, c.severity),
             };
             row(
-                format!("{}.{}", m.name, kinds::one_line(&c.name, 64)),
+                format!("{}.{}", m.name, c.name),
                 c.severity,
                 status,
                 c.detail

@@ -128,9 +128,8 @@ fn env(var: &str, matches: Option<&Regex>) -> Verdict {
 }
 
 fn file(written: &str, mode: Option<u32>) -> Verdict {
-    let path = match expand(written, std::env::var_os("HOME")) {
-        Some(p) => p,
-        None => return fail("HOME is not set, cannot expand ~"),
+    let Some(path) = expand(written, std::env::var_os("HOME")) else {
+        return fail("HOME is not set, cannot expand ~");
     };
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,

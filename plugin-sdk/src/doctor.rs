@@ -22,6 +22,19 @@ use crate::Error;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
+/// Whether `name` is a valid check name: `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes (the
+/// module-name rule). `tcli doctor` refuses a report holding another name.
+pub fn valid_check_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_lowercase()
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -94,6 +107,7 @@ impl Report {
         Report::default()
     }
 
+    /// `name` must pass [`valid_check_name`]; [`Report::print`] refuses the report otherwise.
     fn push(&mut self, name: &str, status: Status, detail: String) -> &mut Check {
         self.checks.push(Check {
             name: name.to_string(),
@@ -121,8 +135,19 @@ impl Report {
         self.push(name, Status::Skip, detail.into())
     }
 
-    /// Writes the report as JSON (what `doctor --json` prints).
+    /// Writes the report as JSON (what `doctor --json` prints). A check whose name breaks
+    /// [`valid_check_name`] is refused here, naming it, and nothing is written: `push` cannot
+    /// fail without changing every caller, and tcli doctor would refuse the whole report.
     pub fn print(&self, out: &mut impl Write) -> Result<(), Error> {
+        if let Some(c) = self.checks.iter().find(|c| !valid_check_name(&c.name)) {
+            return Err(Error::failed(format!(
+                "doctor check name '{}' is not valid",
+                c.name.escape_debug()
+            ))
+            .with_hint(
+                "name checks like modules: lowercase letters and digits, single '-' between them",
+            ));
+        }
         let value = serde_json::to_value(self).map_err(Error::other)?;
         crate::output::json(out, &value)
     }
@@ -150,6 +175,20 @@ mod tests {
                 {"name": "b", "status": "fail", "severity": "warn", "detail": "down", "hint": "up"}
             ]})
         );
+    }
+
+    #[test]
+    fn invalid_check_names_are_refused_when_printed() {
+        assert!(valid_check_name("data-dir"));
+        assert!(!valid_check_name("Data Dir"));
+        assert!(!valid_check_name("a.b"));
+        let mut r = Report::new();
+        r.pass("ok", "");
+        r.fail("not valid", "x");
+        let mut out = Vec::new();
+        let e = r.print(&mut out).unwrap_err();
+        assert!(e.to_string().contains("'not valid'"), "{e}");
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -310,7 +310,15 @@ fn doctor_env_value_never_appears_in_any_output() {
         &env,
         "acme",
         "[checks.token-shape]\nenv = \"DOCTOR_SECRET\"\nmatches = \"^ghp_\"\nhint = \"use a GitHub token\"\n\
-         [checks.token-set]\nenv = \"DOCTOR_OTHER\"\n",
+         [checks.token-set]\nenv = \"DOCTOR_OTHER\"\n\
+         [checks.echoes]\nrun = 'echo \"token=$DOCTOR_SECRET\"; exit 1'\n",
+    );
+    // A module that puts the value in its detail.
+    env.module(
+        "leaky",
+        r#"# tcli-verbs: doctor
+case "$1" in --help) echo 'Leaky'; exit 0;; esac
+printf '{"checks":[{"name":"t","status":"fail","detail":"got %s"}]}' "$DOCTOR_SECRET""#,
     );
     let xml = env.path("report.xml");
     let table = env.run(["doctor"]);
@@ -322,6 +330,8 @@ fn doctor_env_value_never_appears_in_any_output() {
         &["DOCTOR_SECRET does not match /^ghp_/"],
     );
     assert_row(&table, "token-set", "ok", &["DOCTOR_OTHER is set"]);
+    assert_row(&table, "echoes", "FAIL", &["token=***"]);
+    assert_row(&table, "leaky.t", "FAIL", &["got ***"]);
     let json = env.run(["doctor", "--json", "--junit", xml.to_str().unwrap()]);
     json.code(1);
     let junit = std::fs::read_to_string(&xml).unwrap();
@@ -450,7 +460,9 @@ fn doctor_ci_without_terminal_has_no_colour_and_json_and_junit_validate() {
     user_toml(
         &env,
         "[checks.ok]\nrun = \"true\"\n[checks.bad]\nrun = \"false\"\nhint = \"a <fix> & more\"\n\
-         [checks.mac]\nrun = \"true\"\nos = \"macos\"\n[checks.linux]\nrun = \"true\"\nos = [\"linux\"]\n",
+         [checks.mac]\nrun = \"true\"\nos = \"macos\"\n[checks.linux]\nrun = \"true\"\nos = [\"linux\"]\n\
+         [checks.odd]\nrun = 'printf \"x \\357\\277\\276 \\302\\205 \\357\\277\\277 y\\n\"; exit 1'\n\
+         hint = \"odd \\uFFFF \\u0085 \\u001b hint\"\n",
     );
     let r = env.run(["doctor"]);
     r.code(1);
@@ -471,10 +483,12 @@ fn doctor_ci_without_terminal_has_no_colour_and_json_and_junit_validate() {
         .run(["doctor", "--json", "--junit", xml.to_str().unwrap()])
         .code(1)
         .json();
-    assert_eq!(v["summary"]["failed"], 1);
+    assert_eq!(v["summary"]["failed"], 2);
+    // U+FFFE, U+FFFF and C1 controls in a command's output and a hint: not XML, so dropped.
     let (tests, failures, errors, names) = junit(&xml);
     assert_eq!(tests, v["summary"]["total"].as_u64().unwrap() as usize);
-    assert_eq!((failures, errors), (1, 0));
+    assert_eq!((failures, errors), (2, 0));
+    assert!(names.contains(&"odd".to_string()), "{names:?}");
     assert!(names.contains(&"bad".to_string()), "{names:?}");
     let text = std::fs::read_to_string(&xml).unwrap();
     assert!(text.contains("hint: a &lt;fix&gt; &amp; more"), "{text}");
@@ -601,6 +615,12 @@ fn doctor_team_filter_and_unknown_names_are_usage_errors() {
         .code(2)
         .stderr_has("error: no check named 'nope'")
         .stderr_has("hint: ");
+    // Defined, but not by the team asked for: nothing would run.
+    let r = env.run(["doctor", "mine", "--team", "acme"]);
+    r.code(2)
+        .stderr_has("error: no check named 'mine' in team 'acme'")
+        .stderr_has("hint: run 'tcli doctor --team acme'");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
 
 #[test]
@@ -619,8 +639,20 @@ fn doctor_modules_contribute_checks_through_their_doctor_verb() {
         "broken",
         "# tcli-verbs: doctor\ncase \"$1\" in --help) echo 'Broken'; exit 0;; esac\necho 'oops' >&2; exit 4",
     );
+    env.module(
+        "oddname",
+        r#"# tcli-verbs: doctor
+case "$1" in --help) echo 'Odd'; exit 0;; esac
+echo '{"checks":[{"name":"Not Valid","status":"pass"}]}'"#,
+    );
     let r = env.run(["doctor"]);
     r.code(1);
+    assert_row(
+        &r,
+        "oddname.doctor",
+        "FAIL",
+        &["reported a check named 'Not Valid', not a valid check name"],
+    );
     assert_row(&r, "deploy.kubeconfig", "ok", &["(module)", "context prod"]);
     assert_row(&r, "deploy.vpn", "warn", &["tun0 is down", "run vpn up"]);
     assert_row(
@@ -633,6 +665,54 @@ fn doctor_modules_contribute_checks_through_their_doctor_verb() {
     r.success();
     assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
     env.run(["doctor", "deploy.vpn", "--strict"]).code(1);
+    // A check the module does not report is a usage error naming the ones it does.
+    let r = env.run(["doctor", "deploy.typo"]);
+    r.code(2)
+        .stderr_has("error: no check named 'deploy.typo'")
+        .stderr_has("hint: module 'deploy' has: deploy.kubeconfig, deploy.vpn");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    // A module that gives no report is shown whatever was asked of it.
+    let r = env.run(["doctor", "broken.x"]);
+    r.code(1);
+    assert_row(&r, "broken.doctor", "FAIL", &["ended with status 4"]);
+}
+
+#[test]
+fn doctor_strings_from_settings_reach_the_terminal_on_one_line_without_escapes() {
+    let env = env();
+    user_toml(
+        &env,
+        "[checks.multi]\nrun = \"false\"\nhint = \"line one\\nline two \\u001b[31mred\"\n\
+         [checks.pattern]\nrun = \"echo out\"\nexpect = \"\\u001b\\\\[2Jnope\"\n\
+         [checks.broken]\nrun = \"true\"\nexpect = \"(\\n\\u001b[2J\"\n",
+    );
+    let r = env.run(["doctor"]);
+    r.code(2);
+    assert_row(&r, "multi", "FAIL", &["line one line two  [31mred"]);
+    assert_row(&r, "pattern", "FAIL", &["does not match"]);
+    assert_row(&r, "broken", "INVALID", &["not a valid regular expression"]);
+    assert!(!r.stdout.contains('\x1b'), "{:?}", r.stdout);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    // Header and one row per check, each row starting with its status.
+    for line in r.stdout.lines().skip(1) {
+        assert!(
+            ["ok ", "FAIL ", "INVALID ", "warn ", "skip "]
+                .iter()
+                .any(|s| line.starts_with(s)),
+            "a split row: {line:?}\n{}",
+            r.stdout
+        );
+    }
+    for line in r.stderr.lines() {
+        assert!(
+            ["error: ", "hint: ", "note: "]
+                .iter()
+                .any(|s| line.starts_with(s))
+                || line.contains(" check"),
+            "a split message: {line:?}\n{}",
+            r.stderr
+        );
+    }
 }
 
 #[test]
@@ -742,6 +822,27 @@ fn doctor_unreadable_team_registry_exits_3() {
         )
         .stderr_has("hint: run 'tcli team list' to see what is wrong");
     assert!(r.stdout.is_empty(), "{}", r.stdout);
+    // CI gets a report saying why, not a missing file.
+    let xml = env.path("r.xml");
+    env.run(["doctor", "--junit", xml.to_str().unwrap()])
+        .code(3);
+    let (tests, failures, errors, names) = junit(&xml);
+    assert_eq!((tests, failures, errors), (1, 0, 1));
+    assert_eq!(names, ["tcli.doctor"]);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.contains("cannot list the teams"), "{text}");
+}
+
+#[test]
+fn doctor_unwritable_junit_file_exits_3_and_the_json_says_so() {
+    let env = env();
+    user_toml(&env, "[checks.mine]\nrun = \"true\"\n");
+    let xml = env.path("no-such-dir/r.xml");
+    let r = env.run(["doctor", "--json", "--junit", xml.to_str().unwrap()]);
+    r.code(3)
+        .stderr_has("error: cannot write the JUnit report")
+        .stderr_has("hint: give --junit a path");
+    assert_eq!(r.json()["exit"], 3);
 }
 
 #[test]

@@ -197,16 +197,10 @@ fn kind_fields(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes: the module-name rule.
+/// `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes: the module-name rule, shared with the
+/// checks modules report.
 pub(crate) fn valid_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && !name.ends_with('-')
-        && !name.contains("--")
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    tcli_plugin_sdk::doctor::valid_check_name(name)
 }
 
 fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {

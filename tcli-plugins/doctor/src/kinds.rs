@@ -59,6 +59,14 @@ pub(crate) fn check(def: &Def, tcli: &Path) -> Verdict {
             if ran.timed_out {
                 return fail(timed_out(&shown, def));
             }
+            if let Some(e) = &ran.wait_error {
+                return fail(format!("cannot wait for '{shown}': {e}"));
+            }
+            // A version printed by a program that failed is not the tool's: pyenv, asdf and
+            // rbenv shims print "version 'x' is not installed" on stderr and exit 127.
+            if ran.code != Some(0) {
+                return fail(format!("'{shown}' failed{}", status_note(&ran)));
+            }
             let found = version_in(&ran.stdout).or_else(|| version_in(&ran.stderr));
             match (found, require) {
                 (Some(v), Some(req)) if req.matches(&v) => pass(format!("{tool} {v} ({req})")),
@@ -68,8 +76,7 @@ pub(crate) fn check(def: &Def, tcli: &Path) -> Verdict {
                     status_note(&ran)
                 )),
                 (Some(v), None) => pass(format!("{tool} {v}")),
-                (None, None) if ran.code == Some(0) => pass(format!("{tool} runs")),
-                (None, None) => fail(format!("'{shown}' failed{}", status_note(&ran))),
+                (None, None) => pass(format!("{tool} runs")),
             }
         }
         Kind::Run { command, expect } => {
@@ -81,6 +88,9 @@ pub(crate) fn check(def: &Def, tcli: &Path) -> Verdict {
             }
             if ran.timed_out {
                 return fail(timed_out(command, def));
+            }
+            if let Some(e) = &ran.wait_error {
+                return fail(format!("cannot wait for the command: {e}"));
             }
             if ran.code != Some(0) {
                 return fail(format!("failed{}", status_note(&ran)));
@@ -118,7 +128,9 @@ fn env(var: &str, matches: Option<&Regex>) -> Verdict {
 }
 
 fn file(written: &str, mode: Option<u32>) -> Verdict {
-    let path = expand(written);
+    let Some(path) = expand(written, std::env::var_os("HOME")) else {
+        return fail("HOME is not set, cannot expand ~");
+    };
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -137,17 +149,15 @@ fn file(written: &str, mode: Option<u32>) -> Verdict {
     }
 }
 
-/// `~` and `~/...` from HOME; anything else as written (relative to the current directory).
-fn expand(path: &str) -> PathBuf {
-    let home = || {
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default()
-    };
+/// `~` and `~/...` from `home`; anything else as written (relative to the current directory).
+/// `None` when the path needs a home and `home` is unset or empty: `~/.ssh` must not quietly
+/// become the relative `.ssh`.
+fn expand(path: &str, home: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let home = || home.clone().filter(|h| !h.is_empty()).map(PathBuf::from);
     match path.strip_prefix("~/") {
-        Some(rest) => home().join(rest),
+        Some(rest) => Some(home()?.join(rest)),
         None if path == "~" => home(),
-        None => PathBuf::from(path),
+        None => Some(PathBuf::from(path)),
     }
 }
 
@@ -181,19 +191,62 @@ fn status_note(ran: &Ran) -> String {
     )
 }
 
-/// The first `x.y[.z]` in `out`.
+/// The first `x.y[.z]` in `out` whose numbers fit, with a pre-release tag when one follows
+/// `x.y.z` (`1.2.3-rc1`: it does not meet `>=1.2.3`). ASCII digits only: `\d` would take other
+/// scripts' digits, which do not parse.
 pub(crate) fn version_in(out: &[u8]) -> Option<semver::Version> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"(\d+)\.(\d+)(?:\.(\d+))?").expect("valid pattern"));
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r"([0-9]+)\.([0-9]+)(?:\.([0-9]+)(?:-([A-Za-z][0-9A-Za-z]*(?:\.[0-9A-Za-z]+)*))?)?",
+        )
+        .expect("valid pattern")
+    });
     let text = String::from_utf8_lossy(out);
-    let c = re.captures(&text)?;
-    let n = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse::<u64>().ok());
-    Some(semver::Version::new(n(1)?, n(2)?, n(3)?))
+    re.captures_iter(&text).find_map(|c| {
+        let n = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse::<u64>().ok());
+        let mut v = semver::Version::new(n(1)?, n(2)?, n(3)?);
+        if let Some(tag) = c.get(4) {
+            v.pre = semver::Prerelease::new(tag.as_str()).ok()?;
+        }
+        Some(v)
+    })
+}
+
+/// The values [`redact`] masks: those of the variables env checks name, longest first (so a
+/// value holding another is masked whole).
+static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
+
+/// Sets the values to mask, once per run.
+pub(crate) fn hide(values: impl IntoIterator<Item = std::ffi::OsString>) {
+    let mut v: Vec<String> = values
+        .into_iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    v.dedup();
+    let _ = SECRETS.set(v);
+}
+
+/// `s` with every value set by [`hide`] replaced by `***`.
+pub(crate) fn redact(s: &str) -> String {
+    redact_with(s, SECRETS.get().map_or(&[], Vec::as_slice))
+}
+
+fn redact_with(s: &str, secrets: &[String]) -> String {
+    let mut out = s.to_string();
+    for v in secrets {
+        if out.contains(v.as_str()) {
+            out = out.replace(v.as_str(), "***");
+        }
+    }
+    out
 }
 
 /// The first non-blank line, cut short and made safe for a terminal.
 fn excerpt(out: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(out);
+    let text = redact(&String::from_utf8_lossy(out));
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
@@ -202,18 +255,29 @@ fn excerpt(out: &[u8]) -> Option<String> {
 
 /// The last non-blank line (where errors usually are), cut short and made safe.
 fn excerpt_last(out: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(out);
+    let text = redact(&String::from_utf8_lossy(out));
     text.lines()
         .map(str::trim)
         .rfind(|l| !l.is_empty())
         .map(|l| one_line(l, EXCERPT))
 }
 
-/// `s` on one line, control characters replaced, at most `max` characters (with `…`).
+/// Characters that must not reach a terminal or an XML file: control characters (C0, DEL,
+/// C1: ANSI escapes start with them), the bidirectional overrides and isolates (they reorder
+/// what is shown), and the noncharacters (U+FFFE and U+FFFF are not XML 1.0).
+pub(crate) fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FDD0}'..='\u{FDEF}')
+        || (u32::from(c) & 0xFFFE) == 0xFFFE
+}
+
+/// `s` on one line, masked ([`redact`]), unsafe characters (see [`unsafe_char`]) replaced by blanks, at most `max`
+/// characters (with `…`).
 pub(crate) fn one_line(s: &str, max: usize) -> String {
-    let clean: String = s
+    // Masked before cutting: a value cut in half would escape the mask.
+    let clean: String = redact(s)
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if unsafe_char(c) { ' ' } else { c })
         .collect();
     let clean = clean.trim();
     if clean.chars().count() <= max {
@@ -242,8 +306,92 @@ mod tests {
     }
 
     #[test]
+    fn versions_skip_overflowing_numbers_and_keep_pre_releases() {
+        assert_eq!(
+            version_in(b"build 99999999999999999999.1 tool 1.2.3"),
+            Some(semver::Version::new(1, 2, 3))
+        );
+        // Arabic-Indic digits are not a version.
+        assert_eq!(
+            version_in("v \u{661}.\u{662} then 3.4".as_bytes()),
+            Some(semver::Version::new(3, 4, 0))
+        );
+        let rc = version_in(b"tool 1.2.3-rc1").unwrap();
+        assert_eq!(rc.to_string(), "1.2.3-rc1");
+        assert!(!semver::VersionReq::parse(">=1.2.3").unwrap().matches(&rc));
+        // A Debian revision is not a pre-release.
+        assert_eq!(
+            version_in(b"1.2.3-4ubuntu1"),
+            Some(semver::Version::new(1, 2, 3))
+        );
+    }
+
+    #[test]
     fn one_line_cuts_and_cleans() {
         assert_eq!(one_line("a\x1b[31mb", 10), "a [31mb");
         assert_eq!(one_line("abcdef", 4), "abc…");
+        assert_eq!(
+            one_line("a\u{85}b\u{FFFE}c\u{FFFF}d\u{202E}e\nf", 20),
+            "a b c d e f"
+        );
+    }
+
+    #[test]
+    fn secrets_are_masked_longest_first() {
+        let secrets = ["abcdef".to_string(), "abc".to_string()];
+        assert_eq!(redact_with("x=abcdef y=abc", &secrets), "x=*** y=***");
+    }
+
+    #[test]
+    fn tilde_needs_a_home() {
+        assert_eq!(
+            expand("~/.ssh", Some("/h".into())),
+            Some(PathBuf::from("/h/.ssh"))
+        );
+        assert_eq!(expand("~/.ssh", None), None);
+        assert_eq!(expand("~", Some("".into())), None);
+        assert_eq!(expand("rel/x", None), Some(PathBuf::from("rel/x")));
+    }
+
+    fn tool_def(tool: &Path, require: Option<&str>) -> Def {
+        Def {
+            name: "t".into(),
+            origin: crate::defs::Origin {
+                team: None,
+                file: PathBuf::new(),
+            },
+            kind: Kind::Tool {
+                tool: tool.display().to_string(),
+                require: require.map(|r| semver::VersionReq::parse(r).unwrap()),
+                version_args: vec!["--version".into()],
+            },
+            severity: Default::default(),
+            hint: None,
+            timeout: std::time::Duration::from_secs(10),
+            os: Vec::new(),
+            description: None,
+        }
+    }
+
+    /// A pyenv-style shim: the version it would run on stderr, and exit 127.
+    #[test]
+    fn a_tool_that_exits_non_zero_fails_even_with_a_version() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("doctor-shim-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let shim = dir.join("python");
+        std::fs::write(
+            &shim,
+            "#!/bin/sh\necho \"pyenv: version '3.12.1' is not installed\" >&2\nexit 127\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for require in [None, Some(">=3.0")] {
+            let v = check(&tool_def(&shim, require), Path::new("/bin/true"));
+            assert!(!v.passed, "{require:?}: {}", v.detail);
+            assert!(v.detail.contains("(exit status 127)"), "{}", v.detail);
+            assert!(v.detail.contains("is not installed"), "{}", v.detail);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

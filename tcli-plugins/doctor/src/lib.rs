@@ -81,6 +81,9 @@ fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
             TCLI_TIMEOUT.as_secs()
         ));
     }
+    if let Some(e) = ran.wait_error {
+        return Err(format!("cannot wait for '{shown}': {e}"));
+    }
     if ran.code != Some(0) {
         let said = String::from_utf8_lossy(&ran.stderr);
         let line = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -190,7 +193,8 @@ fn run_def(def: &Def, shadowed: &[Origin], tcli: &Path) -> Outcome {
 }
 
 /// Asks module `m` for its checks: `tcli <m> doctor --json` (docs/doctor.md).
-fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
+/// Its rows, and whether it answered with a report.
+fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, bool) {
     let start = Instant::now();
     let mut cmd = Command::new(tcli);
     cmd.args([m.name.as_str(), "doctor", "--json"]);
@@ -211,15 +215,36 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
         duration,
         shadowed: Vec::new(),
     };
-    let parsed = (!ran.timed_out && ran.spawn_error.is_none())
+    let parsed = (!ran.timed_out && ran.spawn_error.is_none() && ran.wait_error.is_none())
         .then(|| Report::parse(&ran.stdout).ok())
         .flatten();
-    let Some(report) = parsed else {
+    // A name breaking the rule makes the whole report invalid: `deploy.Not Valid` could not
+    // be selected, and might mimic another row.
+    let bad_name = parsed.as_ref().and_then(|r| {
+        r.checks
+            .iter()
+            .find(|c| !defs::valid_name(&c.name))
+            .map(|c| c.name.clone())
+    });
+    let report = match (parsed, &bad_name) {
+        (Some(r), None) => Some(r),
+        _ => None,
+    };
+    let Some(report) = report else {
         let shown = format!("tcli {} doctor --json", m.name);
         let why = if ran.timed_out {
             format!(
                 "'{shown}' did not answer within {}s",
                 MODULE_TIMEOUT.as_secs()
+            )
+        } else if let Some(e) = &ran.spawn_error {
+            format!("cannot run '{shown}': {e}")
+        } else if let Some(e) = &ran.wait_error {
+            format!("cannot wait for '{shown}': {e}")
+        } else if let Some(name) = &bad_name {
+            format!(
+                "'{shown}' reported a check named '{}', not a valid check name",
+                kinds::one_line(name, 64)
             )
         } else {
             let status = ran
@@ -236,7 +261,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
                 }
             )
         };
-        return vec![row(
+        let failed = row(
             format!("{}.doctor", m.name),
             doctor::Severity::Error,
             Status::Fail,
@@ -244,9 +269,10 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
             Some(format!(
                 "run '{shown}' to see its answer; docs/doctor.md gives the shape tcli expects"
             )),
-        )];
+        );
+        return (vec![failed], false);
     };
-    report
+    let rows = report
         .checks
         .into_iter()
         .map(|c| {
@@ -256,7 +282,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
                 _ => Status::of(passed, c.severity),
             };
             row(
-                format!("{}.{}", m.name, kinds::one_line(&c.name, 64)),
+                format!("{}.{}", m.name, c.name),
                 c.severity,
                 status,
                 c.detail
@@ -265,7 +291,8 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> Vec<Outcome> {
                 c.hint.filter(|_| !passed).map(|h| kinds::one_line(&h, 300)),
             )
         })
-        .collect()
+        .collect();
+    (rows, true)
 }
 
 fn colour_on() -> bool {
@@ -275,8 +302,31 @@ fn colour_on() -> bool {
 }
 
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {
-    // Interrupted: the signal has ended tcli by now, as it would any command.
-    proc::catching_interrupts(|| run_checks(&cli, host)).unwrap_or(Err(Error::Exit(130)))
+    let out = run_checks(&cli, host);
+    if let (
+        Err(Error::Failed {
+            message,
+            hint,
+            code: 3,
+        }),
+        Some(file),
+    ) = (&out, &cli.junit)
+    {
+        // CI then shows why doctor could not run, rather than a missing report. When it was
+        // the JUnit file that could not be written, this fails the same way: nothing lost.
+        let mut o = Outcome::tcli("tcli.doctor".into(), None);
+        o.status = Status::Invalid;
+        o.detail.clone_from(message);
+        o.hint.clone_from(hint);
+        let cx = report::Context {
+            tcli_version: host.tcli_version(),
+            teams: &[],
+            strict: cli.strict,
+            exit: 3,
+        };
+        let _ = report::write_file(file, &report::junit(&cx, &[o]));
+    }
+    out
 }
 
 fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
@@ -323,10 +373,25 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         FileState::Parsed(v) => Some((o.clone(), v)),
         _ => None,
     }));
+    // Defence in depth: the values of the variables env checks name are masked in every
+    // excerpt and detail, whatever printed them (a run check echoing $VPN_TOKEN, a module).
+    kinds::hide(defs.entries.iter().filter_map(|(e, _)| match e {
+        Entry::Def(Def {
+            kind: defs::Kind::Env { var, .. },
+            ..
+        }) => std::env::var_os(var),
+        _ => None,
+    }));
     if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
         eprintln!(
-            "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
-            files[0].0.file.display()
+            "{}",
+            kinds::one_line(
+                &format!(
+                    "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
+                    files[0].0.file.display()
+                ),
+                usize::MAX
+            )
         );
     }
 
@@ -395,41 +460,84 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
             Item::Module(_, t) => t.clone(),
         }
     };
+    let selects = |n: &str, i: &Item| {
+        let name = item_name(i);
+        n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
+    };
     for n in &cli.names {
-        let known = items.iter().any(|i| {
-            let name = item_name(i);
-            *n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
-        });
-        if !known {
+        if !items.iter().any(|i| selects(n, i)) {
             return Err(Error::usage(format!("no check named '{n}'"))
                 .with_hint("run 'tcli doctor' to see every check and its name"));
         }
+        if let Some(t) = &cli.team {
+            if !items
+                .iter()
+                .any(|i| selects(n, i) && item_team(i).as_ref() == Some(t))
+            {
+                return Err(
+                    Error::usage(format!("no check named '{n}' in team '{t}'")).with_hint(format!(
+                        "run 'tcli doctor --team {t}' to see the checks team '{t}' brings"
+                    )),
+                );
+            }
+        }
     }
     items.retain(|i| {
-        let name = item_name(i);
-        let by_name = cli.names.is_empty()
-            || cli.names.iter().any(|n| {
-                *n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
-            });
+        let by_name = cli.names.is_empty() || cli.names.iter().any(|n| selects(n, i));
         let by_team = cli.team.is_none() || item_team(i) == cli.team;
         by_name && by_team
     });
 
-    let ran = proc::parallel_map(&items, JOBS, |i| match i {
-        Item::Ready(o) => vec![o.clone()],
-        Item::Def(d, shadowed) => vec![run_def(d, shadowed, &tcli)],
-        Item::Module(m, team) => {
-            let rows = run_module(m, team.clone(), &tcli);
-            let whole = cli.names.is_empty() || cli.names.contains(&m.name);
-            rows.into_iter()
-                .filter(|r| whole || cli.names.contains(&r.name))
-                .collect()
-        }
+    // A module's answer: its rows, and the names asked of it (`deploy.typo`) it did not give,
+    // with the names it did.
+    type Ran = (Vec<Outcome>, Vec<(String, Vec<String>)>);
+    let ran = proc::catching_interrupts(|| {
+        proc::parallel_map(&items, JOBS, |i| -> Ran {
+            match i {
+                Item::Ready(o) => (vec![o.clone()], Vec::new()),
+                Item::Def(d, shadowed) => (vec![run_def(d, shadowed, &tcli)], Vec::new()),
+                Item::Module(m, team) => {
+                    let (rows, answered) = run_module(m, team.clone(), &tcli);
+                    let whole = cli.names.is_empty() || cli.names.contains(&m.name);
+                    // A module that gave no report is shown whatever was asked of it.
+                    if whole || !answered {
+                        return (rows, Vec::new());
+                    }
+                    let given: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+                    let missing = cli
+                        .names
+                        .iter()
+                        .filter(|n| n.starts_with(&format!("{}.", m.name)) && !given.contains(n))
+                        .map(|n| (n.clone(), given.clone()))
+                        .collect();
+                    let rows = rows
+                        .into_iter()
+                        .filter(|r| cli.names.contains(&r.name))
+                        .collect();
+                    (rows, missing)
+                }
+            }
+        })
     });
-    if proc::interrupted() {
-        return Ok(());
+    // Interrupted: the signal has ended tcli by now, as it would any command.
+    let Some(ran) = ran else {
+        return Err(Error::Exit(130));
+    };
+    if let Some((n, given)) = ran.iter().flat_map(|(_, missing)| missing).next() {
+        let module = n.split('.').next().unwrap_or_default();
+        return Err(
+            Error::usage(format!("no check named '{n}'")).with_hint(if given.is_empty() {
+                format!("module '{module}' reported no checks")
+            } else {
+                format!("module '{module}' has: {}", given.join(", "))
+            }),
+        );
     }
-    let results: Vec<Outcome> = ran.into_iter().flatten().collect();
+    let mut results: Vec<Outcome> = ran.into_iter().flat_map(|(rows, _)| rows).collect();
+    for r in &mut results {
+        r.detail = kinds::redact(&r.detail);
+        r.hint = r.hint.as_deref().map(kinds::redact);
+    }
     finish(cli, host, &teams, &results)
 }
 
@@ -438,50 +546,63 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
     let summary = Summary::of(results);
     let code = summary.exit_code(cli.strict);
     let mut err = std::io::stderr().lock();
+    // Each message on one line, free of escapes: names, paths and details come from files.
+    let mut say = |text: String| writeln!(err, "{}", kinds::one_line(&text, usize::MAX));
     for r in results {
         if r.status == Status::Invalid {
-            match &r.from {
-                Source::Def(o) => writeln!(
-                    err,
+            say(match &r.from {
+                Source::Def(o) => format!(
                     "error: check '{}' in {} ({}): {}",
                     r.name,
                     o.file.display(),
                     o.describe(),
                     r.detail
-                )?,
+                ),
                 _ => match r.from.team() {
-                    Some(t) => writeln!(err, "error: team '{t}': {}", r.detail)?,
-                    None => writeln!(err, "error: {}", r.detail)?,
+                    Some(t) => format!("error: team '{t}': {}", r.detail),
+                    None => format!("error: {}", r.detail),
                 },
-            }
+            })?;
             if let Some(h) = &r.hint {
-                writeln!(err, "hint: {h}")?;
+                say(format!("hint: {h}"))?;
             }
         }
         for s in &r.shadowed {
-            writeln!(
-                err,
+            say(format!(
                 "note: check '{}' of {} ({}) is shadowed by {}",
                 r.name,
                 s.describe(),
                 s.file.display(),
                 r.from.describe()
-            )?;
+            ))?;
         }
     }
-    let cx = report::Context {
+    // The JUnit file first, so the exit status `--json` reports is the final one.
+    let mut cx = report::Context {
         tcli_version: host.tcli_version(),
         teams,
         strict: cli.strict,
         exit: code,
     };
+    let unwritten = cli.junit.as_ref().and_then(|file| {
+        report::write_file(file, &report::junit(&cx, results))
+            .err()
+            .map(|e| {
+                cannot_run(
+                    format!("cannot write the JUnit report {}: {e}", file.display()),
+                    "give --junit a path in a directory you can write to",
+                )
+            })
+    });
+    if unwritten.is_some() {
+        cx.exit = 3;
+    }
     let mut out = std::io::stdout().lock();
     if cli.json {
         output::json(&mut out, &report::json(&cx, results))?;
     } else {
         report::table(&mut out, results, colour_on())?;
-        writeln!(
-            err,
+        say(format!(
             "{} check{}: {} ok, {} failed, {} warnings, {} skipped, {} invalid",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
@@ -490,16 +611,11 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
             summary.warnings,
             summary.skipped,
             summary.invalid
-        )?;
+        ))?;
     }
     out.flush()?;
-    if let Some(file) = &cli.junit {
-        report::write_file(file, &report::junit(&cx, results)).map_err(|e| {
-            cannot_run(
-                format!("cannot write the JUnit report {}: {e}", file.display()),
-                "give --junit a path in a directory you can write to",
-            )
-        })?;
+    if let Some(e) = unwritten {
+        return Err(e);
     }
     match code {
         0 => Ok(()),

@@ -319,8 +319,10 @@ pub(crate) fn modules_check(modules: &Modules) -> Outcome {
     out
 }
 
-/// `tcli.docker`: only when docker modules exist; the engine as the docker source last
-/// reached it (its note says when it could not).
+/// `tcli.docker`: when docker modules exist, or the docker source has a note (it notes only
+/// an engine it could not reach, never a machine without Docker); the engine as the docker
+/// source last reached it. Unreachable fails when docker modules exist and warns otherwise:
+/// an engine that cannot be reached lists no modules, and the team may need them.
 pub(crate) fn docker_check(modules: &Modules) -> Option<Outcome> {
     let count = modules
         .winners
@@ -328,14 +330,20 @@ pub(crate) fn docker_check(modules: &Modules) -> Option<Outcome> {
         .chain(&modules.shadowed)
         .filter(|m| m.kind == "docker")
         .count();
-    if count == 0 {
+    let note = modules.notes.iter().find(|(k, _)| k == "docker");
+    if count == 0 && note.is_none() {
         return None;
     }
     let mut out = Outcome::tcli("tcli.docker".into(), None);
     out.description = Some("the Docker engine docker modules run on".into());
-    match modules.notes.iter().find(|(k, _)| k == "docker") {
+    match note {
         Some((_, note)) => {
-            out.status = Status::Fail;
+            out.severity = if count == 0 {
+                Severity::Warn
+            } else {
+                Severity::Error
+            };
+            out.status = Status::of(false, out.severity);
             out.detail = note.clone();
             out.hint = Some("start the Docker engine, or point DOCKER_HOST at one".into());
         }
@@ -384,5 +392,21 @@ mod tests {
         assert_eq!(o.status, Status::Warn);
         assert!(o.detail.contains("b (exec)"));
         assert!(docker_check(&m).is_none());
+    }
+
+    #[test]
+    fn an_unreachable_engine_is_reported_without_docker_modules() {
+        let note = "Docker engine not reachable: connection refused (TCLI_NO_DOCKER=1 turns docker modules off)";
+        let m = Modules::from_list(
+            &json!({"modules": [], "notes": [{"kind": "docker", "note": note}]}),
+        );
+        let o = docker_check(&m).expect("a tcli.docker row");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(o.detail, note);
+        let m = Modules::from_list(&json!({
+            "modules": [{"name": "d", "kind": "docker"}],
+            "notes": [{"kind": "docker", "note": note}]
+        }));
+        assert_eq!(docker_check(&m).unwrap().status, Status::Fail);
     }
 }

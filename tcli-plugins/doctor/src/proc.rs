@@ -7,7 +7,7 @@
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,8 @@ pub(crate) struct Ran {
     pub(crate) timed_out: bool,
     /// It could not be started.
     pub(crate) spawn_error: Option<std::io::Error>,
+    /// Waiting for it failed (it was killed with its group; how it ended is unknown).
+    pub(crate) wait_error: Option<std::io::Error>,
 }
 
 /// The signal (SIGINT, SIGTERM, SIGHUP) that interrupted doctor; 0 while none has.
@@ -37,22 +39,35 @@ pub(crate) fn interrupted() -> bool {
     interrupt().load(Ordering::SeqCst) != 0
 }
 
-/// Runs `f` with SIGINT, SIGTERM and SIGHUP caught: on one, the running checks are killed with
-/// their groups and no other starts; once `f` returns, the signal ends tcli as it would have
-/// (so a shell sees an interrupted command, not a result). Returns `None` when interrupted.
-pub(crate) fn catching_interrupts<T>(f: impl FnOnce() -> T) -> Option<T> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let ids: Vec<_> = [SIGINT, SIGTERM, SIGHUP]
-        .into_iter()
-        .filter_map(|sig| {
+/// Set while no checks run: then SIGINT, SIGTERM and SIGHUP take their default action, as if
+/// doctor had never caught them.
+fn not_catching() -> &'static Arc<AtomicBool> {
+    static OFF: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    OFF.get_or_init(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let off = Arc::new(AtomicBool::new(true));
+        // Installed once per process; signal-hook cannot put SIG_DFL back (unregistering leaves
+        // its handler in place, which ignores the signal), so the default action is emulated
+        // on receipt while `off` is set. The default runs first: while it ends the process,
+        // the flag is never seen.
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             let n = usize::try_from(sig).unwrap_or(usize::MAX);
-            signal_hook::flag::register_usize(sig, Arc::clone(interrupt()), n).ok()
-        })
-        .collect();
+            let _ = signal_hook::flag::register_conditional_default(sig, Arc::clone(&off));
+            let _ = signal_hook::flag::register_usize(sig, Arc::clone(interrupt()), n);
+        }
+        off
+    })
+}
+
+/// Runs `f` (the checks) with SIGINT, SIGTERM and SIGHUP caught: on one, the running checks
+/// are killed with their groups and no other starts; once `f` returns, the signal ends tcli as
+/// it would have (so a shell sees an interrupted command, not a result). Outside `f` the
+/// signals act as they did before. Returns `None` when interrupted.
+pub(crate) fn catching_interrupts<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let off = not_catching();
+    off.store(false, Ordering::SeqCst);
     let out = f();
-    for id in ids {
-        signal_hook::low_level::unregister(id);
-    }
+    off.store(true, Ordering::SeqCst);
     match i32::try_from(interrupt().load(Ordering::SeqCst)) {
         Ok(0) => Some(out),
         Ok(sig) => {
@@ -102,10 +117,15 @@ pub(crate) fn run(mut cmd: Command, timeout: Duration) -> Ran {
                 std::thread::sleep(step.min(deadline.saturating_duration_since(Instant::now())));
                 step = (step * 2).min(Duration::from_millis(20));
             }
-            _ => {
+            Ok(None) => {
                 ran.timed_out = true;
                 kill_group(pid);
                 let _ = child.wait();
+                break;
+            }
+            Err(e) => {
+                ran.wait_error = Some(e);
+                kill_group(pid);
                 break;
             }
         }
@@ -213,6 +233,90 @@ mod tests {
         assert_eq!(ran.code, Some(3));
         assert_eq!(ran.stdout, b"out\n");
         assert_eq!(ran.stderr, b"err\n");
+    }
+
+    /// Runs the ignored test `name` of this binary in a child process, so it may take signals
+    /// or reap children without disturbing the other tests.
+    fn in_child(name: &str) -> std::process::Output {
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                name,
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    #[ignore = "run by signals_act_by_default_after_the_checks, in a child"]
+    fn child_takes_sigterm_after_the_checks() {
+        assert_eq!(catching_interrupts(|| 7), Some(7));
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTERM);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    #[test]
+    fn signals_act_by_default_after_the_checks() {
+        use std::os::unix::process::ExitStatusExt;
+        let out = in_child("proc::tests::child_takes_sigterm_after_the_checks");
+        assert_eq!(
+            out.status.signal(),
+            Some(signal_hook::consts::SIGTERM),
+            "{:?}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    #[test]
+    #[ignore = "run by a_failed_wait_is_not_a_timeout, in a child"]
+    fn child_loses_its_check_to_another_waiter() {
+        // Another waiter, blocked in wait(2), reaps the check before the polling `try_wait`
+        // sees it end, so that fails (ECHILD). It usually wins the race; a few tries make sure.
+        std::thread::spawn(|| loop {
+            if rustix::process::wait(rustix::process::WaitOptions::empty()).is_err() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let mut failed_waits = 0;
+        for _ in 0..10 {
+            let mut c = Command::new("sh");
+            c.args(["-c", "sleep 0.2"]);
+            let ran = run(c, Duration::from_secs(20));
+            assert!(!ran.timed_out, "{ran:?}");
+            failed_waits += usize::from(ran.wait_error.is_some());
+        }
+        assert!(failed_waits > 0, "try_wait never failed");
+    }
+
+    #[test]
+    fn a_failed_wait_is_not_a_timeout() {
+        let out = in_child("proc::tests::child_loses_its_check_to_another_waiter");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn parallel_map_runs_at_most_max_threads_at_once() {
+        let live = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let v: Vec<usize> = (0..100).collect();
+        parallel_map(&v, 32, |_| {
+            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(30));
+            live.fetch_sub(1, Ordering::SeqCst);
+        });
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= 32, "{most} calls at once");
+        assert!(most > 16, "only {most} calls at once");
     }
 
     #[test]

@@ -47,20 +47,23 @@ pub(crate) fn table(
     colour_on: bool,
 ) -> Result<(), Error> {
     let header = ["STATUS", "CHECK", "TEAM", "DETAIL", "HINT"].map(str::to_string);
+    // Every cell on one line and free of escapes: hints, regexes and paths come from
+    // tcli.toml files a team (not the user) wrote.
+    let cell = |s: &str| crate::kinds::one_line(s, usize::MAX);
     let rows: Vec<(Option<Status>, [String; 5])> = std::iter::once((None, header))
         .chain(results.iter().map(|r| {
             (
                 Some(r.status),
                 [
                     word(r.status).to_string(),
-                    r.name.clone(),
-                    r.from.column(),
+                    cell(&r.name),
+                    cell(&r.from.column()),
                     if r.detail.is_empty() {
                         "-".into()
                     } else {
-                        r.detail.clone()
+                        cell(&r.detail)
                     },
-                    r.hint.clone().unwrap_or_default(),
+                    r.hint.as_deref().map(cell).unwrap_or_default(),
                 ],
             )
         }))
@@ -142,8 +145,9 @@ pub(crate) fn json(cx: &Context<'_>, results: &[Outcome]) -> Value {
     })
 }
 
-/// Text safe inside XML 1.0 (attribute or element): escaped, and the control characters XML
-/// cannot hold dropped.
+/// Text safe inside XML 1.0 (attribute or element): escaped, and the characters XML cannot
+/// hold (C0 controls but tab and newlines, U+FFFE, U+FFFF) dropped, with C1 controls and the
+/// rest of `kinds::unsafe_char`.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -154,7 +158,7 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => {}
+            c if crate::kinds::unsafe_char(c) => {}
             c => out.push(c),
         }
     }
@@ -264,6 +268,7 @@ mod tests {
     #[test]
     fn xml_escapes_and_drops_control_characters() {
         assert_eq!(xml("a<b & \"c\"\x1b"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(xml("a\u{FFFE}\u{FFFF}\u{85}\u{9F}b\tc"), "ab\tc");
     }
 
     #[test]

@@ -25,14 +25,7 @@ use std::io::Write;
 /// Whether `name` is a valid check name: `[a-z][a-z0-9]*(-[a-z0-9]+)*`, at most 64 bytes (the
 /// module-name rule). `tcli doctor` refuses a report holding another name.
 pub fn valid_check_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && !name.ends_with('-')
-        && !name.contains("--")
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    crate::is_valid_name(name)
 }
 
 /// How a check came out.

@@ -395,3 +395,50 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[cfg(test)]
+mod props {
+    //! Version reading and requirement checks as equations over generated versions
+    //! (docs/fuzzing.md).
+    use super::version_in;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_version_in_any_banner_reads_back(
+            major in 0u64..100_000, minor in 0u64..1000, patch in 0u64..1000,
+            pre in proptest::option::of("[a-z][a-z0-9]{0,5}"),
+            banner in "[a-zA-Z ,:()/_]{0,20}",
+        ) {
+            let mut want = semver::Version::new(major, minor, patch);
+            let mut text = format!("{banner} {major}.{minor}.{patch}");
+            if let Some(p) = &pre {
+                text.push('-');
+                text.push_str(p);
+                want.pre = semver::Prerelease::new(p).unwrap();
+            }
+            text.push_str(" (built today)\n");
+            prop_assert_eq!(version_in(text.as_bytes()), Some(want));
+        }
+
+        #[test]
+        fn a_requirement_holds_as_semver_says(
+            have in (0u64..5, 0u64..5, 0u64..5),
+            need in (0u64..5, 0u64..5),
+            op in prop_oneof![Just(">="), Just("<"), Just("^"), Just("~"), Just("=")],
+        ) {
+            let text = format!("tool {}.{}.{}", have.0, have.1, have.2);
+            let v = version_in(text.as_bytes()).unwrap();
+            let req = semver::VersionReq::parse(&format!("{op}{}.{}", need.0, need.1)).unwrap();
+            let by_hand = match op {
+                ">=" => (have.0, have.1) >= need,
+                "<" => (have.0, have.1) < need,
+                "^" if need.0 > 0 => have.0 == need.0 && have.1 >= need.1,
+                "^" => have.0 == 0 && have.1 == need.1,
+                "~" | "=" => have.0 == need.0 && have.1 == need.1,
+                _ => unreachable!(),
+            };
+            prop_assert_eq!(req.matches(&v), by_hand, "{}{}.{} vs {}", op, need.0, need.1, text);
+        }
+    }
+}

@@ -16,6 +16,7 @@ mod layers;
 mod modules;
 mod native;
 mod new;
+mod secrets;
 mod sources;
 mod support;
 mod team;

@@ -3,7 +3,7 @@
 #   $PREFIX/bin/tcli                 the binary
 #   $PREFIX/libexec/tcli/tcli_*      its helpers (git, Docker engine), found from the binary's
 #                                    path (docs/helpers.md)
-#   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project)
+#   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project, secrets)
 #   $PREFIX/share/man/man1/tcli*.1   the man pages
 #   $PREFIX/share/tcli/plugin-sdk    tcli-plugin-sdk as a standalone crate, which the crates
 #                                    `tcli modules new --kind native` writes depend on by path

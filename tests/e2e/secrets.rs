@@ -335,6 +335,37 @@ fn secrets_set_writes_only_into_a_working_clone() {
         .map(|e| e.file_name())
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+    // On a terminal the value is typed at a prompt that does not echo it.
+    let tcli = crate::support::tcli_bin();
+    let mut c = w.env.command("sh");
+    c.args([
+        "-c",
+        &format!(
+            "(sleep 1; printf 'typed-4e1d-value\\n'; sleep 2) | script -qec '{} secrets set typed' /dev/null",
+            tcli.display()
+        ),
+    ])
+    .current_dir(&w.work);
+    let out = c.output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("value for secret 'typed' (typing is not shown): "),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains("typed-4e1d-value"),
+        "the value was echoed: {shown:?}"
+    );
+    w.values.push("typed-4e1d-value".into());
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "get", "typed"], b"");
+    r.code(2); // not pushed yet: the team's checkout does not have it
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"");
+    r.success().stderr_has("nothing to do");
+    w.push("secrets: typed");
+    w.update();
+    let r = w.as_(&w.ana, &["secrets", "get", "typed"]);
+    r.success();
+    assert_eq!(r.raw_stdout, b"typed-4e1d-value");
     w.values.push("v-not-written-1".into());
     w.values.push("v-not-written-2".into());
     w.assert_no_plaintext();

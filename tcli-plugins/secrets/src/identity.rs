@@ -56,9 +56,11 @@ impl Me {
             path: path.clone(),
             why,
         };
-        let mut bytes = Zeroizing::new(Vec::new());
+        // Sized up front: a growing buffer would leave copies of the key in freed memory.
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len().min(1 << 20) as usize);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(size + 1));
         std::fs::File::open(&path)
-            .and_then(|f| f.take(1 << 20).read_to_end(&mut bytes))
+            .and_then(|f| f.take(size as u64).read_to_end(&mut bytes))
             .map_err(|e| Problem::io("read", &path, e))?;
         let key = age::ssh::Identity::from_buffer(&bytes[..], Some(path.display().to_string()))
             .map_err(|_| bad("it is not an OpenSSH private key".into()))?;

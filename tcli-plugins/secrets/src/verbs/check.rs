@@ -115,6 +115,9 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
         }
     }
     out.flush()?;
+    if total == 0 {
+        eprintln!("no secrets to check");
+    }
     if bad == 0 {
         return Ok(());
     }

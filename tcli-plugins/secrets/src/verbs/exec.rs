@@ -29,8 +29,8 @@ pub(crate) fn run(
         .iter()
         .map(|name| super::find(&teams, name))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut me = Me::load()?;
     crypt::no_core_dumps();
+    let mut me = Me::load()?;
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
     for (team, secret) in &found {

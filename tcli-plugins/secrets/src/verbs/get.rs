@@ -12,8 +12,8 @@ pub(crate) fn run(host: &Host, name: &str, team: Option<&str>) -> Result<(), Err
     crate::store::check_name(name)?;
     let teams = teams::selected(host, team)?;
     let (team, secret) = super::find(&teams, name)?;
-    let mut me = Me::load()?;
     crypt::no_core_dumps();
+    let mut me = Me::load()?;
     let value = crypt::decrypt(&secret, &team.name, &mut me)?;
     let mut out = std::io::stdout().lock();
     out.write_all(&value)?;

@@ -11,15 +11,22 @@ use tcli_plugin_sdk::{output, Error, Host};
 
 pub(crate) fn run(host: &Host, team: Option<&str>, as_json: bool) -> Result<(), Error> {
     let teams = teams::selected(host, team)?;
+    // The private key is parsed for its public half: no dumps from here on either.
+    crate::crypt::no_core_dumps();
     // Without a key nothing is readable; list still works.
     let mine = Me::load().ok().map(|m| m.fingerprint);
     let mut rows = Vec::new();
     for team in &teams {
-        let fps = team
-            .roster
-            .as_ref()
-            .map(roster::fingerprints)
-            .unwrap_or_default();
+        let fps = match &team.roster {
+            Ok(r) => roster::fingerprints(r),
+            Err(p) => {
+                eprintln!(
+                    "warning: {p}; the state of team '{}' secrets is unknown",
+                    team.name
+                );
+                Vec::new()
+            }
+        };
         for secret in store::secrets_in(&team.dir)? {
             let seen = store::inspect(&secret, &fps);
             let readable = mine.as_ref().map(|fp| {

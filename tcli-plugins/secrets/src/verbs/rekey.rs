@@ -34,8 +34,8 @@ pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let mut me = Me::load()?;
     crypt::no_core_dumps();
+    let mut me = Me::load()?;
     let mut staged = Staged::default();
     let mut unreadable = Vec::new();
     let mut paths = Vec::new();

@@ -18,8 +18,8 @@ cargo build -p tcli-git --quiet
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"
 TCLI="$TARGET_DIR/release/tcli"
 W="$(mktemp -d /tmp/tcli-bench-secrets.XXXXXX)"
-trap 'rm -rf "$W"' EXIT
-OUT="${BENCH_OUT:-bench/out}"
+[ -n "${BENCH_KEEP:-}" ] || trap 'rm -rf "$W"' EXIT
+OUT="$(realpath -m "${BENCH_OUT:-bench/out}")"
 mkdir -p "$OUT" "$W/keys" "$W/plugins" "$W/cache" "$W/data" "$W/config" "$W/home"
 cp "$TARGET_DIR/release/libtcli_plugin_secrets.so" "$W/plugins/"
 

@@ -20,12 +20,12 @@ pub(crate) fn no_core_dumps() {
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
 }
 
-/// The value of `secret`, decrypted with `identity`. `readers` names who can read it, for the
-/// error when `identity` is not one of them.
+/// The value of `secret`, decrypted with the user's key (unlocked). The error when the key is
+/// not among its recipients names who can read it.
 pub(crate) fn decrypt(
     secret: &Secret,
     team: &str,
-    me: &mut crate::identity::Me,
+    me: &crate::identity::Me,
 ) -> Result<Value, Problem> {
     let file = secret.read_age()?;
     let damaged = |why: String| Problem::Damaged {
@@ -34,9 +34,7 @@ pub(crate) fn decrypt(
     };
     let decryptor = age::Decryptor::new_buffered(&file[..])
         .map_err(|e| damaged(format!("it is not a valid age file ({e})")))?;
-    let fingerprint = me.fingerprint.clone();
-    let identity_path = me.path.clone();
-    let identity = me.unlock()?;
+    let identity = me.identity() as &dyn age::Identity;
     let mut reader = match decryptor.decrypt(std::iter::once(identity)) {
         Ok(r) => r,
         Err(age::DecryptError::NoMatchingKeys) => {
@@ -51,8 +49,8 @@ pub(crate) fn decrypt(
             return Err(Problem::NotForMe {
                 name: secret.name.clone(),
                 team: team.to_string(),
-                fingerprint,
-                identity: identity_path,
+                fingerprint: me.fingerprint.clone(),
+                identity: me.path.clone(),
                 readers,
             });
         }

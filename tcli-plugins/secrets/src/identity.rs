@@ -89,9 +89,9 @@ impl Me {
         })
     }
 
-    /// The key, able to decrypt: asks for the passphrase of an encrypted key (up to three
-    /// tries, like ssh) the first time.
-    pub(crate) fn unlock(&mut self) -> Result<&dyn age::Identity, Problem> {
+    /// Makes the key able to decrypt: asks for the passphrase of an encrypted key (up to
+    /// three tries, like ssh) the first time.
+    pub(crate) fn unlock(&mut self) -> Result<(), Problem> {
         if let age::ssh::Identity::Encrypted(enc) = &self.key {
             let mut tries = 0;
             let key = loop {
@@ -107,7 +107,12 @@ impl Me {
             };
             self.key = age::ssh::Identity::from(key);
         }
-        Ok(&self.key)
+        Ok(())
+    }
+
+    /// The key to decrypt with; one still encrypted (not [`Me::unlock`]ed) matches no file.
+    pub(crate) fn identity(&self) -> &age::ssh::Identity {
+        &self.key
     }
 }
 

@@ -316,8 +316,9 @@ impl Staged {
             .prefix(".tcli-secret-")
             .tempfile_in(dir)
             .map_err(|e| Problem::io("write in", dir, e))?;
+        // No fsync, as git does not sync the work tree: the file replaced is in git, and a
+        // rekey's 400 syncs would cost more than its crypto.
         tmp.write_all(bytes)
-            .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| Problem::io("write", tmp.path().to_path_buf(), e))?;
         self.files.push((tmp, dest.to_path_buf()));
         Ok(())

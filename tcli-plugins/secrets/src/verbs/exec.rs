@@ -31,10 +31,11 @@ pub(crate) fn run(
         .collect::<Result<Vec<_>, _>>()?;
     crypt::no_core_dumps();
     let mut me = Me::load()?;
+    me.unlock()?;
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
     for (team, secret) in &found {
-        let value = crypt::decrypt(secret, &team.name, &mut me)?;
+        let value = crypt::decrypt(secret, &team.name, &me)?;
         if value.contains(&0) {
             return Err(Problem::NulInValue(secret.name.clone()).into());
         }

@@ -14,7 +14,8 @@ pub(crate) fn run(host: &Host, name: &str, team: Option<&str>) -> Result<(), Err
     let (team, secret) = super::find(&teams, name)?;
     crypt::no_core_dumps();
     let mut me = Me::load()?;
-    let value = crypt::decrypt(&secret, &team.name, &mut me)?;
+    me.unlock()?;
+    let value = crypt::decrypt(&secret, &team.name, &me)?;
     let mut out = std::io::stdout().lock();
     out.write_all(&value)?;
     if out.is_terminal() {

@@ -36,30 +36,26 @@ pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
     }
     crypt::no_core_dumps();
     let mut me = Me::load()?;
-    let mut staged = Staged::default();
+    me.unlock()?;
+    let team = clone.team.as_deref().unwrap_or("(this clone)");
+    let outcomes = reencrypt_all(&stale, team, &me, &keys);
     let mut unreadable = Vec::new();
+    let mut staged = Staged::default();
     let mut paths = Vec::new();
-    for (secret, _) in &stale {
-        let team = clone.team.as_deref().unwrap_or("(this clone)");
-        let value = match crypt::decrypt(secret, team, &mut me) {
-            Ok(v) => v,
-            Err(Problem::NotForMe { .. }) => {
-                unreadable.push(secret.name.clone());
-                continue;
+    for ((secret, _), outcome) in stale.iter().zip(outcomes) {
+        match outcome {
+            Ok(ciphertext) => {
+                staged.add(&secret.age, &ciphertext)?;
+                staged.add(
+                    &secret.sidecar,
+                    store::sidecar_text(&secret.name, &keys).as_bytes(),
+                )?;
+                paths.push(format!("{}/{}.age", store::DIR, secret.name));
+                paths.push(format!("{}/{}.recipients", store::DIR, secret.name));
             }
+            Err(Problem::NotForMe { .. }) => unreadable.push(secret.name.clone()),
             Err(p) => return Err(p.into()),
-        };
-        if !unreadable.is_empty() {
-            // Nothing will be written; decrypting the rest only finds who else is unreadable.
-            continue;
         }
-        staged.add(&secret.age, &crypt::encrypt(&value, &keys)?)?;
-        staged.add(
-            &secret.sidecar,
-            store::sidecar_text(&secret.name, &keys).as_bytes(),
-        )?;
-        paths.push(format!("{}/{}.age", store::DIR, secret.name));
-        paths.push(format!("{}/{}.recipients", store::DIR, secret.name));
     }
     if !unreadable.is_empty() {
         return Err(Problem::CannotRekey {
@@ -102,4 +98,33 @@ pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
         clone.git_commands(&paths, "secrets: rekey to the roster")
     )?;
     Ok(())
+}
+
+/// Each secret decrypted and encrypted again to `keys`, in order, on as many threads as there
+/// are cores (the work is all crypto); joined before returning. Only ciphertext comes back.
+fn reencrypt_all(
+    stale: &[(&store::Secret, store::Inspected)],
+    team: &str,
+    me: &Me,
+    keys: &[roster::RosterKey],
+) -> Vec<Result<Vec<u8>, Problem>> {
+    let one = |secret: &store::Secret| {
+        let value = crypt::decrypt(secret, team, me)?;
+        crypt::encrypt(&value, keys)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = stale.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = stale
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(s, _)| one(s)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }

@@ -1,6 +1,6 @@
 //! `tcli secrets get NAME [--team T]`: decrypts one secret to stdout. A terminal gets the
-//! value and a newline; a pipe or file gets the exact bytes that were set, so
-//! `tcli secrets get tls-key > key.pem` round-trips a file.
+//! value and a newline; a pipe gets the exact bytes that were set, so
+//! `tcli secrets get registry-token | docker login --password-stdin ...` sees just the token.
 
 use crate::crypt;
 use crate::identity::Me;

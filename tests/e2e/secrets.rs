@@ -383,7 +383,7 @@ fn secrets_added_person_reads_only_after_rekey() {
 
     let r = w.as_(&w.ana, &["secrets", "check"]);
     r.code(1)
-        .stdout_has("db-password: not encrypted to dan (SHA256:")
+        .stdout_has("  secrets/db-password.age: not encrypted to dan (SHA256:")
         .stdout_has("added to the roster since: rekey it")
         .stderr_has("error: 2 of 2 secrets are not encrypted to exactly the current roster")
         .stderr_has(
@@ -426,7 +426,7 @@ fn secrets_removed_person_check_says_rotate() {
     w.update();
     w.as_(&w.ci, &["secrets", "check"])
         .code(1)
-        .stdout_has("db-password: still encrypted to bo (SHA256:")
+        .stdout_has("  secrets/db-password.age: still encrypted to bo (SHA256:")
         .stdout_has("no longer in the roster: rekey it, and rotate the secret itself")
         .stderr_has("then rotate each secret marked 'rotate'");
     let r = w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"");
@@ -580,7 +580,7 @@ fn secrets_hostile_input_is_refused_and_nothing_is_written() {
         .stderr_has("secrets/junk.age is damaged: it is not a valid age file");
     w.as_(&w.ana, &["secrets", "check"])
         .code(1)
-        .stdout_has("junk: damaged:");
+        .stdout_has("  secrets/junk.age: damaged:");
     // A 50 MB file in the repo is not read whole.
     std::fs::write(secrets.join("huge.age"), vec![b'a'; 50 << 20]).unwrap();
     w.as_(&w.ana, &["secrets", "get", "huge"])

@@ -69,8 +69,9 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
                 continue;
             }
             bad += 1;
+            let file = format!("{}/{}.age", store::DIR, secret.name);
             if let Some(why) = &status.damaged {
-                lines.push(format!("  {}: damaged: {why}", secret.name));
+                lines.push(format!("  {file}: damaged: {why}"));
                 continue;
             }
             if !status.added.is_empty() {
@@ -80,8 +81,7 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
                     .map(|(p, fp)| format!("{p} ({fp})"))
                     .collect();
                 lines.push(format!(
-                    "  {}: not encrypted to {}, added to the roster since: rekey it",
-                    secret.name,
+                    "  {file}: not encrypted to {}, added to the roster since: rekey it",
                     who.join(", ")
                 ));
             }
@@ -93,8 +93,7 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
                     .map(|e| format!("{} ({})", e.person, e.fingerprint))
                     .collect();
                 lines.push(format!(
-                    "  {}: still encrypted to {}, no longer in the roster: rekey it, and rotate the secret itself (they could read it, and git history keeps the old file)",
-                    secret.name,
+                    "  {file}: still encrypted to {}, no longer in the roster: rekey it, and rotate the secret itself (they could read it, and git history keeps the old file)",
                     who.join(", ")
                 ));
             }

@@ -267,6 +267,16 @@ fn secrets_set_push_update_get_as_other_members() {
         .success()
         .stdout_has("team 'acme': 1 secrets, all encrypted to exactly the roster (3 keys)");
 
+    w.as_(&w.bo, &["secrets", "get", "db-password", "--team", "nope"])
+        .code(2)
+        .stderr_has("error: no team named 'nope' has secrets here");
+    let r = w.as_(&w.bo, &["secrets", "get", "db-password", "--team", TEAM]);
+    assert_eq!(r.success().raw_stdout, b"pw-5f1e9a-ed-and-rsa");
+    w.as_(&w.bo, &["secrets", "get", "nope"])
+        .code(2)
+        .stderr_has("error: no secret named 'nope' in team 'acme'")
+        .stderr_has("hint: run 'tcli secrets list'");
+
     // The recipients file names the keys by fingerprint, readable in a diff.
     let sidecar =
         std::fs::read_to_string(w.checkout().join("secrets/db-password.recipients")).unwrap();
@@ -512,6 +522,23 @@ fn secrets_exec_passes_only_the_named_secrets() {
         ],
     )
     .code(7);
+    // A name that does not exist: nothing runs.
+    w.as_(
+        &w.bo,
+        &[
+            "secrets",
+            "exec",
+            "--only",
+            "db-password,nope",
+            "--",
+            "sh",
+            "-c",
+            "echo ran",
+        ],
+    )
+    .code(2)
+    .stdout_lacks("ran")
+    .stderr_has("no secret named 'nope'");
     w.as_(
         &w.bo,
         &["secrets", "exec", "--only", "other", "--", "no-such-cmd-x"],
@@ -581,6 +608,20 @@ fn secrets_hostile_input_is_refused_and_nothing_is_written() {
     w.as_(&w.ana, &["secrets", "check"])
         .code(1)
         .stdout_has("  secrets/junk.age: damaged:");
+    // A recipients file that does not match its age file (a key left out by hand).
+    let sidecar = secrets.join("db-password.recipients");
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    let cut: String = text
+        .lines()
+        .filter(|l| !l.ends_with(" bo ssh-rsa"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&sidecar, cut).unwrap();
+    w.as_(&w.ana, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/db-password.age: damaged: ")
+        .stdout_has("does not list the keys");
+    std::fs::write(&sidecar, text).unwrap();
     // A 50 MB file in the repo is not read whole.
     std::fs::write(secrets.join("huge.age"), vec![b'a'; 50 << 20]).unwrap();
     w.as_(&w.ana, &["secrets", "get", "huge"])

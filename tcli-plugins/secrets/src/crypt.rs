@@ -77,11 +77,11 @@ pub(crate) fn decrypt(
     Ok(value)
 }
 
-/// `value` encrypted to every key of `keys`: the bytes of an age file.
-pub(crate) fn encrypt(value: &[u8], keys: &[RosterKey]) -> Result<Vec<u8>, Problem> {
+/// The value of secret `name` encrypted to every key of `keys`: the bytes of an age file.
+pub(crate) fn encrypt(name: &str, value: &[u8], keys: &[RosterKey]) -> Result<Vec<u8>, Problem> {
     let recipients = keys.iter().map(|k| &k.recipient as &dyn age::Recipient);
-    let failed = |why: String| Problem::Damaged {
-        path: "the new age file".into(),
+    let failed = |why: String| Problem::Encrypt {
+        name: name.to_string(),
         why,
     };
     let encryptor =

@@ -57,6 +57,8 @@ pub(crate) enum Problem {
         identity: PathBuf,
         readers: String,
     },
+    #[error("cannot encrypt secret '{name}': {why}")]
+    Encrypt { name: String, why: String },
     #[error("cannot rekey: your key {fingerprint} cannot read {names}; nothing was written")]
     CannotRekey { fingerprint: String, names: String },
     #[error("no SSH key to decrypt with: none of {tried} exists")]

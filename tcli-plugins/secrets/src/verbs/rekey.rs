@@ -110,7 +110,7 @@ fn reencrypt_all(
 ) -> Vec<Result<Vec<u8>, Problem>> {
     let one = |secret: &store::Secret| {
         let value = crypt::decrypt(secret, team, me)?;
-        crypt::encrypt(&value, keys)
+        crypt::encrypt(&secret.name, &value, keys)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = stale.len().div_ceil(threads).max(1);

@@ -18,7 +18,7 @@ pub(crate) fn run(host: &Host, name: &str, repo: Option<&Path>) -> Result<(), Er
     let keys = roster::recipients(&roster::from_repo(&clone.dir)?, &file)?;
     crypt::no_core_dumps();
     let value = crypt::read_value(name)?;
-    let ciphertext = crypt::encrypt(&value, &keys)?;
+    let ciphertext = crypt::encrypt(name, &value, &keys)?;
     drop(value);
     let secret = Secret::new(&clone.dir, name);
     let mut staged = Staged::default();

@@ -4,7 +4,7 @@
 #   $PREFIX/libexec/tcli/tcli_*      its helpers (git, Docker engine), found from the binary's
 #                                    path (docs/helpers.md)
 #   $PREFIX/lib/tcli/plugins/*.so    the bundled native modules (web, project, doctor, oncall,
-#                                    notify)
+#                                    notify, secrets)
 #   $PREFIX/share/man/man1/tcli*.1   the man pages
 #   $PREFIX/share/tcli/plugin-sdk    tcli-plugin-sdk as a standalone crate, which the crates
 #                                    `tcli modules new --kind native` writes depend on by path

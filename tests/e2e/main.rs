@@ -20,6 +20,7 @@ mod native;
 mod new;
 mod notify;
 mod oncall;
+mod secrets;
 mod sources;
 mod support;
 mod team;

@@ -55,13 +55,17 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
         .join(format!("libfixture_{name}.so"))
 }
 
-/// A bundled module (`web`, `project`) built from the workspace, once per test run.
-fn bundled(name: &str) -> PathBuf {
+/// A bundled module (`web`, `project`, `secrets`) built from the workspace, once per test run.
+pub(crate) fn bundled(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         cargo_build(
             &workspace_root().join("Cargo.toml"),
-            &["tcli-plugin-web", "tcli-plugin-project"],
+            &[
+                "tcli-plugin-web",
+                "tcli-plugin-project",
+                "tcli-plugin-secrets",
+            ],
         )
     });
     target_dir()

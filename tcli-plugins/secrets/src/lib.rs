@@ -1,0 +1,111 @@
+//! The bundled `secrets` native module (docs/secrets.md): a team's secrets kept in its repo as
+//! `secrets/<name>.age`, age-encrypted to every SSH key of the team's roster, with a
+//! `.recipients` file beside each. This file holds the clap tree and hands each verb to its
+//! file under `verbs/`; the format, keys, crypto and repos live in the modules below.
+
+mod crypt;
+mod identity;
+mod problem;
+mod roster;
+mod store;
+mod teams;
+mod verbs;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::{Error, Host};
+
+/// Team secrets, age-encrypted to the roster's SSH keys
+#[derive(Parser)]
+#[command(version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    verb: Verb,
+}
+
+#[derive(Subcommand)]
+enum Verb {
+    /// List the secrets of every team: recipients, readable with your key, stale (no key needed)
+    List {
+        /// Only this team's secrets
+        #[arg(long)]
+        team: Option<String>,
+        /// Print JSON: an array of {name, team, path, recipients, readable, stale, state}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a secret's value (a terminal gets a newline after it; a pipe gets the exact bytes)
+    Get {
+        /// The secret's name
+        name: String,
+        /// The team to read it from (default: the first team, in 'tcli team list' order, that has it)
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// Run a command with the named secrets added to its environment (db-password → DB_PASSWORD)
+    Exec {
+        /// The secrets to pass, comma-separated; no other secret is passed
+        #[arg(long, value_delimiter = ',', required = true, value_name = "A[,B]")]
+        only: Vec<String>,
+        /// The team to read them from (default: the first team that has each)
+        #[arg(long)]
+        team: Option<String>,
+        /// The command and its arguments, after --
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<OsString>,
+    },
+    /// Encrypt a value (from stdin, or typed at a hidden prompt) into a working clone of the team repo
+    Set {
+        /// The secret's name
+        name: String,
+        /// The clone to write into (default: the current dir, when it is a clone of a configured team)
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+    /// Remove a secret from a working clone of the team repo
+    Rm {
+        /// The secret's name
+        name: String,
+        /// The clone to remove it from (default: the current dir, when it is a clone of a configured team)
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+    /// Re-encrypt every secret not encrypted to exactly the current roster (all or nothing)
+    Rekey {
+        /// The clone to rekey (default: the current dir, when it is a clone of a configured team)
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+    /// Exit 1 listing secrets not encrypted to exactly the current roster (no key needed)
+    Check {
+        /// Only this team
+        #[arg(long, conflicts_with = "repo")]
+        team: Option<String>,
+        /// Check a working clone instead of the configured teams
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+    },
+}
+
+fn run(cli: Cli, host: &Host) -> Result<(), Error> {
+    match cli.verb {
+        Verb::List { team, json } => verbs::list::run(host, team.as_deref(), json),
+        Verb::Get { name, team } => verbs::get::run(host, &name, team.as_deref()),
+        Verb::Exec {
+            only,
+            team,
+            command,
+        } => verbs::exec::run(host, &only, team.as_deref(), &command),
+        Verb::Set { name, repo } => verbs::set::run(host, &name, repo.as_deref()),
+        Verb::Rm { name, repo } => verbs::rm::run(host, &name, repo.as_deref()),
+        Verb::Rekey { repo } => verbs::rekey::run(host, repo.as_deref()),
+        Verb::Check { team, repo } => verbs::check::run(host, team.as_deref(), repo.as_deref()),
+    }
+}
+
+tcli_plugin_sdk::export_plugin! {
+    name: "secrets",
+    cli: Cli,
+    run: run,
+}

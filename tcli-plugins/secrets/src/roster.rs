@@ -1,0 +1,86 @@
+//! The keys a secret is encrypted to: every key of every person of a team's roster (the
+//! `[people.<id>]` tables, parsed by tcli-roster), as age SSH recipients. Also reads a
+//! roster from a working clone's `tcli.toml`, the roster a `set` or `rekey` commits beside.
+
+use crate::problem::Problem;
+use std::path::Path;
+use tcli_plugin_sdk::serde_json;
+use tcli_roster::Roster;
+
+/// One key of the roster, ready to encrypt to.
+pub(crate) struct RosterKey {
+    pub(crate) person: String,
+    pub(crate) fingerprint: String,
+    pub(crate) kind: String,
+    pub(crate) recipient: age::ssh::Recipient,
+}
+
+/// Every key of `roster` as a recipient; a key age cannot encrypt to is an error naming it,
+/// since a secret that silently skips a member is worse than none (docs/secrets.md).
+pub(crate) fn recipients(roster: &Roster, file: &Path) -> Result<Vec<RosterKey>, Problem> {
+    let mut out = Vec::new();
+    for person in &roster.people {
+        for (index, key) in person.keys.iter().enumerate() {
+            let unsupported = |why: String| Problem::UnsupportedKey {
+                file: file.to_path_buf(),
+                person: person.id.clone(),
+                index,
+                why,
+            };
+            let kind = key.algorithm();
+            // Only the type and the key: age's parser wants no comment.
+            let bare: String = key
+                .line
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let recipient = bare.parse::<age::ssh::Recipient>().map_err(|e| {
+                use age::ssh::ParseRecipientKeyError as E;
+                unsupported(match e {
+                    E::RsaModulusTooSmall => "RSA keys under 2048 bits are refused".into(),
+                    E::RsaModulusTooLarge => "the RSA key is larger than age supports".into(),
+                    _ => format!(
+                        "key type {kind} cannot be encrypted to (age takes ssh-ed25519 and ssh-rsa)"
+                    ),
+                })
+            })?;
+            out.push(RosterKey {
+                person: person.id.clone(),
+                fingerprint: key.fingerprint.clone(),
+                kind,
+                recipient,
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(Problem::NoRoster {
+            file: file.to_path_buf(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every key's fingerprint with its person, in roster order.
+pub(crate) fn fingerprints(roster: &Roster) -> Vec<(String, String)> {
+    roster
+        .people
+        .iter()
+        .flat_map(|p| p.keys.iter().map(|k| (k.fingerprint.clone(), p.id.clone())))
+        .collect()
+}
+
+/// The roster of the `tcli.toml` at the root of `repo`.
+pub(crate) fn from_repo(repo: &Path) -> Result<Roster, Problem> {
+    let file = repo.join("tcli.toml");
+    let text = std::fs::read_to_string(&file).map_err(|e| Problem::io("read", &file, e))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| Problem::Damaged {
+        path: file.clone(),
+        why: e.message().to_string(),
+    })?;
+    let value = serde_json::to_value(table).map_err(|e| Problem::Damaged {
+        path: file.clone(),
+        why: e.to_string(),
+    })?;
+    Roster::from_settings(&value).map_err(|source| Problem::Roster { file, source })
+}

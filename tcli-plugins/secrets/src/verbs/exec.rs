@@ -1,0 +1,53 @@
+//! `tcli secrets exec --only A[,B] -- CMD [ARGS...]`: replaces the process with CMD, its
+//! environment the caller's plus exactly the named secrets, as upper snake case variables
+//! (`db-password` → `DB_PASSWORD`). Values never go on argv (another user can read a
+//! process's argv, not its environment), and since tcli becomes CMD, CMD's exit status (or
+//! signal) is tcli's.
+
+use crate::crypt;
+use crate::identity::Me;
+use crate::problem::Problem;
+use crate::store;
+use crate::teams;
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use tcli_plugin_sdk::{Error, Host};
+
+pub(crate) fn run(
+    host: &Host,
+    only: &[String],
+    team: Option<&str>,
+    command: &[OsString],
+) -> Result<(), Error> {
+    for name in only {
+        store::check_name(name)?;
+    }
+    let teams = teams::selected(host, team)?;
+    let found = only
+        .iter()
+        .map(|name| super::find(&teams, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    crypt::no_core_dumps();
+    let mut me = Me::load()?;
+    me.unlock()?;
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    for (team, secret) in &found {
+        let value = crypt::decrypt(secret, &team.name, &me)?;
+        if value.contains(&0) {
+            return Err(Problem::NulInValue(secret.name.clone()).into());
+        }
+        cmd.env(store::env_name(&secret.name), OsStr::from_bytes(&value));
+    }
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // Only returns on failure.
+    let source = cmd.exec();
+    Err(Problem::Exec {
+        command: command[0].to_string_lossy().into_owned(),
+        source,
+    }
+    .into())
+}

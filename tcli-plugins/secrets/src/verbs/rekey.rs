@@ -1,0 +1,130 @@
+//! `tcli secrets rekey [--repo DIR]`: re-encrypts every secret of a working clone that is not
+//! encrypted to exactly its roster, all or nothing: each is decrypted and re-encrypted into a
+//! temp file first, and only when every one succeeded are they renamed into place. Secrets
+//! already current are left as they are, so a rekey with nothing to do changes nothing in git.
+
+use crate::crypt;
+use crate::identity::Me;
+use crate::problem::Problem;
+use crate::roster;
+use crate::store::{self, Staged};
+use crate::teams;
+use std::io::Write;
+use std::path::Path;
+use tcli_plugin_sdk::{Error, Host};
+
+pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
+    let clone = teams::working_clone(host, repo)?;
+    let file = clone.dir.join("tcli.toml");
+    let parsed = roster::from_repo(&clone.dir)?;
+    let keys = roster::recipients(&parsed, &file)?;
+    let fps = roster::fingerprints(&parsed);
+    let all = store::secrets_in(&clone.dir)?;
+    let stale: Vec<_> = all
+        .iter()
+        .map(|s| (s, store::inspect(s, &fps)))
+        .filter(|(_, seen)| !seen.status.current())
+        .collect();
+    if stale.is_empty() {
+        eprintln!(
+            "all {} secrets in {} are encrypted to exactly its roster ({} keys); nothing to do",
+            all.len(),
+            clone.display(),
+            keys.len()
+        );
+        return Ok(());
+    }
+    crypt::no_core_dumps();
+    let mut me = Me::load()?;
+    me.unlock()?;
+    let team = clone.team.as_deref().unwrap_or("(this clone)");
+    let outcomes = reencrypt_all(&stale, team, &me, &keys);
+    let mut unreadable = Vec::new();
+    let mut staged = Staged::default();
+    let mut paths = Vec::new();
+    for ((secret, _), outcome) in stale.iter().zip(outcomes) {
+        match outcome {
+            Ok(ciphertext) => {
+                staged.add(&secret.age, &ciphertext)?;
+                staged.add(
+                    &secret.sidecar,
+                    store::sidecar_text(&secret.name, &keys).as_bytes(),
+                )?;
+                paths.push(format!("{}/{}.age", store::DIR, secret.name));
+                paths.push(format!("{}/{}.recipients", store::DIR, secret.name));
+            }
+            Err(Problem::NotForMe { .. }) => unreadable.push(secret.name.clone()),
+            Err(p) => return Err(p.into()),
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(Problem::CannotRekey {
+            fingerprint: me.fingerprint.clone(),
+            names: unreadable.join(", "),
+        }
+        .into());
+    }
+    staged.commit()?;
+    eprintln!(
+        "rekeyed {} of {} secrets in {} to {} keys",
+        stale.len(),
+        all.len(),
+        clone.display(),
+        keys.len()
+    );
+    let mut removed: Vec<String> = Vec::new();
+    let mut exposed: Vec<&str> = Vec::new();
+    for (secret, seen) in &stale {
+        if !seen.status.removed.is_empty() {
+            exposed.push(&secret.name);
+            for e in &seen.status.removed {
+                if !removed.contains(&e.person) {
+                    removed.push(e.person.clone());
+                }
+            }
+        }
+    }
+    if !exposed.is_empty() {
+        eprintln!(
+            "warning: {} could be read by keys no longer in the roster ({}), and git history keeps the old files: rotate them (change each where it is issued, then 'tcli secrets set NAME')",
+            exposed.join(", "),
+            removed.join(", ")
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    write!(
+        out,
+        "{}",
+        clone.git_commands(&paths, "secrets: rekey to the roster")
+    )?;
+    Ok(())
+}
+
+/// Each secret decrypted and encrypted again to `keys`, in order, on as many threads as there
+/// are cores (the work is all crypto); joined before returning. Only ciphertext comes back.
+fn reencrypt_all(
+    stale: &[(&store::Secret, store::Inspected)],
+    team: &str,
+    me: &Me,
+    keys: &[roster::RosterKey],
+) -> Vec<Result<Vec<u8>, Problem>> {
+    let one = |secret: &store::Secret| {
+        let value = crypt::decrypt(secret, team, me)?;
+        crypt::encrypt(&secret.name, &value, keys)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = stale.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = stale
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(s, _)| one(s)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}

@@ -1,0 +1,731 @@
+//! `tcli secrets ...` end to end: the bundled secrets module built from the workspace, real
+//! SSH keys from `ssh-keygen` (ed25519 and RSA), a real team repo (a local bare remote, a
+//! member's clone pushing to it with the `git` CLI, `tcli team add/update`). Every test ends
+//! by scanning the whole test root: no file but the keys may hold a plaintext value.
+
+use crate::support::{Run, TestEnv};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const TEAM: &str = "acme";
+
+/// Runs the `git` CLI in `dir` with a hermetic identity; panics on failure.
+fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", crate::support::SYSTEM_PATH)
+        .env("HOME", env.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ana")
+        .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+        .env("GIT_COMMITTER_NAME", "Ana")
+        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A private key from `ssh-keygen` in `<root>/keys`, and its public line.
+struct Key {
+    path: PathBuf,
+    public: String,
+}
+
+fn keygen(env: &TestEnv, name: &str, args: &[&str], passphrase: &str) -> Key {
+    let dir = env.path("keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(args)
+        .args(["-q", "-N", passphrase, "-C", name, "-f"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ssh-keygen (apt install openssh-client)");
+    assert!(out.status.success(), "ssh-keygen: {out:?}");
+    let public = std::fs::read_to_string(path.with_extension("pub"))
+        .unwrap()
+        .trim()
+        .to_string();
+    Key { path, public }
+}
+
+/// The team: a bare remote, Ana's working clone, the members' keys, and tcli with the team
+/// added and the secrets module on its plugin path.
+struct World {
+    env: TestEnv,
+    bare: PathBuf,
+    work: PathBuf,
+    ana: Key,
+    bo: Key,
+    ci: Key,
+    /// Values set so far: none may be found on disk at the end.
+    values: Vec<String>,
+}
+
+impl World {
+    fn new() -> World {
+        let mut env = TestEnv::new();
+        let plugins = env.path("plugins");
+        std::fs::create_dir_all(&plugins).unwrap();
+        std::fs::copy(
+            crate::native::bundled("secrets"),
+            plugins.join("libtcli_plugin_secrets.so"),
+        )
+        .unwrap();
+        env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
+        let ana = keygen(&env, "ana", &["-t", "ed25519"], "");
+        let bo = keygen(&env, "bo", &["-t", "rsa", "-b", "2048"], "");
+        let ci = keygen(&env, "ci", &["-t", "ed25519"], "");
+        let bare = env.path("remotes/acme.git");
+        let work = env.path("ana/acme");
+        std::fs::create_dir_all(&bare).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        git(&env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+        git(&env, &work, &["init", "-q", "-b", "main"]);
+        git(
+            &env,
+            &work,
+            &["remote", "add", "origin", bare.to_str().unwrap()],
+        );
+        let w = World {
+            env,
+            bare,
+            work,
+            ana,
+            bo,
+            ci,
+            values: Vec::new(),
+        };
+        w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci)]);
+        w.push("roster");
+        w.env
+            .run(["team", "add", w.bare.to_str().unwrap(), "--name", TEAM])
+            .success();
+        w
+    }
+
+    /// Writes Ana's clone's tcli.toml with these people.
+    fn roster(&self, people: &[(&str, &Key)]) {
+        let mut text = String::from("[bookmarks]\nwiki = \"https://wiki.example.com\"\n");
+        for (id, key) in people {
+            text.push_str(&format!("\n[people.{id}]\nkeys = [\"{}\"]\n", key.public));
+        }
+        std::fs::write(self.work.join("tcli.toml"), text).unwrap();
+    }
+
+    /// Commits everything in Ana's clone and pushes it.
+    fn push(&self, message: &str) {
+        git(&self.env, &self.work, &["add", "-A"]);
+        git(&self.env, &self.work, &["commit", "-q", "-m", message]);
+        git(&self.env, &self.work, &["push", "-q", "origin", "main"]);
+    }
+
+    fn update(&self) {
+        self.env.run(["team", "update"]).success();
+    }
+
+    /// `tcli args...` as the owner of `key`, in `dir`, with `stdin`.
+    fn run_as(&self, key: &Key, dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+        let mut c = self.env.cmd(args);
+        c.env("TCLI_IDENTITY", &key.path)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run tcli");
+        let mut input = child.stdin.take().unwrap();
+        let data = stdin.to_vec();
+        // A writer thread: tcli may stop reading early (a value over the cap).
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&data);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        Run::from(out)
+    }
+
+    /// `tcli args...` as `key`, in the test root, stdin closed.
+    fn as_(&self, key: &Key, args: &[&str]) -> Run {
+        self.run_as(key, self.env.root.path(), args, b"")
+    }
+
+    /// Sets `name` to `value` as Ana in her clone, commits, pushes, updates.
+    fn set_and_share(&mut self, name: &str, value: &str) {
+        let r = self.run_as(
+            &self.ana,
+            &self.work,
+            &["secrets", "set", name],
+            value.as_bytes(),
+        );
+        r.success()
+            .stdout_has(&format!(
+                "git add secrets/{name}.age secrets/{name}.recipients"
+            ))
+            .stdout_has("git push");
+        self.values.push(value.to_string());
+        self.push(&format!("secrets: set {name}"));
+        self.update();
+    }
+
+    /// No file under the test root but the keys holds any value set in the test.
+    fn assert_no_plaintext(&self) {
+        fn walk(dir: &Path, skip: &Path, files: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p == skip {
+                    continue;
+                }
+                let t = e.file_type().unwrap();
+                if t.is_dir() {
+                    walk(&p, skip, files);
+                } else if t.is_file() {
+                    files.push(p);
+                }
+            }
+        }
+        assert!(!self.values.is_empty());
+        let mut files = Vec::new();
+        walk(self.env.root.path(), &self.env.path("keys"), &mut files);
+        assert!(files.len() > 20, "the scan saw too few files: {files:?}");
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            for v in &self.values {
+                assert!(
+                    !bytes.windows(v.len()).any(|w| w == v.as_bytes()),
+                    "{} holds the plaintext {v:?}",
+                    f.display()
+                );
+            }
+        }
+    }
+
+    fn checkout(&self) -> PathBuf {
+        self.env.data_dir().join("teams").join(TEAM)
+    }
+}
+
+#[test]
+fn secrets_set_push_update_get_as_other_members() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-5f1e9a-ed-and-rsa");
+
+    // Bo (RSA) and CI (ed25519) read what Ana set: a pipe gets the exact bytes.
+    let r = w.as_(&w.bo, &["secrets", "get", "db-password"]);
+    r.success();
+    assert_eq!(r.raw_stdout, b"pw-5f1e9a-ed-and-rsa");
+    let r = w.as_(&w.ci, &["secrets", "get", "db-password"]);
+    r.success();
+    assert_eq!(r.raw_stdout, b"pw-5f1e9a-ed-and-rsa");
+    // A terminal gets the value and a newline.
+    let shown = w.env.on_terminal(
+        &["secrets", "get", "db-password"],
+        &[("TCLI_IDENTITY", w.ana.path.to_str().unwrap())],
+    );
+    assert!(shown.contains("pw-5f1e9a-ed-and-rsa\r\n"), "{shown:?}");
+
+    // A key outside the roster cannot read, and is told whose keys can.
+    let outsider = keygen(&w.env, "outsider", &["-t", "ed25519"], "");
+    w.as_(&outsider, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has(
+            "error: secret 'db-password' of team 'acme' is not encrypted to your key SHA256:",
+        )
+        .stderr_has("it can be read with the keys of: ana, bo, ci")
+        .stderr_has("hint: ask one of them to add your public key");
+
+    // list needs no key to say what is readable and current.
+    let v = w
+        .as_(&w.bo, &["secrets", "list", "--json"])
+        .success()
+        .json();
+    assert_eq!(v[0]["name"], "db-password");
+    assert_eq!(v[0]["team"], TEAM);
+    assert_eq!(v[0]["recipients"], 3);
+    assert_eq!(v[0]["readable"], true);
+    assert_eq!(v[0]["stale"], false);
+    let v = w
+        .as_(&outsider, &["secrets", "list", "--json"])
+        .success()
+        .json();
+    assert_eq!(v[0]["readable"], false);
+    w.as_(&w.ana, &["secrets", "list"])
+        .success()
+        .stdout_has("NAME         TEAM  RECIPIENTS  READABLE  STATE")
+        .stdout_has("db-password  acme  3           yes       ok");
+    w.as_(&w.ana, &["secrets", "check"])
+        .success()
+        .stdout_has("team 'acme': 1 secrets, all encrypted to exactly the roster (3 keys)");
+
+    w.as_(&w.bo, &["secrets", "get", "db-password", "--team", "nope"])
+        .code(2)
+        .stderr_has("error: no team named 'nope' has secrets here");
+    let r = w.as_(&w.bo, &["secrets", "get", "db-password", "--team", TEAM]);
+    assert_eq!(r.success().raw_stdout, b"pw-5f1e9a-ed-and-rsa");
+    w.as_(&w.bo, &["secrets", "get", "nope"])
+        .code(2)
+        .stderr_has("error: no secret named 'nope' in team 'acme'")
+        .stderr_has("hint: run 'tcli secrets list'");
+
+    // The recipients file names the keys by fingerprint, readable in a diff.
+    let sidecar =
+        std::fs::read_to_string(w.checkout().join("secrets/db-password.recipients")).unwrap();
+    assert_eq!(
+        sidecar.lines().filter(|l| l.starts_with("SHA256:")).count(),
+        3
+    );
+    assert!(sidecar.contains(" bo ssh-rsa\n"), "{sidecar}");
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_set_writes_only_into_a_working_clone() {
+    let mut w = World::new();
+    // --repo names the clone from anywhere; the git commands then say -C.
+    let r = w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &[
+            "secrets",
+            "set",
+            "api-token",
+            "--repo",
+            w.work.to_str().unwrap(),
+        ],
+        b"tok-8d2c71-repo",
+    );
+    w.values.push("tok-8d2c71-repo".into());
+    r.success()
+        .stdout_has(&format!("git -C {} add", w.work.display()));
+    assert!(w.work.join("secrets/api-token.age").is_file());
+    // Not a clone: a clear error, nothing written.
+    w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &["secrets", "set", "x"],
+        b"v-not-written-1",
+    )
+    .code(1)
+    .stderr_has("is not a working clone of a configured team (acme (")
+    .stderr_has("hint: run it in your clone of the team repo, or pass --repo DIR");
+    // tcli's own checkout is refused: team update would reset it.
+    w.run_as(
+        &w.ana,
+        &w.checkout(),
+        &["secrets", "set", "x"],
+        b"v-not-written-2",
+    )
+    .code(1)
+    .stderr_has("is tcli's own checkout of team 'acme'")
+    .stderr_has("hint: clone the team repo and run it there: git clone");
+    assert!(!w.checkout().join("secrets").exists());
+    // rm removes both files and says how to share it.
+    w.run_as(&w.ana, &w.work, &["secrets", "rm", "api-token"], b"")
+        .success()
+        .stdout_has("git add secrets/api-token.age secrets/api-token.recipients")
+        .stdout_has("git commit -m 'secrets: remove api-token'");
+    assert!(!w.work.join("secrets/api-token.age").exists());
+    assert!(!w.work.join("secrets/api-token.recipients").exists());
+    w.run_as(&w.ana, &w.work, &["secrets", "rm", "api-token"], b"")
+        .code(2)
+        .stderr_has("no secret named 'api-token' in team 'acme'");
+    let leftovers: Vec<_> = std::fs::read_dir(w.work.join("secrets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+    // On a terminal the value is typed at a prompt that does not echo it.
+    let tcli = crate::support::tcli_bin();
+    let mut c = w.env.command("sh");
+    c.args([
+        "-c",
+        &format!(
+            "(sleep 1; printf 'typed-4e1d-value\\n'; sleep 2) | script -qec '{} secrets set typed' /dev/null",
+            tcli.display()
+        ),
+    ])
+    .current_dir(&w.work);
+    let out = c.output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("value for secret 'typed' (typing is not shown): "),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains("typed-4e1d-value"),
+        "the value was echoed: {shown:?}"
+    );
+    w.values.push("typed-4e1d-value".into());
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "get", "typed"], b"");
+    r.code(2); // not pushed yet: the team's checkout does not have it
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"");
+    r.success().stderr_has("nothing to do");
+    w.push("secrets: typed");
+    w.update();
+    let r = w.as_(&w.ana, &["secrets", "get", "typed"]);
+    r.success();
+    assert_eq!(r.raw_stdout, b"typed-4e1d-value");
+    w.values.push("v-not-written-1".into());
+    w.values.push("v-not-written-2".into());
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_added_person_reads_only_after_rekey() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-a41b-before-dan");
+    w.set_and_share("api-token", "tok-a41b-before-dan");
+    let dan = keygen(&w.env, "dan", &["-t", "ed25519"], "");
+    w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci), ("dan", &dan)]);
+    w.push("roster: add dan");
+    w.update();
+
+    let r = w.as_(&w.ana, &["secrets", "check"]);
+    r.code(1)
+        .stdout_has("  secrets/db-password.age: not encrypted to dan (SHA256:")
+        .stdout_has("added to the roster since: rekey it")
+        .stderr_has("error: 2 of 2 secrets are not encrypted to exactly the current roster")
+        .stderr_has(
+            "hint: in a clone of the team repo run 'tcli secrets rekey', then commit and push",
+        );
+    w.as_(&dan, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has("it can be read with the keys of: ana, bo, ci");
+    let v = w
+        .as_(&w.ana, &["secrets", "list", "--json"])
+        .success()
+        .json();
+    assert_eq!(v[0]["stale"], true);
+    assert_eq!(v[0]["state"], "stale: rekey");
+
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"");
+    r.success()
+        .stderr_has("rekeyed 2 of 2 secrets")
+        .stdout_has("git add secrets/api-token.age");
+    // Nothing left to do: a second rekey changes nothing.
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .success()
+        .stderr_has("nothing to do");
+    w.as_(&dan, &["secrets", "get", "db-password"]).code(1);
+    w.push("secrets: rekey");
+    w.update();
+    w.as_(&w.ana, &["secrets", "check"]).success();
+    let r = w.as_(&dan, &["secrets", "get", "db-password"]);
+    r.success();
+    assert_eq!(r.raw_stdout, b"pw-a41b-before-dan");
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_removed_person_check_says_rotate() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-77c0-bo-saw-it");
+    w.roster(&[("ana", &w.ana), ("ci", &w.ci)]);
+    w.push("roster: bo left");
+    w.update();
+    w.as_(&w.ci, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/db-password.age: still encrypted to bo (SHA256:")
+        .stdout_has("no longer in the roster: rekey it, and rotate the secret itself")
+        .stderr_has("then rotate each secret marked 'rotate'");
+    let r = w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"");
+    r.success()
+        .stderr_has("warning: db-password could be read by keys no longer in the roster (bo)");
+    w.push("secrets: rekey");
+    w.update();
+    w.as_(&w.ci, &["secrets", "check"]).success();
+    w.as_(&w.bo, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has("it can be read with the keys of: ana, ci");
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_rekey_is_all_or_nothing() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-0b9e-ana-reads");
+    // A secret Ana cannot read (written to CI's key only, by hand with another roster).
+    w.roster(&[("ci", &w.ci)]);
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "ci-only"],
+        b"ci-only-0b9e",
+    )
+    .success();
+    w.values.push("ci-only-0b9e".into());
+    w.roster(&[
+        ("ana", &w.ana),
+        ("bo", &w.bo),
+        ("ci", &w.ci),
+        ("dan", &w.ci_twin()),
+    ]);
+    let before = |w: &World| {
+        ["db-password.age", "ci-only.age", "db-password.recipients"]
+            .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
+    };
+    let was = before(&w);
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .code(1)
+        .stderr_has("error: cannot rekey: your key SHA256:")
+        .stderr_has("cannot read ci-only; nothing was written");
+    assert_eq!(before(&w), was, "a failed rekey changed files");
+    w.assert_no_plaintext();
+}
+
+impl World {
+    /// Another ed25519 key, for a person added to the roster.
+    fn ci_twin(&self) -> Key {
+        keygen(&self.env, "dan", &["-t", "ed25519"], "")
+    }
+}
+
+#[test]
+fn secrets_exec_passes_only_the_named_secrets() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-c3d4-exec-db");
+    w.set_and_share("api-token", "tok-c3d4-exec-api");
+    w.set_and_share("other", "other-c3d4-not-passed");
+
+    let r = w.as_(
+        &w.bo,
+        &[
+            "secrets",
+            "exec",
+            "--only",
+            "db-password,api-token",
+            "--",
+            "env",
+        ],
+    );
+    r.success()
+        .stdout_has("DB_PASSWORD=pw-c3d4-exec-db\n")
+        .stdout_has("API_TOKEN=tok-c3d4-exec-api\n")
+        .stdout_lacks("other-c3d4-not-passed")
+        .stdout_lacks("OTHER=");
+    // The exit status is the command's.
+    w.as_(
+        &w.bo,
+        &[
+            "secrets", "exec", "--only", "other", "--", "sh", "-c", "exit 7",
+        ],
+    )
+    .code(7);
+    // A name that does not exist: nothing runs.
+    w.as_(
+        &w.bo,
+        &[
+            "secrets",
+            "exec",
+            "--only",
+            "db-password,nope",
+            "--",
+            "sh",
+            "-c",
+            "echo ran",
+        ],
+    )
+    .code(2)
+    .stdout_lacks("ran")
+    .stderr_has("no secret named 'nope'");
+    w.as_(
+        &w.bo,
+        &["secrets", "exec", "--only", "other", "--", "no-such-cmd-x"],
+    )
+    .code(127)
+    .stderr_has("cannot run 'no-such-cmd-x'");
+
+    // The running command's argv holds no value; its environment does.
+    let mut c = w.env.cmd([
+        "secrets",
+        "exec",
+        "--only",
+        "db-password",
+        "--",
+        "sh",
+        "-c",
+        "echo ready; read line",
+    ]);
+    c.env("TCLI_IDENTITY", &w.ana.path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut ready = [0u8; 6];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut ready)
+        .unwrap();
+    assert_eq!(&ready, b"ready\n");
+    // tcli replaced itself with the command: same pid.
+    let proc_dir = PathBuf::from(format!("/proc/{}", child.id()));
+    let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap();
+    let environ = std::fs::read(proc_dir.join("environ")).unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(cmdline, b"sh\0-c\0echo ready; read line\0");
+    let has = |hay: &[u8], n: &[u8]| hay.windows(n.len()).any(|x| x == n);
+    assert!(has(&environ, b"DB_PASSWORD=pw-c3d4-exec-db\0"));
+    assert!(!has(&environ, b"tok-c3d4-exec-api"));
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_hostile_input_is_refused_and_nothing_is_written() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-e5f6-hostile");
+    let secrets = w.checkout().join("secrets");
+    let good = std::fs::read(secrets.join("db-password.age")).unwrap();
+
+    // Truncated and garbage files in the team repo.
+    std::fs::write(secrets.join("cut.age"), &good[..good.len() - 20]).unwrap();
+    std::fs::copy(
+        secrets.join("db-password.recipients"),
+        secrets.join("cut.recipients"),
+    )
+    .unwrap();
+    w.as_(&w.ana, &["secrets", "get", "cut"])
+        .code(1)
+        .stderr_has("error: ")
+        .stderr_has("secrets/cut.age is damaged: it is truncated or altered")
+        .stderr_has("hint: restore it from git");
+    std::fs::write(secrets.join("junk.age"), b"this is not age\n\x00\x01").unwrap();
+    w.as_(&w.ana, &["secrets", "get", "junk"])
+        .code(1)
+        .stderr_has("secrets/junk.age is damaged: it is not a valid age file");
+    w.as_(&w.ana, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/junk.age: damaged:");
+    // A recipients file that does not match its age file (a key left out by hand).
+    let sidecar = secrets.join("db-password.recipients");
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    let cut: String = text
+        .lines()
+        .filter(|l| !l.ends_with(" bo ssh-rsa"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&sidecar, cut).unwrap();
+    w.as_(&w.ana, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/db-password.age: damaged: ")
+        .stdout_has("does not list the keys");
+    std::fs::write(&sidecar, text).unwrap();
+    // A 50 MB file in the repo is not read whole.
+    std::fs::write(secrets.join("huge.age"), vec![b'a'; 50 << 20]).unwrap();
+    w.as_(&w.ana, &["secrets", "get", "huge"])
+        .code(1)
+        .stderr_has("huge.age is larger than 16 MiB");
+    std::fs::remove_file(secrets.join("huge.age")).unwrap();
+
+    // A 50 MB value is refused before anything is written.
+    let big = vec![b'z'; 50 << 20];
+    w.run_as(&w.ana, &w.work, &["secrets", "set", "big"], &big)
+        .code(1)
+        .stderr_has("error: the value of secret 'big' is larger than 1 MiB")
+        .stderr_has("hint: ");
+    // Names with / or .. are refused, with exit 2.
+    for name in ["../escape", "a/b", ".."] {
+        w.run_as(&w.ana, &w.work, &["secrets", "set", name], b"v-bad-name")
+            .code(2)
+            .stderr_has(&format!("error: '{name}' is not a secret name"));
+        w.as_(&w.ana, &["secrets", "get", name]).code(2);
+    }
+    w.run_as(&w.ana, &w.work, &["secrets", "set", "empty"], b"")
+        .code(1)
+        .stderr_has("the value of secret 'empty' is empty");
+    // A roster key of a type age cannot encrypt to.
+    let eve = keygen(&w.env, "eve", &["-t", "ecdsa"], "");
+    w.roster(&[("ana", &w.ana), ("eve", &eve)]);
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "token"],
+        b"v-ecdsa-roster",
+    )
+    .code(1)
+    .stderr_has("people.eve.keys[0] in ")
+    .stderr_has("cannot receive secrets: key type ecdsa-sha2-nistp256 cannot be encrypted to")
+    .stderr_has("hint: add an ssh-ed25519 key");
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .code(1)
+        .stderr_has("people.eve.keys[0]");
+    git(&w.env, &w.work, &["checkout", "tcli.toml"]);
+    assert_eq!(git(&w.env, &w.work, &["status", "--porcelain"]), "");
+    w.values.push("v-ecdsa-roster".into());
+    w.values.push("v-bad-name".into());
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_identity_rules() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-9a8b-identity");
+    // Without TCLI_IDENTITY, ~/.ssh/id_ed25519, then ~/.ssh/id_rsa.
+    let ssh = w.env.path("home/.ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    let r = Run::from(
+        w.env
+            .cmd(["secrets", "get", "db-password"])
+            .output()
+            .unwrap(),
+    );
+    r.code(1)
+        .stderr_has("error: no SSH key to decrypt with: none of TCLI_IDENTITY,")
+        .stderr_has("hint: create one (ssh-keygen -t ed25519)");
+    std::fs::copy(&w.bo.path, ssh.join("id_rsa")).unwrap();
+    let r = Run::from(
+        w.env
+            .cmd(["secrets", "get", "db-password"])
+            .output()
+            .unwrap(),
+    );
+    r.success();
+    assert_eq!(r.raw_stdout, b"pw-9a8b-identity");
+    let mut c = w.env.cmd(["secrets", "get", "db-password"]);
+    c.env("TCLI_IDENTITY", w.env.path("keys/missing"));
+    Run::from(c.output().unwrap())
+        .code(1)
+        .stderr_has("TCLI_IDENTITY names ")
+        .stderr_has("which does not exist");
+
+    // A key with a passphrase: without a terminal, a clear error; on one, it asks.
+    let pat = keygen(&w.env, "pat", &["-t", "ed25519"], "correct horse");
+    w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci), ("pat", &pat)]);
+    w.push("roster: add pat");
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .success();
+    w.push("secrets: rekey");
+    w.update();
+    w.as_(&pat, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has("is protected by a passphrase, and there is no terminal to ask for it on")
+        .stderr_has("hint: run it on a terminal, or give automation (CI) its own key");
+    let line = "sleep 1; printf 'correct horse\\n'; sleep 3";
+    let tcli = crate::support::tcli_bin();
+    let mut c = w.env.command("sh");
+    c.args([
+        "-c",
+        &format!(
+            "({line}) | script -qec '{} secrets get db-password' /dev/null",
+            tcli.display()
+        ),
+    ])
+    .env("TCLI_IDENTITY", &pat.path);
+    let out = c.output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("passphrase for "), "{shown:?}");
+    assert!(shown.contains("pw-9a8b-identity"), "{shown:?}");
+    w.assert_no_plaintext();
+}

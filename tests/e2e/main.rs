@@ -16,6 +16,7 @@ mod layers;
 mod modules;
 mod native;
 mod new;
+mod signed;
 mod sources;
 mod support;
 mod team;

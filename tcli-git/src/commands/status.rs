@@ -67,10 +67,12 @@ fn trust(s: &status::TeamStatus) -> String {
     if t.policy != "signed" {
         return String::new();
     }
-    let root = t
-        .root
-        .as_deref()
-        .map_or("no root".to_string(), |r| format!("root {}", &r[..7]));
+    // From the registry, a file users may edit: never sliced blindly.
+    let short = |c: &str| c.chars().take(7).collect::<String>();
+    let Some(root) = t.root.as_deref().map(|r| format!("root {}", short(r))) else {
+        return ", signed (no trust root recorded yet: the next 'tcli team update' records one)"
+            .to_string();
+    };
     match (&t.signer, &t.signer_key, &t.verified) {
         (Some(p), Some(k), _) => format!(", signed ({root}; HEAD verified, signed by {p} {k})"),
         (_, _, Some(v)) if s.head.as_deref() == Some(v.as_str()) => {
@@ -78,7 +80,7 @@ fn trust(s: &status::TeamStatus) -> String {
         }
         (_, _, Some(v)) => format!(
             ", signed ({root}; HEAD not verified, last verified {}: run 'tcli team verify {}')",
-            &v[..7],
+            short(v),
             s.name
         ),
         _ => format!(

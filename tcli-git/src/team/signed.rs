@@ -164,7 +164,10 @@ pub(crate) fn walk(
 ) -> Result<Walked, WalkError> {
     let base_roster = rosters.at(repo, base)?;
     let strict = demand || base_roster.as_ref().is_ok_and(|r| r.require_signed);
-    let mut out = Walked::default();
+    let mut out = Walked {
+        required: strict,
+        ..Walked::default()
+    };
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     revwalk.push(tip)?;
@@ -355,9 +358,12 @@ pub(crate) fn record(
                     root: root.to_string(),
                     ..Default::default()
                 });
+            // Re-verifying the same commit checks no new signature: keep who signed it.
+            if trust.verified.as_deref() != Some(verified.to_string().as_str()) {
+                trust.signer = checked.signer.clone();
+                trust.signer_key = checked.key.clone();
+            }
             trust.verified = Some(verified.to_string());
-            trust.signer = checked.signer.clone();
-            trust.signer_key = checked.key.clone();
         }
         Ok(())
     })

@@ -99,14 +99,22 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
             ));
         }
     };
+    // HEAD still the commit verified last: no new signature was checked, the record says who.
+    let recorded = (trust.verified.as_deref() == Some(head.to_string().as_str()))
+        .then(|| (trust.signer.clone(), trust.signer_key.clone()));
+    let (signer, signer_key) = match (&walked.tip_signer, recorded) {
+        (Some(s), _) => (Some(s.person.clone()), Some(s.fingerprint.clone())),
+        (None, Some(r)) => r,
+        (None, None) => (None, None),
+    };
     let out = Verified {
         name: name.clone(),
         root: root.to_string(),
         head: head.to_string(),
         required: walked.required,
         commits: walked.verified,
-        signer: walked.tip_signer.as_ref().map(|s| s.person.clone()),
-        signer_key: walked.tip_signer.as_ref().map(|s| s.fingerprint.clone()),
+        signer,
+        signer_key,
     };
     if walked.required {
         let checked = signed::Checked {

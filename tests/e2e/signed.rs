@@ -727,6 +727,16 @@ fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
 }
 
 #[test]
+fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
+    let env = TestEnv::new();
+    env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"])
+        .code(2)
+        .stderr_has("--expect-key 'ana' is not a key fingerprint")
+        .stderr_has("hint: fingerprints look like SHA256:");
+    assert_eq!(registry(&env), "");
+}
+
+#[test]
 fn signed_add_require_signed_refuses_a_repo_without_roster() {
     let env = TestEnv::new();
     let team = Team::empty(&env);

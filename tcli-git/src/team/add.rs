@@ -51,6 +51,7 @@ pub(crate) fn add(
     name: Option<&str>,
     wanted: &super::signed::Wanted,
 ) -> anyhow::Result<Added> {
+    wanted.check()?;
     let url = normalize_url(url);
     let name = match name {
         Some(n) => {

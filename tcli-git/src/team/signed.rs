@@ -423,6 +423,23 @@ pub(crate) fn people(roster: &Roster) -> Vec<PersonOut> {
         .collect()
 }
 
+impl Wanted {
+    /// Checks the arguments before anything is cloned: a usage error (exit 2) names a value
+    /// that is not a fingerprint.
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        for k in &self.expect_keys {
+            if !k.starts_with("SHA256:") {
+                return Err(CliError::usage(format!(
+                    "--expect-key '{k}' is not a key fingerprint"
+                ))
+                .hint("fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)")
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The trust root `team add` takes, and the roster it shows.
 pub(crate) struct Root {
     /// What goes in the registry; `None` for a team with no roster that nobody asked to sign.
@@ -448,15 +465,6 @@ pub(crate) fn take_root(
             hint,
         )
     };
-    for k in &wanted.expect_keys {
-        if !k.starts_with("SHA256:") {
-            return Err(CliError::usage(format!(
-                "--expect-key '{k}' is not a key fingerprint"
-            ))
-            .hint("fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)")
-            .into());
-        }
-    }
     let mut rosters = Rosters::default();
     let roster = match rosters.at(repo, head).map_err(|e| {
         refuse(

@@ -4,7 +4,12 @@
 //! what a refusal changes are the helper's business; this file only says yes or why not.
 
 use crate::Roster;
-use ssh_key::{HashAlg, SshSig};
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
+use openssl::rsa::Rsa;
+use ssh_key::public::{KeyData, RsaPublicKey};
+use ssh_key::{Algorithm, HashAlg, SshSig};
 
 /// The SSHSIG namespace git signs commits in (`ssh-keygen -Y sign -n git`).
 pub const NAMESPACE: &str = "git";
@@ -96,17 +101,55 @@ impl Roster {
                 algorithm: key.algorithm(),
             });
         }
-        key.public
-            .verify(NAMESPACE, payload, &sig)
-            .map_err(|_| VerifyError::BadSignature {
+        let good = match key.public.key_data() {
+            KeyData::Rsa(rsa) => verify_rsa(rsa, &sig, payload),
+            _ => key.public.verify(NAMESPACE, payload, &sig).is_ok(),
+        };
+        if !good {
+            return Err(VerifyError::BadSignature {
                 person: person.id.clone(),
-                fingerprint: fingerprint.clone(),
-            })?;
+                fingerprint,
+            });
+        }
         Ok(Signer {
             person: person.id.clone(),
             fingerprint,
         })
     }
+}
+
+/// An RSA SSHSIG (`rsa-sha2-256` or `rsa-sha2-512`, PKCS #1 v1.5) checked with OpenSSL. The
+/// signing key is the roster's (found by the fingerprint of the key the signature names) and the
+/// namespace was checked; what is signed is SSHSIG's wrapper around the message's hash.
+fn verify_rsa(key: &RsaPublicKey, sig: &SshSig, msg: &[u8]) -> bool {
+    let md = match sig.algorithm() {
+        Algorithm::Rsa {
+            hash: Some(HashAlg::Sha256),
+        } => MessageDigest::sha256(),
+        Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        } => MessageDigest::sha512(),
+        // `ssh-rsa` (SHA-1) signatures are refused, as OpenSSH refuses them.
+        _ => return false,
+    };
+    // ssh-keygen leaves the reserved field empty; SshSig::signed_data covers only that case.
+    if !sig.reserved().is_empty() {
+        return false;
+    }
+    let Ok(signed) = SshSig::signed_data(NAMESPACE, sig.hash_alg(), msg) else {
+        return false;
+    };
+    let public = || -> Result<_, openssl::error::ErrorStack> {
+        let n = BigNum::from_slice(key.n.as_positive_bytes().unwrap_or_default())?;
+        let e = BigNum::from_slice(key.e.as_positive_bytes().unwrap_or_default())?;
+        PKey::from_rsa(Rsa::from_public_components(n, e)?)
+    };
+    let Ok(public) = public() else {
+        return false;
+    };
+    openssl::sign::Verifier::new(md, &public)
+        .and_then(|mut v| v.verify_oneshot(sig.signature_bytes(), &signed))
+        .unwrap_or(false)
 }
 
 fn decode(armored: &[u8]) -> Result<SshSig, VerifyError> {

@@ -21,9 +21,9 @@ struct Key {
     fingerprint: String,
 }
 
-/// Keys for the whole run: RSA 3072 takes a while to make, and every test needs the same kinds.
+/// Keys for every run, made once and kept in the fixtures' target dir beside the helpers:
+/// RSA 3072 takes a while to make, and every test needs the same kinds.
 struct Keys {
-    _dir: tempfile::TempDir,
     ana: Key,
     bo: Key,
     cy: Key,
@@ -31,23 +31,42 @@ struct Keys {
     mal: Key,
 }
 
+const KINDS: &[(&str, &[&str])] = &[
+    ("ana", &["-t", "ed25519"]),
+    ("bo", &["-t", "rsa", "-b", "3072"]),
+    ("cy", &["-t", "ecdsa", "-b", "256"]),
+    ("dan", &["-t", "ed25519"]),
+    ("mal", &["-t", "ed25519"]),
+];
+
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("tcli-e2e-keys-")
-            .tempdir()
-            .unwrap();
-        let make = |name: &str, args: &[&str]| {
-            let path = dir.path().join(name);
-            let out = Command::new("ssh-keygen")
-                .args(args)
-                .args(["-q", "-N", "", "-C", &format!("{name}@test"), "-f"])
-                .arg(&path)
-                .stdin(Stdio::null())
-                .output()
-                .expect("run ssh-keygen");
-            assert!(out.status.success(), "ssh-keygen: {out:?}");
+        let dir = crate::native::target_dir().join("signed-keys");
+        if !dir.join("done").exists() {
+            // Made aside and renamed into place, so a concurrent run never sees half a set.
+            std::fs::create_dir_all(crate::native::target_dir()).unwrap();
+            let tmp = tempfile::Builder::new()
+                .prefix(".signed-keys-")
+                .tempdir_in(crate::native::target_dir())
+                .unwrap();
+            for (name, args) in KINDS {
+                let out = Command::new("ssh-keygen")
+                    .args(*args)
+                    .args(["-q", "-N", "", "-C", &format!("{name}@test"), "-f"])
+                    .arg(tmp.path().join(name))
+                    .stdin(Stdio::null())
+                    .output()
+                    .expect("run ssh-keygen (package openssh-client)");
+                assert!(out.status.success(), "ssh-keygen: {out:?}");
+            }
+            std::fs::write(tmp.path().join("done"), "").unwrap();
+            if std::fs::rename(tmp.path(), &dir).is_ok() {
+                let _ = tmp.keep();
+            }
+        }
+        let key = |name: &str| {
+            let path = dir.join(name);
             let public = std::fs::read_to_string(path.with_extension("pub"))
                 .unwrap()
                 .trim()
@@ -69,12 +88,11 @@ fn keys() -> &'static Keys {
             }
         };
         Keys {
-            ana: make("ana", &["-t", "ed25519"]),
-            bo: make("bo", &["-t", "rsa", "-b", "3072"]),
-            cy: make("cy", &["-t", "ecdsa", "-b", "256"]),
-            dan: make("dan", &["-t", "ed25519"]),
-            mal: make("mal", &["-t", "ed25519"]),
-            _dir: dir,
+            ana: key("ana"),
+            bo: key("bo"),
+            cy: key("cy"),
+            dan: key("dan"),
+            mal: key("mal"),
         }
     })
 }
@@ -567,13 +585,18 @@ fn signed_update_refuses_a_signature_over_other_content() {
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
-    let good = team.change(&env, "ana", Some(&k.ana), "harmless change");
-    let raw = team
-        .raw(&env, &good)
-        .replace("harmless change", "evil change!!");
-    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
-    let bad = team.forge(&env, raw.as_bytes());
-    refused(&env, &bad, "ana", "does not match its content");
+    let base = team.head(&env);
+    // Each key type: ed25519 (RustCrypto), RSA (OpenSSL), ECDSA P-256 (RustCrypto).
+    for (who, key) in [("ana", &k.ana), ("bo", &k.bo), ("cy", &k.cy)] {
+        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        let good = team.change(&env, who, Some(key), "harmless change");
+        let raw = team
+            .raw(&env, &good)
+            .replace("harmless change", "evil change!!");
+        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        let bad = team.forge(&env, raw.as_bytes());
+        refused(&env, &bad, who, "does not match its content");
+    }
 }
 
 #[test]

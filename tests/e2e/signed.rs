@@ -29,6 +29,8 @@ struct Keys {
     cy: Key,
     dan: Key,
     mal: Key,
+    /// ECDSA P-384: a key ssh-keygen makes and tcli cannot verify.
+    eve: Key,
 }
 
 const KINDS: &[(&str, &[&str])] = &[
@@ -37,13 +39,14 @@ const KINDS: &[(&str, &[&str])] = &[
     ("cy", &["-t", "ecdsa", "-b", "256"]),
     ("dan", &["-t", "ed25519"]),
     ("mal", &["-t", "ed25519"]),
+    ("eve", &["-t", "ecdsa", "-b", "384"]),
 ];
 
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let dir = crate::native::target_dir().join("signed-keys");
-        if !dir.join("done").exists() {
+        if !KINDS.iter().all(|(n, _)| dir.join(n).exists()) {
             // Made aside and renamed into place, so a concurrent run never sees half a set.
             std::fs::create_dir_all(crate::native::target_dir()).unwrap();
             let tmp = tempfile::Builder::new()
@@ -60,7 +63,8 @@ fn keys() -> &'static Keys {
                     .expect("run ssh-keygen (package openssh-client)");
                 assert!(out.status.success(), "ssh-keygen: {out:?}");
             }
-            std::fs::write(tmp.path().join("done"), "").unwrap();
+            // A set from an older KINDS is replaced whole.
+            let _ = std::fs::remove_dir_all(&dir);
             if std::fs::rename(tmp.path(), &dir).is_ok() {
                 let _ = tmp.keep();
             }
@@ -93,6 +97,7 @@ fn keys() -> &'static Keys {
             cy: key("cy"),
             dan: key("dan"),
             mal: key("mal"),
+            eve: key("eve"),
         }
     })
 }
@@ -948,4 +953,54 @@ fn signed_unsigned_team_updates_as_before() {
     env.run(["team", "verify"])
         .success()
         .stderr_has("no team has a trust root");
+}
+
+#[test]
+fn signed_update_refuses_a_signature_by_an_unsupported_key_type() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("cy", &[&k.cy]),
+                ("eve", &[&k.eve]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "eve joins with a P-384 key");
+    env.run(["team", "update"]).success();
+    env.run(["team", "people", "--json"])
+        .success()
+        .stdout_has("ecdsa-sha2-nistp384 is not supported");
+    let bad = team.change(&env, "eve", Some(&k.eve), "signed with P-384");
+    refused(
+        &env,
+        &bad,
+        "eve",
+        "of type ecdsa-sha2-nistp384, which tcli cannot verify",
+    );
+}
+
+#[test]
+fn signed_update_refuses_an_unknown_roster_field() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    toml.push_str("phone = \"555-0100\"\n");
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a field tcli does not know");
+    let head = checkout_head(&env);
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("people.bo: unknown field 'phone'")
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), head);
 }

@@ -720,7 +720,7 @@ fn signed_update_refuses_an_invalid_incoming_roster() {
     let head = checkout_head(&env);
     let r = env.run(["team", "update"]);
     r.code(1)
-        .stderr_has("bad roster")
+        .stderr_has("the roster in tcli.toml is invalid")
         .stderr_has("listed for both people.ana and people.bo");
     assert_eq!(checkout_head(&env), head);
 }

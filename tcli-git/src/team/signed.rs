@@ -13,9 +13,15 @@ use tcli_core::exit::Exit;
 use tcli_roster::verify::{Signer, VerifyError};
 use tcli_roster::{Roster, RosterError};
 
+/// The largest `tcli.toml` read from history, as for settings files on disk: a hostile commit
+/// must not make every update parse a huge file.
+const MAX_FILE: usize = 4 * 1024 * 1024;
+
 /// Why a `tcli.toml` in history gives no roster.
 #[derive(Debug)]
 pub(crate) enum BadRoster {
+    /// Larger than [`MAX_FILE`].
+    TooLarge(usize),
     /// The file is not TOML.
     Syntax(String),
     /// The `[people]` or `[trust]` tables are wrong.
@@ -25,8 +31,13 @@ pub(crate) enum BadRoster {
 impl std::fmt::Display for BadRoster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            BadRoster::TooLarge(n) => write!(
+                f,
+                "tcli.toml is {n} bytes, larger than {} MiB",
+                MAX_FILE >> 20
+            ),
             BadRoster::Syntax(e) => write!(f, "tcli.toml does not parse ({e})"),
-            BadRoster::Roster(e) => write!(f, "tcli.toml: {e}"),
+            BadRoster::Roster(e) => write!(f, "the roster in tcli.toml is invalid: {e}"),
         }
     }
 }
@@ -62,9 +73,13 @@ impl Rosters {
             None => Ok(Rc::new(Roster::default())),
             Some(id) => {
                 let b = repo.find_blob(id)?;
-                roster_of(&String::from_utf8_lossy(b.content()))
-                    .map(Rc::new)
-                    .map_err(Rc::new)
+                if b.size() > MAX_FILE {
+                    Err(Rc::new(BadRoster::TooLarge(b.size())))
+                } else {
+                    roster_of(&String::from_utf8_lossy(b.content()))
+                        .map(Rc::new)
+                        .map_err(Rc::new)
+                }
             }
         };
         self.by_blob.insert(blob, parsed.clone());
@@ -87,7 +102,7 @@ impl std::fmt::Display for Reason {
             Reason::Signature(e) => e.fmt(f),
             Reason::Roster { at, problem } => write!(
                 f,
-                "the roster it answers to (in {}) cannot be read: {problem}",
+                "the roster it answers to, in its parent {}, is unusable: {problem}",
                 super::git::short(*at)
             ),
         }
@@ -108,7 +123,7 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    /// The user's error: `what` is the action refused ("nothing was changed"...).
+    /// The user's error; `outcome` says what was left alone ("nothing was changed").
     pub(crate) fn error(&self, team: &str, outcome: &str, hint: String) -> anyhow::Error {
         CliError::new(
             Exit::Failure,
@@ -300,10 +315,10 @@ pub(crate) fn check_update(
     };
     let mut rosters = Rosters::default();
     if let Err(problem) = rosters.at(repo, tip).map_err(git_failure)? {
-        if let BadRoster::Roster(e) = &*problem {
+        if let BadRoster::Roster(_) | BadRoster::TooLarge(_) = &*problem {
             return Err(super::failure(
                 format!(
-                    "the new tcli.toml of team '{name}' ({}) has a bad roster: {e}; nothing was changed",
+                    "team '{name}': the new commit {} is refused: {problem}; nothing was changed",
                     super::git::short(tip)
                 ),
                 format!(
@@ -484,7 +499,7 @@ pub(crate) fn take_root(
             }
             _ => {
                 return Err(refuse(
-                    format!("the roster cannot be read: {problem}"),
+                    problem.to_string(),
                     format!("ask the team to fix tcli.toml in {url}"),
                 ))
             }

@@ -1004,3 +1004,23 @@ fn signed_update_refuses_an_unknown_roster_field() {
         .stderr_has("nothing was changed");
     assert_eq!(checkout_head(&env), head);
 }
+
+#[test]
+fn signed_update_refuses_a_huge_tcli_toml() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    for _ in 0..(5 * 1024 * 1024 / 80) {
+        toml.push_str(&format!("# {}\n", "x".repeat(77)));
+    }
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a 5 MB tcli.toml");
+    let head = checkout_head(&env);
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("larger than 4 MiB")
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), head);
+}

@@ -16,6 +16,32 @@ pub struct TeamEntry {
     pub name: String,
     /// The remote URL or path it was added from.
     pub url: String,
+    /// The trust root recorded by `team add` (docs/team-repos.md, "Signed teams"); absent for
+    /// a team whose repo has no roster and was not added with `--require-signed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustRoot>,
+}
+
+/// What `team add` trusted, and how far verification has come since.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct TrustRoot {
+    /// `--require-signed`: the user demands signatures whatever the repo's `[trust]` says.
+    #[serde(default)]
+    pub require_signed: bool,
+    /// The commit cloned by `team add`.
+    pub root: String,
+    /// The roster's key fingerprints at that commit.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+    /// The last commit verified (by `team add`, `update` or `verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
+    /// The roster id of who signed it; `None` when it was taken unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The fingerprint of the key that signed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_key: Option<String>,
 }
 
 /// The file tcli touches in a checkout's `.git/` after every successful clone or fetch. A clone

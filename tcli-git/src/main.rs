@@ -48,5 +48,7 @@ fn run(cx: &Context, first: Option<OsString>, args: Vec<OsString>) -> anyhow::Re
         TeamCommand::Remove(a) => commands::remove::cmd_team_remove(cx, &a),
         TeamCommand::Update(a) => commands::update::cmd_team_update(cx, &a),
         TeamCommand::Status(a) => commands::status::cmd_team_status(cx, &a),
+        TeamCommand::Verify(a) => commands::verify::cmd_team_verify(cx, &a),
+        TeamCommand::People(a) => commands::people::cmd_team_people(cx, &a),
     }
 }

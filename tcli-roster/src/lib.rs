@@ -7,6 +7,10 @@
 
 use serde_json::{Map, Value};
 use ssh_key::{Algorithm, EcdsaCurve, HashAlg, PublicKey};
+use std::collections::HashMap;
+
+#[cfg(feature = "verify")]
+pub mod verify;
 
 /// Keys a roster may hold in all, across people: a bound on work for hostile input.
 pub const MAX_KEYS: usize = 20_000;
@@ -18,6 +22,9 @@ pub struct Roster {
     pub people: Vec<Person>,
     /// `[trust] require-signed`.
     pub require_signed: bool,
+    /// Fingerprint to (person, key) indexes: a roster may hold thousands of keys and every
+    /// signed commit looks one up.
+    by_fingerprint: HashMap<String, (usize, usize)>,
 }
 
 /// One `[people.<id>]` table.
@@ -163,7 +170,6 @@ impl Roster {
         let Some(people) = settings.get("people") else {
             return Ok(roster);
         };
-        let mut seen: std::collections::HashMap<String, String> = Default::default();
         let mut count = 0usize;
         for (id, p) in table(people, "people")? {
             let where_ = format!("people.{id}");
@@ -193,13 +199,18 @@ impl Roster {
                                 index,
                                 reason,
                             })?;
-                            let here = id.clone();
-                            if let Some(first) = seen.insert(key.fingerprint.clone(), here.clone())
+                            let at = (roster.people.len(), person.keys.len());
+                            if let Some((first, _)) =
+                                roster.by_fingerprint.insert(key.fingerprint.clone(), at)
                             {
+                                let first = roster
+                                    .people
+                                    .get(first)
+                                    .map_or_else(|| id.clone(), |p| p.id.clone());
                                 return Err(RosterError::DuplicateKey {
                                     fingerprint: key.fingerprint,
                                     first,
-                                    second: here,
+                                    second: id.clone(),
                                 });
                             }
                             person.keys.push(key);
@@ -215,12 +226,23 @@ impl Roster {
 
     /// The person holding the key with this fingerprint, and the key.
     pub fn key(&self, fingerprint: &str) -> Option<(&Person, &Key)> {
-        self.people.iter().find_map(|p| {
-            p.keys
-                .iter()
-                .find(|k| k.fingerprint == fingerprint)
-                .map(|k| (p, k))
-        })
+        let &(p, k) = self.by_fingerprint.get(fingerprint)?;
+        let person = self.people.get(p)?;
+        Some((person, person.keys.get(k)?))
+    }
+
+    /// Each key tcli cannot use, as `people.<id>: <why>`: problems to show, not errors, so a
+    /// roster with an old DSA key still loads.
+    pub fn problems(&self) -> Vec<String> {
+        self.people
+            .iter()
+            .flat_map(|p| {
+                p.keys.iter().filter_map(move |k| {
+                    k.unsupported()
+                        .map(|why| format!("people.{}: {} {why}", p.id, k.fingerprint))
+                })
+            })
+            .collect()
     }
 
     /// The person with this id.

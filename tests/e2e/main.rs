@@ -21,6 +21,7 @@ mod new;
 mod notify;
 mod oncall;
 mod secrets;
+mod signed;
 mod sources;
 mod support;
 mod team;

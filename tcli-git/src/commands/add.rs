@@ -8,7 +8,11 @@ use tcli_core::ui;
 
 /// Runs `tcli team add`.
 pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u8> {
-    let added = team::add::add(cx, &args.url, args.name.as_deref())?;
+    let wanted = team::signed::Wanted {
+        require_signed: args.require_signed,
+        expect_keys: args.expect_keys.clone(),
+    };
+    let added = team::add::add(cx, &args.url, args.name.as_deref(), &wanted)?;
     team::refresh_index(cx);
     for w in &added.warnings {
         ui::warn(w);
@@ -27,8 +31,59 @@ pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u
         format!("modules: {}", added.modules.join(", "))
     };
     ui::out(&format!(
-        "added team '{}' from {}{at}\n  {modules}\n",
-        added.name, added.url
+        "added team '{}' from {}{at}\n  {modules}\n{}",
+        added.name,
+        added.url,
+        roster(&added)
     ));
     Ok(0)
+}
+
+/// The roster and trust root, for the user to compare with the fingerprints the team publishes.
+fn roster(added: &team::add::Added) -> String {
+    if added.people.is_empty() {
+        return match &added.trust {
+            Some(_) => "  roster: none\n".to_string(),
+            None => String::new(),
+        };
+    }
+    let mut s = String::from("  roster:\n");
+    let rows: Vec<(String, String)> = added
+        .people
+        .iter()
+        .flat_map(|p| {
+            let who = match &p.name {
+                Some(n) => format!("{} ({n})", p.id),
+                None => p.id.clone(),
+            };
+            let keys: Vec<String> = if p.keys.is_empty() {
+                vec!["(no keys)".to_string()]
+            } else {
+                p.keys
+                    .iter()
+                    .map(|k| format!("{} {}", k.fingerprint, k.kind))
+                    .collect()
+            };
+            keys.into_iter()
+                .enumerate()
+                .map(move |(i, k)| (if i == 0 { who.clone() } else { String::new() }, k))
+        })
+        .collect();
+    s.push_str(&ui::aligned(&rows, 4));
+    if let Some(t) = &added.trust {
+        let signed = match (&t.signer, &t.signer_key) {
+            (Some(p), Some(k)) => format!("signed by {p} with {k}"),
+            _ => "not signed".to_string(),
+        };
+        let policy = if t.verified.is_some() {
+            "signed commits required"
+        } else {
+            "signatures not required"
+        };
+        s.push_str(&format!(
+            "  trust root: {} ({signed}); {policy}\n  compare these fingerprints with the ones your team publishes\n",
+            &t.root[..7]
+        ));
+    }
+    s
 }

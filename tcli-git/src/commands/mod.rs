@@ -2,6 +2,8 @@
 //! `tcli_core::commands::team`'s, so help, completion and the docs come from tcli.
 
 pub(crate) mod add;
+pub(crate) mod people;
 pub(crate) mod remove;
 pub(crate) mod status;
 pub(crate) mod update;
+pub(crate) mod verify;

@@ -58,5 +58,34 @@ fn describe(s: &status::TeamStatus, now: u64) -> String {
         1 => "1 uncommitted change".to_string(),
         n => format!("{n} uncommitted changes"),
     };
-    format!("{head}  {position}, {dirty}, {fetched}")
+    format!("{head}  {position}, {dirty}, {fetched}{}", trust(s))
+}
+
+/// ", signed: ..." for a signed team; nothing for an unsigned one.
+fn trust(s: &status::TeamStatus) -> String {
+    let t = &s.trust;
+    if t.policy != "signed" {
+        return String::new();
+    }
+    // From the registry, a file users may edit: never sliced blindly.
+    let short = |c: &str| c.chars().take(7).collect::<String>();
+    let Some(root) = t.root.as_deref().map(|r| format!("root {}", short(r))) else {
+        return ", signed (no trust root recorded yet: the next 'tcli team update' records one)"
+            .to_string();
+    };
+    match (&t.signer, &t.signer_key, &t.verified) {
+        (Some(p), Some(k), _) => format!(", signed ({root}; HEAD verified, signed by {p} {k})"),
+        (_, _, Some(v)) if s.head.as_deref() == Some(v.as_str()) => {
+            format!(", signed ({root}; HEAD verified)")
+        }
+        (_, _, Some(v)) => format!(
+            ", signed ({root}; HEAD not verified, last verified {}: run 'tcli team verify {}')",
+            short(v),
+            s.name
+        ),
+        _ => format!(
+            ", signed ({root}; nothing verified yet: run 'tcli team verify {}')",
+            s.name
+        ),
+    }
 }

@@ -106,6 +106,16 @@ fn report(done: &[Updated]) -> String {
                     &u.to[..7],
                     u.branch
                 ));
+                if let Some(v) = &u.signed {
+                    let by = match (&v.signer, &v.key) {
+                        (Some(p), Some(k)) => format!("; {} signed by {p} with {k}", &u.to[..7]),
+                        _ => String::new(),
+                    };
+                    s.push_str(&format!(
+                        "  verified {}{by}\n",
+                        crate::team::git::commits(v.commits).replace("commit", "signed commit")
+                    ));
+                }
                 for (label, names) in [
                     ("added", &u.added),
                     ("removed", &u.removed),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::path::Path;
 use tcli_core::context::Context;
 use tcli_core::error::CliError;
-use tcli_core::team_dirs::{self, TeamEntry};
+use tcli_core::team_dirs::{self, TeamEntry, TrustRoot};
 
 /// What `team add` did.
 #[derive(Debug, Serialize)]
@@ -27,6 +27,10 @@ pub(crate) struct Added {
     pub modules: Vec<String>,
     /// Problems worth telling the user about (an unreadable `tcli.toml`, say).
     pub warnings: Vec<String>,
+    /// The roster at the cloned commit, for the user to compare with what the team publishes.
+    pub people: Vec<super::signed::PersonOut>,
+    /// The trust root recorded; `null` for a team with no roster.
+    pub trust: Option<TrustRoot>,
 }
 
 /// A local path is recorded absolute, so the remote still resolves from any directory.
@@ -41,7 +45,13 @@ pub(crate) fn normalize_url(url: &str) -> String {
 }
 
 /// Clones `url` as team `name` (default: from the URL) and registers it last in team order.
-pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result<Added> {
+pub(crate) fn add(
+    cx: &Context,
+    url: &str,
+    name: Option<&str>,
+    wanted: &super::signed::Wanted,
+) -> anyhow::Result<Added> {
+    wanted.check()?;
     let url = normalize_url(url);
     let name = match name {
         Some(n) => {
@@ -108,14 +118,39 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         }
         Err(_) => (None, None, Vec::new()),
     };
+    let root = match &commit {
+        Some(c) => Some(super::signed::take_root(
+            &repo,
+            &name,
+            &url,
+            git2::Oid::from_str(c)?,
+            wanted,
+        )?),
+        None if wanted.require_signed || !wanted.expect_keys.is_empty() => {
+            return Err(super::failure(
+                format!("team '{name}' at {url} is not on a branch, so it has no commit to take as its trust root; nothing was added"),
+                "ask the team to set the default branch of the repository".to_string(),
+            ));
+        }
+        None => None,
+    };
     drop(repo);
     std::fs::rename(tmp.path(), &dest)
         .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
     // The temp dir is now the checkout; dropping the guard would only fail to delete it.
     let _ = tmp.keep();
+    let (people, trust, problems) = match root {
+        Some(r) => (
+            super::signed::people(&r.roster),
+            r.entry,
+            r.roster.problems(),
+        ),
+        None => (Vec::new(), None, Vec::new()),
+    };
     let entry = TeamEntry {
         name: name.clone(),
         url: url.clone(),
+        trust: trust.clone(),
     };
     let registered = super::registry::modify(cx, |teams| {
         teams.push(entry);
@@ -130,6 +165,11 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         warnings.push(format!("team '{name}': {e}"));
     }
     warnings.extend(super::version::unmet(&name, &dest));
+    warnings.extend(
+        problems
+            .iter()
+            .map(|p| format!("team '{name}': roster {p}")),
+    );
     Ok(Added {
         name,
         url,
@@ -138,5 +178,7 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         commit,
         modules,
         warnings,
+        people,
+        trust,
     })
 }

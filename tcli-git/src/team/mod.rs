@@ -5,7 +5,9 @@
 pub(crate) mod add;
 pub(crate) mod git;
 pub(crate) mod remove;
+pub(crate) mod signed;
 pub(crate) mod status;
 pub(crate) mod update;
+pub(crate) mod verify;
 
 pub(crate) use tcli_core::team::*;

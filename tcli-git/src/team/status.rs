@@ -1,5 +1,6 @@
 //! `team status`: where each checkout stands, from local data only (no network): its branch and
-//! commit, the upstream as last fetched, ahead/behind, uncommitted changes, last fetch time.
+//! commit, the upstream as last fetched, ahead/behind, uncommitted changes, last fetch time, and
+//! for signed teams the trust root and the last verified commit (from the registry).
 
 use super::git::{self, NoTracking};
 use serde::Serialize;
@@ -55,6 +56,25 @@ pub(crate) struct TeamStatus {
     pub last_fetch: Option<u64>,
     /// What is wrong, when the state is not `ok`.
     pub problem: Option<String>,
+    /// Signatures: the policy, the trust root and how far verification has come.
+    pub trust: Trust,
+}
+
+/// The signing side of a team's status (docs/team-repos.md, "Signed teams").
+#[derive(Debug, Serialize)]
+pub(crate) struct Trust {
+    /// `signed` (commits must be signed) or `unsigned`.
+    pub policy: &'static str,
+    /// The user demanded signatures at `team add` (`--require-signed`).
+    pub demanded: bool,
+    /// The trust root commit.
+    pub root: Option<String>,
+    /// The last verified commit.
+    pub verified: Option<String>,
+    /// Who signed the current HEAD (its roster id), when HEAD is the last verified commit.
+    pub signer: Option<String>,
+    /// The fingerprint of that key.
+    pub signer_key: Option<String>,
 }
 
 /// The status of one team.
@@ -77,7 +97,18 @@ pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs()),
         problem: None,
+        trust: Trust {
+            policy: "unsigned",
+            demanded: entry.trust.as_ref().is_some_and(|t| t.require_signed),
+            root: entry.trust.as_ref().map(|t| t.root.clone()),
+            verified: entry.trust.as_ref().and_then(|t| t.verified.clone()),
+            signer: None,
+            signer_key: None,
+        },
     };
+    if s.trust.demanded {
+        s.trust.policy = "signed";
+    }
     if !dir.exists() {
         s.state = State::Missing;
         s.problem = Some(format!(
@@ -100,6 +131,23 @@ pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
             s.changes = c;
         }
         Err(e) => s.problem = Some(e.message().to_string()),
+    }
+    if let Some(head) = repo.head().ok().and_then(|h| h.target()) {
+        // Reading the roster is parsing only: no signature is checked here.
+        let asks = git::settings_at(&repo, head)
+            .ok()
+            .flatten()
+            .and_then(|text| super::signed::roster_of(&text).ok())
+            .is_some_and(|r| r.require_signed);
+        if asks {
+            s.trust.policy = "signed";
+        }
+        if s.trust.verified.as_deref() == Some(head.to_string().as_str()) {
+            if let Some(t) = &entry.trust {
+                s.trust.signer = t.signer.clone();
+                s.trust.signer_key = t.signer_key.clone();
+            }
+        }
     }
     match git::tracking(&repo) {
         Ok(t) => {

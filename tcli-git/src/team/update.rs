@@ -1,7 +1,8 @@
 //! `team update`: fetch, then fast-forward only (docs/team-repos.md). Refuses, changing nothing,
 //! when the checkout has uncommitted changes, is not on a branch with an upstream, has diverged
 //! from it (local commits not pushed while the remote moved, or a force-push), or when the new
-//! commit's `tcli.toml` does not parse. Each refusal names the team and gives the git command
+//! commit's `tcli.toml` does not parse, has a bad roster, or a commit is not signed as a signed
+//! team requires (`signed`). Each refusal names the team and gives the git command
 //! that fixes it. Runs under the team's lock, so two updates never touch one checkout at once.
 
 use super::git::{self, NoTracking};
@@ -45,6 +46,9 @@ pub(crate) struct Updated {
     pub changed: Vec<String>,
     /// Things worth saying that did not stop the update.
     pub warnings: Vec<String>,
+    /// What was verified, for a signed team.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed: Option<super::signed::Checked>,
 }
 
 /// Updates one team. Network and git failures are errors naming the team with the fix.
@@ -138,6 +142,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         removed: Vec::new(),
         changed: Vec::new(),
         warnings: Vec::new(),
+        signed: None,
     };
     if new_up == t.head {
         return Ok(out);
@@ -239,6 +244,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             ));
         }
     }
+    out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
     let target = repo
@@ -266,6 +272,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         .map_err(|e| git_failure(name, &dir, &e))?;
     out.result = Outcome::Updated;
     out.to = new_up.to_string();
+    if let Some(checked) = &out.signed {
+        super::signed::record(cx, name, t.head, new_up, checked)?;
+    }
     for (m, id) in &after {
         match before.get(m) {
             None => out.added.push(m.clone()),

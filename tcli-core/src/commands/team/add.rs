@@ -1,5 +1,6 @@
-//! `tcli team add <url|path> [--name N] [--json]`: clone a team repo and put its `bin/` on the
-//! search path, after the teams already added.
+//! `tcli team add <url|path> [--name N] [--expect-key FP]... [--require-signed] [--json]`:
+//! clone a team repo, take its trust root, and put its `bin/` on the search path, after the
+//! teams already added.
 //! The arguments only: the verb runs in the git helper (`tcli-git`, docs/helpers.md).
 
 /// Clone a team repository (a URL or a local path) into the data dir
@@ -10,6 +11,13 @@ pub struct TeamAddArgs {
     /// The team's name (default: the URL's last component without .git)
     #[arg(long)]
     pub name: Option<String>,
+    /// Refuse the team unless its roster lists this key (SHA256:..., repeatable): the
+    /// fingerprint your team publishes
+    #[arg(long = "expect-key", value_name = "FINGERPRINT")]
+    pub expect_keys: Vec<String>,
+    /// Demand signed commits even if the repo does not ask for them (remembered)
+    #[arg(long)]
+    pub require_signed: bool,
     /// Print JSON (shape documented in docs/team-repos.md)
     #[arg(long)]
     pub json: bool,

@@ -1,13 +1,16 @@
 //! `tcli team <verb>`: team repos (docs/team-repos.md). One file per verb. `list` reads the
-//! registry here; the verbs that open a repository (`add`, `update`, `status`, `remove`) are
-//! parsed here, so help and usage errors come from tcli, then run in the git helper, which
-//! this process becomes (docs/helpers.md): libgit2 never runs in the dispatching process.
+//! registry here; the verbs that open a repository (`add`, `update`, `status`, `remove`,
+//! `verify`, `people`) are parsed here, so help and usage errors come from tcli, then run in
+//! the git helper, which this process becomes (docs/helpers.md): libgit2 and signature checks
+//! never run in the dispatching process.
 
 pub mod add;
 pub mod list;
+pub mod people;
 pub mod remove;
 pub mod status;
 pub mod update;
+pub mod verify;
 
 use crate::context::Context;
 use clap::{Parser, Subcommand};
@@ -31,6 +34,8 @@ pub enum TeamCommand {
     Remove(remove::TeamRemoveArgs),
     Update(update::TeamUpdateArgs),
     Status(status::TeamStatusArgs),
+    Verify(verify::TeamVerifyArgs),
+    People(people::TeamPeopleArgs),
 }
 
 /// Runs `tcli team ...`.
@@ -44,7 +49,9 @@ pub fn cmd_team(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
         TeamCommand::Add(_)
         | TeamCommand::Remove(_)
         | TeamCommand::Update(_)
-        | TeamCommand::Status(_) => Err(crate::helpers::exec(
+        | TeamCommand::Status(_)
+        | TeamCommand::Verify(_)
+        | TeamCommand::People(_) => Err(crate::helpers::exec(
             crate::helpers::GIT,
             std::iter::once(OsString::from(HELPER_ARG)).chain(args),
         )),

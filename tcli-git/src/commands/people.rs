@@ -1,0 +1,95 @@
+//! `tcli team people [TEAM] [--json]`: each team's roster from its checkout's tcli.toml, with
+//! key fingerprints and the keys tcli cannot use. Local files only; no signature is checked.
+
+use crate::team::{self, signed};
+use tcli_core::commands::team::people::TeamPeopleArgs;
+use tcli_core::context::Context;
+use tcli_core::error::CliError;
+use tcli_core::exit::Exit;
+use tcli_core::team_dirs;
+use tcli_core::ui;
+
+/// Runs `tcli team people`.
+pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Result<u8> {
+    let teams = match &args.name {
+        Some(n) => vec![team::find(cx, n)?],
+        None => team_dirs::teams_strict(cx)?,
+    };
+    let mut code = 0;
+    let mut out = Vec::new();
+    let mut text = String::new();
+    for t in &teams {
+        let path = team_dirs::checkout_dir(cx, &t.name).join("tcli.toml");
+        let roster = tcli_core::settings::read_table(&path).and_then(|table| {
+            let json = tcli_core::settings::json_of_table(&table.unwrap_or_default());
+            tcli_roster::Roster::from_settings(&json).map_err(|e| {
+                CliError::new(
+                    Exit::Failure,
+                    format!(
+                        "team '{}': the roster in {} is invalid: {e}",
+                        t.name,
+                        path.display()
+                    ),
+                )
+                .hint("ask the team to fix tcli.toml; 'tcli team update' refuses such a file")
+                .into()
+            })
+        });
+        let roster = match roster {
+            Ok(r) => r,
+            Err(e) => {
+                ui::error(&e);
+                code = 1;
+                out.push(serde_json::json!({ "name": t.name, "error": e.to_string() }));
+                continue;
+            }
+        };
+        let people = signed::people(&roster);
+        let problems = roster.problems();
+        text.push_str(&format!(
+            "{}{}\n",
+            t.name,
+            if roster.require_signed {
+                " (signed commits required)"
+            } else {
+                ""
+            }
+        ));
+        if people.is_empty() {
+            text.push_str("  no roster ([people.<id>] in tcli.toml)\n");
+        }
+        let mut rows = Vec::new();
+        for p in &people {
+            let mut about: Vec<String> = p.name.iter().cloned().collect();
+            about.extend(p.email.iter().map(|e| format!("<{e}>")));
+            about.extend(p.chat.iter().cloned());
+            rows.push((p.id.clone(), about.join(" ")));
+            for k in &p.keys {
+                let bad = if k.problem.is_some() {
+                    "  (unsupported)"
+                } else {
+                    ""
+                };
+                rows.push((String::new(), format!("{} {}{bad}", k.fingerprint, k.kind)));
+            }
+        }
+        text.push_str(&ui::aligned(&rows, 2));
+        for p in &problems {
+            text.push_str(&format!("  problem: {p}\n"));
+        }
+        out.push(serde_json::json!({
+            "name": t.name,
+            "require_signed": roster.require_signed,
+            "people": people,
+            "problems": problems,
+        }));
+    }
+    if args.json {
+        ui::json(&serde_json::json!({ "teams": out }));
+    } else if teams.is_empty() {
+        ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+    } else {
+        ui::out(&text);
+    }
+    Ok(code)
+}

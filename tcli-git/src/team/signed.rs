@@ -1,0 +1,575 @@
+//! Signed teams (docs/team-repos.md, "Signed teams"): which commits must be signed, by whom,
+//! and the walk that checks them. A commit answers to the roster of its first parent, so a new
+//! key needs an existing member's signature and nobody switches signing off alone. The
+//! cryptography is `tcli_roster::verify`'s; this file reads commits and rosters with git2 and
+//! turns a refusal into the message that names the commit, its author and the reason.
+
+use git2::{Oid, Repository, Sort};
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+use tcli_core::error::CliError;
+use tcli_core::exit::Exit;
+use tcli_roster::verify::{Signer, VerifyError};
+use tcli_roster::{Roster, RosterError};
+
+/// The largest `tcli.toml` read from history, as for settings files on disk: a hostile commit
+/// must not make every update parse a huge file.
+const MAX_FILE: usize = 4 * 1024 * 1024;
+
+/// Why a `tcli.toml` in history gives no roster.
+#[derive(Debug)]
+pub(crate) enum BadRoster {
+    /// Larger than [`MAX_FILE`].
+    TooLarge(usize),
+    /// The file is not TOML.
+    Syntax(String),
+    /// The `[people]` or `[trust]` tables are wrong.
+    Roster(RosterError),
+}
+
+impl std::fmt::Display for BadRoster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadRoster::TooLarge(n) => write!(
+                f,
+                "tcli.toml is {n} bytes, larger than {} MiB",
+                MAX_FILE >> 20
+            ),
+            BadRoster::Syntax(e) => write!(f, "tcli.toml does not parse ({e})"),
+            BadRoster::Roster(e) => write!(f, "the roster in tcli.toml is invalid: {e}"),
+        }
+    }
+}
+
+/// Parses the roster of a `tcli.toml` text.
+pub(crate) fn roster_of(text: &str) -> Result<Roster, BadRoster> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| BadRoster::Syntax(e.message().to_string()))?;
+    Roster::from_settings(&tcli_core::settings::json_of_table(&table)).map_err(BadRoster::Roster)
+}
+
+/// Rosters by the blob id of `tcli.toml` (`None`: no file), parsed once: a roster changes in few
+/// commits, and every commit of a walk looks one up.
+#[derive(Default)]
+pub(crate) struct Rosters {
+    by_blob: HashMap<Option<Oid>, Result<Rc<Roster>, Rc<BadRoster>>>,
+}
+
+impl Rosters {
+    /// The roster of `commit`.
+    pub(crate) fn at(
+        &mut self,
+        repo: &Repository,
+        commit: Oid,
+    ) -> Result<Result<Rc<Roster>, Rc<BadRoster>>, git2::Error> {
+        let tree = repo.find_commit(commit)?.tree()?;
+        let blob = tree.get_path(Path::new("tcli.toml")).ok().map(|e| e.id());
+        if let Some(r) = self.by_blob.get(&blob) {
+            return Ok(r.clone());
+        }
+        let parsed = match blob {
+            None => Ok(Rc::new(Roster::default())),
+            Some(id) => {
+                let b = repo.find_blob(id)?;
+                if b.size() > MAX_FILE {
+                    Err(Rc::new(BadRoster::TooLarge(b.size())))
+                } else {
+                    roster_of(&String::from_utf8_lossy(b.content()))
+                        .map(Rc::new)
+                        .map_err(Rc::new)
+                }
+            }
+        };
+        self.by_blob.insert(blob, parsed.clone());
+        Ok(parsed)
+    }
+}
+
+/// Why one commit was refused.
+#[derive(Debug)]
+pub(crate) enum Reason {
+    /// Its signature (or the lack of one).
+    Signature(VerifyError),
+    /// The roster it answers to cannot be read.
+    Roster { at: Oid, problem: Rc<BadRoster> },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Signature(e) => e.fmt(f),
+            Reason::Roster { at, problem } => write!(
+                f,
+                "the roster it answers to, in its parent {}, is unusable: {problem}",
+                super::git::short(*at)
+            ),
+        }
+    }
+}
+
+/// A commit refused, with what names it.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    /// The commit.
+    pub commit: Oid,
+    /// `Name <email>` of its author.
+    pub author: String,
+    /// Its summary line.
+    pub summary: String,
+    /// Why.
+    pub reason: Reason,
+}
+
+impl Refusal {
+    /// The user's error; `outcome` says what was left alone ("nothing was changed").
+    pub(crate) fn error(&self, team: &str, outcome: &str, hint: String) -> anyhow::Error {
+        CliError::new(
+            Exit::Failure,
+            format!(
+                "team '{team}': commit {} by {} (\"{}\") is refused: {}; {outcome}",
+                super::git::short(self.commit),
+                self.author,
+                self.summary,
+                self.reason
+            ),
+        )
+        .hint(hint)
+        .into()
+    }
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub(crate) struct Walked {
+    /// Whether any commit had to be signed.
+    pub required: bool,
+    /// Commits whose signature was verified.
+    pub verified: usize,
+    /// Who signed the tip, when it had to be signed.
+    pub tip_signer: Option<Signer>,
+}
+
+/// A walk that could not finish.
+#[derive(Debug)]
+pub(crate) enum WalkError {
+    /// A commit is refused.
+    Refused(Box<Refusal>),
+    /// git itself failed.
+    Git(git2::Error),
+}
+
+impl From<git2::Error> for WalkError {
+    fn from(e: git2::Error) -> Self {
+        WalkError::Git(e)
+    }
+}
+
+/// Checks every commit of `base..tip` (merges and both sides of them included), parents
+/// first. A commit must be signed when the user demands it (`demand`, from `--require-signed`),
+/// when `base` says `require-signed`, or when its first parent does; it must then carry a good
+/// signature in namespace `git` by a key of its first parent's roster.
+pub(crate) fn walk(
+    repo: &Repository,
+    rosters: &mut Rosters,
+    base: Oid,
+    tip: Oid,
+    demand: bool,
+) -> Result<Walked, WalkError> {
+    let base_roster = rosters.at(repo, base)?;
+    let strict = demand || base_roster.as_ref().is_ok_and(|r| r.require_signed);
+    let mut out = Walked {
+        required: strict,
+        ..Walked::default()
+    };
+    let mut revwalk = repo.revwalk()?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    revwalk.push(tip)?;
+    revwalk.hide(base)?;
+    for oid in revwalk {
+        let oid = oid?;
+        let commit = repo.find_commit(oid)?;
+        let refuse = |reason: Reason| {
+            let a = commit.author();
+            WalkError::Refused(Box::new(Refusal {
+                commit: oid,
+                author: format!(
+                    "{} <{}>",
+                    String::from_utf8_lossy(a.name_bytes()),
+                    String::from_utf8_lossy(a.email_bytes())
+                ),
+                summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .chars()
+                    .take(72)
+                    .collect(),
+                reason,
+            }))
+        };
+        // A commit with no parent in a walk joined an unrelated history: it answers to nobody.
+        let parent_roster = match commit.parent_id(0) {
+            Ok(p) => match rosters.at(repo, p)? {
+                Ok(r) => r,
+                // An unreadable roster only matters when signatures are required anyway.
+                Err(problem) if strict => {
+                    return Err(refuse(Reason::Roster { at: p, problem }));
+                }
+                Err(_) => continue,
+            },
+            Err(_) => Rc::new(Roster::default()),
+        };
+        if !strict && !parent_roster.require_signed {
+            continue;
+        }
+        out.required = true;
+        let (sig, payload) = match repo.extract_signature(&oid, None) {
+            Ok(s) => s,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                return Err(refuse(Reason::Signature(VerifyError::Unsigned)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match parent_roster.verify(&payload, &sig) {
+            Ok(s) => {
+                out.verified += 1;
+                if oid == tip {
+                    out.tip_signer = Some(s);
+                }
+            }
+            Err(VerifyError::UnknownKey { fingerprint }) => {
+                // Name the self-vouching case: the key is one this very commit lists.
+                let own = rosters.at(repo, oid)?.ok();
+                let reason = match own.as_deref().and_then(|r| r.key(&fingerprint)) {
+                    Some((p, _)) => VerifyError::SelfAdded {
+                        person: p.id.clone(),
+                        fingerprint,
+                    },
+                    None => VerifyError::UnknownKey { fingerprint },
+                };
+                return Err(refuse(Reason::Signature(reason)));
+            }
+            Err(e) => return Err(refuse(Reason::Signature(e))),
+        }
+    }
+    Ok(out)
+}
+
+/// Verifies `commit`'s own signature against its own roster: the trust root `team add` takes
+/// on first use, having nothing older to check it against.
+pub(crate) fn verify_root(
+    repo: &Repository,
+    roster: &Roster,
+    commit: Oid,
+) -> Result<Signer, WalkError> {
+    let c = repo.find_commit(commit)?;
+    let a = c.author();
+    let refusal = |e: VerifyError| {
+        WalkError::Refused(Box::new(Refusal {
+            commit,
+            author: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(a.name_bytes()),
+                String::from_utf8_lossy(a.email_bytes())
+            ),
+            summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),
+            reason: Reason::Signature(e),
+        }))
+    };
+    let (sig, payload) = match repo.extract_signature(&commit, None) {
+        Ok(s) => s,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            return Err(refusal(VerifyError::Unsigned))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    roster.verify(&payload, &sig).map_err(refusal)
+}
+
+/// What `team update` verified, for its report.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Checked {
+    /// Commits whose signature was verified.
+    pub commits: usize,
+    /// The roster id of who signed the new tip.
+    pub signer: Option<String>,
+    /// That key's fingerprint.
+    pub key: Option<String>,
+}
+
+/// The checks `team update` makes before it moves anything: the incoming roster is valid, and
+/// every commit it brings in (from the last verified commit, or the checkout's HEAD) is signed
+/// as the rules say. `Ok(None)` when nothing had to be signed.
+pub(crate) fn check_update(
+    repo: &Repository,
+    entry: &tcli_core::team_dirs::TeamEntry,
+    head: Oid,
+    tip: Oid,
+) -> anyhow::Result<Option<Checked>> {
+    let name = &entry.name;
+    let url = &entry.url;
+    let git_failure = |e: git2::Error| {
+        super::failure(
+            format!("git failed verifying team '{name}': {}", e.message()),
+            "see the repository's state with git status".to_string(),
+        )
+    };
+    let mut rosters = Rosters::default();
+    if let Err(problem) = rosters.at(repo, tip).map_err(git_failure)? {
+        if let BadRoster::Roster(_) | BadRoster::TooLarge(_) = &*problem {
+            return Err(super::failure(
+                format!(
+                    "team '{name}': the new commit {} is refused: {problem}; nothing was changed",
+                    super::git::short(tip)
+                ),
+                format!(
+                    "ask the team to fix tcli.toml in {url}; your checkout stays at {} until then",
+                    super::git::short(head)
+                ),
+            ));
+        }
+    }
+    let trust = entry.trust.as_ref();
+    // Commits pulled in by hand since the last verification are checked too.
+    let base = trust
+        .and_then(|t| t.verified.as_deref())
+        .and_then(|v| Oid::from_str(v).ok())
+        .filter(|v| *v == tip || repo.graph_descendant_of(tip, *v).unwrap_or(false))
+        .unwrap_or(head);
+    let demand = trust.is_some_and(|t| t.require_signed);
+    match walk(repo, &mut rosters, base, tip, demand) {
+        Ok(w) if !w.required => Ok(None),
+        Ok(w) => Ok(Some(Checked {
+            commits: w.verified,
+            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
+            key: w.tip_signer.map(|s| s.fingerprint),
+        })),
+        Err(WalkError::Git(e)) => Err(git_failure(e)),
+        Err(WalkError::Refused(r)) => Err(r.error(
+            name,
+            "nothing was changed",
+            format!(
+                "this team accepts only commits signed by a key in the roster of their parent (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
+                super::git::short(r.commit),
+                super::git::short(head)
+            ),
+        )),
+    }
+}
+
+/// Records in the registry how far verification has come: the commit and who signed it.
+pub(crate) fn record(
+    cx: &tcli_core::context::Context,
+    name: &str,
+    root: Oid,
+    verified: Oid,
+    checked: &Checked,
+) -> anyhow::Result<()> {
+    super::registry::modify(cx, |teams| {
+        if let Some(t) = teams.iter_mut().find(|t| t.name == name) {
+            // A team whose repo asked for signatures after it was added gets its root now.
+            let trust = t
+                .trust
+                .get_or_insert_with(|| tcli_core::team_dirs::TrustRoot {
+                    root: root.to_string(),
+                    ..Default::default()
+                });
+            // Re-verifying the same commit checks no new signature: keep who signed it.
+            if trust.verified.as_deref() != Some(verified.to_string().as_str()) {
+                trust.signer = checked.signer.clone();
+                trust.signer_key = checked.key.clone();
+            }
+            trust.verified = Some(verified.to_string());
+        }
+        Ok(())
+    })
+}
+
+/// What the user asks of a team's signatures at `team add`.
+#[derive(Debug, Default)]
+pub(crate) struct Wanted {
+    /// `--require-signed`.
+    pub require_signed: bool,
+    /// `--expect-key`, each `SHA256:...`.
+    pub expect_keys: Vec<String>,
+}
+
+/// One person of the roster as `team add` and `team people` show them.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct PersonOut {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Vec<String>,
+    pub chat: Option<String>,
+    pub keys: Vec<KeyOut>,
+}
+
+/// One key of a person.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct KeyOut {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub fingerprint: String,
+    pub comment: String,
+    /// Why tcli cannot use it, when it cannot.
+    pub problem: Option<String>,
+}
+
+/// The roster's people, for output.
+pub(crate) fn people(roster: &Roster) -> Vec<PersonOut> {
+    roster
+        .people
+        .iter()
+        .map(|p| PersonOut {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            email: p.email.clone(),
+            chat: p.chat.clone(),
+            keys: p
+                .keys
+                .iter()
+                .map(|k| KeyOut {
+                    kind: k.algorithm(),
+                    fingerprint: k.fingerprint.clone(),
+                    comment: k.public.comment().to_string(),
+                    problem: k.unsupported(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+impl Wanted {
+    /// Checks the arguments before anything is cloned: a usage error (exit 2) names a value
+    /// that is not a fingerprint.
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        for k in &self.expect_keys {
+            if !k.starts_with("SHA256:") {
+                return Err(CliError::usage(format!(
+                    "--expect-key '{k}' is not a key fingerprint"
+                ))
+                .hint("fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)")
+                .into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The trust root `team add` takes, and the roster it shows.
+pub(crate) struct Root {
+    /// What goes in the registry; `None` for a team with no roster that nobody asked to sign.
+    pub entry: Option<tcli_core::team_dirs::TrustRoot>,
+    /// The roster at the cloned commit.
+    pub roster: Roster,
+}
+
+/// Reads the roster at the commit `team add` cloned, checks `--expect-key`, and when the repo
+/// or the user requires signatures, verifies that commit's own signature against it (trust on
+/// first use: there is nothing older to check it against). Every refusal happens before the
+/// clone is moved into place, so it leaves nothing behind.
+pub(crate) fn take_root(
+    repo: &Repository,
+    name: &str,
+    url: &str,
+    head: Oid,
+    wanted: &Wanted,
+) -> anyhow::Result<Root> {
+    let refuse = |what: String, hint: String| {
+        super::failure(
+            format!("team '{name}' at {url}: {what}; nothing was added"),
+            hint,
+        )
+    };
+    let mut rosters = Rosters::default();
+    let roster = match rosters.at(repo, head).map_err(|e| {
+        refuse(
+            format!(
+                "cannot read commit {}: {}",
+                super::git::short(head),
+                e.message()
+            ),
+            "check the repository with git fsck".to_string(),
+        )
+    })? {
+        Ok(r) => r,
+        Err(problem) => match &*problem {
+            // A syntax error is reported as a warning by `add`, unless signatures are wanted.
+            BadRoster::Syntax(_) if !wanted.require_signed && wanted.expect_keys.is_empty() => {
+                Rc::new(Roster::default())
+            }
+            _ => {
+                return Err(refuse(
+                    problem.to_string(),
+                    format!("ask the team to fix tcli.toml in {url}"),
+                ))
+            }
+        },
+    };
+    let listed = |r: &Roster| {
+        let fps = r.fingerprints();
+        if fps.is_empty() {
+            "the roster lists no keys".to_string()
+        } else {
+            format!("the roster lists: {}", fps.join(", "))
+        }
+    };
+    if wanted.require_signed && roster.people.is_empty() {
+        return Err(refuse(
+            "--require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against".to_string(),
+            "ask the team to add a roster and sign their commits (docs/team-repos.md, \"Signed teams\"), or add the team without --require-signed".to_string(),
+        ));
+    }
+    for k in &wanted.expect_keys {
+        if roster.key(k).is_none() {
+            return Err(refuse(
+                format!("its roster does not list the expected key {k}"),
+                format!(
+                    "compare with the fingerprints your team publishes; {}",
+                    listed(&roster)
+                ),
+            ));
+        }
+    }
+    let required = wanted.require_signed || roster.require_signed;
+    let signer = if required {
+        match verify_root(repo, &roster, head) {
+            Ok(s) => Some(s),
+            Err(WalkError::Refused(r)) => {
+                return Err(r.error(
+                    name,
+                    "nothing was added",
+                    format!(
+                        "the commit a signed team is added at must be signed by a key of its own roster; {}",
+                        listed(&roster)
+                    ),
+                ))
+            }
+            Err(WalkError::Git(e)) => {
+                return Err(refuse(
+                    format!("cannot read commit {}: {}", super::git::short(head), e.message()),
+                    "check the repository with git fsck".to_string(),
+                ))
+            }
+        }
+    } else {
+        None
+    };
+    let entry = (!roster.people.is_empty() || wanted.require_signed).then(|| {
+        tcli_core::team_dirs::TrustRoot {
+            require_signed: wanted.require_signed,
+            root: head.to_string(),
+            fingerprints: roster
+                .fingerprints()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            verified: required.then(|| head.to_string()),
+            signer: signer.as_ref().map(|s| s.person.clone()),
+            signer_key: signer.map(|s| s.fingerprint),
+        }
+    });
+    Ok(Root {
+        entry,
+        roster: Rc::unwrap_or_clone(roster),
+    })
+}

@@ -1,0 +1,1026 @@
+//! Signed teams end to end (docs/team-repos.md, "Signed teams"): real keys made by
+//! `ssh-keygen` (ed25519, RSA 3072, ECDSA P-256), commits signed by git itself
+//! (`git -c gpg.format=ssh -c user.signingkey=<key> commit -S`) or forged with `git
+//! hash-object` where a test needs a bad signature, pushed to a local bare repo, and the real
+//! `tcli` with its git helper. A refusal must name the commit, its author and the reason, and
+//! change nothing: not the checkout, not the registry.
+
+use crate::support::{Run, TestEnv};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// A person's key pair, made by ssh-keygen.
+struct Key {
+    /// The private key file (git's `user.signingkey`).
+    path: PathBuf,
+    /// The `.pub` line.
+    public: String,
+    /// `SHA256:...` as `ssh-keygen -lf` prints it.
+    fingerprint: String,
+}
+
+/// Keys for every run, made once and kept in the fixtures' target dir beside the helpers:
+/// RSA 3072 takes a while to make, and every test needs the same kinds.
+struct Keys {
+    ana: Key,
+    bo: Key,
+    cy: Key,
+    dan: Key,
+    mal: Key,
+    /// ECDSA P-384: a key ssh-keygen makes and tcli cannot verify.
+    eve: Key,
+}
+
+const KINDS: &[(&str, &[&str])] = &[
+    ("ana", &["-t", "ed25519"]),
+    ("bo", &["-t", "rsa", "-b", "3072"]),
+    ("cy", &["-t", "ecdsa", "-b", "256"]),
+    ("dan", &["-t", "ed25519"]),
+    ("mal", &["-t", "ed25519"]),
+    ("eve", &["-t", "ecdsa", "-b", "384"]),
+];
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = crate::native::target_dir().join("signed-keys");
+        if !KINDS.iter().all(|(n, _)| dir.join(n).exists()) {
+            // Made aside and renamed into place, so a concurrent run never sees half a set.
+            std::fs::create_dir_all(crate::native::target_dir()).unwrap();
+            let tmp = tempfile::Builder::new()
+                .prefix(".signed-keys-")
+                .tempdir_in(crate::native::target_dir())
+                .unwrap();
+            for (name, args) in KINDS {
+                let out = Command::new("ssh-keygen")
+                    .args(*args)
+                    .args(["-q", "-N", "", "-C", &format!("{name}@test"), "-f"])
+                    .arg(tmp.path().join(name))
+                    .stdin(Stdio::null())
+                    .output()
+                    .expect("run ssh-keygen (package openssh-client)");
+                assert!(out.status.success(), "ssh-keygen: {out:?}");
+            }
+            // A set from an older KINDS is replaced whole.
+            let _ = std::fs::remove_dir_all(&dir);
+            if std::fs::rename(tmp.path(), &dir).is_ok() {
+                let _ = tmp.keep();
+            }
+        }
+        let key = |name: &str| {
+            let path = dir.join(name);
+            let public = std::fs::read_to_string(path.with_extension("pub"))
+                .unwrap()
+                .trim()
+                .to_string();
+            let lf = Command::new("ssh-keygen")
+                .arg("-lf")
+                .arg(path.with_extension("pub"))
+                .output()
+                .unwrap();
+            let fingerprint = String::from_utf8_lossy(&lf.stdout)
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .to_string();
+            Key {
+                path,
+                public,
+                fingerprint,
+            }
+        };
+        Keys {
+            ana: key("ana"),
+            bo: key("bo"),
+            cy: key("cy"),
+            dan: key("dan"),
+            mal: key("mal"),
+            eve: key("eve"),
+        }
+    })
+}
+
+/// Runs git in `dir` as `who` (author and committer), signing with `key` when given.
+fn git_as(env: &TestEnv, dir: &Path, who: &str, key: Option<&Key>, args: &[&str]) -> String {
+    let mut c = Command::new("git");
+    if let Some(k) = key {
+        c.args(["-c", "gpg.format=ssh", "-c"])
+            .arg(format!("user.signingkey={}", k.path.display()));
+    }
+    let out = c
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", crate::support::SYSTEM_PATH)
+        .env("HOME", env.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", who)
+        .env("GIT_AUTHOR_EMAIL", format!("{who}@example.com"))
+        .env("GIT_COMMITTER_NAME", who)
+        .env("GIT_COMMITTER_EMAIL", format!("{who}@example.com"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    git_as(env, dir, "Teammate", None, args)
+}
+
+/// Writes `stdin` to `git <args>` in `dir` and returns its stdout.
+fn git_in(env: &TestEnv, dir: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", crate::support::SYSTEM_PATH)
+        .env("HOME", env.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A signed team: a bare remote and a teammate's clone.
+struct Team {
+    bare: PathBuf,
+    work: PathBuf,
+}
+
+/// One `[people.<id>]` entry: the id and its keys.
+type Person<'a> = (&'a str, &'a [&'a Key]);
+
+fn roster_toml(people: &[Person], require: bool) -> String {
+    let mut s = format!("[trust]\nrequire-signed = {require}\n");
+    for (id, ks) in people {
+        let lines: Vec<String> = ks.iter().map(|k| format!("{:?}", k.public)).collect();
+        s.push_str(&format!(
+            "\n[people.{id}]\nname = \"{id}\"\nemail = [\"{id}@example.com\"]\nkeys = [{}]\n",
+            lines.join(", ")
+        ));
+    }
+    s
+}
+
+impl Team {
+    /// A remote whose first commit, signed by ana, holds ana (ed25519), bo (RSA) and cy
+    /// (ECDSA) and `require-signed = true`.
+    fn new(env: &TestEnv) -> Team {
+        let k = keys();
+        let t = Team::empty(env);
+        t.write(
+            "tcli.toml",
+            &roster_toml(
+                &[("ana", &[&k.ana]), ("bo", &[&k.bo]), ("cy", &[&k.cy])],
+                true,
+            ),
+        );
+        t.commit(env, "ana", Some(&k.ana), "the roster");
+        t
+    }
+
+    fn empty(env: &TestEnv) -> Team {
+        let bare = env.path("remotes/acme.git");
+        let work = env.path("teammate/acme");
+        std::fs::create_dir_all(&bare).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+        git(env, &work, &["init", "-q", "-b", "main"]);
+        git(
+            env,
+            &work,
+            &["remote", "add", "origin", bare.to_str().unwrap()],
+        );
+        Team { bare, work }
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.work.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Commits everything as `who` (signed with `key` when given) and pushes; the new commit.
+    fn commit(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
+        git(env, &self.work, &["add", "-A"]);
+        let mut args = vec!["commit", "-q", "--allow-empty", "-m", msg];
+        if key.is_some() {
+            args.push("-S");
+        }
+        git_as(env, &self.work, who, key, &args);
+        self.push(env);
+        self.head(env)
+    }
+
+    /// A file change committed and pushed.
+    fn change(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
+        let n = git(env, &self.work, &["rev-list", "--count", "HEAD"]);
+        self.write(&format!("notes/{who}-{n}.txt"), msg);
+        self.commit(env, who, key, msg)
+    }
+
+    fn push(&self, env: &TestEnv) {
+        git(env, &self.work, &["push", "-q", "-f", "origin", "main"]);
+    }
+
+    fn head(&self, env: &TestEnv) -> String {
+        git(env, &self.work, &["rev-parse", "HEAD"])
+    }
+
+    fn url(&self) -> &str {
+        self.bare.to_str().unwrap()
+    }
+
+    /// Writes a raw commit object, points `main` at it and pushes it: for signatures git
+    /// would never make.
+    fn forge(&self, env: &TestEnv, raw: &[u8]) -> String {
+        let oid = git_in(
+            env,
+            &self.work,
+            &[
+                "hash-object",
+                "-t",
+                "commit",
+                "-w",
+                "--literally",
+                "--stdin",
+            ],
+            raw,
+        );
+        git(env, &self.work, &["update-ref", "refs/heads/main", &oid]);
+        git(env, &self.work, &["reset", "-q", "--hard", &oid]);
+        self.push(env);
+        oid
+    }
+
+    /// The raw text of a commit.
+    fn raw(&self, env: &TestEnv, commit: &str) -> String {
+        git(env, &self.work, &["cat-file", "commit", commit]) + "\n"
+    }
+
+    /// A commit of the current tree on HEAD, unsigned and not yet on any branch.
+    fn payload(&self, env: &TestEnv, msg: &str) -> String {
+        let oid = git_as(
+            env,
+            &self.work,
+            "ana",
+            None,
+            &["commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", msg],
+        );
+        self.raw(env, &oid)
+    }
+}
+
+/// `raw` with an armored signature as its `gpgsig` header (after the committer line).
+fn with_gpgsig(raw: &str, armored: &str) -> String {
+    let (headers, message) = raw.split_once("\n\n").unwrap();
+    let sig = armored.trim_end().replace('\n', "\n ");
+    format!("{headers}\ngpgsig {sig}\n\n{message}")
+}
+
+/// `raw`'s `gpgsig` header, as armored text.
+fn gpgsig_of(raw: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in raw.lines() {
+        if let Some(first) = line.strip_prefix("gpgsig ") {
+            inside = true;
+            out.push_str(first);
+            out.push('\n');
+        } else if inside && line.starts_with(' ') {
+            out.push_str(&line[1..]);
+            out.push('\n');
+        } else {
+            inside = false;
+        }
+    }
+    out
+}
+
+/// `raw` without its `gpgsig` header: what the signature covers.
+fn without_gpgsig(raw: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    let (headers, message) = raw.split_once("\n\n").unwrap();
+    for line in headers.lines() {
+        if line.starts_with("gpgsig ") {
+            inside = true;
+            continue;
+        }
+        if inside && line.starts_with(' ') {
+            continue;
+        }
+        inside = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    format!("{out}\n{message}")
+}
+
+/// `ssh-keygen -Y sign -n <namespace>` over `data` with `key`.
+fn sshsig(env: &TestEnv, key: &Key, namespace: &str, data: &str) -> String {
+    let file = env.path("to-sign");
+    std::fs::write(&file, data).unwrap();
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-Y", "sign", "-n", namespace, "-f"])
+        .arg(&key.path)
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ssh-keygen -Y sign: {out:?}");
+    std::fs::read_to_string(file.with_extension("sig")).unwrap()
+}
+
+fn checkout(env: &TestEnv) -> PathBuf {
+    env.data_dir().join("teams/acme")
+}
+
+fn checkout_head(env: &TestEnv) -> String {
+    git(env, &checkout(env), &["rev-parse", "HEAD"])
+}
+
+fn registry(env: &TestEnv) -> String {
+    std::fs::read_to_string(env.data_dir().join("teams.json")).unwrap_or_default()
+}
+
+fn add(env: &TestEnv, team: &Team) -> Run {
+    let r = env.run(["team", "add", team.url(), "--name", "acme"]);
+    r.success();
+    r
+}
+
+/// Runs `team update` expecting a refusal of `commit` by `author` for `reason`, and checks
+/// that nothing changed: the checkout's HEAD, its files and the registry.
+#[track_caller]
+fn refused(env: &TestEnv, commit: &str, author: &str, reason: &str) -> Run {
+    let head = checkout_head(env);
+    let reg = registry(env);
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line\n{}", r.stderr);
+    let e = errors[0];
+    for want in [
+        "team 'acme'",
+        &format!("commit {}", &commit[..7]),
+        &format!("by {author} <{author}@example.com>"),
+        reason,
+        "nothing was changed",
+    ] {
+        assert!(e.contains(want), "error lacks {want:?}\n{}", r.stderr);
+    }
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with("hint:")),
+        "a hint\n{}",
+        r.stderr
+    );
+    assert_eq!(checkout_head(env), head, "the checkout did not move");
+    assert_eq!(
+        git(env, &checkout(env), &["status", "--porcelain"]),
+        "",
+        "no file changed"
+    );
+    assert_eq!(registry(env), reg, "the registry did not change");
+    r
+}
+
+#[test]
+fn signed_add_prints_the_roster_and_records_the_root() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    let r = env.run([
+        "team",
+        "add",
+        team.url(),
+        "--name",
+        "acme",
+        "--expect-key",
+        &k.bo.fingerprint,
+    ]);
+    r.success()
+        .stdout_has(&k.ana.fingerprint)
+        .stdout_has(&k.bo.fingerprint)
+        .stdout_has(&k.cy.fingerprint)
+        .stdout_has(&format!("trust root: {}", &root[..7]))
+        .stdout_has(&format!("signed by ana with {}", k.ana.fingerprint));
+    let reg: serde_json::Value = serde_json::from_str(&registry(&env)).unwrap();
+    let trust = &reg[0]["trust"];
+    assert_eq!(trust["root"], root.as_str());
+    assert_eq!(trust["verified"], root.as_str());
+    assert_eq!(trust["signer"], "ana");
+    assert_eq!(trust["fingerprints"].as_array().unwrap().len(), 3);
+
+    let s = env.run(["team", "status", "--json"]).success().json();
+    let t = &s["teams"][0]["trust"];
+    assert_eq!(t["policy"], "signed");
+    assert_eq!(t["root"], root.as_str());
+    assert_eq!(t["verified"], root.as_str());
+    assert_eq!(t["signer"], "ana");
+    assert_eq!(t["signer_key"], k.ana.fingerprint.as_str());
+    env.run(["team", "status"])
+        .success()
+        .stdout_has("signed (root")
+        .stdout_has("HEAD verified, signed by ana");
+}
+
+#[test]
+fn signed_update_accepts_each_key_type() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.change(&env, "bo", Some(&k.bo), "bo signs with RSA");
+    team.change(&env, "cy", Some(&k.cy), "cy signs with ECDSA");
+    let tip = team.change(&env, "ana", Some(&k.ana), "ana signs with ed25519");
+    env.run(["team", "update", "acme"])
+        .success()
+        .stdout_has("verified 3 signed commits")
+        .stdout_has(&format!("signed by ana with {}", k.ana.fingerprint));
+    assert_eq!(checkout_head(&env), tip);
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], tip.as_str());
+    env.run(["team", "verify", "acme"])
+        .success()
+        .stdout_has("acme: verified 3 signed commits from the trust root");
+}
+
+#[test]
+fn signed_update_accepts_a_new_member_added_by_a_member() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("cy", &[&k.cy]),
+                ("dan", &[&k.dan]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "welcome dan");
+    let tip = team.change(&env, "dan", Some(&k.dan), "dan's first change");
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("verified 2 signed commits")
+        .stdout_has("signed by dan");
+    assert_eq!(checkout_head(&env), tip);
+}
+
+#[test]
+fn signed_update_refuses_a_key_removed_by_a_member() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[]), ("cy", &[&k.cy])], true),
+    );
+    let revoked = team.commit(&env, "ana", Some(&k.ana), "revoke bo's key");
+    env.run(["team", "update"]).success();
+    assert_eq!(checkout_head(&env), revoked);
+    let bad = team.change(&env, "bo", Some(&k.bo), "bo after revocation");
+    refused(&env, &bad, "bo", "not in the team's roster");
+}
+
+#[test]
+fn signed_update_refuses_an_unsigned_commit() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = team.change(&env, "mal", None, "unsigned");
+    refused(&env, &bad, "mal", "it is not signed");
+}
+
+#[test]
+fn signed_update_refuses_an_unsigned_commit_under_a_signed_tip() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = team.change(&env, "mal", None, "sneaked in");
+    team.change(&env, "ana", Some(&k.ana), "signed on top");
+    refused(&env, &bad, "mal", "it is not signed");
+}
+
+#[test]
+fn signed_update_refuses_a_strangers_signature() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = team.change(&env, "mal", Some(&k.mal), "signed by a stranger");
+    let r = refused(&env, &bad, "mal", "not in the team's roster");
+    r.stderr_has(&k.mal.fingerprint);
+}
+
+#[test]
+fn signed_update_refuses_a_newcomer_adding_herself() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("cy", &[&k.cy]),
+                ("mal", &[&k.mal]),
+            ],
+            true,
+        ),
+    );
+    let bad = team.commit(&env, "mal", Some(&k.mal), "let me in");
+    refused(&env, &bad, "mal", "a key this same commit adds");
+}
+
+#[test]
+fn signed_update_refuses_an_unsigned_commit_turning_signing_off() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[("ana", &[&k.ana]), ("bo", &[&k.bo]), ("cy", &[&k.cy])],
+            false,
+        ),
+    );
+    let bad = team.commit(&env, "mal", None, "signing is a bother");
+    refused(&env, &bad, "mal", "it is not signed");
+}
+
+#[test]
+fn signed_update_refuses_a_signature_over_other_content() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let base = team.head(&env);
+    // Each key type: ed25519 (RustCrypto), RSA (OpenSSL), ECDSA P-256 (RustCrypto).
+    for (who, key) in [("ana", &k.ana), ("bo", &k.bo), ("cy", &k.cy)] {
+        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        let good = team.change(&env, who, Some(key), "harmless change");
+        let raw = team
+            .raw(&env, &good)
+            .replace("harmless change", "evil change!!");
+        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        let bad = team.forge(&env, raw.as_bytes());
+        refused(&env, &bad, who, "does not match its content");
+    }
+}
+
+#[test]
+fn signed_update_refuses_a_signature_in_another_namespace() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let payload = team.payload(&env, "signed for files, not git");
+    let sig = sshsig(&env, &k.ana, "other", &payload);
+    let bad = team.forge(&env, with_gpgsig(&payload, &sig).as_bytes());
+    refused(&env, &bad, "ana", "namespace 'other', not 'git'");
+}
+
+#[test]
+fn signed_update_refuses_a_truncated_signature_block() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "ana", Some(&k.ana), "soon truncated");
+    let raw = team.raw(&env, &good);
+    let sig = gpgsig_of(&raw);
+    let cut: String = sig.lines().take(3).map(|l| format!("{l}\n")).collect();
+    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    let bad = team.forge(&env, with_gpgsig(&without_gpgsig(&raw), &cut).as_bytes());
+    refused(&env, &bad, "ana", "signature is malformed");
+}
+
+#[test]
+fn signed_update_refuses_a_one_megabyte_signature_header() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let payload = team.payload(&env, "a huge signature");
+    let mut sig = String::from("-----BEGIN SSH SIGNATURE-----\n");
+    for _ in 0..(1024 * 1024 / 71) {
+        sig.push_str(&"A".repeat(70));
+        sig.push('\n');
+    }
+    sig.push_str("-----END SSH SIGNATURE-----\n");
+    let bad = team.forge(&env, with_gpgsig(&payload, &sig).as_bytes());
+    refused(&env, &bad, "ana", "signature is malformed");
+}
+
+#[test]
+fn signed_update_checks_both_sides_of_a_merge() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let base = team.head(&env);
+    // A side branch with an unsigned commit, merged by a member with a good signature.
+    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    team.write("side.txt", "side");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "mal",
+        None,
+        &["commit", "-q", "-m", "side work"],
+    );
+    let side = team.head(&env);
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    team.change(&env, "bo", Some(&k.bo), "main work");
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge side", "side"],
+    );
+    team.push(&env);
+    refused(&env, &side, "mal", "it is not signed");
+
+    // The same shape with every commit signed is accepted.
+    git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+    git(&env, &team.work, &["branch", "-q", "-D", "side"]);
+    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    team.write("side.txt", "side");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "cy",
+        Some(&k.cy),
+        &["commit", "-q", "-S", "-m", "signed side work"],
+    );
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    team.change(&env, "bo", Some(&k.bo), "main work");
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge side", "side"],
+    );
+    team.push(&env);
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("verified 3 signed commits");
+}
+
+#[test]
+fn signed_update_refuses_an_invalid_incoming_roster() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.ana])], true),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "a duplicate key");
+    let head = checkout_head(&env);
+    let r = env.run(["team", "update"]);
+    r.code(1)
+        .stderr_has("the roster in tcli.toml is invalid")
+        .stderr_has("listed for both people.ana and people.bo");
+    assert_eq!(checkout_head(&env), head);
+}
+
+#[test]
+fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let r = env.run([
+        "team",
+        "add",
+        team.url(),
+        "--name",
+        "acme",
+        "--expect-key",
+        &k.ana.fingerprint,
+        "--expect-key",
+        &k.mal.fingerprint,
+    ]);
+    r.code(1)
+        .stderr_has(&format!(
+            "does not list the expected key {}",
+            k.mal.fingerprint
+        ))
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+    let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
+#[test]
+fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
+    let env = TestEnv::new();
+    env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"])
+        .code(2)
+        .stderr_has("--expect-key 'ana' is not a key fingerprint")
+        .stderr_has("hint: fingerprints look like SHA256:");
+    assert_eq!(registry(&env), "");
+}
+
+#[test]
+fn signed_add_require_signed_refuses_a_repo_without_roster() {
+    let env = TestEnv::new();
+    let team = Team::empty(&env);
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n",
+    );
+    team.commit(&env, "ana", None, "no roster");
+    env.run(["team", "add", team.url(), "--require-signed"])
+        .code(1)
+        .stderr_has("--require-signed was given but the repo has no roster")
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+}
+
+#[test]
+fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let bad = team.change(&env, "mal", None, "unsigned tip");
+    env.run(["team", "add", team.url()])
+        .code(1)
+        .stderr_has(&format!("commit {} by mal <mal@example.com>", &bad[..7]))
+        .stderr_has("it is not signed")
+        .stderr_has("nothing was added");
+    let _ = k;
+    assert_eq!(registry(&env), "");
+}
+
+#[test]
+fn signed_require_signed_is_remembered_for_an_unsigned_policy() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    // The repo has a roster but does not ask for signatures; the user does.
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], false),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "roster, signing optional");
+    env.run(["team", "add", team.url(), "--require-signed"])
+        .success()
+        .stdout_has("signed commits required");
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["demanded"], true);
+    assert_eq!(s["teams"][0]["trust"]["policy"], "signed");
+    let bad = team.change(&env, "bo", None, "unsigned, as the repo allows");
+    refused(&env, &bad, "bo", "it is not signed");
+}
+
+#[test]
+fn signed_verify_catches_a_commit_pulled_by_hand() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = team.change(&env, "mal", None, "pulled by hand");
+    git(&env, &checkout(&env), &["pull", "-q", "--ff-only"]);
+    let r = env.run(["team", "verify", "acme"]);
+    r.code(1)
+        .stderr_has(&format!("commit {} by mal", &bad[..7]))
+        .stderr_has("it is not signed")
+        .stderr_has("reset --keep");
+    env.run(["team", "status"])
+        .success()
+        .stdout_has("HEAD not verified");
+}
+
+#[test]
+fn signed_people_lists_the_roster_and_unsupported_keys() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    let dss = "ssh-dss AAAAB3NzaC1kc3MAAACBAOfkzY0t1rdk4KzwdEooKPrOHtuqpQph++XG+3t3S18xnN2D8AB71IioUBItoYITYRFPRzQ+en2kXjbVQ6GkSQiKoRv4fTs4jzzFtC883ipjrOy10CK20otzUf16wvluuxDIpjl5MNuPW2xv8cwWv9OC77rFeJGuXtzh/WJFmfW7AAAAFQDoHDaarIv8gtffpCXsmGX773PVgQAAAIEAuf2Q3D0L9MsZU9YPq7t/t45g1d6OI2tcUAUaPK0QhSYbMAjCVh3WpnRhlOAwd2TPgZdqu8EJFH/yTi3+FtpcSEbF0DoCX68Nih1TDXIan7okYbQnznDttG0gfyISLr89QX1p0gqoPc5HoWKtHh8Q2mvtcgaU0mQp/I0OVmyd874AAACAFWYwUdyIwUAWPfypc3d9WAAN8XBHNJpq+7QkaB6mCtc+S0YwRVRPIKdJfTebnYgm35NfbFC+sPQa6XwRqfHU3CucYGwtCvotxFtFHDsG0k1WjiGODX8+6cGka4KUOhnzLWPDgRcbVrIzEAqwdt9alEbmNsoGEFp3u1DXkmQbuvI= old@vm";
+    let mut toml = roster_toml(&[("ana", &[&k.ana])], true);
+    toml.push_str(&format!(
+        "chat = \"@ana\"\n\n[people.old]\nkeys = [\"{dss}\"]\n"
+    ));
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "roster with an old key");
+    env.run(["team", "add", team.url()])
+        .success()
+        .stderr_has("key type ssh-dss is not supported");
+    env.run(["team", "people"])
+        .success()
+        .stdout_has("acme (signed commits required)")
+        .stdout_has("@ana")
+        .stdout_has(&k.ana.fingerprint)
+        .stdout_has("problem: people.old");
+    let v = env
+        .run(["team", "people", "acme", "--json"])
+        .success()
+        .json();
+    let t = &v["teams"][0];
+    assert_eq!(t["people"][0]["id"], "ana");
+    assert_eq!(t["people"][0]["chat"], "@ana");
+    assert_eq!(t["people"][0]["keys"][0]["type"], "ssh-ed25519");
+    assert_eq!(
+        t["people"][0]["keys"][0]["fingerprint"],
+        k.ana.fingerprint.as_str()
+    );
+    assert_eq!(t["people"][1]["keys"][0]["type"], "ssh-dss");
+    assert!(t["people"][1]["keys"][0]["problem"]
+        .as_str()
+        .unwrap()
+        .contains("not supported"));
+    assert_eq!(t["problems"].as_array().unwrap().len(), 1);
+}
+
+/// `n` distinct, well-formed ed25519 public key lines (any 32 bytes are a key to parse).
+fn many_keys(n: usize) -> Vec<String> {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b64 = |data: &[u8]| {
+        let mut s = String::new();
+        for c in data.chunks(3) {
+            let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+            let v = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+            for i in 0..4 {
+                if i <= c.len() {
+                    s.push(B64[(v >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    s.push('=');
+                }
+            }
+        }
+        s
+    };
+    (0..n)
+        .map(|i| {
+            let mut blob = Vec::new();
+            blob.extend_from_slice(&11u32.to_be_bytes());
+            blob.extend_from_slice(b"ssh-ed25519");
+            blob.extend_from_slice(&32u32.to_be_bytes());
+            let mut key = [7u8; 32];
+            key[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            blob.extend_from_slice(&key);
+            format!("ssh-ed25519 {} k{i}", b64(&blob))
+        })
+        .collect()
+}
+
+#[test]
+fn signed_update_handles_a_roster_of_ten_thousand_keys() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana])], true);
+    let lines: Vec<String> = many_keys(10_000).iter().map(|l| format!("{l:?}")).collect();
+    toml.push_str(&format!(
+        "\n[people.crowd]\nkeys = [{}]\n",
+        lines.join(",\n")
+    ));
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a crowd");
+    let tip = team.change(&env, "ana", Some(&k.ana), "signed under a big roster");
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("verified 2 signed commits");
+    assert_eq!(checkout_head(&env), tip);
+    let v = env.run(["team", "people", "--json"]).success().json();
+    assert_eq!(
+        v["teams"][0]["people"][1]["keys"].as_array().unwrap().len(),
+        10_000
+    );
+}
+
+#[test]
+fn signed_unsigned_team_updates_as_before() {
+    let env = TestEnv::new();
+    let team = Team::empty(&env);
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n",
+    );
+    team.commit(&env, "ana", None, "first");
+    env.run(["team", "add", team.url()])
+        .success()
+        .stdout_lacks("trust root");
+    let tip = team.change(&env, "bo", None, "unsigned and fine");
+    env.run(["team", "update"])
+        .success()
+        .stdout_lacks("verified");
+    assert_eq!(checkout_head(&env), tip);
+    assert!(!registry(&env).contains("trust"));
+    env.run(["team", "verify"])
+        .success()
+        .stderr_has("no team has a trust root");
+}
+
+#[test]
+fn signed_update_refuses_a_signature_by_an_unsupported_key_type() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("cy", &[&k.cy]),
+                ("eve", &[&k.eve]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "eve joins with a P-384 key");
+    env.run(["team", "update"]).success();
+    env.run(["team", "people", "--json"])
+        .success()
+        .stdout_has("ecdsa-sha2-nistp384 is not supported");
+    let bad = team.change(&env, "eve", Some(&k.eve), "signed with P-384");
+    refused(
+        &env,
+        &bad,
+        "eve",
+        "of type ecdsa-sha2-nistp384, which tcli cannot verify",
+    );
+}
+
+#[test]
+fn signed_update_refuses_an_unknown_roster_field() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    toml.push_str("phone = \"555-0100\"\n");
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a field tcli does not know");
+    let head = checkout_head(&env);
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("people.bo: unknown field 'phone'")
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), head);
+}
+
+#[test]
+fn signed_update_refuses_a_huge_tcli_toml() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    for _ in 0..(5 * 1024 * 1024 / 80) {
+        toml.push_str(&format!("# {}\n", "x".repeat(77)));
+    }
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a 5 MB tcli.toml");
+    let head = checkout_head(&env);
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("larger than 4 MiB")
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), head);
+}

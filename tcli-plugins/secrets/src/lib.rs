@@ -109,3 +109,29 @@ tcli_plugin_sdk::export_plugin! {
     cli: Cli,
     run: run,
 }
+
+/// For `fuzz/` only, not part of the module's contract: the parsers a `.age` file from a team
+/// repo meets before any plaintext exists (tcli's own header reading, then the age crate's
+/// header parsing and decryption with a key the file was not made for), with their invariant:
+/// a header that reads has an end, and nothing decrypts for a stranger's key.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    static STRANGER: std::sync::OnceLock<age::x25519::Identity> = std::sync::OnceLock::new();
+    if let Ok(h) = store::header(std::path::Path::new("fuzz.age"), data) {
+        assert!(
+            data.windows(4).any(|w| w == b"\n---"),
+            "a header without its end"
+        );
+        let _ = h.ssh_tags.len() + h.others;
+    }
+    let Ok(decryptor) = age::Decryptor::new_buffered(data) else {
+        return;
+    };
+    let stranger = STRANGER.get_or_init(age::x25519::Identity::generate);
+    if let Ok(mut r) = decryptor.decrypt(std::iter::once(stranger as &dyn age::Identity)) {
+        let mut sink = [0u8; 4096];
+        // Only a file made for this very key (never in a corpus) could decrypt; reading a
+        // little is enough to exercise the stream.
+        let _ = std::io::Read::read(&mut r, &mut sink);
+    }
+}

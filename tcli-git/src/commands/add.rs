@@ -27,8 +27,10 @@ pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u
         format!("modules: {}", added.modules.join(", "))
     };
     ui::out(&format!(
-        "added team '{}' from {}{at}\n  {modules}\n",
-        added.name, added.url
+        "added team '{}' from {}{at}\n  {modules}\n{}",
+        added.name,
+        added.url,
+        super::update::artifact_lines(&added.artifacts, true)
     ));
     Ok(0)
 }

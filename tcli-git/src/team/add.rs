@@ -27,6 +27,8 @@ pub(crate) struct Added {
     pub modules: Vec<String>,
     /// Problems worth telling the user about (an unreadable `tcli.toml`, say).
     pub warnings: Vec<String>,
+    /// Pinned artifacts fetched or reused (docs/team-repos.md, "Pinning").
+    pub artifacts: Vec<super::pins::ArtifactReport>,
 }
 
 /// A local path is recorded absolute, so the remote still resolves from any directory.
@@ -108,23 +110,44 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         }
         Err(_) => (None, None, Vec::new()),
     };
-    drop(repo);
-    std::fs::rename(tmp.path(), &dest)
-        .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
-    // The temp dir is now the checkout; dropping the guard would only fail to delete it.
-    let _ = tmp.keep();
+    let head = commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok());
+    let text = match head {
+        Some(h) => git::settings_at(&repo, h).map_err(|e| {
+            super::failure(
+                format!("cannot read tcli.toml of team '{name}': {}", e.message()),
+                "check the repository with git fsck; nothing was added".to_string(),
+            )
+        })?,
+        None => None,
+    };
     let entry = TeamEntry {
         name: name.clone(),
         url: url.clone(),
     };
-    let registered = super::registry::modify(cx, |teams| {
-        teams.push(entry);
+    // The clone becomes the team only once every pinned artifact is fetched and verified.
+    let place = || -> anyhow::Result<()> {
+        std::fs::rename(tmp.path(), &dest)
+            .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
+        let registered = super::registry::modify(cx, |teams| {
+            teams.push(entry.clone());
+            Ok(())
+        });
+        if let Err(e) = registered {
+            let _ = std::fs::remove_dir_all(&dest);
+            return Err(e);
+        }
         Ok(())
-    });
-    if let Err(e) = registered {
-        let _ = std::fs::remove_dir_all(&dest);
-        return Err(e);
-    }
+    };
+    let artifacts = match head {
+        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), place)?,
+        None => {
+            place()?;
+            Vec::new()
+        }
+    };
+    drop(repo);
+    // The temp dir is now the checkout; dropping the guard would only fail to delete it.
+    let _ = tmp.keep();
     let mut warnings = Vec::new();
     if let Err(e) = tcli_core::settings::read_table(&dest.join("tcli.toml")) {
         warnings.push(format!("team '{name}': {e}"));
@@ -138,5 +161,6 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         commit,
         modules,
         warnings,
+        artifacts,
     })
 }

@@ -55,6 +55,9 @@ pub(crate) struct TeamStatus {
     pub last_fetch: Option<u64>,
     /// What is wrong, when the state is not `ok`.
     pub problem: Option<String>,
+    /// Pinned artifacts that went missing (`<module>: image <ref>`, `<module>: library
+    /// <path>`); `tcli team update` restores them.
+    pub missing: Vec<String>,
 }
 
 /// The status of one team.
@@ -77,6 +80,11 @@ pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs()),
         problem: None,
+        missing: tcli_core::sources::pinned::read(cx)
+            .teams
+            .get(&entry.name)
+            .map(|rec| super::pins::missing(cx, rec))
+            .unwrap_or_default(),
     };
     if !dir.exists() {
         s.state = State::Missing;

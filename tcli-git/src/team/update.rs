@@ -45,6 +45,8 @@ pub(crate) struct Updated {
     pub changed: Vec<String>,
     /// Things worth saying that did not stop the update.
     pub warnings: Vec<String>,
+    /// Pinned artifacts fetched, reused or removed (docs/team-repos.md, "Pinning").
+    pub artifacts: Vec<super::pins::ArtifactReport>,
 }
 
 /// Updates one team. Network and git failures are errors naming the team with the fix.
@@ -138,8 +140,16 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         removed: Vec::new(),
         changed: Vec::new(),
         warnings: Vec::new(),
+        artifacts: Vec::new(),
+    };
+    // Where the checkout stays, its pins are still brought back when missing.
+    let stay = |out: &mut Updated| -> anyhow::Result<()> {
+        let text = git::settings_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
+        out.artifacts = super::pins::apply(cx, name, &repo, t.head, text.as_deref(), || Ok(()))?;
+        Ok(())
     };
     if new_up == t.head {
+        stay(&mut out)?;
         return Ok(out);
     }
     let (ahead, behind) = repo
@@ -173,6 +183,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
                 sh(&dir)
             )
         });
+        stay(&mut out)?;
         return Ok(out);
     }
     if ahead > 0 {
@@ -215,7 +226,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             )
         });
     }
-    if let Some(text) = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))? {
+    let new_settings =
+        git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    if let Some(text) = &new_settings {
         if let Err(e) = text.parse::<toml::Table>() {
             let line = e
                 .span()
@@ -241,29 +254,34 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     }
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
-    let target = repo
-        .find_object(new_up, None)
-        .map_err(|e| git_failure(name, &dir, &e))?;
-    // Safe checkout checks every path for conflicts before it writes any file.
-    repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-        .map_err(|e| {
-            failure(
-                format!(
-                    "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
-                    dir.display(),
-                    e.message()
-                ),
-                format!("see what is in the way: git -C {} status", sh(&dir)),
-            )
-        })?;
-    repo.find_reference(&t.branch_ref)
-        .and_then(|mut r| {
-            r.set_target(
-                new_up,
-                &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-            )
-        })
-        .map_err(|e| git_failure(name, &dir, &e))?;
+    // Every pinned artifact of the new commit is fetched and verified before the checkout
+    // moves; a failure on either side leaves the old commit and the old artifacts.
+    out.artifacts = super::pins::apply(cx, name, &repo, new_up, new_settings.as_deref(), || {
+        let target = repo
+            .find_object(new_up, None)
+            .map_err(|e| git_failure(name, &dir, &e))?;
+        // Safe checkout checks every path for conflicts before it writes any file.
+        repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
+            .map_err(|e| {
+                failure(
+                    format!(
+                        "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
+                        dir.display(),
+                        e.message()
+                    ),
+                    format!("see what is in the way: git -C {} status", sh(&dir)),
+                )
+            })?;
+        repo.find_reference(&t.branch_ref)
+            .and_then(|mut r| {
+                r.set_target(
+                    new_up,
+                    &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+                )
+            })
+            .map_err(|e| git_failure(name, &dir, &e))?;
+        Ok(())
+    })?;
     out.result = Outcome::Updated;
     out.to = new_up.to_string();
     for (m, id) in &after {

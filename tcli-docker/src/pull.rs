@@ -21,11 +21,12 @@ pub(crate) async fn pull(docker: &Docker, host: &str, req: &PullRequest) -> Resu
     if let Some(found) = inspect(docker, &reference).await {
         // The engine had it (pulled by the user, or by tcli for another pin): not tcli's to
         // tag or remove, unless it already carries a tcli tag.
-        let ours = found
-            .repo_tags
-            .iter()
-            .flatten()
-            .any(|t| t.starts_with(tcli_core::sources::pinned::IMAGE_REPOSITORY));
+        let ours = req.ours
+            || found
+                .repo_tags
+                .iter()
+                .flatten()
+                .any(|t| t.starts_with(tcli_core::sources::pinned::IMAGE_REPOSITORY));
         let pulled = pulled_of(found, &req.digest, &reference)?;
         if ours {
             tag(docker, host, &pulled.id, &req.tag).await?;
@@ -118,7 +119,7 @@ async fn tag(docker: &Docker, host: &str, id: &str, tag: &str) -> Result<(), Pul
         .map_err(|e| PullError::Engine(EngineError::from_bollard(host, &e)))
 }
 
-/// The IDs of `ids` the engine has, from one listing of all images.
+/// The IDs and tags of `ids` the engine has, from one listing of all images.
 pub(crate) async fn present(docker: &Docker, host: &str, ids: &[String]) -> Result<Vec<String>, EngineError> {
     let options = ListImagesOptions {
         all: true,
@@ -128,7 +129,10 @@ pub(crate) async fn present(docker: &Docker, host: &str, ids: &[String]) -> Resu
         .list_images(Some(options))
         .await
         .map_err(|e| EngineError::from_bollard(host, &e))?;
-    let have: std::collections::HashSet<String> = listed.into_iter().map(|i| i.id).collect();
+    let have: std::collections::HashSet<String> = listed
+        .into_iter()
+        .flat_map(|i| std::iter::once(i.id).chain(i.repo_tags))
+        .collect();
     Ok(ids.iter().filter(|i| have.contains(*i)).cloned().collect())
 }
 
@@ -143,13 +147,23 @@ pub(crate) async fn untag(docker: &Docker, host: &str, req: &UntagRequest) -> Re
         }
         Err(e) => return Err(EngineError::from_bollard(host, &e)),
     }
-    match docker
+    docker
         .remove_image(&req.tag, Some(RemoveImageOptions::default()), None)
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => Err(EngineError::from_bollard(host, &e)),
+        .map_err(|e| EngineError::from_bollard(host, &e))?;
+    // A pulled image keeps its `repo@digest` names after its last tag goes; with no tag left
+    // (nobody tagged it since), those names were tcli's pull's too, and removing them deletes
+    // the image. The engine still refuses while a container uses it.
+    if let Ok(left) = docker.inspect_image(&req.id).await {
+        if left.repo_tags.as_ref().is_none_or(Vec::is_empty) {
+            for name in left.repo_digests.into_iter().flatten() {
+                let _ = docker
+                    .remove_image(&name, Some(RemoveImageOptions::default()), None)
+                    .await;
+            }
+        }
     }
+    Ok(())
 }
 
 /// Registry credentials as `docker pull` finds them: `$DOCKER_CONFIG/config.json` (default

@@ -36,7 +36,7 @@ pub const OP_RUN: &str = "run";
 pub use crate::helpers::{Answer, ANSWER_ERROR_STATUS};
 /// Pull an image by digest for a pin and tag it locally (docs/helpers.md).
 pub const OP_PULL: &str = "pull";
-/// Which of a list of image IDs the engine has.
+/// Which of a list of image IDs and tags the engine has.
 pub const OP_PRESENT: &str = "present";
 /// Remove the local tag tcli gave a pinned image (and the image with it when that was its
 /// last name).
@@ -202,6 +202,9 @@ pub struct PullRequest {
     pub tag: String,
     /// What the progress bar calls it (the module name).
     pub label: String,
+    /// tcli pulled this image before: when the engine still has it, give it the tag again
+    /// (the user removed only the tag).
+    pub ours: bool,
 }
 
 /// What [`OP_PULL`] did.
@@ -286,7 +289,7 @@ impl Engine {
             .map_err(PullError::Engine)?
     }
 
-    /// Which of `ids` the engine has.
+    /// Which of `ids` (image IDs or `repo:tag` names) the engine has.
     pub fn present(&self, ids: &[String]) -> Result<Vec<String>, EngineError> {
         let request = serde_json::to_string(ids)
             .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?;

@@ -170,19 +170,35 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
                 }
             }
             Pinned::Image { pin, image_id, .. } => {
-                ids.push((name, pin.reference.clone(), image_id.clone()))
+                ids.push((name, pin, image_id.clone()))
             }
             Pinned::NoBuild { .. } => {}
         }
     }
     if !ids.is_empty() {
-        let all: Vec<String> = ids.iter().map(|i| i.2.clone()).collect();
+        // An image tcli pulled is missing when its tcli tag is gone too (a prune that only
+        // untagged it); one the user had is missing only when the engine lost it.
+        let fetched: Fetched = read_json(&fetched_path(cx));
+        let tagged = |name: &str, pin: &pin::ImageRef, id: &str| {
+            let tag = store::image_tag(name, &pin.digest);
+            fetched
+                .images
+                .iter()
+                .any(|i| i.tag == tag && i.id == id)
+                .then_some(tag)
+        };
+        let mut all: Vec<String> = Vec::new();
+        for (name, pin, id) in &ids {
+            all.push(id.clone());
+            all.extend(tagged(name, pin, id));
+        }
         let have = Engine::at(&docker::host())
             .and_then(|e| e.present(&all))
             .unwrap_or_default();
-        for (name, reference, id) in ids {
-            if !have.contains(&id) {
-                out.push(format!("{name}: image {reference}"));
+        for (name, pin, id) in ids {
+            let tag_gone = tagged(name, pin, &id).is_some_and(|t| !have.contains(&t));
+            if !have.contains(&id) || tag_gone {
+                out.push(format!("{name}: image {}", pin.reference));
             }
         }
     }
@@ -283,6 +299,8 @@ fn fetch_image(
         ui::status(&format!("{team}: pulling {name} ({})", r.pull_ref()));
     }
     let tag = store::image_tag(name, &r.digest);
+    let known: Fetched = read_json(&fetched_path(cx));
+    let ours = known.images.iter().any(|i| i.tag == tag);
     let pulled = engine
         .pull(&PullRequest {
             repository: r.repository.clone(),
@@ -290,6 +308,7 @@ fn fetch_image(
             registry: r.registry().to_string(),
             tag: tag.clone(),
             label: name.to_string(),
+            ours,
         })
         .map_err(|e| match e {
             PullError::Engine(e) => fail(
@@ -309,9 +328,8 @@ fn fetch_image(
                 "ask the team to check the digest in tcli.toml (docker buildx imagetools inspect <ref>)".into(),
             ),
         })?;
-    let known: Fetched = read_json(&fetched_path(cx));
-    let ours = known.images.iter().any(|i| i.tag == tag && i.id == pulled.id);
-    let action = if pulled.fetched && !ours {
+    let recorded = known.images.iter().any(|i| i.tag == tag && i.id == pulled.id);
+    let action = if pulled.fetched && !recorded {
         let entry = UntagRequest {
             tag,
             id: pulled.id.clone(),
@@ -621,7 +639,26 @@ pub(crate) fn apply(
     let _store = lock(cx)?;
     if intact(cx, team, commit, &pins) {
         move_checkout()?;
-        return Ok(prune(cx));
+        let mut report: Vec<ArtifactReport> = store::read(cx)
+            .teams
+            .get(team)
+            .into_iter()
+            .flat_map(|t| &t.modules)
+            .filter_map(|(name, p)| {
+                let artifact = match p {
+                    Pinned::Image { pin, .. } => pin.reference.clone(),
+                    Pinned::Native { from, .. } => from.to_string(),
+                    Pinned::NoBuild { .. } => return None,
+                };
+                Some(ArtifactReport {
+                    module: name.clone(),
+                    artifact,
+                    action: Action::Reused,
+                })
+            })
+            .collect();
+        report.extend(prune(cx));
+        return Ok(report);
     }
     let fetched = fetch(cx, team, repo, commit, &pins)?;
     if let Err(e) = move_checkout() {

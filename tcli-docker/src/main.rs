@@ -51,7 +51,9 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
         }
         [protocol::OP_PRESENT, host] => {
             let ids: Vec<String> = serde_json::from_str(&request()?)?;
-            Ok(answer(Engine::connect_to(host).and_then(|e| e.present(&ids))))
+            Ok(answer(
+                Engine::connect_to(host).and_then(|e| e.present(&ids)),
+            ))
         }
         [protocol::OP_UNTAG, host] => {
             let req: protocol::UntagRequest = serde_json::from_str(&request()?)?;

@@ -16,7 +16,11 @@ use std::path::PathBuf;
 use tcli_core::docker::{EngineError, PullError, PullRequest, Pulled, UntagRequest};
 
 /// Pulls `req`'s digest unless the engine has it, then checks and tags it.
-pub(crate) async fn pull(docker: &Docker, host: &str, req: &PullRequest) -> Result<Pulled, PullError> {
+pub(crate) async fn pull(
+    docker: &Docker,
+    host: &str,
+    req: &PullRequest,
+) -> Result<Pulled, PullError> {
     let reference = format!("{}@{}", req.repository, req.digest);
     if let Some(found) = inspect(docker, &reference).await {
         // The engine had it (pulled by the user, or by tcli for another pin): not tcli's to
@@ -120,7 +124,11 @@ async fn tag(docker: &Docker, host: &str, id: &str, tag: &str) -> Result<(), Pul
 }
 
 /// The IDs and tags of `ids` the engine has, from one listing of all images.
-pub(crate) async fn present(docker: &Docker, host: &str, ids: &[String]) -> Result<Vec<String>, EngineError> {
+pub(crate) async fn present(
+    docker: &Docker,
+    host: &str,
+    ids: &[String],
+) -> Result<Vec<String>, EngineError> {
     let options = ListImagesOptions {
         all: true,
         ..Default::default()
@@ -138,13 +146,18 @@ pub(crate) async fn present(docker: &Docker, host: &str, ids: &[String]) -> Resu
 
 /// Removes tcli's tag when it still names `req.id`; the engine deletes the image with its last
 /// name, and never one a container uses (no force).
-pub(crate) async fn untag(docker: &Docker, host: &str, req: &UntagRequest) -> Result<(), EngineError> {
+pub(crate) async fn untag(
+    docker: &Docker,
+    host: &str,
+    req: &UntagRequest,
+) -> Result<(), EngineError> {
     match docker.inspect_image(&req.tag).await {
         Ok(found) if found.id.as_deref() == Some(req.id.as_str()) => {}
         // Gone already, or moved by the user to another image: nothing of tcli's is there.
-        Ok(_) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
-            return Ok(())
-        }
+        Ok(_)
+        | Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => return Ok(()),
         Err(e) => return Err(EngineError::from_bollard(host, &e)),
     }
     docker
@@ -207,7 +220,9 @@ fn credentials(registry: &str) -> Option<DockerCredentials> {
     }
     use base64::Engine as _;
     let auth = entry["auth"].as_str()?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(auth).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth)
+        .ok()?;
     let (user, pass) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
     Some(DockerCredentials {
         username: Some(user.to_string()),

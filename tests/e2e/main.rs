@@ -17,6 +17,7 @@ mod layers;
 mod modules;
 mod native;
 mod new;
+mod pinned;
 mod sources;
 mod support;
 mod team;

@@ -42,7 +42,7 @@ pub(crate) fn cargo_build(manifest: &Path, packages: &[&str]) {
 }
 
 /// The fixture libraries, built once per test run.
-fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         cargo_build(
@@ -56,7 +56,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A bundled module (`web`, `project`) built from the workspace, once per test run.
-fn bundled(name: &str) -> PathBuf {
+pub(crate) fn bundled(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         cargo_build(

@@ -242,7 +242,10 @@ pub fn parse_image(s: &str) -> Result<ImageRef, String> {
     let Some((name, digest)) = s.split_once('@') else {
         let tagged = s.rsplit('/').next().is_some_and(|last| last.contains(':'));
         return Err(if tagged {
-            format!("'{}' is a tag without a digest: tags move, pins must not", s.escape_debug())
+            format!(
+                "'{}' is a tag without a digest: tags move, pins must not",
+                s.escape_debug()
+            )
         } else {
             format!("'{}' has no digest", s.escape_debug())
         });
@@ -319,7 +322,10 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
     let Some(t) = b.as_table() else {
         return Err(err(key.into(), "must be a table".into(), NATIVE_FIX));
     };
-    if let Some(unknown) = t.keys().find(|k| !["url", "path", "sha256"].contains(&k.as_str())) {
+    if let Some(unknown) = t
+        .keys()
+        .find(|k| !["url", "path", "sha256"].contains(&k.as_str()))
+    {
         return Err(err(
             format!("{key}.{unknown}"),
             "unknown key (a build has url or path, and sha256)".into(),
@@ -345,7 +351,10 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
     if !is_hex64(sha) {
         return Err(err(
             format!("{key}.sha256"),
-            format!("'{}' is not 64 lowercase hex characters", sha.escape_debug()),
+            format!(
+                "'{}' is not 64 lowercase hex characters",
+                sha.escape_debug()
+            ),
             "write the output of sha256sum <file>",
         ));
     }
@@ -377,8 +386,12 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
         (None, Some(path)) => {
             let p = std::path::Path::new(path);
             let inside = !path.is_empty()
-                && p.components()
-                    .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+                && p.components().all(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::Normal(_) | std::path::Component::CurDir
+                    )
+                });
             if !inside {
                 return Err(err(
                     format!("{key}.path"),
@@ -477,7 +490,10 @@ mod tests {
         };
         assert_eq!(r.repository, "127.0.0.1:5000/acme/lint");
         assert_eq!(r.registry(), "127.0.0.1:5000");
-        assert_eq!(r.pull_ref(), format!("127.0.0.1:5000/acme/lint@sha256:{HEX}"));
+        assert_eq!(
+            r.pull_ref(),
+            format!("127.0.0.1:5000/acme/lint@sha256:{HEX}")
+        );
         let Artifact::Native(b) = &pins[0].artifact else {
             panic!()
         };

@@ -126,10 +126,7 @@ fn with_pinned(cx: &Context, live: Vec<ModuleInfo>) -> Vec<ModuleInfo> {
     let mut modules = super::pinned::docker_modules(cx);
     let pinned: std::collections::HashSet<String> =
         modules.iter().map(|m| m.image_id().to_string()).collect();
-    modules.extend(
-        live.into_iter()
-            .filter(|m| !pinned.contains(m.image_id())),
-    );
+    modules.extend(live.into_iter().filter(|m| !pinned.contains(m.image_id())));
     modules
 }
 

@@ -7,9 +7,7 @@
 use super::Source;
 use crate::context::Context;
 use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
-use crate::model::{
-    Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache, Stamp,
-};
+use crate::model::{Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache, Stamp};
 use crate::prim::probe;
 use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@
 //! layout, which both read.
 
 use crate::context::Context;
-use crate::model::pin::{PinsFile, Pinned};
+use crate::model::pin::{Pinned, PinsFile};
 use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, Stamp};
 use std::path::{Path, PathBuf};
 
@@ -174,4 +174,3 @@ fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem)
 pub fn is_placeholder(m: &ModuleInfo) -> bool {
     matches!(m.detail, Detail::Pinned { .. })
 }
-

@@ -74,8 +74,7 @@ fn read_json<T: Default + serde::de::DeserializeOwned>(path: &Path) -> T {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
     let bytes = serde_json::to_vec_pretty(value)?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     tcli_core::prim::fs::write_bytes_atomic(path, &bytes)
         .with_context(|| format!("cannot write {}", path.display()))
@@ -100,9 +99,8 @@ pub(crate) fn validate(team: &str, at: &str, text: Option<&str>) -> anyhow::Resu
     let Some(last) = errors.pop() else {
         return Ok(pins);
     };
-    let line = |e: &pin::PinError| {
-        format!("team '{team}' ({at}): tcli.toml [{}]: {}", e.key, e.why)
-    };
+    let line =
+        |e: &pin::PinError| format!("team '{team}' ({at}): tcli.toml [{}]: {}", e.key, e.why);
     for e in &errors {
         ui::error(&anyhow::Error::from(
             CliError::new(Exit::Failure, line(e)).hint(e.fix.clone()),
@@ -138,7 +136,9 @@ impl Fetch {
                 }
             }
             let mut fetched: Fetched = read_json(&fetched_path(cx));
-            fetched.images.retain(|i| !self.new_images.iter().any(|n| n.tag == i.tag));
+            fetched
+                .images
+                .retain(|i| !self.new_images.iter().any(|n| n.tag == i.tag));
             let _ = write_json(&fetched_path(cx), &fetched);
         }
     }
@@ -169,9 +169,7 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
                     out.push(format!("{name}: library {}", path.display()));
                 }
             }
-            Pinned::Image { pin, image_id, .. } => {
-                ids.push((name, pin, image_id.clone()))
-            }
+            Pinned::Image { pin, image_id, .. } => ids.push((name, pin, image_id.clone())),
             Pinned::NoBuild { .. } => {}
         }
     }
@@ -271,7 +269,9 @@ fn fetch(
 fn interrupted(team: &str) -> anyhow::Error {
     CliError::new(
         Exit::Failure,
-        format!("interrupted while fetching the pinned modules of team '{team}'; nothing was changed"),
+        format!(
+            "interrupted while fetching the pinned modules of team '{team}'; nothing was changed"
+        ),
     )
     .into()
 }
@@ -292,9 +292,8 @@ fn fetch_image(
             fix,
         )
     };
-    let engine = Engine::at(&docker::host()).map_err(|e| {
-        fail(e.to_string(), "reinstall tcli (./install.sh)".into())
-    })?;
+    let engine = Engine::at(&docker::host())
+        .map_err(|e| fail(e.to_string(), "reinstall tcli (./install.sh)".into()))?;
     if !ui::interactive() {
         ui::status(&format!("{team}: pulling {name} ({})", r.pull_ref()));
     }
@@ -328,7 +327,10 @@ fn fetch_image(
                 "ask the team to check the digest in tcli.toml (docker buildx imagetools inspect <ref>)".into(),
             ),
         })?;
-    let recorded = known.images.iter().any(|i| i.tag == tag && i.id == pulled.id);
+    let recorded = known
+        .images
+        .iter()
+        .any(|i| i.tag == tag && i.id == pulled.id);
     let action = if pulled.fetched && !recorded {
         let entry = UntagRequest {
             tag,
@@ -392,12 +394,16 @@ fn fetch_native(
     };
     // Content-addressed: a file of that name was verified when it was put there, and its
     // descriptor recorded by whichever team pinned it.
-    let known = file.teams.values().flat_map(|t| t.modules.values()).find_map(|p| match p {
-        Pinned::Native {
-            sha256, descriptor, ..
-        } if *sha256 == build.sha256 => Some(descriptor.clone()),
-        _ => None,
-    });
+    let known = file
+        .teams
+        .values()
+        .flat_map(|t| t.modules.values())
+        .find_map(|p| match p {
+            Pinned::Native {
+                sha256, descriptor, ..
+            } if *sha256 == build.sha256 => Some(descriptor.clone()),
+            _ => None,
+        });
     if let (true, Some(d)) = (dest.is_file(), &known) {
         if d.name != name {
             return Err(fail(
@@ -591,7 +597,10 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
     if !drop.is_empty() {
         let engine = Engine::at(&docker::host());
         for i in drop {
-            let removed = engine.as_ref().map_err(|e| e.clone()).and_then(|e| e.untag(&i));
+            let removed = engine
+                .as_ref()
+                .map_err(|e| e.clone())
+                .and_then(|e| e.untag(&i));
             match removed {
                 Ok(()) => out.push(ArtifactReport {
                     module: i

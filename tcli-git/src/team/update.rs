@@ -226,8 +226,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             )
         });
     }
-    let new_settings =
-        git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    let new_settings = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
     if let Some(text) = &new_settings {
         if let Err(e) = text.parse::<toml::Table>() {
             let line = e

@@ -407,12 +407,13 @@ fn team_update_pinned_refusals_change_nothing() {
         registry.host(),
         "ab".repeat(32)
     );
+    let registry_named = format!("registry {}", registry.host());
     let unreachable = format!("127.0.0.1:1/e2e-pin/x:1@sha256:{}", "cd".repeat(32));
     let cut = Server::start(vec![Reply::Cut {
         len: 100_000,
         body: vec![0; 1000],
     }]);
-    let cases: Vec<(String, Vec<(&str, PathBuf)>, &str, &str)> = vec![
+    let cases = [
         (
             format!(
                 "{good}{}",
@@ -426,7 +427,7 @@ fn team_update_pinned_refusals_change_nothing() {
             format!("{good}{}", image("gone", &missing)),
             vec![],
             "module 'gone'",
-            &*Box::leak(format!("registry {}", registry.host()).into_boxed_str()),
+            registry_named.as_str(),
         ),
         (
             format!("{good}{}", image("away", &unreachable)),

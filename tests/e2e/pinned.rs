@@ -644,3 +644,79 @@ fn team_add_pinned_bad_entries_are_refused_one_error_each() {
     assert!(!env.data_dir().join("teams/acme").exists());
     env.run(["team", "list"]).success().stdout_lacks("acme");
 }
+
+#[test]
+fn team_update_pinned_concurrent_teams_share_the_store() {
+    let env = TestEnv::new();
+    let hello = fixture("hello");
+    let web = bundled("web");
+    let mut repos = Vec::new();
+    for team in ["acme", "beta"] {
+        let bare = env.path(&format!("{team}.git"));
+        let work = env.path(&format!("{team}-work"));
+        git(
+            env.path("").as_path(),
+            &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
+        );
+        git(
+            env.path("").as_path(),
+            &[
+                "clone",
+                "-q",
+                bare.to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        let repo = Repo { bare, work };
+        repo.push(
+            &native_path("hello", "native/libhello.so", &sha256(&hello)),
+            &[("native/libhello.so", &hello)],
+        );
+        env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", team])
+            .success();
+        repos.push(repo);
+    }
+    // Both teams move from the shared `hello` to a shared `web`, and update at the same time.
+    for repo in &repos {
+        git(&repo.work, &["rm", "-q", "-r", "native"]);
+        repo.push(
+            &native_path("web", "native/libweb.so", &sha256(&web)),
+            &[("native/libweb.so", &web)],
+        );
+    }
+    let children: Vec<_> = ["acme", "beta"]
+        .iter()
+        .map(|t| {
+            env.cmd(["team", "update", t])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let entries = store_entries(&env);
+    assert_eq!(
+        entries,
+        [format!("{}.so", sha256(&web))],
+        "the shared library once, the unpinned one gone, no temp file"
+    );
+    let pins: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.data_dir().join("store/pins.json")).unwrap())
+            .unwrap();
+    for team in ["acme", "beta"] {
+        assert_eq!(
+            pins["teams"][team]["modules"]["web"]["kind"], "native",
+            "{pins}"
+        );
+    }
+    env.run(["web", "--help"]).success();
+    env.run(["hello"]).code(2);
+}

@@ -357,7 +357,10 @@ fn team_add_pinned_image_and_libraries_run_offline() {
         .success()
         .stdout_has("fetched  lint")
         .stdout_has("fetched  hello")
-        .stdout_has("fetched  web");
+        .stdout_has("fetched  web")
+        // Not a terminal: one line per module, no bar.
+        .stderr_has("acme: pulling lint (")
+        .stderr_has("acme: fetching hello (");
     // Offline from here on: nothing runs from the registry or the web server.
     registry.stop();
     drop(files);

@@ -50,10 +50,12 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
             }
         }
     }
-    if done
-        .iter()
-        .any(|u| u.result == team::update::Outcome::Updated || !u.artifacts.is_empty())
-    {
+    if done.iter().any(|u| {
+        u.result == team::update::Outcome::Updated
+            || u.artifacts
+                .iter()
+                .any(|a| a.action != team::pins::Action::Reused)
+    }) {
         team::refresh_index(cx);
     }
     for u in &mut done {

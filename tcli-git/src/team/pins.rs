@@ -152,8 +152,14 @@ fn intact(cx: &Context, team: &str, commit: Oid, pins: &[Pin]) -> bool {
         return pins.is_empty();
     };
     rec.commit == commit.to_string()
-        && rec.modules.len() == pins.len()
+        && rec.modules.len() == pins.iter().filter(|p| wanted(cx, p)).count()
         && missing(cx, rec).is_empty()
+}
+
+/// False for an image pin while docker modules are off (`TCLI_NO_DOCKER`): it would never be
+/// listed, and a machine without Docker can still take the team's other modules.
+fn wanted(cx: &Context, p: &Pin) -> bool {
+    !(cx.no_docker && matches!(p.artifact, Artifact::Image(_)))
 }
 
 /// The artifacts of `rec` that are gone: a store file deleted, an image removed from the
@@ -232,6 +238,14 @@ fn fetch(
     };
     let mut result = Ok(());
     for p in pins {
+        if !wanted(cx, p) {
+            ui::warn(&format!(
+                "team '{team}' pins the docker module '{}'; not pulled while {} is set",
+                p.name,
+                tcli_core::env_vars::TCLI_NO_DOCKER
+            ));
+            continue;
+        }
         if stop.load(Ordering::SeqCst) {
             result = Err(interrupted(team));
             break;

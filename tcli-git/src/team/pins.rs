@@ -196,9 +196,20 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
             all.push(id.clone());
             all.extend(tagged(name, pin, id));
         }
-        let have = Engine::at(&docker::host())
-            .and_then(|e| e.present(&all))
-            .unwrap_or_default();
+        let have = match Engine::at(&docker::host()).and_then(|e| e.present(&all)) {
+            Ok(have) => have,
+            Err(e) => {
+                // Cannot tell: say so rather than call them missing; an update then tries the
+                // pull, which names the engine and the fix.
+                for (name, pin, _) in ids {
+                    out.push(format!(
+                        "{name}: image {} (cannot check: Docker engine not reachable: {e})",
+                        pin.reference
+                    ));
+                }
+                return out;
+            }
+        };
         for (name, pin, id) in ids {
             let tag_gone = tagged(name, pin, &id).is_some_and(|t| !have.contains(&t));
             if !have.contains(&id) || tag_gone {
@@ -440,6 +451,32 @@ fn fetch_native(
             },
         );
         return Ok(());
+    }
+    // In the store but recorded by no team (the record was lost): verify and read it again
+    // rather than fetch it again.
+    if known.is_none() && dest.is_file() {
+        let intact = std::fs::read(&dest).is_ok_and(|b| hex(&Sha256::digest(&b)) == build.sha256);
+        if intact {
+            if let Ok(d) = tcli_core::sources::native::probe_file(cx, &dest) {
+                if d.name == name {
+                    out.report.push(ArtifactReport {
+                        module: name.to_string(),
+                        artifact: build.from.to_string(),
+                        action: Action::Reused,
+                    });
+                    out.pins.modules.insert(
+                        name.to_string(),
+                        Pinned::Native {
+                            triple,
+                            sha256: build.sha256.clone(),
+                            from: build.from.clone(),
+                            descriptor: d,
+                        },
+                    );
+                    return Ok(());
+                }
+            }
+        }
     }
     let dir = store::native_dir(cx);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -139,7 +139,7 @@ pub(crate) fn add(cx: &Context, url: &str, name: Option<&str>) -> anyhow::Result
         Ok(())
     };
     let artifacts = match head {
-        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), place)?,
+        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), None, place)?,
         None => {
             place()?;
             Vec::new()

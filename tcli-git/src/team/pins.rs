@@ -144,16 +144,38 @@ impl Fetch {
     }
 }
 
+/// The team's record and what of it is missing, checked on a thread while git fetches: the
+/// engine's answer then costs a no-change `team update` no time of its own.
+pub(crate) struct Ahead(std::thread::JoinHandle<Option<(TeamPins, Vec<String>)>>);
+
+/// Starts [`Ahead`] for `team`.
+pub(crate) fn check_ahead(cx: &Context, team: &str) -> Ahead {
+    let cx = cx.clone();
+    let team = team.to_string();
+    Ahead(std::thread::spawn(move || {
+        let rec = store::read(&cx).teams.get(&team)?.clone();
+        let gone = missing(&cx, &rec);
+        Some((rec, gone))
+    }))
+}
+
 /// True when the team's record is for `commit` and every artifact in it is present: the
-/// no-change `team update` asks the engine once and touches no network.
-fn intact(cx: &Context, team: &str, commit: Oid, pins: &[Pin]) -> bool {
+/// no-change `team update` asks the engine one question and touches no network. `ahead` is
+/// used when the record is still the one it checked (read again here, under the store lock).
+fn intact(cx: &Context, team: &str, commit: Oid, pins: &[Pin], ahead: Option<Ahead>) -> bool {
     let file = store::read(cx);
     let Some(rec) = file.teams.get(team) else {
         return pins.is_empty();
     };
-    rec.commit == commit.to_string()
-        && rec.modules.len() == pins.iter().filter(|p| wanted(cx, p)).count()
-        && missing(cx, rec).is_empty()
+    if rec.commit != commit.to_string()
+        || rec.modules.len() != pins.iter().filter(|p| wanted(cx, p)).count()
+    {
+        return false;
+    }
+    match ahead.and_then(|a| a.0.join().ok().flatten()) {
+        Some((checked, gone)) if checked == *rec => gone.is_empty(),
+        _ => missing(cx, rec).is_empty(),
+    }
 }
 
 /// False for an image pin while docker modules are off (`TCLI_NO_DOCKER`): it would never be
@@ -689,6 +711,7 @@ pub(crate) fn apply(
     repo: &Repository,
     commit: Oid,
     text: Option<&str>,
+    ahead: Option<Ahead>,
     move_checkout: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<Vec<ArtifactReport>> {
     if text.is_some_and(|t| t.parse::<toml::Table>().is_err()) {
@@ -697,7 +720,7 @@ pub(crate) fn apply(
     }
     let pins = validate(team, &git::short(commit), text)?;
     let _store = lock(cx)?;
-    if intact(cx, team, commit, &pins) {
+    if intact(cx, team, commit, &pins, ahead) {
         move_checkout()?;
         let mut report: Vec<ArtifactReport> = store::read(cx)
             .teams

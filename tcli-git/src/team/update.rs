@@ -91,6 +91,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         ));
     }
     let before_upstream = t.upstream_oid;
+    // The pinned artifacts are checked while git fetches (one engine question at most).
+    let mut checking = Some(super::pins::check_ahead(cx, name));
     let mut remote = repo
         .find_remote(&t.remote)
         .map_err(|e| git_failure(name, &dir, &e))?;
@@ -143,13 +145,14 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         artifacts: Vec::new(),
     };
     // Where the checkout stays, its pins are still brought back when missing.
-    let stay = |out: &mut Updated| -> anyhow::Result<()> {
+    let stay = |out: &mut Updated, ahead: Option<super::pins::Ahead>| -> anyhow::Result<()> {
         let text = git::settings_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
-        out.artifacts = super::pins::apply(cx, name, &repo, t.head, text.as_deref(), || Ok(()))?;
+        out.artifacts =
+            super::pins::apply(cx, name, &repo, t.head, text.as_deref(), ahead, || Ok(()))?;
         Ok(())
     };
     if new_up == t.head {
-        stay(&mut out)?;
+        stay(&mut out, checking.take())?;
         return Ok(out);
     }
     let (ahead, behind) = repo
@@ -183,7 +186,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
                 sh(&dir)
             )
         });
-        stay(&mut out)?;
+        stay(&mut out, checking.take())?;
         return Ok(out);
     }
     if ahead > 0 {
@@ -255,32 +258,41 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
     // Every pinned artifact of the new commit is fetched and verified before the checkout
     // moves; a failure on either side leaves the old commit and the old artifacts.
-    out.artifacts = super::pins::apply(cx, name, &repo, new_up, new_settings.as_deref(), || {
-        let target = repo
-            .find_object(new_up, None)
-            .map_err(|e| git_failure(name, &dir, &e))?;
-        // Safe checkout checks every path for conflicts before it writes any file.
-        repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-            .map_err(|e| {
-                failure(
-                    format!(
-                        "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
-                        dir.display(),
-                        e.message()
-                    ),
-                    format!("see what is in the way: git -C {} status", sh(&dir)),
-                )
-            })?;
-        repo.find_reference(&t.branch_ref)
-            .and_then(|mut r| {
-                r.set_target(
-                    new_up,
-                    &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-                )
-            })
-            .map_err(|e| git_failure(name, &dir, &e))?;
-        Ok(())
-    })?;
+    let checked = checking.take();
+    out.artifacts = super::pins::apply(
+        cx,
+        name,
+        &repo,
+        new_up,
+        new_settings.as_deref(),
+        checked,
+        || {
+            let target = repo
+                .find_object(new_up, None)
+                .map_err(|e| git_failure(name, &dir, &e))?;
+            // Safe checkout checks every path for conflicts before it writes any file.
+            repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
+                .map_err(|e| {
+                    failure(
+                        format!(
+                            "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
+                            dir.display(),
+                            e.message()
+                        ),
+                        format!("see what is in the way: git -C {} status", sh(&dir)),
+                    )
+                })?;
+            repo.find_reference(&t.branch_ref)
+                .and_then(|mut r| {
+                    r.set_target(
+                        new_up,
+                        &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+                    )
+                })
+                .map_err(|e| git_failure(name, &dir, &e))?;
+            Ok(())
+        },
+    )?;
     out.result = Outcome::Updated;
     out.to = new_up.to_string();
     for (m, id) in &after {

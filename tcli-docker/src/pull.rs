@@ -5,9 +5,7 @@
 
 use crate::engine::FromBollard;
 use bollard::auth::DockerCredentials;
-use bollard::query_parameters::{
-    CreateImageOptions, ListImagesOptions, RemoveImageOptions, TagImageOptions,
-};
+use bollard::query_parameters::{CreateImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::Docker;
 use futures_util::StreamExt;
 use std::collections::HashMap;
@@ -123,25 +121,27 @@ async fn tag(docker: &Docker, host: &str, id: &str, tag: &str) -> Result<(), Pul
         .map_err(|e| PullError::Engine(EngineError::from_bollard(host, &e)))
 }
 
-/// The IDs and tags of `ids` the engine has, from one listing of all images.
+/// The IDs and tags of `ids` the engine has: one inspect each, all at once (a team pins a few
+/// images; listing every image of a busy engine costs more).
 pub(crate) async fn present(
     docker: &Docker,
     host: &str,
     ids: &[String],
 ) -> Result<Vec<String>, EngineError> {
-    let options = ListImagesOptions {
-        all: true,
-        ..Default::default()
-    };
-    let listed = docker
-        .list_images(Some(options))
-        .await
-        .map_err(|e| EngineError::from_bollard(host, &e))?;
-    let have: std::collections::HashSet<String> = listed
-        .into_iter()
-        .flat_map(|i| std::iter::once(i.id).chain(i.repo_tags))
-        .collect();
-    Ok(ids.iter().filter(|i| have.contains(*i)).cloned().collect())
+    let checks = ids.iter().map(|id| async move {
+        match docker.inspect_image(id).await {
+            Ok(_) => Ok(Some(id.clone())),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(None),
+            Err(e) => Err(EngineError::from_bollard(host, &e)),
+        }
+    });
+    let mut have = Vec::new();
+    for found in futures_util::future::join_all(checks).await {
+        have.extend(found?);
+    }
+    Ok(have)
 }
 
 /// Removes tcli's tag when it still names `req.id`; the engine deletes the image with its last

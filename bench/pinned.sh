@@ -35,8 +35,11 @@ PIDS=()
 IMAGES=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for i in "${IMAGES[@]}"; do docker rmi -f "$i" >/dev/null 2>&1 || true; done
-    docker images --format '{{.Repository}}:{{.Tag}}' | grep '^tcli-pinned/bench' | xargs -r docker rmi -f >/dev/null 2>&1 || true
+    # By ID: tcli's tcli-pinned/ tags and the digest names go with it.
+    for i in "${IMAGES[@]}"; do
+        id="$(docker image inspect --format '{{.Id}}' "$i" 2>/dev/null)" || continue
+        docker rmi -f "$id" >/dev/null 2>&1 || true
+    done
     rm -rf "$W"
 }
 trap cleanup EXIT

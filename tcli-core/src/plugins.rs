@@ -102,7 +102,11 @@ pub fn remove(cx: &Context, name: &str) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     if ours.is_empty() {
         let m = &entry.module;
-        let hint = match m.kind {
+        let hint = match (m.pinned_by(), m.kind) {
+            (Some(team), _) => format!(
+                "team '{team}' pins it: remove [modules.{name}] from its tcli.toml, then run 'tcli team update {team}'"
+            ),
+            (None, kind) => match kind {
             Kind::Builtin => "built-in modules are part of tcli and cannot be removed".to_string(),
             Kind::Native => format!(
                 "it was not installed by tcli; delete the file yourself: rm {}",
@@ -113,6 +117,7 @@ pub fn remove(cx: &Context, name: &str) -> anyhow::Result<Vec<PathBuf>> {
             Kind::Source => match crate::sources::plugin::source_of(m) {
                 Some(source) => format!("it is offered by the source plugin {source}"),
                 None => "it is offered by a source plugin".to_string(),
+            },
             },
         };
         return Err(CliError::new(

@@ -5,7 +5,10 @@ use bollard::query_parameters::ListImagesOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 use std::time::Duration;
-use tcli_core::docker::{EngineError, ErrorKind, Image, Outcome, RunError, RunSpec};
+use tcli_core::docker::{
+    EngineError, ErrorKind, Image, Outcome, PullError, PullRequest, Pulled, RunError, RunSpec,
+    UntagRequest,
+};
 use tcli_core::docker::{CONNECT_TIMEOUT, MODULE_LABEL};
 
 /// How long listing images may take once the engine has answered.
@@ -158,6 +161,24 @@ impl Engine {
                 labels: s.labels.into_iter().collect(),
             })
             .collect())
+    }
+
+    /// Pulls a pinned image by digest and tags it (`crate::pull`).
+    pub(crate) fn pull(&self, req: &PullRequest) -> Result<Pulled, PullError> {
+        self.rt
+            .block_on(crate::pull::pull(&self.docker, &self.host, req))
+    }
+
+    /// Which of `ids` the engine has.
+    pub(crate) fn present(&self, ids: &[String]) -> Result<Vec<String>, EngineError> {
+        self.rt
+            .block_on(crate::pull::present(&self.docker, &self.host, ids))
+    }
+
+    /// Removes tcli's tag of a pinned image.
+    pub(crate) fn untag(&self, req: &UntagRequest) -> Result<(), EngineError> {
+        self.rt
+            .block_on(crate::pull::untag(&self.docker, &self.host, req))
     }
 
     /// Runs one container to completion (see [`RunSpec`]); the container is removed whatever

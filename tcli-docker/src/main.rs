@@ -1,11 +1,13 @@
 //! `tcli_docker`: tcli's Docker engine helper. It holds the engine client (bollard, hyper,
 //! tokio), so no code that parses what the engine sends runs in the process that dispatches a
 //! module. tcli starts it for one operation at a time over the private protocol of
-//! docs/helpers.md (`ping`, `images`, `capture`: one JSON answer on stdout) or becomes it to run
+//! docs/helpers.md (`ping`, `images`, `capture`, and for pins `pull`, `present`, `untag`: one
+//! JSON answer on stdout) or becomes it to run
 //! a module (`run`: the container's stdio, signals and exit code are this process's).
 
 mod attach;
 mod engine;
+mod pull;
 mod run;
 mod tty;
 
@@ -40,6 +42,24 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
         [protocol::OP_IMAGES, host] => Ok(answer(
             Engine::connect_to(host).and_then(|e| e.module_images()),
         )),
+        [protocol::OP_PULL, host] => {
+            let req: protocol::PullRequest = serde_json::from_str(&request()?)?;
+            Ok(answer(
+                Engine::connect_to(host)
+                    .map_err(protocol::PullError::Engine)
+                    .and_then(|e| e.pull(&req)),
+            ))
+        }
+        [protocol::OP_PRESENT, host] => {
+            let ids: Vec<String> = serde_json::from_str(&request()?)?;
+            Ok(answer(
+                Engine::connect_to(host).and_then(|e| e.present(&ids)),
+            ))
+        }
+        [protocol::OP_UNTAG, host] => {
+            let req: protocol::UntagRequest = serde_json::from_str(&request()?)?;
+            Ok(answer(Engine::connect_to(host).and_then(|e| e.untag(&req))))
+        }
         [protocol::OP_CAPTURE, host] => {
             let spec: RunSpec = serde_json::from_str(&request()?)?;
             Ok(answer(run_on(host, &spec)))
@@ -48,7 +68,9 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
             let request: RunRequest<ModuleInfo> = serde_json::from_str(&request()?)?;
             let cx = tcli_core::context::Context::from_env();
             let engine = Engine::connect_to(host);
+            // A pinned module runs by its image ID; the labelled images are not asked for.
             let images = match &engine {
+                Ok(_) if request.module.pinned_by().is_some() => Ok(Vec::new()),
                 Ok(e) => e.module_images(),
                 Err(e) => Err(e.clone()),
             };

@@ -69,7 +69,7 @@ fn docker(args: &[&str]) -> std::process::Output {
 
 /// The busybox rootfs tar every test image is imported from, built once per test process and
 /// renamed into place (atomic: another process may be importing the previous one).
-fn rootfs_tar() -> &'static Path {
+pub(crate) fn rootfs_tar() -> &'static Path {
     static TAR: OnceLock<PathBuf> = OnceLock::new();
     TAR.get_or_init(|| {
         let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));

@@ -20,6 +20,7 @@ mod native;
 mod new;
 mod notify;
 mod oncall;
+mod pinned;
 mod secrets;
 mod signed;
 mod sources;

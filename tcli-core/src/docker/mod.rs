@@ -34,6 +34,13 @@ pub const OP_CAPTURE: &str = "capture";
 /// Run one module on tcli's own stdio: the helper replaces tcli and ends as the container did.
 pub const OP_RUN: &str = "run";
 pub use crate::helpers::{Answer, ANSWER_ERROR_STATUS};
+/// Pull an image by digest for a pin and tag it locally (docs/helpers.md).
+pub const OP_PULL: &str = "pull";
+/// Which of a list of image IDs and tags the engine has.
+pub const OP_PRESENT: &str = "present";
+/// Remove the local tag tcli gave a pinned image (and the image with it when that was its
+/// last name).
+pub const OP_UNTAG: &str = "untag";
 
 /// The engine address tcli talks to: `DOCKER_HOST`, else the default socket.
 pub fn host() -> String {
@@ -182,6 +189,58 @@ pub struct RunRequest<M> {
     pub args: Vec<String>,
 }
 
+/// The request of [`OP_PULL`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// The repository (`127.0.0.1:5000/acme/lint`).
+    pub repository: String,
+    /// `sha256:<hex>`.
+    pub digest: String,
+    /// The registry, as `docker login` and the docker config name it.
+    pub registry: String,
+    /// The local tag to give the image when the engine did not have it (`tcli-pinned/...`).
+    pub tag: String,
+    /// What the progress bar calls it (the module name).
+    pub label: String,
+    /// tcli pulled this image before: when the engine still has it, give it the tag again
+    /// (the user removed only the tag).
+    pub ours: bool,
+}
+
+/// What [`OP_PULL`] did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pulled {
+    /// The image ID (`sha256:...`).
+    pub id: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// True when tcli pulled and tagged it; false when the engine had it already (the user's:
+    /// tcli gives it no tag and never removes it).
+    pub fetched: bool,
+}
+
+/// Why a pull failed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PullError {
+    /// The engine itself could not be used.
+    Engine(EngineError),
+    /// The registry could not be reached, refused the credentials or does not have the
+    /// digest; the engine's words.
+    Registry(String),
+    /// What the engine pulled does not carry the pinned digest.
+    Mismatch(String),
+}
+
+/// The request of [`OP_UNTAG`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UntagRequest {
+    /// The local tag tcli gave the image.
+    pub tag: String,
+    /// The image ID the tag must still point to (a tag the user moved is left alone).
+    pub id: String,
+}
+
 /// The engine at one address, reached through the docker helper.
 pub struct Engine {
     helper: PathBuf,
@@ -219,6 +278,30 @@ impl Engine {
     /// Every tagged image that carries [`MODULE_LABEL`], in one request.
     pub fn module_images(&self) -> Result<Vec<Image>, EngineError> {
         self.ask(OP_IMAGES, None)?
+    }
+
+    /// Pulls a pinned image by digest (credentials as `docker pull` finds them) and tags it.
+    /// A progress bar goes to the terminal; stderr is the user's for this one operation.
+    pub fn pull(&self, request: &PullRequest) -> Result<Pulled, PullError> {
+        let request = serde_json::to_string(request)
+            .map_err(|e| PullError::Engine(EngineError::new(ErrorKind::Other, e.to_string())))?;
+        self.ask_with(OP_PULL, Some(request.into()), Stdio::inherit())
+            .map_err(PullError::Engine)?
+    }
+
+    /// Which of `ids` (image IDs or `repo:tag` names) the engine has.
+    pub fn present(&self, ids: &[String]) -> Result<Vec<String>, EngineError> {
+        let request = serde_json::to_string(ids)
+            .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?;
+        self.ask(OP_PRESENT, Some(request.into()))?
+    }
+
+    /// Removes tcli's tag of a pinned image no team pins any more (the image goes with it
+    /// when nothing else names it; one a container uses stays).
+    pub fn untag(&self, request: &UntagRequest) -> Result<(), EngineError> {
+        let request = serde_json::to_string(request)
+            .map_err(|e| EngineError::new(ErrorKind::Other, e.to_string()))?;
+        self.ask(OP_UNTAG, Some(request.into()))?
     }
 
     /// Runs one container with its output captured (`Io::Capture`) to completion; the
@@ -266,6 +349,21 @@ impl Engine {
         T: serde::de::DeserializeOwned,
         E: serde::de::DeserializeOwned,
     {
+        self.ask_with(op, request, Stdio::piped())
+    }
+
+    /// [`Engine::ask`] with the helper's stderr where `stderr` says (inherited for a pull's
+    /// progress bar: its failures come back in the answer, not on stderr).
+    fn ask_with<T, E>(
+        &self,
+        op: &str,
+        request: Option<OsString>,
+        stderr: Stdio,
+    ) -> Result<Result<T, E>, EngineError>
+    where
+        T: serde::de::DeserializeOwned,
+        E: serde::de::DeserializeOwned,
+    {
         let mut cmd = helpers::command(&self.helper);
         cmd.arg(op).arg(&self.host);
         // Never on argv: a spec carries the values of the variables the container gets.
@@ -274,7 +372,7 @@ impl Engine {
         }
         let out = cmd
             .stdin(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .output()
             .map_err(|e| {
                 EngineError::new(

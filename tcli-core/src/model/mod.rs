@@ -5,6 +5,7 @@
 //! catalog, runners and commands sit above it (docs/architecture.md).
 
 pub mod descriptor;
+pub mod pin;
 mod problem;
 pub mod source_listing;
 pub mod verbs;
@@ -114,7 +115,7 @@ pub enum Identity {
     /// Compiled in.
     Builtin,
     /// Found by a dispatch-time lookup that does not stat for identity (exec's one stat per
-    /// search dir): never stored in the index.
+    /// search dir), or a pinned module that has no artifact here (`Detail::Pinned`).
     Unverified,
 }
 
@@ -182,6 +183,12 @@ pub enum Detail {
     },
     /// A docker image.
     Docker(DockerDetail),
+    /// A pinned module that cannot run here (no build for this machine, or its artifact is
+    /// missing): only the team that pins it is known.
+    Pinned {
+        /// The team whose `tcli.toml` pins it.
+        team: String,
+    },
 }
 
 impl Detail {
@@ -201,6 +208,10 @@ pub struct NativeDetail {
     pub plugin_version: String,
     /// The SDK version it was built with.
     pub sdk_version: String,
+    /// The team whose `tcli.toml` pins it (docs/team-repos.md, "Pinning"); `None` for a
+    /// library found in a plugin dir.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<String>,
 }
 
 /// A docker module's image and how it runs.
@@ -224,6 +235,9 @@ pub struct DockerDetail {
     /// The allowed prefix that made it trusted, when the team lists prefixes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_by: Option<String>,
+    /// The team whose `tcli.toml` pins it: the pin is the trust, and it runs by image ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<String>,
 }
 
 /// Where a source plugin's module comes from and what it runs (docs/source-plugins.md).
@@ -298,6 +312,16 @@ impl ModuleInfo {
     /// The problems as the one-line messages users see.
     pub fn problem_lines(&self) -> Vec<String> {
         self.problems.iter().map(Problem::to_string).collect()
+    }
+
+    /// The team that pins this module, when a team's `tcli.toml` does.
+    pub fn pinned_by(&self) -> Option<&str> {
+        match &self.detail {
+            Detail::Native(NativeDetail { pinned_by, .. })
+            | Detail::Docker(DockerDetail { pinned_by, .. }) => pinned_by.as_deref(),
+            Detail::Pinned { team, .. } => Some(team),
+            Detail::None | Detail::Source(_) | Detail::NativeRetry { .. } => None,
+        }
     }
 
     /// The full image ID of a docker module (its location otherwise).
@@ -387,6 +411,7 @@ mod tests {
                 abi_version: 1,
                 plugin_version: "0.1.0".into(),
                 sdk_version: "0.1.0".into(),
+                pinned_by: None,
             }),
             Detail::Docker(DockerDetail {
                 image_id: "sha256:ab".into(),
@@ -395,7 +420,11 @@ mod tests {
                 created: 3,
                 run: Some(RunSettings::default()),
                 trusted_by: None,
+                pinned_by: Some("acme".into()),
             }),
+            Detail::Pinned {
+                team: "acme".into(),
+            },
             Detail::Source(SourceDetail {
                 source: "/bin/tcli-source-x".into(),
                 run: vec!["/x".into(), "a".into()],

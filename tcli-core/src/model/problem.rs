@@ -123,6 +123,20 @@ pub enum Problem {
     },
     /// A source plugin listed this name in an entry it had to skip, or listed it twice.
     SourceEntry(super::source_listing::BadEntry),
+    /// A team pins native builds of the module, none for this machine's target.
+    NoBuild {
+        /// This machine's Rust target triple.
+        triple: String,
+        /// The triples the team pins builds for.
+        builds: Vec<String>,
+    },
+    /// A pinned artifact is not where tcli put it (an image pruned, a store file deleted).
+    PinnedMissing {
+        /// The artifact (`image <ref>`, `library <path>`).
+        artifact: String,
+        /// The team that pins it.
+        team: String,
+    },
 }
 
 /// How a bounded run of a program (a module's `--help`, a source's `list`) ended without a
@@ -327,6 +341,15 @@ impl fmt::Display for Problem {
                 write!(f, "unavailable: Docker engine not reachable: {reason}")
             }
             Problem::SourceEntry(bad) => bad.fmt(f),
+            Problem::NoBuild { triple, builds } => write!(
+                f,
+                "no build for {triple} (the team pins builds for {})",
+                builds.join(", ")
+            ),
+            Problem::PinnedMissing { artifact, team } => write!(
+                f,
+                "the pinned {artifact} is missing (restore it: tcli team update {team})"
+            ),
         }
     }
 }

@@ -41,6 +41,13 @@ pub fn prepare(
     args: Vec<String>,
 ) -> anyhow::Result<(ModuleInfo, RunSpec)> {
     let images = images.map_err(|e| engine_error(&module.name, &e))?;
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    // A pinned image runs by the ID it was pulled as, whatever the labelled images are now: the
+    // pin is what trusts it, and an image pruned since fails at create as `ImageGone`.
+    if module.pinned_by().is_some() {
+        let spec = spec(module, args, Io::Inherit { tty }, true)?;
+        return Ok((module.clone(), spec));
+    }
     let live = source::modules_from(&images, &source::Trust::load(cx));
     let Some(current) = crate::catalog::pick(&live, &module.name) else {
         return Err(gone(module).into());
@@ -48,7 +55,6 @@ pub fn prepare(
     if !current.runnable {
         return Err(crate::catalog::cannot_run(current).into());
     }
-    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let spec = spec(current, args, Io::Inherit { tty }, true)?;
     Ok((current.clone(), spec))
 }
@@ -220,6 +226,17 @@ fn utf8_args(name: &str, args: &[OsString]) -> anyhow::Result<Vec<String>> {
 }
 
 fn gone(module: &ModuleInfo) -> CliError {
+    if let Some(team) = module.pinned_by() {
+        return CliError::new(
+            Exit::CannotRun,
+            format!(
+                "module '{}': the image {} pinned by team '{team}' is no longer in the Docker engine",
+                module.name,
+                module.image_id(),
+            ),
+        )
+        .hint(format!("pull it again: tcli team update {team}"));
+    }
     CliError::new(
         Exit::CannotRun,
         format!(

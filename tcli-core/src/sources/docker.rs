@@ -112,11 +112,22 @@ impl Contact {
 }
 
 /// The files whose change can change trust: the team registry, each team's `tcli.toml` and
-/// the user's. Stats only.
+/// the user's; and the pinned record (`sources::pinned`). Stats only.
 fn settings_stamps(cx: &Context) -> Vec<Stamp> {
     let mut files = vec![crate::team_dirs::registry_path(cx)];
     files.extend(crate::settings::files(cx));
+    files.push(super::pinned::pins_path(cx));
     Stamp::all(&files)
+}
+
+/// The pinned images first (`sources::pinned`), then the engine's labelled images that are not
+/// one of them: a pinned image carrying `io.tcli.module` is its pin's module, listed once.
+fn with_pinned(cx: &Context, live: Vec<ModuleInfo>) -> Vec<ModuleInfo> {
+    let mut modules = super::pinned::docker_modules(cx);
+    let pinned: std::collections::HashSet<String> =
+        modules.iter().map(|m| m.image_id().to_string()).collect();
+    modules.extend(live.into_iter().filter(|m| !pinned.contains(m.image_id())));
+    modules
 }
 
 impl Source for DockerSource {
@@ -154,7 +165,7 @@ impl Source for DockerSource {
             Ok(modules) => SourceCache {
                 stamps,
                 scanned_at: now,
-                modules,
+                modules: with_pinned(cx, modules),
                 note: None,
                 state: Contact {
                     host,
@@ -164,11 +175,17 @@ impl Source for DockerSource {
                 .into_state(),
             },
             Err(e) => {
-                let modules = if same_engine {
-                    unavailable(&cached.modules, &e)
+                let live = if same_engine {
+                    cached
+                        .modules
+                        .iter()
+                        .filter(|m| m.pinned_by().is_none())
+                        .cloned()
+                        .collect()
                 } else {
                     Vec::new()
                 };
+                let modules = unavailable(&with_pinned(cx, live), &e);
                 // No socket at all and nothing cached: this machine has no Docker, and saying
                 // so on every `tcli --help` would be noise.
                 let note = (!modules.is_empty() || e.kind != ErrorKind::Absent).then(|| {
@@ -390,38 +407,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         }
     };
 
-    let description = [DESCRIPTION, OCI_DESCRIPTION, LS_DESCRIPTION]
-        .into_iter()
-        .find_map(|k| label(k).map(|v| (v, k)))
-        .and_then(|(raw, from)| {
-            if raw.chars().any(char::is_control) {
-                problems.push(Problem::LabelControlChars {
-                    label: from.to_string(),
-                });
-            }
-            if raw.chars().count() > DESCRIPTION_MAX {
-                problems.push(Problem::LabelTooLong {
-                    label: from.to_string(),
-                    bytes: raw.len(),
-                    max: DESCRIPTION_MAX,
-                });
-            }
-            let s = sanitize_line(raw, DESCRIPTION_MAX);
-            (!s.is_empty()).then_some(s)
-        });
-
-    let verbs = label(VERBS)
-        .map(|decl| verbs::parse(decl, VERBS, &mut problems))
-        .unwrap_or_default();
-    let run = run_settings_of(&img.labels, &mut problems, &mut runnable);
-    for key in img.labels.keys() {
-        if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
-            problems.push(Problem::UnknownLabel {
-                label: shown(key),
-                known: KNOWN.join(", "),
-            });
-        }
-    }
+    let (description, verbs, run) = from_labels(&img.labels, &mut problems, &mut runnable);
 
     let mut detail = DockerDetail {
         image_id: img.id.clone(),
@@ -430,6 +416,7 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         created: img.created,
         run: Some(run),
         trusted_by: None,
+        pinned_by: None,
     };
     match trust.check(&refs(img)) {
         Ok(prefix) => detail.trusted_by = prefix,
@@ -455,6 +442,88 @@ fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {
         runnable,
         detail: Detail::Docker(detail),
     })
+}
+
+/// What labels say about any module image, opted in or pinned: its description, verbs and run
+/// settings, with the problems they have.
+fn from_labels(
+    labels: &BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+    runnable: &mut bool,
+) -> (Option<String>, Vec<String>, RunSettings) {
+    fn label_of<'a>(labels: &'a BTreeMap<String, String>, k: &str) -> Option<&'a str> {
+        labels.get(k).map(String::as_str)
+    }
+    let description = [DESCRIPTION, OCI_DESCRIPTION, LS_DESCRIPTION]
+        .into_iter()
+        .find_map(|k| label_of(labels, k).map(|v| (v, k)))
+        .and_then(|(raw, from)| {
+            if raw.chars().any(char::is_control) {
+                problems.push(Problem::LabelControlChars {
+                    label: from.to_string(),
+                });
+            }
+            if raw.chars().count() > DESCRIPTION_MAX {
+                problems.push(Problem::LabelTooLong {
+                    label: from.to_string(),
+                    bytes: raw.len(),
+                    max: DESCRIPTION_MAX,
+                });
+            }
+            let s = sanitize_line(raw, DESCRIPTION_MAX);
+            (!s.is_empty()).then_some(s)
+        });
+
+    let verbs = label_of(labels, VERBS)
+        .map(|decl| verbs::parse(decl, VERBS, problems))
+        .unwrap_or_default();
+    let run = run_settings_of(labels, problems, runnable);
+    for key in labels.keys() {
+        if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
+            problems.push(Problem::UnknownLabel {
+                label: shown(key),
+                known: KNOWN.join(", "),
+            });
+        }
+    }
+
+    (description, verbs, run)
+}
+
+/// A module a team pins by digest (`sources::pinned`): named by the pin, trusted by it (allowed
+/// prefixes do not apply, no `io.tcli.module` label needed), run by the image ID it was pulled
+/// as; its labels still give the description, verbs and run settings.
+pub fn pinned_module(
+    name: &str,
+    team: &str,
+    pin: &crate::model::pin::ImageRef,
+    image_id: &str,
+    labels: &BTreeMap<String, String>,
+) -> ModuleInfo {
+    let mut problems = Vec::new();
+    let mut runnable = true;
+    let (description, verbs, run) = from_labels(labels, &mut problems, &mut runnable);
+    ModuleInfo {
+        name: name.to_string(),
+        kind: Kind::Docker,
+        location: format!("{} {}", short_id(image_id), shown(&pin.reference)),
+        identity: Identity::Image {
+            id: image_id.to_string(),
+        },
+        description,
+        verbs,
+        problems,
+        runnable,
+        detail: Detail::Docker(DockerDetail {
+            image_id: image_id.to_string(),
+            tags: vec![super::pinned::image_tag(name, &pin.digest)],
+            digests: vec![pin.pull_ref()],
+            created: 0,
+            run: Some(run),
+            trusted_by: None,
+            pinned_by: Some(team.to_string()),
+        }),
+    }
 }
 
 /// Parses the run-setting labels; a value tcli cannot honour makes the module unrunnable

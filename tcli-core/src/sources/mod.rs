@@ -7,6 +7,7 @@ pub mod builtin;
 pub mod docker;
 pub mod exec;
 pub mod native;
+pub mod pinned;
 pub mod plugin;
 
 use crate::context::Context;
@@ -65,13 +66,14 @@ pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
 
 /// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
 /// (a dir's mtime changes when an entry is added, removed or renamed) and every cached module's
-/// file still has its identity (a file rewritten in place keeps its dir's mtime).
+/// file still has its identity (a file rewritten in place keeps its dir's mtime). A pinned
+/// module with no artifact here has no file (`pinned::is_placeholder`): its stamps say enough.
 pub fn files_unchanged(dirs: &[PathBuf], cached: &SourceCache) -> bool {
     Stamp::all(dirs) == cached.stamps
-        && cached
-            .modules
-            .iter()
-            .all(|m| Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity))
+        && cached.modules.iter().all(|m| {
+            pinned::is_placeholder(m)
+                || Identity::of_file(Path::new(&m.location)).as_ref() == Some(&m.identity)
+        })
 }
 
 /// Rescans a file-based source. Each of `dirs` is listed once (a dir reached twice, such as

@@ -7,7 +7,7 @@
 use super::Source;
 use crate::context::Context;
 use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
-use crate::model::{Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache};
+use crate::model::{Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache, Stamp};
 use crate::prim::probe;
 use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use std::path::{Path, PathBuf};
@@ -24,19 +24,35 @@ impl Source for NativeSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        super::files_unchanged(&cx.plugin_dirs(), cached) && !cached.modules.iter().any(retry_due)
+        super::files_unchanged(&watched(cx), cached) && !cached.modules.iter().any(retry_due)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        super::rescan_files(
+        // Pinned libraries (`sources::pinned`) first, as a team's `bin/` comes first for exec;
+        // their descriptors were read when they were fetched, so they cost no probe here.
+        let dirs = watched(cx);
+        let mut fresh = super::rescan_files(
             &cx.plugin_dirs(),
             cached,
             8,
             candidates,
             retry_due,
             |path, identity| describe(cx, path, identity),
-        )
+        );
+        let mut modules = super::pinned::native_modules(cx);
+        modules.append(&mut fresh.modules);
+        fresh.modules = modules;
+        fresh.stamps = Stamp::all(&dirs);
+        fresh
     }
+}
+
+/// What the native line's freshness rests on: the plugin dirs, then the pinned record and the
+/// store's library dir.
+fn watched(cx: &Context) -> Vec<PathBuf> {
+    let mut dirs = cx.plugin_dirs();
+    dirs.extend(super::pinned::watched(cx));
+    dirs
 }
 
 /// Every regular file with a library extension in `dir`, sorted by path.
@@ -201,6 +217,13 @@ fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
         }
     };
     m.name = d.name.clone();
+    fill_from_descriptor(&mut m, &d);
+    m
+}
+
+/// The fields a library's descriptor gives its index entry: name checks, description, verbs,
+/// versions. Also what the pinned source uses, with the descriptor read at fetch time.
+pub fn fill_from_descriptor(m: &mut ModuleInfo, d: &Descriptor) {
     if let Err(why) = crate::names::validate(&d.name) {
         m.problems.push(Problem::InvalidName {
             name: d.name.clone(),
@@ -217,10 +240,10 @@ fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
     }
     m.detail = Detail::Native(NativeDetail {
         abi_version: d.abi_version,
-        plugin_version: d.plugin_version,
-        sdk_version: d.sdk_version,
+        plugin_version: d.plugin_version.clone(),
+        sdk_version: d.sdk_version.clone(),
+        pinned_by: None,
     });
-    m
 }
 
 #[cfg(test)]

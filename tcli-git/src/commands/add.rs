@@ -31,9 +31,10 @@ pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u
         format!("modules: {}", added.modules.join(", "))
     };
     ui::out(&format!(
-        "added team '{}' from {}{at}\n  {modules}\n{}",
+        "added team '{}' from {}{at}\n  {modules}\n{}{}",
         added.name,
         added.url,
+        super::update::artifact_lines(&added.artifacts, true),
         roster(&added)
     ));
     Ok(0)

@@ -24,7 +24,16 @@ pub(crate) fn cmd_team_status(cx: &Context, args: &TeamStatusArgs) -> anyhow::Re
         .iter()
         .map(|s| (s.name.clone(), describe(s, now)))
         .collect();
-    ui::out(&ui::aligned(&rows, 0));
+    let mut text = ui::aligned(&rows, 0);
+    for s in &all {
+        for m in &s.missing {
+            text.push_str(&format!(
+                "{}: pinned {m} is missing (restore it: tcli team update {})\n",
+                s.name, s.name
+            ));
+        }
+    }
+    ui::out(&text);
     Ok(0)
 }
 

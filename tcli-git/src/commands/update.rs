@@ -50,10 +50,12 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
             }
         }
     }
-    if done
-        .iter()
-        .any(|u| u.result == team::update::Outcome::Updated)
-    {
+    if done.iter().any(|u| {
+        u.result == team::update::Outcome::Updated
+            || u.artifacts
+                .iter()
+                .any(|a| a.action != team::pins::Action::Reused)
+    }) {
         team::refresh_index(cx);
     }
     for u in &mut done {
@@ -97,6 +99,7 @@ fn report(done: &[Updated]) -> String {
                     u.name,
                     &u.to[..7]
                 ));
+                s.push_str(&artifact_lines(&u.artifacts, false));
             }
             team::update::Outcome::Updated => {
                 s.push_str(&format!(
@@ -125,8 +128,25 @@ fn report(done: &[Updated]) -> String {
                         s.push_str(&format!("  {label:<8} {n}\n"));
                     }
                 }
+                s.push_str(&artifact_lines(&u.artifacts, false));
             }
         }
+    }
+    s
+}
+
+/// One line per pinned artifact fetched or removed (and reused, with `all`).
+pub(crate) fn artifact_lines(list: &[team::pins::ArtifactReport], all: bool) -> String {
+    use team::pins::Action;
+    let mut s = String::new();
+    for a in list {
+        let label = match a.action {
+            Action::Fetched => "fetched",
+            Action::Removed => "removed",
+            Action::Reused if all => "reused",
+            Action::Reused => continue,
+        };
+        s.push_str(&format!("  {label:<8} {} ({})\n", a.module, a.artifact));
     }
     s
 }

@@ -31,6 +31,8 @@ pub(crate) struct Added {
     pub people: Vec<super::signed::PersonOut>,
     /// The trust root recorded; `null` for a team with no roster.
     pub trust: Option<TrustRoot>,
+    /// Pinned artifacts fetched or reused (docs/team-repos.md, "Pinning").
+    pub artifacts: Vec<super::pins::ArtifactReport>,
 }
 
 /// A local path is recorded absolute, so the remote still resolves from any directory.
@@ -134,11 +136,16 @@ pub(crate) fn add(
         }
         None => None,
     };
-    drop(repo);
-    std::fs::rename(tmp.path(), &dest)
-        .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
-    // The temp dir is now the checkout; dropping the guard would only fail to delete it.
-    let _ = tmp.keep();
+    let head = commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok());
+    let text = match head {
+        Some(h) => git::settings_at(&repo, h).map_err(|e| {
+            super::failure(
+                format!("cannot read tcli.toml of team '{name}': {}", e.message()),
+                "check the repository with git fsck; nothing was added".to_string(),
+            )
+        })?,
+        None => None,
+    };
     let (people, trust, problems) = match root {
         Some(r) => (
             super::signed::people(&r.roster),
@@ -152,14 +159,30 @@ pub(crate) fn add(
         url: url.clone(),
         trust: trust.clone(),
     };
-    let registered = super::registry::modify(cx, |teams| {
-        teams.push(entry);
+    // The clone becomes the team only once every pinned artifact is fetched and verified.
+    let place = || -> anyhow::Result<()> {
+        std::fs::rename(tmp.path(), &dest)
+            .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
+        let registered = super::registry::modify(cx, |teams| {
+            teams.push(entry.clone());
+            Ok(())
+        });
+        if let Err(e) = registered {
+            let _ = std::fs::remove_dir_all(&dest);
+            return Err(e);
+        }
         Ok(())
-    });
-    if let Err(e) = registered {
-        let _ = std::fs::remove_dir_all(&dest);
-        return Err(e);
-    }
+    };
+    let artifacts = match head {
+        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), None, place)?,
+        None => {
+            place()?;
+            Vec::new()
+        }
+    };
+    drop(repo);
+    // The temp dir is now the checkout; dropping the guard would only fail to delete it.
+    let _ = tmp.keep();
     let mut warnings = Vec::new();
     if let Err(e) = tcli_core::settings::read_table(&dest.join("tcli.toml")) {
         warnings.push(format!("team '{name}': {e}"));
@@ -180,5 +203,6 @@ pub(crate) fn add(
         warnings,
         people,
         trust,
+        artifacts,
     })
 }

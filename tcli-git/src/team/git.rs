@@ -210,6 +210,23 @@ pub(crate) fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<Strin
     Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
 }
 
+/// The content of the file at `path` in `commit`, without checking it out; `None` when there
+/// is no such file.
+pub(crate) fn blob_at(
+    repo: &Repository,
+    commit: Oid,
+    path: &Path,
+) -> Result<Option<Vec<u8>>, git2::Error> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let Ok(entry) = tree.get_path(path) else {
+        return Ok(None);
+    };
+    Ok(repo
+        .find_blob(entry.id())
+        .ok()
+        .map(|b| b.content().to_vec()))
+}
+
 /// A clone or fetch failure in words a user can act on. libgit2 calls a local path that does
 /// not exist an "unsupported URL protocol"; say what is really wrong.
 pub(crate) fn transfer_error(url: &str, e: &git2::Error) -> String {

@@ -4,6 +4,7 @@
 
 pub(crate) mod add;
 pub(crate) mod git;
+pub(crate) mod pins;
 pub(crate) mod remove;
 pub(crate) mod signed;
 pub(crate) mod status;

@@ -52,6 +52,12 @@ pub(crate) fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<St
         }
         return Err(e);
     }
+    // Its pinned modules stop being listed now; their artifacts go at the next `team update`
+    // (docs/team-repos.md, "Pinning").
+    {
+        let _store = super::pins::lock(cx)?;
+        super::pins::record(cx, name, None)?;
+    }
     if let Some(t) = trash {
         let p = t.path().to_path_buf();
         t.close().with_context(|| {

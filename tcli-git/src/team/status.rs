@@ -58,6 +58,9 @@ pub(crate) struct TeamStatus {
     pub problem: Option<String>,
     /// Signatures: the policy, the trust root and how far verification has come.
     pub trust: Trust,
+    /// Pinned artifacts that went missing (`<module>: image <ref>`, `<module>: library
+    /// <path>`); `tcli team update` restores them.
+    pub missing: Vec<String>,
 }
 
 /// The signing side of a team's status (docs/team-repos.md, "Signed teams").
@@ -105,6 +108,11 @@ pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
             signer: None,
             signer_key: None,
         },
+        missing: tcli_core::sources::pinned::read(cx)
+            .teams
+            .get(&entry.name)
+            .map(|rec| super::pins::missing(cx, rec))
+            .unwrap_or_default(),
     };
     if s.trust.demanded {
         s.trust.policy = "signed";

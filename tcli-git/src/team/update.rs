@@ -49,6 +49,8 @@ pub(crate) struct Updated {
     /// What was verified, for a signed team.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed: Option<super::signed::Checked>,
+    /// Pinned artifacts fetched, reused or removed (docs/team-repos.md, "Pinning").
+    pub artifacts: Vec<super::pins::ArtifactReport>,
 }
 
 /// Updates one team. Network and git failures are errors naming the team with the fix.
@@ -93,6 +95,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         ));
     }
     let before_upstream = t.upstream_oid;
+    // The pinned artifacts are checked while git fetches (one engine question at most).
+    let mut checking = Some(super::pins::check_ahead(cx, name));
     let mut remote = repo
         .find_remote(&t.remote)
         .map_err(|e| git_failure(name, &dir, &e))?;
@@ -143,8 +147,17 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         changed: Vec::new(),
         warnings: Vec::new(),
         signed: None,
+        artifacts: Vec::new(),
+    };
+    // Where the checkout stays, its pins are still brought back when missing.
+    let stay = |out: &mut Updated, ahead: Option<super::pins::Ahead>| -> anyhow::Result<()> {
+        let text = git::settings_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
+        out.artifacts =
+            super::pins::apply(cx, name, &repo, t.head, text.as_deref(), ahead, || Ok(()))?;
+        Ok(())
     };
     if new_up == t.head {
+        stay(&mut out, checking.take())?;
         return Ok(out);
     }
     let (ahead, behind) = repo
@@ -178,6 +191,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
                 sh(&dir)
             )
         });
+        stay(&mut out, checking.take())?;
         return Ok(out);
     }
     if ahead > 0 {
@@ -220,7 +234,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             )
         });
     }
-    if let Some(text) = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))? {
+    let new_settings = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    if let Some(text) = &new_settings {
         if let Err(e) = text.parse::<toml::Table>() {
             let line = e
                 .span()
@@ -247,29 +262,43 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
-    let target = repo
-        .find_object(new_up, None)
-        .map_err(|e| git_failure(name, &dir, &e))?;
-    // Safe checkout checks every path for conflicts before it writes any file.
-    repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-        .map_err(|e| {
-            failure(
-                format!(
-                    "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
-                    dir.display(),
-                    e.message()
-                ),
-                format!("see what is in the way: git -C {} status", sh(&dir)),
-            )
-        })?;
-    repo.find_reference(&t.branch_ref)
-        .and_then(|mut r| {
-            r.set_target(
-                new_up,
-                &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-            )
-        })
-        .map_err(|e| git_failure(name, &dir, &e))?;
+    // Every pinned artifact of the new commit is fetched and verified before the checkout
+    // moves; a failure on either side leaves the old commit and the old artifacts.
+    let checked = checking.take();
+    out.artifacts = super::pins::apply(
+        cx,
+        name,
+        &repo,
+        new_up,
+        new_settings.as_deref(),
+        checked,
+        || {
+            let target = repo
+                .find_object(new_up, None)
+                .map_err(|e| git_failure(name, &dir, &e))?;
+            // Safe checkout checks every path for conflicts before it writes any file.
+            repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
+                .map_err(|e| {
+                    failure(
+                        format!(
+                            "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
+                            dir.display(),
+                            e.message()
+                        ),
+                        format!("see what is in the way: git -C {} status", sh(&dir)),
+                    )
+                })?;
+            repo.find_reference(&t.branch_ref)
+                .and_then(|mut r| {
+                    r.set_target(
+                        new_up,
+                        &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+                    )
+                })
+                .map_err(|e| git_failure(name, &dir, &e))?;
+            Ok(())
+        },
+    )?;
     out.result = Outcome::Updated;
     out.to = new_up.to_string();
     if let Some(checked) = &out.signed {

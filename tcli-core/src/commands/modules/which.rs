@@ -41,6 +41,12 @@ pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Resul
     if let Some(source) = crate::sources::plugin::source_of(m) {
         s.push_str(&format!("    offered by: {}\n", source.escape_debug()));
     }
+    if let Some(team) = m.pinned_by() {
+        s.push_str(&format!(
+            "    pinned by: team '{team}' ([modules.{}] in its tcli.toml)\n",
+            m.name
+        ));
+    }
     if !m.verbs.is_empty() {
         s.push_str(&format!("    verbs: {}\n", m.verbs.join(", ")));
     }

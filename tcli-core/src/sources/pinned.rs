@@ -1,0 +1,176 @@
+//! The pinned-modules source (docs/team-repos.md, "Pinning"): the docker and native modules
+//! teams pin in their `tcli.toml`, as `tcli team add|update` fetched them into the store
+//! (`<data dir>/store/`) and recorded them in `store/pins.json`. It reads that one record, never
+//! a team's `tcli.toml`, the network or the engine: a pin counts once it is fetched. Its modules
+//! keep their kind (native, docker), so kind precedence is as usual; they come first within
+//! their kind, as a team's `bin/` does for exec modules, and the native and docker sources
+//! list them on their index lines. Fetching is the git helper's; this file owns the store's
+//! layout, which both read.
+
+use crate::context::Context;
+use crate::model::pin::{Pinned, PinsFile};
+use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, Stamp};
+use std::path::{Path, PathBuf};
+
+/// `<data dir>/store`: what tcli fetched for pins, content-addressed.
+pub fn store_dir(cx: &Context) -> PathBuf {
+    cx.data_dir.join("store")
+}
+
+/// The record of what is pinned and fetched now.
+pub fn pins_path(cx: &Context) -> PathBuf {
+    store_dir(cx).join("pins.json")
+}
+
+/// Where pinned libraries live (`<sha256>.so`).
+pub fn native_dir(cx: &Context) -> PathBuf {
+    store_dir(cx).join("native")
+}
+
+/// The store file of the library whose sha256 is `sha256`.
+pub fn library_path(cx: &Context, sha256: &str) -> PathBuf {
+    native_dir(cx).join(format!("{sha256}.{}", std::env::consts::DLL_EXTENSION))
+}
+
+/// The local repository tcli tags the images it pulls into, so a prune by the user shows and
+/// tcli knows what it may remove (docs/team-repos.md).
+pub const IMAGE_REPOSITORY: &str = "tcli-pinned";
+
+/// The local tag of a pinned image: `tcli-pinned/<module>:<first 16 hex of the digest>`.
+pub fn image_tag(module: &str, digest: &str) -> String {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    format!("{IMAGE_REPOSITORY}/{module}:{}", &hex[..hex.len().min(16)])
+}
+
+/// The record; missing or unreadable means nothing is pinned (the next `team update` writes
+/// it again).
+pub fn read(cx: &Context) -> PinsFile {
+    std::fs::read(pins_path(cx))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// What the pinned modules' freshness rests on: the record and the library dir (a deleted
+/// store file changes its mtime). Two stats.
+pub fn watched(cx: &Context) -> Vec<PathBuf> {
+    vec![pins_path(cx), native_dir(cx)]
+}
+
+/// Stamps of [`watched`].
+pub fn stamps(cx: &Context) -> Vec<Stamp> {
+    Stamp::all(&watched(cx))
+}
+
+/// Each configured team's pins, in team order (teams removed since are left out).
+fn in_team_order(cx: &Context, file: &PinsFile) -> Vec<(String, Vec<(String, Pinned)>)> {
+    crate::team_dirs::teams(cx)
+        .into_iter()
+        .filter_map(|t| {
+            let pins = file.teams.get(&t.name)?;
+            let modules = pins
+                .modules
+                .iter()
+                .map(|(n, p)| (n.clone(), p.clone()))
+                .collect();
+            Some((t.name, modules))
+        })
+        .collect()
+}
+
+/// The pinned native modules, in team order: a library in the store, or a module that cannot
+/// run here (no build for this machine, its store file gone).
+pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
+    let file = read(cx);
+    let mut out = Vec::new();
+    for (team, modules) in in_team_order(cx, &file) {
+        for (name, pinned) in modules {
+            match pinned {
+                Pinned::Native {
+                    sha256, descriptor, ..
+                } => {
+                    let path = library_path(cx, &sha256);
+                    out.push(match Identity::of_file(&path) {
+                        Some(identity) => {
+                            let mut m = ModuleInfo::new(
+                                name,
+                                Kind::Native,
+                                path.to_string_lossy().into_owned(),
+                                identity,
+                            );
+                            super::native::fill_from_descriptor(&mut m, &descriptor);
+                            if let Detail::Native(d) = &mut m.detail {
+                                d.pinned_by = Some(team.clone());
+                            }
+                            m
+                        }
+                        None => cannot_run(
+                            name,
+                            Kind::Native,
+                            &path,
+                            &team,
+                            Problem::PinnedMissing {
+                                artifact: format!("library {}", path.display()),
+                                team: team.clone(),
+                            },
+                        ),
+                    });
+                }
+                Pinned::NoBuild { triple, builds } => {
+                    let toml = crate::team_dirs::checkout_dir(cx, &team).join("tcli.toml");
+                    out.push(cannot_run(
+                        name,
+                        Kind::Native,
+                        &toml,
+                        &team,
+                        Problem::NoBuild { triple, builds },
+                    ));
+                }
+                Pinned::Image { .. } => {}
+            }
+        }
+    }
+    out
+}
+
+/// The pinned docker modules, in team order, built from the labels recorded at the pull.
+pub fn docker_modules(cx: &Context) -> Vec<ModuleInfo> {
+    let file = read(cx);
+    let mut out = Vec::new();
+    for (team, modules) in in_team_order(cx, &file) {
+        for (name, pinned) in modules {
+            if let Pinned::Image {
+                pin,
+                image_id,
+                labels,
+            } = pinned
+            {
+                out.push(super::docker::pinned_module(
+                    &name, &team, &pin, &image_id, &labels,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A pinned module listed with the problem that keeps it from running (exit 126).
+fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem) -> ModuleInfo {
+    let mut m = ModuleInfo::new(
+        name,
+        kind,
+        at.to_string_lossy().into_owned(),
+        Identity::Unverified,
+    );
+    m.problems.push(problem);
+    m.runnable = false;
+    m.detail = Detail::Pinned {
+        team: team.to_string(),
+    };
+    m
+}
+
+/// True for a module of this source whose identity is no file's (see [`cannot_run`]).
+pub fn is_placeholder(m: &ModuleInfo) -> bool {
+    matches!(m.detail, Detail::Pinned { .. })
+}

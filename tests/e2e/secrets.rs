@@ -729,3 +729,87 @@ fn secrets_identity_rules() {
     assert!(shown.contains("pw-9a8b-identity"), "{shown:?}");
     w.assert_no_plaintext();
 }
+
+/// `path`'s age header with `stanza` (lines, each ending in '\n') inserted after the version line.
+fn with_stanza(path: &Path, stanza: &str) -> Vec<u8> {
+    let file = std::fs::read(path).unwrap();
+    let end = file.iter().position(|b| *b == b'\n').unwrap() + 1;
+    [&file[..end], stanza.as_bytes(), &file[end..]].concat()
+}
+
+#[test]
+fn secrets_check_refuses_a_file_encrypted_to_an_extra_key() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-1d2c-extra-key");
+    let secrets = w.checkout().join("secrets");
+    let age = secrets.join("db-password.age");
+    let sidecar = secrets.join("db-password.recipients");
+    let (good, good_sidecar) = (
+        std::fs::read(&age).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    let text = String::from_utf8_lossy(&good).into_owned();
+    // Ana's stanza: its line and its body line.
+    let at = text.find("-> ssh-ed25519 ").unwrap();
+    let ana_stanza: String = text[at..].split_inclusive('\n').take(2).collect();
+    let body = "A".repeat(43);
+    let extra = [
+        // Grease stanzas beyond the one age writes, able to carry a wrapped key.
+        format!("-> x-grease\n{body}\n-> y-grease\n{body}\n-> z-grease\n{body}\n"),
+        format!(
+            "-> big-grease a b\n{}\n{}\n\n",
+            "A".repeat(64),
+            "A".repeat(64)
+        ),
+        // A second stanza claiming a listed key's tag.
+        ana_stanza.clone(),
+        // A recipient that is not an SSH key.
+        format!("-> X25519 {body}\n{body}\n"),
+    ];
+    for stanza in &extra {
+        std::fs::write(&age, with_stanza(&age, stanza)).unwrap();
+        w.as_(&w.ci, &["secrets", "check"])
+            .code(1)
+            .stdout_has("  secrets/db-password.age: damaged:");
+        let v = w
+            .as_(&w.ci, &["secrets", "list", "--json"])
+            .success()
+            .json();
+        assert_eq!(v[0]["state"], "damaged", "{stanza}");
+        std::fs::write(&age, &good).unwrap();
+    }
+    // A repeated stanza with a repeated recipients line to match.
+    std::fs::write(&age, with_stanza(&age, &ana_stanza)).unwrap();
+    let ana_line = String::from_utf8_lossy(&good_sidecar)
+        .lines()
+        .find(|l| l.contains(" ana "))
+        .unwrap()
+        .to_string();
+    let mut doubled = good_sidecar.clone();
+    doubled.extend_from_slice(format!("{ana_line}\n").as_bytes());
+    std::fs::write(&sidecar, doubled).unwrap();
+    w.as_(&w.ci, &["secrets", "check"])
+        .code(1)
+        .stdout_has("is listed twice");
+    std::fs::write(&age, &good).unwrap();
+    std::fs::write(&sidecar, &good_sidecar).unwrap();
+    w.as_(&w.ci, &["secrets", "check"]).success();
+
+    // rekey --all gives every file a fresh file key, current or not.
+    let before = std::fs::read(w.work.join("secrets/db-password.age")).unwrap();
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .success()
+        .stderr_has("nothing to do");
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
+        .success()
+        .stderr_has("rekeyed 1 of 1 secrets");
+    assert_ne!(
+        std::fs::read(w.work.join("secrets/db-password.age")).unwrap(),
+        before
+    );
+    w.push("secrets: rekey --all");
+    w.update();
+    let r = w.as_(&w.bo, &["secrets", "get", "db-password"]);
+    assert_eq!(r.success().raw_stdout, b"pw-1d2c-extra-key");
+    w.assert_no_plaintext();
+}

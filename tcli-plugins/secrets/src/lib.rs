@@ -73,6 +73,9 @@ enum Verb {
     },
     /// Re-encrypt every secret not encrypted to exactly the current roster (all or nothing)
     Rekey {
+        /// Re-encrypt every secret, current or not, each with a fresh file key
+        #[arg(long)]
+        all: bool,
         /// The clone to rekey (default: the current dir, when it is a clone of a configured team)
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
@@ -99,7 +102,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         } => verbs::exec::run(host, &only, team.as_deref(), &command),
         Verb::Set { name, repo } => verbs::set::run(host, &name, repo.as_deref()),
         Verb::Rm { name, repo } => verbs::rm::run(host, &name, repo.as_deref()),
-        Verb::Rekey { repo } => verbs::rekey::run(host, repo.as_deref()),
+        Verb::Rekey { repo, all } => verbs::rekey::run(host, repo.as_deref(), all),
         Verb::Check { team, repo } => verbs::check::run(host, team.as_deref(), repo.as_deref()),
     }
 }

@@ -95,6 +95,13 @@ impl Secret {
                     n + 1
                 )));
             }
+            // One line per key: a repeated one could stand for a stanza added to the file.
+            if out.iter().any(|e: &Entry| e.fingerprint == fingerprint) {
+                return Err(damaged(format!(
+                    "line {}: key {fingerprint} is listed twice",
+                    n + 1
+                )));
+            }
             out.push(Entry {
                 fingerprint: fingerprint.to_string(),
                 person: person.to_string(),
@@ -164,19 +171,34 @@ fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
 }
 
 /// The recipient stanzas of an age header: the key tags of ssh-ed25519 and ssh-rsa stanzas,
-/// and how many stanzas of other kinds (age's random "grease" ones aside) there are.
+/// and how many stanzas of other kinds there are (a second "grease" stanza, or one not shaped
+/// as age makes it, counts as another kind).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) ssh_tags: Vec<[u8; 4]>,
     pub(crate) others: usize,
 }
 
-/// Reads the recipients from an age file's text header, without any key.
+/// Whether a `*-grease` stanza is shaped as age's `grease_the_joint` makes one: a tag of 1 to 8
+/// visible characters before `-grease`, at most 4 arguments of 1 to 8, a body of at most 100
+/// bytes (136 base64 characters). Anything else could carry a wrapped key.
+fn age_grease(kind: &str, args: &[&str], body_chars: usize) -> bool {
+    let short = |s: &str| (1..=8).contains(&s.len());
+    kind.strip_suffix("-grease").is_some_and(short)
+        && args.len() <= 4
+        && args.iter().all(|a| short(a))
+        && body_chars <= 136
+}
+
+/// Reads the recipients from an age file's text header, without any key. Every line up to
+/// `---` must be a stanza (`-> TYPE ARGS`) or its body (64-column base64 lines ended by a
+/// shorter one), each SSH key tag may appear once, and at most one grease stanza is allowed.
 pub(crate) fn header(path: &Path, file: &[u8]) -> Result<Header, Problem> {
     let damaged = |why: &str| Problem::Damaged {
         path: path.to_path_buf(),
         why: why.to_string(),
     };
+    let truncated = || damaged("its header has no end (the file is truncated)");
     let mut lines = file.split(|b| *b == b'\n');
     if lines.next() != Some(b"age-encryption.org/v1") {
         return Err(damaged(
@@ -184,28 +206,43 @@ pub(crate) fn header(path: &Path, file: &[u8]) -> Result<Header, Problem> {
         ));
     }
     let mut h = Header::default();
-    for line in lines {
+    let mut grease = 0usize;
+    loop {
+        let line = lines.next().ok_or_else(truncated)?;
         if line.starts_with(b"---") {
             return Ok(h);
         }
-        let Some(stanza) = line.strip_prefix(b"-> ") else {
-            continue;
-        };
+        let stanza = line
+            .strip_prefix(b"-> ")
+            .ok_or_else(|| damaged("its header has a line that is not a recipient stanza"))?;
         let text = std::str::from_utf8(stanza).map_err(|_| damaged("its header is not text"))?;
-        let mut args = text.split(' ');
-        match (args.next(), args.next()) {
-            (Some("ssh-ed25519" | "ssh-rsa"), Some(tag)) => {
+        let mut words = text.split(' ');
+        let kind = words.next().unwrap_or_default();
+        let args: Vec<&str> = words.collect();
+        let mut body_chars = 0usize;
+        loop {
+            let body = lines.next().ok_or_else(truncated)?;
+            body_chars += body.len();
+            if body.len() < 64 {
+                break;
+            }
+        }
+        match (kind, &args[..]) {
+            ("ssh-ed25519", [tag, _]) | ("ssh-rsa", [tag]) => {
                 let mut out = [0u8; 4];
                 match Base64Unpadded::decode(tag, &mut out) {
-                    Ok(t) if t.len() == 4 => h.ssh_tags.push(out),
+                    Ok(t) if t.len() == 4 => {}
                     _ => return Err(damaged("a recipient line has a bad key tag")),
                 }
+                if h.ssh_tags.contains(&out) {
+                    return Err(damaged("its header has two stanzas for one key"));
+                }
+                h.ssh_tags.push(out);
             }
-            (Some(kind), _) if kind.ends_with("-grease") => {}
+            _ if grease == 0 && age_grease(kind, &args, body_chars) => grease += 1,
             _ => h.others += 1,
         }
     }
-    Err(damaged("its header has no end (the file is truncated)"))
 }
 
 /// How a secret's recipients compare with the roster.
@@ -265,7 +302,15 @@ pub(crate) fn inspect(secret: &Secret, roster: &[(String, String)]) -> Inspected
                 let mut found = h.ssh_tags.clone();
                 said.sort_unstable();
                 found.sort_unstable();
-                if said != found || h.others > 0 {
+                // One to one: both lists are free of repeats (read_sidecar and header refuse
+                // them), so equal sorted lists pair each stanza with one listed key.
+                if h.others > 0 {
+                    status.damaged = Some(format!(
+                        "{} is also encrypted to {} recipient(s) that are not SSH keys",
+                        secret.age.display(),
+                        h.others
+                    ));
+                } else if said != found {
                     status.damaged = Some(format!(
                         "{} does not list the keys {} is encrypted to",
                         secret.sidecar.display(),
@@ -365,5 +410,22 @@ mod tests {
         assert_eq!(h.others, 1);
         assert!(header(p, b"age-encryption.org/v1\n-> ssh-rsa 47DEQg\n").is_err());
         assert!(header(p, b"garbage").is_err());
+    }
+
+    #[test]
+    fn extra_stanzas_are_counted_and_repeated_tags_refused() {
+        let p = Path::new("x.age");
+        let two_grease = b"age-encryption.org/v1\n-> a-grease\n\n-> b-grease\n\n--- mac\n";
+        assert_eq!(header(p, two_grease).unwrap().others, 1);
+        let long = format!(
+            "age-encryption.org/v1\n-> a-grease x\n{}\n{}\n{}\n--- m\n",
+            "A".repeat(64),
+            "A".repeat(64),
+            "A".repeat(20)
+        );
+        assert_eq!(header(p, long.as_bytes()).unwrap().others, 1);
+        let twice = b"age-encryption.org/v1\n-> ssh-rsa 47DEQg\nAA\n-> ssh-rsa 47DEQg\nAB\n--- m\n";
+        assert!(header(p, twice).is_err());
+        assert!(header(p, b"age-encryption.org/v1\nstray\n--- m\n").is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! `tcli secrets rekey [--repo DIR]`: re-encrypts every secret of a working clone that is not
 //! encrypted to exactly its roster, all or nothing: each is decrypted and re-encrypted into a
 //! temp file first, and only when every one succeeded are they renamed into place. Secrets
-//! already current are left as they are, so a rekey with nothing to do changes nothing in git.
+//! already current are left as they are, so a rekey with nothing to do changes nothing in git;
+//! `--all` re-encrypts every one with a fresh file key (after a writer of the repo could have
+//! planted a stanza `check` cannot see, docs/secrets.md).
 
 use crate::crypt;
 use crate::identity::Me;
@@ -13,7 +15,7 @@ use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
-pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
+pub(crate) fn run(host: &Host, repo: Option<&Path>, every: bool) -> Result<(), Error> {
     let clone = teams::working_clone(host, repo)?;
     let file = clone.dir.join("tcli.toml");
     let parsed = roster::from_repo(&clone.dir)?;
@@ -23,7 +25,7 @@ pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
     let stale: Vec<_> = all
         .iter()
         .map(|s| (s, store::inspect(s, &fps)))
-        .filter(|(_, seen)| !seen.status.current())
+        .filter(|(_, seen)| every || !seen.status.current())
         .collect();
     if stale.is_empty() {
         eprintln!(

@@ -465,30 +465,18 @@ fn secrets_rekey_is_all_or_nothing() {
     )
     .success();
     w.values.push("ci-only-0b9e".into());
-    w.roster(&[
-        ("ana", &w.ana),
-        ("bo", &w.bo),
-        ("ci", &w.ci),
-        ("dan", &w.ci_twin()),
-    ]);
+    w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci)]);
     let before = |w: &World| {
         ["db-password.age", "ci-only.age", "db-password.recipients"]
             .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
     };
     let was = before(&w);
-    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
         .code(1)
         .stderr_has("error: cannot rekey: your key SHA256:")
         .stderr_has("cannot read ci-only; nothing was written");
     assert_eq!(before(&w), was, "a failed rekey changed files");
     w.assert_no_plaintext();
-}
-
-impl World {
-    /// Another ed25519 key, for a person added to the roster.
-    fn ci_twin(&self) -> Key {
-        keygen(&self.env, "dan", &["-t", "ed25519"], "")
-    }
 }
 
 #[test]
@@ -704,6 +692,7 @@ fn secrets_identity_rules() {
     let pat = keygen(&w.env, "pat", &["-t", "ed25519"], "correct horse");
     w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci), ("pat", &pat)]);
     w.push("roster: add pat");
+    w.update();
     w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
         .success();
     w.push("secrets: rekey");
@@ -811,5 +800,73 @@ fn secrets_check_refuses_a_file_encrypted_to_an_extra_key() {
     w.update();
     let r = w.as_(&w.bo, &["secrets", "get", "db-password"]);
     assert_eq!(r.success().raw_stdout, b"pw-1d2c-extra-key");
+    w.assert_no_plaintext();
+}
+
+/// `ssh-keygen -l`'s fingerprint of `key`.
+fn fingerprint(key: &Key) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key.path.with_extension("pub"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_whitespace().nth(1).unwrap().to_string()
+}
+
+#[test]
+fn secrets_set_and_rekey_refuse_a_key_the_team_roster_lacks() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-6a7b-roster-vetted");
+    // A pushed commit adds Mallory's key; Ana's clone has it, tcli's checkout does not.
+    let mallory = keygen(&w.env, "mallory", &["-t", "ed25519"], "");
+    let fp = fingerprint(&mallory);
+    w.roster(&[
+        ("ana", &w.ana),
+        ("bo", &w.bo),
+        ("ci", &w.ci),
+        ("mallory", &mallory),
+    ]);
+    let files = |w: &World| {
+        ["db-password.age", "db-password.recipients"]
+            .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
+    };
+    let was = files(&w);
+    for args in [&["secrets", "rekey"][..], &["secrets", "set", "api-token"]] {
+        w.run_as(&w.ana, &w.work, args, b"tok-6a7b-not-written")
+            .code(1)
+            .stderr_has(&format!("note: encrypting also to ssh-ed25519 {fp} of mallory"))
+            .stderr_has(&format!(
+                "error: the roster in {}/tcli.toml adds mallory ({fp}), not in the roster of team 'acme' as tcli has it",
+                w.work.display()
+            ))
+            .stderr_has(&format!("--allow-new-key {fp}"));
+    }
+    assert_eq!(files(&w), was, "a refused rekey changed files");
+    assert!(!w.work.join("secrets/api-token.age").exists());
+    // Named, the key is taken (and still printed).
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "rekey", "--allow-new-key", &fp],
+        b"",
+    )
+    .success()
+    .stderr_has(&format!(
+        "note: encrypting also to ssh-ed25519 {fp} of mallory"
+    ))
+    .stderr_has("rekeyed 1 of 1 secrets");
+    // Once tcli has the roster (team update), no flag is needed.
+    w.push("roster: add mallory");
+    w.update();
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "api-token"],
+        b"tok-6a7b-later",
+    )
+    .success();
+    w.values.push("tok-6a7b-not-written".into());
+    w.values.push("tok-6a7b-later".into());
     w.assert_no_plaintext();
 }

@@ -59,6 +59,9 @@ enum Verb {
     Set {
         /// The secret's name
         name: String,
+        /// Encrypt also to this key of the clone's roster, not (yet) in the team's roster as tcli has it
+        #[arg(long = "allow-new-key", value_name = "SHA256:...")]
+        allow_new_key: Vec<String>,
         /// The clone to write into (default: the current dir, when it is a clone of a configured team)
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
@@ -76,6 +79,9 @@ enum Verb {
         /// Re-encrypt every secret, current or not, each with a fresh file key
         #[arg(long)]
         all: bool,
+        /// Encrypt also to this key of the clone's roster, not (yet) in the team's roster as tcli has it
+        #[arg(long = "allow-new-key", value_name = "SHA256:...")]
+        allow_new_key: Vec<String>,
         /// The clone to rekey (default: the current dir, when it is a clone of a configured team)
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
@@ -100,9 +106,17 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             team,
             command,
         } => verbs::exec::run(host, &only, team.as_deref(), &command),
-        Verb::Set { name, repo } => verbs::set::run(host, &name, repo.as_deref()),
+        Verb::Set {
+            name,
+            repo,
+            allow_new_key,
+        } => verbs::set::run(host, &name, repo.as_deref(), &allow_new_key),
         Verb::Rm { name, repo } => verbs::rm::run(host, &name, repo.as_deref()),
-        Verb::Rekey { repo, all } => verbs::rekey::run(host, repo.as_deref(), all),
+        Verb::Rekey {
+            repo,
+            all,
+            allow_new_key,
+        } => verbs::rekey::run(host, repo.as_deref(), all, &allow_new_key),
         Verb::Check { team, repo } => verbs::check::run(host, team.as_deref(), repo.as_deref()),
     }
 }

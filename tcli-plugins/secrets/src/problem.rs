@@ -39,6 +39,13 @@ pub(crate) enum Problem {
         index: usize,
         why: String,
     },
+    #[error("the roster in {file} adds {keys}, not in the roster of {team} as tcli has it (from 'tcli team update'); secrets are not encrypted to a key nobody verified")]
+    NewKeys {
+        file: PathBuf,
+        team: String,
+        keys: String,
+        flags: String,
+    },
     #[error("{what} is larger than {limit}")]
     TooLarge { what: String, limit: String },
     #[error("the value of secret '{0}' is empty")]
@@ -127,6 +134,9 @@ impl Problem {
             Problem::Roster { .. } => "fix the [people] tables of that tcli.toml".into(),
             Problem::UnsupportedKey { person, .. } => format!(
                 "add an ssh-ed25519 key (ssh-keygen -t ed25519) for {person} and remove this one from keys"
+            ),
+            Problem::NewKeys { flags, .. } => format!(
+                "once the roster change is pushed, run 'tcli team update' (which verifies it); or, having checked each key with its owner, pass {flags}"
             ),
             Problem::TooLarge { .. } => {
                 "secrets are tokens, passwords and keys; keep big files out of the team repo".into()

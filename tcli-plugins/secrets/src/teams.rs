@@ -184,6 +184,30 @@ pub(crate) fn working_clone(host: &Host, repo: Option<&Path>) -> Result<WorkingC
 }
 
 impl WorkingClone {
+    /// The clone's roster keys, refused when one is not in the team's roster as tcli has it
+    /// (its checkout, which `tcli team update` verified) and `allowed` does not name it.
+    pub(crate) fn vetted_keys(
+        &self,
+        host: &Host,
+        allowed: &[String],
+    ) -> Result<Vec<crate::roster::RosterKey>, Error> {
+        let file = self.dir.join("tcli.toml");
+        let keys = crate::roster::recipients(&crate::roster::from_repo(&self.dir)?, &file)?;
+        let known = match &self.team {
+            Some(name) => configured(host)?
+                .into_iter()
+                .find(|t| &t.name == name)
+                .and_then(|t| t.roster.ok()),
+            None => None,
+        };
+        let team = match &self.team {
+            Some(t) => format!("team '{t}'"),
+            None => "any configured team".to_string(),
+        };
+        crate::roster::vet(&keys, &file, &team, known.as_ref(), allowed)?;
+        Ok(keys)
+    }
+
     /// How messages name it: `team 'acme' (/home/ana/acme)`.
     pub(crate) fn display(&self) -> String {
         match &self.team {

@@ -15,11 +15,15 @@ use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
-pub(crate) fn run(host: &Host, repo: Option<&Path>, every: bool) -> Result<(), Error> {
+pub(crate) fn run(
+    host: &Host,
+    repo: Option<&Path>,
+    every: bool,
+    allowed: &[String],
+) -> Result<(), Error> {
     let clone = teams::working_clone(host, repo)?;
-    let file = clone.dir.join("tcli.toml");
+    let keys = clone.vetted_keys(host, allowed)?;
     let parsed = roster::from_repo(&clone.dir)?;
-    let keys = roster::recipients(&parsed, &file)?;
     let fps = roster::fingerprints(&parsed);
     let all = store::secrets_in(&clone.dir)?;
     let stale: Vec<_> = all

@@ -14,10 +14,35 @@ use zeroize::Zeroizing;
 pub(crate) type Value = Zeroizing<Vec<u8>>;
 
 /// Makes the process undumpable (no core file, no ptrace by other processes of the user)
-/// before any value is in memory. tcli exits when the module returns, so it is not undone.
+/// before any value is in memory, and sets its core size limit to 0, soft and hard: with
+/// `suid_dumpable` 2 an undumpable process is still dumped, and crash collectors behind a
+/// `core_pattern` pipe (systemd-coredump, apport) honour the limit. tcli exits when the module
+/// returns, so neither is undone; `exec` hands CMD the 0 limit (as `ulimit -c 0` would).
 pub(crate) fn no_core_dumps() {
+    use rustix::process::{setrlimit, Resource, Rlimit};
     // Best effort: a kernel without prctl still runs the verb, as ssh-agent does.
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let _ = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_core_dumps_sets_the_core_limit_to_zero() {
+        super::no_core_dumps();
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
 }
 
 /// The value of `secret`, decrypted with the user's key (unlocked). The error when the key is

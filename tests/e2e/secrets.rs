@@ -870,3 +870,60 @@ fn secrets_set_and_rekey_refuse_a_key_the_team_roster_lacks() {
     w.values.push("tok-6a7b-later".into());
     w.assert_no_plaintext();
 }
+
+#[test]
+fn secrets_a_name_two_teams_have_needs_team() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-4e4f-acme");
+    // A second team, listed after acme, with a secret of the same name.
+    let bare = w.env.path("remotes/beta.git");
+    let work = w.env.path("ana/beta");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    git(&w.env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    git(&w.env, &work, &["init", "-q", "-b", "main"]);
+    git(
+        &w.env,
+        &work,
+        &["remote", "add", "origin", bare.to_str().unwrap()],
+    );
+    std::fs::write(
+        work.join("tcli.toml"),
+        format!("[people.ana]\nkeys = [\"{}\"]\n", w.ana.public),
+    )
+    .unwrap();
+    let share = |w: &World| {
+        git(&w.env, &work, &["add", "-A"]);
+        git(&w.env, &work, &["commit", "-q", "-m", "beta"]);
+        git(&w.env, &work, &["push", "-q", "origin", "main"]);
+    };
+    share(&w);
+    w.env
+        .run(["team", "add", bare.to_str().unwrap(), "--name", "beta"])
+        .success();
+    w.run_as(
+        &w.ana,
+        &work,
+        &["secrets", "set", "db-password"],
+        b"pw-4e4f-beta",
+    )
+    .success();
+    w.values.push("pw-4e4f-beta".into());
+    share(&w);
+    w.update();
+    for args in [
+        &["secrets", "get", "db-password"][..],
+        &["secrets", "exec", "--only", "db-password", "--", "true"],
+    ] {
+        let r = w.as_(&w.ana, args);
+        r.code(2)
+            .stderr_has("error: teams acme, beta all have a secret named 'db-password'")
+            .stderr_has("hint: say which team to read it from: --team acme or --team beta");
+        assert!(r.raw_stdout.is_empty());
+    }
+    let r = w.as_(&w.ana, &["secrets", "get", "db-password", "--team", "beta"]);
+    assert_eq!(r.success().raw_stdout, b"pw-4e4f-beta");
+    let r = w.as_(&w.ana, &["secrets", "get", "db-password", "--team", TEAM]);
+    assert_eq!(r.success().raw_stdout, b"pw-4e4f-acme");
+    w.assert_no_plaintext();
+}

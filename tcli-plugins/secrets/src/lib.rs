@@ -39,7 +39,7 @@ enum Verb {
     Get {
         /// The secret's name
         name: String,
-        /// The team to read it from (default: the first team, in 'tcli team list' order, that has it)
+        /// The team to read it from (needed when more than one team has it)
         #[arg(long)]
         team: Option<String>,
     },
@@ -48,7 +48,7 @@ enum Verb {
         /// The secrets to pass, comma-separated; no other secret is passed
         #[arg(long, value_delimiter = ',', required = true, value_name = "A[,B]")]
         only: Vec<String>,
-        /// The team to read them from (default: the first team that has each)
+        /// The team to read them from (needed when more than one team has one of them)
         #[arg(long)]
         team: Option<String>,
         /// The command and its arguments, after --

@@ -13,6 +13,8 @@ pub(crate) enum Problem {
     BadName { name: String },
     #[error("no secret named '{name}' in {where_}")]
     NoSuchSecret { name: String, where_: String },
+    #[error("teams {} all have a secret named '{name}'", .teams.join(", "))]
+    Ambiguous { name: String, teams: Vec<String> },
     #[error("no team is configured, so there are no secrets")]
     NoTeams,
     #[error("no team named '{0}' has secrets here")]
@@ -111,7 +113,10 @@ impl Problem {
     /// The exit status (docs/secrets.md, "Exit codes").
     pub(crate) fn code(&self) -> u8 {
         match self {
-            Problem::BadName { .. } | Problem::NoSuchSecret { .. } | Problem::NoSuchTeam(_) => 2,
+            Problem::BadName { .. }
+            | Problem::NoSuchSecret { .. }
+            | Problem::NoSuchTeam(_)
+            | Problem::Ambiguous { .. } => 2,
             Problem::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Problem::Exec { .. } => 126,
             _ => 1,
@@ -122,6 +127,10 @@ impl Problem {
         Some(match self {
             Problem::BadName { .. } => "use a name such as 'db-password'".into(),
             Problem::NoSuchSecret { .. } => "run 'tcli secrets list' to see the secrets".into(),
+            Problem::Ambiguous { teams, .. } => format!(
+                "say which team to read it from: --team {}",
+                teams.join(" or --team ")
+            ),
             Problem::NoTeams => "add your team's repo: tcli team add URL".into(),
             Problem::NoSuchTeam(_) => "run 'tcli secrets list' to see the teams and their secrets".into(),
             Problem::NotAClone { .. } => {

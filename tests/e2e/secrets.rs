@@ -927,3 +927,40 @@ fn secrets_a_name_two_teams_have_needs_team() {
     assert_eq!(r.success().raw_stdout, b"pw-4e4f-acme");
     w.assert_no_plaintext();
 }
+
+#[test]
+fn secrets_rekey_undoes_its_renames_when_one_fails() {
+    let mut w = World::new();
+    w.set_and_share("api-token", "tok-8f9a-rollback");
+    w.set_and_share("db-password", "pw-8f9a-rollback");
+    let dir = w.work.join("secrets");
+    // The last file to be renamed cannot be: its path is a directory.
+    std::fs::remove_file(dir.join("db-password.recipients")).unwrap();
+    std::fs::create_dir(dir.join("db-password.recipients")).unwrap();
+    let files = |w: &World| {
+        ["api-token.age", "api-token.recipients", "db-password.age"]
+            .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
+    };
+    let was = files(&w);
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
+        .code(1)
+        .stderr_has("db-password.recipients");
+    assert_eq!(files(&w), was, "a failed rekey left files changed");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api-token.age",
+            "api-token.recipients",
+            "db-password.age",
+            "db-password.recipients"
+        ],
+        "temp files left"
+    );
+    w.assert_no_plaintext();
+}

@@ -346,15 +346,21 @@ pub(crate) fn sidecar_text(name: &str, keys: &[RosterKey]) -> String {
 }
 
 /// New contents for secrets' files, written beside them; nothing is visible until
-/// [`Staged::commit`] renames every file into place.
+/// [`Staged::commit`] renames every file into place. From the first file staged until the
+/// commit or its rollback is over, SIGINT, SIGTERM and SIGHUP wait (see [`Hold`]), so a
+/// Ctrl-C leaves either every file or none, and no `.tcli-secret-*` file behind.
 #[derive(Default)]
 pub(crate) struct Staged {
     files: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    hold: Option<Hold>,
 }
 
 impl Staged {
     /// Stages `bytes` (ciphertext or a sidecar: never a plaintext value) for `dest`.
     pub(crate) fn add(&mut self, dest: &Path, bytes: &[u8]) -> Result<(), Problem> {
+        if self.hold.is_none() {
+            self.hold = Some(Hold::new());
+        }
         let dir = dest.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Problem::io("create", dir, e))?;
         let mut tmp = tempfile::Builder::new()
@@ -370,12 +376,103 @@ impl Staged {
     }
 
     /// Renames every staged file into place, in order (an `.age` file before its sidecar).
-    pub(crate) fn commit(self) -> Result<(), Problem> {
-        for (tmp, dest) in self.files {
-            tmp.persist(&dest)
-                .map_err(|e| Problem::io("write", dest.clone(), e.error))?;
+    /// Each file replaced is first hard-linked to a backup beside it; if a rename fails, the
+    /// ones done are undone from the backups (or removed, when there was no file), so the
+    /// files are as they were, and the error is returned.
+    pub(crate) fn commit(mut self) -> Result<(), Problem> {
+        let hold = self.hold.take();
+        // (dest, its backup if it existed)
+        let mut done: Vec<(PathBuf, Option<tempfile::TempPath>)> = Vec::new();
+        let mut failure = None;
+        for (tmp, dest) in std::mem::take(&mut self.files) {
+            let backup = match backup_of(&dest) {
+                Ok(b) => b,
+                Err(p) => {
+                    failure = Some(p);
+                    break;
+                }
+            };
+            if let Err(e) = tmp.persist(&dest) {
+                failure = Some(Problem::io("write", dest.clone(), e.error));
+                break;
+            }
+            done.push((dest, backup));
         }
+        if let Some(problem) = failure {
+            for (dest, backup) in done.into_iter().rev() {
+                let undone = match backup {
+                    Some(b) => b.persist(&dest).map_err(|e| e.error),
+                    None => std::fs::remove_file(&dest),
+                };
+                if let Err(e) = undone {
+                    eprintln!("warning: cannot restore {}: {e}", dest.display());
+                }
+            }
+            drop(hold);
+            return Err(problem);
+        }
+        // The backups are removed as `done` drops.
+        drop(done);
+        drop(hold);
         Ok(())
+    }
+}
+
+/// A hard link to `dest` beside it (`None` when there is no `dest`), removed when dropped.
+fn backup_of(dest: &Path) -> Result<Option<tempfile::TempPath>, Problem> {
+    match std::fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Problem::io("read", dest, e)),
+        Ok(m) if !m.is_file() => {
+            return Err(Problem::io(
+                "write",
+                dest,
+                std::io::Error::other("it is not a regular file"),
+            ))
+        }
+        Ok(_) => {}
+    }
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let path = tempfile::Builder::new()
+        .prefix(".tcli-secret-")
+        .make_in(dir, |p| std::fs::hard_link(dest, p))
+        .map_err(|e| Problem::io("back up", dest, e))?
+        .into_temp_path();
+    Ok(Some(path))
+}
+
+/// SIGINT, SIGTERM and SIGHUP held while files change: each only sets a flag, and when the
+/// hold ends a signal that came is acted on as if it had just arrived (the process ends as
+/// the signal's default action says).
+pub(crate) struct Hold {
+    caught: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Hold {
+    pub(crate) fn new() -> Hold {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let caught = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let ids = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter_map(|sig| {
+                signal_hook::flag::register_usize(sig, std::sync::Arc::clone(&caught), sig as usize)
+                    .ok()
+            })
+            .collect();
+        Hold { caught, ids }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+        let sig = self.caught.load(std::sync::atomic::Ordering::SeqCst);
+        if sig != 0 {
+            let _ = signal_hook::low_level::emulate_default_handler(sig as i32);
+        }
     }
 }
 

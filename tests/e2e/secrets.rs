@@ -18,6 +18,7 @@ fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
         .env_clear()
         .env("PATH", crate::support::SYSTEM_PATH)
         .env("HOME", env.path("home"))
+        .env("TMPDIR", env.path("tmp"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "Ana")
         .env("GIT_AUTHOR_EMAIL", "ana@example.com")
@@ -84,6 +85,10 @@ impl World {
         )
         .unwrap();
         env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
+        // Temp files (tcli's, git's, ssh-keygen's) land inside the root the scan covers.
+        let tmp = env.path("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        env.var("TMPDIR", tmp.display().to_string());
         let ana = keygen(&env, "ana", &["-t", "ed25519"], "");
         let bo = keygen(&env, "bo", &["-t", "rsa", "-b", "2048"], "");
         let ci = keygen(&env, "ci", &["-t", "ed25519"], "");
@@ -178,7 +183,9 @@ impl World {
         self.update();
     }
 
-    /// No file under the test root but the keys holds any value set in the test.
+    /// No file under the test root but the keys holds any value set in the test, nor any
+    /// object of any git repo under it (objects on disk are compressed, so each repo's
+    /// objects are read through `git cat-file`, the bare remotes included).
     fn assert_no_plaintext(&self) {
         fn walk(dir: &Path, skip: &Path, files: &mut Vec<PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -198,15 +205,37 @@ impl World {
         let mut files = Vec::new();
         walk(self.env.root.path(), &self.env.path("keys"), &mut files);
         assert!(files.len() > 20, "the scan saw too few files: {files:?}");
-        for f in files {
-            let bytes = std::fs::read(&f).unwrap();
+        let holds = |what: &str, bytes: &[u8]| {
             for v in &self.values {
                 assert!(
                     !bytes.windows(v.len()).any(|w| w == v.as_bytes()),
-                    "{} holds the plaintext {v:?}",
-                    f.display()
+                    "{what} holds the plaintext {v:?}"
                 );
             }
+        };
+        let mut repos = Vec::new();
+        for f in &files {
+            holds(&f.display().to_string(), &std::fs::read(f).unwrap());
+            // A git dir: a HEAD file beside an objects dir.
+            if f.file_name().is_some_and(|n| n == "HEAD") {
+                let dir = f.parent().unwrap();
+                if dir.join("objects").is_dir() {
+                    repos.push(dir.to_path_buf());
+                }
+            }
+        }
+        assert!(repos.len() >= 3, "the scan saw too few repos: {repos:?}");
+        for dir in repos {
+            let out = Command::new("git")
+                .arg("--git-dir")
+                .arg(&dir)
+                .args(["cat-file", "--batch-all-objects", "--batch"])
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git cat-file in {}", dir.display());
+            holds(&format!("an object of {}", dir.display()), &out.stdout);
         }
     }
 

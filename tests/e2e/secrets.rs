@@ -993,3 +993,23 @@ fn secrets_rekey_undoes_its_renames_when_one_fails() {
     );
     w.assert_no_plaintext();
 }
+
+#[test]
+fn secrets_exec_refuses_values_the_environment_cannot_hold() {
+    let mut w = World::new();
+    let big = format!("big-3c4d-{}", "x".repeat(140 * 1024));
+    w.set_and_share("big-cert", &big);
+    w.set_and_share("nul-token", "nul-3c4d\0after-the-nul");
+    w.as_(&w.ana, &["secrets", "exec", "--only", "big-cert", "--", "true"])
+        .code(1)
+        .stderr_has("error: secret 'big-cert' is too long for an environment variable: BIG_CERT=<value> is 143379 bytes, over the kernel's limit of 131072 bytes for one")
+        .stderr_has("hint: pass it through a pipe or a file descriptor instead: tcli secrets get big-cert | CMD");
+    w.as_(&w.ana, &["secrets", "exec", "--only", "nul-token", "--", "true"])
+        .code(1)
+        .stderr_has("error: the value of secret 'nul-token' contains a NUL byte, which an environment variable cannot hold")
+        .stderr_has("hint: read it from a pipe instead: tcli secrets get nul-token | CMD");
+    // Both still read whole through a pipe.
+    let r = w.as_(&w.ana, &["secrets", "get", "big-cert"]);
+    assert_eq!(r.success().raw_stdout, big.as_bytes());
+    w.assert_no_plaintext();
+}

@@ -56,6 +56,12 @@ pub(crate) enum Problem {
         "the value of secret '{0}' contains a NUL byte, which an environment variable cannot hold"
     )]
     NulInValue(String),
+    #[error("secret '{name}' is too long for an environment variable: {var}=<value> is {len} bytes, over the kernel's limit of 131072 bytes for one")]
+    TooLongForEnv {
+        name: String,
+        var: String,
+        len: usize,
+    },
     #[error("{path} is damaged: {why}")]
     Damaged { path: PathBuf, why: String },
     #[error("secret '{name}' of team '{team}' is not encrypted to your key {fingerprint} ({identity}); it can be read with the keys of: {readers}")]
@@ -151,7 +157,12 @@ impl Problem {
                 "secrets are tokens, passwords and keys; keep big files out of the team repo".into()
             }
             Problem::Empty(_) => "give the value on stdin: tcli secrets set NAME < file".into(),
-            Problem::NulInValue(_) => "read it with 'tcli secrets get' instead".into(),
+            Problem::NulInValue(name) => format!(
+                "read it from a pipe instead: tcli secrets get {name} | CMD"
+            ),
+            Problem::TooLongForEnv { name, .. } => format!(
+                "pass it through a pipe or a file descriptor instead: tcli secrets get {name} | CMD"
+            ),
             Problem::Damaged { path, .. } => format!(
                 "restore it from git (git checkout -- {}), or set the secret again",
                 path.display()

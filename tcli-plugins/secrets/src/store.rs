@@ -95,6 +95,22 @@ impl Secret {
                     n + 1
                 )));
             }
+            // Both are printed in messages: a person id by the module-name rule (no escape
+            // sequences for the terminal), a key type age encrypts to.
+            if !tcli_roster::valid_id(person) {
+                return Err(damaged(format!(
+                    "line {}: '{}' is not a person id",
+                    n + 1,
+                    person.escape_debug()
+                )));
+            }
+            if !matches!(kind, "ssh-ed25519" | "ssh-rsa") {
+                return Err(damaged(format!(
+                    "line {}: key type '{}' is not ssh-ed25519 or ssh-rsa",
+                    n + 1,
+                    kind.escape_debug()
+                )));
+            }
             // One line per key: a repeated one could stand for a stanza added to the file.
             if out.iter().any(|e: &Entry| e.fingerprint == fingerprint) {
                 return Err(damaged(format!(
@@ -507,6 +523,43 @@ mod tests {
         assert_eq!(h.others, 1);
         assert!(header(p, b"age-encryption.org/v1\n-> ssh-rsa 47DEQg\n").is_err());
         assert!(header(p, b"garbage").is_err());
+    }
+
+    #[test]
+    fn sidecar_lines_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = Secret::new(dir.path(), "x");
+        std::fs::create_dir_all(secret.sidecar.parent().unwrap()).unwrap();
+        let fp = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+        let read = |text: &str| {
+            std::fs::write(&secret.sidecar, text).unwrap();
+            secret.read_sidecar().map_err(|p| p.to_string())
+        };
+        assert_eq!(
+            read(&format!("# head\n{fp} ana ssh-ed25519\n"))
+                .unwrap()
+                .len(),
+            1
+        );
+        let bad = [
+            (
+                format!("{fp} \x1b[2Jana ssh-ed25519\n"),
+                "is not a person id",
+            ),
+            (
+                format!("{fp} ana ecdsa-sha2-nistp256\n"),
+                "is not ssh-ed25519 or ssh-rsa",
+            ),
+            (
+                format!("{fp} ana ssh-rsa\n{fp} bo ssh-rsa\n"),
+                "is listed twice",
+            ),
+        ];
+        for (text, why) in bad {
+            let e = read(&text).unwrap_err();
+            assert!(e.contains(why), "{e}");
+            assert!(!e.contains('\x1b'), "{e}");
+        }
     }
 
     #[test]

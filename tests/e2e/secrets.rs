@@ -1013,3 +1013,63 @@ fn secrets_exec_refuses_values_the_environment_cannot_hold() {
     assert_eq!(r.success().raw_stdout, big.as_bytes());
     w.assert_no_plaintext();
 }
+
+#[test]
+fn secrets_symlinks_are_refused_for_reads_and_writes() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-2b3c-symlink");
+    let secrets = w.checkout().join("secrets");
+    // A link to a file the repo does not hold, named as a secret.
+    std::os::unix::fs::symlink(secrets.join("db-password.age"), secrets.join("link.age")).unwrap();
+    std::fs::copy(
+        secrets.join("db-password.recipients"),
+        secrets.join("link.recipients"),
+    )
+    .unwrap();
+    w.as_(&w.ana, &["secrets", "get", "link"])
+        .code(1)
+        .stderr_has("secrets/link.age is a symbolic link; secrets are read and written only as plain files and dirs")
+        .stderr_has("hint: replace it with what it points to");
+    w.as_(&w.ana, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/link.age: damaged: ")
+        .stdout_has("is a symbolic link");
+    std::fs::remove_file(secrets.join("link.age")).unwrap();
+    std::fs::remove_file(secrets.join("link.recipients")).unwrap();
+
+    // In the clone: a .recipients link, then a secrets/ dir that is a link.
+    let dir = w.work.join("secrets");
+    let elsewhere = w.env.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("x"), dir.join("token.recipients")).unwrap();
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "token"],
+        b"tok-2b3c-nowhere",
+    )
+    .code(1)
+    .stderr_has("token.recipients is a symbolic link");
+    std::fs::remove_file(dir.join("token.recipients")).unwrap();
+    std::fs::rename(&dir, elsewhere.join("secrets")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("secrets"), &dir).unwrap();
+    for (args, stdin) in [
+        (&["secrets", "set", "token"][..], &b"tok-2b3c-nowhere"[..]),
+        (&["secrets", "rekey", "--all"], b""),
+        (&["secrets", "rm", "db-password"], b""),
+        (&["secrets", "check", "--repo", "."], b""),
+    ] {
+        w.run_as(&w.ana, &w.work, args, stdin)
+            .code(1)
+            .stderr_has("/secrets is a symbolic link");
+    }
+    let left: Vec<_> = std::fs::read_dir(elsewhere.join("secrets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!elsewhere.join("x").exists());
+    w.values.push("tok-2b3c-nowhere".into());
+    w.assert_no_plaintext();
+}

@@ -62,6 +62,8 @@ pub(crate) enum Problem {
         var: String,
         len: usize,
     },
+    #[error("{0} is a symbolic link; secrets are read and written only as plain files and dirs")]
+    Symlink(PathBuf),
     #[error("{path} is damaged: {why}")]
     Damaged { path: PathBuf, why: String },
     #[error("secret '{name}' of team '{team}' is not encrypted to your key {fingerprint} ({identity}); it can be read with the keys of: {readers}")]
@@ -162,6 +164,10 @@ impl Problem {
             ),
             Problem::TooLongForEnv { name, .. } => format!(
                 "pass it through a pipe or a file descriptor instead: tcli secrets get {name} | CMD"
+            ),
+            Problem::Symlink(path) => format!(
+                "replace it with what it points to, or restore it from git (git checkout -- {})",
+                path.display()
             ),
             Problem::Damaged { path, .. } => format!(
                 "restore it from git (git checkout -- {}), or set the secret again",

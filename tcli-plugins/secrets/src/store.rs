@@ -128,8 +128,32 @@ impl Secret {
     }
 }
 
+/// Refuses `path` when it is a symbolic link: a link committed to the repo could point a
+/// read or a write anywhere the user can reach (docs/secrets.md, "Format").
+pub(crate) fn no_symlink(path: &Path) -> Result<(), Problem> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(Problem::Symlink(path.to_path_buf())),
+        _ => Ok(()),
+    }
+}
+
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Problem> {
-    let file = std::fs::File::open(path).map_err(|e| Problem::io("read", path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        no_symlink(dir)?;
+    }
+    // O_NOFOLLOW: a link is refused by the open itself, with no window for a swap.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                Problem::Symlink(path.to_path_buf())
+            } else {
+                Problem::io("read", path, e)
+            }
+        })?;
     let mut bytes = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut bytes)
@@ -150,6 +174,7 @@ pub(crate) fn human(n: u64) -> String {
 /// The secrets of a repo, by name, from the `.age` files of its `secrets/` dir.
 pub(crate) fn secrets_in(repo: &Path) -> Result<Vec<Secret>, Problem> {
     let dir = repo.join(DIR);
+    no_symlink(&dir)?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -378,7 +403,9 @@ impl Staged {
             self.hold = Some(Hold::new());
         }
         let dir = dest.parent().unwrap_or(Path::new("."));
+        no_symlink(dir)?;
         std::fs::create_dir_all(dir).map_err(|e| Problem::io("create", dir, e))?;
+        no_symlink(dest)?;
         let mut tmp = tempfile::Builder::new()
             .prefix(".tcli-secret-")
             .tempfile_in(dir)

@@ -375,18 +375,12 @@ fn secrets_set_writes_only_into_a_working_clone() {
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
     // On a terminal the value is typed at a prompt that does not echo it.
-    let tcli = crate::support::tcli_bin();
-    let mut c = w.env.command("sh");
-    c.args([
-        "-c",
-        &format!(
-            "(sleep 1; printf 'typed-4e1d-value\\n'; sleep 2) | script -qec '{} secrets set typed' /dev/null",
-            tcli.display()
-        ),
-    ])
-    .current_dir(&w.work);
-    let out = c.output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"typed-4e1d-value\n")],
+    );
     assert!(
         shown.contains("value for secret 'typed' (typing is not shown): "),
         "{shown:?}"
@@ -730,19 +724,12 @@ fn secrets_identity_rules() {
         .code(1)
         .stderr_has("is protected by a passphrase, and there is no terminal to ask for it on")
         .stderr_has("hint: run it on a terminal, or give automation (CI) its own key");
-    let line = "sleep 1; printf 'correct horse\\n'; sleep 3";
-    let tcli = crate::support::tcli_bin();
-    let mut c = w.env.command("sh");
-    c.args([
-        "-c",
-        &format!(
-            "({line}) | script -qec '{} secrets get db-password' /dev/null",
-            tcli.display()
-        ),
-    ])
-    .env("TCLI_IDENTITY", &pat.path);
-    let out = c.output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let shown = w.on_tty(
+        w.env.root.path(),
+        "secrets get db-password",
+        &[("TCLI_IDENTITY", pat.path.to_str().unwrap())],
+        &[("passphrase for ", b"correct horse\n")],
+    );
     assert!(shown.contains("passphrase for "), "{shown:?}");
     assert!(shown.contains("pw-9a8b-identity"), "{shown:?}");
     w.assert_no_plaintext();
@@ -1071,5 +1058,160 @@ fn secrets_symlinks_are_refused_for_reads_and_writes() {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!elsewhere.join("x").exists());
     w.values.push("tok-2b3c-nowhere".into());
+    w.assert_no_plaintext();
+}
+
+impl World {
+    /// Runs `tcli <args>` (then `stty -a` and its status) on a pseudo-terminal through
+    /// `script`, in `dir` with `vars`; for each step waits until the terminal shows the text,
+    /// then types the bytes. Returns what the terminal showed.
+    fn on_tty(
+        &self,
+        dir: &Path,
+        args: &str,
+        vars: &[(&str, &str)],
+        steps: &[(&str, &[u8])],
+    ) -> String {
+        let line = format!(
+            "{} {args}; echo \"status=$?\"; stty -a",
+            crate::support::tcli_bin().display()
+        );
+        let mut c = self.env.command("script");
+        c.args(["-qec", &line, "/dev/null"])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("run script (apt install util-linux)");
+        let mut input = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = {
+            let seen = std::sync::Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stdout.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            })
+        };
+        let shows = |text: &str| {
+            let seen = seen.lock().unwrap();
+            seen.windows(text.len()).any(|w| w == text.as_bytes())
+        };
+        for (text, typed) in steps {
+            let start = std::time::Instant::now();
+            while !shows(text) {
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(30),
+                    "the terminal never showed {text:?}: {:?}",
+                    String::from_utf8_lossy(&seen.lock().unwrap())
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            input.write_all(typed).unwrap();
+            input.flush().unwrap();
+        }
+        // stdin stays open until the session ends: script ends it at EOF.
+        let start = std::time::Instant::now();
+        while !shows("speed ") {
+            if start.elapsed() > std::time::Duration::from_secs(30) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait().unwrap();
+        drop(input);
+        reader.join().unwrap();
+        let out = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+        out
+    }
+}
+
+/// Whether `stty -a` output on the terminal says echo is on.
+fn echo_on(shown: &str) -> bool {
+    let stty = &shown[shown.rfind("speed ").expect("stty -a ran")..];
+    stty.split_whitespace().any(|w| w == "echo")
+}
+
+#[test]
+fn secrets_prompts_restore_the_terminal_and_check_the_key_first() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-5d6e-prompts");
+    // Ctrl-C at the hidden prompt: echo is back on, the status is SIGINT's, nothing written.
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"half-typed\x03")],
+    );
+    assert!(shown.contains("status=130"), "{shown:?}");
+    assert!(echo_on(&shown), "echo left off: {shown:?}");
+    assert!(!w.work.join("secrets/typed.age").exists());
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"typed-5d6e\n")],
+    );
+    assert!(shown.contains("status=0"), "{shown:?}");
+    assert!(echo_on(&shown), "echo left off: {shown:?}");
+    w.values.push("typed-5d6e".into());
+
+    // A key with a passphrase that the secret is not for: told so, no passphrase asked.
+    let pat = keygen(&w.env, "pat", &["-t", "ed25519"], "correct horse");
+    w.as_(&pat, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has("is not encrypted to your key");
+    let shown = w.on_tty(
+        w.env.root.path(),
+        "secrets get db-password",
+        &[("TCLI_IDENTITY", pat.path.to_str().unwrap())],
+        &[],
+    );
+    assert!(!shown.contains("passphrase for "), "{shown:?}");
+    assert!(shown.contains("is not encrypted to your key"), "{shown:?}");
+
+    // --repo may name any dir of the work tree; check --repo may read tcli's own checkout.
+    w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &[
+            "secrets",
+            "rekey",
+            "--repo",
+            w.work.join("secrets").to_str().unwrap(),
+        ],
+        b"",
+    )
+    .success()
+    .stderr_has(&format!("in team 'acme' ({})", w.work.display()));
+    w.as_(
+        &w.ana,
+        &["secrets", "check", "--repo", w.checkout().to_str().unwrap()],
+    )
+    .success()
+    .stdout_has("1 secrets, all encrypted to exactly the roster");
+    w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &[
+            "secrets",
+            "rekey",
+            "--all",
+            "--repo",
+            w.checkout().to_str().unwrap(),
+        ],
+        b"",
+    )
+    .code(1)
+    .stderr_has("is tcli's own checkout of team 'acme'");
     w.assert_no_plaintext();
 }

@@ -62,23 +62,7 @@ pub(crate) fn decrypt(
     let identity = me.identity() as &dyn age::Identity;
     let mut reader = match decryptor.decrypt(std::iter::once(identity)) {
         Ok(r) => r,
-        Err(age::DecryptError::NoMatchingKeys) => {
-            let readers = match secret.read_sidecar() {
-                Ok(entries) => {
-                    let mut people: Vec<String> = entries.into_iter().map(|e| e.person).collect();
-                    people.dedup();
-                    people.join(", ")
-                }
-                Err(_) => format!("(unknown: {} is unreadable)", secret.sidecar.display()),
-            };
-            return Err(Problem::NotForMe {
-                name: secret.name.clone(),
-                team: team.to_string(),
-                fingerprint: me.fingerprint.clone(),
-                identity: me.path.clone(),
-                readers,
-            });
-        }
+        Err(age::DecryptError::NoMatchingKeys) => return Err(not_for_me(secret, team, me)),
         Err(e) => return Err(damaged(format!("it cannot be decrypted ({e})"))),
     };
     // The plaintext is shorter than the file, so this buffer never grows.
@@ -100,6 +84,43 @@ pub(crate) fn decrypt(
     }
     value.truncate(len);
     Ok(value)
+}
+
+/// The error for a secret not encrypted to `me`, naming who can read it.
+fn not_for_me(secret: &Secret, team: &str, me: &crate::identity::Me) -> Problem {
+    let readers = match secret.read_sidecar() {
+        Ok(entries) => {
+            let mut people: Vec<String> = entries.into_iter().map(|e| e.person).collect();
+            people.dedup();
+            people.join(", ")
+        }
+        Err(_) => format!("(unknown: {} is unreadable)", secret.sidecar.display()),
+    };
+    Problem::NotForMe {
+        name: secret.name.clone(),
+        team: team.to_string(),
+        fingerprint: me.fingerprint.clone(),
+        identity: me.path.clone(),
+        readers,
+    }
+}
+
+/// Refuses `secret` when its header has no stanza with the tag of `me`'s key: checked before
+/// the passphrase is asked, so nobody types one for a file their key cannot open. A header
+/// that does not read is left to [`decrypt`], which says what is wrong with the file.
+pub(crate) fn for_me(secret: &Secret, team: &str, me: &crate::identity::Me) -> Result<(), Problem> {
+    let file = secret.read_age()?;
+    let (Ok(h), Some(mine)) = (
+        store::header(&secret.age, &file),
+        store::tag_of(&me.fingerprint),
+    ) else {
+        return Ok(());
+    };
+    if h.ssh_tags.contains(&mine) {
+        Ok(())
+    } else {
+        Err(not_for_me(secret, team, me))
+    }
 }
 
 /// The value of secret `name` encrypted to every key of `keys`: the bytes of an age file.

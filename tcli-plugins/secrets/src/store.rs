@@ -198,7 +198,7 @@ pub(crate) fn secrets_in(repo: &Path) -> Result<Vec<Secret>, Problem> {
 
 /// The 4-byte tag age puts in an ssh-ed25519 or ssh-rsa stanza: the first bytes of the
 /// SHA-256 of the key, which the `SHA256:` fingerprint spells in base64.
-fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
+pub(crate) fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
     let b64 = fingerprint.strip_prefix("SHA256:")?;
     let mut hash = [0u8; 32];
     let len = match Base64Unpadded::decode(b64, &mut hash) {

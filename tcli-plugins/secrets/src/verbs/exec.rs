@@ -35,6 +35,9 @@ pub(crate) fn run(
         .collect::<Result<Vec<_>, _>>()?;
     crypt::no_core_dumps();
     let mut me = Me::load()?;
+    for (team, secret) in &found {
+        crypt::for_me(secret, &team.name, &me)?;
+    }
     me.unlock()?;
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);

@@ -21,7 +21,7 @@ pub(crate) fn run(
     every: bool,
     allowed: &[String],
 ) -> Result<(), Error> {
-    let clone = teams::working_clone(host, repo)?;
+    let clone = teams::working_clone(host, repo, false)?;
     let keys = clone.vetted_keys(host, allowed)?;
     let parsed = roster::from_repo(&clone.dir)?;
     let fps = roster::fingerprints(&parsed);
@@ -42,8 +42,21 @@ pub(crate) fn run(
     }
     crypt::no_core_dumps();
     let mut me = Me::load()?;
-    me.unlock()?;
     let team = clone.team.as_deref().unwrap_or("(this clone)");
+    // Before the passphrase: a secret the header says is not for this key fails the rekey.
+    let unreadable: Vec<String> = stale
+        .iter()
+        .filter(|(s, _)| matches!(crypt::for_me(s, team, &me), Err(Problem::NotForMe { .. })))
+        .map(|(s, _)| s.name.clone())
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(Problem::CannotRekey {
+            fingerprint: me.fingerprint.clone(),
+            names: unreadable.join(", "),
+        }
+        .into());
+    }
+    me.unlock()?;
     let outcomes = reencrypt_all(&stale, team, &me, &keys);
     let mut unreadable = Vec::new();
     let mut staged = Staged::default();

@@ -18,7 +18,7 @@ pub(crate) fn run(
     allowed: &[String],
 ) -> Result<(), Error> {
     store::check_name(name)?;
-    let clone = teams::working_clone(host, repo)?;
+    let clone = teams::working_clone(host, repo, false)?;
     let keys = clone.vetted_keys(host, allowed)?;
     crypt::no_core_dumps();
     let value = crypt::read_value(name)?;

@@ -31,20 +31,6 @@ pub(crate) fn no_core_dumps() {
     );
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn no_core_dumps_sets_the_core_limit_to_zero() {
-        super::no_core_dumps();
-        let limit = rustix::process::getrlimit(rustix::process::Resource::Core);
-        assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
-        assert_eq!(
-            rustix::process::dumpable_behavior().unwrap(),
-            rustix::process::DumpableBehavior::NotDumpable
-        );
-    }
-}
-
 /// The value of `secret`, decrypted with the user's key (unlocked). The error when the key is
 /// not among its recipients names who can read it.
 pub(crate) fn decrypt(
@@ -184,4 +170,18 @@ pub(crate) fn read_value(name: &str) -> Result<Value, Problem> {
         return Err(Problem::Empty(name.to_string()));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_core_dumps_sets_the_core_limit_to_zero() {
+        super::no_core_dumps();
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
 }

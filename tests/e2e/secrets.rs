@@ -18,6 +18,7 @@ fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
         .env_clear()
         .env("PATH", crate::support::SYSTEM_PATH)
         .env("HOME", env.path("home"))
+        .env("TMPDIR", env.path("tmp"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "Ana")
         .env("GIT_AUTHOR_EMAIL", "ana@example.com")
@@ -84,6 +85,10 @@ impl World {
         )
         .unwrap();
         env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
+        // Temp files (tcli's, git's, ssh-keygen's) land inside the root the scan covers.
+        let tmp = env.path("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        env.var("TMPDIR", tmp.display().to_string());
         let ana = keygen(&env, "ana", &["-t", "ed25519"], "");
         let bo = keygen(&env, "bo", &["-t", "rsa", "-b", "2048"], "");
         let ci = keygen(&env, "ci", &["-t", "ed25519"], "");
@@ -178,7 +183,9 @@ impl World {
         self.update();
     }
 
-    /// No file under the test root but the keys holds any value set in the test.
+    /// No file under the test root but the keys holds any value set in the test, nor any
+    /// object of any git repo under it (objects on disk are compressed, so each repo's
+    /// objects are read through `git cat-file`, the bare remotes included).
     fn assert_no_plaintext(&self) {
         fn walk(dir: &Path, skip: &Path, files: &mut Vec<PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -198,15 +205,37 @@ impl World {
         let mut files = Vec::new();
         walk(self.env.root.path(), &self.env.path("keys"), &mut files);
         assert!(files.len() > 20, "the scan saw too few files: {files:?}");
-        for f in files {
-            let bytes = std::fs::read(&f).unwrap();
+        let holds = |what: &str, bytes: &[u8]| {
             for v in &self.values {
                 assert!(
                     !bytes.windows(v.len()).any(|w| w == v.as_bytes()),
-                    "{} holds the plaintext {v:?}",
-                    f.display()
+                    "{what} holds the plaintext {v:?}"
                 );
             }
+        };
+        let mut repos = Vec::new();
+        for f in &files {
+            holds(&f.display().to_string(), &std::fs::read(f).unwrap());
+            // A git dir: a HEAD file beside an objects dir.
+            if f.file_name().is_some_and(|n| n == "HEAD") {
+                let dir = f.parent().unwrap();
+                if dir.join("objects").is_dir() {
+                    repos.push(dir.to_path_buf());
+                }
+            }
+        }
+        assert!(repos.len() >= 3, "the scan saw too few repos: {repos:?}");
+        for dir in repos {
+            let out = Command::new("git")
+                .arg("--git-dir")
+                .arg(&dir)
+                .args(["cat-file", "--batch-all-objects", "--batch"])
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git cat-file in {}", dir.display());
+            holds(&format!("an object of {}", dir.display()), &out.stdout);
         }
     }
 
@@ -346,18 +375,12 @@ fn secrets_set_writes_only_into_a_working_clone() {
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
     // On a terminal the value is typed at a prompt that does not echo it.
-    let tcli = crate::support::tcli_bin();
-    let mut c = w.env.command("sh");
-    c.args([
-        "-c",
-        &format!(
-            "(sleep 1; printf 'typed-4e1d-value\\n'; sleep 2) | script -qec '{} secrets set typed' /dev/null",
-            tcli.display()
-        ),
-    ])
-    .current_dir(&w.work);
-    let out = c.output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"typed-4e1d-value\n")],
+    );
     assert!(
         shown.contains("value for secret 'typed' (typing is not shown): "),
         "{shown:?}"
@@ -465,30 +488,18 @@ fn secrets_rekey_is_all_or_nothing() {
     )
     .success();
     w.values.push("ci-only-0b9e".into());
-    w.roster(&[
-        ("ana", &w.ana),
-        ("bo", &w.bo),
-        ("ci", &w.ci),
-        ("dan", &w.ci_twin()),
-    ]);
+    w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci)]);
     let before = |w: &World| {
         ["db-password.age", "ci-only.age", "db-password.recipients"]
             .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
     };
     let was = before(&w);
-    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
         .code(1)
         .stderr_has("error: cannot rekey: your key SHA256:")
         .stderr_has("cannot read ci-only; nothing was written");
     assert_eq!(before(&w), was, "a failed rekey changed files");
     w.assert_no_plaintext();
-}
-
-impl World {
-    /// Another ed25519 key, for a person added to the roster.
-    fn ci_twin(&self) -> Key {
-        keygen(&self.env, "dan", &["-t", "ed25519"], "")
-    }
 }
 
 #[test]
@@ -704,6 +715,7 @@ fn secrets_identity_rules() {
     let pat = keygen(&w.env, "pat", &["-t", "ed25519"], "correct horse");
     w.roster(&[("ana", &w.ana), ("bo", &w.bo), ("ci", &w.ci), ("pat", &pat)]);
     w.push("roster: add pat");
+    w.update();
     w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
         .success();
     w.push("secrets: rekey");
@@ -712,20 +724,494 @@ fn secrets_identity_rules() {
         .code(1)
         .stderr_has("is protected by a passphrase, and there is no terminal to ask for it on")
         .stderr_has("hint: run it on a terminal, or give automation (CI) its own key");
-    let line = "sleep 1; printf 'correct horse\\n'; sleep 3";
-    let tcli = crate::support::tcli_bin();
-    let mut c = w.env.command("sh");
-    c.args([
-        "-c",
-        &format!(
-            "({line}) | script -qec '{} secrets get db-password' /dev/null",
-            tcli.display()
-        ),
-    ])
-    .env("TCLI_IDENTITY", &pat.path);
-    let out = c.output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let shown = w.on_tty(
+        w.env.root.path(),
+        "secrets get db-password",
+        &[("TCLI_IDENTITY", pat.path.to_str().unwrap())],
+        &[("passphrase for ", b"correct horse\n")],
+    );
     assert!(shown.contains("passphrase for "), "{shown:?}");
     assert!(shown.contains("pw-9a8b-identity"), "{shown:?}");
+    w.assert_no_plaintext();
+}
+
+/// `path`'s age header with `stanza` (lines, each ending in '\n') inserted after the version line.
+fn with_stanza(path: &Path, stanza: &str) -> Vec<u8> {
+    let file = std::fs::read(path).unwrap();
+    let end = file.iter().position(|b| *b == b'\n').unwrap() + 1;
+    [&file[..end], stanza.as_bytes(), &file[end..]].concat()
+}
+
+#[test]
+fn secrets_check_refuses_a_file_encrypted_to_an_extra_key() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-1d2c-extra-key");
+    let secrets = w.checkout().join("secrets");
+    let age = secrets.join("db-password.age");
+    let sidecar = secrets.join("db-password.recipients");
+    let (good, good_sidecar) = (
+        std::fs::read(&age).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    let text = String::from_utf8_lossy(&good).into_owned();
+    // Ana's stanza: its line and its body line.
+    let at = text.find("-> ssh-ed25519 ").unwrap();
+    let ana_stanza: String = text[at..].split_inclusive('\n').take(2).collect();
+    let body = "A".repeat(43);
+    let extra = [
+        // Grease stanzas beyond the one age writes, able to carry a wrapped key.
+        format!("-> x-grease\n{body}\n-> y-grease\n{body}\n-> z-grease\n{body}\n"),
+        format!(
+            "-> big-grease a b\n{}\n{}\n\n",
+            "A".repeat(64),
+            "A".repeat(64)
+        ),
+        // A second stanza claiming a listed key's tag.
+        ana_stanza.clone(),
+        // A recipient that is not an SSH key.
+        format!("-> X25519 {body}\n{body}\n"),
+    ];
+    for stanza in &extra {
+        std::fs::write(&age, with_stanza(&age, stanza)).unwrap();
+        w.as_(&w.ci, &["secrets", "check"])
+            .code(1)
+            .stdout_has("  secrets/db-password.age: damaged:");
+        let v = w
+            .as_(&w.ci, &["secrets", "list", "--json"])
+            .success()
+            .json();
+        assert_eq!(v[0]["state"], "damaged", "{stanza}");
+        std::fs::write(&age, &good).unwrap();
+    }
+    // A repeated stanza with a repeated recipients line to match.
+    std::fs::write(&age, with_stanza(&age, &ana_stanza)).unwrap();
+    let ana_line = String::from_utf8_lossy(&good_sidecar)
+        .lines()
+        .find(|l| l.contains(" ana "))
+        .unwrap()
+        .to_string();
+    let mut doubled = good_sidecar.clone();
+    doubled.extend_from_slice(format!("{ana_line}\n").as_bytes());
+    std::fs::write(&sidecar, doubled).unwrap();
+    w.as_(&w.ci, &["secrets", "check"])
+        .code(1)
+        .stdout_has("is listed twice");
+    std::fs::write(&age, &good).unwrap();
+    std::fs::write(&sidecar, &good_sidecar).unwrap();
+    w.as_(&w.ci, &["secrets", "check"]).success();
+
+    // rekey --all gives every file a fresh file key, current or not.
+    let before = std::fs::read(w.work.join("secrets/db-password.age")).unwrap();
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
+        .success()
+        .stderr_has("nothing to do");
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
+        .success()
+        .stderr_has("rekeyed 1 of 1 secrets");
+    assert_ne!(
+        std::fs::read(w.work.join("secrets/db-password.age")).unwrap(),
+        before
+    );
+    w.push("secrets: rekey --all");
+    w.update();
+    let r = w.as_(&w.bo, &["secrets", "get", "db-password"]);
+    assert_eq!(r.success().raw_stdout, b"pw-1d2c-extra-key");
+    w.assert_no_plaintext();
+}
+
+/// `ssh-keygen -l`'s fingerprint of `key`.
+fn fingerprint(key: &Key) -> String {
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(key.path.with_extension("pub"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_whitespace().nth(1).unwrap().to_string()
+}
+
+#[test]
+fn secrets_set_and_rekey_refuse_a_key_the_team_roster_lacks() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-6a7b-roster-vetted");
+    // A pushed commit adds Mallory's key; Ana's clone has it, tcli's checkout does not.
+    let mallory = keygen(&w.env, "mallory", &["-t", "ed25519"], "");
+    let fp = fingerprint(&mallory);
+    w.roster(&[
+        ("ana", &w.ana),
+        ("bo", &w.bo),
+        ("ci", &w.ci),
+        ("mallory", &mallory),
+    ]);
+    let files = |w: &World| {
+        ["db-password.age", "db-password.recipients"]
+            .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
+    };
+    let was = files(&w);
+    for args in [&["secrets", "rekey"][..], &["secrets", "set", "api-token"]] {
+        w.run_as(&w.ana, &w.work, args, b"tok-6a7b-not-written")
+            .code(1)
+            .stderr_has(&format!("note: encrypting also to ssh-ed25519 {fp} of mallory"))
+            .stderr_has(&format!(
+                "error: the roster in {}/tcli.toml adds mallory ({fp}), not in the roster of team 'acme' as tcli has it",
+                w.work.display()
+            ))
+            .stderr_has(&format!("--allow-new-key {fp}"));
+    }
+    assert_eq!(files(&w), was, "a refused rekey changed files");
+    assert!(!w.work.join("secrets/api-token.age").exists());
+    // Named, the key is taken (and still printed).
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "rekey", "--allow-new-key", &fp],
+        b"",
+    )
+    .success()
+    .stderr_has(&format!(
+        "note: encrypting also to ssh-ed25519 {fp} of mallory"
+    ))
+    .stderr_has("rekeyed 1 of 1 secrets");
+    // Once tcli has the roster (team update), no flag is needed.
+    w.push("roster: add mallory");
+    w.update();
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "api-token"],
+        b"tok-6a7b-later",
+    )
+    .success();
+    w.values.push("tok-6a7b-not-written".into());
+    w.values.push("tok-6a7b-later".into());
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_a_name_two_teams_have_needs_team() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-4e4f-acme");
+    // A second team, listed after acme, with a secret of the same name.
+    let bare = w.env.path("remotes/beta.git");
+    let work = w.env.path("ana/beta");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    git(&w.env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    git(&w.env, &work, &["init", "-q", "-b", "main"]);
+    git(
+        &w.env,
+        &work,
+        &["remote", "add", "origin", bare.to_str().unwrap()],
+    );
+    std::fs::write(
+        work.join("tcli.toml"),
+        format!("[people.ana]\nkeys = [\"{}\"]\n", w.ana.public),
+    )
+    .unwrap();
+    let share = |w: &World| {
+        git(&w.env, &work, &["add", "-A"]);
+        git(&w.env, &work, &["commit", "-q", "-m", "beta"]);
+        git(&w.env, &work, &["push", "-q", "origin", "main"]);
+    };
+    share(&w);
+    w.env
+        .run(["team", "add", bare.to_str().unwrap(), "--name", "beta"])
+        .success();
+    w.run_as(
+        &w.ana,
+        &work,
+        &["secrets", "set", "db-password"],
+        b"pw-4e4f-beta",
+    )
+    .success();
+    w.values.push("pw-4e4f-beta".into());
+    share(&w);
+    w.update();
+    for args in [
+        &["secrets", "get", "db-password"][..],
+        &["secrets", "exec", "--only", "db-password", "--", "true"],
+    ] {
+        let r = w.as_(&w.ana, args);
+        r.code(2)
+            .stderr_has("error: teams acme, beta all have a secret named 'db-password'")
+            .stderr_has("hint: say which team to read it from: --team acme or --team beta");
+        assert!(r.raw_stdout.is_empty());
+    }
+    let r = w.as_(&w.ana, &["secrets", "get", "db-password", "--team", "beta"]);
+    assert_eq!(r.success().raw_stdout, b"pw-4e4f-beta");
+    let r = w.as_(&w.ana, &["secrets", "get", "db-password", "--team", TEAM]);
+    assert_eq!(r.success().raw_stdout, b"pw-4e4f-acme");
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_rekey_undoes_its_renames_when_one_fails() {
+    let mut w = World::new();
+    w.set_and_share("api-token", "tok-8f9a-rollback");
+    w.set_and_share("db-password", "pw-8f9a-rollback");
+    let dir = w.work.join("secrets");
+    // The last file to be renamed cannot be: its path is a directory.
+    std::fs::remove_file(dir.join("db-password.recipients")).unwrap();
+    std::fs::create_dir(dir.join("db-password.recipients")).unwrap();
+    let files = |w: &World| {
+        ["api-token.age", "api-token.recipients", "db-password.age"]
+            .map(|f| std::fs::read(w.work.join("secrets").join(f)).unwrap())
+    };
+    let was = files(&w);
+    w.run_as(&w.ana, &w.work, &["secrets", "rekey", "--all"], b"")
+        .code(1)
+        .stderr_has("db-password.recipients");
+    assert_eq!(files(&w), was, "a failed rekey left files changed");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api-token.age",
+            "api-token.recipients",
+            "db-password.age",
+            "db-password.recipients"
+        ],
+        "temp files left"
+    );
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_exec_refuses_values_the_environment_cannot_hold() {
+    let mut w = World::new();
+    let big = format!("big-3c4d-{}", "x".repeat(140 * 1024));
+    w.set_and_share("big-cert", &big);
+    w.set_and_share("nul-token", "nul-3c4d\0after-the-nul");
+    w.as_(&w.ana, &["secrets", "exec", "--only", "big-cert", "--", "true"])
+        .code(1)
+        .stderr_has("error: secret 'big-cert' is too long for an environment variable: BIG_CERT=<value> is 143379 bytes, over the kernel's limit of 131072 bytes for one")
+        .stderr_has("hint: pass it through a pipe or a file descriptor instead: tcli secrets get big-cert | CMD");
+    w.as_(&w.ana, &["secrets", "exec", "--only", "nul-token", "--", "true"])
+        .code(1)
+        .stderr_has("error: the value of secret 'nul-token' contains a NUL byte, which an environment variable cannot hold")
+        .stderr_has("hint: read it from a pipe instead: tcli secrets get nul-token | CMD");
+    // Both still read whole through a pipe.
+    let r = w.as_(&w.ana, &["secrets", "get", "big-cert"]);
+    assert_eq!(r.success().raw_stdout, big.as_bytes());
+    w.assert_no_plaintext();
+}
+
+#[test]
+fn secrets_symlinks_are_refused_for_reads_and_writes() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-2b3c-symlink");
+    let secrets = w.checkout().join("secrets");
+    // A link to a file the repo does not hold, named as a secret.
+    std::os::unix::fs::symlink(secrets.join("db-password.age"), secrets.join("link.age")).unwrap();
+    std::fs::copy(
+        secrets.join("db-password.recipients"),
+        secrets.join("link.recipients"),
+    )
+    .unwrap();
+    w.as_(&w.ana, &["secrets", "get", "link"])
+        .code(1)
+        .stderr_has("secrets/link.age is a symbolic link; secrets are read and written only as plain files and dirs")
+        .stderr_has("hint: replace it with what it points to");
+    w.as_(&w.ana, &["secrets", "check"])
+        .code(1)
+        .stdout_has("  secrets/link.age: damaged: ")
+        .stdout_has("is a symbolic link");
+    std::fs::remove_file(secrets.join("link.age")).unwrap();
+    std::fs::remove_file(secrets.join("link.recipients")).unwrap();
+
+    // In the clone: a .recipients link, then a secrets/ dir that is a link.
+    let dir = w.work.join("secrets");
+    let elsewhere = w.env.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("x"), dir.join("token.recipients")).unwrap();
+    w.run_as(
+        &w.ana,
+        &w.work,
+        &["secrets", "set", "token"],
+        b"tok-2b3c-nowhere",
+    )
+    .code(1)
+    .stderr_has("token.recipients is a symbolic link");
+    std::fs::remove_file(dir.join("token.recipients")).unwrap();
+    std::fs::rename(&dir, elsewhere.join("secrets")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("secrets"), &dir).unwrap();
+    for (args, stdin) in [
+        (&["secrets", "set", "token"][..], &b"tok-2b3c-nowhere"[..]),
+        (&["secrets", "rekey", "--all"], b""),
+        (&["secrets", "rm", "db-password"], b""),
+        (&["secrets", "check", "--repo", "."], b""),
+    ] {
+        w.run_as(&w.ana, &w.work, args, stdin)
+            .code(1)
+            .stderr_has("/secrets is a symbolic link");
+    }
+    let left: Vec<_> = std::fs::read_dir(elsewhere.join("secrets"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!elsewhere.join("x").exists());
+    w.values.push("tok-2b3c-nowhere".into());
+    w.assert_no_plaintext();
+}
+
+impl World {
+    /// Runs `tcli <args>` (then `stty -a` and its status) on a pseudo-terminal through
+    /// `script`, in `dir` with `vars`; for each step waits until the terminal shows the text,
+    /// then types the bytes. Returns what the terminal showed.
+    fn on_tty(
+        &self,
+        dir: &Path,
+        args: &str,
+        vars: &[(&str, &str)],
+        steps: &[(&str, &[u8])],
+    ) -> String {
+        let line = format!(
+            "{} {args}; echo \"status=$?\"; stty -a",
+            crate::support::tcli_bin().display()
+        );
+        let mut c = self.env.command("script");
+        c.args(["-qec", &line, "/dev/null"])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("run script (apt install util-linux)");
+        let mut input = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = {
+            let seen = std::sync::Arc::clone(&seen);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stdout.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            })
+        };
+        let shows = |text: &str| {
+            let seen = seen.lock().unwrap();
+            seen.windows(text.len()).any(|w| w == text.as_bytes())
+        };
+        for (text, typed) in steps {
+            let start = std::time::Instant::now();
+            while !shows(text) {
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(30),
+                    "the terminal never showed {text:?}: {:?}",
+                    String::from_utf8_lossy(&seen.lock().unwrap())
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            input.write_all(typed).unwrap();
+            input.flush().unwrap();
+        }
+        // stdin stays open until the session ends: script ends it at EOF.
+        let start = std::time::Instant::now();
+        while !shows("speed ") {
+            if start.elapsed() > std::time::Duration::from_secs(30) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child.wait().unwrap();
+        drop(input);
+        reader.join().unwrap();
+        let out = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+        out
+    }
+}
+
+/// Whether `stty -a` output on the terminal says echo is on.
+fn echo_on(shown: &str) -> bool {
+    let stty = &shown[shown.rfind("speed ").expect("stty -a ran")..];
+    stty.split_whitespace().any(|w| w == "echo")
+}
+
+#[test]
+fn secrets_prompts_restore_the_terminal_and_check_the_key_first() {
+    let mut w = World::new();
+    w.set_and_share("db-password", "pw-5d6e-prompts");
+    // Ctrl-C at the hidden prompt: echo is back on, the status is SIGINT's, nothing written.
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"half-typed\x03")],
+    );
+    assert!(shown.contains("status=130"), "{shown:?}");
+    assert!(echo_on(&shown), "echo left off: {shown:?}");
+    assert!(!w.work.join("secrets/typed.age").exists());
+    let shown = w.on_tty(
+        &w.work,
+        "secrets set typed",
+        &[],
+        &[("(typing is not shown): ", b"typed-5d6e\n")],
+    );
+    assert!(shown.contains("status=0"), "{shown:?}");
+    assert!(echo_on(&shown), "echo left off: {shown:?}");
+    w.values.push("typed-5d6e".into());
+
+    // A key with a passphrase that the secret is not for: told so, no passphrase asked.
+    let pat = keygen(&w.env, "pat", &["-t", "ed25519"], "correct horse");
+    w.as_(&pat, &["secrets", "get", "db-password"])
+        .code(1)
+        .stderr_has("is not encrypted to your key");
+    let shown = w.on_tty(
+        w.env.root.path(),
+        "secrets get db-password",
+        &[("TCLI_IDENTITY", pat.path.to_str().unwrap())],
+        &[],
+    );
+    assert!(!shown.contains("passphrase for "), "{shown:?}");
+    assert!(shown.contains("is not encrypted to your key"), "{shown:?}");
+
+    // --repo may name any dir of the work tree; check --repo may read tcli's own checkout.
+    w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &[
+            "secrets",
+            "rekey",
+            "--repo",
+            w.work.join("secrets").to_str().unwrap(),
+        ],
+        b"",
+    )
+    .success()
+    .stderr_has(&format!("in team 'acme' ({})", w.work.display()));
+    w.as_(
+        &w.ana,
+        &["secrets", "check", "--repo", w.checkout().to_str().unwrap()],
+    )
+    .success()
+    .stdout_has("1 secrets, all encrypted to exactly the roster");
+    w.run_as(
+        &w.ana,
+        w.env.root.path(),
+        &[
+            "secrets",
+            "rekey",
+            "--all",
+            "--repo",
+            w.checkout().to_str().unwrap(),
+        ],
+        b"",
+    )
+    .code(1)
+    .stderr_has("is tcli's own checkout of team 'acme'");
     w.assert_no_plaintext();
 }

@@ -14,10 +14,21 @@ use zeroize::Zeroizing;
 pub(crate) type Value = Zeroizing<Vec<u8>>;
 
 /// Makes the process undumpable (no core file, no ptrace by other processes of the user)
-/// before any value is in memory. tcli exits when the module returns, so it is not undone.
+/// before any value is in memory, and sets its core size limit to 0, soft and hard: with
+/// `suid_dumpable` 2 an undumpable process is still dumped, and crash collectors behind a
+/// `core_pattern` pipe (systemd-coredump, apport) honour the limit. tcli exits when the module
+/// returns, so neither is undone; `exec` hands CMD the 0 limit (as `ulimit -c 0` would).
 pub(crate) fn no_core_dumps() {
+    use rustix::process::{setrlimit, Resource, Rlimit};
     // Best effort: a kernel without prctl still runs the verb, as ssh-agent does.
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let _ = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    );
 }
 
 /// The value of `secret`, decrypted with the user's key (unlocked). The error when the key is
@@ -37,23 +48,7 @@ pub(crate) fn decrypt(
     let identity = me.identity() as &dyn age::Identity;
     let mut reader = match decryptor.decrypt(std::iter::once(identity)) {
         Ok(r) => r,
-        Err(age::DecryptError::NoMatchingKeys) => {
-            let readers = match secret.read_sidecar() {
-                Ok(entries) => {
-                    let mut people: Vec<String> = entries.into_iter().map(|e| e.person).collect();
-                    people.dedup();
-                    people.join(", ")
-                }
-                Err(_) => format!("(unknown: {} is unreadable)", secret.sidecar.display()),
-            };
-            return Err(Problem::NotForMe {
-                name: secret.name.clone(),
-                team: team.to_string(),
-                fingerprint: me.fingerprint.clone(),
-                identity: me.path.clone(),
-                readers,
-            });
-        }
+        Err(age::DecryptError::NoMatchingKeys) => return Err(not_for_me(secret, team, me)),
         Err(e) => return Err(damaged(format!("it cannot be decrypted ({e})"))),
     };
     // The plaintext is shorter than the file, so this buffer never grows.
@@ -75,6 +70,43 @@ pub(crate) fn decrypt(
     }
     value.truncate(len);
     Ok(value)
+}
+
+/// The error for a secret not encrypted to `me`, naming who can read it.
+fn not_for_me(secret: &Secret, team: &str, me: &crate::identity::Me) -> Problem {
+    let readers = match secret.read_sidecar() {
+        Ok(entries) => {
+            let mut people: Vec<String> = entries.into_iter().map(|e| e.person).collect();
+            people.dedup();
+            people.join(", ")
+        }
+        Err(_) => format!("(unknown: {} is unreadable)", secret.sidecar.display()),
+    };
+    Problem::NotForMe {
+        name: secret.name.clone(),
+        team: team.to_string(),
+        fingerprint: me.fingerprint.clone(),
+        identity: me.path.clone(),
+        readers,
+    }
+}
+
+/// Refuses `secret` when its header has no stanza with the tag of `me`'s key: checked before
+/// the passphrase is asked, so nobody types one for a file their key cannot open. A header
+/// that does not read is left to [`decrypt`], which says what is wrong with the file.
+pub(crate) fn for_me(secret: &Secret, team: &str, me: &crate::identity::Me) -> Result<(), Problem> {
+    let file = secret.read_age()?;
+    let (Ok(h), Some(mine)) = (
+        store::header(&secret.age, &file),
+        store::tag_of(&me.fingerprint),
+    ) else {
+        return Ok(());
+    };
+    if h.ssh_tags.contains(&mine) {
+        Ok(())
+    } else {
+        Err(not_for_me(secret, team, me))
+    }
 }
 
 /// The value of secret `name` encrypted to every key of `keys`: the bytes of an age file.
@@ -138,4 +170,18 @@ pub(crate) fn read_value(name: &str) -> Result<Value, Problem> {
         return Err(Problem::Empty(name.to_string()));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_core_dumps_sets_the_core_limit_to_zero() {
+        super::no_core_dumps();
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((limit.current, limit.maximum), (Some(0), Some(0)));
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
 }

@@ -139,32 +139,66 @@ fn ask_passphrase(path: &std::path::Path) -> Result<SecretString, Problem> {
     Ok(SecretString::from(text))
 }
 
-/// Prints `prompt` on `tty` and reads one line with echo off; the line comes without its
-/// newline. The terminal's mode is restored whatever happens.
+/// Reads one line from `tty` with echo off, after printing `prompt` (once the mode is set, so
+/// nothing typed after the prompt appears can be echoed or flushed); the line comes without
+/// its newline. The terminal's mode is restored whatever happens: Ctrl-C arrives as a byte
+/// (ISIG off) rather than a signal that would end the process with echo still off, and is
+/// acted on as SIGINT once the mode is back.
 pub(crate) fn read_hidden(
     tty: &std::fs::File,
     prompt: &str,
 ) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
+    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex};
     let saved = tcgetattr(tty)?;
     let mut quiet = saved.clone();
-    quiet.local_modes.remove(LocalModes::ECHO);
-    quiet.local_modes.insert(LocalModes::ECHONL);
-    (&*tty).write_all(prompt.as_bytes())?;
+    // Byte by byte (no ICANON), so Ctrl-C is seen as it is typed; erase and kill are done
+    // here as the line discipline would.
+    quiet
+        .local_modes
+        .remove(LocalModes::ECHO | LocalModes::ISIG | LocalModes::ICANON);
+    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
+    let code = |i| saved.special_codes[i];
+    let (intr, erase, kill, eof) = (
+        code(SpecialCodeIndex::VINTR),
+        code(SpecialCodeIndex::VERASE),
+        code(SpecialCodeIndex::VKILL),
+        code(SpecialCodeIndex::VEOF),
+    );
     tcsetattr(tty, OptionalActions::Flush, &quiet)?;
     let mut line = Zeroizing::new(Vec::with_capacity(crate::store::MAX_VALUE + 1));
     let mut byte = [0u8; 1];
-    let result = loop {
+    let mut interrupted = false;
+    let result = (&*tty).write_all(prompt.as_bytes()).and_then(|()| loop {
         match (&*tty).read(&mut byte) {
             Ok(0) => break Ok(()),
-            Ok(_) if byte[0] == b'\n' => break Ok(()),
+            Ok(_) if byte[0] == intr && intr != 0 => {
+                interrupted = true;
+                break Ok(());
+            }
+            Ok(_) if byte[0] == b'\n' || byte[0] == b'\r' => break Ok(()),
+            Ok(_) if byte[0] == eof && eof != 0 && line.is_empty() => break Ok(()),
+            Ok(_) if (byte[0] == erase && erase != 0) || byte[0] == 0x08 => {
+                line.pop();
+            }
+            Ok(_) if byte[0] == kill && kill != 0 => line.clear(),
             Ok(_) if line.len() > crate::store::MAX_VALUE => break Ok(()),
             Ok(_) => line.push(byte[0]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => break Err(e),
         }
-    };
+    });
     zeroize::Zeroize::zeroize(&mut byte);
     tcsetattr(tty, OptionalActions::Now, &saved)?;
+    if !interrupted {
+        // What ECHONL printed in canonical mode: the end of the hidden line.
+        let _ = (&*tty).write_all(b"\n");
+    }
+    if interrupted {
+        drop(line);
+        let _ = (&*tty).write_all(b"^C\n");
+        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
+        return Err(std::io::ErrorKind::Interrupted.into());
+    }
     result.map(|()| line)
 }

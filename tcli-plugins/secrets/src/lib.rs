@@ -39,7 +39,7 @@ enum Verb {
     Get {
         /// The secret's name
         name: String,
-        /// The team to read it from (default: the first team, in 'tcli team list' order, that has it)
+        /// The team to read it from (needed when more than one team has it)
         #[arg(long)]
         team: Option<String>,
     },
@@ -48,7 +48,7 @@ enum Verb {
         /// The secrets to pass, comma-separated; no other secret is passed
         #[arg(long, value_delimiter = ',', required = true, value_name = "A[,B]")]
         only: Vec<String>,
-        /// The team to read them from (default: the first team that has each)
+        /// The team to read them from (needed when more than one team has one of them)
         #[arg(long)]
         team: Option<String>,
         /// The command and its arguments, after --
@@ -59,6 +59,9 @@ enum Verb {
     Set {
         /// The secret's name
         name: String,
+        /// Encrypt also to this key of the clone's roster, not (yet) in the team's roster as tcli has it
+        #[arg(long = "allow-new-key", value_name = "SHA256:...")]
+        allow_new_key: Vec<String>,
         /// The clone to write into (default: the current dir, when it is a clone of a configured team)
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
@@ -73,6 +76,12 @@ enum Verb {
     },
     /// Re-encrypt every secret not encrypted to exactly the current roster (all or nothing)
     Rekey {
+        /// Re-encrypt every secret, current or not, each with a fresh file key
+        #[arg(long)]
+        all: bool,
+        /// Encrypt also to this key of the clone's roster, not (yet) in the team's roster as tcli has it
+        #[arg(long = "allow-new-key", value_name = "SHA256:...")]
+        allow_new_key: Vec<String>,
         /// The clone to rekey (default: the current dir, when it is a clone of a configured team)
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
@@ -97,9 +106,17 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             team,
             command,
         } => verbs::exec::run(host, &only, team.as_deref(), &command),
-        Verb::Set { name, repo } => verbs::set::run(host, &name, repo.as_deref()),
+        Verb::Set {
+            name,
+            repo,
+            allow_new_key,
+        } => verbs::set::run(host, &name, repo.as_deref(), &allow_new_key),
         Verb::Rm { name, repo } => verbs::rm::run(host, &name, repo.as_deref()),
-        Verb::Rekey { repo } => verbs::rekey::run(host, repo.as_deref()),
+        Verb::Rekey {
+            repo,
+            all,
+            allow_new_key,
+        } => verbs::rekey::run(host, repo.as_deref(), all, &allow_new_key),
         Verb::Check { team, repo } => verbs::check::run(host, team.as_deref(), repo.as_deref()),
     }
 }

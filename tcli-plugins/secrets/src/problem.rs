@@ -13,6 +13,8 @@ pub(crate) enum Problem {
     BadName { name: String },
     #[error("no secret named '{name}' in {where_}")]
     NoSuchSecret { name: String, where_: String },
+    #[error("teams {} all have a secret named '{name}'", .teams.join(", "))]
+    Ambiguous { name: String, teams: Vec<String> },
     #[error("no team is configured, so there are no secrets")]
     NoTeams,
     #[error("no team named '{0}' has secrets here")]
@@ -39,6 +41,13 @@ pub(crate) enum Problem {
         index: usize,
         why: String,
     },
+    #[error("the roster in {file} adds {keys}, not in the roster of {team} as tcli has it (from 'tcli team update'); secrets are not encrypted to a key nobody verified")]
+    NewKeys {
+        file: PathBuf,
+        team: String,
+        keys: String,
+        flags: String,
+    },
     #[error("{what} is larger than {limit}")]
     TooLarge { what: String, limit: String },
     #[error("the value of secret '{0}' is empty")]
@@ -47,6 +56,14 @@ pub(crate) enum Problem {
         "the value of secret '{0}' contains a NUL byte, which an environment variable cannot hold"
     )]
     NulInValue(String),
+    #[error("secret '{name}' is too long for an environment variable: {var}=<value> is {len} bytes, over the kernel's limit of 131072 bytes for one")]
+    TooLongForEnv {
+        name: String,
+        var: String,
+        len: usize,
+    },
+    #[error("{0} is a symbolic link; secrets are read and written only as plain files and dirs")]
+    Symlink(PathBuf),
     #[error("{path} is damaged: {why}")]
     Damaged { path: PathBuf, why: String },
     #[error("secret '{name}' of team '{team}' is not encrypted to your key {fingerprint} ({identity}); it can be read with the keys of: {readers}")]
@@ -104,7 +121,10 @@ impl Problem {
     /// The exit status (docs/secrets.md, "Exit codes").
     pub(crate) fn code(&self) -> u8 {
         match self {
-            Problem::BadName { .. } | Problem::NoSuchSecret { .. } | Problem::NoSuchTeam(_) => 2,
+            Problem::BadName { .. }
+            | Problem::NoSuchSecret { .. }
+            | Problem::NoSuchTeam(_)
+            | Problem::Ambiguous { .. } => 2,
             Problem::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
             Problem::Exec { .. } => 126,
             _ => 1,
@@ -115,6 +135,10 @@ impl Problem {
         Some(match self {
             Problem::BadName { .. } => "use a name such as 'db-password'".into(),
             Problem::NoSuchSecret { .. } => "run 'tcli secrets list' to see the secrets".into(),
+            Problem::Ambiguous { teams, .. } => format!(
+                "say which team to read it from: --team {}",
+                teams.join(" or --team ")
+            ),
             Problem::NoTeams => "add your team's repo: tcli team add URL".into(),
             Problem::NoSuchTeam(_) => "run 'tcli secrets list' to see the teams and their secrets".into(),
             Problem::NotAClone { .. } => {
@@ -128,11 +152,23 @@ impl Problem {
             Problem::UnsupportedKey { person, .. } => format!(
                 "add an ssh-ed25519 key (ssh-keygen -t ed25519) for {person} and remove this one from keys"
             ),
+            Problem::NewKeys { flags, .. } => format!(
+                "once the roster change is pushed, run 'tcli team update' (which verifies it); or, having checked each key with its owner, pass {flags}"
+            ),
             Problem::TooLarge { .. } => {
                 "secrets are tokens, passwords and keys; keep big files out of the team repo".into()
             }
             Problem::Empty(_) => "give the value on stdin: tcli secrets set NAME < file".into(),
-            Problem::NulInValue(_) => "read it with 'tcli secrets get' instead".into(),
+            Problem::NulInValue(name) => format!(
+                "read it from a pipe instead: tcli secrets get {name} | CMD"
+            ),
+            Problem::TooLongForEnv { name, .. } => format!(
+                "pass it through a pipe or a file descriptor instead: tcli secrets get {name} | CMD"
+            ),
+            Problem::Symlink(path) => format!(
+                "replace it with what it points to, or restore it from git (git checkout -- {})",
+                path.display()
+            ),
             Problem::Damaged { path, .. } => format!(
                 "restore it from git (git checkout -- {}), or set the secret again",
                 path.display()

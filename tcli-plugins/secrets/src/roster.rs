@@ -1,6 +1,8 @@
 //! The keys a secret is encrypted to: every key of every person of a team's roster (the
 //! `[people.<id>]` tables, parsed by tcli-roster), as age SSH recipients. Also reads a
-//! roster from a working clone's `tcli.toml`, the roster a `set` or `rekey` commits beside.
+//! roster from a working clone's `tcli.toml`, the roster a `set` or `rekey` commits beside,
+//! and vets it against the team's roster as tcli has it: the clone's file is whatever was
+//! pulled into it, unverified, while the team's checkout is what `tcli team update` accepted.
 
 use crate::problem::Problem;
 use std::path::Path;
@@ -83,4 +85,50 @@ pub(crate) fn from_repo(repo: &Path) -> Result<Roster, Problem> {
         why: e.to_string(),
     })?;
     Roster::from_settings(&value).map_err(|source| Problem::Roster { file, source })
+}
+
+/// Refuses keys of the clone's roster (`keys`, read from `file`) that are not in `team`'s
+/// roster as tcli has it (`known`, `None` when the clone is of no configured team), unless
+/// `allowed` names each by fingerprint. The keys added are always printed on stderr.
+pub(crate) fn vet(
+    keys: &[RosterKey],
+    file: &Path,
+    team: &str,
+    known: Option<&Roster>,
+    allowed: &[String],
+) -> Result<(), Problem> {
+    let new: Vec<&RosterKey> = keys
+        .iter()
+        .filter(|k| known.is_none_or(|r| r.key(&k.fingerprint).is_none()))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    for k in &new {
+        eprintln!(
+            "note: encrypting also to {} {} of {}, not in the roster of {team} as tcli has it",
+            k.kind, k.fingerprint, k.person
+        );
+    }
+    let refused: Vec<&&RosterKey> = new
+        .iter()
+        .filter(|k| !allowed.contains(&k.fingerprint))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = refused
+        .iter()
+        .map(|k| format!("{} ({})", k.person, k.fingerprint))
+        .collect();
+    let flags: Vec<String> = refused
+        .iter()
+        .map(|k| format!("--allow-new-key {}", k.fingerprint))
+        .collect();
+    Err(Problem::NewKeys {
+        file: file.to_path_buf(),
+        team: team.to_string(),
+        keys: keys.join(", "),
+        flags: flags.join(" "),
+    })
 }

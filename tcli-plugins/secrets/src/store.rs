@@ -95,6 +95,29 @@ impl Secret {
                     n + 1
                 )));
             }
+            // Both are printed in messages: a person id by the module-name rule (no escape
+            // sequences for the terminal), a key type age encrypts to.
+            if !tcli_roster::valid_id(person) {
+                return Err(damaged(format!(
+                    "line {}: '{}' is not a person id",
+                    n + 1,
+                    person.escape_debug()
+                )));
+            }
+            if !matches!(kind, "ssh-ed25519" | "ssh-rsa") {
+                return Err(damaged(format!(
+                    "line {}: key type '{}' is not ssh-ed25519 or ssh-rsa",
+                    n + 1,
+                    kind.escape_debug()
+                )));
+            }
+            // One line per key: a repeated one could stand for a stanza added to the file.
+            if out.iter().any(|e: &Entry| e.fingerprint == fingerprint) {
+                return Err(damaged(format!(
+                    "line {}: key {fingerprint} is listed twice",
+                    n + 1
+                )));
+            }
             out.push(Entry {
                 fingerprint: fingerprint.to_string(),
                 person: person.to_string(),
@@ -105,8 +128,32 @@ impl Secret {
     }
 }
 
+/// Refuses `path` when it is a symbolic link: a link committed to the repo could point a
+/// read or a write anywhere the user can reach (docs/secrets.md, "Format").
+pub(crate) fn no_symlink(path: &Path) -> Result<(), Problem> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(Problem::Symlink(path.to_path_buf())),
+        _ => Ok(()),
+    }
+}
+
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Problem> {
-    let file = std::fs::File::open(path).map_err(|e| Problem::io("read", path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        no_symlink(dir)?;
+    }
+    // O_NOFOLLOW: a link is refused by the open itself, with no window for a swap.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                Problem::Symlink(path.to_path_buf())
+            } else {
+                Problem::io("read", path, e)
+            }
+        })?;
     let mut bytes = Vec::new();
     file.take(cap + 1)
         .read_to_end(&mut bytes)
@@ -127,6 +174,7 @@ pub(crate) fn human(n: u64) -> String {
 /// The secrets of a repo, by name, from the `.age` files of its `secrets/` dir.
 pub(crate) fn secrets_in(repo: &Path) -> Result<Vec<Secret>, Problem> {
     let dir = repo.join(DIR);
+    no_symlink(&dir)?;
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -150,7 +198,7 @@ pub(crate) fn secrets_in(repo: &Path) -> Result<Vec<Secret>, Problem> {
 
 /// The 4-byte tag age puts in an ssh-ed25519 or ssh-rsa stanza: the first bytes of the
 /// SHA-256 of the key, which the `SHA256:` fingerprint spells in base64.
-fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
+pub(crate) fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
     let b64 = fingerprint.strip_prefix("SHA256:")?;
     let mut hash = [0u8; 32];
     let len = match Base64Unpadded::decode(b64, &mut hash) {
@@ -164,19 +212,34 @@ fn tag_of(fingerprint: &str) -> Option<[u8; 4]> {
 }
 
 /// The recipient stanzas of an age header: the key tags of ssh-ed25519 and ssh-rsa stanzas,
-/// and how many stanzas of other kinds (age's random "grease" ones aside) there are.
+/// and how many stanzas of other kinds there are (a second "grease" stanza, or one not shaped
+/// as age makes it, counts as another kind).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) ssh_tags: Vec<[u8; 4]>,
     pub(crate) others: usize,
 }
 
-/// Reads the recipients from an age file's text header, without any key.
+/// Whether a `*-grease` stanza is shaped as age's `grease_the_joint` makes one: a tag of 1 to 8
+/// visible characters before `-grease`, at most 4 arguments of 1 to 8, a body of at most 100
+/// bytes (136 base64 characters). Anything else could carry a wrapped key.
+fn age_grease(kind: &str, args: &[&str], body_chars: usize) -> bool {
+    let short = |s: &str| (1..=8).contains(&s.len());
+    kind.strip_suffix("-grease").is_some_and(short)
+        && args.len() <= 4
+        && args.iter().all(|a| short(a))
+        && body_chars <= 136
+}
+
+/// Reads the recipients from an age file's text header, without any key. Every line up to
+/// `---` must be a stanza (`-> TYPE ARGS`) or its body (64-column base64 lines ended by a
+/// shorter one), each SSH key tag may appear once, and at most one grease stanza is allowed.
 pub(crate) fn header(path: &Path, file: &[u8]) -> Result<Header, Problem> {
     let damaged = |why: &str| Problem::Damaged {
         path: path.to_path_buf(),
         why: why.to_string(),
     };
+    let truncated = || damaged("its header has no end (the file is truncated)");
     let mut lines = file.split(|b| *b == b'\n');
     if lines.next() != Some(b"age-encryption.org/v1") {
         return Err(damaged(
@@ -184,28 +247,43 @@ pub(crate) fn header(path: &Path, file: &[u8]) -> Result<Header, Problem> {
         ));
     }
     let mut h = Header::default();
-    for line in lines {
+    let mut grease = 0usize;
+    loop {
+        let line = lines.next().ok_or_else(truncated)?;
         if line.starts_with(b"---") {
             return Ok(h);
         }
-        let Some(stanza) = line.strip_prefix(b"-> ") else {
-            continue;
-        };
+        let stanza = line
+            .strip_prefix(b"-> ")
+            .ok_or_else(|| damaged("its header has a line that is not a recipient stanza"))?;
         let text = std::str::from_utf8(stanza).map_err(|_| damaged("its header is not text"))?;
-        let mut args = text.split(' ');
-        match (args.next(), args.next()) {
-            (Some("ssh-ed25519" | "ssh-rsa"), Some(tag)) => {
+        let mut words = text.split(' ');
+        let kind = words.next().unwrap_or_default();
+        let args: Vec<&str> = words.collect();
+        let mut body_chars = 0usize;
+        loop {
+            let body = lines.next().ok_or_else(truncated)?;
+            body_chars += body.len();
+            if body.len() < 64 {
+                break;
+            }
+        }
+        match (kind, &args[..]) {
+            ("ssh-ed25519", [tag, _]) | ("ssh-rsa", [tag]) => {
                 let mut out = [0u8; 4];
                 match Base64Unpadded::decode(tag, &mut out) {
-                    Ok(t) if t.len() == 4 => h.ssh_tags.push(out),
+                    Ok(t) if t.len() == 4 => {}
                     _ => return Err(damaged("a recipient line has a bad key tag")),
                 }
+                if h.ssh_tags.contains(&out) {
+                    return Err(damaged("its header has two stanzas for one key"));
+                }
+                h.ssh_tags.push(out);
             }
-            (Some(kind), _) if kind.ends_with("-grease") => {}
+            _ if grease == 0 && age_grease(kind, &args, body_chars) => grease += 1,
             _ => h.others += 1,
         }
     }
-    Err(damaged("its header has no end (the file is truncated)"))
 }
 
 /// How a secret's recipients compare with the roster.
@@ -265,7 +343,15 @@ pub(crate) fn inspect(secret: &Secret, roster: &[(String, String)]) -> Inspected
                 let mut found = h.ssh_tags.clone();
                 said.sort_unstable();
                 found.sort_unstable();
-                if said != found || h.others > 0 {
+                // One to one: both lists are free of repeats (read_sidecar and header refuse
+                // them), so equal sorted lists pair each stanza with one listed key.
+                if h.others > 0 {
+                    status.damaged = Some(format!(
+                        "{} is also encrypted to {} recipient(s) that are not SSH keys",
+                        secret.age.display(),
+                        h.others
+                    ));
+                } else if said != found {
                     status.damaged = Some(format!(
                         "{} does not list the keys {} is encrypted to",
                         secret.sidecar.display(),
@@ -301,17 +387,25 @@ pub(crate) fn sidecar_text(name: &str, keys: &[RosterKey]) -> String {
 }
 
 /// New contents for secrets' files, written beside them; nothing is visible until
-/// [`Staged::commit`] renames every file into place.
+/// [`Staged::commit`] renames every file into place. From the first file staged until the
+/// commit or its rollback is over, SIGINT, SIGTERM and SIGHUP wait (see [`Hold`]), so a
+/// Ctrl-C leaves either every file or none, and no `.tcli-secret-*` file behind.
 #[derive(Default)]
 pub(crate) struct Staged {
     files: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    hold: Option<Hold>,
 }
 
 impl Staged {
     /// Stages `bytes` (ciphertext or a sidecar: never a plaintext value) for `dest`.
     pub(crate) fn add(&mut self, dest: &Path, bytes: &[u8]) -> Result<(), Problem> {
+        if self.hold.is_none() {
+            self.hold = Some(Hold::new());
+        }
         let dir = dest.parent().unwrap_or(Path::new("."));
+        no_symlink(dir)?;
         std::fs::create_dir_all(dir).map_err(|e| Problem::io("create", dir, e))?;
+        no_symlink(dest)?;
         let mut tmp = tempfile::Builder::new()
             .prefix(".tcli-secret-")
             .tempfile_in(dir)
@@ -325,12 +419,103 @@ impl Staged {
     }
 
     /// Renames every staged file into place, in order (an `.age` file before its sidecar).
-    pub(crate) fn commit(self) -> Result<(), Problem> {
-        for (tmp, dest) in self.files {
-            tmp.persist(&dest)
-                .map_err(|e| Problem::io("write", dest.clone(), e.error))?;
+    /// Each file replaced is first hard-linked to a backup beside it; if a rename fails, the
+    /// ones done are undone from the backups (or removed, when there was no file), so the
+    /// files are as they were, and the error is returned.
+    pub(crate) fn commit(mut self) -> Result<(), Problem> {
+        let hold = self.hold.take();
+        // (dest, its backup if it existed)
+        let mut done: Vec<(PathBuf, Option<tempfile::TempPath>)> = Vec::new();
+        let mut failure = None;
+        for (tmp, dest) in std::mem::take(&mut self.files) {
+            let backup = match backup_of(&dest) {
+                Ok(b) => b,
+                Err(p) => {
+                    failure = Some(p);
+                    break;
+                }
+            };
+            if let Err(e) = tmp.persist(&dest) {
+                failure = Some(Problem::io("write", dest.clone(), e.error));
+                break;
+            }
+            done.push((dest, backup));
         }
+        if let Some(problem) = failure {
+            for (dest, backup) in done.into_iter().rev() {
+                let undone = match backup {
+                    Some(b) => b.persist(&dest).map_err(|e| e.error),
+                    None => std::fs::remove_file(&dest),
+                };
+                if let Err(e) = undone {
+                    eprintln!("warning: cannot restore {}: {e}", dest.display());
+                }
+            }
+            drop(hold);
+            return Err(problem);
+        }
+        // The backups are removed as `done` drops.
+        drop(done);
+        drop(hold);
         Ok(())
+    }
+}
+
+/// A hard link to `dest` beside it (`None` when there is no `dest`), removed when dropped.
+fn backup_of(dest: &Path) -> Result<Option<tempfile::TempPath>, Problem> {
+    match std::fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Problem::io("read", dest, e)),
+        Ok(m) if !m.is_file() => {
+            return Err(Problem::io(
+                "write",
+                dest,
+                std::io::Error::other("it is not a regular file"),
+            ))
+        }
+        Ok(_) => {}
+    }
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let path = tempfile::Builder::new()
+        .prefix(".tcli-secret-")
+        .make_in(dir, |p| std::fs::hard_link(dest, p))
+        .map_err(|e| Problem::io("back up", dest, e))?
+        .into_temp_path();
+    Ok(Some(path))
+}
+
+/// SIGINT, SIGTERM and SIGHUP held while files change: each only sets a flag, and when the
+/// hold ends a signal that came is acted on as if it had just arrived (the process ends as
+/// the signal's default action says).
+pub(crate) struct Hold {
+    caught: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Hold {
+    pub(crate) fn new() -> Hold {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let caught = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let ids = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter_map(|sig| {
+                signal_hook::flag::register_usize(sig, std::sync::Arc::clone(&caught), sig as usize)
+                    .ok()
+            })
+            .collect();
+        Hold { caught, ids }
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+        let sig = self.caught.load(std::sync::atomic::Ordering::SeqCst);
+        if sig != 0 {
+            let _ = signal_hook::low_level::emulate_default_handler(sig as i32);
+        }
     }
 }
 
@@ -365,5 +550,59 @@ mod tests {
         assert_eq!(h.others, 1);
         assert!(header(p, b"age-encryption.org/v1\n-> ssh-rsa 47DEQg\n").is_err());
         assert!(header(p, b"garbage").is_err());
+    }
+
+    #[test]
+    fn sidecar_lines_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = Secret::new(dir.path(), "x");
+        std::fs::create_dir_all(secret.sidecar.parent().unwrap()).unwrap();
+        let fp = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+        let read = |text: &str| {
+            std::fs::write(&secret.sidecar, text).unwrap();
+            secret.read_sidecar().map_err(|p| p.to_string())
+        };
+        assert_eq!(
+            read(&format!("# head\n{fp} ana ssh-ed25519\n"))
+                .unwrap()
+                .len(),
+            1
+        );
+        let bad = [
+            (
+                format!("{fp} \x1b[2Jana ssh-ed25519\n"),
+                "is not a person id",
+            ),
+            (
+                format!("{fp} ana ecdsa-sha2-nistp256\n"),
+                "is not ssh-ed25519 or ssh-rsa",
+            ),
+            (
+                format!("{fp} ana ssh-rsa\n{fp} bo ssh-rsa\n"),
+                "is listed twice",
+            ),
+        ];
+        for (text, why) in bad {
+            let e = read(&text).unwrap_err();
+            assert!(e.contains(why), "{e}");
+            assert!(!e.contains('\x1b'), "{e}");
+        }
+    }
+
+    #[test]
+    fn extra_stanzas_are_counted_and_repeated_tags_refused() {
+        let p = Path::new("x.age");
+        let two_grease = b"age-encryption.org/v1\n-> a-grease\n\n-> b-grease\n\n--- mac\n";
+        assert_eq!(header(p, two_grease).unwrap().others, 1);
+        let long = format!(
+            "age-encryption.org/v1\n-> a-grease x\n{}\n{}\n{}\n--- m\n",
+            "A".repeat(64),
+            "A".repeat(64),
+            "A".repeat(20)
+        );
+        assert_eq!(header(p, long.as_bytes()).unwrap().others, 1);
+        let twice = b"age-encryption.org/v1\n-> ssh-rsa 47DEQg\nAA\n-> ssh-rsa 47DEQg\nAB\n--- m\n";
+        assert!(header(p, twice).is_err());
+        assert!(header(p, b"age-encryption.org/v1\nstray\n--- m\n").is_err());
     }
 }

@@ -130,14 +130,26 @@ fn remote_urls(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The clone `set`, `rm` and `rekey` write into.
-pub(crate) fn working_clone(host: &Host, repo: Option<&Path>) -> Result<WorkingClone, Problem> {
+/// The clone `set`, `rm` and `rekey` write into, or `check --repo` reads (`read_only`: then
+/// tcli's own checkout of a team is allowed too). `--repo` may name any dir of the work tree.
+pub(crate) fn working_clone(
+    host: &Host,
+    repo: Option<&Path>,
+    read_only: bool,
+) -> Result<WorkingClone, Problem> {
     let teams = registry(host);
     let (dir, named) = match repo {
-        Some(r) => (
-            std::fs::canonicalize(r).map_err(|e| Problem::io("open", r, e))?,
-            true,
-        ),
+        Some(r) => {
+            let real = std::fs::canonicalize(r).map_err(|e| Problem::io("open", r, e))?;
+            // The top of the work tree, as git would use it; a dir outside git stays as is
+            // and fails later when it has no tcli.toml.
+            let top = git(&real, &["rev-parse", "--show-toplevel"])
+                .ok()
+                .filter(|t| !t.is_empty())
+                .and_then(|t| std::fs::canonicalize(t).ok())
+                .unwrap_or(real);
+            (top, true)
+        }
         None => {
             let cwd = std::env::current_dir().map_err(|e| Problem::io("open", ".", e))?;
             let listed = if teams.is_empty() {
@@ -156,6 +168,9 @@ pub(crate) fn working_clone(host: &Host, repo: Option<&Path>) -> Result<WorkingC
     };
     let checkouts = host.data_dir().join("teams");
     for (name, url) in &teams {
+        if read_only {
+            break;
+        }
         if std::fs::canonicalize(checkouts.join(name)).is_ok_and(|c| c == dir) {
             return Err(Problem::OwnCheckout {
                 dir,
@@ -184,6 +199,30 @@ pub(crate) fn working_clone(host: &Host, repo: Option<&Path>) -> Result<WorkingC
 }
 
 impl WorkingClone {
+    /// The clone's roster keys, refused when one is not in the team's roster as tcli has it
+    /// (its checkout, which `tcli team update` verified) and `allowed` does not name it.
+    pub(crate) fn vetted_keys(
+        &self,
+        host: &Host,
+        allowed: &[String],
+    ) -> Result<Vec<crate::roster::RosterKey>, Error> {
+        let file = self.dir.join("tcli.toml");
+        let keys = crate::roster::recipients(&crate::roster::from_repo(&self.dir)?, &file)?;
+        let known = match &self.team {
+            Some(name) => configured(host)?
+                .into_iter()
+                .find(|t| &t.name == name)
+                .and_then(|t| t.roster.ok()),
+            None => None,
+        };
+        let team = match &self.team {
+            Some(t) => format!("team '{t}'"),
+            None => "any configured team".to_string(),
+        };
+        crate::roster::vet(&keys, &file, &team, known.as_ref(), allowed)?;
+        Ok(keys)
+    }
+
     /// How messages name it: `team 'acme' (/home/ana/acme)`.
     pub(crate) fn display(&self) -> String {
         match &self.team {

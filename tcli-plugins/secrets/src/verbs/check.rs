@@ -22,7 +22,7 @@ struct Target {
 pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Result<(), Error> {
     let targets: Vec<Target> = match repo {
         Some(_) => {
-            let clone = teams::working_clone(host, repo)?;
+            let clone = teams::working_clone(host, repo, true)?;
             vec![Target {
                 label: clone.display(),
                 file: clone.dir.join("tcli.toml"),

@@ -15,6 +15,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use tcli_plugin_sdk::{Error, Host};
 
+/// Linux's MAX_ARG_STRLEN (32 pages of 4 KiB): the longest string execve takes in argv or
+/// the environment, its NUL included.
+const MAX_ENV_STRING: usize = 128 * 1024;
+
 pub(crate) fn run(
     host: &Host,
     only: &[String],
@@ -31,6 +35,9 @@ pub(crate) fn run(
         .collect::<Result<Vec<_>, _>>()?;
     crypt::no_core_dumps();
     let mut me = Me::load()?;
+    for (team, secret) in &found {
+        crypt::for_me(secret, &team.name, &me)?;
+    }
     me.unlock()?;
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
@@ -39,7 +46,19 @@ pub(crate) fn run(
         if value.contains(&0) {
             return Err(Problem::NulInValue(secret.name.clone()).into());
         }
-        cmd.env(store::env_name(&secret.name), OsStr::from_bytes(&value));
+        let var = store::env_name(&secret.name);
+        // `NAME=value` and its NUL: past the kernel's cap on one string (MAX_ARG_STRLEN),
+        // execve fails with E2BIG, which would read as "Argument list too long".
+        let len = var.len() + 1 + value.len() + 1;
+        if len > MAX_ENV_STRING {
+            return Err(Problem::TooLongForEnv {
+                name: secret.name.clone(),
+                var,
+                len,
+            }
+            .into());
+        }
+        cmd.env(var, OsStr::from_bytes(&value));
     }
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();

@@ -15,6 +15,7 @@ pub(crate) fn run(host: &Host, name: &str, team: Option<&str>) -> Result<(), Err
     let (team, secret) = super::find(&teams, name)?;
     crypt::no_core_dumps();
     let mut me = Me::load()?;
+    crypt::for_me(&secret, &team.name, &me)?;
     me.unlock()?;
     let value = crypt::decrypt(&secret, &team.name, &me)?;
     let mut out = std::io::stdout().lock();

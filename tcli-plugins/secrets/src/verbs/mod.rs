@@ -13,14 +13,26 @@ use crate::problem::Problem;
 use crate::store::{self, Secret};
 use crate::teams::Team;
 
-/// The first of `teams` (in `team list` order) with a secret `name`, and that secret.
+/// The one of `teams` with a secret `name`, and that secret. A name more than one team has is
+/// refused without `--team`: age does not authenticate who wrote a file, so a team listed
+/// first could plant a value under another team's name (docs/secrets.md).
 pub(crate) fn find<'t>(teams: &'t [Team], name: &str) -> Result<(&'t Team, Secret), Problem> {
     store::check_name(name)?;
-    for team in teams {
-        let secret = Secret::new(&team.dir, name);
-        if secret.age.exists() {
-            return Ok((team, secret));
+    let mut found = teams
+        .iter()
+        .map(|team| (team, Secret::new(&team.dir, name)))
+        .filter(|(_, secret)| secret.age.exists());
+    if let Some(first) = found.next() {
+        let others: Vec<String> = found.map(|(t, _)| t.name.clone()).collect();
+        if others.is_empty() {
+            return Ok(first);
         }
+        let mut names = vec![first.0.name.clone()];
+        names.extend(others);
+        return Err(Problem::Ambiguous {
+            name: name.to_string(),
+            teams: names,
+        });
     }
     let where_ = match teams {
         [one] => format!("team '{}'", one.name),

@@ -1,7 +1,9 @@
 //! `tcli secrets rekey [--repo DIR]`: re-encrypts every secret of a working clone that is not
 //! encrypted to exactly its roster, all or nothing: each is decrypted and re-encrypted into a
 //! temp file first, and only when every one succeeded are they renamed into place. Secrets
-//! already current are left as they are, so a rekey with nothing to do changes nothing in git.
+//! already current are left as they are, so a rekey with nothing to do changes nothing in git;
+//! `--all` re-encrypts every one with a fresh file key (after a writer of the repo could have
+//! planted a stanza `check` cannot see, docs/secrets.md).
 
 use crate::crypt;
 use crate::identity::Me;
@@ -13,17 +15,21 @@ use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
-pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
-    let clone = teams::working_clone(host, repo)?;
-    let file = clone.dir.join("tcli.toml");
+pub(crate) fn run(
+    host: &Host,
+    repo: Option<&Path>,
+    every: bool,
+    allowed: &[String],
+) -> Result<(), Error> {
+    let clone = teams::working_clone(host, repo, false)?;
+    let keys = clone.vetted_keys(host, allowed)?;
     let parsed = roster::from_repo(&clone.dir)?;
-    let keys = roster::recipients(&parsed, &file)?;
     let fps = roster::fingerprints(&parsed);
     let all = store::secrets_in(&clone.dir)?;
     let stale: Vec<_> = all
         .iter()
         .map(|s| (s, store::inspect(s, &fps)))
-        .filter(|(_, seen)| !seen.status.current())
+        .filter(|(_, seen)| every || !seen.status.current())
         .collect();
     if stale.is_empty() {
         eprintln!(
@@ -36,8 +42,21 @@ pub(crate) fn run(host: &Host, repo: Option<&Path>) -> Result<(), Error> {
     }
     crypt::no_core_dumps();
     let mut me = Me::load()?;
-    me.unlock()?;
     let team = clone.team.as_deref().unwrap_or("(this clone)");
+    // Before the passphrase: a secret the header says is not for this key fails the rekey.
+    let unreadable: Vec<String> = stale
+        .iter()
+        .filter(|(s, _)| matches!(crypt::for_me(s, team, &me), Err(Problem::NotForMe { .. })))
+        .map(|(s, _)| s.name.clone())
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(Problem::CannotRekey {
+            fingerprint: me.fingerprint.clone(),
+            names: unreadable.join(", "),
+        }
+        .into());
+    }
+    me.unlock()?;
     let outcomes = reencrypt_all(&stale, team, &me, &keys);
     let mut unreadable = Vec::new();
     let mut staged = Staged::default();

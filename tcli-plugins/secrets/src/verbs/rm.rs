@@ -11,8 +11,15 @@ use tcli_plugin_sdk::{Error, Host};
 
 pub(crate) fn run(host: &Host, name: &str, repo: Option<&Path>) -> Result<(), Error> {
     store::check_name(name)?;
-    let clone = teams::working_clone(host, repo)?;
+    let clone = teams::working_clone(host, repo, false)?;
     let secret = Secret::new(&clone.dir, name);
+    for path in [
+        secret.age.parent().unwrap_or(&clone.dir),
+        &secret.age,
+        &secret.sidecar,
+    ] {
+        store::no_symlink(path)?;
+    }
     if !secret.age.exists() {
         return Err(Problem::NoSuchSecret {
             name: name.to_string(),

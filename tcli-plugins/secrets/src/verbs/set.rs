@@ -1,21 +1,25 @@
 //! `tcli secrets set NAME [--repo DIR]`: encrypts a value to every key of the clone's roster
 //! and writes `secrets/NAME.age` and `secrets/NAME.recipients` (temp files, renamed into
-//! place), then prints the git commands that share it. The roster is checked before the value
-//! is read, so a bad roster consumes nothing.
+//! place), then prints the git commands that share it. The roster is checked (and vetted
+//! against the team's, docs/secrets.md) before the value is read, so a bad roster consumes
+//! nothing.
 
 use crate::crypt;
-use crate::roster;
 use crate::store::{self, Secret, Staged};
 use crate::teams;
 use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
-pub(crate) fn run(host: &Host, name: &str, repo: Option<&Path>) -> Result<(), Error> {
+pub(crate) fn run(
+    host: &Host,
+    name: &str,
+    repo: Option<&Path>,
+    allowed: &[String],
+) -> Result<(), Error> {
     store::check_name(name)?;
-    let clone = teams::working_clone(host, repo)?;
-    let file = clone.dir.join("tcli.toml");
-    let keys = roster::recipients(&roster::from_repo(&clone.dir)?, &file)?;
+    let clone = teams::working_clone(host, repo, false)?;
+    let keys = clone.vetted_keys(host, allowed)?;
     crypt::no_core_dumps();
     let value = crypt::read_value(name)?;
     let ciphertext = crypt::encrypt(name, &value, &keys)?;

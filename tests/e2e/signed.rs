@@ -515,6 +515,44 @@ fn signed_update_refuses_a_key_removed_by_a_member() {
 }
 
 #[test]
+fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let old = team.head(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[]), ("cy", &[&k.cy])], true),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "revoke bo's key");
+    env.run(["team", "update"]).success();
+    // Bo builds on the old commit whose roster still lists him and merges the current head.
+    git(&env, &team.work, &["switch", "-q", "-c", "evil", &old]);
+    team.write("evil.txt", "evil");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "on an old roster"],
+    );
+    let x = team.head(&env);
+    git_as(
+        &env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge main", "main"],
+    );
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    git(&env, &team.work, &["reset", "-q", "--hard", "evil"]);
+    team.push(&env);
+    refused(&env, &x, "bo", "not in the team's roster");
+}
+
+#[test]
 fn signed_update_refuses_an_unsigned_commit() {
     let env = TestEnv::new();
     let team = Team::new(&env);

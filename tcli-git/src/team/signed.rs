@@ -5,7 +5,7 @@
 //! turns a refusal into the message that names the commit, its author and the reason.
 
 use git2::{Oid, Repository, Sort};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 use tcli_core::error::CliError;
@@ -102,7 +102,7 @@ impl std::fmt::Display for Reason {
             Reason::Signature(e) => e.fmt(f),
             Reason::Roster { at, problem } => write!(
                 f,
-                "the roster it answers to, in its parent {}, is unusable: {problem}",
+                "the roster it answers to, in commit {}, is unusable: {problem}",
                 super::git::short(*at)
             ),
         }
@@ -123,6 +123,23 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
+    /// A refusal of `commit`, naming it by its author and summary.
+    fn of(commit: &git2::Commit, author: git2::Signature, reason: Reason) -> Refusal {
+        Refusal {
+            commit: commit.id(),
+            author: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(author.name_bytes()),
+                String::from_utf8_lossy(author.email_bytes())
+            ),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .chars()
+                .take(72)
+                .collect(),
+            reason,
+        }
+    }
+
     /// The user's error; `outcome` says what was left alone ("nothing was changed").
     pub(crate) fn error(&self, team: &str, outcome: &str, hint: String) -> anyhow::Error {
         CliError::new(
@@ -168,8 +185,13 @@ impl From<git2::Error> for WalkError {
 
 /// Checks every commit of `base..tip` (merges and both sides of them included), parents
 /// first. A commit must be signed when the user demands it (`demand`, from `--require-signed`),
-/// when `base` says `require-signed`, or when its first parent does; it must then carry a good
-/// signature in namespace `git` by a key of its first parent's roster.
+/// when `base` says `require-signed`, or when the roster it answers to does; it must then carry
+/// a good signature in namespace `git` by a key of that roster.
+///
+/// The roster a commit answers to is its first parent's when that parent is `base` or a commit
+/// accepted earlier in this walk, and `base`'s otherwise: roster changes take effect only along
+/// the accepted chain. Without this, a revoked key could sign a commit on an old parent whose
+/// roster still lists it and merge that into the current history.
 pub(crate) fn walk(
     repo: &Repository,
     rosters: &mut Rosters,
@@ -183,6 +205,7 @@ pub(crate) fn walk(
         required: strict,
         ..Walked::default()
     };
+    let mut accepted: HashSet<Oid> = HashSet::new();
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     revwalk.push(tip)?;
@@ -192,33 +215,25 @@ pub(crate) fn walk(
         let commit = repo.find_commit(oid)?;
         let refuse = |reason: Reason| {
             let a = commit.author();
-            WalkError::Refused(Box::new(Refusal {
-                commit: oid,
-                author: format!(
-                    "{} <{}>",
-                    String::from_utf8_lossy(a.name_bytes()),
-                    String::from_utf8_lossy(a.email_bytes())
-                ),
-                summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                    .chars()
-                    .take(72)
-                    .collect(),
-                reason,
-            }))
+            WalkError::Refused(Box::new(Refusal::of(&commit, a, reason)))
         };
-        // A commit with no parent in a walk joined an unrelated history: it answers to nobody.
-        let parent_roster = match commit.parent_id(0) {
-            Ok(p) => match rosters.at(repo, p)? {
-                Ok(r) => r,
-                // An unreadable roster only matters when signatures are required anyway.
-                Err(problem) if strict => {
-                    return Err(refuse(Reason::Roster { at: p, problem }));
-                }
-                Err(_) => continue,
-            },
-            Err(_) => Rc::new(Roster::default()),
+        let (at, roster) = match commit.parent_id(0) {
+            Ok(p) if p == base || accepted.contains(&p) => (p, rosters.at(repo, p)?),
+            _ => (base, base_roster.clone()),
         };
-        if !strict && !parent_roster.require_signed {
+        let roster = match roster {
+            Ok(r) => r,
+            // An unreadable roster only matters when signatures are required anyway.
+            Err(problem) if strict => {
+                return Err(refuse(Reason::Roster { at, problem }));
+            }
+            Err(_) => {
+                accepted.insert(oid);
+                continue;
+            }
+        };
+        if !strict && !roster.require_signed {
+            accepted.insert(oid);
             continue;
         }
         out.required = true;
@@ -229,17 +244,26 @@ pub(crate) fn walk(
             }
             Err(e) => return Err(e.into()),
         };
-        match parent_roster.verify(&payload, &sig) {
+        match roster.verify(&payload, &sig) {
             Ok(s) => {
                 out.verified += 1;
+                accepted.insert(oid);
                 if oid == tip {
                     out.tip_signer = Some(s);
                 }
             }
             Err(VerifyError::UnknownKey { fingerprint }) => {
-                // Name the self-vouching case: the key is one this very commit lists.
+                // Name the self-vouching case: the key is one this very commit adds (lists
+                // when its own parent did not).
                 let own = rosters.at(repo, oid)?.ok();
-                let reason = match own.as_deref().and_then(|r| r.key(&fingerprint)) {
+                let inherited = match commit.parent_id(0) {
+                    Ok(p) => rosters
+                        .at(repo, p)?
+                        .is_ok_and(|r| r.key(&fingerprint).is_some()),
+                    Err(_) => false,
+                };
+                let added = own.as_deref().and_then(|r| r.key(&fingerprint));
+                let reason = match added.filter(|_| !inherited) {
                     Some((p, _)) => VerifyError::SelfAdded {
                         person: p.id.clone(),
                         fingerprint,
@@ -262,19 +286,8 @@ pub(crate) fn verify_root(
     commit: Oid,
 ) -> Result<Signer, WalkError> {
     let c = repo.find_commit(commit)?;
-    let a = c.author();
-    let refusal = |e: VerifyError| {
-        WalkError::Refused(Box::new(Refusal {
-            commit,
-            author: format!(
-                "{} <{}>",
-                String::from_utf8_lossy(a.name_bytes()),
-                String::from_utf8_lossy(a.email_bytes())
-            ),
-            summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),
-            reason: Reason::Signature(e),
-        }))
-    };
+    let refusal =
+        |e: VerifyError| WalkError::Refused(Box::new(Refusal::of(&c, c.author(), Reason::Signature(e))));
     let (sig, payload) = match repo.extract_signature(&commit, None) {
         Ok(s) => s,
         Err(e) if e.code() == git2::ErrorCode::NotFound => {
@@ -348,7 +361,7 @@ pub(crate) fn check_update(
             name,
             "nothing was changed",
             format!(
-                "this team accepts only commits signed by a key in the roster of their parent (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
+                "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
                 super::git::short(r.commit),
                 super::git::short(head)
             ),

@@ -298,6 +298,48 @@ pub(crate) fn verify_root(
     roster.verify(&payload, &sig).map_err(refusal)
 }
 
+/// The way back for a signed team whose checkout left its verified history: check it, or take
+/// a new trust root against fingerprints the team publishes. Never a `git reset` to what the
+/// remote serves: that would take the very history that was refused.
+pub(crate) fn retrust_hint(entry: &tcli_core::team_dirs::TeamEntry) -> String {
+    let name = &entry.name;
+    format!(
+        "keep the history you have; check the checkout with 'tcli team verify {name}', or if the team rewrote its history on purpose take a new trust root: tcli team remove {name} && tcli team add {} --name {name} --expect-key <a fingerprint your team publishes>",
+        &entry.url
+    )
+}
+
+/// Refuses a signed team whose `commit` (HEAD, or the new upstream tip) does not contain the
+/// last verified commit: the history was rewritten, and checking it from HEAD would take
+/// whatever the rewrite says as a new base.
+pub(crate) fn check_descends(
+    repo: &Repository,
+    entry: &tcli_core::team_dirs::TeamEntry,
+    commit: Oid,
+    what: &str,
+) -> anyhow::Result<()> {
+    let Some(v) = entry
+        .trust
+        .as_ref()
+        .and_then(|t| t.verified.as_deref())
+        .and_then(|v| Oid::from_str(v).ok())
+    else {
+        return Ok(());
+    };
+    if commit == v || repo.graph_descendant_of(commit, v).unwrap_or(false) {
+        return Ok(());
+    }
+    Err(super::failure(
+        format!(
+            "team '{}': {what} {} does not contain the last verified commit {}; the history was rewritten; nothing was changed",
+            entry.name,
+            super::git::short(commit),
+            super::git::short(v)
+        ),
+        retrust_hint(entry),
+    ))
+}
+
 /// What `team update` verified, for its report.
 #[derive(Debug, serde::Serialize)]
 pub(crate) struct Checked {
@@ -342,11 +384,11 @@ pub(crate) fn check_update(
         }
     }
     let trust = entry.trust.as_ref();
+    check_descends(repo, entry, tip, "the new commit")?;
     // Commits pulled in by hand since the last verification are checked too.
     let base = trust
         .and_then(|t| t.verified.as_deref())
         .and_then(|v| Oid::from_str(v).ok())
-        .filter(|v| *v == tip || repo.graph_descendant_of(tip, *v).unwrap_or(false))
         .unwrap_or(head);
     let demand = trust.is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, base, tip, demand) {

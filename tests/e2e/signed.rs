@@ -421,7 +421,7 @@ fn signed_add_prints_the_roster_and_records_the_root() {
         "--name",
         "acme",
         "--expect-key",
-        &k.bo.fingerprint,
+        &k.ana.fingerprint,
     ]);
     r.success()
         .stdout_has(&k.ana.fingerprint)
@@ -825,6 +825,50 @@ fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
+#[test]
+fn signed_add_expect_key_requires_a_head_signed_by_an_expected_key() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    // The tip keeps ana's key, adds mal's, and is signed by mal.
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], true),
+    );
+    team.commit(&env, "mal", Some(&k.mal), "ana is still listed");
+    let expect = ["--expect-key", k.ana.fingerprint.as_str()];
+    let add = |env: &TestEnv| {
+        let mut args = vec!["team", "add", team.url(), "--name", "acme"];
+        args.extend(expect);
+        env.run(args)
+    };
+    add(&env)
+        .code(1)
+        .stderr_has(&format!(
+            "is signed by people.mal's key {}, not by an expected key",
+            k.mal.fingerprint
+        ))
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+    // An unsigned tip of a repo that does not ask for signatures: --expect-key demands them.
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], false),
+    );
+    team.commit(&env, "mal", None, "signing off");
+    add(&env)
+        .code(1)
+        .stderr_has("does not ask for signed commits")
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+    // Signed by ana, but saying signatures are not required: refused all the same.
+    team.commit(&env, "ana", Some(&k.ana), "ana signs, signing off");
+    add(&env)
+        .code(1)
+        .stderr_has("does not ask for signed commits");
+    assert_eq!(registry(&env), "");
 }
 
 #[test]

@@ -568,7 +568,11 @@ pub(crate) fn take_root(
             format!("the roster lists: {}", fps.join(", "))
         }
     };
-    if wanted.require_signed && roster.people.is_empty() {
+    // `--expect-key` names who the user trusts; it means nothing unless that person signed the
+    // root and signing goes on from there, so it implies `--require-signed`.
+    let expecting = !wanted.expect_keys.is_empty();
+    let demand = wanted.require_signed || expecting;
+    if wanted.require_signed && !expecting && roster.people.is_empty() {
         return Err(refuse(
             "--require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against".to_string(),
             "ask the team to add a roster and sign their commits (docs/team-repos.md, \"Signed teams\"), or add the team without --require-signed".to_string(),
@@ -585,9 +589,30 @@ pub(crate) fn take_root(
             ));
         }
     }
-    let required = wanted.require_signed || roster.require_signed;
+    if expecting && !roster.require_signed {
+        return Err(refuse(
+            format!(
+                "--expect-key was given but its tcli.toml at {} does not ask for signed commits ([trust] require-signed = true)",
+                super::git::short(head)
+            ),
+            "ask the team to require signatures (docs/team-repos.md, \"Signed teams\"); a repo that does not sign its commits cannot show that the expected key vouches for it".to_string(),
+        ));
+    }
+    let required = demand || roster.require_signed;
     let signer = if required {
         match verify_root(repo, &roster, head) {
+            Ok(s) if expecting && !wanted.expect_keys.contains(&s.fingerprint) => {
+                return Err(refuse(
+                    format!(
+                        "its commit {} is signed by people.{}'s key {}, not by an expected key ({})",
+                        super::git::short(head),
+                        s.person,
+                        s.fingerprint,
+                        wanted.expect_keys.join(", ")
+                    ),
+                    "the commit you start from must be signed by a key you expect: compare with the fingerprints your team publishes, or ask its owner to sign the tip".to_string(),
+                ))
+            }
             Ok(s) => Some(s),
             Err(WalkError::Refused(r)) => {
                 return Err(r.error(
@@ -609,9 +634,9 @@ pub(crate) fn take_root(
     } else {
         None
     };
-    let entry = (!roster.people.is_empty() || wanted.require_signed).then(|| {
+    let entry = (!roster.people.is_empty() || demand).then(|| {
         tcli_core::team_dirs::TrustRoot {
-            require_signed: wanted.require_signed,
+            require_signed: demand,
             root: head.to_string(),
             fingerprints: roster
                 .fingerprints()

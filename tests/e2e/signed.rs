@@ -799,6 +799,31 @@ fn signed_update_refuses_an_invalid_incoming_roster() {
 }
 
 #[test]
+fn signed_update_refuses_when_the_base_roster_is_unusable() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write("tcli.toml", "[trust\n");
+    let broken = team.commit(&env, "ana", Some(&k.ana), "a broken tcli.toml");
+    // Pulled by hand and verified: the broken commit becomes the last verified one.
+    git(&env, &checkout(&env), &["pull", "-q", "--ff-only"]);
+    env.run(["team", "verify", "acme"]).success();
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], false),
+    );
+    team.commit(&env, "mal", None, "fixed, and signing off");
+    let reg = registry(&env);
+    env.run(["team", "update", "acme"])
+        .code(1)
+        .stderr_has(&format!("tcli.toml at commit {}, is unusable", &broken[..7]))
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), broken);
+    assert_eq!(registry(&env), reg);
+}
+
+#[test]
 fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
     let env = TestEnv::new();
     let k = keys();

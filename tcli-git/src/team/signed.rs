@@ -173,8 +173,34 @@ pub(crate) struct Walked {
 pub(crate) enum WalkError {
     /// A commit is refused.
     Refused(Box<Refusal>),
+    /// The roster at the base, which every check starts from, is unusable.
+    BadBase {
+        /// The base commit.
+        at: Oid,
+        /// What is wrong with its `tcli.toml`.
+        problem: Rc<BadRoster>,
+    },
     /// git itself failed.
     Git(git2::Error),
+}
+
+impl WalkError {
+    /// The error for a walk that could not start: the base's roster is unusable.
+    pub(crate) fn bad_base(
+        team: &str,
+        at: Oid,
+        problem: &BadRoster,
+        outcome: &str,
+        hint: String,
+    ) -> anyhow::Error {
+        super::failure(
+            format!(
+                "team '{team}': the roster every new commit is checked against, tcli.toml at commit {}, is unusable: {problem}; {outcome}",
+                super::git::short(at)
+            ),
+            hint,
+        )
+    }
 }
 
 impl From<git2::Error> for WalkError {
@@ -186,7 +212,8 @@ impl From<git2::Error> for WalkError {
 /// Checks every commit of `base..tip` (merges and both sides of them included), parents
 /// first. A commit must be signed when the user demands it (`demand`, from `--require-signed`),
 /// when `base` says `require-signed`, or when the roster it answers to does; it must then carry
-/// a good signature in namespace `git` by a key of that roster.
+/// a good signature in namespace `git` by a key of that roster. For a team with a trust record
+/// (`trusted`), an unusable roster is a refusal, never a reason to check nothing.
 ///
 /// The roster a commit answers to is its first parent's when that parent is `base` or a commit
 /// accepted earlier in this walk, and `base`'s otherwise: roster changes take effect only along
@@ -198,8 +225,16 @@ pub(crate) fn walk(
     base: Oid,
     tip: Oid,
     demand: bool,
+    trusted: bool,
 ) -> Result<Walked, WalkError> {
     let base_roster = rosters.at(repo, base)?;
+    let careful = demand || trusted;
+    if let (Err(problem), true) = (&base_roster, careful) {
+        return Err(WalkError::BadBase {
+            at: base,
+            problem: problem.clone(),
+        });
+    }
     let strict = demand || base_roster.as_ref().is_ok_and(|r| r.require_signed);
     let mut out = Walked {
         required: strict,
@@ -223,8 +258,8 @@ pub(crate) fn walk(
         };
         let roster = match roster {
             Ok(r) => r,
-            // An unreadable roster only matters when signatures are required anyway.
-            Err(problem) if strict => {
+            // An unreadable roster only goes unchecked for a team nobody asked to sign.
+            Err(problem) if strict || careful => {
                 return Err(refuse(Reason::Roster { at, problem }));
             }
             Err(_) => {
@@ -391,8 +426,15 @@ pub(crate) fn check_update(
         .and_then(|v| Oid::from_str(v).ok())
         .unwrap_or(head);
     let demand = trust.is_some_and(|t| t.require_signed);
-    match walk(repo, &mut rosters, base, tip, demand) {
+    match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
+        Err(WalkError::BadBase { at, problem }) => Err(WalkError::bad_base(
+            name,
+            at,
+            &problem,
+            "nothing was changed",
+            retrust_hint(entry),
+        )),
         Ok(w) => Ok(Some(Checked {
             commits: w.verified,
             signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
@@ -622,6 +664,13 @@ pub(crate) fn take_root(
                         "the commit a signed team is added at must be signed by a key of its own roster; {}",
                         listed(&roster)
                     ),
+                ))
+            }
+            // verify_root reads no roster of its own.
+            Err(WalkError::BadBase { problem, .. }) => {
+                return Err(refuse(
+                    problem.to_string(),
+                    format!("ask the team to fix tcli.toml in {url}"),
                 ))
             }
             Err(WalkError::Git(e)) => {

@@ -81,8 +81,18 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
         root,
         head,
         trust.require_signed,
+        true,
     ) {
         Ok(w) => w,
+        Err(WalkError::BadBase { at, problem }) => {
+            return Err(WalkError::bad_base(
+                name,
+                at,
+                &problem,
+                "the checkout was not changed",
+                signed::retrust_hint(entry),
+            ))
+        }
         Err(WalkError::Git(e)) => return Err(git_failure(e)),
         Err(WalkError::Refused(r)) => {
             return Err(r.error(

@@ -824,6 +824,30 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
 }
 
 #[test]
+fn signed_roster_is_not_in_the_merged_settings() {
+    let env = crate::native::env();
+    let k = keys();
+    crate::native::put(&env, &crate::native::fixture("hello"), "libhello.so");
+    let team = Team::new(&env);
+    add(&env, &team);
+    // The user's file (highest precedence) tries to replace ana's key and switch signing off.
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!(
+            "[bookmarks]\nwiki = \"https://wiki.example\"\n\n[trust]\nrequire-signed = false\n\n[people.ana]\nkeys = [{:?}]\n",
+            k.mal.public
+        ),
+    )
+    .unwrap();
+    let r = env.run(["hello", "settings"]);
+    r.success();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["bookmarks"]["wiki"], "https://wiki.example");
+    assert!(v.get("people").is_none(), "no merged roster: {v}");
+    assert!(v.get("trust").is_none(), "no merged trust: {v}");
+}
+
+#[test]
 fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
     let env = TestEnv::new();
     let k = keys();

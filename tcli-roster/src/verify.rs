@@ -87,7 +87,13 @@ impl Roster {
         let sig = decode(armored)?;
         if sig.namespace() != NAMESPACE {
             return Err(VerifyError::WrongNamespace {
-                namespace: sig.namespace().chars().take(64).collect(),
+                // The signer wrote it: no terminal escapes in a refusal.
+                namespace: sig
+                    .namespace()
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .take(64)
+                    .collect(),
             });
         }
         let fingerprint = sig.public_key().fingerprint(HashAlg::Sha256).to_string();

@@ -608,6 +608,40 @@ fn signed_update_refuses_an_unsigned_commit_under_a_signed_tip() {
 }
 
 #[test]
+fn signed_refusals_show_commit_text_without_control_characters() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let msg = format!("\x1b]0;pwned\x07\x1b[2J{}", "x".repeat(300));
+    let raw = team.payload(&env, &msg).replace(
+        "author ana <ana@example.com>",
+        "author a\x1b[31mna\rerror: all good <ana@example.com>",
+    );
+    let bad = team.forge(&env, raw.as_bytes());
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1)
+        .stderr_has(&format!("commit {}", &bad[..7]))
+        .stderr_has("it is not signed");
+    assert!(
+        !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "no control characters: {:?}",
+        r.stderr
+    );
+    let error = r.stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(error.contains('…'), "the summary is cut: {error}");
+    assert!(error.chars().count() < 600, "{error}");
+    // The first use shows them the same way.
+    let env2 = TestEnv::new();
+    let r = env2.run(["team", "add", team.url()]);
+    r.code(1).stderr_has("it is not signed");
+    assert!(
+        !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "no control characters: {:?}",
+        r.stderr
+    );
+}
+
+#[test]
 fn signed_update_refuses_a_strangers_signature() {
     let env = TestEnv::new();
     let k = keys();

@@ -109,6 +109,16 @@ impl std::fmt::Display for Reason {
     }
 }
 
+/// The longest piece of a commit (author, summary) a refusal quotes.
+const SHOWN_MAX: usize = 200;
+
+/// Text from a commit as a refusal shows it: whoever wrote the commit wrote it, so control
+/// characters (terminal escapes, newlines that would fake an `error:` line) become spaces and
+/// it is cut to [`SHOWN_MAX`] characters.
+fn shown(s: &str) -> String {
+    tcli_core::prim::text::sanitize_line(s, SHOWN_MAX)
+}
+
 /// A commit refused, with what names it.
 #[derive(Debug)]
 pub(crate) struct Refusal {
@@ -127,15 +137,14 @@ impl Refusal {
     fn of(commit: &git2::Commit, author: git2::Signature, reason: Reason) -> Refusal {
         Refusal {
             commit: commit.id(),
-            author: format!(
+            author: shown(&format!(
                 "{} <{}>",
                 String::from_utf8_lossy(author.name_bytes()),
                 String::from_utf8_lossy(author.email_bytes())
-            ),
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                .chars()
-                .take(72)
-                .collect(),
+            )),
+            summary: shown(&String::from_utf8_lossy(
+                commit.summary_bytes().unwrap_or_default(),
+            )),
             reason,
         }
     }

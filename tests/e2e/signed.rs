@@ -739,6 +739,48 @@ fn signed_update_refuses_a_truncated_signature_block() {
 }
 
 #[test]
+fn signed_update_reads_a_signature_only_from_the_headers() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
+    let raw = team.raw(&env, &good);
+    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    // The same commit with its signature moved into the message: git sees no signature.
+    let sig = gpgsig_of(&raw).trim_end().replace('\n', "\n ");
+    let moved = format!("{}gpgsig {sig}\n", without_gpgsig(&raw));
+    let bad = team.forge(&env, moved.as_bytes());
+    let shown = git(&env, &team.work, &["log", "-1", "--format=%G?", &bad]);
+    assert_eq!(shown, "N", "git itself sees no signature");
+    refused(&env, &bad, "ana", "it is not signed");
+}
+
+#[test]
+fn signed_update_refuses_other_gpgsig_headers() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
+    let raw = team.raw(&env, &good);
+    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    let (headers, message) = raw.split_once("\n\n").unwrap();
+    for extra in ["gpgsig-sha256 -----BEGIN SSH SIGNATURE-----", "gpgsigparent 0000000000000000000000000000000000000000"] {
+        let forged = format!("{headers}\n{extra}\n\n{message}");
+        let bad = team.forge(&env, forged.as_bytes());
+        let key = extra.split(' ').next().unwrap();
+        refused(
+            &env,
+            &bad,
+            "ana",
+            &format!("has a '{key}' header; tcli accepts exactly one 'gpgsig' header"),
+        );
+        git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    }
+}
+
+#[test]
 fn signed_update_refuses_a_one_megabyte_signature_header() {
     let env = TestEnv::new();
     let team = Team::new(&env);

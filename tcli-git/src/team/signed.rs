@@ -281,12 +281,9 @@ pub(crate) fn walk(
             continue;
         }
         out.required = true;
-        let (sig, payload) = match repo.extract_signature(&oid, None) {
+        let (sig, payload) = match signature_of(repo, oid)? {
             Ok(s) => s,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                return Err(refuse(Reason::Signature(VerifyError::Unsigned)));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(refuse(Reason::Signature(e))),
         };
         match roster.verify(&payload, &sig) {
             Ok(s) => {
@@ -322,6 +319,67 @@ pub(crate) fn walk(
     Ok(out)
 }
 
+/// `commit`'s signature and the bytes it covers, read from the raw object as git reads them:
+/// the header block ends at the first empty line; it must hold exactly one `gpgsig` header
+/// (with its continuation lines) and no other `gpgsig*` header; what is signed is the object
+/// without exactly that header. libgit2's `extract_signature` is not used: it scans into the
+/// message, mangles a `gpgsigparent` header and leaves a `gpgsig-sha256` header in the
+/// signed bytes, so what it verifies is not what git shows.
+fn signature_of(
+    repo: &Repository,
+    commit: Oid,
+) -> Result<Result<(Vec<u8>, Vec<u8>), VerifyError>, git2::Error> {
+    let odb = repo.odb()?;
+    let object = odb.read(commit)?;
+    Ok(split_signature(object.data()))
+}
+
+/// Splits a raw commit into its `gpgsig` text and the rest (see [`signature_of`]).
+pub(crate) fn split_signature(raw: &[u8]) -> Result<(Vec<u8>, Vec<u8>), VerifyError> {
+    let end = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map_or(raw.len(), |i| i + 1);
+    let (headers, message) = raw.split_at(end);
+    let mut payload = Vec::with_capacity(raw.len());
+    let mut sig: Option<Vec<u8>> = None;
+    let mut inside = false;
+    let malformed = |reason: String| VerifyError::Malformed { reason };
+    for line in headers.split_inclusive(|b| *b == b'\n') {
+        if let Some(more) = line.strip_prefix(b" ") {
+            match (&mut sig, inside) {
+                (Some(s), true) => s.extend_from_slice(more),
+                _ => payload.extend_from_slice(line),
+            }
+            continue;
+        }
+        inside = false;
+        let key = line
+            .split(|b| *b == b' ' || *b == b'\n')
+            .next()
+            .unwrap_or_default();
+        if !key.starts_with(b"gpgsig") {
+            payload.extend_from_slice(line);
+            continue;
+        }
+        if key != b"gpgsig" {
+            return Err(malformed(format!(
+                "the commit has a '{}' header; tcli accepts exactly one 'gpgsig' header",
+                tcli_core::prim::text::sanitize_line(&String::from_utf8_lossy(key), 40)
+            )));
+        }
+        if sig.is_some() {
+            return Err(malformed(
+                "the commit has more than one 'gpgsig' header".to_string(),
+            ));
+        }
+        sig = Some(line.get(7..).unwrap_or_default().to_vec());
+        inside = true;
+    }
+    payload.extend_from_slice(message);
+    sig.map(|s| (s, payload)).ok_or(VerifyError::Unsigned)
+}
+
 /// Verifies `commit`'s own signature against its own roster: the trust root `team add` takes
 /// on first use, having nothing older to check it against.
 pub(crate) fn verify_root(
@@ -332,13 +390,7 @@ pub(crate) fn verify_root(
     let c = repo.find_commit(commit)?;
     let refusal =
         |e: VerifyError| WalkError::Refused(Box::new(Refusal::of(&c, c.author(), Reason::Signature(e))));
-    let (sig, payload) = match repo.extract_signature(&commit, None) {
-        Ok(s) => s,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => {
-            return Err(refusal(VerifyError::Unsigned))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (sig, payload) = signature_of(repo, commit)?.map_err(refusal)?;
     roster.verify(&payload, &sig).map_err(refusal)
 }
 

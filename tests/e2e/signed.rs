@@ -793,7 +793,8 @@ fn signed_update_refuses_a_one_megabyte_signature_header() {
     }
     sig.push_str("-----END SSH SIGNATURE-----\n");
     let bad = team.forge(&env, with_gpgsig(&payload, &sig).as_bytes());
-    refused(&env, &bad, "ana", "signature is malformed");
+    let r = refused(&env, &bad, "ana", "signature is malformed");
+    r.stderr_has("bytes; an SSH signature is a few KiB at most");
 }
 
 #[test]
@@ -853,6 +854,51 @@ fn signed_update_checks_both_sides_of_a_merge() {
     env.run(["team", "update"])
         .success()
         .stdout_has("verified 3 signed commits");
+}
+
+#[test]
+fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    team.write("side.txt", "side");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "cy",
+        Some(&k.cy),
+        &["commit", "-q", "-S", "-m", "tagged work"],
+    );
+    git_as(
+        &env,
+        &team.work,
+        "cy",
+        Some(&k.cy),
+        &["tag", "-s", "-m", "release", "v1"],
+    );
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    team.change(&env, "bo", Some(&k.bo), "main work");
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge v1", "v1"],
+    );
+    team.push(&env);
+    let tip = team.head(&env);
+    assert!(
+        team.raw(&env, &tip).contains("\nmergetag "),
+        "the merge records the tag"
+    );
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("verified 3 signed commits")
+        .stdout_has("signed by ana");
+    assert_eq!(checkout_head(&env), tip);
 }
 
 #[test]
@@ -1025,7 +1071,6 @@ fn signed_add_require_signed_refuses_a_repo_without_roster() {
 #[test]
 fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
     let env = TestEnv::new();
-    let k = keys();
     let team = Team::new(&env);
     let bad = team.change(&env, "mal", None, "unsigned tip");
     env.run(["team", "add", team.url()])
@@ -1033,7 +1078,6 @@ fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
         .stderr_has(&format!("commit {} by mal <mal@example.com>", &bad[..7]))
         .stderr_has("it is not signed")
         .stderr_has("nothing was added");
-    let _ = k;
     assert_eq!(registry(&env), "");
 }
 

@@ -1049,6 +1049,11 @@ fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
         .code(2)
         .stderr_has("--expect-key 'ana' is not a key fingerprint")
         .stderr_has("hint: fingerprints look like SHA256:");
+    for cut in ["SHA256:", "SHA256:abc", "SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthi$"] {
+        env.run(["team", "add", "/nowhere/acme.git", "--expect-key", cut])
+            .code(2)
+            .stderr_has(&format!("--expect-key '{cut}' is not a key fingerprint"));
+    }
     assert_eq!(registry(&env), "");
 }
 

@@ -601,7 +601,13 @@ impl Wanted {
     /// that is not a fingerprint.
     pub(crate) fn check(&self) -> anyhow::Result<()> {
         for k in &self.expect_keys {
-            if !k.starts_with("SHA256:") {
+            // `SHA256:` and the 32-byte hash in unpadded base64, as ssh-keygen prints it.
+            let well_formed = k.strip_prefix("SHA256:").is_some_and(|b| {
+                b.len() == 43
+                    && b.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+            });
+            if !well_formed {
                 return Err(CliError::usage(format!(
                     "--expect-key '{k}' is not a key fingerprint"
                 ))

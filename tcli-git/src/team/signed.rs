@@ -55,17 +55,48 @@ pub(crate) fn roster_of(text: &str) -> Result<Roster, BadRoster> {
 #[derive(Default)]
 pub(crate) struct Rosters {
     by_blob: HashMap<Option<Oid>, Result<Rc<Roster>, Rc<BadRoster>>>,
+    /// `[trust] require-signed` by blob, for walks that need no roster until one asks for
+    /// signatures: an unsigned team's update parses no keys.
+    requires: HashMap<Option<Oid>, bool>,
+}
+
+/// The blob id of `commit`'s `tcli.toml`, `None` when it has none.
+fn settings_blob(repo: &Repository, commit: Oid) -> Result<Option<Oid>, git2::Error> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    Ok(tree.get_path(Path::new("tcli.toml")).ok().map(|e| e.id()))
 }
 
 impl Rosters {
+    /// Whether `commit`'s `tcli.toml` says `[trust] require-signed = true`, reading only that
+    /// (a file that cannot be read says no here; `at` reports what is wrong with it).
+    pub(crate) fn requires(&mut self, repo: &Repository, commit: Oid) -> Result<bool, git2::Error> {
+        let blob = settings_blob(repo, commit)?;
+        if let Some(r) = self.requires.get(&blob) {
+            return Ok(*r);
+        }
+        let r = match blob {
+            None => false,
+            Some(id) => {
+                let b = repo.find_blob(id)?;
+                b.size() <= MAX_FILE
+                    && String::from_utf8_lossy(b.content())
+                        .parse::<toml::Table>()
+                        .ok()
+                        .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
+                        .unwrap_or(false)
+            }
+        };
+        self.requires.insert(blob, r);
+        Ok(r)
+    }
+
     /// The roster of `commit`.
     pub(crate) fn at(
         &mut self,
         repo: &Repository,
         commit: Oid,
     ) -> Result<Result<Rc<Roster>, Rc<BadRoster>>, git2::Error> {
-        let tree = repo.find_commit(commit)?.tree()?;
-        let blob = tree.get_path(Path::new("tcli.toml")).ok().map(|e| e.id());
+        let blob = settings_blob(repo, commit)?;
         if let Some(r) = self.by_blob.get(&blob) {
             return Ok(r.clone());
         }
@@ -261,20 +292,25 @@ pub(crate) fn walk(
             let a = commit.author();
             WalkError::Refused(Box::new(Refusal::of(&commit, a, reason)))
         };
-        let (at, roster) = match commit.parent_id(0) {
-            Ok(p) if p == base || accepted.contains(&p) => (p, rosters.at(repo, p)?),
-            _ => (base, base_roster.clone()),
+        let at = match commit.parent_id(0) {
+            Ok(p) if p == base || accepted.contains(&p) => p,
+            _ => base,
         };
+        // A team nobody asked to sign: parse a roster only where one asks for signatures.
+        let asks = !(strict || careful) && rosters.requires(repo, at)?;
+        if !(strict || careful || asks) {
+            accepted.insert(oid);
+            continue;
+        }
+        let roster = if at == base {
+            base_roster.clone()
+        } else {
+            rosters.at(repo, at)?
+        };
+        // Signatures may be needed here, so an unreadable roster is a refusal.
         let roster = match roster {
             Ok(r) => r,
-            // An unreadable roster only goes unchecked for a team nobody asked to sign.
-            Err(problem) if strict || careful => {
-                return Err(refuse(Reason::Roster { at, problem }));
-            }
-            Err(_) => {
-                accepted.insert(oid);
-                continue;
-            }
+            Err(problem) => return Err(refuse(Reason::Roster { at, problem })),
         };
         if !strict && !roster.require_signed {
             accepted.insert(oid);

@@ -68,7 +68,9 @@ impl Key {
                 // short key is forgeable, so it is listed as a problem and signs nothing.
                 let bits = match self.public.key_data() {
                     ssh_key::public::KeyData::Rsa(r) => {
-                        r.n.as_positive_bytes().and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize)).unwrap_or(0)
+                        r.n.as_positive_bytes()
+                            .and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize))
+                            .unwrap_or(0)
                     }
                     _ => 0,
                 };

@@ -567,7 +567,11 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
         .stderr_has("was rewritten upstream")
         .stderr_has("tcli team verify acme")
         .stderr_has("--expect-key");
-    assert!(!r.stderr.contains("reset"), "no reset suggested\n{}", r.stderr);
+    assert!(
+        !r.stderr.contains("reset"),
+        "no reset suggested\n{}",
+        r.stderr
+    );
     assert_eq!(checkout_head(&env), good);
     // Following the hint tcli used to give takes the rewritten history; update refuses it.
     let co = checkout(&env);
@@ -766,7 +770,10 @@ fn signed_update_refuses_other_gpgsig_headers() {
     let raw = team.raw(&env, &good);
     git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     let (headers, message) = raw.split_once("\n\n").unwrap();
-    for extra in ["gpgsig-sha256 -----BEGIN SSH SIGNATURE-----", "gpgsigparent 0000000000000000000000000000000000000000"] {
+    for extra in [
+        "gpgsig-sha256 -----BEGIN SSH SIGNATURE-----",
+        "gpgsigparent 0000000000000000000000000000000000000000",
+    ] {
         let forged = format!("{headers}\n{extra}\n\n{message}");
         let bad = team.forge(&env, forged.as_bytes());
         let key = extra.split(' ').next().unwrap();
@@ -939,7 +946,10 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
     let reg = registry(&env);
     env.run(["team", "update", "acme"])
         .code(1)
-        .stderr_has(&format!("tcli.toml at commit {}, is unusable", &broken[..7]))
+        .stderr_has(&format!(
+            "tcli.toml at commit {}, is unusable",
+            &broken[..7]
+        ))
         .stderr_has("nothing was changed");
     assert_eq!(checkout_head(&env), broken);
     assert_eq!(registry(&env), reg);
@@ -1049,7 +1059,11 @@ fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
         .code(2)
         .stderr_has("--expect-key 'ana' is not a key fingerprint")
         .stderr_has("hint: fingerprints look like SHA256:");
-    for cut in ["SHA256:", "SHA256:abc", "SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthi$"] {
+    for cut in [
+        "SHA256:",
+        "SHA256:abc",
+        "SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthi$",
+    ] {
         env.run(["team", "add", "/nowhere/acme.git", "--expect-key", cut])
             .code(2)
             .stderr_has(&format!("--expect-key '{cut}' is not a key fingerprint"));
@@ -1119,7 +1133,11 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
         .stderr_has(&format!("commit {} by mal", &bad[..7]))
         .stderr_has("it is not signed")
         .stderr_has("--expect-key");
-    assert!(!r.stderr.contains("reset"), "no reset suggested\n{}", r.stderr);
+    assert!(
+        !r.stderr.contains("reset"),
+        "no reset suggested\n{}",
+        r.stderr
+    );
     env.run(["team", "status"])
         .success()
         .stdout_has("HEAD not verified");

@@ -364,14 +364,17 @@ pub(crate) fn walk(
 fn signature_of(
     repo: &Repository,
     commit: Oid,
-) -> Result<Result<(Vec<u8>, Vec<u8>), VerifyError>, git2::Error> {
+) -> Result<Result<Signed, VerifyError>, git2::Error> {
     let odb = repo.odb()?;
     let object = odb.read(commit)?;
     Ok(split_signature(object.data()))
 }
 
+/// A commit's armored signature and the bytes it covers.
+type Signed = (Vec<u8>, Vec<u8>);
+
 /// Splits a raw commit into its `gpgsig` text and the rest (see [`signature_of`]).
-pub(crate) fn split_signature(raw: &[u8]) -> Result<(Vec<u8>, Vec<u8>), VerifyError> {
+pub(crate) fn split_signature(raw: &[u8]) -> Result<Signed, VerifyError> {
     let end = raw
         .windows(2)
         .position(|w| w == b"\n\n")
@@ -424,8 +427,9 @@ pub(crate) fn verify_root(
     commit: Oid,
 ) -> Result<Signer, WalkError> {
     let c = repo.find_commit(commit)?;
-    let refusal =
-        |e: VerifyError| WalkError::Refused(Box::new(Refusal::of(&c, c.author(), Reason::Signature(e))));
+    let refusal = |e: VerifyError| {
+        WalkError::Refused(Box::new(Refusal::of(&c, c.author(), Reason::Signature(e))))
+    };
     let (sig, payload) = signature_of(repo, commit)?.map_err(refusal)?;
     roster.verify(&payload, &sig).map_err(refusal)
 }
@@ -786,19 +790,17 @@ pub(crate) fn take_root(
     } else {
         None
     };
-    let entry = (!roster.people.is_empty() || demand).then(|| {
-        tcli_core::team_dirs::TrustRoot {
-            require_signed: demand,
-            root: head.to_string(),
-            fingerprints: roster
-                .fingerprints()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            verified: required.then(|| head.to_string()),
-            signer: signer.as_ref().map(|s| s.person.clone()),
-            signer_key: signer.map(|s| s.fingerprint),
-        }
+    let entry = (!roster.people.is_empty() || demand).then(|| tcli_core::team_dirs::TrustRoot {
+        require_signed: demand,
+        root: head.to_string(),
+        fingerprints: roster
+            .fingerprints()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        verified: required.then(|| head.to_string()),
+        signer: signer.as_ref().map(|s| s.person.clone()),
+        signer_key: signer.map(|s| s.fingerprint),
     });
     Ok(Root {
         entry,

@@ -980,6 +980,36 @@ fn signed_roster_is_not_in_the_merged_settings() {
 }
 
 #[test]
+fn signed_add_warns_of_a_bad_roster_in_an_unsigned_repo() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.ana])], false),
+    );
+    team.commit(&env, "ana", None, "a duplicate key, signing off");
+    env.run(["team", "add", team.url(), "--name", "acme"])
+        .success()
+        .stderr_has("listed for both people.ana and people.bo")
+        .stderr_has("added without a roster");
+    assert!(!registry(&env).contains("trust"));
+    // Asked to sign, the same repo is refused.
+    env.run(["team", "remove", "acme"]).success();
+    env.run([
+        "team",
+        "add",
+        team.url(),
+        "--name",
+        "acme",
+        "--require-signed",
+    ])
+    .code(1)
+    .stderr_has("the roster in tcli.toml is invalid")
+    .stderr_has("nothing was added");
+}
+
+#[test]
 fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
     let env = TestEnv::new();
     let k = keys();

@@ -139,13 +139,14 @@ pub(crate) fn add(
         .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
     // The temp dir is now the checkout; dropping the guard would only fail to delete it.
     let _ = tmp.keep();
-    let (people, trust, problems) = match root {
+    let (people, trust, problems, bad_roster) = match root {
         Some(r) => (
             super::signed::people(&r.roster),
             r.entry,
             r.roster.problems(),
+            r.warning,
         ),
-        None => (Vec::new(), None, Vec::new()),
+        None => (Vec::new(), None, Vec::new(), None),
     };
     let entry = TeamEntry {
         name: name.clone(),
@@ -164,6 +165,9 @@ pub(crate) fn add(
     if let Err(e) = tcli_core::settings::read_table(&dest.join("tcli.toml")) {
         warnings.push(format!("team '{name}': {e}"));
     }
+    warnings.extend(bad_roster.map(|w| {
+        format!("team '{name}': {w}; it was added without a roster (it does not ask for signed commits)")
+    }));
     warnings.extend(super::version::unmet(&name, &dest));
     warnings.extend(
         problems

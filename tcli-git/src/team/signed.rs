@@ -665,6 +665,8 @@ pub(crate) struct Root {
     pub entry: Option<tcli_core::team_dirs::TrustRoot>,
     /// The roster at the cloned commit.
     pub roster: Roster,
+    /// Why the roster was left out, for a repo that does not ask for signatures.
+    pub warning: Option<String>,
 }
 
 /// Reads the roster at the commit `team add` cloned, checks `--expect-key`, and when the repo
@@ -685,6 +687,7 @@ pub(crate) fn take_root(
         )
     };
     let mut rosters = Rosters::default();
+    let mut warning = None;
     let roster = match rosters.at(repo, head).map_err(|e| {
         refuse(
             format!(
@@ -699,6 +702,16 @@ pub(crate) fn take_root(
         Err(problem) => match &*problem {
             // A syntax error is reported as a warning by `add`, unless signatures are wanted.
             BadRoster::Syntax(_) if !wanted.require_signed && wanted.expect_keys.is_empty() => {
+                Rc::new(Roster::default())
+            }
+            // So is a bad roster of a repo that does not ask for signatures: the team modules
+            // name it where they read it, and nothing is checked against it.
+            BadRoster::Roster(_)
+                if !wanted.require_signed
+                    && wanted.expect_keys.is_empty()
+                    && !rosters.requires(repo, head).unwrap_or(true) =>
+            {
+                warning = Some(problem.to_string());
                 Rc::new(Roster::default())
             }
             _ => {
@@ -805,5 +818,6 @@ pub(crate) fn take_root(
     Ok(Root {
         entry,
         roster: Rc::unwrap_or_clone(roster),
+        warning,
     })
 }

@@ -59,21 +59,26 @@ impl Key {
         self.public.algorithm().as_str().to_string()
     }
 
+    /// The modulus size of an RSA key; `None` for other types.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        match self.public.key_data() {
+            ssh_key::public::KeyData::Rsa(r) => Some(
+                r.n.as_positive_bytes()
+                    .and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize))
+                    .unwrap_or(0),
+            ),
+            _ => None,
+        }
+    }
+
     /// Why tcli cannot use this key to verify signatures or encrypt to it, if it cannot:
-    /// the supported types are ed25519, RSA and ECDSA P-256.
+    /// the supported types are ed25519, RSA of 2048 bits or more and ECDSA P-256.
     pub fn unsupported(&self) -> Option<String> {
         match self.public.algorithm() {
             Algorithm::Rsa { .. } => {
                 // OpenSSH refuses RSA keys under 1024 bits and NIST deprecates under 2048: a
                 // short key is forgeable, so it is listed as a problem and signs nothing.
-                let bits = match self.public.key_data() {
-                    ssh_key::public::KeyData::Rsa(r) => {
-                        r.n.as_positive_bytes()
-                            .and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize))
-                            .unwrap_or(0)
-                    }
-                    _ => 0,
-                };
+                let bits = self.rsa_bits().unwrap_or(0);
                 (bits < MIN_RSA_BITS).then(|| {
                     format!("RSA key of {bits} bits is too short (tcli accepts {MIN_RSA_BITS} bits or more)")
                 })

@@ -61,7 +61,7 @@ pub enum VerifyError {
         person: String,
     },
     /// Signed by a roster key of a type tcli cannot verify.
-    #[error("it is signed by people.{person}'s key {fingerprint} of type {algorithm}, which tcli cannot verify (use ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256)")]
+    #[error("it is signed by people.{person}'s key {fingerprint} of type {algorithm}, which tcli cannot verify (use ssh-ed25519, ssh-rsa of 2048 bits or more, or ecdsa-sha2-nistp256)")]
     UnsupportedKey {
         /// The person.
         person: String,
@@ -104,7 +104,10 @@ impl Roster {
             return Err(VerifyError::UnsupportedKey {
                 person: person.id.clone(),
                 fingerprint,
-                algorithm: key.algorithm(),
+                algorithm: match key.rsa_bits() {
+                    Some(bits) => format!("{} ({bits} bits)", key.algorithm()),
+                    None => key.algorithm(),
+                },
             });
         }
         let good = match key.public.key_data() {

@@ -11,7 +11,7 @@
 # Usage: bench/signed.sh   (builds a release tcli; needs hyperfine, git, ssh-keygen)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || { echo "installing hyperfine" >&2; apt-get install -y hyperfine >/dev/null; }
+command -v hyperfine >/dev/null || { echo "error: hyperfine is not installed" >&2; echo "hint: install it (Debian: apt-get install hyperfine; or cargo install hyperfine)" >&2; exit 1; }
 
 cargo build --release -p tcli-core -p tcli-git --quiet
 TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/target}"

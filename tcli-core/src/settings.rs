@@ -8,6 +8,10 @@ use crate::error::CliError;
 use crate::exit::Exit;
 use std::path::{Path, PathBuf};
 
+/// Tables that belong to the file they are in and are left out of the merge (docs/team-repos.md,
+/// "How settings merge").
+pub const PER_FILE: &[&str] = &["people", "trust"];
+
 /// The merged settings as a TOML table, plus where each file came from.
 #[derive(Debug, Default, Clone)]
 pub struct Settings {
@@ -22,7 +26,13 @@ impl Settings {
     pub fn load(cx: &Context) -> anyhow::Result<Settings> {
         let mut out = Settings::default();
         for f in files(cx) {
-            if let Some(t) = read_table(&f)? {
+            if let Some(mut t) = read_table(&f)? {
+                // A roster and a trust policy are one team's: merged key by key, another team
+                // or the user's file could replace a member's keys. They are read per file
+                // (`layers`), never from the merge.
+                for own in PER_FILE {
+                    t.remove(*own);
+                }
                 merge(&mut out.table, t);
                 out.files.push(f);
             }

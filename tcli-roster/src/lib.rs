@@ -59,11 +59,31 @@ impl Key {
         self.public.algorithm().as_str().to_string()
     }
 
+    /// The modulus size of an RSA key; `None` for other types.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        match self.public.key_data() {
+            ssh_key::public::KeyData::Rsa(r) => Some(
+                r.n.as_positive_bytes()
+                    .and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize))
+                    .unwrap_or(0),
+            ),
+            _ => None,
+        }
+    }
+
     /// Why tcli cannot use this key to verify signatures or encrypt to it, if it cannot:
-    /// the supported types are ed25519, RSA and ECDSA P-256.
+    /// the supported types are ed25519, RSA of 2048 bits or more and ECDSA P-256.
     pub fn unsupported(&self) -> Option<String> {
         match self.public.algorithm() {
-            Algorithm::Ed25519 | Algorithm::Rsa { .. } => None,
+            Algorithm::Rsa { .. } => {
+                // OpenSSH refuses RSA keys under 1024 bits and NIST deprecates under 2048: a
+                // short key is forgeable, so it is listed as a problem and signs nothing.
+                let bits = self.rsa_bits().unwrap_or(0);
+                (bits < MIN_RSA_BITS).then(|| {
+                    format!("RSA key of {bits} bits is too short (tcli accepts {MIN_RSA_BITS} bits or more)")
+                })
+            }
+            Algorithm::Ed25519 => None,
             Algorithm::Ecdsa {
                 curve: EcdsaCurve::NistP256,
             } => None,
@@ -74,6 +94,9 @@ impl Key {
         }
     }
 }
+
+/// The shortest RSA key tcli accepts.
+pub const MIN_RSA_BITS: usize = 2048;
 
 impl Person {
     /// How messages name the person: `ana (Ana Lima)`.
@@ -378,6 +401,16 @@ mod tests {
         let r = Roster::from_settings(&json!({"people": {"old": {"keys": [dss]}}})).unwrap();
         let why = r.people[0].keys[0].unsupported().unwrap();
         assert!(why.contains("ssh-dss"), "{why}");
+    }
+
+    #[test]
+    fn short_rsa_keys_are_a_problem() {
+        // Made with `ssh-keygen -t rsa -b 1024`.
+        let short = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDAxlV4wAsKPODkgUlRnYLcOPOhSlpIb68APBfiz3ogYbwsNLk/+of5yqG2wiO93WCorJjC4JPSKuAFyeZ/5ZrAmiXLq2Y/OQLnZif+svu7GmHf99PGKkwjNn3cfcFsEeA6PY+cGpHGBelqj2IarI1g22vjZKvlGSbvnIt0UEVfvQ== short@test";
+        let r = Roster::from_settings(&json!({"people": {"old": {"keys": [short]}}})).unwrap();
+        let why = r.people[0].keys[0].unsupported().unwrap();
+        assert!(why.contains("RSA key of 1024 bits is too short"), "{why}");
+        assert_eq!(r.problems().len(), 1);
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub enum VerifyError {
         person: String,
     },
     /// Signed by a roster key of a type tcli cannot verify.
-    #[error("it is signed by people.{person}'s key {fingerprint} of type {algorithm}, which tcli cannot verify (use ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256)")]
+    #[error("it is signed by people.{person}'s key {fingerprint} of type {algorithm}, which tcli cannot verify (use ssh-ed25519, ssh-rsa of 2048 bits or more, or ecdsa-sha2-nistp256)")]
     UnsupportedKey {
         /// The person.
         person: String,
@@ -87,7 +87,13 @@ impl Roster {
         let sig = decode(armored)?;
         if sig.namespace() != NAMESPACE {
             return Err(VerifyError::WrongNamespace {
-                namespace: sig.namespace().chars().take(64).collect(),
+                // The signer wrote it: no terminal escapes in a refusal.
+                namespace: sig
+                    .namespace()
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .take(64)
+                    .collect(),
             });
         }
         let fingerprint = sig.public_key().fingerprint(HashAlg::Sha256).to_string();
@@ -98,7 +104,10 @@ impl Roster {
             return Err(VerifyError::UnsupportedKey {
                 person: person.id.clone(),
                 fingerprint,
-                algorithm: key.algorithm(),
+                algorithm: match key.rsa_bits() {
+                    Some(bits) => format!("{} ({bits} bits)", key.algorithm()),
+                    None => key.algorithm(),
+                },
             });
         }
         let good = match key.public.key_data() {

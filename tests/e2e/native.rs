@@ -74,7 +74,7 @@ pub(crate) fn bundled(name: &str) -> PathBuf {
 }
 
 /// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`.
-fn env() -> TestEnv {
+pub(crate) fn env() -> TestEnv {
     let mut env = TestEnv::new();
     let dir = env.path("plugins");
     std::fs::create_dir_all(&dir).unwrap();
@@ -83,7 +83,7 @@ fn env() -> TestEnv {
 }
 
 /// Copies `lib` into the env's plugin dir as `file`.
-fn put(env: &TestEnv, lib: &Path, file: &str) -> PathBuf {
+pub(crate) fn put(env: &TestEnv, lib: &Path, file: &str) -> PathBuf {
     let dest = env.path("plugins").join(file);
     std::fs::copy(lib, &dest).unwrap();
     dest

@@ -421,7 +421,7 @@ fn signed_add_prints_the_roster_and_records_the_root() {
         "--name",
         "acme",
         "--expect-key",
-        &k.bo.fingerprint,
+        &k.ana.fingerprint,
     ]);
     r.success()
         .stdout_has(&k.ana.fingerprint)
@@ -515,6 +515,83 @@ fn signed_update_refuses_a_key_removed_by_a_member() {
 }
 
 #[test]
+fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let old = team.head(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[]), ("cy", &[&k.cy])], true),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "revoke bo's key");
+    env.run(["team", "update"]).success();
+    // Bo builds on the old commit whose roster still lists him and merges the current head.
+    git(&env, &team.work, &["switch", "-q", "-c", "evil", &old]);
+    team.write("evil.txt", "evil");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "on an old roster"],
+    );
+    let x = team.head(&env);
+    git_as(
+        &env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge main", "main"],
+    );
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    git(&env, &team.work, &["reset", "-q", "--hard", "evil"]);
+    team.push(&env);
+    refused(&env, &x, "bo", "not in the team's roster");
+}
+
+#[test]
+fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    let good = team.change(&env, "ana", Some(&k.ana), "signed work");
+    add(&env, &team);
+    git(&env, &team.work, &["reset", "-q", "--hard", &root]);
+    team.change(&env, "mal", None, "rewritten by a stranger");
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1)
+        .stderr_has("was rewritten upstream")
+        .stderr_has("tcli team verify acme")
+        .stderr_has("--expect-key");
+    assert!(
+        !r.stderr.contains("reset"),
+        "no reset suggested\n{}",
+        r.stderr
+    );
+    assert_eq!(checkout_head(&env), good);
+    // Following the hint tcli used to give takes the rewritten history; update refuses it.
+    let co = checkout(&env);
+    git(&env, &co, &["reset", "-q", "--keep", "origin/main"]);
+    let reg = registry(&env);
+    env.run(["team", "update", "acme"])
+        .code(1)
+        .stderr_has(&format!(
+            "does not contain the last verified commit {}",
+            &good[..7]
+        ))
+        .stderr_has("--expect-key");
+    assert_eq!(registry(&env), reg);
+    env.run(["team", "verify", "acme"])
+        .code(1)
+        .stderr_has("does not descend from the trust root")
+        .stderr_has("--expect-key");
+}
+
+#[test]
 fn signed_update_refuses_an_unsigned_commit() {
     let env = TestEnv::new();
     let team = Team::new(&env);
@@ -532,6 +609,40 @@ fn signed_update_refuses_an_unsigned_commit_under_a_signed_tip() {
     let bad = team.change(&env, "mal", None, "sneaked in");
     team.change(&env, "ana", Some(&k.ana), "signed on top");
     refused(&env, &bad, "mal", "it is not signed");
+}
+
+#[test]
+fn signed_refusals_show_commit_text_without_control_characters() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let msg = format!("\x1b]0;pwned\x07\x1b[2J{}", "x".repeat(300));
+    let raw = team.payload(&env, &msg).replace(
+        "author ana <ana@example.com>",
+        "author a\x1b[31mna\rerror: all good <ana@example.com>",
+    );
+    let bad = team.forge(&env, raw.as_bytes());
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1)
+        .stderr_has(&format!("commit {}", &bad[..7]))
+        .stderr_has("it is not signed");
+    assert!(
+        !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "no control characters: {:?}",
+        r.stderr
+    );
+    let error = r.stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(error.contains('…'), "the summary is cut: {error}");
+    assert!(error.chars().count() < 600, "{error}");
+    // The first use shows them the same way.
+    let env2 = TestEnv::new();
+    let r = env2.run(["team", "add", team.url()]);
+    r.code(1).stderr_has("it is not signed");
+    assert!(
+        !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "no control characters: {:?}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -632,6 +743,51 @@ fn signed_update_refuses_a_truncated_signature_block() {
 }
 
 #[test]
+fn signed_update_reads_a_signature_only_from_the_headers() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
+    let raw = team.raw(&env, &good);
+    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    // The same commit with its signature moved into the message: git sees no signature.
+    let sig = gpgsig_of(&raw).trim_end().replace('\n', "\n ");
+    let moved = format!("{}gpgsig {sig}\n", without_gpgsig(&raw));
+    let bad = team.forge(&env, moved.as_bytes());
+    let shown = git(&env, &team.work, &["log", "-1", "--format=%G?", &bad]);
+    assert_eq!(shown, "N", "git itself sees no signature");
+    refused(&env, &bad, "ana", "it is not signed");
+}
+
+#[test]
+fn signed_update_refuses_other_gpgsig_headers() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
+    let raw = team.raw(&env, &good);
+    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    let (headers, message) = raw.split_once("\n\n").unwrap();
+    for extra in [
+        "gpgsig-sha256 -----BEGIN SSH SIGNATURE-----",
+        "gpgsigparent 0000000000000000000000000000000000000000",
+    ] {
+        let forged = format!("{headers}\n{extra}\n\n{message}");
+        let bad = team.forge(&env, forged.as_bytes());
+        let key = extra.split(' ').next().unwrap();
+        refused(
+            &env,
+            &bad,
+            "ana",
+            &format!("has a '{key}' header; tcli accepts exactly one 'gpgsig' header"),
+        );
+        git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    }
+}
+
+#[test]
 fn signed_update_refuses_a_one_megabyte_signature_header() {
     let env = TestEnv::new();
     let team = Team::new(&env);
@@ -644,7 +800,8 @@ fn signed_update_refuses_a_one_megabyte_signature_header() {
     }
     sig.push_str("-----END SSH SIGNATURE-----\n");
     let bad = team.forge(&env, with_gpgsig(&payload, &sig).as_bytes());
-    refused(&env, &bad, "ana", "signature is malformed");
+    let r = refused(&env, &bad, "ana", "signature is malformed");
+    r.stderr_has("bytes; an SSH signature is a few KiB at most");
 }
 
 #[test]
@@ -707,6 +864,51 @@ fn signed_update_checks_both_sides_of_a_merge() {
 }
 
 #[test]
+fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    team.write("side.txt", "side");
+    git(&env, &team.work, &["add", "-A"]);
+    git_as(
+        &env,
+        &team.work,
+        "cy",
+        Some(&k.cy),
+        &["commit", "-q", "-S", "-m", "tagged work"],
+    );
+    git_as(
+        &env,
+        &team.work,
+        "cy",
+        Some(&k.cy),
+        &["tag", "-s", "-m", "release", "v1"],
+    );
+    git(&env, &team.work, &["switch", "-q", "main"]);
+    team.change(&env, "bo", Some(&k.bo), "main work");
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["merge", "-q", "-S", "--no-ff", "-m", "merge v1", "v1"],
+    );
+    team.push(&env);
+    let tip = team.head(&env);
+    assert!(
+        team.raw(&env, &tip).contains("\nmergetag "),
+        "the merge records the tag"
+    );
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("verified 3 signed commits")
+        .stdout_has("signed by ana");
+    assert_eq!(checkout_head(&env), tip);
+}
+
+#[test]
 fn signed_update_refuses_an_invalid_incoming_roster() {
     let env = TestEnv::new();
     let k = keys();
@@ -723,6 +925,88 @@ fn signed_update_refuses_an_invalid_incoming_roster() {
         .stderr_has("the roster in tcli.toml is invalid")
         .stderr_has("listed for both people.ana and people.bo");
     assert_eq!(checkout_head(&env), head);
+}
+
+#[test]
+fn signed_update_refuses_when_the_base_roster_is_unusable() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write("tcli.toml", "[trust\n");
+    let broken = team.commit(&env, "ana", Some(&k.ana), "a broken tcli.toml");
+    // Pulled by hand and verified: the broken commit becomes the last verified one.
+    git(&env, &checkout(&env), &["pull", "-q", "--ff-only"]);
+    env.run(["team", "verify", "acme"]).success();
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], false),
+    );
+    team.commit(&env, "mal", None, "fixed, and signing off");
+    let reg = registry(&env);
+    env.run(["team", "update", "acme"])
+        .code(1)
+        .stderr_has(&format!(
+            "tcli.toml at commit {}, is unusable",
+            &broken[..7]
+        ))
+        .stderr_has("nothing was changed");
+    assert_eq!(checkout_head(&env), broken);
+    assert_eq!(registry(&env), reg);
+}
+
+#[test]
+fn signed_roster_is_not_in_the_merged_settings() {
+    let env = crate::native::env();
+    let k = keys();
+    crate::native::put(&env, &crate::native::fixture("hello"), "libhello.so");
+    let team = Team::new(&env);
+    add(&env, &team);
+    // The user's file (highest precedence) tries to replace ana's key and switch signing off.
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!(
+            "[bookmarks]\nwiki = \"https://wiki.example\"\n\n[trust]\nrequire-signed = false\n\n[people.ana]\nkeys = [{:?}]\n",
+            k.mal.public
+        ),
+    )
+    .unwrap();
+    let r = env.run(["hello", "settings"]);
+    r.success();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["bookmarks"]["wiki"], "https://wiki.example");
+    assert!(v.get("people").is_none(), "no merged roster: {v}");
+    assert!(v.get("trust").is_none(), "no merged trust: {v}");
+}
+
+#[test]
+fn signed_add_warns_of_a_bad_roster_in_an_unsigned_repo() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.ana])], false),
+    );
+    team.commit(&env, "ana", None, "a duplicate key, signing off");
+    env.run(["team", "add", team.url(), "--name", "acme"])
+        .success()
+        .stderr_has("listed for both people.ana and people.bo")
+        .stderr_has("added without a roster");
+    assert!(!registry(&env).contains("trust"));
+    // Asked to sign, the same repo is refused.
+    env.run(["team", "remove", "acme"]).success();
+    env.run([
+        "team",
+        "add",
+        team.url(),
+        "--name",
+        "acme",
+        "--require-signed",
+    ])
+    .code(1)
+    .stderr_has("the roster in tcli.toml is invalid")
+    .stderr_has("nothing was added");
 }
 
 #[test]
@@ -755,12 +1039,65 @@ fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
 }
 
 #[test]
+fn signed_add_expect_key_requires_a_head_signed_by_an_expected_key() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::empty(&env);
+    // The tip keeps ana's key, adds mal's, and is signed by mal.
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], true),
+    );
+    team.commit(&env, "mal", Some(&k.mal), "ana is still listed");
+    let expect = ["--expect-key", k.ana.fingerprint.as_str()];
+    let add = |env: &TestEnv| {
+        let mut args = vec!["team", "add", team.url(), "--name", "acme"];
+        args.extend(expect);
+        env.run(args)
+    };
+    add(&env)
+        .code(1)
+        .stderr_has(&format!(
+            "is signed by people.mal's key {}, not by an expected key",
+            k.mal.fingerprint
+        ))
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+    // An unsigned tip of a repo that does not ask for signatures: --expect-key demands them.
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], false),
+    );
+    team.commit(&env, "mal", None, "signing off");
+    add(&env)
+        .code(1)
+        .stderr_has("does not ask for signed commits")
+        .stderr_has("nothing was added");
+    assert_eq!(registry(&env), "");
+    // Signed by ana, but saying signatures are not required: refused all the same.
+    team.commit(&env, "ana", Some(&k.ana), "ana signs, signing off");
+    add(&env)
+        .code(1)
+        .stderr_has("does not ask for signed commits");
+    assert_eq!(registry(&env), "");
+}
+
+#[test]
 fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
     let env = TestEnv::new();
     env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"])
         .code(2)
         .stderr_has("--expect-key 'ana' is not a key fingerprint")
         .stderr_has("hint: fingerprints look like SHA256:");
+    for cut in [
+        "SHA256:",
+        "SHA256:abc",
+        "SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthi$",
+    ] {
+        env.run(["team", "add", "/nowhere/acme.git", "--expect-key", cut])
+            .code(2)
+            .stderr_has(&format!("--expect-key '{cut}' is not a key fingerprint"));
+    }
     assert_eq!(registry(&env), "");
 }
 
@@ -783,7 +1120,6 @@ fn signed_add_require_signed_refuses_a_repo_without_roster() {
 #[test]
 fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
     let env = TestEnv::new();
-    let k = keys();
     let team = Team::new(&env);
     let bad = team.change(&env, "mal", None, "unsigned tip");
     env.run(["team", "add", team.url()])
@@ -791,7 +1127,6 @@ fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
         .stderr_has(&format!("commit {} by mal <mal@example.com>", &bad[..7]))
         .stderr_has("it is not signed")
         .stderr_has("nothing was added");
-    let _ = k;
     assert_eq!(registry(&env), "");
 }
 
@@ -827,7 +1162,12 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
     r.code(1)
         .stderr_has(&format!("commit {} by mal", &bad[..7]))
         .stderr_has("it is not signed")
-        .stderr_has("reset --keep");
+        .stderr_has("--expect-key");
+    assert!(
+        !r.stderr.contains("reset"),
+        "no reset suggested\n{}",
+        r.stderr
+    );
     env.run(["team", "status"])
         .success()
         .stdout_has("HEAD not verified");

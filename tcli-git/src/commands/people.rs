@@ -15,7 +15,7 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
         Some(n) => vec![team::find(cx, n)?],
         None => team_dirs::teams_strict(cx)?,
     };
-    let mut code = 0;
+    let mut code = Exit::Success;
     let mut out = Vec::new();
     let mut text = String::new();
     for t in &teams {
@@ -39,7 +39,7 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
             Ok(r) => r,
             Err(e) => {
                 ui::error(&e);
-                code = 1;
+                code = Exit::Failure;
                 out.push(serde_json::json!({ "name": t.name, "error": e.to_string() }));
                 continue;
             }
@@ -91,5 +91,5 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
     } else {
         ui::out(&text);
     }
-    Ok(code)
+    Ok(code.code())
 }

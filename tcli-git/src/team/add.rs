@@ -146,13 +146,14 @@ pub(crate) fn add(
         })?,
         None => None,
     };
-    let (people, trust, problems) = match root {
+    let (people, trust, problems, bad_roster) = match root {
         Some(r) => (
             super::signed::people(&r.roster),
             r.entry,
             r.roster.problems(),
+            r.warning,
         ),
-        None => (Vec::new(), None, Vec::new()),
+        None => (Vec::new(), None, Vec::new(), None),
     };
     let entry = TeamEntry {
         name: name.clone(),
@@ -187,6 +188,9 @@ pub(crate) fn add(
     if let Err(e) = tcli_core::settings::read_table(&dest.join("tcli.toml")) {
         warnings.push(format!("team '{name}': {e}"));
     }
+    warnings.extend(bad_roster.map(|w| {
+        format!("team '{name}': {w}; it was added without a roster (it does not ask for signed commits)")
+    }));
     warnings.extend(super::version::unmet(&name, &dest));
     warnings.extend(
         problems

@@ -5,7 +5,7 @@
 //! turns a refusal into the message that names the commit, its author and the reason.
 
 use git2::{Oid, Repository, Sort};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 use tcli_core::error::CliError;
@@ -55,17 +55,48 @@ pub(crate) fn roster_of(text: &str) -> Result<Roster, BadRoster> {
 #[derive(Default)]
 pub(crate) struct Rosters {
     by_blob: HashMap<Option<Oid>, Result<Rc<Roster>, Rc<BadRoster>>>,
+    /// `[trust] require-signed` by blob, for walks that need no roster until one asks for
+    /// signatures: an unsigned team's update parses no keys.
+    requires: HashMap<Option<Oid>, bool>,
+}
+
+/// The blob id of `commit`'s `tcli.toml`, `None` when it has none.
+fn settings_blob(repo: &Repository, commit: Oid) -> Result<Option<Oid>, git2::Error> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    Ok(tree.get_path(Path::new("tcli.toml")).ok().map(|e| e.id()))
 }
 
 impl Rosters {
+    /// Whether `commit`'s `tcli.toml` says `[trust] require-signed = true`, reading only that
+    /// (a file that cannot be read says no here; `at` reports what is wrong with it).
+    pub(crate) fn requires(&mut self, repo: &Repository, commit: Oid) -> Result<bool, git2::Error> {
+        let blob = settings_blob(repo, commit)?;
+        if let Some(r) = self.requires.get(&blob) {
+            return Ok(*r);
+        }
+        let r = match blob {
+            None => false,
+            Some(id) => {
+                let b = repo.find_blob(id)?;
+                b.size() <= MAX_FILE
+                    && String::from_utf8_lossy(b.content())
+                        .parse::<toml::Table>()
+                        .ok()
+                        .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
+                        .unwrap_or(false)
+            }
+        };
+        self.requires.insert(blob, r);
+        Ok(r)
+    }
+
     /// The roster of `commit`.
     pub(crate) fn at(
         &mut self,
         repo: &Repository,
         commit: Oid,
     ) -> Result<Result<Rc<Roster>, Rc<BadRoster>>, git2::Error> {
-        let tree = repo.find_commit(commit)?.tree()?;
-        let blob = tree.get_path(Path::new("tcli.toml")).ok().map(|e| e.id());
+        let blob = settings_blob(repo, commit)?;
         if let Some(r) = self.by_blob.get(&blob) {
             return Ok(r.clone());
         }
@@ -102,11 +133,21 @@ impl std::fmt::Display for Reason {
             Reason::Signature(e) => e.fmt(f),
             Reason::Roster { at, problem } => write!(
                 f,
-                "the roster it answers to, in its parent {}, is unusable: {problem}",
+                "the roster it answers to, in commit {}, is unusable: {problem}",
                 super::git::short(*at)
             ),
         }
     }
+}
+
+/// The longest piece of a commit (author, summary) a refusal quotes.
+const SHOWN_MAX: usize = 200;
+
+/// Text from a commit as a refusal shows it: whoever wrote the commit wrote it, so control
+/// characters (terminal escapes, newlines that would fake an `error:` line) become spaces and
+/// it is cut to [`SHOWN_MAX`] characters.
+fn shown(s: &str) -> String {
+    tcli_core::prim::text::sanitize_line(s, SHOWN_MAX)
 }
 
 /// A commit refused, with what names it.
@@ -123,6 +164,22 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
+    /// A refusal of `commit`, naming it by its author and summary.
+    fn of(commit: &git2::Commit, author: git2::Signature, reason: Reason) -> Refusal {
+        Refusal {
+            commit: commit.id(),
+            author: shown(&format!(
+                "{} <{}>",
+                String::from_utf8_lossy(author.name_bytes()),
+                String::from_utf8_lossy(author.email_bytes())
+            )),
+            summary: shown(&String::from_utf8_lossy(
+                commit.summary_bytes().unwrap_or_default(),
+            )),
+            reason,
+        }
+    }
+
     /// The user's error; `outcome` says what was left alone ("nothing was changed").
     pub(crate) fn error(&self, team: &str, outcome: &str, hint: String) -> anyhow::Error {
         CliError::new(
@@ -156,8 +213,34 @@ pub(crate) struct Walked {
 pub(crate) enum WalkError {
     /// A commit is refused.
     Refused(Box<Refusal>),
+    /// The roster at the base, which every check starts from, is unusable.
+    BadBase {
+        /// The base commit.
+        at: Oid,
+        /// What is wrong with its `tcli.toml`.
+        problem: Rc<BadRoster>,
+    },
     /// git itself failed.
     Git(git2::Error),
+}
+
+impl WalkError {
+    /// The error for a walk that could not start: the base's roster is unusable.
+    pub(crate) fn bad_base(
+        team: &str,
+        at: Oid,
+        problem: &BadRoster,
+        outcome: &str,
+        hint: String,
+    ) -> anyhow::Error {
+        super::failure(
+            format!(
+                "team '{team}': the roster every new commit is checked against, tcli.toml at commit {}, is unusable: {problem}; {outcome}",
+                super::git::short(at)
+            ),
+            hint,
+        )
+    }
 }
 
 impl From<git2::Error> for WalkError {
@@ -168,21 +251,36 @@ impl From<git2::Error> for WalkError {
 
 /// Checks every commit of `base..tip` (merges and both sides of them included), parents
 /// first. A commit must be signed when the user demands it (`demand`, from `--require-signed`),
-/// when `base` says `require-signed`, or when its first parent does; it must then carry a good
-/// signature in namespace `git` by a key of its first parent's roster.
+/// when `base` says `require-signed`, or when the roster it answers to does; it must then carry
+/// a good signature in namespace `git` by a key of that roster. For a team with a trust record
+/// (`trusted`), an unusable roster is a refusal, never a reason to check nothing.
+///
+/// The roster a commit answers to is its first parent's when that parent is `base` or a commit
+/// accepted earlier in this walk, and `base`'s otherwise: roster changes take effect only along
+/// the accepted chain. Without this, a revoked key could sign a commit on an old parent whose
+/// roster still lists it and merge that into the current history.
 pub(crate) fn walk(
     repo: &Repository,
     rosters: &mut Rosters,
     base: Oid,
     tip: Oid,
     demand: bool,
+    trusted: bool,
 ) -> Result<Walked, WalkError> {
     let base_roster = rosters.at(repo, base)?;
+    let careful = demand || trusted;
+    if let (Err(problem), true) = (&base_roster, careful) {
+        return Err(WalkError::BadBase {
+            at: base,
+            problem: problem.clone(),
+        });
+    }
     let strict = demand || base_roster.as_ref().is_ok_and(|r| r.require_signed);
     let mut out = Walked {
         required: strict,
         ..Walked::default()
     };
+    let mut accepted: HashSet<Oid> = HashSet::new();
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     revwalk.push(tip)?;
@@ -192,54 +290,57 @@ pub(crate) fn walk(
         let commit = repo.find_commit(oid)?;
         let refuse = |reason: Reason| {
             let a = commit.author();
-            WalkError::Refused(Box::new(Refusal {
-                commit: oid,
-                author: format!(
-                    "{} <{}>",
-                    String::from_utf8_lossy(a.name_bytes()),
-                    String::from_utf8_lossy(a.email_bytes())
-                ),
-                summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                    .chars()
-                    .take(72)
-                    .collect(),
-                reason,
-            }))
+            WalkError::Refused(Box::new(Refusal::of(&commit, a, reason)))
         };
-        // A commit with no parent in a walk joined an unrelated history: it answers to nobody.
-        let parent_roster = match commit.parent_id(0) {
-            Ok(p) => match rosters.at(repo, p)? {
-                Ok(r) => r,
-                // An unreadable roster only matters when signatures are required anyway.
-                Err(problem) if strict => {
-                    return Err(refuse(Reason::Roster { at: p, problem }));
-                }
-                Err(_) => continue,
-            },
-            Err(_) => Rc::new(Roster::default()),
+        let at = match commit.parent_id(0) {
+            Ok(p) if p == base || accepted.contains(&p) => p,
+            _ => base,
         };
-        if !strict && !parent_roster.require_signed {
+        // A team nobody asked to sign: parse a roster only where one asks for signatures.
+        let asks = !(strict || careful) && rosters.requires(repo, at)?;
+        if !(strict || careful || asks) {
+            accepted.insert(oid);
+            continue;
+        }
+        let roster = if at == base {
+            base_roster.clone()
+        } else {
+            rosters.at(repo, at)?
+        };
+        // Signatures may be needed here, so an unreadable roster is a refusal.
+        let roster = match roster {
+            Ok(r) => r,
+            Err(problem) => return Err(refuse(Reason::Roster { at, problem })),
+        };
+        if !strict && !roster.require_signed {
+            accepted.insert(oid);
             continue;
         }
         out.required = true;
-        let (sig, payload) = match repo.extract_signature(&oid, None) {
+        let (sig, payload) = match signature_of(repo, oid)? {
             Ok(s) => s,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                return Err(refuse(Reason::Signature(VerifyError::Unsigned)));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(refuse(Reason::Signature(e))),
         };
-        match parent_roster.verify(&payload, &sig) {
+        match roster.verify(&payload, &sig) {
             Ok(s) => {
                 out.verified += 1;
+                accepted.insert(oid);
                 if oid == tip {
                     out.tip_signer = Some(s);
                 }
             }
             Err(VerifyError::UnknownKey { fingerprint }) => {
-                // Name the self-vouching case: the key is one this very commit lists.
+                // Name the self-vouching case: the key is one this very commit adds (lists
+                // when its own parent did not).
                 let own = rosters.at(repo, oid)?.ok();
-                let reason = match own.as_deref().and_then(|r| r.key(&fingerprint)) {
+                let inherited = match commit.parent_id(0) {
+                    Ok(p) => rosters
+                        .at(repo, p)?
+                        .is_ok_and(|r| r.key(&fingerprint).is_some()),
+                    Err(_) => false,
+                };
+                let added = own.as_deref().and_then(|r| r.key(&fingerprint));
+                let reason = match added.filter(|_| !inherited) {
                     Some((p, _)) => VerifyError::SelfAdded {
                         person: p.id.clone(),
                         fingerprint,
@@ -254,6 +355,70 @@ pub(crate) fn walk(
     Ok(out)
 }
 
+/// `commit`'s signature and the bytes it covers, read from the raw object as git reads them:
+/// the header block ends at the first empty line; it must hold exactly one `gpgsig` header
+/// (with its continuation lines) and no other `gpgsig*` header; what is signed is the object
+/// without exactly that header. libgit2's `extract_signature` is not used: it scans into the
+/// message, mangles a `gpgsigparent` header and leaves a `gpgsig-sha256` header in the
+/// signed bytes, so what it verifies is not what git shows.
+fn signature_of(
+    repo: &Repository,
+    commit: Oid,
+) -> Result<Result<Signed, VerifyError>, git2::Error> {
+    let odb = repo.odb()?;
+    let object = odb.read(commit)?;
+    Ok(split_signature(object.data()))
+}
+
+/// A commit's armored signature and the bytes it covers.
+type Signed = (Vec<u8>, Vec<u8>);
+
+/// Splits a raw commit into its `gpgsig` text and the rest (see [`signature_of`]).
+pub(crate) fn split_signature(raw: &[u8]) -> Result<Signed, VerifyError> {
+    let end = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map_or(raw.len(), |i| i + 1);
+    let (headers, message) = raw.split_at(end);
+    let mut payload = Vec::with_capacity(raw.len());
+    let mut sig: Option<Vec<u8>> = None;
+    let mut inside = false;
+    let malformed = |reason: String| VerifyError::Malformed { reason };
+    for line in headers.split_inclusive(|b| *b == b'\n') {
+        if let Some(more) = line.strip_prefix(b" ") {
+            match (&mut sig, inside) {
+                (Some(s), true) => s.extend_from_slice(more),
+                _ => payload.extend_from_slice(line),
+            }
+            continue;
+        }
+        inside = false;
+        let key = line
+            .split(|b| *b == b' ' || *b == b'\n')
+            .next()
+            .unwrap_or_default();
+        if !key.starts_with(b"gpgsig") {
+            payload.extend_from_slice(line);
+            continue;
+        }
+        if key != b"gpgsig" {
+            return Err(malformed(format!(
+                "the commit has a '{}' header; tcli accepts exactly one 'gpgsig' header",
+                tcli_core::prim::text::sanitize_line(&String::from_utf8_lossy(key), 40)
+            )));
+        }
+        if sig.is_some() {
+            return Err(malformed(
+                "the commit has more than one 'gpgsig' header".to_string(),
+            ));
+        }
+        sig = Some(line.get(7..).unwrap_or_default().to_vec());
+        inside = true;
+    }
+    payload.extend_from_slice(message);
+    sig.map(|s| (s, payload)).ok_or(VerifyError::Unsigned)
+}
+
 /// Verifies `commit`'s own signature against its own roster: the trust root `team add` takes
 /// on first use, having nothing older to check it against.
 pub(crate) fn verify_root(
@@ -262,27 +427,53 @@ pub(crate) fn verify_root(
     commit: Oid,
 ) -> Result<Signer, WalkError> {
     let c = repo.find_commit(commit)?;
-    let a = c.author();
     let refusal = |e: VerifyError| {
-        WalkError::Refused(Box::new(Refusal {
-            commit,
-            author: format!(
-                "{} <{}>",
-                String::from_utf8_lossy(a.name_bytes()),
-                String::from_utf8_lossy(a.email_bytes())
-            ),
-            summary: String::from_utf8_lossy(c.summary_bytes().unwrap_or_default()).into_owned(),
-            reason: Reason::Signature(e),
-        }))
+        WalkError::Refused(Box::new(Refusal::of(&c, c.author(), Reason::Signature(e))))
     };
-    let (sig, payload) = match repo.extract_signature(&commit, None) {
-        Ok(s) => s,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => {
-            return Err(refusal(VerifyError::Unsigned))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (sig, payload) = signature_of(repo, commit)?.map_err(refusal)?;
     roster.verify(&payload, &sig).map_err(refusal)
+}
+
+/// The way back for a signed team whose checkout left its verified history: check it, or take
+/// a new trust root against fingerprints the team publishes. Never a `git reset` to what the
+/// remote serves: that would take the very history that was refused.
+pub(crate) fn retrust_hint(entry: &tcli_core::team_dirs::TeamEntry) -> String {
+    let name = &entry.name;
+    format!(
+        "keep the history you have; check the checkout with 'tcli team verify {name}', or if the team rewrote its history on purpose take a new trust root: tcli team remove {name} && tcli team add {} --name {name} --expect-key <a fingerprint your team publishes>",
+        &entry.url
+    )
+}
+
+/// Refuses a signed team whose `commit` (HEAD, or the new upstream tip) does not contain the
+/// last verified commit: the history was rewritten, and checking it from HEAD would take
+/// whatever the rewrite says as a new base.
+pub(crate) fn check_descends(
+    repo: &Repository,
+    entry: &tcli_core::team_dirs::TeamEntry,
+    commit: Oid,
+    what: &str,
+) -> anyhow::Result<()> {
+    let Some(v) = entry
+        .trust
+        .as_ref()
+        .and_then(|t| t.verified.as_deref())
+        .and_then(|v| Oid::from_str(v).ok())
+    else {
+        return Ok(());
+    };
+    if commit == v || repo.graph_descendant_of(commit, v).unwrap_or(false) {
+        return Ok(());
+    }
+    Err(super::failure(
+        format!(
+            "team '{}': {what} {} does not contain the last verified commit {}; the history was rewritten; nothing was changed",
+            entry.name,
+            super::git::short(commit),
+            super::git::short(v)
+        ),
+        retrust_hint(entry),
+    ))
 }
 
 /// What `team update` verified, for its report.
@@ -329,15 +520,22 @@ pub(crate) fn check_update(
         }
     }
     let trust = entry.trust.as_ref();
+    check_descends(repo, entry, tip, "the new commit")?;
     // Commits pulled in by hand since the last verification are checked too.
     let base = trust
         .and_then(|t| t.verified.as_deref())
         .and_then(|v| Oid::from_str(v).ok())
-        .filter(|v| *v == tip || repo.graph_descendant_of(tip, *v).unwrap_or(false))
         .unwrap_or(head);
     let demand = trust.is_some_and(|t| t.require_signed);
-    match walk(repo, &mut rosters, base, tip, demand) {
+    match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
+        Err(WalkError::BadBase { at, problem }) => Err(WalkError::bad_base(
+            name,
+            at,
+            &problem,
+            "nothing was changed",
+            retrust_hint(entry),
+        )),
         Ok(w) => Ok(Some(Checked {
             commits: w.verified,
             signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
@@ -348,7 +546,7 @@ pub(crate) fn check_update(
             name,
             "nothing was changed",
             format!(
-                "this team accepts only commits signed by a key in the roster of their parent (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
+                "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
                 super::git::short(r.commit),
                 super::git::short(head)
             ),
@@ -443,7 +641,13 @@ impl Wanted {
     /// that is not a fingerprint.
     pub(crate) fn check(&self) -> anyhow::Result<()> {
         for k in &self.expect_keys {
-            if !k.starts_with("SHA256:") {
+            // `SHA256:` and the 32-byte hash in unpadded base64, as ssh-keygen prints it.
+            let well_formed = k.strip_prefix("SHA256:").is_some_and(|b| {
+                b.len() == 43
+                    && b.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+            });
+            if !well_formed {
                 return Err(CliError::usage(format!(
                     "--expect-key '{k}' is not a key fingerprint"
                 ))
@@ -461,6 +665,8 @@ pub(crate) struct Root {
     pub entry: Option<tcli_core::team_dirs::TrustRoot>,
     /// The roster at the cloned commit.
     pub roster: Roster,
+    /// Why the roster was left out, for a repo that does not ask for signatures.
+    pub warning: Option<String>,
 }
 
 /// Reads the roster at the commit `team add` cloned, checks `--expect-key`, and when the repo
@@ -481,6 +687,7 @@ pub(crate) fn take_root(
         )
     };
     let mut rosters = Rosters::default();
+    let mut warning = None;
     let roster = match rosters.at(repo, head).map_err(|e| {
         refuse(
             format!(
@@ -495,6 +702,16 @@ pub(crate) fn take_root(
         Err(problem) => match &*problem {
             // A syntax error is reported as a warning by `add`, unless signatures are wanted.
             BadRoster::Syntax(_) if !wanted.require_signed && wanted.expect_keys.is_empty() => {
+                Rc::new(Roster::default())
+            }
+            // So is a bad roster of a repo that does not ask for signatures: the team modules
+            // name it where they read it, and nothing is checked against it.
+            BadRoster::Roster(_)
+                if !wanted.require_signed
+                    && wanted.expect_keys.is_empty()
+                    && !rosters.requires(repo, head).unwrap_or(true) =>
+            {
+                warning = Some(problem.to_string());
                 Rc::new(Roster::default())
             }
             _ => {
@@ -513,7 +730,11 @@ pub(crate) fn take_root(
             format!("the roster lists: {}", fps.join(", "))
         }
     };
-    if wanted.require_signed && roster.people.is_empty() {
+    // `--expect-key` names who the user trusts; it means nothing unless that person signed the
+    // root and signing goes on from there, so it implies `--require-signed`.
+    let expecting = !wanted.expect_keys.is_empty();
+    let demand = wanted.require_signed || expecting;
+    if wanted.require_signed && !expecting && roster.people.is_empty() {
         return Err(refuse(
             "--require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against".to_string(),
             "ask the team to add a roster and sign their commits (docs/team-repos.md, \"Signed teams\"), or add the team without --require-signed".to_string(),
@@ -530,9 +751,30 @@ pub(crate) fn take_root(
             ));
         }
     }
-    let required = wanted.require_signed || roster.require_signed;
+    if expecting && !roster.require_signed {
+        return Err(refuse(
+            format!(
+                "--expect-key was given but its tcli.toml at {} does not ask for signed commits ([trust] require-signed = true)",
+                super::git::short(head)
+            ),
+            "ask the team to require signatures (docs/team-repos.md, \"Signed teams\"); a repo that does not sign its commits cannot show that the expected key vouches for it".to_string(),
+        ));
+    }
+    let required = demand || roster.require_signed;
     let signer = if required {
         match verify_root(repo, &roster, head) {
+            Ok(s) if expecting && !wanted.expect_keys.contains(&s.fingerprint) => {
+                return Err(refuse(
+                    format!(
+                        "its commit {} is signed by people.{}'s key {}, not by an expected key ({})",
+                        super::git::short(head),
+                        s.person,
+                        s.fingerprint,
+                        wanted.expect_keys.join(", ")
+                    ),
+                    "the commit you start from must be signed by a key you expect: compare with the fingerprints your team publishes, or ask its owner to sign the tip".to_string(),
+                ))
+            }
             Ok(s) => Some(s),
             Err(WalkError::Refused(r)) => {
                 return Err(r.error(
@@ -542,6 +784,13 @@ pub(crate) fn take_root(
                         "the commit a signed team is added at must be signed by a key of its own roster; {}",
                         listed(&roster)
                     ),
+                ))
+            }
+            // verify_root reads no roster of its own.
+            Err(WalkError::BadBase { problem, .. }) => {
+                return Err(refuse(
+                    problem.to_string(),
+                    format!("ask the team to fix tcli.toml in {url}"),
                 ))
             }
             Err(WalkError::Git(e)) => {
@@ -554,22 +803,21 @@ pub(crate) fn take_root(
     } else {
         None
     };
-    let entry = (!roster.people.is_empty() || wanted.require_signed).then(|| {
-        tcli_core::team_dirs::TrustRoot {
-            require_signed: wanted.require_signed,
-            root: head.to_string(),
-            fingerprints: roster
-                .fingerprints()
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            verified: required.then(|| head.to_string()),
-            signer: signer.as_ref().map(|s| s.person.clone()),
-            signer_key: signer.map(|s| s.fingerprint),
-        }
+    let entry = (!roster.people.is_empty() || demand).then(|| tcli_core::team_dirs::TrustRoot {
+        require_signed: demand,
+        root: head.to_string(),
+        fingerprints: roster
+            .fingerprints()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        verified: required.then(|| head.to_string()),
+        signer: signer.as_ref().map(|s| s.person.clone()),
+        signer_key: signer.map(|s| s.fingerprint),
     });
     Ok(Root {
         entry,
         roster: Rc::unwrap_or_clone(roster),
+        warning,
     })
 }

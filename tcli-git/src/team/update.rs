@@ -94,6 +94,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             ),
         ));
     }
+    // A signed team's checkout moved off its verified history by hand (a `reset` to a
+    // force-pushed remote): nothing it holds now is trusted, up to date or not.
+    super::signed::check_descends(&repo, entry, t.head, "the checkout's HEAD")?;
     let before_upstream = t.upstream_oid;
     // The pinned artifacts are checked while git fetches (one engine question at most).
     let mut checking = Some(super::pins::check_ahead(cx, name));
@@ -175,7 +178,13 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         None => ahead,
     };
     if behind == 0 {
-        out.warnings.push(if rewritten && own == 0 {
+        out.warnings.push(if rewritten && own == 0 && entry.trust.is_some() {
+            format!(
+                "{} of team '{name}' was rewritten to an older commit; your checkout keeps the verified history ({})",
+                t.upstream,
+                super::signed::retrust_hint(entry)
+            )
+        } else if rewritten && own == 0 {
             format!(
                 "{} of team '{name}' was rewritten to an older commit; your checkout still has {} the remote dropped (to follow it: git -C {} reset --keep {})",
                 t.upstream,
@@ -195,7 +204,15 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         return Ok(out);
     }
     if ahead > 0 {
-        return Err(if rewritten && own == 0 {
+        return Err(if rewritten && entry.trust.is_some() {
+            failure(
+                format!(
+                    "the history of team '{name}' was rewritten upstream ({} was force-pushed); nothing was changed",
+                    t.upstream
+                ),
+                super::signed::retrust_hint(entry),
+            )
+        } else if rewritten && own == 0 {
             failure(
                 format!(
                     "the history of team '{name}' was rewritten upstream ({} was force-pushed); nothing was changed",

@@ -70,7 +70,7 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
                 super::git::short(root)
             ),
             format!(
-                "if the team rewrote its history on purpose, take a new trust root: tcli team remove {name} && tcli team add {} --name {name}",
+                "if the team rewrote its history on purpose, take a new trust root: tcli team remove {name} && tcli team add {} --name {name} --expect-key <a fingerprint your team publishes>",
                 entry.url
             ),
         ));
@@ -81,20 +81,26 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
         root,
         head,
         trust.require_signed,
+        true,
     ) {
         Ok(w) => w,
+        Err(WalkError::BadBase { at, problem }) => {
+            return Err(WalkError::bad_base(
+                name,
+                at,
+                &problem,
+                "the checkout was not changed",
+                signed::retrust_hint(entry),
+            ))
+        }
         Err(WalkError::Git(e)) => return Err(git_failure(e)),
         Err(WalkError::Refused(r)) => {
-            let back = trust
-                .verified
-                .as_deref()
-                .map_or_else(|| super::git::short(root), |v| v.chars().take(7).collect());
             return Err(r.error(
                 name,
                 "the checkout was not changed",
                 format!(
-                    "this commit did not come through 'tcli team update'; to go back to the last verified commit: git -C {} reset --keep {back}",
-                    sh(&dir)
+                    "this commit did not come through 'tcli team update'; 'tcli team update {name}' will not build on it; take a new trust root: tcli team remove {name} && tcli team add {} --name {name} --expect-key <a fingerprint your team publishes>",
+                    entry.url
                 ),
             ));
         }

@@ -11,8 +11,9 @@ pub struct TeamAddArgs {
     /// The team's name (default: the URL's last component without .git)
     #[arg(long)]
     pub name: Option<String>,
-    /// Refuse the team unless its roster lists this key (SHA256:..., repeatable): the
-    /// fingerprint your team publishes
+    /// Refuse the team unless its roster lists this key and its HEAD is signed by one of the
+    /// expected keys (SHA256:..., repeatable; implies --require-signed): the fingerprint your
+    /// team publishes
     #[arg(long = "expect-key", value_name = "FINGERPRINT")]
     pub expect_keys: Vec<String>,
     /// Demand signed commits even if the repo does not ask for them (remembered)

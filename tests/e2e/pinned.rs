@@ -723,3 +723,52 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
     env.run(["web", "--help"]).success();
     env.run(["hello"]).code(2);
 }
+
+#[test]
+fn team_update_pinned_with_docker_off_keeps_the_teams_images() {
+    if !engine_available() {
+        return;
+    }
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let mut env = docker_env();
+    let lint = registry.push_image("e2e-pin/lint3", "lint3-says");
+    let _cleanup = Cleanup(vec![lint.clone()]);
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    let pins = format!(
+        "{}{}",
+        image("lint", &lint),
+        native_path("hello", "native/libhello.so", &sha256(&lib))
+    );
+    repo.push(&pins, &[("native/libhello.so", &lib)]);
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let digest = lint.rsplit('@').next().unwrap();
+    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    assert!(docker(&["image", "inspect", &tag]).status.success());
+    // A new commit, the same pins, taken while Docker is off.
+    repo.push(
+        &format!("# changed\n{pins}"),
+        &[("native/libhello.so", &lib)],
+    );
+    env.var("TCLI_NO_DOCKER", "1");
+    env.run(["team", "update"]).success();
+    assert!(
+        docker(&["image", "inspect", &tag]).status.success(),
+        "an update with Docker off leaves the team's images alone"
+    );
+    let record = std::fs::read_to_string(env.data_dir().join("store/pins.json")).unwrap();
+    assert!(record.contains(digest), "{record}");
+    env.var("TCLI_NO_DOCKER", "0");
+    let requests = registry.requests();
+    env.run(["team", "status"])
+        .success()
+        .stdout_lacks("missing");
+    env.run(["team", "update"]).success();
+    assert_eq!(registry.requests(), requests, "nothing to pull again");
+    env.run(["lint", "back"])
+        .success()
+        .stdout_has("lint3-says back");
+}

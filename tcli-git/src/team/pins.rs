@@ -167,8 +167,13 @@ fn intact(cx: &Context, team: &str, commit: Oid, pins: &[Pin], ahead: Option<Ahe
     let Some(rec) = file.teams.get(team) else {
         return pins.is_empty();
     };
-    if rec.commit != commit.to_string()
-        || rec.modules.len() != pins.iter().filter(|p| wanted(cx, p)).count()
+    // Image entries carried across while Docker is off are not counted: they are not checked.
+    let recorded = rec
+        .modules
+        .values()
+        .filter(|p| !(cx.no_docker && matches!(p, Pinned::Image { .. })))
+        .count();
+    if rec.commit != commit.to_string() || recorded != pins.iter().filter(|p| wanted(cx, p)).count()
     {
         return false;
     }
@@ -197,6 +202,8 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
                     out.push(format!("{name}: library {}", path.display()));
                 }
             }
+            // Docker off: images are neither listed nor checked, and the engine is not asked.
+            Pinned::Image { .. } if cx.no_docker => {}
             Pinned::Image { pin, image_id, .. } => ids.push((name, pin, image_id.clone())),
             Pinned::NoBuild { .. } => {}
         }
@@ -272,6 +279,16 @@ fn fetch(
     let mut result = Ok(());
     for p in pins {
         if !wanted(cx, p) {
+            // Keep the image the previous record holds for this same pin, so a prune (here or
+            // on the next update with Docker on) does not take it for unpinned.
+            if let (Artifact::Image(r), Some(prev)) = (
+                &p.artifact,
+                file.teams.get(team).and_then(|t| t.modules.get(&p.name)),
+            ) {
+                if matches!(prev, Pinned::Image { pin, .. } if pin == r) {
+                    out.pins.modules.insert(p.name.clone(), prev.clone());
+                }
+            }
             ui::warn(&format!(
                 "team '{team}' pins the docker module '{}'; not pulled while {} is set",
                 p.name,
@@ -660,6 +677,10 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
                 });
             }
         }
+    }
+    if cx.no_docker {
+        // Docker is off: the engine is not touched, and what tcli pulled stays recorded.
+        return out;
     }
     let mut fetched: Fetched = read_json(&fetched_path(cx));
     let (keep, drop): (Vec<_>, Vec<_>) = fetched

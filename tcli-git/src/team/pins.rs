@@ -259,13 +259,10 @@ fn fetch(
     commit: Oid,
     pins: &[Pin],
 ) -> anyhow::Result<Fetch> {
-    let stop = Arc::new(AtomicBool::new(false));
     // While artifacts arrive, Ctrl-C stops here (the helpers it also reaches clean up after
-    // themselves) so what this run added can be taken back.
-    let ids: Vec<_> = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]
-        .iter()
-        .filter_map(|s| signal_hook::flag::register(*s, Arc::clone(&stop)).ok())
-        .collect();
+    // themselves) so what this run added can be taken back; outside, it acts as usual.
+    let guard = Guarded::enter();
+    let stop = &guard.0.stop;
     let file = store::read(cx);
     let mut out = Fetch {
         pins: TeamPins {
@@ -318,15 +315,52 @@ fn fetch(
     if result.is_ok() && stop.load(Ordering::SeqCst) {
         result = Err(interrupted(team));
     }
-    for id in ids {
-        signal_hook::low_level::unregister(id);
-    }
+    drop(guard);
     match result {
         Ok(()) => Ok(out),
         Err(e) => {
             out.undo(cx);
             Err(e)
         }
+    }
+}
+
+/// The flags SIGINT and SIGTERM act on, registered once per process: unregistering a
+/// signal-hook action does not restore the default one, so the handlers stay and `outside`
+/// says whether a signal takes its default action (terminate) or only sets `stop`.
+struct Signals {
+    stop: Arc<AtomicBool>,
+    outside: Arc<AtomicBool>,
+}
+
+/// The region where a signal sets [`Signals::stop`] instead of terminating; left on drop.
+struct Guarded(&'static Signals);
+
+impl Guarded {
+    fn enter() -> Guarded {
+        static SIGNALS: std::sync::OnceLock<Signals> = std::sync::OnceLock::new();
+        let s = SIGNALS.get_or_init(|| {
+            let s = Signals {
+                stop: Arc::new(AtomicBool::new(false)),
+                outside: Arc::new(AtomicBool::new(true)),
+            };
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                // The default action runs first when outside; otherwise only the flag is set.
+                let _ =
+                    signal_hook::flag::register_conditional_default(sig, Arc::clone(&s.outside));
+                let _ = signal_hook::flag::register(sig, Arc::clone(&s.stop));
+            }
+            s
+        });
+        s.stop.store(false, Ordering::SeqCst);
+        s.outside.store(false, Ordering::SeqCst);
+        Guarded(s)
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        self.0.outside.store(true, Ordering::SeqCst);
     }
 }
 

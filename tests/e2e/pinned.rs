@@ -772,3 +772,40 @@ fn team_update_pinned_with_docker_off_keeps_the_teams_images() {
         .success()
         .stdout_has("lint3-says back");
 }
+
+#[test]
+fn team_update_pinned_prune_spares_an_image_the_user_pulled_under_another_name() {
+    if !engine_available() {
+        return;
+    }
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let env = docker_env();
+    let lint = registry.push_image("e2e-pin/lint4", "lint4-says");
+    let other = format!("{}/e2e-pin/other4:1", registry.host());
+    let digest = lint.rsplit('@').next().unwrap();
+    let _cleanup = Cleanup(vec![lint.clone(), format!("{other}@{digest}")]);
+    let repo = Repo::new(&env);
+    repo.push(&image("lint", &lint), &[]);
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    // The user publishes and pulls the same image under a name of their own.
+    assert!(docker(&["tag", &tag, &other]).status.success());
+    assert!(docker(&["push", &other]).status.success());
+    assert!(docker(&["rmi", &other]).status.success());
+    let mine = format!("{}/e2e-pin/other4@{digest}", registry.host());
+    assert!(docker(&["pull", "-q", &mine]).status.success());
+    // The team stops pinning it: tcli's names go, the user's stays.
+    repo.push("", &[]);
+    env.run(["team", "update"]).success();
+    assert!(
+        !docker(&["image", "inspect", &tag]).status.success(),
+        "tcli's tag is removed"
+    );
+    assert!(
+        docker(&["image", "inspect", &mine]).status.success(),
+        "an image the user pulled under another name is never removed"
+    );
+}

@@ -433,6 +433,7 @@ fn fetch_image(
         let entry = UntagRequest {
             tag,
             id: pulled.id.clone(),
+            pulled: Some(format!("{}@{}", r.repository, r.digest)),
         };
         let mut known = known;
         known.images.push(entry.clone());

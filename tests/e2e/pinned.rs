@@ -809,3 +809,45 @@ fn team_update_pinned_prune_spares_an_image_the_user_pulled_under_another_name()
         "an image the user pulled under another name is never removed"
     );
 }
+
+#[test]
+fn team_update_pinned_library_replaced_in_the_store_is_not_loaded() {
+    let env = docker_env();
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    repo.push(
+        &native_path("hello", "native/libhello.so", &sha256(&lib)),
+        &[("native/libhello.so", &lib)],
+    );
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success()
+        .stdout_has("fetched  hello");
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
+    let stored = env
+        .data_dir()
+        .join(format!("store/native/{}.so", sha256(&lib)));
+    // A symlink put in the store file's place, to a file of the same bytes.
+    let elsewhere = env.path("elsewhere.so");
+    std::fs::copy(&lib, &elsewhere).unwrap();
+    std::fs::remove_file(&stored).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &stored).unwrap();
+    env.run(["hello", "greet", "pins"])
+        .code(126)
+        .stderr_has("changed since it was fetched");
+    env.run(["team", "status"])
+        .success()
+        .stdout_has("changed since it was fetched");
+    env.run(["team", "update"]).success();
+    assert!(std::fs::symlink_metadata(&stored)
+        .unwrap()
+        .file_type()
+        .is_file());
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
+    env.run(["team", "status"])
+        .success()
+        .stdout_lacks("changed");
+}

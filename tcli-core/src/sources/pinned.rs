@@ -8,7 +8,7 @@
 //! layout, which both read.
 
 use crate::context::Context;
-use crate::model::pin::{Pinned, PinsFile};
+use crate::model::pin::{FileId, Pinned, PinsFile};
 use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, Stamp};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,25 @@ pub fn native_dir(cx: &Context) -> PathBuf {
 /// The store file of the library whose sha256 is `sha256`.
 pub fn library_path(cx: &Context, sha256: &str) -> PathBuf {
     native_dir(cx).join(format!("{sha256}.{}", std::env::consts::DLL_EXTENSION))
+}
+
+/// The identity of the regular file at `path` (a symlink is not one); `None` otherwise.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    m.file_type().is_file().then(|| FileId {
+        size: m.len(),
+        mtime_ns: m
+            .mtime()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(m.mtime_nsec()),
+        inode: m.ino(),
+    })
+}
+
+/// True when the store file at `path` is the one recorded as `file` when it was fetched.
+pub fn is_recorded(path: &Path, file: Option<&FileId>) -> bool {
+    file.is_some() && file_id(path).as_ref() == file
 }
 
 /// The local repository tcli tags the images it pulls into, so a prune by the user shows and
@@ -87,10 +106,14 @@ pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
         for (name, pinned) in modules {
             match pinned {
                 Pinned::Native {
-                    sha256, descriptor, ..
+                    sha256,
+                    descriptor,
+                    file,
+                    ..
                 } => {
                     let path = library_path(cx, &sha256);
-                    out.push(match Identity::of_file(&path) {
+                    let id = Identity::of_file(&path).filter(|_| is_recorded(&path, file.as_ref()));
+                    out.push(match id {
                         Some(identity) => {
                             let mut m = ModuleInfo::new(
                                 name,
@@ -110,7 +133,7 @@ pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
                             &path,
                             &team,
                             Problem::PinnedMissing {
-                                artifact: format!("library {}", path.display()),
+                                artifact: missing_library(&path),
                                 team: team.clone(),
                             },
                         ),
@@ -173,4 +196,13 @@ fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem)
 /// True for a module of this source whose identity is no file's (see [`cannot_run`]).
 pub fn is_placeholder(m: &ModuleInfo) -> bool {
     matches!(m.detail, Detail::Pinned { .. })
+}
+
+/// How a pinned library that is not the file fetched is named: gone, or changed since.
+pub fn missing_library(path: &Path) -> String {
+    if std::fs::symlink_metadata(path).is_ok() {
+        format!("library {} (changed since it was fetched)", path.display())
+    } else {
+        format!("library {}", path.display())
+    }
 }

@@ -196,10 +196,10 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
     let mut ids = Vec::new();
     for (name, p) in &rec.modules {
         match p {
-            Pinned::Native { sha256, .. } => {
+            Pinned::Native { sha256, file, .. } => {
                 let path = store::library_path(cx, sha256);
-                if !path.is_file() {
-                    out.push(format!("{name}: library {}", path.display()));
+                if !store::is_recorded(&path, file.as_ref()) {
+                    out.push(format!("{name}: {}", store::missing_library(&path)));
                 }
             }
             // Docker off: images are neither listed nor checked, and the engine is not asked.
@@ -492,18 +492,25 @@ fn fetch_native(
         )
     };
     // Content-addressed: a file of that name was verified when it was put there, and its
-    // descriptor recorded by whichever team pinned it.
+    // descriptor and identity recorded by whichever team pinned it; a file that is no longer
+    // that one (replaced, a symlink put there) is hashed again or fetched again.
     let known = file
         .teams
         .values()
         .flat_map(|t| t.modules.values())
         .find_map(|p| match p {
             Pinned::Native {
-                sha256, descriptor, ..
-            } if *sha256 == build.sha256 => Some(descriptor.clone()),
+                sha256,
+                descriptor,
+                file,
+                ..
+            } if *sha256 == build.sha256 => Some((descriptor.clone(), *file)),
             _ => None,
         });
-    if let (true, Some(d)) = (dest.is_file(), &known) {
+    if let Some((d, id)) = known
+        .as_ref()
+        .filter(|(_, id)| store::is_recorded(&dest, id.as_ref()))
+    {
         if d.name != name {
             return Err(fail(
                 format!("its descriptor names module '{}', not '{name}'", d.name),
@@ -522,13 +529,14 @@ fn fetch_native(
                 sha256: build.sha256.clone(),
                 from: build.from.clone(),
                 descriptor: d.clone(),
+                file: *id,
             },
         );
         return Ok(());
     }
-    // In the store but recorded by no team (the record was lost): verify and read it again
-    // rather than fetch it again.
-    if known.is_none() && dest.is_file() {
+    // A regular file in the store but not the one recorded (the record was lost, or the file
+    // was replaced): verify and read it again rather than fetch it again.
+    if let Some(id) = store::file_id(&dest) {
         let intact = std::fs::read(&dest).is_ok_and(|b| hex(&Sha256::digest(&b)) == build.sha256);
         if intact {
             if let Ok(d) = tcli_core::sources::native::probe_file(cx, &dest) {
@@ -545,6 +553,7 @@ fn fetch_native(
                             sha256: build.sha256.clone(),
                             from: build.from.clone(),
                             descriptor: d,
+                            file: Some(id),
                         },
                     );
                     return Ok(());
@@ -600,6 +609,7 @@ fn fetch_native(
                 .tempfile_in(&dir)
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
             std::io::Write::write_all(f.as_file_mut(), &bytes)
+                .and_then(|()| f.as_file().sync_all())
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
             f.into_temp_path()
         }
@@ -623,6 +633,7 @@ fn fetch_native(
     }
     tmp.persist(&dest)
         .with_context(|| format!("cannot move the library into {}", dest.display()))?;
+    let id = store::file_id(&dest);
     out.new_files.push(dest);
     out.report.push(ArtifactReport {
         module: name.to_string(),
@@ -636,6 +647,7 @@ fn fetch_native(
             sha256: build.sha256.clone(),
             from: build.from.clone(),
             descriptor: d,
+            file: id,
         },
     );
     Ok(())
@@ -654,6 +666,21 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
             file.teams.remove(team);
         }
         Some(p) => {
+            // A store file fetched or hashed again has a new identity for every team pinning it.
+            for (_, t) in file.teams.iter_mut().filter(|(n, _)| *n != team) {
+                for m in t.modules.values_mut() {
+                    if let Pinned::Native { sha256, file, .. } = m {
+                        if let Some(new) = p.modules.values().find_map(|n| match n {
+                            Pinned::Native {
+                                sha256: s, file: f, ..
+                            } if s == sha256 => Some(*f),
+                            _ => None,
+                        }) {
+                            *file = new;
+                        }
+                    }
+                }
+            }
             file.teams.insert(team.to_string(), p);
         }
         None => {

@@ -851,3 +851,29 @@ fn team_update_pinned_library_replaced_in_the_store_is_not_loaded() {
         .success()
         .stdout_lacks("changed");
 }
+
+#[test]
+fn team_update_pinned_unreadable_record_is_refused_and_prunes_nothing() {
+    let env = TestEnv::new();
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    repo.push(
+        &native_path("hello", "native/libhello.so", &sha256(&lib)),
+        &[("native/libhello.so", &lib)],
+    );
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let record = env.data_dir().join("store/pins.json");
+    std::fs::write(&record, "{ not json").unwrap();
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("error: ")
+        .stderr_has("pins.json")
+        .stderr_has("hint: move it aside");
+    assert_eq!(store_entries(&env).len(), 1, "nothing is pruned");
+    std::fs::rename(&record, env.data_dir().join("store/pins.json.bad")).unwrap();
+    env.run(["team", "update"]).success();
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
+}

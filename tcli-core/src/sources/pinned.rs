@@ -70,6 +70,36 @@ pub fn read(cx: &Context) -> PinsFile {
         .unwrap_or_default()
 }
 
+/// `pins.json` is there but cannot be read or parsed: not the same as nothing pinned, or a
+/// prune would remove every artifact (docs/team-repos.md, "Pinning").
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {why}", path.display())]
+pub struct UnreadableRecord {
+    /// The record's path.
+    pub path: PathBuf,
+    /// Why.
+    pub why: String,
+}
+
+/// The record for changing it: missing is empty, unreadable is an error.
+pub fn try_read(cx: &Context) -> Result<PinsFile, UnreadableRecord> {
+    let path = pins_path(cx);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PinsFile::default()),
+        Err(e) => {
+            return Err(UnreadableRecord {
+                path,
+                why: e.to_string(),
+            })
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|e| UnreadableRecord {
+        path,
+        why: e.to_string(),
+    })
+}
+
 /// What the pinned modules' freshness rests on: the record and the library dir (a deleted
 /// store file changes its mtime). Two stats.
 pub fn watched(cx: &Context) -> Vec<PathBuf> {

@@ -80,6 +80,18 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The record, to change it: one that cannot be read is refused (never taken for empty, which
+/// would prune every artifact) until the user moves it aside.
+fn read_record(cx: &Context) -> anyhow::Result<PinsFile> {
+    store::try_read(cx).map_err(|e| {
+        let path = e.path.display().to_string();
+        super::failure(
+            format!("the record of pinned modules: {e}; nothing was changed"),
+            format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again"),
+        )
+    })
+}
+
 /// The lock every change to the store is made under.
 pub(crate) fn lock(cx: &Context) -> anyhow::Result<File> {
     super::lock_file(cx, "store.lock", "the pinned-module store")
@@ -659,7 +671,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Records `pins` as team `team`'s (or forgets the team with `None`).
 pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow::Result<()> {
-    let mut file = store::read(cx);
+    let mut file = read_record(cx)?;
     let before = file.teams.get(team).cloned();
     match pins {
         Some(p) if p.modules.is_empty() => {
@@ -696,8 +708,8 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
 /// Removes what no team pins any more: store files, and images tcli pulled (by their tcli
 /// tag; the engine keeps an image that has another name or a container). Teams no longer
 /// registered count as pinning nothing.
-pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
-    let mut file = store::read(cx);
+pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
+    let mut file = read_record(cx)?;
     let registered: BTreeSet<String> = tcli_core::team_dirs::teams(cx)
         .into_iter()
         .map(|t| t.name)
@@ -742,7 +754,7 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
     }
     if cx.no_docker {
         // Docker is off: the engine is not touched, and what tcli pulled stays recorded.
-        return out;
+        return Ok(out);
     }
     let mut fetched: Fetched = read_json(&fetched_path(cx));
     let (keep, drop): (Vec<_>, Vec<_>) = fetched
@@ -779,7 +791,7 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
         }
         let _ = write_json(&fetched_path(cx), &fetched);
     }
-    out
+    Ok(out)
 }
 
 /// Brings the store in line with the pins of `commit` (`text`: its `tcli.toml`) for `team`:
@@ -803,6 +815,7 @@ pub(crate) fn apply(
     }
     let pins = validate(team, &git::short(commit), text)?;
     let _store = lock(cx)?;
+    read_record(cx)?;
     if intact(cx, team, commit, &pins, ahead) {
         move_checkout()?;
         let mut report: Vec<ArtifactReport> = store::read(cx)
@@ -823,7 +836,7 @@ pub(crate) fn apply(
                 })
             })
             .collect();
-        report.extend(prune(cx));
+        report.extend(prune(cx)?);
         return Ok(report);
     }
     let fetched = fetch(cx, team, repo, commit, &pins)?;
@@ -833,6 +846,6 @@ pub(crate) fn apply(
     }
     record(cx, team, Some(fetched.pins))?;
     let mut report = fetched.report;
-    report.extend(prune(cx));
+    report.extend(prune(cx)?);
     Ok(report)
 }

@@ -581,7 +581,11 @@ fn team_update_pinned_ctrl_c_leaves_the_old_state_whole() {
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success();
     let before = head(&env);
-    let hang = Server::start(vec![Reply::Hang]);
+    // Headers and part of the body, then nothing: the helper has a temp file in the store.
+    let hang = Server::start(vec![Reply::Stall {
+        len: 1 << 20,
+        body: vec![7; 64 * 1024],
+    }]);
     repo.push(
         &format!(
             "{}{}",
@@ -597,10 +601,14 @@ fn team_update_pinned_ctrl_c_leaves_the_old_state_whole() {
         .stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while hang.requests().is_empty() && std::time::Instant::now() < deadline {
+    while store_entries(&env).len() < 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!hang.requests().is_empty(), "the download never started");
+    assert!(
+        store_entries(&env).len() == 2,
+        "the download never wrote a temp file: {:?}",
+        store_entries(&env)
+    );
     // Ctrl-C reaches the whole foreground process group.
     let pgid = child.id() as i32;
     unsafe_free_kill(pgid);

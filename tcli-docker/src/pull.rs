@@ -164,19 +164,34 @@ pub(crate) async fn untag(
         .remove_image(&req.tag, Some(RemoveImageOptions::default()), None)
         .await
         .map_err(|e| EngineError::from_bollard(host, &e))?;
-    // A pulled image keeps its `repo@digest` names after its last tag goes; with no tag left
-    // (nobody tagged it since), those names were tcli's pull's too, and removing them deletes
-    // the image. The engine still refuses while a container uses it.
+    // A pulled image keeps its `repo@digest` name after its last tag goes. Only the name tcli
+    // pulled is removed (which deletes the image), and only when it is the image's last name:
+    // a tag or another `repo@digest` (the user pulled it under another name) keeps it. The
+    // engine still refuses while a container uses it.
+    let Some(pulled) = &req.pulled else {
+        return Ok(());
+    };
     if let Ok(left) = docker.inspect_image(&req.id).await {
-        if left.repo_tags.as_ref().is_none_or(Vec::is_empty) {
-            for name in left.repo_digests.into_iter().flatten() {
-                let _ = docker
-                    .remove_image(&name, Some(RemoveImageOptions::default()), None)
-                    .await;
-            }
+        let tagged = left.repo_tags.as_ref().is_some_and(|t| !t.is_empty());
+        let names = left.repo_digests.unwrap_or_default();
+        let only_ours = !names.is_empty() && names.iter().all(|n| same_name(n, pulled));
+        if !tagged && only_ours {
+            let _ = docker
+                .remove_image(pulled, Some(RemoveImageOptions::default()), None)
+                .await;
         }
     }
     Ok(())
+}
+
+/// True when two `repository@digest` names are the same once Docker Hub's implied
+/// `docker.io/` and `library/` are dropped (the engine reports the short form).
+fn same_name(a: &str, b: &str) -> bool {
+    fn short(n: &str) -> &str {
+        let n = n.strip_prefix("docker.io/").unwrap_or(n);
+        n.strip_prefix("library/").unwrap_or(n)
+    }
+    short(a) == short(b)
 }
 
 /// Registry credentials as `docker pull` finds them: `$DOCKER_CONFIG/config.json` (default

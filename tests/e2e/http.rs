@@ -19,6 +19,8 @@ pub enum Reply {
     Cut { len: usize, body: Vec<u8> },
     /// Reads the request and never answers (until the test ends).
     Hang,
+    /// Announces `len` bytes, sends `body`, then hangs (a download in progress).
+    Stall { len: usize, body: Vec<u8> },
     /// Reads the request and answers with bytes that are not HTTP.
     Garbage,
     /// Reads the request and closes the connection without a word.
@@ -120,6 +122,15 @@ fn serve(conn: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
             let _ = conn.write_all(&body);
         }
         Reply::Hang => std::thread::sleep(Duration::from_secs(60)),
+        Reply::Stall { len, body } => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+            );
+            let _ = conn.write_all(&body);
+            let _ = conn.flush();
+            std::thread::sleep(Duration::from_secs(60));
+        }
         Reply::Garbage => {
             let _ = conn.write_all(b"this is not http\r\n\r\n");
         }

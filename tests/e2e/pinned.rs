@@ -581,7 +581,11 @@ fn team_update_pinned_ctrl_c_leaves_the_old_state_whole() {
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success();
     let before = head(&env);
-    let hang = Server::start(vec![Reply::Hang]);
+    // Headers and part of the body, then nothing: the helper has a temp file in the store.
+    let hang = Server::start(vec![Reply::Stall {
+        len: 1 << 20,
+        body: vec![7; 64 * 1024],
+    }]);
     repo.push(
         &format!(
             "{}{}",
@@ -597,10 +601,14 @@ fn team_update_pinned_ctrl_c_leaves_the_old_state_whole() {
         .stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while hang.requests().is_empty() && std::time::Instant::now() < deadline {
+    while store_entries(&env).len() < 2 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!hang.requests().is_empty(), "the download never started");
+    assert!(
+        store_entries(&env).len() == 2,
+        "the download never wrote a temp file: {:?}",
+        store_entries(&env)
+    );
     // Ctrl-C reaches the whole foreground process group.
     let pgid = child.id() as i32;
     unsafe_free_kill(pgid);
@@ -722,4 +730,158 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
     }
     env.run(["web", "--help"]).success();
     env.run(["hello"]).code(2);
+}
+
+#[test]
+fn team_update_pinned_with_docker_off_keeps_the_teams_images() {
+    if !engine_available() {
+        return;
+    }
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let mut env = docker_env();
+    let lint = registry.push_image("e2e-pin/lint3", "lint3-says");
+    let _cleanup = Cleanup(vec![lint.clone()]);
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    let pins = format!(
+        "{}{}",
+        image("lint", &lint),
+        native_path("hello", "native/libhello.so", &sha256(&lib))
+    );
+    repo.push(&pins, &[("native/libhello.so", &lib)]);
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let digest = lint.rsplit('@').next().unwrap();
+    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    assert!(docker(&["image", "inspect", &tag]).status.success());
+    // A new commit, the same pins, taken while Docker is off.
+    repo.push(
+        &format!("# changed\n{pins}"),
+        &[("native/libhello.so", &lib)],
+    );
+    env.var("TCLI_NO_DOCKER", "1");
+    env.run(["team", "update"]).success();
+    assert!(
+        docker(&["image", "inspect", &tag]).status.success(),
+        "an update with Docker off leaves the team's images alone"
+    );
+    let record = std::fs::read_to_string(env.data_dir().join("store/pins.json")).unwrap();
+    assert!(record.contains(digest), "{record}");
+    env.var("TCLI_NO_DOCKER", "0");
+    let requests = registry.requests();
+    env.run(["team", "status"])
+        .success()
+        .stdout_lacks("missing");
+    env.run(["team", "update"]).success();
+    assert_eq!(registry.requests(), requests, "nothing to pull again");
+    env.run(["lint", "back"])
+        .success()
+        .stdout_has("lint3-says back");
+}
+
+#[test]
+fn team_update_pinned_prune_spares_an_image_the_user_pulled_under_another_name() {
+    if !engine_available() {
+        return;
+    }
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let env = docker_env();
+    let lint = registry.push_image("e2e-pin/lint4", "lint4-says");
+    let other = format!("{}/e2e-pin/other4:1", registry.host());
+    let digest = lint.rsplit('@').next().unwrap();
+    let _cleanup = Cleanup(vec![lint.clone(), format!("{other}@{digest}")]);
+    let repo = Repo::new(&env);
+    repo.push(&image("lint", &lint), &[]);
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    // The user publishes and pulls the same image under a name of their own.
+    assert!(docker(&["tag", &tag, &other]).status.success());
+    assert!(docker(&["push", &other]).status.success());
+    assert!(docker(&["rmi", &other]).status.success());
+    let mine = format!("{}/e2e-pin/other4@{digest}", registry.host());
+    assert!(docker(&["pull", "-q", &mine]).status.success());
+    // The team stops pinning it: tcli's names go, the user's stays.
+    repo.push("", &[]);
+    env.run(["team", "update"]).success();
+    assert!(
+        !docker(&["image", "inspect", &tag]).status.success(),
+        "tcli's tag is removed"
+    );
+    assert!(
+        docker(&["image", "inspect", &mine]).status.success(),
+        "an image the user pulled under another name is never removed"
+    );
+}
+
+#[test]
+fn team_update_pinned_library_replaced_in_the_store_is_not_loaded() {
+    let env = docker_env();
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    repo.push(
+        &native_path("hello", "native/libhello.so", &sha256(&lib)),
+        &[("native/libhello.so", &lib)],
+    );
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success()
+        .stdout_has("fetched  hello");
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
+    let stored = env
+        .data_dir()
+        .join(format!("store/native/{}.so", sha256(&lib)));
+    // A symlink put in the store file's place, to a file of the same bytes.
+    let elsewhere = env.path("elsewhere.so");
+    std::fs::copy(&lib, &elsewhere).unwrap();
+    std::fs::remove_file(&stored).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &stored).unwrap();
+    env.run(["hello", "greet", "pins"])
+        .code(126)
+        .stderr_has("changed since it was fetched");
+    env.run(["team", "status"])
+        .success()
+        .stdout_has("changed since it was fetched");
+    env.run(["team", "update"]).success();
+    assert!(std::fs::symlink_metadata(&stored)
+        .unwrap()
+        .file_type()
+        .is_file());
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
+    env.run(["team", "status"])
+        .success()
+        .stdout_lacks("changed");
+}
+
+#[test]
+fn team_update_pinned_unreadable_record_is_refused_and_prunes_nothing() {
+    let env = TestEnv::new();
+    let lib = fixture("hello");
+    let repo = Repo::new(&env);
+    repo.push(
+        &native_path("hello", "native/libhello.so", &sha256(&lib)),
+        &[("native/libhello.so", &lib)],
+    );
+    env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
+        .success();
+    let record = env.data_dir().join("store/pins.json");
+    std::fs::write(&record, "{ not json").unwrap();
+    env.run(["team", "update"])
+        .code(1)
+        .stderr_has("error: ")
+        .stderr_has("pins.json")
+        .stderr_has("hint: move it aside");
+    assert_eq!(store_entries(&env).len(), 1, "nothing is pruned");
+    std::fs::rename(&record, env.data_dir().join("store/pins.json.bad")).unwrap();
+    env.run(["team", "update"]).success();
+    env.run(["hello", "greet", "pins"])
+        .success()
+        .stdout_has("hello, pins");
 }

@@ -239,6 +239,10 @@ pub struct UntagRequest {
     pub tag: String,
     /// The image ID the tag must still point to (a tag the user moved is left alone).
     pub id: String,
+    /// The `repository@digest` tcli pulled, removed with the tag only when the image has no
+    /// other name (a record from before this field removes the tag alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulled: Option<String>,
 }
 
 /// The engine at one address, reached through the docker helper.

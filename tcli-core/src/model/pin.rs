@@ -427,6 +427,19 @@ pub struct TeamPins {
     pub modules: BTreeMap<String, Pinned>,
 }
 
+/// The identity of a store file when it was fetched: a regular file of this size, mtime and
+/// inode is taken to be the same file (its sha256 is not read again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileId {
+    /// Its length in bytes.
+    pub size: u64,
+    /// Its modification time, in nanoseconds since the epoch (`i64`: serde cannot read an
+    /// `i128` inside the internally tagged [`Pinned`]).
+    pub mtime_ns: i64,
+    /// Its inode.
+    pub inode: u64,
+}
+
 /// One pinned module as fetched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -452,6 +465,10 @@ pub enum Pinned {
         from: BuildFrom,
         /// Its descriptor, read in a child process when it was fetched.
         descriptor: super::descriptor::Descriptor,
+        /// The store file as it was put there: a file replaced since (or a symlink put in its
+        /// place) does not match and counts as missing. `None` (an older record) never matches.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<FileId>,
     },
     /// Native builds exist, none for this machine.
     NoBuild {

@@ -8,7 +8,7 @@
 //! layout, which both read.
 
 use crate::context::Context;
-use crate::model::pin::{Pinned, PinsFile};
+use crate::model::pin::{FileId, Pinned, PinsFile};
 use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, Stamp};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,25 @@ pub fn library_path(cx: &Context, sha256: &str) -> PathBuf {
     native_dir(cx).join(format!("{sha256}.{}", std::env::consts::DLL_EXTENSION))
 }
 
+/// The identity of the regular file at `path` (a symlink is not one); `None` otherwise.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path).ok()?;
+    m.file_type().is_file().then(|| FileId {
+        size: m.len(),
+        mtime_ns: m
+            .mtime()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(m.mtime_nsec()),
+        inode: m.ino(),
+    })
+}
+
+/// True when the store file at `path` is the one recorded as `file` when it was fetched.
+pub fn is_recorded(path: &Path, file: Option<&FileId>) -> bool {
+    file.is_some() && file_id(path).as_ref() == file
+}
+
 /// The local repository tcli tags the images it pulls into, so a prune by the user shows and
 /// tcli knows what it may remove (docs/team-repos.md).
 pub const IMAGE_REPOSITORY: &str = "tcli-pinned";
@@ -49,6 +68,36 @@ pub fn read(cx: &Context) -> PinsFile {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
+}
+
+/// `pins.json` is there but cannot be read or parsed: not the same as nothing pinned, or a
+/// prune would remove every artifact (docs/team-repos.md, "Pinning").
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {why}", path.display())]
+pub struct UnreadableRecord {
+    /// The record's path.
+    pub path: PathBuf,
+    /// Why.
+    pub why: String,
+}
+
+/// The record for changing it: missing is empty, unreadable is an error.
+pub fn try_read(cx: &Context) -> Result<PinsFile, UnreadableRecord> {
+    let path = pins_path(cx);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PinsFile::default()),
+        Err(e) => {
+            return Err(UnreadableRecord {
+                path,
+                why: e.to_string(),
+            })
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|e| UnreadableRecord {
+        path,
+        why: e.to_string(),
+    })
 }
 
 /// What the pinned modules' freshness rests on: the record and the library dir (a deleted
@@ -87,10 +136,14 @@ pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
         for (name, pinned) in modules {
             match pinned {
                 Pinned::Native {
-                    sha256, descriptor, ..
+                    sha256,
+                    descriptor,
+                    file,
+                    ..
                 } => {
                     let path = library_path(cx, &sha256);
-                    out.push(match Identity::of_file(&path) {
+                    let id = Identity::of_file(&path).filter(|_| is_recorded(&path, file.as_ref()));
+                    out.push(match id {
                         Some(identity) => {
                             let mut m = ModuleInfo::new(
                                 name,
@@ -110,7 +163,7 @@ pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
                             &path,
                             &team,
                             Problem::PinnedMissing {
-                                artifact: format!("library {}", path.display()),
+                                artifact: missing_library(&path),
                                 team: team.clone(),
                             },
                         ),
@@ -173,4 +226,13 @@ fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem)
 /// True for a module of this source whose identity is no file's (see [`cannot_run`]).
 pub fn is_placeholder(m: &ModuleInfo) -> bool {
     matches!(m.detail, Detail::Pinned { .. })
+}
+
+/// How a pinned library that is not the file fetched is named: gone, or changed since.
+pub fn missing_library(path: &Path) -> String {
+    if std::fs::symlink_metadata(path).is_ok() {
+        format!("library {} (changed since it was fetched)", path.display())
+    } else {
+        format!("library {}", path.display())
+    }
 }

@@ -80,6 +80,18 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The record, to change it: one that cannot be read is refused (never taken for empty, which
+/// would prune every artifact) until the user moves it aside.
+fn read_record(cx: &Context) -> anyhow::Result<PinsFile> {
+    store::try_read(cx).map_err(|e| {
+        let path = e.path.display().to_string();
+        super::failure(
+            format!("the record of pinned modules: {e}; nothing was changed"),
+            format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again"),
+        )
+    })
+}
+
 /// The lock every change to the store is made under.
 pub(crate) fn lock(cx: &Context) -> anyhow::Result<File> {
     super::lock_file(cx, "store.lock", "the pinned-module store")
@@ -167,8 +179,13 @@ fn intact(cx: &Context, team: &str, commit: Oid, pins: &[Pin], ahead: Option<Ahe
     let Some(rec) = file.teams.get(team) else {
         return pins.is_empty();
     };
-    if rec.commit != commit.to_string()
-        || rec.modules.len() != pins.iter().filter(|p| wanted(cx, p)).count()
+    // Image entries carried across while Docker is off are not counted: they are not checked.
+    let recorded = rec
+        .modules
+        .values()
+        .filter(|p| !(cx.no_docker && matches!(p, Pinned::Image { .. })))
+        .count();
+    if rec.commit != commit.to_string() || recorded != pins.iter().filter(|p| wanted(cx, p)).count()
     {
         return false;
     }
@@ -191,12 +208,14 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
     let mut ids = Vec::new();
     for (name, p) in &rec.modules {
         match p {
-            Pinned::Native { sha256, .. } => {
+            Pinned::Native { sha256, file, .. } => {
                 let path = store::library_path(cx, sha256);
-                if !path.is_file() {
-                    out.push(format!("{name}: library {}", path.display()));
+                if !store::is_recorded(&path, file.as_ref()) {
+                    out.push(format!("{name}: {}", store::missing_library(&path)));
                 }
             }
+            // Docker off: images are neither listed nor checked, and the engine is not asked.
+            Pinned::Image { .. } if cx.no_docker => {}
             Pinned::Image { pin, image_id, .. } => ids.push((name, pin, image_id.clone())),
             Pinned::NoBuild { .. } => {}
         }
@@ -252,13 +271,10 @@ fn fetch(
     commit: Oid,
     pins: &[Pin],
 ) -> anyhow::Result<Fetch> {
-    let stop = Arc::new(AtomicBool::new(false));
     // While artifacts arrive, Ctrl-C stops here (the helpers it also reaches clean up after
-    // themselves) so what this run added can be taken back.
-    let ids: Vec<_> = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]
-        .iter()
-        .filter_map(|s| signal_hook::flag::register(*s, Arc::clone(&stop)).ok())
-        .collect();
+    // themselves) so what this run added can be taken back; outside, it acts as usual.
+    let guard = Guarded::enter();
+    let stop = &guard.0.stop;
     let file = store::read(cx);
     let mut out = Fetch {
         pins: TeamPins {
@@ -272,6 +288,16 @@ fn fetch(
     let mut result = Ok(());
     for p in pins {
         if !wanted(cx, p) {
+            // Keep the image the previous record holds for this same pin, so a prune (here or
+            // on the next update with Docker on) does not take it for unpinned.
+            if let (Artifact::Image(r), Some(prev)) = (
+                &p.artifact,
+                file.teams.get(team).and_then(|t| t.modules.get(&p.name)),
+            ) {
+                if matches!(prev, Pinned::Image { pin, .. } if pin == r) {
+                    out.pins.modules.insert(p.name.clone(), prev.clone());
+                }
+            }
             ui::warn(&format!(
                 "team '{team}' pins the docker module '{}'; not pulled while {} is set",
                 p.name,
@@ -301,15 +327,52 @@ fn fetch(
     if result.is_ok() && stop.load(Ordering::SeqCst) {
         result = Err(interrupted(team));
     }
-    for id in ids {
-        signal_hook::low_level::unregister(id);
-    }
+    drop(guard);
     match result {
         Ok(()) => Ok(out),
         Err(e) => {
             out.undo(cx);
             Err(e)
         }
+    }
+}
+
+/// The flags SIGINT and SIGTERM act on, registered once per process: unregistering a
+/// signal-hook action does not restore the default one, so the handlers stay and `outside`
+/// says whether a signal takes its default action (terminate) or only sets `stop`.
+struct Signals {
+    stop: Arc<AtomicBool>,
+    outside: Arc<AtomicBool>,
+}
+
+/// The region where a signal sets [`Signals::stop`] instead of terminating; left on drop.
+struct Guarded(&'static Signals);
+
+impl Guarded {
+    fn enter() -> Guarded {
+        static SIGNALS: std::sync::OnceLock<Signals> = std::sync::OnceLock::new();
+        let s = SIGNALS.get_or_init(|| {
+            let s = Signals {
+                stop: Arc::new(AtomicBool::new(false)),
+                outside: Arc::new(AtomicBool::new(true)),
+            };
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                // The default action runs first when outside; otherwise only the flag is set.
+                let _ =
+                    signal_hook::flag::register_conditional_default(sig, Arc::clone(&s.outside));
+                let _ = signal_hook::flag::register(sig, Arc::clone(&s.stop));
+            }
+            s
+        });
+        s.stop.store(false, Ordering::SeqCst);
+        s.outside.store(false, Ordering::SeqCst);
+        Guarded(s)
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        self.0.outside.store(true, Ordering::SeqCst);
     }
 }
 
@@ -382,6 +445,7 @@ fn fetch_image(
         let entry = UntagRequest {
             tag,
             id: pulled.id.clone(),
+            pulled: Some(format!("{}@{}", r.repository, r.digest)),
         };
         let mut known = known;
         known.images.push(entry.clone());
@@ -440,18 +504,25 @@ fn fetch_native(
         )
     };
     // Content-addressed: a file of that name was verified when it was put there, and its
-    // descriptor recorded by whichever team pinned it.
+    // descriptor and identity recorded by whichever team pinned it; a file that is no longer
+    // that one (replaced, a symlink put there) is hashed again or fetched again.
     let known = file
         .teams
         .values()
         .flat_map(|t| t.modules.values())
         .find_map(|p| match p {
             Pinned::Native {
-                sha256, descriptor, ..
-            } if *sha256 == build.sha256 => Some(descriptor.clone()),
+                sha256,
+                descriptor,
+                file,
+                ..
+            } if *sha256 == build.sha256 => Some((descriptor.clone(), *file)),
             _ => None,
         });
-    if let (true, Some(d)) = (dest.is_file(), &known) {
+    if let Some((d, id)) = known
+        .as_ref()
+        .filter(|(_, id)| store::is_recorded(&dest, id.as_ref()))
+    {
         if d.name != name {
             return Err(fail(
                 format!("its descriptor names module '{}', not '{name}'", d.name),
@@ -470,13 +541,14 @@ fn fetch_native(
                 sha256: build.sha256.clone(),
                 from: build.from.clone(),
                 descriptor: d.clone(),
+                file: *id,
             },
         );
         return Ok(());
     }
-    // In the store but recorded by no team (the record was lost): verify and read it again
-    // rather than fetch it again.
-    if known.is_none() && dest.is_file() {
+    // A regular file in the store but not the one recorded (the record was lost, or the file
+    // was replaced): verify and read it again rather than fetch it again.
+    if let Some(id) = store::file_id(&dest) {
         let intact = std::fs::read(&dest).is_ok_and(|b| hex(&Sha256::digest(&b)) == build.sha256);
         if intact {
             if let Ok(d) = tcli_core::sources::native::probe_file(cx, &dest) {
@@ -493,6 +565,7 @@ fn fetch_native(
                             sha256: build.sha256.clone(),
                             from: build.from.clone(),
                             descriptor: d,
+                            file: Some(id),
                         },
                     );
                     return Ok(());
@@ -548,6 +621,7 @@ fn fetch_native(
                 .tempfile_in(&dir)
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
             std::io::Write::write_all(f.as_file_mut(), &bytes)
+                .and_then(|()| f.as_file().sync_all())
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
             f.into_temp_path()
         }
@@ -571,6 +645,7 @@ fn fetch_native(
     }
     tmp.persist(&dest)
         .with_context(|| format!("cannot move the library into {}", dest.display()))?;
+    let id = store::file_id(&dest);
     out.new_files.push(dest);
     out.report.push(ArtifactReport {
         module: name.to_string(),
@@ -584,6 +659,7 @@ fn fetch_native(
             sha256: build.sha256.clone(),
             from: build.from.clone(),
             descriptor: d,
+            file: id,
         },
     );
     Ok(())
@@ -595,13 +671,28 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Records `pins` as team `team`'s (or forgets the team with `None`).
 pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow::Result<()> {
-    let mut file = store::read(cx);
+    let mut file = read_record(cx)?;
     let before = file.teams.get(team).cloned();
     match pins {
         Some(p) if p.modules.is_empty() => {
             file.teams.remove(team);
         }
         Some(p) => {
+            // A store file fetched or hashed again has a new identity for every team pinning it.
+            for (_, t) in file.teams.iter_mut().filter(|(n, _)| *n != team) {
+                for m in t.modules.values_mut() {
+                    if let Pinned::Native { sha256, file, .. } = m {
+                        if let Some(new) = p.modules.values().find_map(|n| match n {
+                            Pinned::Native {
+                                sha256: s, file: f, ..
+                            } if s == sha256 => Some(*f),
+                            _ => None,
+                        }) {
+                            *file = new;
+                        }
+                    }
+                }
+            }
             file.teams.insert(team.to_string(), p);
         }
         None => {
@@ -617,8 +708,8 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
 /// Removes what no team pins any more: store files, and images tcli pulled (by their tcli
 /// tag; the engine keeps an image that has another name or a container). Teams no longer
 /// registered count as pinning nothing.
-pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
-    let mut file = store::read(cx);
+pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
+    let mut file = read_record(cx)?;
     let registered: BTreeSet<String> = tcli_core::team_dirs::teams(cx)
         .into_iter()
         .map(|t| t.name)
@@ -661,6 +752,10 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
             }
         }
     }
+    if cx.no_docker {
+        // Docker is off: the engine is not touched, and what tcli pulled stays recorded.
+        return Ok(out);
+    }
     let mut fetched: Fetched = read_json(&fetched_path(cx));
     let (keep, drop): (Vec<_>, Vec<_>) = fetched
         .images
@@ -696,7 +791,7 @@ pub(crate) fn prune(cx: &Context) -> Vec<ArtifactReport> {
         }
         let _ = write_json(&fetched_path(cx), &fetched);
     }
-    out
+    Ok(out)
 }
 
 /// Brings the store in line with the pins of `commit` (`text`: its `tcli.toml`) for `team`:
@@ -720,6 +815,7 @@ pub(crate) fn apply(
     }
     let pins = validate(team, &git::short(commit), text)?;
     let _store = lock(cx)?;
+    read_record(cx)?;
     if intact(cx, team, commit, &pins, ahead) {
         move_checkout()?;
         let mut report: Vec<ArtifactReport> = store::read(cx)
@@ -740,7 +836,7 @@ pub(crate) fn apply(
                 })
             })
             .collect();
-        report.extend(prune(cx));
+        report.extend(prune(cx)?);
         return Ok(report);
     }
     let fetched = fetch(cx, team, repo, commit, &pins)?;
@@ -750,6 +846,6 @@ pub(crate) fn apply(
     }
     record(cx, team, Some(fetched.pins))?;
     let mut report = fetched.report;
-    report.extend(prune(cx));
+    report.extend(prune(cx)?);
     Ok(report)
 }

@@ -56,7 +56,11 @@ pub(crate) fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<St
     // (docs/team-repos.md, "Pinning").
     {
         let _store = super::pins::lock(cx)?;
-        super::pins::record(cx, name, None)?;
+        // An unreadable record is left for `team update` to refuse: the team is gone from the
+        // list already, and the record keeps only registered teams' pins anyway.
+        if tcli_core::sources::pinned::try_read(cx).is_ok() {
+            super::pins::record(cx, name, None)?;
+        }
     }
     if let Some(t) = trash {
         let p = t.path().to_path_buf();

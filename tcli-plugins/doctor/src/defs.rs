@@ -130,12 +130,14 @@ impl Defs {
 
 /// The entries of one file, in the order of their `[checks.<name>]` headers.
 fn file_entries(origin: &Origin, settings: &Value) -> Vec<Entry> {
+    // One line each, whatever a file put in a key or value they quote (found by fuzzing: a
+    // field name holding a newline).
     let invalid = |name: &str, problem: String, fix: String| {
         Entry::Invalid(Invalid {
             name: name.to_string(),
             origin: origin.clone(),
-            problem,
-            fix,
+            problem: crate::kinds::one_line(&problem, 500),
+            fix: crate::kinds::one_line(&fix, 500),
         })
     };
     let checks = match settings.get("checks") {
@@ -450,6 +452,18 @@ mod tests {
             Err((p, _)) => p,
             Ok(d) => panic!("accepted {d:?}"),
         }
+    }
+
+    #[test]
+    fn refusals_are_one_line_whatever_the_file_quotes() {
+        // Found by fuzzing (fuzz/seeds/doctor/newline-in-field-name).
+        let v = json!({"checks": {"bad": {"tool": "x", "ru\n": "y"}}});
+        let defs = Defs::read([(origin(Some("t")), &v)]);
+        let Entry::Invalid(i) = &defs.entries[0].0 else {
+            panic!("accepted")
+        };
+        assert!(!i.problem.contains('\n'), "{:?}", i.problem);
+        assert!(i.problem.contains("unknown field 'ru "), "{:?}", i.problem);
     }
 
     #[test]

@@ -376,7 +376,8 @@ fn team_add_pinned_image_and_libraries_run_offline() {
         .stdout_has("pinned by: team 'acme'");
     env.run(["modules", "list"])
         .success()
-        .stdout_has("no build for x86_64-unknown-linux-gnu");
+        .stdout_has("no build for x86_64-unknown-linux-gnu")
+        .stdout_has("(team acme)");
     env.run(["far"])
         .code(126)
         .stderr_has("no build for x86_64-unknown-linux-gnu");

@@ -136,6 +136,34 @@ pub(crate) struct Fetch {
 }
 
 impl Fetch {
+    /// Records a library of this machine's build as fetched or reused: its report line and
+    /// its pin, with the store file's identity as it is now.
+    fn native(
+        &mut self,
+        name: &str,
+        triple: String,
+        build: &pin::Build,
+        descriptor: tcli_core::model::descriptor::Descriptor,
+        file: Option<pin::FileId>,
+        action: Action,
+    ) {
+        self.report.push(ArtifactReport {
+            module: name.to_string(),
+            artifact: build.from.to_string(),
+            action,
+        });
+        self.pins.modules.insert(
+            name.to_string(),
+            Pinned::Native {
+                triple,
+                sha256: build.sha256.clone(),
+                from: build.from.clone(),
+                descriptor,
+                file,
+            },
+        );
+    }
+
     /// Takes back what this run added: the update did not happen.
     pub(crate) fn undo(self, cx: &Context) {
         for f in &self.new_files {
@@ -529,21 +557,7 @@ fn fetch_native(
                 "ask the team to pin it under its own name in tcli.toml".into(),
             ));
         }
-        out.report.push(ArtifactReport {
-            module: name.to_string(),
-            artifact: build.from.to_string(),
-            action: Action::Reused,
-        });
-        out.pins.modules.insert(
-            name.to_string(),
-            Pinned::Native {
-                triple,
-                sha256: build.sha256.clone(),
-                from: build.from.clone(),
-                descriptor: d.clone(),
-                file: *id,
-            },
-        );
+        out.native(name, triple, build, d.clone(), *id, Action::Reused);
         return Ok(());
     }
     // A regular file in the store but not the one recorded (the record was lost, or the file
@@ -553,21 +567,7 @@ fn fetch_native(
         if intact {
             if let Ok(d) = tcli_core::sources::native::probe_file(cx, &dest) {
                 if d.name == name {
-                    out.report.push(ArtifactReport {
-                        module: name.to_string(),
-                        artifact: build.from.to_string(),
-                        action: Action::Reused,
-                    });
-                    out.pins.modules.insert(
-                        name.to_string(),
-                        Pinned::Native {
-                            triple,
-                            sha256: build.sha256.clone(),
-                            from: build.from.clone(),
-                            descriptor: d,
-                            file: Some(id),
-                        },
-                    );
+                    out.native(name, triple, build, d, Some(id), Action::Reused);
                     return Ok(());
                 }
             }
@@ -647,21 +647,7 @@ fn fetch_native(
         .with_context(|| format!("cannot move the library into {}", dest.display()))?;
     let id = store::file_id(&dest);
     out.new_files.push(dest);
-    out.report.push(ArtifactReport {
-        module: name.to_string(),
-        artifact: build.from.to_string(),
-        action: Action::Fetched,
-    });
-    out.pins.modules.insert(
-        name.to_string(),
-        Pinned::Native {
-            triple,
-            sha256: build.sha256.clone(),
-            from: build.from.clone(),
-            descriptor: d,
-            file: id,
-        },
-    );
+    out.native(name, triple, build, d, id, Action::Fetched);
     Ok(())
 }
 

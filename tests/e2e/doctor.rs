@@ -31,28 +31,8 @@ fn env() -> TestEnv {
     env
 }
 
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Teammate")
-        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
-        .env("GIT_COMMITTER_NAME", "Teammate")
-        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+/// The `git` CLI with a hermetic identity, as the team tests run it.
+use crate::team::git;
 
 /// A team remote (bare) whose first commit holds `tcli_toml`, added with `tcli team add`.
 /// Returns the commit.

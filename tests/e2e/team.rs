@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 /// Runs the `git` CLI in `dir` with a hermetic identity and config; panics on failure.
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)

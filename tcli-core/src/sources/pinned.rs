@@ -9,7 +9,7 @@
 
 use crate::context::Context;
 use crate::model::pin::{FileId, Pinned, PinsFile};
-use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem, Stamp};
+use crate::model::{Detail, Identity, Kind, ModuleInfo, Problem};
 use std::path::{Path, PathBuf};
 
 /// `<data dir>/store`: what tcli fetched for pins, content-addressed.
@@ -104,11 +104,6 @@ pub fn try_read(cx: &Context) -> Result<PinsFile, UnreadableRecord> {
 /// store file changes its mtime). Two stats.
 pub fn watched(cx: &Context) -> Vec<PathBuf> {
     vec![pins_path(cx), native_dir(cx)]
-}
-
-/// Stamps of [`watched`].
-pub fn stamps(cx: &Context) -> Vec<Stamp> {
-    Stamp::all(&watched(cx))
 }
 
 /// Each configured team's pins, in team order (teams removed since are left out).

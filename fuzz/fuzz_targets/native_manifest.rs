@@ -1,16 +1,34 @@
 //! A native module's probe report and manifest JSON (what a library hands tcli): any bytes
-//! give a report, verbs that are clean lines, or an error.
+//! give a report or an error; the index entry built from a report has a clean one-line
+//! description, verbs that are clean lines, and is runnable only under a valid name.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tcli_core::model::descriptor::ProbeReport;
+use tcli_core::model::{Identity, Kind, ModuleInfo};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(ProbeReport::Ok(d)) = serde_json::from_slice::<ProbeReport>(data) {
-        for v in tcli_core::sources::native::verbs_of(&d.manifest) {
+        let mut m = ModuleInfo::new(
+            "fuzz".into(),
+            Kind::Native,
+            "/fuzz/libfuzz.so".into(),
+            Identity::File { size: 0, mtime_ns: 0, ino: 0 },
+        );
+        m.name = d.name.clone();
+        tcli_core::sources::native::fill_from_descriptor(&mut m, &d);
+        if let Some(desc) = &m.description {
+            assert!(!desc.is_empty() && !desc.chars().any(char::is_control), "{desc:?}");
+        }
+        for v in &m.verbs {
             assert!(!v.chars().any(char::is_control), "{v:?}");
+        }
+        if m.runnable {
+            assert!(tcli_core::names::validate(&d.name).is_ok(), "{:?}", d.name);
         }
     }
     if let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(data) {
-        let _ = tcli_core::sources::native::verbs_of(&manifest);
+        for v in tcli_core::sources::native::verbs_of(&manifest) {
+            assert!(!v.chars().any(char::is_control), "{v:?}");
+        }
     }
 });

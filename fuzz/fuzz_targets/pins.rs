@@ -1,6 +1,7 @@
 //! `[modules.<name>]` pins of any `tcli.toml`, and image references: every entry is a pin or
 //! one error naming its key; a pinned image always carries a sha256 digest of 64 hex, a native
-//! build a sha256 of 64 hex and an https or loopback-http URL or a path that stays in the repo.
+//! build is keyed by a target triple and carries a sha256 of 64 hex and an https or
+//! loopback-http URL or a path that stays in the repo.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tcli_core::model::pin::{self, Artifact, BuildFrom};
@@ -30,7 +31,13 @@ fuzz_target!(|data: &[u8]| {
         match &p.artifact {
             Artifact::Image(r) => assert!(hex64(r.digest.trim_start_matches("sha256:")), "{r:?}"),
             Artifact::Native(builds) => {
-                for b in builds.values() {
+                for (triple, b) in builds {
+                    assert!(
+                        triple.split('-').count() >= 3
+                            && !triple.contains('/')
+                            && !triple.chars().any(|c| c.is_control() || c.is_uppercase()),
+                        "{triple:?}"
+                    );
                     assert!(hex64(&b.sha256), "{b:?}");
                     match &b.from {
                         BuildFrom::Url(u) => assert!(tcli_core::http::check_url(u).is_ok(), "{u}"),

@@ -224,6 +224,34 @@ fn modules_install_refuses_a_broken_library() {
     );
 }
 
+/// A library's descriptor strings (description, versions, verb names) reach the terminal only
+/// as clean single lines, however they were written (docs/native-abi.md).
+#[test]
+fn descriptor_strings_with_escapes_are_printed_clean() {
+    let env = TestEnv::new();
+    let noisy = fixture("noisy");
+    let installed = env.run(["modules".as_ref(), "install".as_ref(), noisy.as_os_str()]);
+    installed
+        .success()
+        .stderr_has("installed module 'noisy' 1.0 [31m red (ABI 1)");
+    assert!(
+        !installed.stderr.contains('\x1b'),
+        "an escape reached the terminal: {:?}",
+        installed.stderr
+    );
+    for args in [vec!["--help"], vec!["modules", "list"], vec!["help", "noisy"]] {
+        let r = env.run(&args);
+        r.success();
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains('\x1b') && !out.contains('\x07'), "{args:?}: {out:?}");
+        }
+        if args == ["--help"] {
+            r.stdout_has("makes ]0;owned noise second line");
+        }
+    }
+    env.run(["noisy"]).success().stdout_has("noisy ran");
+}
+
 #[test]
 fn modules_remove_deletes_installed_native() {
     let env = TestEnv::new();

@@ -11,12 +11,16 @@ use crate::error::CliError;
 use crate::exit::Exit;
 use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
 use crate::model::ModuleInfo;
+use crate::prim::text::sanitize_line;
 use crate::ui;
 use std::cell::OnceCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use tcli_plugin_sdk::abi::{self, TcliHostV1, TcliPluginHeader, TcliPluginV1};
+
+/// The longest version string a descriptor's is shown as.
+const VERSION_MAX: usize = 64;
 
 /// A checked, loaded library: its descriptor lives as long as the process.
 struct Loaded {
@@ -120,8 +124,11 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
     };
     let name = text(raw.name, "name")?;
     let description = text(raw.description, "description")?;
-    let plugin_version = text(raw.plugin_version, "plugin version")?;
-    let sdk_version = text(raw.sdk_version, "SDK version")?;
+    // Versions are only ever shown, so they are made one clean line here, where they enter;
+    // the name is validated and the description sanitized where the index is built.
+    let version = |p, field| text(p, field).map(|v| sanitize_line(&v, VERSION_MAX));
+    let plugin_version = version(raw.plugin_version, "plugin version")?;
+    let sdk_version = version(raw.sdk_version, "SDK version")?;
     Ok(Loaded {
         raw,
         descriptor: Descriptor {

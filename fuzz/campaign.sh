@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A long fuzzing campaign: builds every target once, copies the binaries aside (so editing the
+# tree while it runs changes nothing), then runs ROUNDS rounds of every target (or those named)
+# for SECONDS each on JOBS parallel workers at the lowest priority, from fuzz/corpus/<target>
+# and the seeds. Each run appends one line to fuzz/ledger.tsv: when, commit, target, wall and
+# CPU seconds, executions, exec/s, edges, features, corpus size, verdict. docs/fuzzing.md.
+#   fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]
+# Crashes are saved under fuzz/artifacts/<target>/ and stop that target's later rounds.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+seconds=600 rounds=1 jobs=$(nproc)
+while getopts "t:r:j:" o; do
+    case "$o" in
+        t) seconds=$OPTARG ;;
+        r) rounds=$OPTARG ;;
+        j) jobs=$OPTARG ;;
+        *) echo "usage: fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]" >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+
+if [ "$#" -gt 0 ]; then targets=("$@"); else
+    mapfile -t targets < <(cargo +nightly fuzz list 2>/dev/null)
+fi
+[ "${#targets[@]}" -gt 0 ] || { echo "error: no fuzz targets (is cargo-fuzz installed?)" >&2; exit 1; }
+
+echo "--- building ${#targets[@]} fuzz targets"
+cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
+bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
+trap 'rm -rf "$bin"' EXIT
+for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+ledger=$PWD/ledger.tsv
+[ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
+
+# One run of one target; prints and records its line.
+one() {
+    local t=$1 log="corpus/$1.campaign.log" cpu=-
+    mkdir -p "corpus/$t" "seeds/$t" "artifacts/$t"
+    local start=$SECONDS
+    if [ -x /usr/bin/time ]; then
+        nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.cpu" "$bin/$t" "corpus/$t" "seeds/$t" \
+            -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -print_final_stats=1 -artifact_prefix="artifacts/$t/" >"$log" 2>&1
+    else
+        nice -n 19 "$bin/$t" "corpus/$t" "seeds/$t" \
+            -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -print_final_stats=1 -artifact_prefix="artifacts/$t/" >"$log" 2>&1
+    fi
+    local rc=$? wall=$((SECONDS - start))
+    [ -f "$log.cpu" ] && cpu=$(awk '/^cpu/ {printf "%.0f", $2 + $3}' "$log.cpu")
+    local done_line runs execs edges ft corp verdict=ok
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
+    edges=$(grep -oE 'cov: [0-9]+' <<<"$done_line" | awk '{print $2}')
+    ft=$(grep -oE 'ft: [0-9]+' <<<"$done_line" | awk '{print $2}')
+    corp=$(grep -oE 'corp: [0-9]+' <<<"$done_line" | awk '{print $2}')
+    execs=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}')
+    runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+    [ "$rc" -eq 0 ] || verdict="FAILED(exit $rc)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$commit" "$t" \
+        "$wall" "$cpu" "${runs:--}" "${execs:--}" "${edges:--}" "${ft:--}" "${corp:--}" "$verdict" |
+        tee -a "$ledger"
+    [ "$rc" -eq 0 ]
+}
+
+# Worker w takes every jobs-th target of each round.
+work() {
+    local w=$1 r i
+    for ((r = 0; r < rounds; r++)); do
+        for ((i = w; i < ${#targets[@]}; i += jobs)); do
+            [ -e "$bin/${targets[$i]}.crashed" ] && continue
+            one "${targets[$i]}" || touch "$bin/${targets[$i]}.crashed"
+        done
+    done
+}
+for ((w = 0; w < jobs; w++)); do work "$w" & done
+wait
+failed=$(ls "$bin"/*.crashed 2>/dev/null | wc -l)
+[ "$failed" -eq 0 ] || { echo "error: $failed target(s) failed: see fuzz/artifacts/" >&2; exit 1; }

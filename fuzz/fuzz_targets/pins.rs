@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let (pins, errors) = pin::parse(&table);
     for e in &errors {
-        assert!(!e.why.contains('\n') && !e.fix.contains('\n'), "{e:?}");
+        let line = e.to_string();
+        assert!(!line.chars().any(char::is_control), "{e:?}");
     }
     for p in &pins {
         assert!(tcli_core::names::validate(&p.name).is_ok(), "{:?}", p.name);
@@ -42,7 +43,8 @@ fuzz_target!(|data: &[u8]| {
                     match &b.from {
                         BuildFrom::Url(u) => assert!(tcli_core::http::check_url(u).is_ok(), "{u}"),
                         BuildFrom::Path(p) => {
-                            assert!(!p.starts_with('/') && !p.split('/').any(|c| c == ".."), "{p}")
+                            assert!(!p.starts_with('/') && !p.split('/').any(|c| c == ".."), "{p}");
+                            assert!(!p.chars().any(char::is_control), "{p:?}");
                         }
                     }
                 }

@@ -30,11 +30,18 @@ pub enum UrlError {
     /// No host, or one with characters a host cannot have.
     #[error("'{0}' has no valid host")]
     Host(String),
+    /// A space or control character, which a URL carries only percent-encoded; the URL is
+    /// shown escaped, so it cannot write to the terminal.
+    #[error("'{0}' holds a space or control character (percent-encode it: %20)")]
+    Characters(String),
 }
 
 /// The one URL rule (docs/team-repos.md, docs/notify.md): https anywhere, http only to a
 /// loopback host, which never leaves the machine. Checked before any connection.
 pub fn check_url(url: &str) -> Result<(), UrlError> {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(UrlError::Characters(url.escape_debug().to_string()));
+    }
     let lower = url.to_ascii_lowercase();
     let (https, rest) = if let Some(r) = lower.strip_prefix("https://") {
         (true, r)
@@ -277,6 +284,12 @@ mod tests {
             check_url("http://localhost.evil.com/"),
             Err(UrlError::PlainHttp(_))
         ));
+        assert_eq!(
+            check_url("https://example.com/a\u{1b}[31m b"),
+            Err(UrlError::Characters(
+                "https://example.com/a\\u{1b}[31m b".into()
+            ))
+        );
         assert!(matches!(check_url("ftp://x/"), Err(UrlError::Scheme(_))));
         assert!(matches!(
             check_url("file:///etc/passwd"),

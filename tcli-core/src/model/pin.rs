@@ -385,6 +385,13 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
         }
         (None, Some(path)) => {
             let p = std::path::Path::new(path);
+            if path.chars().any(char::is_control) {
+                return Err(err(
+                    format!("{key}.path"),
+                    format!("'{}' holds a control character", path.escape_debug()),
+                    "give a path relative to the repo root, without '..': native/<triple>/libname.so",
+                ));
+            }
             let inside = !path.is_empty()
                 && p.components().all(|c| {
                     matches!(
@@ -536,6 +543,21 @@ mod tests {
         assert!(e[3].contains("modules.d.native.x86_64-unknown-linux-gnu.url"));
         assert!(e[4].contains("leaves the team repo"));
         assert!(e[5].contains("modules.f.colour") && e[5].contains("unknown key"));
+    }
+
+    /// A path or URL that would write to the terminal when shown is refused, and shown escaped.
+    #[test]
+    fn pin_parse_refuses_control_characters() {
+        let t = format!(
+            "[modules.a.native.x86_64-unknown-linux-gnu]\npath = \"lib\\u001b[2Ja.so\"\nsha256 = \"{HEX}\"\n\
+             [modules.b.native.x86_64-unknown-linux-gnu]\nurl = \"https://a.example/x\\u0007.so\"\nsha256 = \"{HEX}\"\n"
+        );
+        let e = errors(&t);
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(e[0].contains("modules.a.native.x86_64-unknown-linux-gnu.path"));
+        assert!(e[0].contains("lib\\u{1b}[2Ja.so' holds a control character"));
+        assert!(e[1].contains("x\\u{7}.so' holds a space or control character"));
+        assert!(e.iter().all(|e| !e.chars().any(char::is_control)), "{e:#?}");
     }
 
     #[test]

@@ -239,11 +239,18 @@ fn descriptor_strings_with_escapes_are_printed_clean() {
         "an escape reached the terminal: {:?}",
         installed.stderr
     );
-    for args in [vec!["--help"], vec!["modules", "list"], vec!["help", "noisy"]] {
+    for args in [
+        vec!["--help"],
+        vec!["modules", "list"],
+        vec!["help", "noisy"],
+    ] {
         let r = env.run(&args);
         r.success();
         for out in [&r.stdout, &r.stderr] {
-            assert!(!out.contains('\x1b') && !out.contains('\x07'), "{args:?}: {out:?}");
+            assert!(
+                !out.contains('\x1b') && !out.contains('\x07'),
+                "{args:?}: {out:?}"
+            );
         }
         if args == ["--help"] {
             r.stdout_has("makes ]0;owned noise second line");

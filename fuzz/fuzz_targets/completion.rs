@@ -26,7 +26,11 @@ fuzz_target!(|data: &[u8]| {
     let words: Vec<String> = text.split('\n').take(16).map(str::to_string).collect();
     let current = words.last().cloned().unwrap_or_default();
     for c in tcli_core::commands::complete::candidates(context(), &words) {
-        assert!(c.word.starts_with(current.as_str()), "{:?} for {current:?}", c.word);
+        assert!(
+            c.word.starts_with(current.as_str()),
+            "{:?} for {current:?}",
+            c.word
+        );
         assert!(!c.description.contains('\n'));
     }
 });

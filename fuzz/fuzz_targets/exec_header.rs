@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let verbs = tcli_core::model::verbs::parse(&h.verbs.join(","), "tcli-verbs", &mut problems);
     for v in &verbs {
         for word in v.split(' ') {
-            assert!(tcli_core::names::validate(word).is_ok(), "verb word {word:?}");
+            assert!(
+                tcli_core::names::validate(word).is_ok(),
+                "verb word {word:?}"
+            );
         }
     }
     for p in &problems {

@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let clean = sanitize_line(&s, DESCRIPTION_MAX);
     assert!(!clean.chars().any(char::is_control), "{clean:?}");
     assert!(clean.chars().count() <= DESCRIPTION_MAX + 1, "{clean:?}");
-    assert_eq!(sanitize_line(&clean, DESCRIPTION_MAX), clean, "sanitizing is idempotent");
+    assert_eq!(
+        sanitize_line(&clean, DESCRIPTION_MAX),
+        clean,
+        "sanitizing is idempotent"
+    );
     let word = sh_word(&s);
     assert!(!word.is_empty());
 });

@@ -12,12 +12,19 @@ fuzz_target!(|data: &[u8]| {
             "fuzz".into(),
             Kind::Native,
             "/fuzz/libfuzz.so".into(),
-            Identity::File { size: 0, mtime_ns: 0, ino: 0 },
+            Identity::File {
+                size: 0,
+                mtime_ns: 0,
+                ino: 0,
+            },
         );
         m.name = d.name.clone();
         tcli_core::sources::native::fill_from_descriptor(&mut m, &d);
         if let Some(desc) = &m.description {
-            assert!(!desc.is_empty() && !desc.chars().any(char::is_control), "{desc:?}");
+            assert!(
+                !desc.is_empty() && !desc.chars().any(char::is_control),
+                "{desc:?}"
+            );
         }
         for v in &m.verbs {
             assert!(!v.chars().any(char::is_control), "{v:?}");

@@ -43,7 +43,10 @@ fuzz_target!(|data: &[u8]| {
                     match &b.from {
                         BuildFrom::Url(u) => assert!(tcli_core::http::check_url(u).is_ok(), "{u}"),
                         BuildFrom::Path(p) => {
-                            assert!(!p.starts_with('/') && !p.split('/').any(|c| c == ".."), "{p}");
+                            assert!(
+                                !p.starts_with('/') && !p.split('/').any(|c| c == ".."),
+                                "{p}"
+                            );
                             assert!(!p.chars().any(char::is_control), "{p:?}");
                         }
                     }

@@ -6,7 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 /// The roster of the seeds: ana's ed25519 key, which signed `seeds/signature/ana`.
-const ANA: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKzu52rstY7N83nVn2kggbe9a6ZKRUiWwh3X2IuQ9m7j ana@laptop";
+const ANA: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKzu52rstY7N83nVn2kggbe9a6ZKRUiWwh3X2IuQ9m7j ana@laptop";
 /// The payload that seed signs.
 const SIGNED: &[u8] = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor Ana <ana@example.com> 1700000000 +0000\ncommitter Ana <ana@example.com> 1700000000 +0000\n\nhello\n";
 
@@ -27,6 +28,9 @@ fuzz_target!(|data: &[u8]| {
         None => (SIGNED, data),
     };
     if let Ok(signer) = roster().verify(payload, armored) {
-        assert_eq!(payload, SIGNED, "a signature verified over other bytes: {signer:?}");
+        assert_eq!(
+            payload, SIGNED,
+            "a signature verified over other bytes: {signer:?}"
+        );
     }
 });

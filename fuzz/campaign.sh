@@ -6,6 +6,7 @@
 # CPU seconds, executions, exec/s, edges, features, corpus size, verdict. docs/fuzzing.md.
 #   fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]
 # Crashes are saved under fuzz/artifacts/<target>/ and stop that target's later rounds.
+# `touch fuzz/corpus/.stop` ends the campaign after the runs under way, losing none.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -69,11 +70,13 @@ work() {
     local w=$1 r i
     for ((r = 0; r < rounds; r++)); do
         for ((i = w; i < ${#targets[@]}; i += jobs)); do
+            [ -e corpus/.stop ] && return
             [ -e "$bin/${targets[$i]}.crashed" ] && continue
             one "${targets[$i]}" || touch "$bin/${targets[$i]}.crashed"
         done
     done
 }
+rm -f corpus/.stop
 for ((w = 0; w < jobs; w++)); do work "$w" & done
 wait
 failed=$(ls "$bin"/*.crashed 2>/dev/null | wc -l)

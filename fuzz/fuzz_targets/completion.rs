@@ -1,5 +1,6 @@
-//! Completion words: any words typed after `tcli` give candidates that start with the word
-//! under the cursor and are single clean words.
+//! Completion words: any words typed after `tcli`, with exec modules declaring verbs and
+//! subjects on the PATH, give candidates that are single clean words (no space, tab or control
+//! character, which would break the shell protocol), each once, with one-line descriptions.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -16,8 +17,23 @@ fn context() -> &'static Context {
         std::env::set_var("TCLI_CONFIG_DIR", dir.join("config"));
         std::env::set_var("TCLI_DATA_DIR", dir.join("data"));
         std::env::set_var("TCLI_CACHE_DIR", dir.join("cache"));
-        std::env::set_var("PATH", "/nonexistent");
-        Context::from_env()
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for (name, header) in [
+            ("deploy", "# tcli-summary: Ship it\n# tcli-verbs: status, rollback\n# tcli-verbs: env create, env delete\n"),
+            ("db-backup", "# tcli-summary: Back up \u{1b}[31mthe database\n# tcli-verbs: run, list, restore\n"),
+        ] {
+            let path = bin.join(format!("tcli-{name}"));
+            std::fs::write(&path, format!("#!/bin/sh\n{header}exit 0\n")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::env::set_var("PATH", &bin);
+        std::env::set_var("TCLI_NO_DOCKER", "1");
+        let cx = Context::from_env();
+        // Completion reads the index as it is; build it once, as any earlier tcli run would.
+        let _ = tcli_core::catalog::load(&cx);
+        cx
     })
 }
 
@@ -25,12 +41,28 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let words: Vec<String> = text.split('\n').take(16).map(str::to_string).collect();
     let current = words.last().cloned().unwrap_or_default();
-    for c in tcli_core::commands::complete::candidates(context(), &words) {
+    let got = tcli_core::commands::complete::candidates(context(), &words);
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &got {
         assert!(
             c.word.starts_with(current.as_str()),
             "{:?} for {current:?}",
             c.word
         );
-        assert!(!c.description.contains('\n'));
+        assert!(
+            !c.word.is_empty()
+                && !c
+                    .word
+                    .chars()
+                    .any(|ch| ch.is_control() || ch.is_whitespace()),
+            "{:?}",
+            c.word
+        );
+        assert!(
+            !c.description.chars().any(char::is_control),
+            "{:?}",
+            c.description
+        );
+        assert!(seen.insert(c.word.as_str()), "{:?} offered twice", c.word);
     }
 });

@@ -1,8 +1,10 @@
 //! `tcli.toml` as teams and users write it: any text parses or is refused; merging a table over
-//! another keeps every key of the top one, and the JSON modules get has the same keys.
+//! another keeps every key of the top one, and the JSON modules get has the same keys; the
+//! roster and notify channels in it are accepted or refused with inert one-line errors.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tcli_core::settings::{json_of_table, merge};
+use tcli_plugin_sdk::Layer;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -23,4 +25,11 @@ fuzz_target!(|data: &[u8]| {
     let json = json_of_table(&merged);
     assert_eq!(json.as_object().map(|o| o.len()), Some(merged.len()));
     let _ = tcli_roster::Roster::from_settings(&json);
+    // The sections modules read file by file: [notify] channels and the roster, as the
+    // notify module checks them (its own invariants: tcli-plugins/notify/src/lib.rs).
+    let layers = [
+        Layer::new(None, "/u/tcli.toml".into(), json_of_table(&b)),
+        Layer::new(Some("t".into()), "/t/tcli.toml".into(), json_of_table(&a)),
+    ];
+    tcli_plugin_notify::fuzz_one(&layers);
 });

@@ -1,6 +1,7 @@
 //! The error a module's run function returns, and how the SDK shows it: `error:` line, causes,
 //! `hint:` line, exit status. A closed stdout pipe is not an error (exit 0, as tcli does).
 
+use crate::output::inert;
 use std::io::Write;
 
 /// What went wrong in a module. Returned from the run function given to
@@ -106,18 +107,44 @@ impl Error {
 
     /// Prints the error as tcli prints its own, unless it is a closed stdout pipe.
     pub(crate) fn report(&self) {
-        if self.exit_code() == 0 || matches!(self, Error::Exit(_)) {
-            return;
+        if let Some(text) = self.rendered() {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
         }
-        let mut text = format!("error: {self}\n");
+    }
+
+    /// What [`report`](Error::report) prints: `error:`, causes, `hint:`, a line each. Messages
+    /// often quote what a settings file or the network said, so they go through
+    /// [`inert`](crate::output::inert) and cannot drive the terminal.
+    #[doc(hidden)]
+    pub fn rendered(&self) -> Option<String> {
+        if self.exit_code() == 0 || matches!(self, Error::Exit(_)) {
+            return None;
+        }
+        let mut text = format!("error: {}\n", inert(&self.to_string()));
         let mut cause = std::error::Error::source(self);
         while let Some(c) = cause {
-            text.push_str(&format!("  caused by: {c}\n"));
+            text.push_str(&format!("  caused by: {}\n", inert(&c.to_string())));
             cause = c.source();
         }
         if let Some(h) = self.hint() {
-            text.push_str(&format!("hint: {h}\n"));
+            text.push_str(&format!("hint: {}\n", inert(h)));
         }
-        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_errors_are_inert_lines() {
+        let e = Error::usage("format '\u{1b}[2J\nx' is not known").with_hint("fix\u{7} it");
+        assert_eq!(
+            e.rendered().unwrap(),
+            "error: format '\\u{1b}[2J\nx' is not known\nhint: fix\\u{7} it\n"
+        );
+        assert_eq!(Error::Exit(1).rendered(), None);
+        assert_eq!(Error::failed("é ok").rendered().unwrap(), "error: é ok\n");
     }
 }

@@ -5,6 +5,38 @@
 use crate::Error;
 use std::io::Write;
 
+/// `text` made safe for a terminal: every control character but newline and tab is shown
+/// escaped (`\u{1b}`), so text quoted from a settings file, a server or a signature can
+/// neither drive the terminal (colours, titles, clearing) nor overwrite a line (`\r`).
+/// tcli's own messages and the SDK's errors go through it; tables cells too.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    let live = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(live) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if live(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A message for the user on stderr (progress, what was done), made [`inert`]. Modules print
+/// their messages through here and [`warn`], never straight to stderr, so what a message
+/// quotes cannot drive the terminal; a stderr that went away is not an error.
+pub fn status(msg: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", inert(msg));
+}
+
+/// `warning: <msg>` on stderr, made [`inert`].
+pub fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {}", inert(msg));
+}
+
 /// Writes `value` as pretty JSON and a newline.
 pub fn json(out: &mut impl Write, value: &serde_json::Value) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(Error::other)?;
@@ -28,7 +60,7 @@ pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Res
             if i > 0 {
                 line.push_str("  ");
             }
-            line.push_str(cell);
+            line.push_str(&inert(cell));
             let pad = widths
                 .get(i)
                 .copied()

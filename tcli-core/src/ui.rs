@@ -1,10 +1,14 @@
 //! The only code that writes to the terminal. stdout carries data (lists, JSON, help); stderr
 //! carries messages (`error:`, `warning:`, `hint:`). Colour only on a terminal and never with
 //! `NO_COLOR` or `TERM=dumb`. A closed stdout pipe ends tcli quietly with exit 0, like ripgrep.
+//! Messages are made inert (control characters but newline and tab shown escaped).
 
 use crate::env_vars;
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
+// Every message passes through it: what a message quotes (a file, a server, a signature)
+// cannot drive the terminal.
+use tcli_plugin_sdk::output::inert;
 
 struct Caps {
     out_tty: bool,
@@ -118,13 +122,21 @@ fn err_line(line: &str) {
 pub fn error(err: &anyhow::Error) {
     let mut chain = err.chain();
     if let Some(top) = chain.next() {
-        err_line(&format!("{} {top}", paint_err("error:", "1;31")));
+        err_line(&format!(
+            "{} {}",
+            paint_err("error:", "1;31"),
+            inert(&top.to_string())
+        ));
     }
     for cause in chain {
         let text = cause.to_string();
         // A CliError's hint is printed below; its message is already the top line.
         if cause.downcast_ref::<crate::error::CliError>().is_none() {
-            err_line(&format!("  {} {text}", paint_err("caused by:", "2")));
+            err_line(&format!(
+                "  {} {}",
+                paint_err("caused by:", "2"),
+                inert(&text)
+            ));
         }
     }
     if let Some(h) = crate::error::hint_of(err) {
@@ -134,17 +146,17 @@ pub fn error(err: &anyhow::Error) {
 
 /// `warning: <message>` on stderr.
 pub fn warn(msg: &str) {
-    err_line(&format!("{} {msg}", paint_err("warning:", "1;33")));
+    err_line(&format!("{} {}", paint_err("warning:", "1;33"), inert(msg)));
 }
 
 /// `hint: <message>` on stderr.
 pub fn hint(msg: &str) {
-    err_line(&format!("{} {msg}", paint_err("hint:", "1;32")));
+    err_line(&format!("{} {}", paint_err("hint:", "1;32"), inert(msg)));
 }
 
 /// A progress or status line on stderr (never stdout, so data stays clean).
 pub fn status(msg: &str) {
-    err_line(msg);
+    err_line(&inert(msg));
 }
 
 /// Prints a clap error or help the way clap would, through this module, and returns its code.

@@ -308,6 +308,23 @@ fn notify_plain_http_to_another_host_is_refused_before_any_connection() {
         .stderr_has("format 'teams' is not known");
 }
 
+/// What a settings file says reaches the terminal inert: a hostile format name is shown
+/// escaped in the module's error, never as the escape itself (docs/module-authoring.md).
+#[test]
+fn notify_errors_show_control_characters_escaped() {
+    let w = world(
+        "[notify.build]\nurl = \"https://x.example\"\nformat = \"\\u001b]0;owned\\u0007\\u001b[2Jteams\"\n",
+    );
+    let r = w.notify(&["build", "hi"], "");
+    r.code(2)
+        .stderr_has("format '\\u{1b}]0;owned\\u{7}\\u{1b}[2Jteams' is not known");
+    assert!(
+        !r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{7}'),
+        "{:?}",
+        r.stderr
+    );
+}
+
 /// A port on loopback that nothing listens on.
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -1345,6 +1345,28 @@ fn signed_update_refuses_an_unknown_roster_field() {
     assert_eq!(checkout_head(&env), head);
 }
 
+/// A roster field named with terminal escapes is refused, and tcli shows the name escaped.
+#[test]
+fn signed_update_shows_a_hostile_field_name_inert() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    toml.push_str("\"ph\\u001b[2J\\u000done\" = \"555-0100\"\n");
+    team.write("tcli.toml", &toml);
+    team.commit(&env, "ana", Some(&k.ana), "a field named with escapes");
+    let r = env.run(["team", "update"]);
+    r.code(1)
+        .stderr_has("people.bo: unknown field 'ph\\u{1b}[2J\\rone'")
+        .stderr_has("nothing was changed");
+    assert!(
+        !r.stderr.contains('\u{1b}') && !r.stderr.contains('\r'),
+        "{:?}",
+        r.stderr
+    );
+}
+
 #[test]
 fn signed_update_refuses_a_huge_tcli_toml() {
     let env = TestEnv::new();

@@ -383,16 +383,13 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         _ => None,
     }));
     if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
-        eprintln!(
-            "{}",
-            kinds::one_line(
-                &format!(
-                    "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
-                    files[0].0.file.display()
-                ),
-                usize::MAX
-            )
-        );
+        tcli_plugin_sdk::output::status(&kinds::one_line(
+            &format!(
+                "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
+                files[0].0.file.display()
+            ),
+            usize::MAX,
+        ));
     }
 
     // tcli's own checks first, then the definitions, then the modules' checks.

@@ -90,10 +90,10 @@ fn everyone(layers: &[Layer]) -> Vec<Person> {
                     }
                 }
             }
-            Err(e) => eprintln!(
-                "warning: the roster in {} is invalid ({e}); people there are named by email",
+            Err(e) => tcli_plugin_sdk::output::warn(&format!(
+                "the roster in {} is invalid ({e}); people there are named by email",
                 l.path.display()
-            ),
+            )),
         }
     }
     all
@@ -261,10 +261,10 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             } else {
                 String::new()
             };
-            eprintln!(
+            tcli_plugin_sdk::output::status(&format!(
                 "notified channel '{}' (HTTP {}{tries})",
                 channel.name, resp.status
-            );
+            ));
             Ok(())
         }
         Ok(resp) => {
@@ -320,6 +320,32 @@ tcli_plugin_sdk::export_plugin! {
     name: "notify",
     cli: Cli,
     run: run,
+}
+
+/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs): every channel the files define is
+/// found and checked, or refused with an error that renders as inert lines; a channel that
+/// checks out posts to a URL under the URL rule.
+#[doc(hidden)]
+pub fn fuzz_one(layers: &[Layer]) {
+    for name in channel::names(layers) {
+        match channel::find(layers, &name) {
+            Ok(Some(c)) => {
+                if let Target::Url(u) = &c.target {
+                    assert!(http::check_url(u).is_ok(), "{u:?}");
+                }
+            }
+            Ok(None) => panic!("channel {name:?} is listed but not found"),
+            Err(e) => {
+                let text = invalid(e).rendered().expect("an error to show");
+                assert!(
+                    !text.chars().any(|c| c.is_control() && c != '\n'),
+                    "{text:?}"
+                );
+                assert_eq!(text.lines().count(), 2, "{text:?}");
+            }
+        }
+    }
+    let _ = everyone(layers);
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ impl Clock {
         // user set and that cannot be read is worth a warning.
         let tz = TimeZone::try_system().unwrap_or_else(|e| {
             if std::env::var_os("TZ").is_some_and(|v| !v.is_empty()) {
-                eprintln!("warning: cannot use the time zone in TZ ({e}); showing times in UTC");
+                tcli_plugin_sdk::output::warn(&format!(
+                    "cannot use the time zone in TZ ({e}); showing times in UTC"
+                ));
             }
             TimeZone::UTC
         });

@@ -151,8 +151,8 @@ fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<R
         return Ok(vec![f.check(&mut rosters).map_err(invalid)?]);
     }
     if found.is_empty() {
-        eprintln!(
-            "no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)"
+        tcli_plugin_sdk::output::status(
+            "no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)",
         );
     }
     found
@@ -286,10 +286,10 @@ fn schedule(
     }
     if segments.is_empty() {
         if !rotations.is_empty() {
-            eprintln!(
+            tcli_plugin_sdk::output::status(&format!(
                 "nobody is on call in the {weeks} weeks from {}",
                 clock.show(from)
-            );
+            ));
         }
         return Ok(());
     }
@@ -382,11 +382,11 @@ fn when(
         );
     }
     if segments.is_empty() {
-        eprintln!(
+        tcli_plugin_sdk::output::status(&format!(
             "{} has no shifts in the {weeks} weeks from {}",
             who.display(),
             clock.show(from)
-        );
+        ));
         return Ok(());
     }
     table(&mut out, &clock, "ON CALL", &segments)
@@ -411,10 +411,10 @@ fn export_ics(
         // RFC 5545 wants at least one component in a calendar: an empty one is not a file a
         // calendar app will take, so none is written (docs/oncall.md).
         if !rotations.is_empty() {
-            eprintln!(
+            tcli_plugin_sdk::output::status(&format!(
                 "nobody is on call in the {weeks} weeks from {}; no calendar written",
                 clock.show(from)
-            );
+            ));
         }
         return Ok(());
     }

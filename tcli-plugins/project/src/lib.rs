@@ -148,10 +148,10 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         return output::json(&mut out, &Value::Array(rows));
     }
     if all.is_empty() {
-        eprintln!(
+        tcli_plugin_sdk::output::status(&format!(
             "no projects yet; add them as [projects.NAME] url = \"...\" in {}",
             host.config_dir().join("tcli.toml").display()
-        );
+        ));
         return Ok(());
     }
     let rows: Vec<Vec<String>> = all
@@ -196,7 +196,7 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     let cannot =
         |e: std::io::Error| Error::failed(format!("cannot clone into {}: {e}", target.display()));
     std::fs::create_dir_all(parent).map_err(cannot)?;
-    eprintln!("cloning {} into {}", p.url, target.display());
+    tcli_plugin_sdk::output::status(&format!("cloning {} into {}", p.url, target.display()));
     // Clone beside the target and rename: an interrupted or failed clone leaves nothing behind.
     let tmp = tempfile::Builder::new()
         .prefix(".tcli-clone-")
@@ -220,7 +220,10 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
     if dir.is_some() {
         record_clone(host, name, &target)?;
     }
-    eprintln!("cloned project '{name}' into {}", target.display());
+    tcli_plugin_sdk::output::status(&format!(
+        "cloned project '{name}' into {}",
+        target.display()
+    ));
     Ok(())
 }
 
@@ -318,7 +321,9 @@ fn status(host: &Host, as_json: bool) -> Result<(), Error> {
         return output::json(&mut out, &Value::Array(v));
     }
     if rows.is_empty() {
-        eprintln!("no project is cloned yet; run 'tcli project clone <name>'");
+        tcli_plugin_sdk::output::status(
+            "no project is cloned yet; run 'tcli project clone <name>'",
+        );
         return Ok(());
     }
     let table: Vec<Vec<String>> = rows

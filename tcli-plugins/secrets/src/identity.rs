@@ -100,7 +100,7 @@ impl Me {
                     Ok(k) => break k,
                     Err(_) if tries < 2 => {
                         tries += 1;
-                        eprintln!("wrong passphrase, try again");
+                        tcli_plugin_sdk::output::status("wrong passphrase, try again");
                     }
                     Err(_) => return Err(Problem::WrongPassphrase(self.path.clone())),
                 }

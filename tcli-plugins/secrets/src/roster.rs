@@ -105,10 +105,10 @@ pub(crate) fn vet(
         return Ok(());
     }
     for k in &new {
-        eprintln!(
+        tcli_plugin_sdk::output::status(&format!(
             "note: encrypting also to {} {} of {}, not in the roster of {team} as tcli has it",
             k.kind, k.fingerprint, k.person
-        );
+        ));
     }
     let refused: Vec<&&RosterKey> = new
         .iter()

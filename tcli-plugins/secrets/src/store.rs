@@ -448,7 +448,10 @@ impl Staged {
                     None => std::fs::remove_file(&dest),
                 };
                 if let Err(e) = undone {
-                    eprintln!("warning: cannot restore {}: {e}", dest.display());
+                    tcli_plugin_sdk::output::warn(&format!(
+                        "cannot restore {}: {e}",
+                        dest.display()
+                    ));
                 }
             }
             drop(hold);

@@ -102,10 +102,10 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         return output::json(&mut out, &Value::Array(rows));
     }
     if all.is_empty() {
-        eprintln!(
+        tcli_plugin_sdk::output::status(&format!(
             "no bookmarks yet; add them under [bookmarks] in {}",
             host.config_dir().join("tcli.toml").display()
-        );
+        ));
         return Ok(());
     }
     let rows: Vec<Vec<String>> = all
@@ -156,7 +156,7 @@ fn open(host: &Host, name: &str) -> Result<(), Error> {
         return Ok(());
     }
     let tool = opener();
-    eprintln!("opening {} in your browser", b.url);
+    tcli_plugin_sdk::output::status(&format!("opening {} in your browser", b.url));
     let status = Command::new(tool)
         .arg(&b.url)
         .stdin(Stdio::null())

@@ -115,7 +115,7 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
     }
     out.flush()?;
     if total == 0 {
-        eprintln!("no secrets to check");
+        tcli_plugin_sdk::output::status("no secrets to check");
     }
     if bad == 0 {
         return Ok(());

@@ -20,10 +20,10 @@ pub(crate) fn run(host: &Host, team: Option<&str>, as_json: bool) -> Result<(), 
         let fps = match &team.roster {
             Ok(r) => roster::fingerprints(r),
             Err(p) => {
-                eprintln!(
-                    "warning: {p}; the state of team '{}' secrets is unknown",
+                tcli_plugin_sdk::output::warn(&format!(
+                    "{p}; the state of team '{}' secrets is unknown",
                     team.name
-                );
+                ));
                 Vec::new()
             }
         };
@@ -48,7 +48,9 @@ pub(crate) fn run(host: &Host, team: Option<&str>, as_json: bool) -> Result<(), 
         return output::json(&mut out, &Value::Array(rows));
     }
     if rows.is_empty() {
-        eprintln!("no secrets yet; add one in a clone of the team repo: tcli secrets set NAME");
+        tcli_plugin_sdk::output::status(
+            "no secrets yet; add one in a clone of the team repo: tcli secrets set NAME",
+        );
         return Ok(());
     }
     let cell = |v: &Value| match v {
@@ -73,7 +75,7 @@ pub(crate) fn run(host: &Host, team: Option<&str>, as_json: bool) -> Result<(), 
         &table,
     )?;
     if mine.is_none() {
-        eprintln!("note: no usable SSH key (TCLI_IDENTITY, ~/.ssh/id_ed25519, ~/.ssh/id_rsa), so READABLE is '?'");
+        tcli_plugin_sdk::output::status("note: no usable SSH key (TCLI_IDENTITY, ~/.ssh/id_ed25519, ~/.ssh/id_rsa), so READABLE is '?'");
     }
     Ok(())
 }

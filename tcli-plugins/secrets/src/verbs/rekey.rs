@@ -32,12 +32,12 @@ pub(crate) fn run(
         .filter(|(_, seen)| every || !seen.status.current())
         .collect();
     if stale.is_empty() {
-        eprintln!(
+        tcli_plugin_sdk::output::status(&format!(
             "all {} secrets in {} are encrypted to exactly its roster ({} keys); nothing to do",
             all.len(),
             clone.display(),
             keys.len()
-        );
+        ));
         return Ok(());
     }
     crypt::no_core_dumps();
@@ -84,13 +84,13 @@ pub(crate) fn run(
         .into());
     }
     staged.commit()?;
-    eprintln!(
+    tcli_plugin_sdk::output::status(&format!(
         "rekeyed {} of {} secrets in {} to {} keys",
         stale.len(),
         all.len(),
         clone.display(),
         keys.len()
-    );
+    ));
     let mut removed: Vec<String> = Vec::new();
     let mut exposed: Vec<&str> = Vec::new();
     for (secret, seen) in &stale {
@@ -104,11 +104,9 @@ pub(crate) fn run(
         }
     }
     if !exposed.is_empty() {
-        eprintln!(
-            "warning: {} could be read by keys no longer in the roster ({}), and git history keeps the old files: rotate them (change each where it is issued, then 'tcli secrets set NAME')",
+        tcli_plugin_sdk::output::warn(&format!("{} could be read by keys no longer in the roster ({}), and git history keeps the old files: rotate them (change each where it is issued, then 'tcli secrets set NAME')",
             exposed.join(", "),
-            removed.join(", ")
-        );
+            removed.join(", ")));
     }
     let mut out = std::io::stdout().lock();
     write!(

@@ -34,7 +34,7 @@ pub(crate) fn run(host: &Host, name: &str, repo: Option<&Path>) -> Result<(), Er
         }
         _ => {}
     }
-    eprintln!("removed secret '{name}' from {}", clone.display());
+    tcli_plugin_sdk::output::status(&format!("removed secret '{name}' from {}", clone.display()));
     let paths = [
         format!("{}/{name}.age", store::DIR),
         format!("{}/{name}.recipients", store::DIR),

@@ -31,13 +31,13 @@ pub(crate) fn run(
     staged.commit()?;
     let mut people: Vec<&str> = keys.iter().map(|k| k.person.as_str()).collect();
     people.dedup();
-    eprintln!(
+    tcli_plugin_sdk::output::status(&format!(
         "wrote secret '{name}' in {}, encrypted to {} keys of {} people ({})",
         clone.display(),
         keys.len(),
         people.len(),
         people.join(", ")
-    );
+    ));
     let paths = [
         format!("{}/{name}.age", store::DIR),
         format!("{}/{name}.recipients", store::DIR),

@@ -158,7 +158,7 @@ impl Engine {
                     .filter(|d| d != "<none>@<none>")
                     .collect(),
                 created: s.created,
-                labels: s.labels.into_iter().collect(),
+                labels: tcli_core::docker::bounded_labels(s.labels),
             })
             .collect())
     }

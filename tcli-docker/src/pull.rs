@@ -99,12 +99,9 @@ fn pulled_of(
     }
     Ok(Pulled {
         id: found.id.unwrap_or_default(),
-        labels: found
-            .config
-            .and_then(|c| c.labels)
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
+        labels: tcli_core::docker::bounded_labels(
+            found.config.and_then(|c| c.labels).unwrap_or_default(),
+        ),
         fetched: true,
     })
 }

@@ -21,6 +21,51 @@ use std::time::Duration;
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 /// The label an image must carry to be a module (docs/docker-modules.md).
 pub const MODULE_LABEL: &str = "io.tcli.module";
+/// The prefix of every label tcli defines (docs/docker-modules.md).
+pub const TCLI_LABEL_PREFIX: &str = "io.tcli.";
+/// The common labels tcli reads a title or description from when the image has no
+/// `io.tcli.description`.
+pub const OCI_TITLE: &str = "org.opencontainers.image.title";
+/// See [`OCI_TITLE`].
+pub const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
+/// See [`OCI_TITLE`].
+pub const LS_NAME: &str = "org.label-schema.name";
+/// See [`OCI_TITLE`].
+pub const LS_DESCRIPTION: &str = "org.label-schema.description";
+pub use crate::model::LABEL_MAX;
+/// The most `io.tcli.*` labels read of one image (tcli defines seven).
+pub const TCLI_LABELS_MAX: usize = 64;
+
+/// The labels of an image as tcli reads them, whatever the image carries: those under
+/// [`TCLI_LABEL_PREFIX`] (at most [`TCLI_LABELS_MAX`]) and the four common title and
+/// description labels, each value cut to [`LABEL_MAX`] bytes at a character boundary. Every
+/// other label is dropped, so a hostile image cannot grow the helper's answer, the index or
+/// `pins.json` past a bound.
+pub fn bounded_labels(all: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut tcli = 0;
+    for (k, mut v) in all {
+        let ours = k.starts_with(TCLI_LABEL_PREFIX);
+        if !(ours || [OCI_TITLE, OCI_DESCRIPTION, LS_NAME, LS_DESCRIPTION].contains(&k.as_str())) {
+            continue;
+        }
+        if ours {
+            if tcli == TCLI_LABELS_MAX {
+                continue;
+            }
+            tcli += 1;
+        }
+        if v.len() > LABEL_MAX {
+            let mut end = LABEL_MAX;
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            v.truncate(end);
+        }
+        out.insert(k, v);
+    }
+    out
+}
 /// How long a connected engine may take to answer its first request. A local engine answers
 /// `/_ping` in well under a millisecond; this only bounds an engine that accepts and hangs.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -403,5 +448,32 @@ impl Engine {
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_labels_keeps_what_tcli_reads_within_bounds() {
+        let mut all: Vec<(String, String)> = vec![
+            (MODULE_LABEL.into(), "deploy".into()),
+            (OCI_DESCRIPTION.into(), "é".repeat(LABEL_MAX)),
+            ("com.example.huge".into(), "x".repeat(10 * LABEL_MAX)),
+        ];
+        all.extend((0..100).map(|i| (format!("io.tcli.x{i:03}"), String::new())));
+        let kept = bounded_labels(all);
+        assert_eq!(kept[MODULE_LABEL], "deploy");
+        // Cut at a character boundary: 2-byte characters, so exactly LABEL_MAX bytes.
+        assert_eq!(kept[OCI_DESCRIPTION].len(), LABEL_MAX);
+        assert!(!kept.contains_key("com.example.huge"));
+        let ours = kept
+            .keys()
+            .filter(|k| k.starts_with(TCLI_LABEL_PREFIX))
+            .count();
+        assert_eq!(ours, TCLI_LABELS_MAX);
+        let odd = bounded_labels([(LS_DESCRIPTION.to_string(), "éa".repeat(LABEL_MAX))]);
+        assert_eq!(odd[LS_DESCRIPTION].len(), LABEL_MAX - 1);
     }
 }

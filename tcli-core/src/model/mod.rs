@@ -10,7 +10,7 @@ mod problem;
 pub mod source_listing;
 pub mod verbs;
 
-pub use problem::{HelpFailure, Problem, RunFailure};
+pub use problem::{HelpFailure, Problem, RunFailure, LABEL_MAX};
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;

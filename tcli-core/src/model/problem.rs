@@ -5,6 +5,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The most of one docker label's value tcli reads (docs/docker-modules.md); the docker helper
+/// cuts the rest, so a label of this length may have been longer.
+pub const LABEL_MAX: usize = 64 * 1024;
+
 /// One problem with a module. A module with problems is still listed; `ModuleInfo::runnable`
 /// says whether it can run anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +293,10 @@ impl fmt::Display for Problem {
             Problem::LabelControlChars { label } => {
                 write!(f, "{label} contains control characters (shown as spaces)")
             }
+            Problem::LabelTooLong { label, bytes, max } if *bytes >= LABEL_MAX => write!(
+                f,
+                "{label} is over {LABEL_MAX} bytes long; shown cut to {max} characters"
+            ),
             Problem::LabelTooLong { label, bytes, max } => write!(
                 f,
                 "{label} is {bytes} bytes long; shown cut to {max} characters"

@@ -12,7 +12,10 @@
 
 use super::Source;
 use crate::context::Context;
-use crate::docker::{self, Engine, EngineError, ErrorKind, Image};
+use crate::docker::{
+    self, Engine, EngineError, ErrorKind, Image, LS_DESCRIPTION, LS_NAME, OCI_DESCRIPTION,
+    OCI_TITLE,
+};
 use crate::model::{
     verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings, SourceCache,
     Stamp,
@@ -40,10 +43,6 @@ const NETWORK: &str = "io.tcli.network";
 const USER: &str = "io.tcli.user";
 const MOUNT_CWD: &str = "io.tcli.mount-cwd";
 const VERBS: &str = "io.tcli.verbs";
-const OCI_TITLE: &str = "org.opencontainers.image.title";
-const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
-const LS_NAME: &str = "org.label-schema.name";
-const LS_DESCRIPTION: &str = "org.label-schema.description";
 const KNOWN: &[&str] = &[
     docker::MODULE_LABEL,
     DESCRIPTION,
@@ -479,7 +478,7 @@ fn from_labels(
         .unwrap_or_default();
     let run = run_settings_of(labels, problems, runnable);
     for key in labels.keys() {
-        if key.starts_with("io.tcli.") && !KNOWN.contains(&key.as_str()) {
+        if key.starts_with(docker::TCLI_LABEL_PREFIX) && !KNOWN.contains(&key.as_str()) {
             problems.push(Problem::UnknownLabel {
                 label: shown(key),
                 known: KNOWN.join(", "),

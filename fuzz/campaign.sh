@@ -31,7 +31,8 @@ cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
 bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+# What was fuzzed: the commit, marked -dirty when the tree had changes at the build.
+commit=$(git describe --always --dirty 2>/dev/null || echo -)
 ledger=$PWD/ledger.tsv
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
 
@@ -39,6 +40,7 @@ ledger=$PWD/ledger.tsv
 one() {
     local t=$1 log="corpus/$1.campaign.log" cpu=-
     mkdir -p "corpus/$t" "seeds/$t" "artifacts/$t"
+    rm -f "$log.cpu"
     local start=$SECONDS
     if [ -x /usr/bin/time ]; then
         nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.cpu" "$bin/$t" "corpus/$t" "seeds/$t" \

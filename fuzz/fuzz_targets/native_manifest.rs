@@ -1,10 +1,11 @@
 //! A native module's probe report and manifest JSON (what a library hands tcli): any bytes
 //! give a report or an error; the index entry built from a report has a clean one-line
-//! description, verbs that are clean lines, and is runnable only under a valid name.
+//! description, verbs that are clean non-empty lines listed once, clean bounded versions, and
+//! is runnable only under a valid name.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tcli_core::model::descriptor::ProbeReport;
-use tcli_core::model::{Identity, Kind, ModuleInfo};
+use tcli_core::model::descriptor::{ProbeReport, VERSION_MAX};
+use tcli_core::model::{Detail, Identity, Kind, ModuleInfo};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(ProbeReport::Ok(d)) = serde_json::from_slice::<ProbeReport>(data) {
@@ -26,8 +27,20 @@ fuzz_target!(|data: &[u8]| {
                 "{desc:?}"
             );
         }
+        let mut seen = std::collections::BTreeSet::new();
         for v in &m.verbs {
-            assert!(!v.chars().any(char::is_control), "{v:?}");
+            assert!(!v.is_empty() && !v.chars().any(char::is_control), "{v:?}");
+            assert!(seen.insert(v), "{v:?} listed twice");
+        }
+        // Versions are stored in the index and shown: clean lines within their bound,
+        // whatever the report said.
+        if let Detail::Native(n) = &m.detail {
+            for v in [&n.plugin_version, &n.sdk_version] {
+                assert!(!v.chars().any(char::is_control), "{v:?}");
+                assert!(v.chars().count() <= VERSION_MAX, "{v:?}");
+            }
+        } else {
+            panic!("a native entry without its detail");
         }
         if m.runnable {
             assert!(tcli_core::names::validate(&d.name).is_ok(), "{:?}", d.name);

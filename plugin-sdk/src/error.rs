@@ -142,7 +142,7 @@ mod tests {
         let e = Error::usage("format '\u{1b}[2J\nx' is not known").with_hint("fix\u{7} it");
         assert_eq!(
             e.rendered().unwrap(),
-            "error: format '\\u{1b}[2J\nx' is not known\nhint: fix\\u{7} it\n"
+            "error: format '\\u{1b}[2J\\nx' is not known\nhint: fix\\u{7} it\n"
         );
         assert_eq!(Error::Exit(1).rendered(), None);
         assert_eq!(Error::failed("é ok").rendered().unwrap(), "error: é ok\n");

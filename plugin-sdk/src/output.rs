@@ -5,12 +5,13 @@
 use crate::Error;
 use std::io::Write;
 
-/// `text` made safe for a terminal: every control character but newline and tab is shown
-/// escaped (`\u{1b}`), so text quoted from a settings file, a server or a signature can
-/// neither drive the terminal (colours, titles, clearing) nor overwrite a line (`\r`).
-/// tcli's own messages and the SDK's errors go through it; tables cells too.
+/// `text` made one inert line: every control character is shown escaped (`\u{1b}`, `\n`),
+/// so text quoted from a settings file, a server or a signature can neither drive the
+/// terminal (colours, titles, clearing), overwrite a line (`\r`), nor start a line of its
+/// own that reads like tcli's (`\nhint: ...`). tcli's own messages, the SDK's errors and
+/// messages, and table cells go through it.
 pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    let live = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let live = |c: char| c.is_control();
     if !text.chars().any(live) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -47,20 +48,25 @@ pub fn json(out: &mut impl Write, value: &serde_json::Value) -> Result<(), Error
 /// Writes a table: `header`, then `rows`, every column but the last padded to its widest
 /// cell, two spaces apart, trailing blanks trimmed.
 pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<(), Error> {
+    // Cells are measured as they are printed: inert.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| inert(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let header: Vec<String> = header.iter().map(|h| (*h).to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {
                 line.push_str("  ");
             }
-            line.push_str(&inert(cell));
+            line.push_str(cell);
             let pad = widths
                 .get(i)
                 .copied()

@@ -180,8 +180,9 @@ fn install_panic_hook(name: &'static str) {
                 .unwrap_or_default();
             let _ = write!(
                 std::io::stderr().lock(),
-                "error: module '{name}' panicked{at}: {msg}\n\
-                 hint: this is a bug in the module; report it to its authors\n"
+                "error: module '{name}' panicked{at}: {}\n\
+                 hint: this is a bug in the module; report it to its authors\n",
+                crate::output::inert(msg)
             );
         }));
     });

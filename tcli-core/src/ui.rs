@@ -1,7 +1,7 @@
 //! The only code that writes to the terminal. stdout carries data (lists, JSON, help); stderr
 //! carries messages (`error:`, `warning:`, `hint:`). Colour only on a terminal and never with
 //! `NO_COLOR` or `TERM=dumb`. A closed stdout pipe ends tcli quietly with exit 0, like ripgrep.
-//! Messages are made inert (control characters but newline and tab shown escaped).
+//! Messages are made inert: one line each, control characters shown escaped.
 
 use crate::env_vars;
 use std::io::{IsTerminal, Write};

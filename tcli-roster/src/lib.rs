@@ -210,7 +210,7 @@ impl Roster {
                 match field.as_str() {
                     "name" => person.name = Some(string(v, &where_, field)?),
                     "chat" => person.chat = Some(string(v, &where_, field)?),
-                    "email" => person.email = strings(v, &where_, field)?,
+                    "email" => person.email = plain_strings(v, &where_, field)?,
                     "keys" => {
                         for (index, line) in strings(v, &where_, field)?.into_iter().enumerate() {
                             count += 1;
@@ -332,10 +332,16 @@ fn wrong(table: &str, field: &str, expected: &'static str) -> RosterError {
     }
 }
 
+/// A roster's text is shown beside the fingerprints a user compares before trusting a team,
+/// so it is one plain line: a control character (an escape, `\r`) could hide or forge them.
+fn plain(s: &str) -> Option<String> {
+    (!s.chars().any(char::is_control)).then(|| s.to_string())
+}
+
 fn string(v: &Value, table: &str, field: &str) -> Result<String, RosterError> {
     v.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| wrong(table, field, "a string"))
+        .and_then(plain)
+        .ok_or_else(|| wrong(table, field, "a string without control characters"))
 }
 
 fn strings(v: &Value, table: &str, field: &str) -> Result<Vec<String>, RosterError> {
@@ -348,6 +354,19 @@ fn strings(v: &Value, table: &str, field: &str) -> Result<Vec<String>, RosterErr
             .ok_or_else(|| wrong(table, field, "a string or a list of strings")),
         _ => Err(wrong(table, field, "a string or a list of strings")),
     }
+}
+
+/// [`strings`] of shown text (emails): plain lines only.
+fn plain_strings(v: &Value, table: &str, field: &str) -> Result<Vec<String>, RosterError> {
+    let all = strings(v, table, field)?;
+    if all.iter().any(|s| plain(s).is_none()) {
+        return Err(wrong(
+            table,
+            field,
+            "a string or a list of strings, without control characters",
+        ));
+    }
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -393,6 +412,12 @@ mod tests {
         );
         assert!(e(json!({"trust": {"require-signed": "yes"}})).contains("trust.require-signed"));
         assert!(e(json!({"trust": {"sign": true}})).contains("unknown field 'sign'"));
+        // Shown beside fingerprints: a carriage return or an escape could hide them.
+        assert!(e(json!({"people": {"ana": {"name": "Ana\r\u{1b}[2K"}}}))
+            .contains("people.ana.name must be a string without control characters"));
+        assert!(e(json!({"people": {"ana": {"email": ["a@x", "b\n@x"]}}}))
+            .contains("people.ana.email must be a string or a list of strings, without control"));
+        assert!(e(json!({"people": {"ana": {"chat": "@ana\u{7}"}}})).contains("people.ana.chat"));
     }
 
     #[test]

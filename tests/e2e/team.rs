@@ -142,6 +142,33 @@ fn refused(r: &Run, team: &str, hint: &str) {
     );
 }
 
+/// A file in the team's bin/ may be named with any byte git allows: its name reaches the
+/// terminal inert, in `team add` and in `team update`.
+#[test]
+fn team_add_and_update_show_hostile_file_names_inert() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    team.module("x\u{1b}]0;owned\u{7}", "true");
+    team.push(&env, "a hostile name");
+    let added = env.run(["team", "add", team.url(), "--name", "acme"]);
+    added
+        .success()
+        .stdout_has("modules: hello, x\\u{1b}]0;owned\\u{7}");
+    team.module("y\r\u{1b}[2K", "true");
+    team.push(&env, "another");
+    let updated = env.run(["team", "update"]);
+    updated.success().stdout_has("added    y\\r\\u{1b}[2K");
+    for r in [&added, &updated] {
+        assert!(
+            !r.raw_stdout
+                .iter()
+                .any(|b| matches!(b, 0x1b | 0x07 | b'\r')),
+            "{:?}",
+            r.stdout
+        );
+    }
+}
+
 #[test]
 fn team_update_reports_an_added_module_that_then_runs() {
     let env = TestEnv::new();

@@ -21,44 +21,78 @@ use std::time::Duration;
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 /// The label an image must carry to be a module (docs/docker-modules.md).
 pub const MODULE_LABEL: &str = "io.tcli.module";
-/// The prefix of every label tcli defines (docs/docker-modules.md).
-pub const TCLI_LABEL_PREFIX: &str = "io.tcli.";
-/// The common labels tcli reads a title or description from when the image has no
-/// `io.tcli.description`.
-pub const OCI_TITLE: &str = "org.opencontainers.image.title";
-/// See [`OCI_TITLE`].
-pub const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
-/// See [`OCI_TITLE`].
-pub const LS_NAME: &str = "org.label-schema.name";
-/// See [`OCI_TITLE`].
-pub const LS_DESCRIPTION: &str = "org.label-schema.description";
+/// The labels tcli defines (docs/docker-modules.md), [`MODULE_LABEL`] first.
+pub mod label {
+    /// The one-line description.
+    pub const DESCRIPTION: &str = "io.tcli.description";
+    /// The host variables passed in.
+    pub const ENV: &str = "io.tcli.env";
+    /// The network.
+    pub const NETWORK: &str = "io.tcli.network";
+    /// Whose uid the container runs as.
+    pub const USER: &str = "io.tcli.user";
+    /// Whether the current directory is mounted.
+    pub const MOUNT_CWD: &str = "io.tcli.mount-cwd";
+    /// The verbs and subjects.
+    pub const VERBS: &str = "io.tcli.verbs";
+    /// Every label tcli defines.
+    pub const TCLI: &[&str] = &[
+        super::MODULE_LABEL,
+        DESCRIPTION,
+        ENV,
+        NETWORK,
+        USER,
+        MOUNT_CWD,
+        VERBS,
+    ];
+    /// The prefix of every label tcli defines; an unknown one is a problem of the module.
+    pub const TCLI_PREFIX: &str = "io.tcli.";
+    /// The common labels tcli reads a title or description from when the image has no
+    /// `io.tcli.*` one.
+    pub const OCI_TITLE: &str = "org.opencontainers.image.title";
+    /// See [`OCI_TITLE`].
+    pub const OCI_DESCRIPTION: &str = "org.opencontainers.image.description";
+    /// See [`OCI_TITLE`].
+    pub const LS_NAME: &str = "org.label-schema.name";
+    /// See [`OCI_TITLE`].
+    pub const LS_DESCRIPTION: &str = "org.label-schema.description";
+    /// The labels a name or description may come from (the rest change how a module runs).
+    pub const TEXT: &[&str] = &[
+        DESCRIPTION,
+        OCI_TITLE,
+        OCI_DESCRIPTION,
+        LS_NAME,
+        LS_DESCRIPTION,
+    ];
+    /// The most unknown `io.tcli.*` labels read of one image (reported, never used).
+    pub const UNKNOWN_MAX: usize = 16;
+}
 pub use crate::model::LABEL_MAX;
-/// The most `io.tcli.*` labels read of one image (tcli defines seven).
-pub const TCLI_LABELS_MAX: usize = 64;
 
-/// The labels of an image as tcli reads them, whatever the image carries: those under
-/// [`TCLI_LABEL_PREFIX`] (at most [`TCLI_LABELS_MAX`]) and the four common title and
-/// description labels, each value cut to [`LABEL_MAX`] bytes at a character boundary. Every
-/// other label is dropped, so a hostile image cannot grow the helper's answer, the index or
-/// `pins.json` past a bound.
+/// The labels of an image as tcli reads them, whatever the image carries: every label tcli
+/// defines, the first [`label::UNKNOWN_MAX`] other `io.tcli.*` ones (by name) and the common
+/// title and description labels. A value longer than [`LABEL_MAX`] bytes is cut just past it
+/// (at the first character boundary after `LABEL_MAX` bytes), so it stays longer than
+/// `LABEL_MAX` and tcli knows it was cut. Every other label is dropped, so a hostile image
+/// cannot grow the helper's answer, the index or `pins.json` past a bound.
 pub fn bounded_labels(all: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    let read: BTreeMap<String, String> = all
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(label::TCLI_PREFIX) || label::TEXT.contains(&k.as_str()))
+        .collect();
+    let mut unknown = 0;
     let mut out = BTreeMap::new();
-    let mut tcli = 0;
-    for (k, mut v) in all {
-        let ours = k.starts_with(TCLI_LABEL_PREFIX);
-        if !(ours || [OCI_TITLE, OCI_DESCRIPTION, LS_NAME, LS_DESCRIPTION].contains(&k.as_str())) {
-            continue;
-        }
-        if ours {
-            if tcli == TCLI_LABELS_MAX {
+    for (k, mut v) in read {
+        if k.starts_with(label::TCLI_PREFIX) && !label::TCLI.contains(&k.as_str()) {
+            if unknown == label::UNKNOWN_MAX {
                 continue;
             }
-            tcli += 1;
+            unknown += 1;
         }
         if v.len() > LABEL_MAX {
-            let mut end = LABEL_MAX;
+            let mut end = LABEL_MAX + 1;
             while !v.is_char_boundary(end) {
-                end -= 1;
+                end += 1;
             }
             v.truncate(end);
         }
@@ -66,6 +100,7 @@ pub fn bounded_labels(all: impl IntoIterator<Item = (String, String)>) -> BTreeM
     }
     out
 }
+
 /// How long a connected engine may take to answer its first request. A local engine answers
 /// `/_ping` in well under a millisecond; this only bounds an engine that accepts and hangs.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -457,23 +492,44 @@ mod tests {
 
     #[test]
     fn bounded_labels_keeps_what_tcli_reads_within_bounds() {
-        let mut all: Vec<(String, String)> = vec![
+        // Unknown io.tcli.* labels sort before and after the known ones: whatever their
+        // number and the order they come in, every known label is kept.
+        let mut all: Vec<(String, String)> = (0..100)
+            .flat_map(|i| {
+                [
+                    (format!("io.tcli.a{i:03}"), String::new()),
+                    (format!("io.tcli.z{i:03}"), String::new()),
+                ]
+            })
+            .collect();
+        all.extend([
+            (label::VERBS.into(), "x".repeat(3 * LABEL_MAX)),
             (MODULE_LABEL.into(), "deploy".into()),
-            (OCI_DESCRIPTION.into(), "é".repeat(LABEL_MAX)),
+            (label::ENV.into(), "HOME".into()),
+            (label::OCI_DESCRIPTION.into(), "é".repeat(LABEL_MAX)),
             ("com.example.huge".into(), "x".repeat(10 * LABEL_MAX)),
-        ];
-        all.extend((0..100).map(|i| (format!("io.tcli.x{i:03}"), String::new())));
+        ]);
+        all.reverse();
         let kept = bounded_labels(all);
+        for k in label::TCLI.iter().filter(|k| **k != label::DESCRIPTION) {
+            let want = [MODULE_LABEL, label::ENV, label::VERBS].contains(k);
+            assert_eq!(kept.contains_key(*k), want, "{k}");
+        }
         assert_eq!(kept[MODULE_LABEL], "deploy");
-        // Cut at a character boundary: 2-byte characters, so exactly LABEL_MAX bytes.
-        assert_eq!(kept[OCI_DESCRIPTION].len(), LABEL_MAX);
-        assert!(!kept.contains_key("com.example.huge"));
-        let ours = kept
+        let unknown: Vec<&String> = kept
             .keys()
-            .filter(|k| k.starts_with(TCLI_LABEL_PREFIX))
-            .count();
-        assert_eq!(ours, TCLI_LABELS_MAX);
-        let odd = bounded_labels([(LS_DESCRIPTION.to_string(), "éa".repeat(LABEL_MAX))]);
-        assert_eq!(odd[LS_DESCRIPTION].len(), LABEL_MAX - 1);
+            .filter(|k| !label::TCLI.contains(&k.as_str()) && k.starts_with(label::TCLI_PREFIX))
+            .collect();
+        assert_eq!(unknown.len(), label::UNKNOWN_MAX);
+        assert_eq!(unknown[0], "io.tcli.a000", "the first by name");
+        assert!(!kept.contains_key("com.example.huge"));
+        // Cut just past the bound, so tcli can tell it was cut; a value at the bound is whole.
+        assert_eq!(kept[label::VERBS].len(), LABEL_MAX + 1);
+        // Two-byte characters: the first boundary past the bound.
+        assert_eq!(kept[label::OCI_DESCRIPTION].len(), LABEL_MAX + 2);
+        let exact = bounded_labels([(label::ENV.to_string(), "x".repeat(LABEL_MAX))]);
+        assert_eq!(exact[label::ENV].len(), LABEL_MAX);
+        let wide = bounded_labels([(label::ENV.to_string(), "éa".repeat(LABEL_MAX))]);
+        assert_eq!(wide[label::ENV].len(), LABEL_MAX + 1);
     }
 }

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// The hidden first argument that makes tcli a descriptor probe (see [`probe_child`]).
 pub const PROBE_ARG: &str = "__tcli-probe-native";
 
+/// The most characters of a descriptor's version string that are shown or stored.
+pub const VERSION_MAX: usize = 64;
+
 /// What a library's descriptor says, as the probe child reports it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Descriptor {

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use tcli_plugin_sdk::output::inert;
 
 /// The table in `tcli.toml` that pins modules.
 pub const TABLE: &str = "modules";
@@ -96,7 +97,8 @@ pub struct PinError {
 
 impl fmt::Display for PinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.why)
+        // The key quotes the file's own table names, which may hold anything.
+        write!(f, "{}: {}", inert(&self.key), inert(&self.why))
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The most of one docker label's value tcli reads (docs/docker-modules.md); the docker helper
-/// cuts the rest, so a label of this length may have been longer.
+/// cuts a longer one just past it, so a value longer than this was cut.
 pub const LABEL_MAX: usize = 64 * 1024;
 
 /// One problem with a module. A module with problems is still listed; `ModuleInfo::runnable`
@@ -96,6 +96,12 @@ pub enum Problem {
         label: String,
         /// The labels tcli knows.
         known: String,
+    },
+    /// A label that says how the module runs is longer than tcli reads ([`LABEL_MAX`]): its
+    /// value was cut, so it cannot be trusted and the module does not run.
+    LabelCut {
+        /// The label (sanitized).
+        label: String,
     },
     /// The team allows image prefixes and this image is under none of them.
     Untrusted {
@@ -293,7 +299,7 @@ impl fmt::Display for Problem {
             Problem::LabelControlChars { label } => {
                 write!(f, "{label} contains control characters (shown as spaces)")
             }
-            Problem::LabelTooLong { label, bytes, max } if *bytes >= LABEL_MAX => write!(
+            Problem::LabelTooLong { label, bytes, max } if *bytes > LABEL_MAX => write!(
                 f,
                 "{label} is over {LABEL_MAX} bytes long; shown cut to {max} characters"
             ),
@@ -318,6 +324,10 @@ impl fmt::Display for Problem {
             Problem::UnknownLabel { label, known } => {
                 write!(f, "unknown label {label} (known: {known})")
             }
+            Problem::LabelCut { label } => write!(
+                f,
+                "{label} is over {LABEL_MAX} bytes long, so tcli did not read it whole and will not run the module"
+            ),
             Problem::Untrusted {
                 refs,
                 prefixes,

@@ -6,11 +6,9 @@
 
 use crate::env_vars;
 use std::ffi::{OsStr, OsString};
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// How long a module's `--help` may take.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -113,98 +111,32 @@ pub struct Bounded<'a> {
 
 /// Runs `b` (see [`Bounded`]).
 pub fn run_bounded(b: &Bounded<'_>) -> Outcome {
-    let (timeout, keep) = (b.timeout, b.keep);
     let mut cmd = Command::new(b.program);
     cmd.args(&b.args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .env(env_vars::TCLI_PROBE, "1")
         // Set again from `env` when the run is a module's; a source's `list` must not inherit
         // the name of a module that ran this tcli.
-        .env_remove(env_vars::TCLI_MODULE)
-        .process_group(0);
+        .env_remove(env_vars::TCLI_MODULE);
     if let Some(dir) = b.cwd {
         cmd.current_dir(dir);
     }
     for (k, v) in &b.env {
         cmd.env(k, v);
     }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            return Outcome {
-                spawn_error: Some(e.to_string()),
-                ..Default::default()
-            }
-        }
+    // Output is what a probe is after: a slow writer gets until the deadline.
+    let limits = tcli_proc::Limits {
+        timeout: b.timeout,
+        keep: b.keep,
+        drain: tcli_proc::Drain::UntilDeadline,
     };
-    let pid = child.id();
-    let out = child.stdout.take().map(|s| Reader::start(s, keep));
-    let err = child.stderr.take().map(|s| Reader::start(s, keep));
-    let deadline = Instant::now() + timeout;
-    let mut outcome = Outcome::default();
-    let mut step = Duration::from_micros(200);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                outcome.code = status.code();
-                break;
-            }
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(step);
-                step = (step * 2).min(Duration::from_millis(20));
-            }
-            _ => {
-                outcome.timed_out = true;
-                kill_group(pid);
-                let _ = child.wait();
-                break;
-            }
-        }
-    }
-    // The program is gone; anything it forked still holding the pipes goes with its group. A
-    // child that left the group (`setsid`) may hold them open for good: the readers get until
-    // the deadline (and a moment more), then we keep what they have and stop waiting.
-    kill_group(pid);
-    let until = deadline.max(Instant::now()) + Duration::from_millis(100);
-    outcome.stdout = out.map(|r| r.finish(until)).unwrap_or_default();
-    outcome.stderr = err.map(|r| r.finish(until)).unwrap_or_default();
-    outcome
-}
-
-/// One pipe read on its own thread into a shared buffer, so the caller can stop waiting for
-/// its end without losing what was read.
-struct Reader {
-    kept: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    done: std::sync::mpsc::Receiver<()>,
-}
-
-impl Reader {
-    fn start(mut r: impl Read + Send + 'static, keep: usize) -> Reader {
-        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, done) = std::sync::mpsc::channel();
-        let sink = kept.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 16 * 1024];
-            // Past `keep` it keeps draining, so a chatty program is not blocked on a full pipe.
-            while let Ok(n @ 1..) = r.read(&mut buf) {
-                if let Ok(mut k) = sink.lock() {
-                    let room = keep.saturating_sub(k.len());
-                    k.extend_from_slice(&buf[..n.min(room)]);
-                }
-            }
-            let _ = tx.send(());
-        });
-        Reader { kept, done }
-    }
-
-    /// What was read, once the pipe ended or `until` passed.
-    fn finish(self, until: Instant) -> Vec<u8> {
-        let _ = self
-            .done
-            .recv_timeout(until.saturating_duration_since(Instant::now()));
-        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
+    let ran = tcli_proc::run(cmd, &limits, &|| false);
+    Outcome {
+        stdout: ran.stdout,
+        stderr: ran.stderr,
+        code: ran.code,
+        // A failed wait killed the program too: to a probe, it did not answer.
+        timed_out: ran.timed_out || ran.wait_error.is_some(),
+        spawn_error: ran.spawn_error.map(|e| e.to_string()),
     }
 }
 
@@ -227,46 +159,8 @@ pub fn tcli_env() -> Vec<(&'static str, OsString)> {
     env
 }
 
-/// Kills the process group `process_group(0)` made for the child: the module and whatever it
-/// forked. Already gone is fine.
-fn kill_group(pid: u32) {
-    if let Some(pid) = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-}
-
 /// Runs `f` over `items` on up to `max_threads` threads, keeping order.
-pub fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    max_threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    if items.len() <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..max_threads.min(items.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .filter_map(|m| m.into_inner().ok().flatten())
-        .collect()
-}
+pub use tcli_proc::parallel_map;
 
 #[cfg(test)]
 mod tests {

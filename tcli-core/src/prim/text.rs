@@ -3,6 +3,10 @@
 /// Longest description kept in the index.
 pub const DESCRIPTION_MAX: usize = 200;
 
+/// Text quoted in a message or a table, made one inert line (control characters escaped);
+/// the rule is the SDK's, so tcli and modules show hostile text alike.
+pub use tcli_plugin_sdk::output::inert;
+
 /// Makes a description safe and short for one terminal line: control characters become
 /// spaces, whitespace runs collapse, and it is cut at `max` characters with an ellipsis.
 pub fn sanitize_line(s: &str, max: usize) -> String {

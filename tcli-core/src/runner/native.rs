@@ -9,7 +9,7 @@
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
+use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG, VERSION_MAX};
 use crate::model::ModuleInfo;
 use crate::prim::text::sanitize_line;
 use crate::ui;
@@ -18,9 +18,6 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use tcli_plugin_sdk::abi::{self, TcliHostV1, TcliPluginHeader, TcliPluginV1};
-
-/// The longest version string a descriptor's is shown as.
-const VERSION_MAX: usize = 64;
 
 /// A checked, loaded library: its descriptor lives as long as the process.
 struct Loaded {

@@ -12,10 +12,11 @@
 
 use super::Source;
 use crate::context::Context;
-use crate::docker::{
-    self, Engine, EngineError, ErrorKind, Image, LS_DESCRIPTION, LS_NAME, OCI_DESCRIPTION,
-    OCI_TITLE,
+use crate::docker::label::{
+    DESCRIPTION, ENV, LS_DESCRIPTION, LS_NAME, MOUNT_CWD, NETWORK, OCI_DESCRIPTION, OCI_TITLE,
+    USER, VERBS,
 };
+use crate::docker::{self, label, Engine, EngineError, ErrorKind, Image, LABEL_MAX};
 use crate::model::{
     verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings, SourceCache,
     Stamp,
@@ -36,22 +37,6 @@ pub const HANG_BACKOFF: u64 = 60;
 
 /// The team setting listing the repository prefixes whose images may run (`[docker]` table).
 pub const ALLOWED_PREFIXES_KEY: &str = "allowed-prefixes";
-
-const DESCRIPTION: &str = "io.tcli.description";
-const ENV: &str = "io.tcli.env";
-const NETWORK: &str = "io.tcli.network";
-const USER: &str = "io.tcli.user";
-const MOUNT_CWD: &str = "io.tcli.mount-cwd";
-const VERBS: &str = "io.tcli.verbs";
-const KNOWN: &[&str] = &[
-    docker::MODULE_LABEL,
-    DESCRIPTION,
-    ENV,
-    NETWORK,
-    USER,
-    MOUNT_CWD,
-    VERBS,
-];
 
 /// How `module` asked to be run (the defaults when its detail says nothing).
 pub fn run_settings(module: &ModuleInfo) -> RunSettings {
@@ -453,6 +438,14 @@ fn from_labels(
     fn label_of<'a>(labels: &'a BTreeMap<String, String>, k: &str) -> Option<&'a str> {
         labels.get(k).map(String::as_str)
     }
+    // A cut description is only shown shorter (reported below); a cut run setting or verb
+    // list would mean something else than the image says.
+    for (k, v) in labels {
+        if v.len() > LABEL_MAX && !label::TEXT.contains(&k.as_str()) {
+            problems.push(Problem::LabelCut { label: shown(k) });
+            *runnable = false;
+        }
+    }
     let description = [DESCRIPTION, OCI_DESCRIPTION, LS_DESCRIPTION]
         .into_iter()
         .find_map(|k| label_of(labels, k).map(|v| (v, k)))
@@ -478,10 +471,10 @@ fn from_labels(
         .unwrap_or_default();
     let run = run_settings_of(labels, problems, runnable);
     for key in labels.keys() {
-        if key.starts_with(docker::TCLI_LABEL_PREFIX) && !KNOWN.contains(&key.as_str()) {
+        if key.starts_with(label::TCLI_PREFIX) && !label::TCLI.contains(&key.as_str()) {
             problems.push(Problem::UnknownLabel {
                 label: shown(key),
-                known: KNOWN.join(", "),
+                known: label::TCLI.join(", "),
             });
         }
     }
@@ -688,6 +681,45 @@ mod tests {
         );
     }
 
+    /// A run setting the helper cut (longer than tcli reads) blocks running; a cut
+    /// description is only shown shorter.
+    #[test]
+    fn a_cut_run_setting_blocks_running() {
+        let cut = format!("HOME,{}", "X".repeat(LABEL_MAX));
+        let ms = modules_from(
+            &[img(
+                "a",
+                1,
+                &["a:1"],
+                &[("io.tcli.module", "tool"), (ENV, &cut)],
+            )],
+            &Trust::Everyone,
+        );
+        assert!(!ms[0].runnable);
+        let problems = ms[0].problem_lines().join("\n");
+        assert!(
+            problems
+                .contains("io.tcli.env is over 65536 bytes long, so tcli did not read it whole"),
+            "{problems}"
+        );
+        let long = "d".repeat(LABEL_MAX + 1);
+        let ms = modules_from(
+            &[img(
+                "b",
+                1,
+                &["b:1"],
+                &[("io.tcli.module", "tool"), (DESCRIPTION, &long)],
+            )],
+            &Trust::Everyone,
+        );
+        assert!(ms[0].runnable, "{:?}", ms[0].problems);
+        let problems = ms[0].problem_lines().join("\n");
+        assert!(
+            problems.contains("io.tcli.description is over 65536 bytes long; shown cut"),
+            "{problems}"
+        );
+    }
+
     #[test]
     fn hostile_labels_are_reported_and_sanitized() {
         let long = "x".repeat(100 * 1024);
@@ -714,7 +746,7 @@ mod tests {
         );
         let problems = m.problem_lines().join("\n");
         assert!(problems.contains("invalid module name"), "{problems}");
-        assert!(problems.contains("102400 bytes long"), "{problems}");
+        assert!(problems.contains("is over 65536 bytes long"), "{problems}");
         assert!(problems.contains("2 invalid variable names"), "{problems}");
         assert!(
             problems.contains("unknown label io.tcli.netwrk"),

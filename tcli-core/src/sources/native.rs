@@ -6,10 +6,11 @@
 
 use super::Source;
 use crate::context::Context;
-use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG};
+use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG, VERSION_MAX};
 use crate::model::{Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache, Stamp};
 use crate::prim::probe;
 use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// File extensions of shared libraries on the platforms tcli knows.
@@ -163,19 +164,34 @@ fn probe_timed(cx: &Context, path: &Path) -> Result<Descriptor, (String, bool)> 
 
 /// Verbs and subjects of a manifest: `verb`, or `subject` then `subject verb`.
 pub fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
-    fn walk(prefix: &str, list: &serde_json::Value, out: &mut Vec<String>) {
+    /// Adds `path` once, as it is shown; blank words are no verbs.
+    fn add(word: &str, path: &str, out: &mut Vec<String>, seen: &mut HashSet<String>) -> bool {
+        let shown = sanitize_line(path, 128);
+        if word.trim().is_empty() || !seen.insert(shown.clone()) {
+            return false;
+        }
+        out.push(shown);
+        true
+    }
+    fn walk(
+        prefix: &str,
+        list: &serde_json::Value,
+        out: &mut Vec<String>,
+        seen: &mut HashSet<String>,
+    ) {
         for v in list.as_array().into_iter().flatten() {
             let Some(name) = v.get("name").and_then(|n| n.as_str()) else {
                 continue;
             };
-            let path = if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix} {name}")
+            let path = match prefix {
+                "" => name.to_string(),
+                p => format!("{p} {name}"),
             };
-            out.push(sanitize_line(&path, 128));
+            if !add(name, &path, out, seen) {
+                continue;
+            }
             if let Some(nested) = v.get("verbs") {
-                walk(&path, nested, out);
+                walk(&path, nested, out, seen);
             }
             // A visible alias is a word the module takes too (completion, `tcli help`); a
             // subject's verbs are listed once, under its name.
@@ -185,13 +201,13 @@ pub fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
                         "" => alias.to_string(),
                         p => format!("{p} {alias}"),
                     };
-                    out.push(sanitize_line(&path, 128));
+                    add(alias, &path, out, seen);
                 }
             }
         }
     }
     let mut out = Vec::new();
-    walk("", &manifest["verbs"], &mut out);
+    walk("", &manifest["verbs"], &mut out, &mut HashSet::new());
     out
 }
 
@@ -240,8 +256,10 @@ pub fn fill_from_descriptor(m: &mut ModuleInfo, d: &Descriptor) {
     }
     m.detail = Detail::Native(NativeDetail {
         abi_version: d.abi_version,
-        plugin_version: d.plugin_version.clone(),
-        sdk_version: d.sdk_version.clone(),
+        // Clean already when the probe child loaded the library; the index keeps them so
+        // whatever wrote the report.
+        plugin_version: sanitize_line(&d.plugin_version, VERSION_MAX),
+        sdk_version: sanitize_line(&d.sdk_version, VERSION_MAX),
         pinned_by: None,
     });
 }
@@ -264,5 +282,13 @@ mod tests {
             {"name": "env", "verbs": [{"name": "create", "aliases": ["new"]}]}
         ]});
         assert_eq!(verbs_of(&m), ["list", "ls", "env", "env create", "env new"]);
+        // Blank names are no verbs, and a verb is listed once however often it is declared.
+        let m = serde_json::json!({"verbs": [
+            {"name": "list", "aliases": ["ls", " "]},
+            {"name": ""},
+            {"name": "list"},
+            {"name": "ls"}
+        ]});
+        assert_eq!(verbs_of(&m), ["list", "ls"]);
     }
 }

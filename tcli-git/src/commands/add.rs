@@ -4,6 +4,7 @@
 use crate::team;
 use tcli_core::commands::team::add::TeamAddArgs;
 use tcli_core::context::Context;
+use tcli_core::prim::text::inert;
 use tcli_core::ui;
 
 /// Runs `tcli team add`.
@@ -28,7 +29,9 @@ pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u
     let modules = if added.modules.is_empty() {
         "no modules in bin/".to_string()
     } else {
-        format!("modules: {}", added.modules.join(", "))
+        // Names of files in the team's bin/, which git lets hold any byte but NUL and '/'.
+        let names: Vec<_> = added.modules.iter().map(|m| inert(m)).collect();
+        format!("modules: {}", names.join(", "))
     };
     ui::out(&format!(
         "added team '{}' from {}{at}\n  {modules}\n{}{}",

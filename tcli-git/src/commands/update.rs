@@ -7,6 +7,7 @@ use std::path::Path;
 use tcli_core::commands::team::update::TeamUpdateArgs;
 use tcli_core::context::Context;
 use tcli_core::error;
+use tcli_core::prim::text::inert;
 use tcli_core::team_dirs;
 use tcli_core::ui;
 
@@ -125,7 +126,7 @@ fn report(done: &[Updated]) -> String {
                     ("changed", &u.changed),
                 ] {
                     for n in names {
-                        s.push_str(&format!("  {label:<8} {n}\n"));
+                        s.push_str(&format!("  {label:<8} {}\n", inert(n)));
                     }
                 }
                 s.push_str(&artifact_lines(&u.artifacts, false));

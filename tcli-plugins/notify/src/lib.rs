@@ -13,6 +13,7 @@ use channel::{Channel, Invalid, Target};
 use std::io::{Read, Write};
 use tcli_core::http::{self, HttpErrorKind, PostRequest};
 use tcli_plugin_sdk::clap::{self, Parser};
+use tcli_plugin_sdk::output::inert;
 use tcli_plugin_sdk::{Error, Host, Layer};
 use tcli_roster::{Person, Roster};
 
@@ -221,7 +222,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         // Not even the secret store is asked: a dry run has no effects and needs no identity.
         let to = match &channel.target {
             Target::Url(u) => u.clone(),
-            Target::Secret(s) => format!("<the URL in secret '{s}'>"),
+            Target::Secret(s) => format!("<the URL in secret '{}'>", inert(s)),
         };
         let mut out = std::io::stdout().lock();
         writeln!(out, "POST {to}")?;

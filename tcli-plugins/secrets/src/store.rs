@@ -91,8 +91,9 @@ impl Secret {
             };
             if tag_of(fingerprint).is_none() {
                 return Err(damaged(format!(
-                    "line {}: '{fingerprint}' is not a SHA256 key fingerprint",
-                    n + 1
+                    "line {}: '{}' is not a SHA256 key fingerprint",
+                    n + 1,
+                    fingerprint.escape_debug()
                 )));
             }
             // Both are printed in messages: a person id by the module-name rule (no escape

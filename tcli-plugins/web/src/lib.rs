@@ -5,8 +5,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::output::{self, inert};
 use tcli_plugin_sdk::serde_json::{json, Value};
-use tcli_plugin_sdk::{output, Error, Host};
+use tcli_plugin_sdk::{Error, Host};
 
 /// Team bookmarks
 #[derive(Parser)]
@@ -121,10 +122,11 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
 fn show(host: &Host, name: &str) -> Result<(), Error> {
     let b = find(host, name)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "name:        {}", b.name)?;
-    writeln!(out, "url:         {}", b.url)?;
+    // Values from a settings file: shown inert, as the table shows them.
+    writeln!(out, "name:        {}", inert(&b.name))?;
+    writeln!(out, "url:         {}", inert(&b.url))?;
     if let Some(d) = &b.description {
-        writeln!(out, "description: {d}")?;
+        writeln!(out, "description: {}", inert(d))?;
     }
     Ok(())
 }
@@ -152,7 +154,7 @@ fn opener() -> &'static str {
 fn open(host: &Host, name: &str) -> Result<(), Error> {
     let b = find(host, name)?;
     if headless() {
-        writeln!(std::io::stdout().lock(), "{}", b.url)?;
+        writeln!(std::io::stdout().lock(), "{}", inert(&b.url))?;
         return Ok(());
     }
     let tool = opener();

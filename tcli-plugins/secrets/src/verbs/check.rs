@@ -9,6 +9,7 @@ use crate::store;
 use crate::teams;
 use std::io::Write;
 use std::path::Path;
+use tcli_plugin_sdk::output::inert;
 use tcli_plugin_sdk::{Error, Host};
 
 /// One repo to check: its name in messages, its dir, its roster file.
@@ -50,14 +51,15 @@ pub(crate) fn run(host: &Host, team: Option<&str>, repo: Option<&Path>) -> Resul
         total += secrets.len();
         let parsed = match t.roster {
             Ok(r) => r,
+            // Problems quote the roster's own text: shown inert.
             Err(p) => {
-                writeln!(out, "{}: {p}", t.label)?;
+                writeln!(out, "{}: {}", t.label, inert(&p.to_string()))?;
                 bad += secrets.len();
                 continue;
             }
         };
         if let Err(p) = roster::recipients(&parsed, &t.file) {
-            writeln!(out, "{}: {p}", t.label)?;
+            writeln!(out, "{}: {}", t.label, inert(&p.to_string()))?;
             bad += secrets.len();
             continue;
         }

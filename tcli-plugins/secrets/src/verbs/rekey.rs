@@ -104,9 +104,13 @@ pub(crate) fn run(
         }
     }
     if !exposed.is_empty() {
-        tcli_plugin_sdk::output::warn(&format!("{} could be read by keys no longer in the roster ({}), and git history keeps the old files: rotate them (change each where it is issued, then 'tcli secrets set NAME')",
+        tcli_plugin_sdk::output::warn(&format!(
+            "{} could be read by keys no longer in the roster ({}), and git history keeps the \
+             old files: rotate them (change each where it is issued, then 'tcli secrets set \
+             NAME')",
             exposed.join(", "),
-            removed.join(", ")));
+            removed.join(", ")
+        ));
     }
     let mut out = std::io::stdout().lock();
     write!(

@@ -2,7 +2,7 @@
 //! problem; names are valid, descriptions clean, run settings parse or block running.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tcli_core::docker::{bounded_labels, Image, LABEL_MAX};
+use tcli_core::docker::{bounded_labels, label, Image, LABEL_MAX};
 use tcli_core::sources::docker::{modules_from, run_settings, Trust};
 
 fuzz_target!(|data: &[u8]| {
@@ -11,8 +11,34 @@ fuzz_target!(|data: &[u8]| {
     };
     // As the helper sends them: only the labels tcli reads, each within its bound.
     for img in &mut images {
-        img.labels = bounded_labels(std::mem::take(&mut img.labels));
-        assert!(img.labels.values().all(|v| v.len() <= LABEL_MAX));
+        let all = std::mem::take(&mut img.labels);
+        img.labels = bounded_labels(all.clone());
+        for (k, v) in &img.labels {
+            assert!(
+                k.starts_with(label::TCLI_PREFIX) || label::TEXT.contains(&k.as_str()),
+                "{k:?} kept"
+            );
+            // Cut just past the bound, never more than a character past it.
+            assert!(v.len() <= LABEL_MAX + 4, "{k}: {} bytes", v.len());
+            assert!(all[k].starts_with(v.as_str()), "{k}: not a prefix");
+        }
+        for k in label::TCLI {
+            assert_eq!(
+                all.contains_key(*k),
+                img.labels.contains_key(*k),
+                "{k} dropped"
+            );
+        }
+        let unknown = img
+            .labels
+            .keys()
+            .filter(|k| !label::TCLI.contains(&k.as_str()));
+        assert!(
+            unknown
+                .filter(|k| k.starts_with(label::TCLI_PREFIX))
+                .count()
+                <= label::UNKNOWN_MAX
+        );
     }
     let trusts = [
         Trust::Everyone,

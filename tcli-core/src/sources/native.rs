@@ -242,7 +242,8 @@ fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
 pub fn fill_from_descriptor(m: &mut ModuleInfo, d: &Descriptor) {
     if let Err(why) = crate::names::validate(&d.name) {
         m.problems.push(Problem::InvalidName {
-            name: d.name.clone(),
+            // Shown: made a short clean line, as the docker source does with a label's name.
+            name: sanitize_line(&d.name, crate::names::MAX_LEN),
             from: None,
             why,
         });

@@ -31,8 +31,10 @@ cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
 bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
-# What was fuzzed: the commit, marked -dirty when the tree had changes at the build.
-commit=$(git describe --always --dirty 2>/dev/null || echo -)
+# What was fuzzed: the commit, marked -dirty when the tree (but the ledger itself) had changes
+# at the build.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+git -C .. diff --quiet HEAD -- . ':(exclude)fuzz/ledger.tsv' 2>/dev/null || commit="$commit-dirty"
 ledger=$PWD/ledger.tsv
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
 

@@ -127,13 +127,29 @@ tcli_plugin_sdk::export_plugin! {
     run: run,
 }
 
-/// For `fuzz/` only, not part of the module's contract: the parsers a `.age` file from a team
-/// repo meets before any plaintext exists (tcli's own header reading, then the age crate's
-/// header parsing and decryption with a key the file was not made for), with their invariant:
-/// a header that reads has an end, and nothing decrypts for a stranger's key.
+/// For `fuzz/` only, not part of the module's contract: the parsers a secret's two files from
+/// a team repo meet before any plaintext exists (the `.recipients` lines; tcli's own header
+/// reading of the `.age` file, then the age crate's header parsing and decryption with a key
+/// the file was not made for), with their invariants: listed keys are SHA256 fingerprints of
+/// valid person ids, each once, or one clean problem line; a header that reads has an end;
+/// nothing decrypts for a stranger's key.
 #[doc(hidden)]
 pub fn fuzz_one(data: &[u8]) {
     static STRANGER: std::sync::OnceLock<age::x25519::Identity> = std::sync::OnceLock::new();
+    match store::parse_sidecar(std::path::Path::new("fuzz.recipients"), data.to_vec()) {
+        Ok(entries) => {
+            let mut seen = std::collections::HashSet::new();
+            for e in &entries {
+                assert!(store::tag_of(&e.fingerprint).is_some(), "{e:?}");
+                assert!(tcli_roster::valid_id(&e.person), "{e:?}");
+                assert!(seen.insert(&e.fingerprint), "{e:?} twice");
+            }
+        }
+        Err(p) => {
+            let line = p.to_string();
+            assert!(!line.chars().any(char::is_control), "{line:?}");
+        }
+    }
     if let Ok(h) = store::header(std::path::Path::new("fuzz.age"), data) {
         assert!(
             data.windows(4).any(|w| w == b"\n---"),

@@ -70,63 +70,69 @@ impl Secret {
 
     /// The `.recipients` file.
     pub(crate) fn read_sidecar(&self) -> Result<Vec<Entry>, Problem> {
-        let bytes = read_capped(&self.sidecar, MAX_SIDECAR)?;
-        let damaged = |why: String| Problem::Damaged {
-            path: self.sidecar.clone(),
-            why,
-        };
-        let text = String::from_utf8(bytes).map_err(|_| damaged("it is not UTF-8".into()))?;
-        let mut out = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let [fingerprint, person, kind] = fields[..] else {
-                return Err(damaged(format!(
-                    "line {} is not '<fingerprint> <person> <key type>'",
-                    n + 1
-                )));
-            };
-            if tag_of(fingerprint).is_none() {
-                return Err(damaged(format!(
-                    "line {}: '{}' is not a SHA256 key fingerprint",
-                    n + 1,
-                    fingerprint.escape_debug()
-                )));
-            }
-            // Both are printed in messages: a person id by the module-name rule (no escape
-            // sequences for the terminal), a key type age encrypts to.
-            if !tcli_roster::valid_id(person) {
-                return Err(damaged(format!(
-                    "line {}: '{}' is not a person id",
-                    n + 1,
-                    person.escape_debug()
-                )));
-            }
-            if !matches!(kind, "ssh-ed25519" | "ssh-rsa") {
-                return Err(damaged(format!(
-                    "line {}: key type '{}' is not ssh-ed25519 or ssh-rsa",
-                    n + 1,
-                    kind.escape_debug()
-                )));
-            }
-            // One line per key: a repeated one could stand for a stanza added to the file.
-            if out.iter().any(|e: &Entry| e.fingerprint == fingerprint) {
-                return Err(damaged(format!(
-                    "line {}: key {fingerprint} is listed twice",
-                    n + 1
-                )));
-            }
-            out.push(Entry {
-                fingerprint: fingerprint.to_string(),
-                person: person.to_string(),
-                kind: kind.to_string(),
-            });
-        }
-        Ok(out)
+        parse_sidecar(&self.sidecar, read_capped(&self.sidecar, MAX_SIDECAR)?)
     }
+}
+
+/// A `.recipients` file's lines (`path` names it in problems): each a fingerprint, a person id
+/// and a key type, every key once.
+pub(crate) fn parse_sidecar(path: &Path, bytes: Vec<u8>) -> Result<Vec<Entry>, Problem> {
+    let damaged = |why: String| Problem::Damaged {
+        path: path.to_path_buf(),
+        why,
+    };
+    let text = String::from_utf8(bytes).map_err(|_| damaged("it is not UTF-8".into()))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [fingerprint, person, kind] = fields[..] else {
+            return Err(damaged(format!(
+                "line {} is not '<fingerprint> <person> <key type>'",
+                n + 1
+            )));
+        };
+        if tag_of(fingerprint).is_none() {
+            return Err(damaged(format!(
+                "line {}: '{}' is not a SHA256 key fingerprint",
+                n + 1,
+                fingerprint.escape_debug()
+            )));
+        }
+        // Both are printed in messages: a person id by the module-name rule (no escape
+        // sequences for the terminal), a key type age encrypts to.
+        if !tcli_roster::valid_id(person) {
+            return Err(damaged(format!(
+                "line {}: '{}' is not a person id",
+                n + 1,
+                person.escape_debug()
+            )));
+        }
+        if !matches!(kind, "ssh-ed25519" | "ssh-rsa") {
+            return Err(damaged(format!(
+                "line {}: key type '{}' is not ssh-ed25519 or ssh-rsa",
+                n + 1,
+                kind.escape_debug()
+            )));
+        }
+        // One line per key: a repeated one could stand for a stanza added to the file.
+        if !seen.insert(fingerprint) {
+            return Err(damaged(format!(
+                "line {}: key {fingerprint} is listed twice",
+                n + 1
+            )));
+        }
+        out.push(Entry {
+            fingerprint: fingerprint.to_string(),
+            person: person.to_string(),
+            kind: kind.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// Refuses `path` when it is a symbolic link: a link committed to the repo could point a

@@ -26,15 +26,15 @@ if [ "$#" -gt 0 ]; then targets=("$@"); else
 fi
 [ "${#targets[@]}" -gt 0 ] || { echo "error: no fuzz targets (is cargo-fuzz installed?)" >&2; exit 1; }
 
+# What is fuzzed: the commit, marked -dirty when the tree (but the ledger itself) has changes,
+# untracked files included, as the build starts.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+[ -z "$(git -C .. status --porcelain -- . ':(exclude)fuzz/ledger.tsv' 2>/dev/null)" ] || commit="$commit-dirty"
 echo "--- building ${#targets[@]} fuzz targets"
 cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
 bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
-# What was fuzzed: the commit, marked -dirty when the tree (but the ledger itself) had changes
-# at the build.
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
-git -C .. diff --quiet HEAD -- . ':(exclude)fuzz/ledger.tsv' 2>/dev/null || commit="$commit-dirty"
 ledger=$PWD/ledger.tsv
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
 

@@ -12,5 +12,5 @@ awk -F'\t' 'NR > 1 {
     if ($8 + 0 > edges[t]) edges[t] = $8 + 0
     if ($11 != "ok") bad[t]++
 } END {
-    for (t in n) printf "%-16s %4d %8.1f %8.1f %12d %8d %6d %5d%s\n", t, n[t], wall[t] / 60, cpu[t] / 60, execs[t], eps[t], edges[t], bad[t], (nocpu[t] ? sprintf("  (+%.1f wall min without CPU figures)", nocpu[t] / 60) : "")
+    for (t in n) printf "%-16s %4d %8.1f %8.1f %12.0f %8d %6d %5d%s\n", t, n[t], wall[t] / 60, cpu[t] / 60, execs[t], eps[t], edges[t], bad[t], (nocpu[t] ? sprintf("  (+%.1f wall min without CPU figures)", nocpu[t] / 60) : "")
 }' "$ledger" | sort

@@ -66,10 +66,28 @@ fn cargo(env: &TestEnv, verb: &str, manifest: &Path) -> Run {
 fn modules_new_exec_readme_steps_reach_help_and_it_runs() {
     let mut env = TestEnv::new();
     std::os::unix::fs::symlink(tcli_bin(), env.bin().join("tcli")).unwrap();
-    env.run(["modules", "new", "greet", "--kind", "exec"])
+    let created = env.run(["modules", "new", "greet", "--kind", "exec"]);
+    created
         .success()
         .stderr_has("created exec module 'greet' in tcli-greet")
         .stderr_has("export PATH=\"$PWD/tcli-greet:$PATH\"");
+    // The steps are lines of their own, each ready to paste.
+    assert!(
+        created
+            .stderr
+            .lines()
+            .any(|l| l == "To see it in 'tcli --help' (more in its README.md):"),
+        "{}",
+        created.stderr
+    );
+    assert!(
+        created
+            .stderr
+            .lines()
+            .any(|l| l.starts_with("  export PATH=")),
+        "{}",
+        created.stderr
+    );
     let dir = env.path("tcli-greet");
     let script = dir.join("tcli-greet");
     let mode = std::os::unix::fs::PermissionsExt::mode(&script.metadata().unwrap().permissions());

@@ -441,7 +441,8 @@ fn from_labels(
     // A cut description is only shown shorter (reported below); a cut run setting or verb
     // list would mean something else than the image says.
     for (k, v) in labels {
-        if v.len() > LABEL_MAX && !label::TEXT.contains(&k.as_str()) {
+        let runs_by = label::TCLI.contains(&k.as_str()) && !label::TEXT.contains(&k.as_str());
+        if v.len() > LABEL_MAX && runs_by {
             problems.push(Problem::LabelCut { label: shown(k) });
             *runnable = false;
         }
@@ -718,6 +719,17 @@ mod tests {
             problems.contains("io.tcli.description is over 65536 bytes long; shown cut"),
             "{problems}"
         );
+        // An unknown label is only reported, however long: it changes nothing about the run.
+        let ms = modules_from(
+            &[img(
+                "c",
+                1,
+                &["c:1"],
+                &[("io.tcli.module", "tool"), ("io.tcli.extra", &long)],
+            )],
+            &Trust::Everyone,
+        );
+        assert!(ms[0].runnable, "{:?}", ms[0].problems);
     }
 
     #[test]

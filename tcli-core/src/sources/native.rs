@@ -167,7 +167,8 @@ pub fn verbs_of(manifest: &serde_json::Value) -> Vec<String> {
     /// Adds `path` once, as it is shown; blank words are no verbs.
     fn add(word: &str, path: &str, out: &mut Vec<String>, seen: &mut HashSet<String>) -> bool {
         let shown = sanitize_line(path, 128);
-        if word.trim().is_empty() || !seen.insert(shown.clone()) {
+        // Blank once cleaned: a word of control characters is no word either.
+        if sanitize_line(word, 128).is_empty() || !seen.insert(shown.clone()) {
             return false;
         }
         out.push(shown);
@@ -232,7 +233,8 @@ fn describe(cx: &Context, path: &Path, identity: Identity) -> ModuleInfo {
             return m;
         }
     };
-    m.name = d.name.clone();
+    // A valid name is unchanged; an invalid one is listed as a short clean line.
+    m.name = sanitize_line(&d.name, crate::names::MAX_LEN);
     fill_from_descriptor(&mut m, &d);
     m
 }
@@ -287,6 +289,7 @@ mod tests {
         let m = serde_json::json!({"verbs": [
             {"name": "list", "aliases": ["ls", " "]},
             {"name": ""},
+            {"name": "\u{7}\u{1b}"},
             {"name": "list"},
             {"name": "ls"}
         ]});

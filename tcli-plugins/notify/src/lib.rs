@@ -79,19 +79,14 @@ fn message(arg: &str) -> Result<String, Error> {
 
 /// Everyone in every roster, the first file defining an id winning. A broken roster does
 /// not stop a notice (a failing build must still be told): it is named, and its people are
-/// left out.
-fn everyone(layers: &[Layer]) -> Vec<Person> {
+/// left out: `warn` is told.
+fn everyone(layers: &[Layer], warn: &mut dyn FnMut(&str)) -> Vec<Person> {
     let mut all: Vec<Person> = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     for l in layers {
         match Roster::from_settings(&l.settings) {
-            Ok(r) => {
-                for p in r.people {
-                    if !all.iter().any(|q| q.id == p.id) {
-                        all.push(p);
-                    }
-                }
-            }
-            Err(e) => tcli_plugin_sdk::output::warn(&format!(
+            Ok(r) => all.extend(r.people.into_iter().filter(|p| ids.insert(p.id.clone()))),
+            Err(e) => warn(&format!(
                 "the roster in {} is invalid ({e}); people there are named by email",
                 l.path.display()
             )),
@@ -201,7 +196,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         })?;
     let message = message(&cli.message)?;
 
-    let people = everyone(layers);
+    let people = everyone(layers, &mut tcli_plugin_sdk::output::warn);
     let repo = git::repo();
     let notice = Notice {
         channel: channel.name.clone(),
@@ -346,7 +341,7 @@ pub fn fuzz_one(layers: &[Layer]) {
             }
         }
     }
-    let _ = everyone(layers);
+    let _ = everyone(layers, &mut |_| {});
 }
 
 #[cfg(test)]

@@ -45,6 +45,9 @@ pub fn cmd_modules_new(cx: &Context, args: &ModulesNewArgs) -> anyhow::Result<u8
     for step in &created.steps {
         msg.push_str(&format!("  {step}\n"));
     }
-    ui::status(msg.trim_end());
+    // A message is one line to `ui`, so a block is printed line by line.
+    for line in msg.trim_end().lines() {
+        ui::status(line);
+    }
     Ok(0)
 }

@@ -227,6 +227,22 @@ mod tests {
         }
     }
 
+    /// Found by fuzzing (fuzz/seeds/index/float-state): a number in a source's state read
+    /// back one unit in the last place off, so what tcli wrote was not what it had read.
+    #[test]
+    fn index_numbers_read_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = cx(dir.path());
+        let text = "{\"kind\":\"docker\",\"stamps\":[],\"scanned_at\":1,\"modules\":[],\"state\":{\"checked_at\":352200000000000000000000001873852032}}";
+        let mut index = Index::default();
+        let cache: SourceCache =
+            serde_json::from_str(&text.replace("\"kind\":\"docker\",", "")).unwrap();
+        index.sources.insert(Kind::Docker, cache);
+        index.write(&cx).unwrap();
+        let again = Index::read(&cx, None);
+        assert_eq!(again.sources, index.sources);
+    }
+
     #[test]
     fn index_partial_read_stops_before_unwanted_lines() {
         let dir = tempfile::tempdir().unwrap();

@@ -5,13 +5,26 @@
 use crate::Error;
 use std::io::Write;
 
-/// `text` made one inert line: every control character is shown escaped (`\u{1b}`, `\n`),
+/// A character that must not reach a terminal as it is: a control character (escapes,
+/// newlines, `\r`), a bidirectional override or isolate, which reorders what is shown around
+/// it (a fingerprint, a URL), or a noncharacter. The one rule for tcli and its modules.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                | '\u{FDD0}'..='\u{FDEF}'
+        )
+        || (u32::from(c) & 0xFFFE) == 0xFFFE
+}
+
+/// `text` made one inert line: every [unsafe](is_unsafe) character is shown escaped (`\u{1b}`, `\n`),
 /// so text quoted from a settings file, a server or a signature can neither drive the
 /// terminal (colours, titles, clearing), overwrite a line (`\r`), nor start a line of its
 /// own that reads like tcli's (`\nhint: ...`). tcli's own messages, the SDK's errors and
 /// messages, and table cells go through it.
 pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    let live = |c: char| c.is_control();
+    let live = is_unsafe;
     if !text.chars().any(live) {
         return std::borrow::Cow::Borrowed(text);
     }

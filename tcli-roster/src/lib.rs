@@ -335,7 +335,7 @@ fn wrong(table: &str, field: &str, expected: &'static str) -> RosterError {
 /// A roster's text is shown beside the fingerprints a user compares before trusting a team,
 /// so it is one plain line: a control character (an escape, `\r`) could hide or forge them.
 fn plain(s: &str) -> Option<String> {
-    (!s.chars().any(char::is_control)).then(|| s.to_string())
+    (!s.chars().any(tcli_plugin_sdk::output::is_unsafe)).then(|| s.to_string())
 }
 
 fn string(v: &Value, table: &str, field: &str) -> Result<String, RosterError> {
@@ -418,6 +418,7 @@ mod tests {
         assert!(e(json!({"people": {"ana": {"email": ["a@x", "b\n@x"]}}}))
             .contains("people.ana.email must be a string or a list of strings, without control"));
         assert!(e(json!({"people": {"ana": {"chat": "@ana\u{7}"}}})).contains("people.ana.chat"));
+        assert!(e(json!({"people": {"ana": {"name": "Ana \u{202E}"}}})).contains("people.ana.name"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ pub const DESCRIPTION_MAX: usize = 200;
 
 /// Text quoted in a message or a table, made one inert line (control characters escaped);
 /// the rule is the SDK's, so tcli and modules show hostile text alike.
-pub use tcli_plugin_sdk::output::inert;
+pub use tcli_plugin_sdk::output::{inert, is_unsafe};
 
 /// Makes a description safe and short for one terminal line: control characters become
 /// spaces, whitespace runs collapse, and it is cut at `max` characters with an ellipsis.
@@ -13,7 +13,7 @@ pub fn sanitize_line(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut last_space = true;
     for c in s.chars() {
-        let c = if c.is_control() { ' ' } else { c };
+        let c = if is_unsafe(c) { ' ' } else { c };
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');

@@ -8,6 +8,7 @@ use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use tcli_plugin_sdk::output::is_unsafe;
 
 /// The longest excerpt of a command's output a result carries.
 const EXCERPT: usize = 160;
@@ -262,22 +263,14 @@ fn excerpt_last(out: &[u8]) -> Option<String> {
         .map(|l| one_line(l, EXCERPT))
 }
 
-/// Characters that must not reach a terminal or an XML file: control characters (C0, DEL,
-/// C1: ANSI escapes start with them), the bidirectional overrides and isolates (they reorder
-/// what is shown), and the noncharacters (U+FFFE and U+FFFF are not XML 1.0).
-pub(crate) fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FDD0}'..='\u{FDEF}')
-        || (u32::from(c) & 0xFFFE) == 0xFFFE
-}
-
-/// `s` on one line, masked ([`redact`]), unsafe characters (see [`unsafe_char`]) replaced by blanks, at most `max`
+/// `s` on one line, masked ([`redact`]), unsafe characters (`tcli_plugin_sdk::output::is_unsafe`:
+/// control characters, bidirectional overrides, noncharacters) replaced by blanks, at most `max`
 /// characters (with `…`).
 pub(crate) fn one_line(s: &str, max: usize) -> String {
     // Masked before cutting: a value cut in half would escape the mask.
     let clean: String = redact(s)
         .chars()
-        .map(|c| if unsafe_char(c) { ' ' } else { c })
+        .map(|c| if is_unsafe(c) { ' ' } else { c })
         .collect();
     let clean = clean.trim();
     if clean.chars().count() <= max {

@@ -146,8 +146,8 @@ pub(crate) fn json(cx: &Context<'_>, results: &[Outcome]) -> Value {
 }
 
 /// Text safe inside XML 1.0 (attribute or element): escaped, and the characters XML cannot
-/// hold (C0 controls but tab and newlines, U+FFFE, U+FFFF) dropped, with C1 controls and the
-/// rest of `kinds::unsafe_char`.
+/// hold or a reader must not be shown dropped (`tcli_plugin_sdk::output::is_unsafe`: C0 and C1
+/// controls but tab and newlines, bidirectional overrides, noncharacters such as U+FFFE).
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -158,7 +158,7 @@ fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if crate::kinds::unsafe_char(c) => {}
+            c if tcli_plugin_sdk::output::is_unsafe(c) => {}
             c => out.push(c),
         }
     }

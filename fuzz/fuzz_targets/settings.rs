@@ -1,6 +1,7 @@
 //! `tcli.toml` as teams and users write it: any text parses or is refused; merging a table over
 //! another keeps every key of the top one, and the JSON modules get has the same keys; the
-//! roster and notify channels in it are accepted or refused with inert one-line errors.
+//! roster, notify channels, bookmarks and projects in it are accepted or refused with inert
+//! errors, as the modules that read them check them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use tcli_core::settings::{json_of_table, merge};
@@ -32,4 +33,8 @@ fuzz_target!(|data: &[u8]| {
         Layer::new(Some("t".into()), "/t/tcli.toml".into(), json_of_table(&a)),
     ];
     tcli_plugin_notify::fuzz_one(&layers);
+    // [bookmarks] and [projects], read from the merged settings by web and project.
+    let merged = json.to_string();
+    tcli_plugin_web::fuzz_one(&merged);
+    tcli_plugin_project::fuzz_one(&merged);
 });

@@ -133,6 +133,35 @@ pub const fn is_valid_name(name: &str) -> bool {
 /// The SDK's own version, recorded in every descriptor it builds.
 pub const SDK_VERSION: &str = concat!("tcli-plugin-sdk ", env!("CARGO_PKG_VERSION"));
 
+/// The entry function [`export_plugin!`] writes, under the unmangled name tcli looks up.
+// SAFETY: an unmangled symbol must be unique in the library; the macro is used once per crate
+// (a second use fails to link), and the name is tcli's own prefix.
+#[cfg(not(fuzzing))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __entry_symbol {
+    ($item:item) => {
+        #[allow(unsafe_code)]
+        #[unsafe(no_mangle)]
+        $item
+    };
+}
+
+/// The same under cargo-fuzz (`--cfg fuzzing`, fuzz/): a fuzz target links several modules
+/// into one program, so each module's symbol has its crate's name added. The cfg is read
+/// here, in the SDK, so module crates need not know it.
+// SAFETY: as above; the crate's path makes the name unique in the program.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __entry_symbol {
+    ($item:item) => {
+        #[allow(unsafe_code)]
+        #[unsafe(export_name = concat!("tcli_plugin_v1_", module_path!()))]
+        $item
+    };
+}
+
 /// Exports a native tcli module: `name` (a valid module name, checked at compile time),
 /// optional `description` (default: the package description), `cli` (a type deriving
 /// `clap::Parser`) and `run` (a `fn(Cli, &Host) -> Result<(), Error>`). Use it once per crate,
@@ -186,13 +215,11 @@ macro_rules! export_plugin {
                 reserved: [::core::ptr::null(); 4],
             });
 
-            /// The entry symbol tcli looks up: the static descriptor.
-            // SAFETY: an unmangled symbol must be unique in the library; the macro is used
-            // once per crate (a second use fails to link), and the name is tcli's own prefix.
-            #[allow(unsafe_code)]
-            #[unsafe(no_mangle)]
-            pub extern "C" fn tcli_plugin_v1() -> *const $crate::abi::TcliPluginV1 {
-                &DESCRIPTOR.0
+            $crate::__entry_symbol! {
+                /// The entry symbol tcli looks up: the static descriptor.
+                pub extern "C" fn tcli_plugin_v1() -> *const $crate::abi::TcliPluginV1 {
+                    &DESCRIPTOR.0
+                }
             }
 
             extern "C" fn __tcli_manifest() -> *const c_char {

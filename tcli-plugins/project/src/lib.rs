@@ -154,15 +154,19 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         ));
         return Ok(());
     }
+    table(&mut out, &all, is_clone)
+}
+
+fn table(out: &mut impl Write, all: &[Project], cloned: fn(&Path) -> bool) -> Result<(), Error> {
     let rows: Vec<Vec<String>> = all
         .iter()
         .map(|p| {
-            let cloned = if is_clone(&p.path) { "yes" } else { "no" };
+            let cloned = if cloned(&p.path) { "yes" } else { "no" };
             let description = p.description.clone().unwrap_or_else(|| "-".into());
             vec![p.name.clone(), cloned.into(), p.url.clone(), description]
         })
         .collect();
-    output::table(&mut out, &["NAME", "CLONED", "URL", "DESCRIPTION"], &rows)
+    output::table(out, &["NAME", "CLONED", "URL", "DESCRIPTION"], &rows)
 }
 
 fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
@@ -355,4 +359,36 @@ tcli_plugin_sdk::export_plugin! {
     name: "project",
     cli: Cli,
     run: run,
+}
+
+/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON: every
+/// project `[projects]` yields has a url and a path, and the table of them prints as inert
+/// lines; or the error renders as inert lines. No clone is looked at.
+#[doc(hidden)]
+pub fn fuzz_one(settings: &str) {
+    let load = || Ok(settings.to_string());
+    let nowhere = PathBuf::from("/nonexistent/tcli-fuzz");
+    let host = Host::new(
+        "project",
+        "0",
+        [nowhere.clone(), nowhere.clone(), nowhere],
+        &load,
+    );
+    let live = |text: &str| text.chars().any(|c| c != '\n' && output::is_unsafe(c));
+    match projects(&host) {
+        Ok(all) => {
+            for p in &all {
+                assert!(!p.url.trim().is_empty(), "{:?}", p.url);
+                assert!(!p.path.as_os_str().is_empty(), "{:?}", p.path);
+            }
+            let mut out = Vec::new();
+            table(&mut out, &all, |_| false).expect("a table in memory");
+            let text = String::from_utf8_lossy(&out);
+            assert!(!live(&text), "{text:?}");
+        }
+        Err(e) => {
+            let text = e.rendered().expect("an error to show");
+            assert!(!live(&text), "{text:?}");
+        }
+    }
 }

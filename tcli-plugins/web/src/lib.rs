@@ -109,6 +109,10 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
         ));
         return Ok(());
     }
+    table(&mut out, &all)
+}
+
+fn table(out: &mut impl Write, all: &[Bookmark]) -> Result<(), Error> {
     let rows: Vec<Vec<String>> = all
         .iter()
         .map(|b| {
@@ -116,7 +120,7 @@ fn list(host: &Host, as_json: bool) -> Result<(), Error> {
             vec![b.name.clone(), b.url.clone(), description]
         })
         .collect();
-    output::table(&mut out, &["NAME", "URL", "DESCRIPTION"], &rows)
+    output::table(out, &["NAME", "URL", "DESCRIPTION"], &rows)
 }
 
 fn show(host: &Host, name: &str) -> Result<(), Error> {
@@ -188,4 +192,39 @@ tcli_plugin_sdk::export_plugin! {
     name: "web",
     cli: Cli,
     run: run,
+}
+
+/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON: every
+/// bookmark `[bookmarks]` yields has a url that is not empty and is not an option, and the
+/// table of them prints as inert lines; or the error renders as inert lines.
+#[doc(hidden)]
+pub fn fuzz_one(settings: &str) {
+    let load = || Ok(settings.to_string());
+    let nowhere = std::path::PathBuf::from("/nonexistent/tcli-fuzz");
+    let host = Host::new(
+        "web",
+        "0",
+        [nowhere.clone(), nowhere.clone(), nowhere],
+        &load,
+    );
+    match bookmarks(&host) {
+        Ok(all) => {
+            for b in &all {
+                assert!(
+                    !b.url.trim().is_empty() && !b.url.starts_with('-'),
+                    "{:?}",
+                    b.url
+                );
+            }
+            let mut out = Vec::new();
+            table(&mut out, &all).expect("a table in memory");
+            assert_inert_lines(&String::from_utf8_lossy(&out));
+        }
+        Err(e) => assert_inert_lines(&e.rendered().expect("an error to show")),
+    }
+}
+
+fn assert_inert_lines(text: &str) {
+    let live = |c: char| c != '\n' && output::is_unsafe(c);
+    assert!(!text.chars().any(live), "{text:?}");
 }

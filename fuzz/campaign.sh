@@ -5,18 +5,23 @@
 # and the seeds. Each run appends one line to fuzz/ledger.tsv: when, commit, target, wall and
 # CPU seconds, executions, exec/s, edges, features, corpus size, verdict. docs/fuzzing.md.
 #   fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]
+#   fuzz/campaign.sh -u MINUTES [-j JOBS] [TARGET...]
+# -u tops up: one run of each target the ledger has fewer than MINUTES of CPU time for, as long
+# as it lacks plus a minute (a run's CPU time is a little under its wall time), longest first,
+# each on the worker with the least to do.
 # Crashes are saved under fuzz/artifacts/<target>/ and stop that target's later rounds.
 # `touch fuzz/corpus/.stop` ends the campaign after the runs under way, losing none.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-seconds=600 rounds=1 jobs=$(nproc)
-while getopts "t:r:j:" o; do
+seconds=600 rounds=1 jobs=$(nproc) until=
+while getopts "t:r:j:u:" o; do
     case "$o" in
         t) seconds=$OPTARG ;;
         r) rounds=$OPTARG ;;
         j) jobs=$OPTARG ;;
-        *) echo "usage: fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]" >&2; exit 2 ;;
+        u) until=$OPTARG ;;
+        *) echo "usage: fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [-u MINUTES] [TARGET...]" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -25,6 +30,35 @@ if [ "$#" -gt 0 ]; then targets=("$@"); else
     mapfile -t targets < <(cargo +nightly fuzz list 2>/dev/null)
 fi
 [ "${#targets[@]}" -gt 0 ] || { echo "error: no fuzz targets (is cargo-fuzz installed?)" >&2; exit 1; }
+ledger=$PWD/ledger.tsv
+
+# Each target's run length, in seconds: -t, or with -u what the ledger says it lacks.
+declare -A length
+for t in "${targets[@]}"; do length[$t]=$seconds; done
+if [ -n "$until" ]; then
+    [[ "$until" =~ ^[0-9]+$ ]] || { echo "error: -u takes whole minutes, not '$until'" >&2; exit 2; }
+    rounds=1
+    for t in "${targets[@]}"; do
+        had=$(awk -F'\t' -v t="$t" 'NR > 1 && $3 == t && $5 != "-" { s += $5 } END { print s + 0 }' \
+            "$ledger" 2>/dev/null || echo 0)
+        lack=$((until * 60 - had))
+        if [ "$lack" -gt 0 ]; then length[$t]=$((lack + 60)); else length[$t]=0; fi
+        echo "--- $t: $((had / 60)) CPU minutes in the ledger, runs ${length[$t]} s"
+    done
+    mapfile -t targets < <(for t in "${targets[@]}"; do
+        [ "${length[$t]}" -gt 0 ] && printf '%s %s\n' "${length[$t]}" "$t"; done | sort -rn | cut -d' ' -f2)
+    [ "${#targets[@]}" -gt 0 ] || { echo "--- every target has $until CPU minutes"; exit 0; }
+fi
+
+# Which worker runs which targets: each next (longest first, with -u) goes to the worker with
+# the least to do so far.
+declare -a load=() plan=()
+for ((w = 0; w < jobs; w++)); do load[w]=0 plan[w]=; done
+for t in "${targets[@]}"; do
+    best=0
+    for ((w = 1; w < jobs; w++)); do [ "${load[w]}" -lt "${load[best]}" ] && best=$w; done
+    load[best]=$((load[best] + length[$t])) plan[best]+="$t "
+done
 
 # What is fuzzed: the commit, marked -dirty when the tree (but the ledger itself) has changes,
 # untracked files included, as the build starts.
@@ -35,7 +69,6 @@ cargo +nightly fuzz build -O 2>build.log || { cat build.log >&2; exit 1; }
 bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
-ledger=$PWD/ledger.tsv
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
 
 # One run of one target; prints and records its line.
@@ -46,11 +79,11 @@ one() {
     local start=$SECONDS
     if [ -x /usr/bin/time ]; then
         nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.cpu" "$bin/$t" "corpus/$t" "seeds/$t" \
-            -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -max_total_time="${length[$t]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
             -print_final_stats=1 -artifact_prefix="artifacts/$t/" >"$log" 2>&1
     else
         nice -n 19 "$bin/$t" "corpus/$t" "seeds/$t" \
-            -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -max_total_time="${length[$t]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
             -print_final_stats=1 -artifact_prefix="artifacts/$t/" >"$log" 2>&1
     fi
     local rc=$? wall=$((SECONDS - start))
@@ -69,14 +102,14 @@ one() {
     [ "$rc" -eq 0 ]
 }
 
-# Worker w takes every jobs-th target of each round.
+# Worker w runs its planned targets, round after round.
 work() {
-    local w=$1 r i
+    local w=$1 r t
     for ((r = 0; r < rounds; r++)); do
-        for ((i = w; i < ${#targets[@]}; i += jobs)); do
+        for t in ${plan[w]}; do
             [ -e corpus/.stop ] && return
-            [ -e "$bin/${targets[$i]}.crashed" ] && continue
-            one "${targets[$i]}" || touch "$bin/${targets[$i]}.crashed"
+            [ -e "$bin/$t.crashed" ] && continue
+            one "$t" || touch "$bin/$t.crashed"
         done
     done
 }

@@ -6,19 +6,20 @@
 # CPU seconds, executions, exec/s, edges, features, corpus size, verdict. docs/fuzzing.md.
 #   fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]
 #   fuzz/campaign.sh -u MINUTES [-j JOBS] [TARGET...]
-# -u tops up: one run of each target the ledger has fewer than MINUTES of CPU time for, as long
-# as it lacks plus a minute (a run's CPU time is a little under its wall time), longest first,
-# each on the worker with the least to do.
+# -u tops up: a run of each target the ledger has fewer than MINUTES of CPU time for (runs that
+# ended well only), as long as it lacks plus a minute, longest first, each on the worker with
+# the least to do; then the ledger is read again, and again, since on a busy machine a run's CPU
+# time falls short of its wall time: up to 4 passes.
 # Crashes are saved under fuzz/artifacts/<target>/ and stop that target's later rounds.
 # `touch fuzz/corpus/.stop` ends the campaign after the runs under way, losing none.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-seconds=600 rounds=1 jobs=$(nproc) until=
+seconds=600 rounds=1 jobs=$(nproc) until= fixed=
 while getopts "t:r:j:u:" o; do
     case "$o" in
-        t) seconds=$OPTARG ;;
-        r) rounds=$OPTARG ;;
+        t) seconds=$OPTARG fixed+="-t " ;;
+        r) rounds=$OPTARG fixed+="-r " ;;
         j) jobs=$OPTARG ;;
         u) until=$OPTARG ;;
         *) echo "usage: fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [-u MINUTES] [TARGET...]" >&2; exit 2 ;;
@@ -31,34 +32,11 @@ if [ "$#" -gt 0 ]; then targets=("$@"); else
 fi
 [ "${#targets[@]}" -gt 0 ] || { echo "error: no fuzz targets (is cargo-fuzz installed?)" >&2; exit 1; }
 ledger=$PWD/ledger.tsv
-
-# Each target's run length, in seconds: -t, or with -u what the ledger says it lacks.
-declare -A length
-for t in "${targets[@]}"; do length[$t]=$seconds; done
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "error: -j takes a number of workers, 1 or more, not '$jobs'" >&2; exit 2; }
 if [ -n "$until" ]; then
     [[ "$until" =~ ^[0-9]+$ ]] || { echo "error: -u takes whole minutes, not '$until'" >&2; exit 2; }
-    rounds=1
-    for t in "${targets[@]}"; do
-        had=$(awk -F'\t' -v t="$t" 'NR > 1 && $3 == t && $5 != "-" { s += $5 } END { print s + 0 }' \
-            "$ledger" 2>/dev/null || echo 0)
-        lack=$((until * 60 - had))
-        if [ "$lack" -gt 0 ]; then length[$t]=$((lack + 60)); else length[$t]=0; fi
-        echo "--- $t: $((had / 60)) CPU minutes in the ledger, runs ${length[$t]} s"
-    done
-    mapfile -t targets < <(for t in "${targets[@]}"; do
-        [ "${length[$t]}" -gt 0 ] && printf '%s %s\n' "${length[$t]}" "$t"; done | sort -rn | cut -d' ' -f2)
-    [ "${#targets[@]}" -gt 0 ] || { echo "--- every target has $until CPU minutes"; exit 0; }
+    [ -z "$fixed" ] || { echo "error: -u sets each run's length and runs one round; drop $fixed" >&2; exit 2; }
 fi
-
-# Which worker runs which targets: each next (longest first, with -u) goes to the worker with
-# the least to do so far.
-declare -a load=() plan=()
-for ((w = 0; w < jobs; w++)); do load[w]=0 plan[w]=; done
-for t in "${targets[@]}"; do
-    best=0
-    for ((w = 1; w < jobs; w++)); do [ "${load[w]}" -lt "${load[best]}" ] && best=$w; done
-    load[best]=$((load[best] + length[$t])) plan[best]+="$t "
-done
 
 # What is fuzzed: the commit, marked -dirty when the tree (but the ledger itself) has changes,
 # untracked files included, as the build starts.
@@ -70,6 +48,36 @@ bin=$(mktemp -d "${TMPDIR:-/tmp}/tcli-fuzz-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$bin/"; done
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\twall_s\tcpu_s\truns\texec_per_s\tedges\tfeatures\tcorpus\tverdict\n' >"$ledger"
+
+# Each target's run length in seconds (-t, or with -u what the ledger says it lacks), and which
+# worker runs which: each next target (longest first) goes to the worker with the least to do.
+declare -A length
+declare -a load=() plan=()
+plan_pass() {
+    local t w best had lack
+    todo=()
+    for t in "${targets[@]}"; do
+        [ -e "$bin/$t.crashed" ] && continue
+        length[$t]=$seconds
+        if [ -n "$until" ]; then
+            had=$(awk -F'\t' -v t="$t" 'NR > 1 && $3 == t && $5 != "-" && $11 == "ok" { s += $5 }
+                END { print s + 0 }' "$ledger")
+            lack=$((until * 60 - had))
+            length[$t]=0
+            [ "$lack" -le 0 ] || length[$t]=$((lack + 60))
+            echo "--- $t: $((had / 60)) CPU minutes in the ledger, runs ${length[$t]} s"
+        fi
+        [ "${length[$t]}" -gt 0 ] && todo+=("$t")
+    done
+    mapfile -t todo < <(for t in "${todo[@]}"; do printf '%s %s\n' "${length[$t]}" "$t"; done |
+        sort -rn | cut -d' ' -f2)
+    for ((w = 0; w < jobs; w++)); do load[w]=0 plan[w]=; done
+    for t in "${todo[@]}"; do
+        best=0
+        for ((w = 1; w < jobs; w++)); do [ "${load[w]}" -lt "${load[best]}" ] && best=$w; done
+        load[best]=$((load[best] + length[$t])) plan[best]+="$t "
+    done
+}
 
 # One run of one target; prints and records its line.
 one() {
@@ -114,7 +122,17 @@ work() {
     done
 }
 rm -f corpus/.stop
-for ((w = 0; w < jobs; w++)); do work "$w" & done
-wait
+passes=1
+[ -z "$until" ] || passes=4
+for ((pass = 0; pass < passes; pass++)); do
+    plan_pass
+    if [ "${#todo[@]}" -eq 0 ]; then
+        [ -z "$until" ] || echo "--- every target has $until CPU minutes in the ledger"
+        break
+    fi
+    for ((w = 0; w < jobs; w++)); do work "$w" & done
+    wait
+    [ -e corpus/.stop ] && break
+done
 failed=$(ls "$bin"/*.crashed 2>/dev/null | wc -l)
 [ "$failed" -eq 0 ] || { echo "error: $failed target(s) failed: see fuzz/artifacts/" >&2; exit 1; }

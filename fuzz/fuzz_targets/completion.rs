@@ -54,12 +54,12 @@ fuzz_target!(|data: &[u8]| {
                 && !c
                     .word
                     .chars()
-                    .any(|ch| ch.is_control() || ch.is_whitespace()),
+                    .any(|ch| tcli_core::prim::text::is_unsafe(ch) || ch.is_whitespace()),
             "{:?}",
             c.word
         );
         assert!(
-            !c.description.chars().any(char::is_control),
+            !c.description.chars().any(tcli_core::prim::text::is_unsafe),
             "{:?}",
             c.description
         );

@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(tcli_core::names::validate(&m.name).is_ok(), "{:?}", m.name);
             }
             if let Some(d) = &m.description {
-                assert!(!d.chars().any(char::is_control), "{d:?}");
+                assert!(!d.chars().any(tcli_core::prim::text::is_unsafe), "{d:?}");
             }
             let cut = m
                 .problems

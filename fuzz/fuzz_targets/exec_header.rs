@@ -8,7 +8,10 @@ fuzz_target!(|data: &[u8]| {
     let head = &data[..data.len().min(HEADER_MAX as usize)];
     let h = Header::parse(head);
     if let Some(s) = &h.summary {
-        assert!(!s.is_empty() && !s.chars().any(char::is_control), "{s:?}");
+        assert!(
+            !s.is_empty() && !s.chars().any(tcli_core::prim::text::is_unsafe),
+            "{s:?}"
+        );
     }
     let mut problems = Vec::new();
     let verbs = tcli_core::model::verbs::parse(&h.verbs.join(","), "tcli-verbs", &mut problems);

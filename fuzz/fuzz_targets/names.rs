@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(sh_word(&s), s, "a valid name needs no quoting");
     }
     let clean = sanitize_line(&s, DESCRIPTION_MAX);
-    assert!(!clean.chars().any(char::is_control), "{clean:?}");
+    assert!(
+        !clean.chars().any(tcli_core::prim::text::is_unsafe),
+        "{clean:?}"
+    );
     assert!(clean.chars().count() <= DESCRIPTION_MAX + 1, "{clean:?}");
     assert_eq!(
         sanitize_line(&clean, DESCRIPTION_MAX),

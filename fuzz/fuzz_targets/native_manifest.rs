@@ -23,20 +23,23 @@ fuzz_target!(|data: &[u8]| {
         tcli_core::sources::native::fill_from_descriptor(&mut m, &d);
         if let Some(desc) = &m.description {
             assert!(
-                !desc.is_empty() && !desc.chars().any(char::is_control),
+                !desc.is_empty() && !desc.chars().any(tcli_core::prim::text::is_unsafe),
                 "{desc:?}"
             );
         }
         let mut seen = std::collections::BTreeSet::new();
         for v in &m.verbs {
-            assert!(!v.is_empty() && !v.chars().any(char::is_control), "{v:?}");
+            assert!(
+                !v.is_empty() && !v.chars().any(tcli_core::prim::text::is_unsafe),
+                "{v:?}"
+            );
             assert!(seen.insert(v), "{v:?} listed twice");
         }
         // Versions are stored in the index and shown: clean lines within their bound,
         // whatever the report said.
         if let Detail::Native(n) = &m.detail {
             for v in [&n.plugin_version, &n.sdk_version] {
-                assert!(!v.chars().any(char::is_control), "{v:?}");
+                assert!(!v.chars().any(tcli_core::prim::text::is_unsafe), "{v:?}");
                 assert!(v.chars().count() <= VERSION_MAX, "{v:?}");
             }
         } else {
@@ -48,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(data) {
         for v in tcli_core::sources::native::verbs_of(&manifest) {
-            assert!(!v.chars().any(char::is_control), "{v:?}");
+            assert!(!v.chars().any(tcli_core::prim::text::is_unsafe), "{v:?}");
         }
     }
 });

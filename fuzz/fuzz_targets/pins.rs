@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let (pins, errors) = pin::parse(&table);
     for e in &errors {
         let line = e.to_string();
-        assert!(!line.chars().any(char::is_control), "{e:?}");
+        assert!(!line.chars().any(tcli_core::prim::text::is_unsafe), "{e:?}");
     }
     for p in &pins {
         assert!(tcli_core::names::validate(&p.name).is_ok(), "{:?}", p.name);
@@ -36,7 +36,9 @@ fuzz_target!(|data: &[u8]| {
                     assert!(
                         triple.split('-').count() >= 3
                             && !triple.contains('/')
-                            && !triple.chars().any(|c| c.is_control() || c.is_uppercase()),
+                            && !triple
+                                .chars()
+                                .any(|c| tcli_core::prim::text::is_unsafe(c) || c.is_uppercase()),
                         "{triple:?}"
                     );
                     assert!(hex64(&b.sha256), "{b:?}");
@@ -47,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
                                 !p.starts_with('/') && !p.split('/').any(|c| c == ".."),
                                 "{p}"
                             );
-                            assert!(!p.chars().any(char::is_control), "{p:?}");
+                            assert!(!p.chars().any(tcli_core::prim::text::is_unsafe), "{p:?}");
                         }
                     }
                 }

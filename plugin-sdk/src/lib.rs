@@ -102,6 +102,7 @@ mod host;
 pub mod output;
 #[doc(hidden)]
 pub mod runtime;
+pub mod settings_file;
 
 pub use error::Error;
 pub use host::{Host, Layer};

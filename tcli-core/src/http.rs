@@ -30,17 +30,23 @@ pub enum UrlError {
     /// No host, or one with characters a host cannot have.
     #[error("'{0}' has no valid host")]
     Host(String),
-    /// A space or control character, which a URL carries only percent-encoded; the URL is
-    /// shown escaped, so it cannot write to the terminal.
-    #[error("'{0}' holds a space or control character (percent-encode it: %20)")]
+    /// A space, control or bidirectional character (tcli's rule: `prim::text::is_unsafe`),
+    /// which a URL carries only percent-encoded; the URL is shown escaped, so it can neither
+    /// write to the terminal nor show other than it is.
+    #[error("'{0}' holds a space, control or bidirectional character (percent-encode it: %20)")]
     Characters(String),
 }
 
 /// The one URL rule (docs/team-repos.md, docs/notify.md): https anywhere, http only to a
 /// loopback host, which never leaves the machine. Checked before any connection.
 pub fn check_url(url: &str) -> Result<(), UrlError> {
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(UrlError::Characters(url.escape_debug().to_string()));
+    if url
+        .chars()
+        .any(|c| crate::prim::text::is_unsafe(c) || c.is_whitespace())
+    {
+        return Err(UrlError::Characters(
+            crate::prim::text::inert(url).into_owned(),
+        ));
     }
     let lower = url.to_ascii_lowercase();
     let (https, rest) = if let Some(r) = lower.strip_prefix("https://") {

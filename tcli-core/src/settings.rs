@@ -124,33 +124,28 @@ pub fn files(cx: &Context) -> Vec<PathBuf> {
     files
 }
 
-/// The largest settings file tcli reads.
-pub const FILE_MAX: u64 = 4 << 20;
+pub use tcli_plugin_sdk::settings_file::SETTINGS_MAX;
 
-/// Reads one settings file; `None` when it does not exist.
+/// Reads one settings file, within the bound of `tcli_plugin_sdk::settings_file`; `None` when
+/// it does not exist.
 pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
-    // A settings file is a page of text; a huge one is a mistake or an attack, not settings.
-    if std::fs::metadata(path).is_ok_and(|m| m.len() > FILE_MAX) {
-        return Err(CliError::new(
-            Exit::Failure,
-            format!(
-                "{} is larger than {} MiB, too large for a settings file",
-                path.display(),
-                FILE_MAX >> 20
-            ),
-        )
-        .hint("keep data out of tcli.toml; it holds settings only")
-        .into());
-    }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    use tcli_plugin_sdk::settings_file::{self, ReadError};
+    let text = match settings_file::read(path) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Ok(None),
         Err(e) => {
-            return Err(CliError::new(
-                Exit::Failure,
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .into());
+            let hint = match e {
+                ReadError::TooLarge => "keep data out of tcli.toml; it holds settings only",
+                ReadError::NotAFile | ReadError::NotText => {
+                    "a tcli.toml is a text file; fix or remove it, then run the command again"
+                }
+                ReadError::Io(_) => "check the file's permissions, then run the command again",
+            };
+            return Err(
+                CliError::new(Exit::Failure, format!("{}: {e}", path.display()))
+                    .hint(hint)
+                    .into(),
+            );
         }
     };
     match text.parse::<toml::Table>() {
@@ -209,6 +204,11 @@ mod tests {
         std::fs::write(&f, format!("x = \"{}\"", "a".repeat(5 << 20))).unwrap();
         let e = super::read_table(&f).unwrap_err().to_string();
         assert!(e.contains("larger than 4 MiB"), "{e}");
+        // A tcli.toml a team repo links to a device is refused, never read without end.
+        let f = dir.path().join("linked.toml");
+        std::os::unix::fs::symlink("/dev/zero", &f).unwrap();
+        let e = super::read_table(&f).unwrap_err().to_string();
+        assert!(e.contains("linked.toml: it is not a regular file"), "{e}");
     }
 
     #[test]

@@ -387,10 +387,13 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
         }
         (None, Some(path)) => {
             let p = std::path::Path::new(path);
-            if path.chars().any(char::is_control) {
+            if path.chars().any(crate::prim::text::is_unsafe) {
                 return Err(err(
                     format!("{key}.path"),
-                    format!("'{}' holds a control character", path.escape_debug()),
+                    format!(
+                        "'{}' holds a control or bidirectional character",
+                        crate::prim::text::inert(path)
+                    ),
                     "give a path relative to the repo root, without '..': native/<triple>/libname.so",
                 ));
             }
@@ -547,19 +550,28 @@ mod tests {
         assert!(e[5].contains("modules.f.colour") && e[5].contains("unknown key"));
     }
 
-    /// A path or URL that would write to the terminal when shown is refused, and shown escaped.
+    /// A path or URL that would write to the terminal when shown, or show other than it is
+    /// (U+202E reverses what follows), is refused, and shown escaped.
     #[test]
     fn pin_parse_refuses_control_characters() {
         let t = format!(
             "[modules.a.native.x86_64-unknown-linux-gnu]\npath = \"lib\\u001b[2Ja.so\"\nsha256 = \"{HEX}\"\n\
-             [modules.b.native.x86_64-unknown-linux-gnu]\nurl = \"https://a.example/x\\u0007.so\"\nsha256 = \"{HEX}\"\n"
+             [modules.b.native.x86_64-unknown-linux-gnu]\nurl = \"https://a.example/x\\u0007.so\"\nsha256 = \"{HEX}\"\n\
+             [modules.c.native.x86_64-unknown-linux-gnu]\npath = \"lib\\u202Eos.a\"\nsha256 = \"{HEX}\"\n\
+             [modules.d.native.x86_64-unknown-linux-gnu]\nurl = \"https://a.example/\\u202Eos.x\"\nsha256 = \"{HEX}\"\n"
         );
         let e = errors(&t);
-        assert_eq!(e.len(), 2, "{e:#?}");
+        assert_eq!(e.len(), 4, "{e:#?}");
         assert!(e[0].contains("modules.a.native.x86_64-unknown-linux-gnu.path"));
-        assert!(e[0].contains("lib\\u{1b}[2Ja.so' holds a control character"));
-        assert!(e[1].contains("x\\u{7}.so' holds a space or control character"));
-        assert!(e.iter().all(|e| !e.chars().any(char::is_control)), "{e:#?}");
+        assert!(e[0].contains("lib\\u{1b}[2Ja.so' holds a control or bidirectional character"));
+        assert!(e[1].contains("x\\u{7}.so' holds a space, control or bidirectional character"));
+        assert!(e[2].contains("lib\\u{202e}os.a' holds a control or bidirectional character"));
+        assert!(e[3].contains("/\\u{202e}os.x' holds a space, control or bidirectional"));
+        assert!(
+            e.iter()
+                .all(|e| !e.chars().any(crate::prim::text::is_unsafe)),
+            "{e:#?}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tcli_roster::{Roster, RosterError};
 
 /// The largest `tcli.toml` read from history, as for settings files on disk: a hostile commit
 /// must not make every update parse a huge file.
-const MAX_FILE: usize = 4 * 1024 * 1024;
+const MAX_FILE: usize = tcli_core::settings::SETTINGS_MAX as usize;
 
 /// Why a `tcli.toml` in history gives no roster.
 #[derive(Debug)]

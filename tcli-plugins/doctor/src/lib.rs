@@ -129,20 +129,11 @@ fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
     }
 }
 
-/// The largest settings file read, as tcli's own limit (docs/team-repos.md).
-const SETTINGS_MAX: u64 = 4 << 20;
-
 fn read_file(file: &Path) -> FileState {
-    if std::fs::metadata(file).is_ok_and(|m| m.len() > SETTINGS_MAX) {
-        return FileState::Broken(format!(
-            "it is larger than {} MiB, too large for a settings file",
-            SETTINGS_MAX >> 20
-        ));
-    }
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,
-        Err(e) => return FileState::Broken(format!("cannot read it: {e}")),
+    let text = match tcli_plugin_sdk::settings_file::read(file) {
+        Ok(Some(t)) => t,
+        Ok(None) => return FileState::Missing,
+        Err(e) => return FileState::Broken(e.to_string()),
     };
     match text.parse::<toml::Table>() {
         Ok(t) => serde_json::to_value(t)

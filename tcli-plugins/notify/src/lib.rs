@@ -334,7 +334,9 @@ pub fn fuzz_one(layers: &[Layer]) {
             Err(e) => {
                 let text = invalid(e).rendered().expect("an error to show");
                 assert!(
-                    !text.chars().any(|c| c.is_control() && c != '\n'),
+                    !text
+                        .chars()
+                        .any(|c| c != '\n' && tcli_plugin_sdk::output::is_unsafe(c)),
                     "{text:?}"
                 );
                 assert_eq!(text.lines().count(), 2, "{text:?}");

@@ -76,11 +76,15 @@ fn record_clone(host: &Host, name: &str, path: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// `~/x` and relative paths are taken from the home dir, as a shell user would write them.
-fn expand(path: &str) -> PathBuf {
-    let home = std::env::var_os("HOME")
+/// The user's home dir, where `path` settings are taken from.
+fn home() -> PathBuf {
+    std::env::var_os("HOME")
         .map(PathBuf::from)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// `~/x` and relative paths are taken from the home dir, as a shell user would write them.
+fn expand(path: &str, home: PathBuf) -> PathBuf {
     match path.strip_prefix("~/") {
         Some(rest) => home.join(rest),
         None if path == "~" => home,
@@ -89,6 +93,11 @@ fn expand(path: &str) -> PathBuf {
 }
 
 fn projects(host: &Host) -> Result<Vec<Project>, Error> {
+    projects_from(host, home)
+}
+
+/// `[projects]`, with `path` settings taken from the dir `home` gives.
+fn projects_from(host: &Host, home: impl Fn() -> PathBuf) -> Result<Vec<Project>, Error> {
     let recorded = recorded_clones(host);
     host.settings_table("projects")?
         .into_iter()
@@ -112,7 +121,7 @@ fn projects(host: &Host) -> Result<Vec<Project>, Error> {
                 .map(str::to_string);
             let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
                 (Some(p), _) => p.clone(),
-                (None, Some(p)) => expand(p),
+                (None, Some(p)) => expand(p, home()),
                 (None, None) => host.data_dir().join("projects").join(&name),
             };
             Ok(Project {
@@ -361,9 +370,10 @@ tcli_plugin_sdk::export_plugin! {
     run: run,
 }
 
-/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON: every
-/// project `[projects]` yields has a url and a path, and the table of them prints as inert
-/// lines; or the error renders as inert lines. No clone is looked at.
+/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON:
+/// `[projects]` yields one project per key, with the url it gives and an absolute path, and
+/// the table of them prints as inert lines; or the error renders as inert lines. No clone is
+/// looked at.
 #[doc(hidden)]
 pub fn fuzz_one(settings: &str) {
     let load = || Ok(settings.to_string());
@@ -375,11 +385,16 @@ pub fn fuzz_one(settings: &str) {
         &load,
     );
     let live = |text: &str| text.chars().any(|c| c != '\n' && output::is_unsafe(c));
-    match projects(&host) {
+    match projects_from(&host, || PathBuf::from("/home/fuzz")) {
         Ok(all) => {
+            let json: Value = serde_json::from_str(settings).expect("settings JSON");
+            let section = json.get("projects").and_then(Value::as_object);
+            assert_eq!(all.len(), section.map_or(0, |t| t.len()));
             for p in &all {
+                let url = section.and_then(|t| t.get(&p.name)?["url"].as_str());
+                assert_eq!(Some(p.url.as_str()), url);
                 assert!(!p.url.trim().is_empty(), "{:?}", p.url);
-                assert!(!p.path.as_os_str().is_empty(), "{:?}", p.path);
+                assert!(p.path.is_absolute(), "{:?}", p.path);
             }
             let mut out = Vec::new();
             table(&mut out, &all, |_| false).expect("a table in memory");

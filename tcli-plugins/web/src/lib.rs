@@ -194,9 +194,9 @@ tcli_plugin_sdk::export_plugin! {
     run: run,
 }
 
-/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON: every
-/// bookmark `[bookmarks]` yields has a url that is not empty and is not an option, and the
-/// table of them prints as inert lines; or the error renders as inert lines.
+/// The fuzz target's entry (fuzz/fuzz_targets/settings.rs), given merged settings JSON:
+/// `[bookmarks]` yields one bookmark per key, with the url it gives, not empty and not an
+/// option, and the table of them prints as inert lines; or the error renders as inert lines.
 #[doc(hidden)]
 pub fn fuzz_one(settings: &str) {
     let load = || Ok(settings.to_string());
@@ -209,7 +209,14 @@ pub fn fuzz_one(settings: &str) {
     );
     match bookmarks(&host) {
         Ok(all) => {
+            let json: Value =
+                tcli_plugin_sdk::serde_json::from_str(settings).expect("settings JSON");
+            let section = json.get("bookmarks").and_then(Value::as_object);
+            assert_eq!(all.len(), section.map_or(0, |t| t.len()));
             for b in &all {
+                let given = section.and_then(|t| t.get(&b.name));
+                let url = given.and_then(|v| v.as_str().or_else(|| v["url"].as_str()));
+                assert_eq!(Some(b.url.as_str()), url);
                 assert!(
                     !b.url.trim().is_empty() && !b.url.starts_with('-'),
                     "{:?}",

@@ -32,10 +32,14 @@ if [ "$#" -gt 0 ]; then targets=("$@"); else
 fi
 [ "${#targets[@]}" -gt 0 ] || { echo "error: no fuzz targets (is cargo-fuzz installed?)" >&2; exit 1; }
 ledger=$PWD/ledger.tsv
-[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "error: -j takes a number of workers, 1 or more, not '$jobs'" >&2; exit 2; }
+for o in "-j $jobs" "-t $seconds" "-r $rounds"; do
+    [[ "${o#-? }" =~ ^[1-9][0-9]*$ ]] || { echo "error: ${o%% *} takes a whole number, 1 or more, not '${o#-? }'" >&2; exit 2; }
+done
 if [ -n "$until" ]; then
     [[ "$until" =~ ^[0-9]+$ ]] || { echo "error: -u takes whole minutes, not '$until'" >&2; exit 2; }
     [ -z "$fixed" ] || { echo "error: -u sets each run's length and runs one round; drop $fixed" >&2; exit 2; }
+    # -u counts CPU time, which only /usr/bin/time records here.
+    [ -x /usr/bin/time ] || { echo "error: -u needs /usr/bin/time to measure CPU time (apt-get install time)" >&2; exit 2; }
 fi
 
 # What is fuzzed: the commit, marked -dirty when the tree (but the ledger itself) has changes,
@@ -127,8 +131,13 @@ passes=1
 for ((pass = 0; pass < passes; pass++)); do
     plan_pass
     if [ "${#todo[@]}" -eq 0 ]; then
-        [ -z "$until" ] || echo "--- every target has $until CPU minutes in the ledger"
+        if [ -n "$until" ] && ! ls "$bin"/*.crashed >/dev/null 2>&1; then
+            echo "--- every target has $until CPU minutes in the ledger"
+        fi
         break
+    fi
+    if [ -n "$until" ] && [ "$pass" -eq $((passes - 1)) ] && [ "$pass" -gt 0 ]; then
+        echo "--- last pass: what still falls short after it stays short (fuzz/summary.sh)"
     fi
     for ((w = 0; w < jobs; w++)); do work "$w" & done
     wait

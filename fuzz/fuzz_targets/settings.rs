@@ -1,7 +1,7 @@
-//! `tcli.toml` as teams and users write it: any text parses or is refused; merging a table over
-//! another keeps every key of the top one, and the JSON modules get has the same keys; the
-//! roster, notify channels, bookmarks and projects in it are accepted or refused with inert
-//! errors, as the modules that read them check them.
+//! `tcli.toml` as teams and users write it: any text parses or is refused; merging keeps the
+//! merge rule, compared as the JSON modules get; the roster, notify channels, bookmarks and
+//! projects in it are accepted or refused with inert errors, as the modules that read them
+//! check them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};

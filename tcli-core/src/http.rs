@@ -30,10 +30,12 @@ pub enum UrlError {
     /// No host, or one with characters a host cannot have.
     #[error("'{0}' has no valid host")]
     Host(String),
-    /// A space, control or bidirectional character (tcli's rule: `prim::text::is_unsafe`),
+    /// A space, or a character tcli's rule (`prim::text::is_unsafe`) names,
     /// which a URL carries only percent-encoded; the URL is shown escaped, so it can neither
     /// write to the terminal nor show other than it is.
-    #[error("'{0}' holds a space, control or bidirectional character (percent-encode it: %20)")]
+    #[error(
+        "'{0}' holds a space, a control or bidirectional character, or a noncharacter (percent-encode it: %20)"
+    )]
     Characters(String),
 }
 
@@ -44,9 +46,8 @@ pub fn check_url(url: &str) -> Result<(), UrlError> {
         .chars()
         .any(|c| crate::prim::text::is_unsafe(c) || c.is_whitespace())
     {
-        return Err(UrlError::Characters(
-            crate::prim::text::inert(url).into_owned(),
-        ));
+        // escape_debug, not inert: it shows a space that is not ' ' (U+00A0, U+3000) too.
+        return Err(UrlError::Characters(url.escape_debug().to_string()));
     }
     let lower = url.to_ascii_lowercase();
     let (https, rest) = if let Some(r) = lower.strip_prefix("https://") {

@@ -139,13 +139,14 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
                 ReadError::NotAFile | ReadError::NotText => {
                     "a tcli.toml is a text file; fix or remove it, then run the command again"
                 }
-                ReadError::Io(_) => "check the file's permissions, then run the command again",
+                _ => "fix what the error names, then run the command again",
             };
-            return Err(
-                CliError::new(Exit::Failure, format!("{}: {e}", path.display()))
-                    .hint(hint)
-                    .into(),
-            );
+            return Err(CliError::new(
+                Exit::Failure,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .hint(hint)
+            .into());
         }
     };
     match text.parse::<toml::Table>() {
@@ -208,7 +209,7 @@ mod tests {
         let f = dir.path().join("linked.toml");
         std::os::unix::fs::symlink("/dev/zero", &f).unwrap();
         let e = super::read_table(&f).unwrap_err().to_string();
-        assert!(e.contains("linked.toml: it is not a regular file"), "{e}");
+        assert!(e.contains("linked.toml: not a regular file"), "{e}");
     }
 
     #[test]

@@ -391,7 +391,7 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
                 return Err(err(
                     format!("{key}.path"),
                     format!(
-                        "'{}' holds a control or bidirectional character",
+                        "'{}' holds a control or bidirectional character, or a noncharacter",
                         crate::prim::text::inert(path)
                     ),
                     "give a path relative to the repo root, without '..': native/<triple>/libname.so",
@@ -564,9 +564,9 @@ mod tests {
         assert_eq!(e.len(), 4, "{e:#?}");
         assert!(e[0].contains("modules.a.native.x86_64-unknown-linux-gnu.path"));
         assert!(e[0].contains("lib\\u{1b}[2Ja.so' holds a control or bidirectional character"));
-        assert!(e[1].contains("x\\u{7}.so' holds a space, control or bidirectional character"));
+        assert!(e[1].contains("x\\u{7}.so' holds a space, a control or bidirectional character"));
         assert!(e[2].contains("lib\\u{202e}os.a' holds a control or bidirectional character"));
-        assert!(e[3].contains("/\\u{202e}os.x' holds a space, control or bidirectional"));
+        assert!(e[3].contains("/\\u{202e}os.x' holds a space, a control or bidirectional"));
         assert!(
             e.iter()
                 .all(|e| !e.chars().any(crate::prim::text::is_unsafe)),

@@ -140,7 +140,7 @@ pub(crate) fn add(
     let text = match head {
         Some(h) => git::settings_at(&repo, h).map_err(|e| {
             super::failure(
-                format!("cannot read tcli.toml of team '{name}': {}", e.message()),
+                format!("cannot read tcli.toml of team '{name}': {e}"),
                 "check the repository with git fsck; nothing was added".to_string(),
             )
         })?,

@@ -200,13 +200,45 @@ pub(crate) fn modules_at(
     Ok(out)
 }
 
+/// Why the `tcli.toml` of a commit could not be read.
+#[derive(Debug)]
+pub(crate) enum SettingsAt {
+    /// git could not read the commit or the file.
+    Git(git2::Error),
+    /// The file is larger than tcli reads (`tcli_core::settings::SETTINGS_MAX`): nothing a
+    /// team's history holds makes tcli parse a huge file.
+    TooLarge(usize),
+}
+
+impl From<git2::Error> for SettingsAt {
+    fn from(e: git2::Error) -> Self {
+        SettingsAt::Git(e)
+    }
+}
+
+impl std::fmt::Display for SettingsAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsAt::Git(e) => f.write_str(e.message()),
+            SettingsAt::TooLarge(n) => write!(
+                f,
+                "tcli.toml is {n} bytes, larger than {} MiB, too large for a settings file",
+                tcli_core::settings::SETTINGS_MAX >> 20
+            ),
+        }
+    }
+}
+
 /// The text of `tcli.toml` in a commit; `None` when it has none.
-pub(crate) fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, git2::Error> {
+pub(crate) fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, SettingsAt> {
     let tree = repo.find_commit(commit)?.tree()?;
     let Ok(entry) = tree.get_path(Path::new("tcli.toml")) else {
         return Ok(None);
     };
     let blob = repo.find_blob(entry.id())?;
+    if blob.size() as u64 > tcli_core::settings::SETTINGS_MAX {
+        return Err(SettingsAt::TooLarge(blob.size()));
+    }
     Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
 }
 

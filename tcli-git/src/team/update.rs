@@ -154,7 +154,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     };
     // Where the checkout stays, its pins are still brought back when missing.
     let stay = |out: &mut Updated, ahead: Option<super::pins::Ahead>| -> anyhow::Result<()> {
-        let text = git::settings_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
+        let text = git::settings_at(&repo, t.head).map_err(|e| settings_failure(name, &dir, e))?;
         out.artifacts =
             super::pins::apply(cx, name, &repo, t.head, text.as_deref(), ahead, || Ok(()))?;
         Ok(())
@@ -251,7 +251,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
             )
         });
     }
-    let new_settings = git::settings_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    let new_settings =
+        git::settings_at(&repo, new_up).map_err(|e| settings_failure(name, &dir, e))?;
     if let Some(text) = &new_settings {
         if let Err(e) = text.parse::<toml::Table>() {
             let line = e
@@ -334,6 +335,16 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         .cloned()
         .collect();
     Ok(out)
+}
+
+fn settings_failure(name: &str, dir: &std::path::Path, e: git::SettingsAt) -> anyhow::Error {
+    match e {
+        git::SettingsAt::Git(e) => git_failure(name, dir, &e),
+        too_large @ git::SettingsAt::TooLarge(_) => failure(
+            format!("team '{name}': its {too_large}; nothing was changed"),
+            "ask the team to keep data out of tcli.toml; it holds settings only".to_string(),
+        ),
+    }
 }
 
 fn git_failure(name: &str, dir: &std::path::Path, e: &git2::Error) -> anyhow::Error {

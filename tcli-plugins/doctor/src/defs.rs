@@ -169,7 +169,7 @@ fn file_entries(origin: &Origin, settings: &Value) -> Vec<Entry> {
 /// The check names in the order their `[checks.<name>]` headers appear in the file. The
 /// settings reach the module as a JSON object, which keeps no order; the file does.
 fn header_order(file: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Ok(Some(text)) = tcli_plugin_sdk::settings_file::read(file) else {
         return Vec::new();
     };
     text.lines()

@@ -133,7 +133,7 @@ fn read_file(file: &Path) -> FileState {
     let text = match tcli_plugin_sdk::settings_file::read(file) {
         Ok(Some(t)) => t,
         Ok(None) => return FileState::Missing,
-        Err(e) => return FileState::Broken(e.to_string()),
+        Err(e) => return FileState::Broken(format!("cannot read it: {e}")),
     };
     match text.parse::<toml::Table>() {
         Ok(t) => serde_json::to_value(t)

@@ -75,7 +75,26 @@ pub(crate) fn fingerprints(roster: &Roster) -> Vec<(String, String)> {
 /// The roster of the `tcli.toml` at the root of `repo`.
 pub(crate) fn from_repo(repo: &Path) -> Result<Roster, Problem> {
     let file = repo.join("tcli.toml");
-    let text = std::fs::read_to_string(&file).map_err(|e| Problem::io("read", &file, e))?;
+    // Through tcli's bounded reader: a clone's tcli.toml may link to a device.
+    let text = match tcli_plugin_sdk::settings_file::read(&file) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Err(Problem::io(
+                "read",
+                &file,
+                std::io::ErrorKind::NotFound.into(),
+            ))
+        }
+        Err(tcli_plugin_sdk::settings_file::ReadError::Io(e)) => {
+            return Err(Problem::io("read", &file, e))
+        }
+        Err(e) => {
+            return Err(Problem::Damaged {
+                path: file.clone(),
+                why: e.to_string(),
+            })
+        }
+    };
     let table: toml::Table = toml::from_str(&text).map_err(|e| Problem::Damaged {
         path: file.clone(),
         why: e.message().to_string(),

@@ -7,9 +7,9 @@
 #   fuzz/campaign.sh [-t SECONDS] [-r ROUNDS] [-j JOBS] [TARGET...]
 #   fuzz/campaign.sh -u MINUTES [-j JOBS] [TARGET...]
 # -u tops up: a run of each target the ledger has fewer than MINUTES of CPU time for (runs that
-# ended well only), as long as it lacks plus a minute, longest first, each on the worker with
-# the least to do; then the ledger is read again, and again, since on a busy machine a run's CPU
-# time falls short of its wall time: up to 4 passes.
+# ended well only), as long as it lacks and 2.5% more (what a run on an idle core loses),
+# longest first, each on the worker with the least to do; then the ledger is read again, and
+# again, since on a busy machine a run's CPU time falls short of its wall time: up to 4 passes.
 # Crashes are saved under fuzz/artifacts/<target>/ and stop that target's later rounds.
 # `touch fuzz/corpus/.stop` ends the campaign after the runs under way, losing none.
 set -uo pipefail
@@ -68,7 +68,7 @@ plan_pass() {
                 END { print s + 0 }' "$ledger")
             lack=$((until * 60 - had))
             length[$t]=0
-            [ "$lack" -le 0 ] || length[$t]=$((lack + 60))
+            [ "$lack" -le 0 ] || length[$t]=$((lack + lack / 40 + 10))
             echo "--- $t: $((had / 60)) CPU minutes in the ledger, runs ${length[$t]} s"
         fi
         [ "${length[$t]}" -gt 0 ] && todo+=("$t")

@@ -84,20 +84,20 @@ fn home() -> PathBuf {
 }
 
 /// `~/x` and relative paths are taken from the home dir, as a shell user would write them.
-fn expand(path: &str, home: PathBuf) -> PathBuf {
+fn expand(path: &str, home: &Path) -> PathBuf {
     match path.strip_prefix("~/") {
         Some(rest) => home.join(rest),
-        None if path == "~" => home,
+        None if path == "~" => home.to_path_buf(),
         None => home.join(path),
     }
 }
 
 fn projects(host: &Host) -> Result<Vec<Project>, Error> {
-    projects_from(host, home)
+    projects_from(host, &home())
 }
 
-/// `[projects]`, with `path` settings taken from the dir `home` gives.
-fn projects_from(host: &Host, home: impl Fn() -> PathBuf) -> Result<Vec<Project>, Error> {
+/// `[projects]`, with `path` settings taken from `home`.
+fn projects_from(host: &Host, home: &Path) -> Result<Vec<Project>, Error> {
     let recorded = recorded_clones(host);
     host.settings_table("projects")?
         .into_iter()
@@ -121,7 +121,7 @@ fn projects_from(host: &Host, home: impl Fn() -> PathBuf) -> Result<Vec<Project>
                 .map(str::to_string);
             let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
                 (Some(p), _) => p.clone(),
-                (None, Some(p)) => expand(p, home()),
+                (None, Some(p)) => expand(p, home),
                 (None, None) => host.data_dir().join("projects").join(&name),
             };
             Ok(Project {
@@ -385,7 +385,7 @@ pub fn fuzz_one(settings: &str) {
         &load,
     );
     let live = |text: &str| text.chars().any(|c| c != '\n' && output::is_unsafe(c));
-    match projects_from(&host, || PathBuf::from("/home/fuzz")) {
+    match projects_from(&host, Path::new("/home/fuzz")) {
         Ok(all) => {
             let json: Value = serde_json::from_str(settings).expect("settings JSON");
             let section = json.get("projects").and_then(Value::as_object);

@@ -136,8 +136,8 @@ fn file_entries(origin: &Origin, settings: &Value) -> Vec<Entry> {
         Entry::Invalid(Invalid {
             name: name.to_string(),
             origin: origin.clone(),
-            problem: crate::kinds::one_line(&problem, 500),
-            fix: crate::kinds::one_line(&fix, 500),
+            problem: crate::clean::one_line(&problem, 500),
+            fix: crate::clean::one_line(&fix, 500),
         })
     };
     let checks = match settings.get("checks") {

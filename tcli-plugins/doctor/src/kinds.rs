@@ -2,13 +2,13 @@
 //! one-line detail. An env check never lets the variable's value out of this file; a command's
 //! output appears only as a short excerpt.
 
+use crate::clean::{one_line, redact};
 use crate::defs::{Def, Kind};
 use crate::proc::{self, Ran};
 use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use tcli_plugin_sdk::output::is_unsafe;
 
 /// The longest excerpt of a command's output a result carries.
 const EXCERPT: usize = 160;
@@ -214,37 +214,6 @@ pub(crate) fn version_in(out: &[u8]) -> Option<semver::Version> {
     })
 }
 
-/// The values [`redact`] masks: those of the variables env checks name, longest first (so a
-/// value holding another is masked whole).
-static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
-
-/// Sets the values to mask, once per run.
-pub(crate) fn hide(values: impl IntoIterator<Item = std::ffi::OsString>) {
-    let mut v: Vec<String> = values
-        .into_iter()
-        .map(|v| v.to_string_lossy().into_owned())
-        .filter(|v| !v.is_empty())
-        .collect();
-    v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    v.dedup();
-    let _ = SECRETS.set(v);
-}
-
-/// `s` with every value set by [`hide`] replaced by `***`.
-pub(crate) fn redact(s: &str) -> String {
-    redact_with(s, SECRETS.get().map_or(&[], Vec::as_slice))
-}
-
-fn redact_with(s: &str, secrets: &[String]) -> String {
-    let mut out = s.to_string();
-    for v in secrets {
-        if out.contains(v.as_str()) {
-            out = out.replace(v.as_str(), "***");
-        }
-    }
-    out
-}
-
 /// The first non-blank line, cut short and made safe for a terminal.
 fn excerpt(out: &[u8]) -> Option<String> {
     let text = redact(&String::from_utf8_lossy(out));
@@ -261,24 +230,6 @@ fn excerpt_last(out: &[u8]) -> Option<String> {
         .map(str::trim)
         .rfind(|l| !l.is_empty())
         .map(|l| one_line(l, EXCERPT))
-}
-
-/// `s` on one line, masked ([`redact`]), unsafe characters (`tcli_plugin_sdk::output::is_unsafe`:
-/// control characters, bidirectional overrides, noncharacters) replaced by blanks, at most `max`
-/// characters (with `…`).
-pub(crate) fn one_line(s: &str, max: usize) -> String {
-    // Masked before cutting: a value cut in half would escape the mask.
-    let clean: String = redact(s)
-        .chars()
-        .map(|c| if is_unsafe(c) { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    if clean.chars().count() <= max {
-        return clean.to_string();
-    }
-    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]
@@ -317,22 +268,6 @@ mod tests {
             version_in(b"1.2.3-4ubuntu1"),
             Some(semver::Version::new(1, 2, 3))
         );
-    }
-
-    #[test]
-    fn one_line_cuts_and_cleans() {
-        assert_eq!(one_line("a\x1b[31mb", 10), "a [31mb");
-        assert_eq!(one_line("abcdef", 4), "abc…");
-        assert_eq!(
-            one_line("a\u{85}b\u{FFFE}c\u{FFFF}d\u{202E}e\nf", 20),
-            "a b c d e f"
-        );
-    }
-
-    #[test]
-    fn secrets_are_masked_longest_first() {
-        let secrets = ["abcdef".to_string(), "abc".to_string()];
-        assert_eq!(redact_with("x=abcdef y=abc", &secrets), "x=*** y=***");
     }
 
     #[test]

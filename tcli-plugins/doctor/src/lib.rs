@@ -5,6 +5,7 @@
 //! `doctor`; runs them in parallel, each under its timeout; reports them as a table, JSON or
 //! JUnit XML, and exits 0, 1, 2 or 3.
 
+mod clean;
 mod defs;
 mod kinds;
 mod outcome;
@@ -89,7 +90,7 @@ fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
         let line = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         return Err(format!(
             "'{shown}' failed: {}",
-            kinds::one_line(line.trim_start_matches("error: "), 200)
+            clean::one_line(line.trim_start_matches("error: "), 200)
         ));
     }
     serde_json::from_slice(&ran.stdout).map_err(|e| format!("'{shown}' printed no JSON: {e}"))
@@ -235,7 +236,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
         } else if let Some(name) = &bad_name {
             format!(
                 "'{shown}' reported a check named '{}', not a valid check name",
-                kinds::one_line(name, 64)
+                clean::one_line(name, 64)
             )
         } else {
             let status = ran
@@ -248,7 +249,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
                 if line.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", kinds::one_line(line, 160))
+                    format!(": {}", clean::one_line(line, 160))
                 }
             )
         };
@@ -277,9 +278,9 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
                 c.severity,
                 status,
                 c.detail
-                    .map(|d| kinds::one_line(&d, 300))
+                    .map(|d| clean::one_line(&d, 300))
                     .unwrap_or_default(),
-                c.hint.filter(|_| !passed).map(|h| kinds::one_line(&h, 300)),
+                c.hint.filter(|_| !passed).map(|h| clean::one_line(&h, 300)),
             )
         })
         .collect();
@@ -366,7 +367,7 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
     }));
     // Defence in depth: the values of the variables env checks name are masked in every
     // excerpt and detail, whatever printed them (a run check echoing $VPN_TOKEN, a module).
-    kinds::hide(defs.entries.iter().filter_map(|(e, _)| match e {
+    clean::hide(defs.entries.iter().filter_map(|(e, _)| match e {
         Entry::Def(Def {
             kind: defs::Kind::Env { var, .. },
             ..
@@ -374,7 +375,7 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         _ => None,
     }));
     if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
-        tcli_plugin_sdk::output::status(&kinds::one_line(
+        tcli_plugin_sdk::output::status(&clean::one_line(
             &format!(
                 "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
                 files[0].0.file.display()
@@ -523,8 +524,8 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
     }
     let mut results: Vec<Outcome> = ran.into_iter().flat_map(|(rows, _)| rows).collect();
     for r in &mut results {
-        r.detail = kinds::redact(&r.detail);
-        r.hint = r.hint.as_deref().map(kinds::redact);
+        r.detail = clean::redact(&r.detail);
+        r.hint = r.hint.as_deref().map(clean::redact);
     }
     finish(cli, host, &teams, &results)
 }
@@ -535,7 +536,7 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
     let code = summary.exit_code(cli.strict);
     let mut err = std::io::stderr().lock();
     // Each message on one line, free of escapes: names, paths and details come from files.
-    let mut say = |text: String| writeln!(err, "{}", kinds::one_line(&text, usize::MAX));
+    let mut say = |text: String| writeln!(err, "{}", clean::one_line(&text, usize::MAX));
     for r in results {
         if r.status == Status::Invalid {
             say(match &r.from {

@@ -49,7 +49,7 @@ pub(crate) fn table(
     let header = ["STATUS", "CHECK", "TEAM", "DETAIL", "HINT"].map(str::to_string);
     // Every cell on one line and free of escapes: hints, regexes and paths come from
     // tcli.toml files a team (not the user) wrote.
-    let cell = |s: &str| crate::kinds::one_line(s, usize::MAX);
+    let cell = |s: &str| crate::clean::one_line(s, usize::MAX);
     let rows: Vec<(Option<Status>, [String; 5])> = std::iter::once((None, header))
         .chain(results.iter().map(|r| {
             (

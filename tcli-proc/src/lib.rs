@@ -187,6 +187,26 @@ pub fn parallel_map<T: Sync, R: Send>(
         .collect()
 }
 
+/// Runs the ignored test `name` of the running test binary in a child process, so it may take
+/// signals or reap children without disturbing the other tests. For the tests of this crate and
+/// of those that run programs through it.
+///
+/// # Panics
+///
+/// When the test binary cannot be found or started: a test cannot go on without it.
+pub fn in_child(name: &str) -> std::process::Output {
+    Command::new(std::env::current_exe().expect("the test binary"))
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .expect("the test binary runs")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,21 +287,6 @@ mod tests {
             assert_eq!(ran.stdout, want, "{drain:?}");
             assert!(t.elapsed() < Duration::from_secs(3), "{drain:?}");
         }
-    }
-
-    /// Runs the ignored test `name` of this binary in a child process, so it may reap
-    /// children without disturbing the other tests.
-    fn in_child(name: &str) -> std::process::Output {
-        Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                name,
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .output()
-            .unwrap()
     }
 
     #[test]

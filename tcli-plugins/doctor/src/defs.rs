@@ -205,7 +205,29 @@ pub(crate) fn valid_name(name: &str) -> bool {
     tcli_plugin_sdk::doctor::valid_check_name(name)
 }
 
+/// One `[checks.<name>]` table: a valid name, a table, exactly one kind, only the fields that
+/// kind and every check take, then each field's value.
 fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
+    let t = check_table(name, value)?;
+    let kind = kind_key(t)?;
+    only_known_fields(t, kind)?;
+    Ok(Def {
+        name: name.to_string(),
+        origin: Origin {
+            team: None,
+            file: PathBuf::new(),
+        },
+        kind: kind_of(kind, t)?,
+        severity: severity(t)?,
+        hint: optional(t, "hint", |s| Ok(s.to_string()))?,
+        timeout: optional(t, "timeout", parse_timeout)?.unwrap_or(DEFAULT_TIMEOUT),
+        os: os(t)?,
+        description: optional(t, "description", |s| Ok(s.to_string()))?,
+    })
+}
+
+/// The definition's table, under a valid check name.
+fn check_table<'v>(name: &str, value: &'v Value) -> Result<&'v Map<String, Value>, Refusal> {
     if !valid_name(name) {
         return Err((
             format!("'{name}' is not a valid check name"),
@@ -218,13 +240,18 @@ fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
             format!("write it as a table: [checks.{name}] with one of tool, run, env or file"),
         ));
     };
+    Ok(t)
+}
+
+/// The one kind key (`tool`, `run`, `env`, `file`) the table holds.
+fn kind_key(t: &Map<String, Value>) -> Result<&'static str, Refusal> {
     let kinds: Vec<&str> = KINDS
         .iter()
         .copied()
         .filter(|k| t.contains_key(*k))
         .collect();
-    let kind = match kinds.as_slice() {
-        [k] => *k,
+    match kinds.as_slice() {
+        [k] => Ok(*k),
         [] => {
             let unknown: Vec<&String> =
                 t.keys().filter(|k| !COMMON.contains(&k.as_str())).collect();
@@ -232,30 +259,38 @@ fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
                 Some(k) => format!("unknown kind '{k}'"),
                 None => "it has no kind".into(),
             };
-            return Err((
+            Err((
                 problem,
                 "give it exactly one of tool, run, env or file (docs/doctor.md)".into(),
-            ));
-        }
-        [a, b, ..] => {
-            return Err((
-                format!("two kinds in one check ({a} and {b})"),
-                "split it into two checks, each with one of tool, run, env or file".into(),
             ))
         }
-    };
+        [a, b, ..] => Err((
+            format!("two kinds in one check ({a} and {b})"),
+            "split it into two checks, each with one of tool, run, env or file".into(),
+        )),
+    }
+}
+
+fn only_known_fields(t: &Map<String, Value>, kind: &str) -> Result<(), Refusal> {
     let allowed = kind_fields(kind);
-    if let Some(k) = t.keys().find(|k| {
+    match t.keys().find(|k| {
         k.as_str() != kind && !COMMON.contains(&k.as_str()) && !allowed.contains(&k.as_str())
     }) {
-        let mut fields: Vec<&str> = allowed.to_vec();
-        fields.extend(COMMON);
-        return Err((
-            format!("unknown field '{k}' for a {kind} check"),
-            format!("use only {kind} and {}", fields.join(", ")),
-        ));
+        None => Ok(()),
+        Some(k) => {
+            let mut fields: Vec<&str> = allowed.to_vec();
+            fields.extend(COMMON);
+            Err((
+                format!("unknown field '{k}' for a {kind} check"),
+                format!("use only {kind} and {}", fields.join(", ")),
+            ))
+        }
     }
-    let kind = match kind {
+}
+
+/// The kind `kind` with its own fields read.
+fn kind_of(kind: &str, t: &Map<String, Value>) -> Result<Kind, Refusal> {
+    Ok(match kind {
         "tool" => Kind::Tool {
             tool: string(t, "tool", "the program to run, e.g. tool = \"git\"")?,
             require: optional(t, "require", |s| {
@@ -293,19 +328,6 @@ fn parse(name: &str, value: &Value) -> Result<Def, Refusal> {
             path: string(t, "file", "a path, e.g. file = \"~/.ssh/config\"")?,
             mode: mode(t)?,
         },
-    };
-    Ok(Def {
-        name: name.to_string(),
-        origin: Origin {
-            team: None,
-            file: PathBuf::new(),
-        },
-        kind,
-        severity: severity(t)?,
-        hint: optional(t, "hint", |s| Ok(s.to_string()))?,
-        timeout: optional(t, "timeout", parse_timeout)?.unwrap_or(DEFAULT_TIMEOUT),
-        os: os(t)?,
-        description: optional(t, "description", |s| Ok(s.to_string()))?,
     })
 }
 

@@ -10,12 +10,14 @@ mod defs;
 mod kinds;
 mod outcome;
 mod own;
+mod problem;
 mod proc;
 mod report;
 
 use defs::{Def, Defs, Entry, Origin};
 use outcome::{Outcome, Source, Status, Summary};
 use own::{FileState, Module, Team};
+use problem::Problem;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -57,15 +59,6 @@ const JOBS: usize = 32;
 const TCLI_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a module may take to answer `doctor --json`.
 const MODULE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Exit 3: the checks could not run at all.
-fn cannot_run(message: String, hint: &str) -> Error {
-    Error::Failed {
-        message,
-        hint: Some(hint.to_string()),
-        code: 3,
-    }
-}
 
 /// Runs the running tcli with `args` and reads the JSON it prints.
 fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
@@ -149,13 +142,6 @@ fn read_file(file: &Path) -> FileState {
     }
 }
 
-/// Something to run (or already known) for one place in the report.
-enum Item<'a> {
-    Ready(Outcome),
-    Def(&'a Def, &'a [Origin]),
-    Module(&'a Module, Option<String>),
-}
-
 fn run_def(def: &Def, shadowed: &[Origin], tcli: &Path) -> Outcome {
     let start = Instant::now();
     let mut out = Outcome {
@@ -224,35 +210,7 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
     };
     let Some(report) = report else {
         let shown = format!("tcli {} doctor --json", m.name);
-        let why = if ran.timed_out {
-            format!(
-                "'{shown}' did not answer within {}s",
-                MODULE_TIMEOUT.as_secs()
-            )
-        } else if let Some(e) = &ran.spawn_error {
-            format!("cannot run '{shown}': {e}")
-        } else if let Some(e) = &ran.wait_error {
-            format!("cannot wait for '{shown}': {e}")
-        } else if let Some(name) = &bad_name {
-            format!(
-                "'{shown}' reported a check named '{}', not a valid check name",
-                clean::one_line(name, 64)
-            )
-        } else {
-            let status = ran
-                .code
-                .map_or("a signal".to_string(), |c| format!("status {c}"));
-            let said = String::from_utf8_lossy(&ran.stderr);
-            let line = said.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
-            format!(
-                "'{shown}' ended with {status} and printed no report{}",
-                if line.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", clean::one_line(line, 160))
-                }
-            )
-        };
+        let why = no_report(&shown, &ran, bad_name.as_deref());
         let failed = row(
             format!("{}.doctor", m.name),
             doctor::Severity::Error,
@@ -285,6 +243,39 @@ fn run_module(m: &Module, team: Option<String>, tcli: &Path) -> (Vec<Outcome>, b
         })
         .collect();
     (rows, true)
+}
+
+/// Why `shown` (`tcli <m> doctor --json`) gave no usable report, on one line.
+fn no_report(shown: &str, ran: &proc::Ran, bad_name: Option<&str>) -> String {
+    if ran.timed_out {
+        format!(
+            "'{shown}' did not answer within {}s",
+            MODULE_TIMEOUT.as_secs()
+        )
+    } else if let Some(e) = &ran.spawn_error {
+        format!("cannot run '{shown}': {e}")
+    } else if let Some(e) = &ran.wait_error {
+        format!("cannot wait for '{shown}': {e}")
+    } else if let Some(name) = bad_name {
+        format!(
+            "'{shown}' reported a check named '{}', not a valid check name",
+            clean::one_line(name, 64)
+        )
+    } else {
+        let status = ran
+            .code
+            .map_or("a signal".to_string(), |c| format!("status {c}"));
+        let said = String::from_utf8_lossy(&ran.stderr);
+        let line = said.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+        format!(
+            "'{shown}' ended with {status} and printed no report{}",
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", clean::one_line(line, 160))
+            }
+        )
+    }
 }
 
 fn colour_on() -> bool {
@@ -321,52 +312,71 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
     out
 }
 
+/// What doctor does (docs/doctor.md): asks tcli for its teams and modules, reads the check
+/// definitions of every settings file, gathers tcli's own checks, the definitions and the
+/// modules' checks, keeps those asked for, runs them in parallel and reports them.
 fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
-    let tcli = std::env::current_exe().map_err(|e| {
-        cannot_run(
-            format!("cannot find the running tcli: {e}"),
-            "run doctor as 'tcli doctor' on a system with /proc",
-        )
-    })?;
-    // The two questions to tcli, at once.
-    let (teams, modules) = std::thread::scope(|s| {
-        let m = s.spawn(|| ask(&tcli, &["modules", "list", "--json"]));
-        let t = ask(&tcli, &["team", "list", "--json"]);
+    let tcli = std::env::current_exe().map_err(Problem::NoTcli)?;
+    let (teams, modules) = ask_teams_and_modules(&tcli);
+    let teams = Team::from_list(&teams.map_err(Problem::NoTeamList)?);
+    if let Some(t) = &cli.team {
+        known_team(t, &teams)?;
+    }
+    let files = settings_files(host, &teams);
+    let defs = read_defs(&files);
+    if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
+        say_none_defined(&files[0].0.file);
+    }
+    let (own, modules) = own_checks(host, &teams, &files, &modules);
+    // tcli's own checks first, then the definitions, then the modules' checks.
+    let mut items: Vec<Item> = own.into_iter().map(Item::Ready).collect();
+    items.extend(
+        defs.entries
+            .iter()
+            .map(|(e, shadowed)| Item::of_entry(e, shadowed)),
+    );
+    items.extend(
+        modules
+            .contributors()
+            .map(|m| Item::Module(m, own::team_of(&m.location, &teams))),
+    );
+    select(cli, &mut items)?;
+    let results = run_items(cli, &items, &tcli)?;
+    finish(cli, host, &teams, &results)
+}
+
+/// `tcli team list --json` and `tcli modules list --json`, asked at once.
+fn ask_teams_and_modules(tcli: &Path) -> (Result<Value, String>, Result<Value, String>) {
+    std::thread::scope(|s| {
+        let m = s.spawn(|| ask(tcli, &["modules", "list", "--json"]));
+        let t = ask(tcli, &["team", "list", "--json"]);
         (
             t,
             m.join()
                 .unwrap_or_else(|_| Err("listing the modules panicked".into())),
         )
-    });
-    let teams = Team::from_list(&teams.map_err(|e| {
-        cannot_run(
-            format!("cannot list the teams: {e}"),
-            "run 'tcli team list' to see what is wrong",
-        )
-    })?);
-    if let Some(t) = &cli.team {
-        if !teams.iter().any(|x| &x.name == t) {
-            let known: Vec<&str> = teams.iter().map(|x| x.name.as_str()).collect();
-            return Err(Error::usage(format!("no team named '{t}'")).with_hint(
-                if known.is_empty() {
-                    "no teams are configured; add one with 'tcli team add <url>'".to_string()
-                } else {
-                    format!("the teams are: {} (tcli team list)", known.join(", "))
-                },
-            ));
-        }
+    })
+}
+
+/// `--team TEAM` names a configured team.
+fn known_team(team: &str, teams: &[Team]) -> Result<(), Problem> {
+    if teams.iter().any(|x| x.name == team) {
+        return Ok(());
     }
-    let files = settings_files(host, &teams);
-    let user_value = match &files[0].1 {
-        FileState::Parsed(v) => Some(v),
-        _ => None,
-    };
+    Err(Problem::NoSuchTeam {
+        team: team.to_string(),
+        known: teams.iter().map(|x| x.name.clone()).collect(),
+    })
+}
+
+/// The check definitions of the files that parse. From here on the values of the variables
+/// env checks name are masked in every excerpt and detail, whatever printed them (a run check
+/// echoing $VPN_TOKEN, a module): defence in depth.
+fn read_defs(files: &[(Origin, FileState)]) -> Defs {
     let defs = Defs::read(files.iter().filter_map(|(o, s)| match s {
         FileState::Parsed(v) => Some((o.clone(), v)),
         _ => None,
     }));
-    // Defence in depth: the values of the variables env checks name are masked in every
-    // excerpt and detail, whatever printed them (a run check echoing $VPN_TOKEN, a module).
     clean::hide(defs.entries.iter().filter_map(|(e, _)| match e {
         Entry::Def(Def {
             kind: defs::Kind::Env { var, .. },
@@ -374,34 +384,44 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         }) => std::env::var_os(var),
         _ => None,
     }));
-    if defs.entries.is_empty() && cli.names.is_empty() && !cli.json {
-        tcli_plugin_sdk::output::status(&clean::one_line(
-            &format!(
-                "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
-                files[0].0.file.display()
-            ),
-            usize::MAX,
-        ));
-    }
+    defs
+}
 
-    // tcli's own checks first, then the definitions, then the modules' checks.
-    let mut items: Vec<Item> = Vec::new();
+/// The hint for a first run, pointing at the user's own settings file.
+fn say_none_defined(user_file: &Path) {
+    tcli_plugin_sdk::output::status(&clean::one_line(
+        &format!(
+            "hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to {} (docs/doctor.md)",
+            user_file.display()
+        ),
+        usize::MAX,
+    ));
+}
+
+/// tcli's own checks (the user's settings file, each team, the modules, Docker), and the
+/// modules tcli listed.
+fn own_checks(
+    host: &Host,
+    teams: &[Team],
+    files: &[(Origin, FileState)],
+    listed: &Result<Value, String>,
+) -> (Vec<Outcome>, own::Modules) {
+    let mut own = Vec::new();
     if let FileState::Broken(e) = &files[0].1 {
-        items.push(Item::Ready(own::user_settings_check(&files[0].0.file, e)));
+        own.push(own::user_settings_check(&files[0].0.file, e));
     }
+    let user_value = match &files[0].1 {
+        FileState::Parsed(v) => Some(v),
+        _ => None,
+    };
     for (t, (_, state)) in teams.iter().zip(&files[1..]) {
-        items.push(Item::Ready(own::team_check(
-            t,
-            state,
-            user_value,
-            host.tcli_version(),
-        )));
+        own.push(own::team_check(t, state, user_value, host.tcli_version()));
     }
-    let modules = match &modules {
+    let modules = match listed {
         Ok(list) => {
             let m = own::Modules::from_list(list);
-            items.push(Item::Ready(own::modules_check(&m)));
-            items.extend(own::docker_check(&m).map(Item::Ready));
+            own.push(own::modules_check(&m));
+            own.extend(own::docker_check(&m));
             m
         }
         Err(e) => {
@@ -409,12 +429,24 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
             o.status = Status::Fail;
             o.detail = e.clone();
             o.hint = Some("run 'tcli modules list' to see what is wrong".into());
-            items.push(Item::Ready(o));
+            own.push(o);
             own::Modules::default()
         }
     };
-    for (entry, shadowed) in &defs.entries {
-        items.push(match entry {
+    (own, modules)
+}
+
+/// Something to run (or already known) for one place in the report.
+enum Item<'a> {
+    Ready(Outcome),
+    Def(&'a Def, &'a [Origin]),
+    Module(&'a Module, Option<String>),
+}
+
+impl<'a> Item<'a> {
+    /// A definition to run, or the row of one that cannot run.
+    fn of_entry(entry: &'a Entry, shadowed: &'a [Origin]) -> Item<'a> {
+        match entry {
             Entry::Def(d) => Item::Def(d, shadowed),
             Entry::Invalid(i) => Item::Ready(Outcome {
                 name: i.name.clone(),
@@ -426,85 +458,76 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
                 hint: Some(i.fix.clone()),
                 description: None,
                 duration: Duration::ZERO,
-                shadowed: shadowed.clone(),
+                shadowed: shadowed.to_vec(),
             }),
-        });
-    }
-    for m in modules.contributors() {
-        items.push(Item::Module(m, own::team_of(&m.location, &teams)));
+        }
     }
 
-    // Selection: names, then team; a name nobody defines is a usage error before anything runs.
-    let item_name = |i: &Item| -> String {
-        match i {
-            Item::Ready(o) => o.name.clone(),
-            Item::Def(d, _) => d.name.clone(),
-            Item::Module(m, _) => m.name.clone(),
+    fn name(&self) -> &str {
+        match self {
+            Item::Ready(o) => &o.name,
+            Item::Def(d, _) => &d.name,
+            Item::Module(m, _) => &m.name,
         }
-    };
-    let item_team = |i: &Item| -> Option<String> {
-        match i {
-            Item::Ready(o) => o.from.team().map(str::to_string),
-            Item::Def(d, _) => d.origin.team.clone(),
-            Item::Module(_, t) => t.clone(),
+    }
+
+    fn team(&self) -> Option<&str> {
+        match self {
+            Item::Ready(o) => o.from.team(),
+            Item::Def(d, _) => d.origin.team.as_deref(),
+            Item::Module(_, t) => t.as_deref(),
         }
-    };
-    let selects = |n: &str, i: &Item| {
-        let name = item_name(i);
-        n == name || (matches!(i, Item::Module(..)) && n.starts_with(&format!("{name}.")))
-    };
+    }
+
+    /// Whether the name `n` given on the command line selects it: its own name, or for a
+    /// module, one of its checks (`deploy.ssh`).
+    fn selected_by(&self, n: &str) -> bool {
+        let name = self.name();
+        n == name
+            || (matches!(self, Item::Module(..))
+                && n.strip_prefix(name).is_some_and(|r| r.starts_with('.')))
+    }
+}
+
+/// Keeps the items the names and `--team` select; a name nobody defines is a usage error
+/// before anything runs.
+fn select(cli: &Cli, items: &mut Vec<Item>) -> Result<(), Problem> {
     for n in &cli.names {
-        if !items.iter().any(|i| selects(n, i)) {
-            return Err(Error::usage(format!("no check named '{n}'"))
-                .with_hint("run 'tcli doctor' to see every check and its name"));
+        if !items.iter().any(|i| i.selected_by(n)) {
+            return Err(Problem::NoSuchCheck(n.clone()));
         }
         if let Some(t) = &cli.team {
             if !items
                 .iter()
-                .any(|i| selects(n, i) && item_team(i).as_ref() == Some(t))
+                .any(|i| i.selected_by(n) && i.team() == Some(t.as_str()))
             {
-                return Err(
-                    Error::usage(format!("no check named '{n}' in team '{t}'")).with_hint(format!(
-                        "run 'tcli doctor --team {t}' to see the checks team '{t}' brings"
-                    )),
-                );
+                return Err(Problem::NoSuchCheckInTeam {
+                    name: n.clone(),
+                    team: t.clone(),
+                });
             }
         }
     }
     items.retain(|i| {
-        let by_name = cli.names.is_empty() || cli.names.iter().any(|n| selects(n, i));
-        let by_team = cli.team.is_none() || item_team(i) == cli.team;
+        let by_name = cli.names.is_empty() || cli.names.iter().any(|n| i.selected_by(n));
+        let by_team = cli.team.is_none() || i.team() == cli.team.as_deref();
         by_name && by_team
     });
+    Ok(())
+}
 
-    // A module's answer: its rows, and the names asked of it (`deploy.typo`) it did not give,
-    // with the names it did.
-    type Ran = (Vec<Outcome>, Vec<(String, Vec<String>)>);
+/// An item's rows, and the names asked of a module (`deploy.typo`) it did not give, each with
+/// the names it did.
+type Ran = (Vec<Outcome>, Vec<(String, Vec<String>)>);
+
+/// Runs the items in parallel, Ctrl-C ending them all; the rows in the items' order, masked.
+fn run_items(cli: &Cli, items: &[Item], tcli: &Path) -> Result<Vec<Outcome>, Error> {
     let ran = proc::catching_interrupts(|| {
-        proc::parallel_map(&items, JOBS, |i| -> Ran {
+        proc::parallel_map(items, JOBS, |i| -> Ran {
             match i {
                 Item::Ready(o) => (vec![o.clone()], Vec::new()),
-                Item::Def(d, shadowed) => (vec![run_def(d, shadowed, &tcli)], Vec::new()),
-                Item::Module(m, team) => {
-                    let (rows, answered) = run_module(m, team.clone(), &tcli);
-                    let whole = cli.names.is_empty() || cli.names.contains(&m.name);
-                    // A module that gave no report is shown whatever was asked of it.
-                    if whole || !answered {
-                        return (rows, Vec::new());
-                    }
-                    let given: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-                    let missing = cli
-                        .names
-                        .iter()
-                        .filter(|n| n.starts_with(&format!("{}.", m.name)) && !given.contains(n))
-                        .map(|n| (n.clone(), given.clone()))
-                        .collect();
-                    let rows = rows
-                        .into_iter()
-                        .filter(|r| cli.names.contains(&r.name))
-                        .collect();
-                    (rows, missing)
-                }
+                Item::Def(d, shadowed) => (vec![run_def(d, shadowed, tcli)], Vec::new()),
+                Item::Module(m, team) => asked_of_module(cli, m, run_module(m, team.clone(), tcli)),
             }
         })
     });
@@ -513,21 +536,41 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
         return Err(Error::Exit(130));
     };
     if let Some((n, given)) = ran.iter().flat_map(|(_, missing)| missing).next() {
-        let module = n.split('.').next().unwrap_or_default();
-        return Err(
-            Error::usage(format!("no check named '{n}'")).with_hint(if given.is_empty() {
-                format!("module '{module}' reported no checks")
-            } else {
-                format!("module '{module}' has: {}", given.join(", "))
-            }),
-        );
+        return Err(Problem::NotInModule {
+            name: n.clone(),
+            module: n.split('.').next().unwrap_or_default().to_string(),
+            given: given.clone(),
+        }
+        .into());
     }
     let mut results: Vec<Outcome> = ran.into_iter().flat_map(|(rows, _)| rows).collect();
     for r in &mut results {
         r.detail = clean::redact(&r.detail);
         r.hint = r.hint.as_deref().map(clean::redact);
     }
-    finish(cli, host, &teams, &results)
+    Ok(results)
+}
+
+/// Of module `m`'s rows, those asked for: all of them when the module was named whole (or
+/// nothing was named), else only the named checks.
+fn asked_of_module(cli: &Cli, m: &Module, (rows, answered): (Vec<Outcome>, bool)) -> Ran {
+    let whole = cli.names.is_empty() || cli.names.contains(&m.name);
+    // A module that gave no report is shown whatever was asked of it.
+    if whole || !answered {
+        return (rows, Vec::new());
+    }
+    let given: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+    let missing = cli
+        .names
+        .iter()
+        .filter(|n| n.starts_with(&format!("{}.", m.name)) && !given.contains(n))
+        .map(|n| (n.clone(), given.clone()))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .filter(|r| cli.names.contains(&r.name))
+        .collect();
+    (rows, missing)
 }
 
 /// Messages on stderr, the report on stdout, the JUnit file, and the exit status.
@@ -576,11 +619,9 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
     let unwritten = cli.junit.as_ref().and_then(|file| {
         report::write_file(file, &report::junit(&cx, results))
             .err()
-            .map(|e| {
-                cannot_run(
-                    format!("cannot write the JUnit report {}: {e}", file.display()),
-                    "give --junit a path in a directory you can write to",
-                )
+            .map(|source| Problem::Junit {
+                file: file.clone(),
+                source,
             })
     });
     if unwritten.is_some() {
@@ -604,7 +645,7 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
     }
     out.flush()?;
     if let Some(e) = unwritten {
-        return Err(e);
+        return Err(e.into());
     }
     match code {
         0 => Ok(()),

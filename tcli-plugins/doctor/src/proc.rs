@@ -83,21 +83,7 @@ pub(crate) fn run(cmd: Command, timeout: Duration) -> Ran {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Runs the ignored test `name` of this binary in a child process, so it may take signals
-    /// or reap children without disturbing the other tests.
-    fn in_child(name: &str) -> std::process::Output {
-        Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                name,
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .output()
-            .unwrap()
-    }
+    use tcli_proc::in_child;
 
     #[test]
     #[ignore = "run by signals_act_by_default_after_the_checks, in a child"]

@@ -4,12 +4,14 @@
 //! `every` means across a daylight-saving change) is docs/oncall.md.
 
 mod clock;
+mod error;
 mod ics;
 mod rotation;
 mod shifts;
 
 use clock::Clock;
-use rotation::{rfc3339, Invalid, Rosters, Rotation};
+use error::OncallError;
+use rotation::{rfc3339, Rosters, Rotation};
 use shifts::{Segment, Source};
 use std::io::Write;
 use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
@@ -102,53 +104,76 @@ enum Export {
 
 const WEEK: i64 = 7 * 24 * 3600;
 
-fn invalid(e: Invalid) -> Error {
-    let hint = e.hint();
-    Error::usage(e.to_string()).with_hint(hint)
-}
-
 /// The instant a flag names, or now.
-fn instant(clock: &Clock, flag: &str, value: Option<&str>) -> Result<i64, Error> {
+fn instant(clock: &Clock, flag: &'static str, value: Option<&str>) -> Result<i64, OncallError> {
     let Some(text) = value else {
         return Ok(clock.now);
     };
-    clock.parse(text).ok_or_else(|| {
-        Error::usage(format!("{flag} '{text}' is not a time"))
-            .with_hint("write RFC 3339 (2026-03-02T09:00:00Z), a local time (2026-03-02 09:00) or a date (2026-03-02)")
+    clock.parse(text).ok_or_else(|| OncallError::NotATime {
+        flag,
+        text: text.to_string(),
     })
 }
 
 /// The end of the `weeks` from `from`, which must be a time tcli can show (jiff's range ends
 /// in 9999): a window past it would list shifts it cannot name.
-fn window_end(clock: &Clock, flag: &str, from: i64, weeks: u16) -> Result<i64, Error> {
+fn window_end(
+    clock: &Clock,
+    flag: &'static str,
+    from: i64,
+    weeks: u16,
+) -> Result<i64, OncallError> {
     let to = from.saturating_add(i64::from(weeks) * WEEK);
     if to > rotation::last_second() {
-        return Err(Error::usage(format!(
-            "{weeks} weeks from {} ({flag}) run past {}, the last time tcli can show",
-            clock.show(from),
-            rfc3339(rotation::last_second())
-        ))
-        .with_hint(format!("give an earlier {flag} or fewer --weeks")));
+        return Err(OncallError::PastTheEnd {
+            weeks,
+            from: clock.show(from),
+            flag,
+            last: rfc3339(rotation::last_second()),
+        });
     }
     Ok(to)
 }
 
+/// The `weeks` from the time `flag` gives (or now), as the clock shows them.
+struct Window {
+    clock: Clock,
+    from: i64,
+    to: i64,
+}
+
+impl Window {
+    fn of(flag: &'static str, value: Option<&str>, weeks: u16) -> Result<Window, OncallError> {
+        let clock = Clock::system();
+        let from = instant(&clock, flag, value)?;
+        let to = window_end(&clock, flag, from, weeks)?;
+        Ok(Window { clock, from, to })
+    }
+
+    /// The stretches of `rotations` over `[from, to)`, rotation by rotation.
+    fn shifts(from: i64, to: i64, rotations: &[Rotation]) -> Vec<Segment<'_>> {
+        rotations
+            .iter()
+            .flat_map(|r| r.segments(from, to))
+            .collect()
+    }
+}
+
 /// The rotations a command is about, checked: the one named, or all of them.
-fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<Rotation>, Error> {
-    let found = rotation::find(layers).map_err(invalid)?;
+fn select(
+    layers: &[tcli_plugin_sdk::Layer],
+    name: Option<&str>,
+) -> Result<Vec<Rotation>, OncallError> {
+    let found = rotation::find(layers)?;
     let mut rosters = Rosters::new(layers);
     if let Some(name) = name {
         let Some(f) = found.iter().find(|f| f.name == name) else {
-            let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
-            let hint = if names.is_empty() {
-                "no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)"
-                    .to_string()
-            } else {
-                format!("the rotations are: {}", names.join(", "))
-            };
-            return Err(Error::usage(format!("no rotation named '{name}'")).with_hint(hint));
+            return Err(OncallError::NoSuchRotation {
+                name: name.to_string(),
+                names: found.iter().map(|f| f.name.clone()).collect(),
+            });
         };
-        return Ok(vec![f.check(&mut rosters).map_err(invalid)?]);
+        return Ok(vec![f.check(&mut rosters)?]);
     }
     if found.is_empty() {
         tcli_plugin_sdk::output::status(
@@ -157,7 +182,7 @@ fn select(layers: &[tcli_plugin_sdk::Layer], name: Option<&str>) -> Result<Vec<R
     }
     found
         .iter()
-        .map(|f| f.check(&mut rosters).map_err(invalid))
+        .map(|f| f.check(&mut rosters).map_err(OncallError::from))
         .collect()
 }
 
@@ -268,14 +293,9 @@ fn schedule(
     weeks: u16,
     json: bool,
 ) -> Result<(), Error> {
-    let clock = Clock::system();
-    let from = instant(&clock, "--from", from.as_deref())?;
-    let to = window_end(&clock, "--from", from, weeks)?;
+    let Window { clock, from, to } = Window::of("--from", from.as_deref(), weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
-    let segments: Vec<Segment<'_>> = rotations
-        .iter()
-        .flat_map(|r| r.segments(from, to))
-        .collect();
+    let segments = Window::shifts(from, to, &rotations);
     let mut out = std::io::stdout().lock();
     if json {
         let rows: Vec<Value> = segments.iter().map(shift_json).collect();
@@ -297,21 +317,15 @@ fn schedule(
 }
 
 /// `git config user.email`, for `when me`.
-fn git_email() -> Result<String, Error> {
-    let hint = "set it with 'git config --global user.email you@example.com', or name a person id";
+fn git_email() -> Result<String, OncallError> {
     let out = std::process::Command::new("git")
         .args(["config", "user.email"])
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| {
-            Error::failed(format!("cannot run git to read your email: {e}")).with_hint(hint)
-        })?;
+        .map_err(OncallError::NoGit)?;
     let email = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || email.is_empty() {
-        return Err(
-            Error::usage("'me' needs your email, and git config user.email is not set")
-                .with_hint(hint),
-        );
+        return Err(OncallError::NoEmail);
     }
     Ok(email)
 }
@@ -340,33 +354,24 @@ fn when(
     weeks: u16,
     json: bool,
 ) -> Result<(), Error> {
-    let clock = Clock::system();
-    let from = instant(&clock, "--at", at.as_deref())?;
-    let to = window_end(&clock, "--at", from, weeks)?;
+    let Window { clock, from, to } = Window::of("--at", at.as_deref(), weeks)?;
     let layers = host.layers()?;
-    let everyone = Rosters::new(layers).everyone().map_err(invalid)?;
+    let everyone = Rosters::new(layers).everyone().map_err(OncallError::from)?;
     let (who, roster) = if person == "me" {
         let email = git_email()?;
         everyone
             .iter()
             .find(|(p, _)| p.email.iter().any(|e| e.eq_ignore_ascii_case(&email)))
-            .ok_or_else(|| {
-                Error::usage(format!("your git email '{email}' is not in the roster"))
-                    .with_hint("add it to your [people.<id>] email list in the team's tcli.toml")
-            })?
+            .ok_or(OncallError::EmailNotInRoster(email))?
     } else {
         everyone
             .iter()
             .find(|(p, _)| p.id == person)
-            .ok_or_else(|| {
-                Error::usage(format!("no person '{person}' in the roster"))
-                    .with_hint("people are the [people.<id>] tables of the team's tcli.toml")
-            })?
+            .ok_or_else(|| OncallError::NoSuchPerson(person.clone()))?
     };
     let rotations = select(layers, None)?;
-    let mut segments: Vec<Segment<'_>> = rotations
-        .iter()
-        .flat_map(|r| r.segments(from, to))
+    let mut segments: Vec<Segment<'_>> = Window::shifts(from, to, &rotations)
+        .into_iter()
         .filter(|s| {
             s.person
                 .is_some_and(|p| same_person(p, s.roster(), who, roster))
@@ -398,14 +403,9 @@ fn export_ics(
     from: Option<String>,
     weeks: u16,
 ) -> Result<(), Error> {
-    let clock = Clock::system();
-    let from = instant(&clock, "--from", from.as_deref())?;
-    let to = window_end(&clock, "--from", from, weeks)?;
+    let Window { clock, from, to } = Window::of("--from", from.as_deref(), weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
-    let mut segments: Vec<Segment<'_>> = rotations
-        .iter()
-        .flat_map(|r| r.segments(from, to))
-        .collect();
+    let mut segments = Window::shifts(from, to, &rotations);
     segments.sort_by_key(|s| s.from);
     if segments.is_empty() {
         // RFC 5545 wants at least one component in a calendar: an empty one is not a file a

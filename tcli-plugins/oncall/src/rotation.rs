@@ -279,169 +279,28 @@ impl<'a> Rosters<'a> {
 }
 
 impl Found<'_> {
-    /// Checks the definition and resolves its people.
+    /// Checks the definition and resolves its people (docs/oncall.md): only known fields, the
+    /// people in the roster, a start and a shift length, then the overrides, none overlapping
+    /// another.
     pub(crate) fn check(&self, rosters: &mut Rosters<'_>) -> Result<Rotation, Invalid> {
-        let layers = rosters.layers;
-        let origin = Origin::of(&layers[self.layer]);
-        let invalid = |problem| Invalid {
-            rotation: Some(self.name.clone()),
-            origin: origin.clone(),
-            problem: Box::new(problem),
-            rotation_origin: None,
-        };
-        // A broken roster found while resolving this rotation's people keeps its own file and
-        // names this rotation's beside it.
-        let roster_of_rotation = |e: Invalid| Invalid {
-            rotation: Some(self.name.clone()),
-            rotation_origin: Some(Box::new(origin.clone())),
-            ..e
+        let c = Checking {
+            name: &self.name,
+            layer: self.layer,
+            origin: Origin::of(&rosters.layers[self.layer]),
         };
         let table = format!("oncall.{}", self.name);
-        let fields = self.value.as_object().ok_or_else(|| {
-            invalid(Problem::EntryNotATable {
-                table: table.clone(),
-            })
-        })?;
-        if let Some(field) = fields
-            .keys()
-            .find(|k| !ROTATION_FIELDS.split(", ").any(|f| f == k.as_str()))
-        {
-            return Err(invalid(Problem::UnknownField {
-                table,
-                field: field.clone(),
-                known: ROTATION_FIELDS,
-            }));
-        }
-        let ids = match fields.get("people") {
-            None => {
-                return Err(invalid(Problem::Missing {
-                    table,
-                    field: "people",
-                }))
-            }
-            Some(v) => v
-                .as_array()
-                .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
-                .ok_or_else(|| {
-                    invalid(Problem::WrongType {
-                        table: table.clone(),
-                        field: "people",
-                        expected: "a list of person ids ([\"ana\", \"bo\"])",
-                    })
-                })?,
-        };
-        if ids.is_empty() {
-            return Err(invalid(Problem::NoPeople));
-        }
-        let mut people = Vec::with_capacity(ids.len());
-        let mut people_rosters = Vec::with_capacity(ids.len());
-        for id in ids {
-            let p = rosters
-                .person(self.layer, id)
-                .map_err(roster_of_rotation)?
-                .ok_or_else(|| {
-                    invalid(Problem::UnknownPerson {
-                        table: format!("{table}.people"),
-                        id: id.to_string(),
-                    })
-                })?;
-            people.push(p.0);
-            people_rosters.push(p.1);
-        }
-        let start = time_field(fields, &table, "start").map_err(invalid)?;
-        let every_text = str_field(fields, &table, "every").map_err(invalid)?;
-        let every = parse_every(every_text).map_err(invalid)?;
-
-        let mut overrides = Vec::new();
-        match fields.get("override") {
-            None => {}
-            Some(Value::Array(list)) => {
-                for (index, o) in list.iter().enumerate() {
-                    let at = format!("{table}.override[{index}]");
-                    let o = o
-                        .as_object()
-                        .ok_or_else(|| invalid(Problem::EntryNotATable { table: at.clone() }))?;
-                    if let Some(field) = o
-                        .keys()
-                        .find(|k| !OVERRIDE_FIELDS.split(", ").any(|f| f == k.as_str()))
-                    {
-                        return Err(invalid(Problem::UnknownField {
-                            table: at,
-                            field: field.clone(),
-                            known: OVERRIDE_FIELDS,
-                        }));
-                    }
-                    let id = str_field(o, &at, "person").map_err(invalid)?;
-                    let (person, roster) = rosters
-                        .person(self.layer, id)
-                        .map_err(roster_of_rotation)?
-                        .ok_or_else(|| {
-                            invalid(Problem::UnknownPerson {
-                                table: at.clone(),
-                                id: id.to_string(),
-                            })
-                        })?;
-                    let from = time_field(o, &at, "from").map_err(invalid)?;
-                    let to = time_field(o, &at, "to").map_err(invalid)?;
-                    if to <= from {
-                        return Err(invalid(Problem::Backwards {
-                            index,
-                            from: rfc3339(from),
-                            to: rfc3339(to),
-                        }));
-                    }
-                    let reason = match o.get("reason") {
-                        None => None,
-                        Some(v) => Some(
-                            v.as_str()
-                                .ok_or_else(|| {
-                                    invalid(Problem::WrongType {
-                                        table: at.clone(),
-                                        field: "reason",
-                                        expected: "a string",
-                                    })
-                                })?
-                                .to_string(),
-                        ),
-                    };
-                    overrides.push((
-                        index,
-                        Override {
-                            person,
-                            roster,
-                            from,
-                            to,
-                            reason,
-                        },
-                    ));
-                }
-            }
-            Some(_) => {
-                return Err(invalid(Problem::WrongType {
-                    table,
-                    field: "override",
-                    expected: "a list of tables ([[oncall.<name>.override]])",
-                }))
-            }
-        }
+        let fields = c.table(self.value, &table, ROTATION_FIELDS)?;
+        let (people, people_rosters) = c.people(fields, &table, rosters)?;
+        let start = time_field(fields, &table, "start").map_err(|p| c.invalid(p))?;
+        let every = str_field(fields, &table, "every")
+            .and_then(parse_every)
+            .map_err(|p| c.invalid(p))?;
+        let mut overrides = c.overrides(fields, &table, rosters)?;
         overrides.sort_by_key(|(i, o)| (o.from, *i));
-        if let Some(w) = overrides.windows(2).find(|w| w[1].1.from < w[0].1.to) {
-            let span = |o: &Override| format!("{} to {}", rfc3339(o.from), rfc3339(o.to));
-            let (a, b) = if w[0].0 < w[1].0 {
-                (&w[0], &w[1])
-            } else {
-                (&w[1], &w[0])
-            };
-            return Err(invalid(Problem::Overlap {
-                first: a.0,
-                first_span: span(&a.1),
-                second: b.0,
-                second_span: span(&b.1),
-            }));
-        }
+        no_overlap(&overrides).map_err(|p| c.invalid(p))?;
         Ok(Rotation {
             name: self.name.clone(),
-            origin,
+            origin: c.origin,
             people,
             people_rosters,
             start,
@@ -449,6 +308,206 @@ impl Found<'_> {
             overrides: overrides.into_iter().map(|(_, o)| o).collect(),
         })
     }
+}
+
+/// The rotation being checked, named in whatever is wrong with it.
+struct Checking<'f> {
+    name: &'f str,
+    layer: usize,
+    origin: Origin,
+}
+
+impl Checking<'_> {
+    fn invalid(&self, problem: Problem) -> Invalid {
+        Invalid {
+            rotation: Some(self.name.to_string()),
+            origin: self.origin.clone(),
+            problem: Box::new(problem),
+            rotation_origin: None,
+        }
+    }
+
+    /// A broken roster found while resolving this rotation's people keeps its own file and
+    /// names this rotation's beside it.
+    fn roster_broken(&self, e: Invalid) -> Invalid {
+        Invalid {
+            rotation: Some(self.name.to_string()),
+            rotation_origin: Some(Box::new(self.origin.clone())),
+            ..e
+        }
+    }
+
+    /// `value` as the table `table`, holding none but the `known` fields.
+    fn table<'v>(
+        &self,
+        value: &'v Value,
+        table: &str,
+        known: &'static str,
+    ) -> Result<&'v Fields, Invalid> {
+        let fields = value.as_object().ok_or_else(|| {
+            self.invalid(Problem::EntryNotATable {
+                table: table.to_string(),
+            })
+        })?;
+        match fields
+            .keys()
+            .find(|k| !known.split(", ").any(|f| f == k.as_str()))
+        {
+            None => Ok(fields),
+            Some(field) => Err(self.invalid(Problem::UnknownField {
+                table: table.to_string(),
+                field: field.clone(),
+                known,
+            })),
+        }
+    }
+
+    /// The person `id` that `table` names, with the file of the roster that holds it.
+    fn person(
+        &self,
+        rosters: &mut Rosters<'_>,
+        table: String,
+        id: &str,
+    ) -> Result<(Person, PathBuf), Invalid> {
+        rosters
+            .person(self.layer, id)
+            .map_err(|e| self.roster_broken(e))?
+            .ok_or_else(|| {
+                self.invalid(Problem::UnknownPerson {
+                    table,
+                    id: id.to_string(),
+                })
+            })
+    }
+
+    /// `people`: a non-empty list of ids in the roster.
+    fn people(
+        &self,
+        fields: &Fields,
+        table: &str,
+        rosters: &mut Rosters<'_>,
+    ) -> Result<(Vec<Person>, Vec<PathBuf>), Invalid> {
+        let ids = match fields.get("people") {
+            None => {
+                return Err(self.invalid(Problem::Missing {
+                    table: table.to_string(),
+                    field: "people",
+                }))
+            }
+            Some(v) => v
+                .as_array()
+                .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>())
+                .ok_or_else(|| {
+                    self.invalid(Problem::WrongType {
+                        table: table.to_string(),
+                        field: "people",
+                        expected: "a list of person ids ([\"ana\", \"bo\"])",
+                    })
+                })?,
+        };
+        if ids.is_empty() {
+            return Err(self.invalid(Problem::NoPeople));
+        }
+        ids.into_iter()
+            .map(|id| self.person(rosters, format!("{table}.people"), id))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|found| found.into_iter().unzip())
+    }
+
+    /// `[[oncall.<name>.override]]`, each with its index in the file.
+    fn overrides(
+        &self,
+        fields: &Fields,
+        table: &str,
+        rosters: &mut Rosters<'_>,
+    ) -> Result<Vec<(usize, Override)>, Invalid> {
+        match fields.get("override") {
+            None => Ok(Vec::new()),
+            Some(Value::Array(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(index, o)| {
+                    Ok((
+                        index,
+                        self.override_entry(
+                            o,
+                            format!("{table}.override[{index}]"),
+                            index,
+                            rosters,
+                        )?,
+                    ))
+                })
+                .collect(),
+            Some(_) => Err(self.invalid(Problem::WrongType {
+                table: table.to_string(),
+                field: "override",
+                expected: "a list of tables ([[oncall.<name>.override]])",
+            })),
+        }
+    }
+
+    /// One override, `at` naming it: a person of the roster over `[from, to)`, and a reason.
+    fn override_entry(
+        &self,
+        value: &Value,
+        at: String,
+        index: usize,
+        rosters: &mut Rosters<'_>,
+    ) -> Result<Override, Invalid> {
+        let o = self.table(value, &at, OVERRIDE_FIELDS)?;
+        let id = str_field(o, &at, "person").map_err(|p| self.invalid(p))?;
+        let (person, roster) = self.person(rosters, at.clone(), id)?;
+        let from = time_field(o, &at, "from").map_err(|p| self.invalid(p))?;
+        let to = time_field(o, &at, "to").map_err(|p| self.invalid(p))?;
+        if to <= from {
+            return Err(self.invalid(Problem::Backwards {
+                index,
+                from: rfc3339(from),
+                to: rfc3339(to),
+            }));
+        }
+        let reason = match o.get("reason") {
+            None => None,
+            Some(v) => Some(
+                v.as_str()
+                    .ok_or_else(|| {
+                        self.invalid(Problem::WrongType {
+                            table: at.clone(),
+                            field: "reason",
+                            expected: "a string",
+                        })
+                    })?
+                    .to_string(),
+            ),
+        };
+        Ok(Override {
+            person,
+            roster,
+            from,
+            to,
+            reason,
+        })
+    }
+}
+
+/// Overrides sorted by `from` (with their indexes) overlap nowhere; the first overlap found is
+/// named with the lower index first.
+fn no_overlap(overrides: &[(usize, Override)]) -> Result<(), Problem> {
+    let Some(w) = overrides.windows(2).find(|w| w[1].1.from < w[0].1.to) else {
+        return Ok(());
+    };
+    let span = |o: &Override| format!("{} to {}", rfc3339(o.from), rfc3339(o.to));
+    let (a, b) = if w[0].0 < w[1].0 {
+        (&w[0], &w[1])
+    } else {
+        (&w[1], &w[0])
+    };
+    Err(Problem::Overlap {
+        first: a.0,
+        first_span: span(&a.1),
+        second: b.0,
+        second_span: span(&b.1),
+    })
 }
 
 type Fields = tcli_plugin_sdk::serde_json::Map<String, Value>;

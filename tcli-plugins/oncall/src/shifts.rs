@@ -136,7 +136,8 @@ mod tests {
     use crate::rotation::{Origin, Override, Rotation};
     use tcli_roster::Person;
 
-    fn person(id: &str) -> Person {
+    /// A person of a one-entry roster.
+    pub(super) fn person(id: &str) -> Person {
         tcli_roster::Roster::from_settings(
             &tcli_plugin_sdk::serde_json::json!({"people": {id: {}}}),
         )
@@ -236,18 +237,9 @@ mod tests {
 #[cfg(test)]
 mod props {
     //! Shift arithmetic as equations over generated rotations and instants (docs/fuzzing.md).
+    use super::tests::person;
     use crate::rotation::{Origin, Override, Rotation};
     use proptest::prelude::*;
-    use tcli_roster::Person;
-
-    fn person(id: &str) -> Person {
-        tcli_roster::Roster::from_settings(
-            &tcli_plugin_sdk::serde_json::json!({"people": {id: {}}}),
-        )
-        .unwrap()
-        .people
-        .remove(0)
-    }
 
     fn rotation(people: usize, start: i64, every: i64, cuts: &[(i64, i64)]) -> Rotation {
         let ids = ["ana", "bo", "cy", "di"];

@@ -421,11 +421,17 @@ mod tests {
         assert!(e(json!({"people": {"ana": {"name": "Ana \u{202E}"}}})).contains("people.ana.name"));
     }
 
+    /// The roster of one person with `key`, which parses but cannot be used, and why.
+    fn unsupported_key(key: &str) -> (Roster, String) {
+        let r = Roster::from_settings(&json!({"people": {"old": {"keys": [key]}}})).unwrap();
+        let why = r.people[0].keys[0].unsupported().unwrap();
+        (r, why)
+    }
+
     #[test]
     fn unsupported_key_types_parse_and_say_so() {
         let dss = "ssh-dss AAAAB3NzaC1kc3MAAACBAOfkzY0t1rdk4KzwdEooKPrOHtuqpQph++XG+3t3S18xnN2D8AB71IioUBItoYITYRFPRzQ+en2kXjbVQ6GkSQiKoRv4fTs4jzzFtC883ipjrOy10CK20otzUf16wvluuxDIpjl5MNuPW2xv8cwWv9OC77rFeJGuXtzh/WJFmfW7AAAAFQDoHDaarIv8gtffpCXsmGX773PVgQAAAIEAuf2Q3D0L9MsZU9YPq7t/t45g1d6OI2tcUAUaPK0QhSYbMAjCVh3WpnRhlOAwd2TPgZdqu8EJFH/yTi3+FtpcSEbF0DoCX68Nih1TDXIan7okYbQnznDttG0gfyISLr89QX1p0gqoPc5HoWKtHh8Q2mvtcgaU0mQp/I0OVmyd874AAACAFWYwUdyIwUAWPfypc3d9WAAN8XBHNJpq+7QkaB6mCtc+S0YwRVRPIKdJfTebnYgm35NfbFC+sPQa6XwRqfHU3CucYGwtCvotxFtFHDsG0k1WjiGODX8+6cGka4KUOhnzLWPDgRcbVrIzEAqwdt9alEbmNsoGEFp3u1DXkmQbuvI= root@vm";
-        let r = Roster::from_settings(&json!({"people": {"old": {"keys": [dss]}}})).unwrap();
-        let why = r.people[0].keys[0].unsupported().unwrap();
+        let (_, why) = unsupported_key(dss);
         assert!(why.contains("ssh-dss"), "{why}");
     }
 
@@ -433,8 +439,7 @@ mod tests {
     fn short_rsa_keys_are_a_problem() {
         // Made with `ssh-keygen -t rsa -b 1024`.
         let short = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDAxlV4wAsKPODkgUlRnYLcOPOhSlpIb68APBfiz3ogYbwsNLk/+of5yqG2wiO93WCorJjC4JPSKuAFyeZ/5ZrAmiXLq2Y/OQLnZif+svu7GmHf99PGKkwjNn3cfcFsEeA6PY+cGpHGBelqj2IarI1g22vjZKvlGSbvnIt0UEVfvQ== short@test";
-        let r = Roster::from_settings(&json!({"people": {"old": {"keys": [short]}}})).unwrap();
-        let why = r.people[0].keys[0].unsupported().unwrap();
+        let (r, why) = unsupported_key(short);
         assert!(why.contains("RSA key of 1024 bits is too short"), "{why}");
         assert_eq!(r.problems().len(), 1);
     }

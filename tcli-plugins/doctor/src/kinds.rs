@@ -40,73 +40,85 @@ pub(crate) fn check(def: &Def, tcli: &Path) -> Verdict {
             tool,
             require,
             version_args,
-        } => {
-            let shown = std::iter::once(tool.as_str())
-                .chain(version_args.iter().map(String::as_str))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let mut cmd = Command::new(tool);
-            cmd.args(version_args).env("TCLI_BIN", tcli);
-            let ran = proc::run(cmd, def.timeout);
-            if let Some(e) = &ran.spawn_error {
-                return fail(match e.kind() {
-                    std::io::ErrorKind::NotFound if !tool.contains('/') => {
-                        format!("{tool} not found on PATH")
-                    }
-                    std::io::ErrorKind::NotFound => format!("{tool} does not exist"),
-                    _ => format!("cannot run {tool}: {e}"),
-                });
-            }
-            if ran.timed_out {
-                return fail(timed_out(&shown, def));
-            }
-            if let Some(e) = &ran.wait_error {
-                return fail(format!("cannot wait for '{shown}': {e}"));
-            }
-            // A version printed by a program that failed is not the tool's: pyenv, asdf and
-            // rbenv shims print "version 'x' is not installed" on stderr and exit 127.
-            if ran.code != Some(0) {
-                return fail(format!("'{shown}' failed{}", status_note(&ran)));
-            }
-            let found = version_in(&ran.stdout).or_else(|| version_in(&ran.stderr));
-            match (found, require) {
-                (Some(v), Some(req)) if req.matches(&v) => pass(format!("{tool} {v} ({req})")),
-                (Some(v), Some(req)) => fail(format!("{tool} {v} does not meet {req}")),
-                (None, Some(_)) => fail(format!(
-                    "no version (x.y or x.y.z) in the output of '{shown}'{}",
-                    status_note(&ran)
-                )),
-                (Some(v), None) => pass(format!("{tool} {v}")),
-                (None, None) => pass(format!("{tool} runs")),
-            }
-        }
-        Kind::Run { command, expect } => {
-            let mut cmd = Command::new("sh");
-            cmd.arg("-c").arg(command).env("TCLI_BIN", tcli);
-            let ran = proc::run(cmd, def.timeout);
-            if let Some(e) = &ran.spawn_error {
-                return fail(format!("cannot run sh: {e}"));
-            }
-            if ran.timed_out {
-                return fail(timed_out(command, def));
-            }
-            if let Some(e) = &ran.wait_error {
-                return fail(format!("cannot wait for the command: {e}"));
-            }
-            if ran.code != Some(0) {
-                return fail(format!("failed{}", status_note(&ran)));
-            }
-            match expect {
-                Some(re) if !re.is_match(&String::from_utf8_lossy(&ran.stdout)) => fail(format!(
-                    "its output does not match /{re}/{}",
-                    excerpt(&ran.stdout).map_or(String::new(), |e| format!(": {e}"))
-                )),
-                Some(re) => pass(format!("output matches /{re}/")),
-                None => pass("exited 0"),
-            }
-        }
+        } => self::tool(def, tool, require.as_ref(), version_args, tcli),
+        Kind::Run { command, expect } => run(def, command, expect.as_ref(), tcli),
         Kind::Env { var, matches } => env(var, matches.as_ref()),
         Kind::File { path, mode } => file(path, *mode),
+    }
+}
+
+/// `<tool> --version` exits 0, and the first version it prints meets `require`.
+fn tool(
+    def: &Def,
+    tool: &str,
+    require: Option<&semver::VersionReq>,
+    version_args: &[String],
+    tcli: &Path,
+) -> Verdict {
+    let shown = std::iter::once(tool)
+        .chain(version_args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd = Command::new(tool);
+    cmd.args(version_args).env("TCLI_BIN", tcli);
+    let ran = proc::run(cmd, def.timeout);
+    if let Some(e) = &ran.spawn_error {
+        return fail(match e.kind() {
+            std::io::ErrorKind::NotFound if !tool.contains('/') => {
+                format!("{tool} not found on PATH")
+            }
+            std::io::ErrorKind::NotFound => format!("{tool} does not exist"),
+            _ => format!("cannot run {tool}: {e}"),
+        });
+    }
+    if ran.timed_out {
+        return fail(timed_out(&shown, def));
+    }
+    if let Some(e) = &ran.wait_error {
+        return fail(format!("cannot wait for '{shown}': {e}"));
+    }
+    // A version printed by a program that failed is not the tool's: pyenv, asdf and
+    // rbenv shims print "version 'x' is not installed" on stderr and exit 127.
+    if ran.code != Some(0) {
+        return fail(format!("'{shown}' failed{}", status_note(&ran)));
+    }
+    let found = version_in(&ran.stdout).or_else(|| version_in(&ran.stderr));
+    match (found, require) {
+        (Some(v), Some(req)) if req.matches(&v) => pass(format!("{tool} {v} ({req})")),
+        (Some(v), Some(req)) => fail(format!("{tool} {v} does not meet {req}")),
+        (None, Some(_)) => fail(format!(
+            "no version (x.y or x.y.z) in the output of '{shown}'{}",
+            status_note(&ran)
+        )),
+        (Some(v), None) => pass(format!("{tool} {v}")),
+        (None, None) => pass(format!("{tool} runs")),
+    }
+}
+
+/// `sh -c <command>` exits 0, and its output matches `expect`.
+fn run(def: &Def, command: &str, expect: Option<&Regex>, tcli: &Path) -> Verdict {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).env("TCLI_BIN", tcli);
+    let ran = proc::run(cmd, def.timeout);
+    if let Some(e) = &ran.spawn_error {
+        return fail(format!("cannot run sh: {e}"));
+    }
+    if ran.timed_out {
+        return fail(timed_out(command, def));
+    }
+    if let Some(e) = &ran.wait_error {
+        return fail(format!("cannot wait for the command: {e}"));
+    }
+    if ran.code != Some(0) {
+        return fail(format!("failed{}", status_note(&ran)));
+    }
+    match expect {
+        Some(re) if !re.is_match(&String::from_utf8_lossy(&ran.stdout)) => fail(format!(
+            "its output does not match /{re}/{}",
+            excerpt(&ran.stdout).map_or(String::new(), |e| format!(": {e}"))
+        )),
+        Some(re) => pass(format!("output matches /{re}/")),
+        None => pass("exited 0"),
     }
 }
 
@@ -216,20 +228,19 @@ pub(crate) fn version_in(out: &[u8]) -> Option<semver::Version> {
 
 /// The first non-blank line, cut short and made safe for a terminal.
 fn excerpt(out: &[u8]) -> Option<String> {
-    let text = redact(&String::from_utf8_lossy(out));
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(|l| one_line(l, EXCERPT))
+    excerpt_line(out, false)
 }
 
 /// The last non-blank line (where errors usually are), cut short and made safe.
 fn excerpt_last(out: &[u8]) -> Option<String> {
+    excerpt_line(out, true)
+}
+
+fn excerpt_line(out: &[u8], last: bool) -> Option<String> {
     let text = redact(&String::from_utf8_lossy(out));
-    text.lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .map(|l| one_line(l, EXCERPT))
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let line = if last { lines.next_back() } else { lines.next() };
+    line.map(|l| one_line(l, EXCERPT))
 }
 
 #[cfg(test)]

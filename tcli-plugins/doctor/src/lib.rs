@@ -573,13 +573,19 @@ fn asked_of_module(cli: &Cli, m: &Module, (rows, answered): (Vec<Outcome>, bool)
     (rows, missing)
 }
 
-/// Messages on stderr, the report on stdout, the JUnit file, and the exit status.
-fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result<(), Error> {
-    let summary = Summary::of(results);
-    let code = summary.exit_code(cli.strict);
-    let mut err = std::io::stderr().lock();
-    // Each message on one line, free of escapes: names, paths and details come from files.
-    let mut say = |text: String| writeln!(err, "{}", clean::one_line(&text, usize::MAX));
+/// One message on stderr, on one line and free of escapes: names, paths and details come from
+/// files.
+fn say(text: String) -> std::io::Result<()> {
+    writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        clean::one_line(&text, usize::MAX)
+    )
+}
+
+/// On stderr: each invalid definition or team as `error:` and `hint:` lines, and each
+/// shadowed definition as a `note:`.
+fn say_invalid_and_shadowed(results: &[Outcome]) -> std::io::Result<()> {
     for r in results {
         if r.status == Status::Invalid {
             say(match &r.from {
@@ -609,6 +615,14 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
             ))?;
         }
     }
+    Ok(())
+}
+
+/// Messages on stderr, the report on stdout, the JUnit file, and the exit status.
+fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result<(), Error> {
+    let summary = Summary::of(results);
+    let code = summary.exit_code(cli.strict);
+    say_invalid_and_shadowed(results)?;
     // The JUnit file first, so the exit status `--json` reports is the final one.
     let mut cx = report::Context {
         tcli_version: host.tcli_version(),

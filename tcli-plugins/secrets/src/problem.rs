@@ -103,6 +103,13 @@ pub(crate) enum Problem {
     },
     #[error("cannot run git in {dir}: {why}")]
     Git { dir: PathBuf, why: String },
+    /// `check` found secrets off the roster; `rotate` when some still name a removed key.
+    #[error("{bad} of {total} secrets are not encrypted to exactly the current roster")]
+    NotCurrent {
+        bad: usize,
+        total: usize,
+        rotate: bool,
+    },
 }
 
 impl Problem {
@@ -186,6 +193,8 @@ impl Problem {
                 "check the command's name and PATH".into()
             }
             Problem::Git { .. } => "is git installed and is the dir a git repository?".into(),
+            Problem::NotCurrent { rotate: true, .. } => "in a clone of the team repo run 'tcli secrets rekey', commit and push; then rotate each secret marked 'rotate': change it where it is issued and 'tcli secrets set' the new value".into(),
+            Problem::NotCurrent { rotate: false, .. } => "in a clone of the team repo run 'tcli secrets rekey', then commit and push".into(),
             _ => return None,
         })
     }

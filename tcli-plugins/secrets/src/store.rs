@@ -63,6 +63,14 @@ impl Secret {
         }
     }
 
+    /// Its two files as git names them in the repo: `secrets/NAME.age`, `secrets/NAME.recipients`.
+    pub(crate) fn repo_paths(&self) -> [String; 2] {
+        [
+            format!("{DIR}/{}.age", self.name),
+            format!("{DIR}/{}.recipients", self.name),
+        ]
+    }
+
     /// The `.age` file's bytes, refused past [`MAX_FILE`].
     pub(crate) fn read_age(&self) -> Result<Vec<u8>, Problem> {
         read_capped(&self.age, MAX_FILE)

@@ -231,6 +231,15 @@ impl WorkingClone {
         }
     }
 
+    /// Prints on stdout the git commands that share a change of `paths`: what a verb that
+    /// wrote to the clone ends with.
+    pub(crate) fn print_git_commands(&self, paths: &[String], message: &str) -> Result<(), Error> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", self.git_commands(paths, message))?;
+        Ok(())
+    }
+
     /// The git commands that share a change of `paths` (relative to the clone).
     pub(crate) fn git_commands(&self, paths: &[String], message: &str) -> String {
         let git = if self.named {

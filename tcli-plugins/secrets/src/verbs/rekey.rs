@@ -11,10 +11,11 @@ use crate::problem::Problem;
 use crate::roster;
 use crate::store::{self, Staged};
 use crate::teams;
-use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
+/// Re-encrypts the clone's stale secrets (all of them with `every`) to its vetted roster: each
+/// must be readable with the user's key, all are staged, then all renamed into place.
 pub(crate) fn run(
     host: &Host,
     repo: Option<&Path>,
@@ -26,7 +27,7 @@ pub(crate) fn run(
     let parsed = roster::from_repo(&clone.dir)?;
     let fps = roster::fingerprints(&parsed);
     let all = store::secrets_in(&clone.dir)?;
-    let stale: Vec<_> = all
+    let stale: Vec<Stale> = all
         .iter()
         .map(|s| (s, store::inspect(s, &fps)))
         .filter(|(_, seen)| every || !seen.status.current())
@@ -44,20 +45,49 @@ pub(crate) fn run(
     let mut me = Me::load()?;
     let team = clone.team.as_deref().unwrap_or("(this clone)");
     // Before the passphrase: a secret the header says is not for this key fails the rekey.
-    let unreadable: Vec<String> = stale
-        .iter()
-        .filter(|(s, _)| matches!(crypt::for_me(s, team, &me), Err(Problem::NotForMe { .. })))
-        .map(|(s, _)| s.name.clone())
-        .collect();
-    if !unreadable.is_empty() {
-        return Err(Problem::CannotRekey {
-            fingerprint: me.fingerprint.clone(),
-            names: unreadable.join(", "),
-        }
-        .into());
-    }
+    all_for_me(
+        &me,
+        stale
+            .iter()
+            .filter(|(s, _)| matches!(crypt::for_me(s, team, &me), Err(Problem::NotForMe { .. })))
+            .map(|(s, _)| s.name.clone())
+            .collect(),
+    )?;
     me.unlock()?;
-    let outcomes = reencrypt_all(&stale, team, &me, &keys);
+    let paths = stage(&stale, reencrypt_all(&stale, team, &me, &keys), &me, &keys)?;
+    tcli_plugin_sdk::output::status(&format!(
+        "rekeyed {} of {} secrets in {} to {} keys",
+        stale.len(),
+        all.len(),
+        clone.display(),
+        keys.len()
+    ));
+    warn_exposed(&stale);
+    clone.print_git_commands(&paths, "secrets: rekey to the roster")
+}
+
+/// A secret to rekey, with what its files say.
+type Stale<'a> = (&'a store::Secret, store::Inspected);
+
+/// Refuses the rekey when the user's key cannot read the secrets `unreadable` names.
+fn all_for_me(me: &Me, unreadable: Vec<String>) -> Result<(), Problem> {
+    if unreadable.is_empty() {
+        return Ok(());
+    }
+    Err(Problem::CannotRekey {
+        fingerprint: me.fingerprint.clone(),
+        names: unreadable.join(", "),
+    })
+}
+
+/// Writes every re-encrypted secret and its recipients into place, or none when one failed;
+/// the repo paths written.
+fn stage(
+    stale: &[Stale],
+    outcomes: Vec<Result<Vec<u8>, Problem>>,
+    me: &Me,
+    keys: &[roster::RosterKey],
+) -> Result<Vec<String>, Error> {
     let mut unreadable = Vec::new();
     let mut staged = Staged::default();
     let mut paths = Vec::new();
@@ -67,33 +97,25 @@ pub(crate) fn run(
                 staged.add(&secret.age, &ciphertext)?;
                 staged.add(
                     &secret.sidecar,
-                    store::sidecar_text(&secret.name, &keys).as_bytes(),
+                    store::sidecar_text(&secret.name, keys).as_bytes(),
                 )?;
-                paths.push(format!("{}/{}.age", store::DIR, secret.name));
-                paths.push(format!("{}/{}.recipients", store::DIR, secret.name));
+                paths.extend(secret.repo_paths());
             }
             Err(Problem::NotForMe { .. }) => unreadable.push(secret.name.clone()),
             Err(p) => return Err(p.into()),
         }
     }
-    if !unreadable.is_empty() {
-        return Err(Problem::CannotRekey {
-            fingerprint: me.fingerprint.clone(),
-            names: unreadable.join(", "),
-        }
-        .into());
-    }
+    all_for_me(me, unreadable)?;
     staged.commit()?;
-    tcli_plugin_sdk::output::status(&format!(
-        "rekeyed {} of {} secrets in {} to {} keys",
-        stale.len(),
-        all.len(),
-        clone.display(),
-        keys.len()
-    ));
+    Ok(paths)
+}
+
+/// Warns of the secrets that keys since removed from the roster could read: rekeying does not
+/// take that back.
+fn warn_exposed(stale: &[Stale]) {
     let mut removed: Vec<String> = Vec::new();
     let mut exposed: Vec<&str> = Vec::new();
-    for (secret, seen) in &stale {
+    for (secret, seen) in stale {
         if !seen.status.removed.is_empty() {
             exposed.push(&secret.name);
             for e in &seen.status.removed {
@@ -112,19 +134,12 @@ pub(crate) fn run(
             removed.join(", ")
         ));
     }
-    let mut out = std::io::stdout().lock();
-    write!(
-        out,
-        "{}",
-        clone.git_commands(&paths, "secrets: rekey to the roster")
-    )?;
-    Ok(())
 }
 
 /// Each secret decrypted and encrypted again to `keys`, in order, on as many threads as there
 /// are cores (the work is all crypto); joined before returning. Only ciphertext comes back.
 fn reencrypt_all(
-    stale: &[(&store::Secret, store::Inspected)],
+    stale: &[Stale],
     team: &str,
     me: &Me,
     keys: &[roster::RosterKey],

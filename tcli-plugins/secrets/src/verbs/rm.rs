@@ -5,7 +5,6 @@
 use crate::problem::Problem;
 use crate::store::{self, Secret};
 use crate::teams;
-use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
@@ -35,15 +34,5 @@ pub(crate) fn run(host: &Host, name: &str, repo: Option<&Path>) -> Result<(), Er
         _ => {}
     }
     tcli_plugin_sdk::output::status(&format!("removed secret '{name}' from {}", clone.display()));
-    let paths = [
-        format!("{}/{name}.age", store::DIR),
-        format!("{}/{name}.recipients", store::DIR),
-    ];
-    let mut out = std::io::stdout().lock();
-    write!(
-        out,
-        "{}",
-        clone.git_commands(&paths, &format!("secrets: remove {name}"))
-    )?;
-    Ok(())
+    clone.print_git_commands(&secret.repo_paths(), &format!("secrets: remove {name}"))
 }

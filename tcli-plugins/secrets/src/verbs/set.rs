@@ -7,7 +7,6 @@
 use crate::crypt;
 use crate::store::{self, Secret, Staged};
 use crate::teams;
-use std::io::Write;
 use std::path::Path;
 use tcli_plugin_sdk::{Error, Host};
 
@@ -38,15 +37,5 @@ pub(crate) fn run(
         people.len(),
         people.join(", ")
     ));
-    let paths = [
-        format!("{}/{name}.age", store::DIR),
-        format!("{}/{name}.recipients", store::DIR),
-    ];
-    let mut out = std::io::stdout().lock();
-    write!(
-        out,
-        "{}",
-        clone.git_commands(&paths, &format!("secrets: set {name}"))
-    )?;
-    Ok(())
+    clone.print_git_commands(&secret.repo_paths(), &format!("secrets: set {name}"))
 }

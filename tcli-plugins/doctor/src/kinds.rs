@@ -239,7 +239,11 @@ fn excerpt_last(out: &[u8]) -> Option<String> {
 fn excerpt_line(out: &[u8], last: bool) -> Option<String> {
     let text = redact(&String::from_utf8_lossy(out));
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let line = if last { lines.next_back() } else { lines.next() };
+    let line = if last {
+        lines.next_back()
+    } else {
+        lines.next()
+    };
     line.map(|l| one_line(l, EXCERPT))
 }
 

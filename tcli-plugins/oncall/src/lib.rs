@@ -149,14 +149,14 @@ impl Window {
         let to = window_end(&clock, flag, from, weeks)?;
         Ok(Window { clock, from, to })
     }
+}
 
-    /// The stretches of `rotations` over `[from, to)`, rotation by rotation.
-    fn shifts(from: i64, to: i64, rotations: &[Rotation]) -> Vec<Segment<'_>> {
-        rotations
-            .iter()
-            .flat_map(|r| r.segments(from, to))
-            .collect()
-    }
+/// The stretches of `rotations` over `[from, to)`, rotation by rotation.
+fn shifts(from: i64, to: i64, rotations: &[Rotation]) -> Vec<Segment<'_>> {
+    rotations
+        .iter()
+        .flat_map(|r| r.segments(from, to))
+        .collect()
 }
 
 /// The rotations a command is about, checked: the one named, or all of them.
@@ -295,7 +295,7 @@ fn schedule(
 ) -> Result<(), Error> {
     let Window { clock, from, to } = Window::of("--from", from.as_deref(), weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
-    let segments = Window::shifts(from, to, &rotations);
+    let segments = shifts(from, to, &rotations);
     let mut out = std::io::stdout().lock();
     if json {
         let rows: Vec<Value> = segments.iter().map(shift_json).collect();
@@ -370,7 +370,7 @@ fn when(
             .ok_or_else(|| OncallError::NoSuchPerson(person.clone()))?
     };
     let rotations = select(layers, None)?;
-    let mut segments: Vec<Segment<'_>> = Window::shifts(from, to, &rotations)
+    let mut segments: Vec<Segment<'_>> = shifts(from, to, &rotations)
         .into_iter()
         .filter(|s| {
             s.person
@@ -405,7 +405,7 @@ fn export_ics(
 ) -> Result<(), Error> {
     let Window { clock, from, to } = Window::of("--from", from.as_deref(), weeks)?;
     let rotations = select(host.layers()?, rotation.as_deref())?;
-    let mut segments = Window::shifts(from, to, &rotations);
+    let mut segments = shifts(from, to, &rotations);
     segments.sort_by_key(|s| s.from);
     if segments.is_empty() {
         // RFC 5545 wants at least one component in a calendar: an empty one is not a file a

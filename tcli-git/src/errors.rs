@@ -7,6 +7,13 @@
 use std::path::PathBuf;
 use tcli_core::team::sh;
 
+/// The hint of a verb that found no team to work on.
+pub(crate) const NO_TEAMS: &str = "no team repos yet; add one with 'tcli team add <url>'";
+
+/// The hint of `team verify` when no team has anything to verify.
+pub(crate) const NO_TRUST_ROOTS: &str =
+    "no team has a trust root; 'tcli team add <url>' records one for a repo with a roster";
+
 /// What was left alone when a verb stopped: the tail of an `error:` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Untouched {
@@ -389,6 +396,37 @@ impl TeamError {
             E::AddRefused { listed, .. } => format!(
                 "the commit a signed team is added at must be signed by a key of its own roster; {listed}"
             ),
+            E::NoTrustRoot { team, url } => format!(
+                "to check signatures from now on: tcli team remove {team} && tcli team add {url} --name {team} --require-signed"
+            ),
+            E::OffRoot { team, url, .. } => format!(
+                "if the team rewrote its history on purpose, take a new trust root: {}",
+                new_root(team, url)
+            ),
+            E::VerifyRefused { team, url, .. } => format!(
+                "this commit did not come through 'tcli team update'; 'tcli team update {team}' will not build on it; take a new trust root: {}",
+                new_root(team, url)
+            ),
+            E::PeopleRoster { .. } => {
+                "ask the team to fix tcli.toml; 'tcli team update' refuses such a file".into()
+            }
+            E::PinsRecord { path, .. } => {
+                let path = path.display();
+                format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
+            }
+            E::BadPin { fix, .. } => fix.clone(),
+            E::Interrupted { .. } => return None,
+            E::Pull { problem, .. } => problem.fix(),
+            E::Library { problem, .. } => problem.fix(),
+            _ => return self.checkout_hint(),
+        })
+    }
+
+    /// The fix for a checkout `team update` or `team remove` refuses: the git command that
+    /// gets it unstuck.
+    fn checkout_hint(&self) -> Option<String> {
+        use TeamError as E;
+        Some(match self {
             E::LocalWork { team, dir, .. } => format!(
                 "push or save that work first (git -C {} status), or remove it anyway, losing it: tcli team remove {team} --force",
                 sh(dir)
@@ -454,28 +492,7 @@ impl TeamError {
                 "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",
                 commit.commit
             ),
-            E::NoTrustRoot { team, url } => format!(
-                "to check signatures from now on: tcli team remove {team} && tcli team add {url} --name {team} --require-signed"
-            ),
-            E::OffRoot { team, url, .. } => format!(
-                "if the team rewrote its history on purpose, take a new trust root: {}",
-                new_root(team, url)
-            ),
-            E::VerifyRefused { team, url, .. } => format!(
-                "this commit did not come through 'tcli team update'; 'tcli team update {team}' will not build on it; take a new trust root: {}",
-                new_root(team, url)
-            ),
-            E::PeopleRoster { .. } => {
-                "ask the team to fix tcli.toml; 'tcli team update' refuses such a file".into()
-            }
-            E::PinsRecord { path, .. } => {
-                let path = path.display();
-                format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
-            }
-            E::BadPin { fix, .. } => fix.clone(),
-            E::Interrupted { .. } => return None,
-            E::Pull { problem, .. } => problem.fix(),
-            E::Library { problem, .. } => problem.fix(),
+            _ => return None,
         })
     }
 }

@@ -83,7 +83,7 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
     if args.json {
         ui::json(&serde_json::json!({ "teams": out }));
     } else if teams.is_empty() {
-        ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+        ui::hint(crate::errors::NO_TEAMS);
     } else {
         ui::out(&text);
     }

@@ -26,7 +26,7 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
         if args.json {
             ui::json(&serde_json::json!({ "ok": true, "teams": [] }));
         } else {
-            ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+            ui::hint(crate::errors::NO_TEAMS);
         }
         return Ok(0);
     }

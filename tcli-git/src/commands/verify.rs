@@ -43,9 +43,7 @@ pub(crate) fn cmd_team_verify(cx: &Context, args: &TeamVerifyArgs) -> anyhow::Re
     if args.json {
         ui::json(&serde_json::json!({ "ok": code == 0, "teams": results }));
     } else if teams.is_empty() {
-        ui::hint(
-            "no team has a trust root; 'tcli team add <url>' records one for a repo with a roster",
-        );
+        ui::hint(errors::NO_TRUST_ROOTS);
     }
     Ok(code)
 }

@@ -178,3 +178,92 @@ pub(crate) fn apply(
     report.extend(prune(cx)?);
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn context(root: &std::path::Path, no_docker: bool) -> Context {
+        Context {
+            config_dir: root.join("config"),
+            cache_dir: root.join("cache"),
+            data_dir: root.join("data"),
+            path_var: None,
+            plugin_path_var: None,
+            no_docker,
+            exe: None,
+        }
+    }
+
+    const SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    #[test]
+    fn validate_without_a_file_pins_nothing() {
+        assert!(validate("acme", "abc1234", None).unwrap().is_empty());
+        // A syntax error is the caller's to report, with its line.
+        assert!(validate("acme", "abc1234", Some("[modules"))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn validate_takes_a_good_native_pin() {
+        let text = format!(
+            "[modules.hello.native.x86_64-unknown-linux-gnu]\npath = \"native/libhello.so\"\nsha256 = \"{SHA}\"\n"
+        );
+        let pins = validate("acme", "abc1234", Some(&text)).unwrap();
+        assert_eq!(pins.len(), 1);
+        assert_eq!(pins[0].name, "hello");
+        assert!(matches!(pins[0].artifact, Artifact::Native(_)));
+    }
+
+    #[test]
+    fn validate_refuses_a_tag_naming_the_key_and_the_fix() {
+        let err = validate(
+            "acme",
+            "abc1234",
+            Some("[modules.lint]\nimage = \"acme/lint:1.4\"\n"),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("team 'acme' (abc1234): tcli.toml [modules.lint.image]: "),
+            "{msg}"
+        );
+        assert!(msg.ends_with("; nothing was changed"), "{msg}");
+        assert_eq!(crate::errors::code(&err), 1);
+        assert!(crate::errors::hint(&err).is_some());
+    }
+
+    #[test]
+    fn image_pins_are_not_wanted_while_docker_is_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = Pin {
+            name: "lint".into(),
+            artifact: Artifact::Image(
+                pin::parse_image(&format!("reg.example.com/lint@sha256:{SHA}")).unwrap(),
+            ),
+        };
+        let native = Pin {
+            name: "hello".into(),
+            artifact: Artifact::Native(Default::default()),
+        };
+        let off = context(dir.path(), true);
+        let on = context(dir.path(), false);
+        assert!(!wanted(&off, &image));
+        assert!(wanted(&off, &native));
+        assert!(wanted(&on, &image));
+    }
+
+    #[test]
+    fn nothing_recorded_and_nothing_pinned_is_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        assert!(intact(&cx, "acme", Oid::zero(), &[], None));
+        let hello = Pin {
+            name: "hello".into(),
+            artifact: Artifact::Native(Default::default()),
+        };
+        assert!(!intact(&cx, "acme", Oid::zero(), &[hello], None));
+    }
+}

@@ -242,3 +242,112 @@ pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
 pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::context;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn no_build() -> TeamPins {
+        let mut modules = BTreeMap::new();
+        modules.insert(
+            "hello".to_string(),
+            Pinned::NoBuild {
+                triple: "x86_64-unknown-linux-gnu".into(),
+                builds: vec!["aarch64-apple-darwin".into()],
+            },
+        );
+        TeamPins {
+            commit: "abc".into(),
+            modules,
+        }
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_padded() {
+        assert_eq!(hex(&[0x0a, 0xff, 0x00]), "0aff00");
+    }
+
+    #[test]
+    fn record_writes_a_team_and_forgets_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        record(&cx, "acme", Some(no_build())).unwrap();
+        assert_eq!(pinned::read(&cx).teams.get("acme"), Some(&no_build()));
+        record(&cx, "acme", None).unwrap();
+        assert!(pinned::read(&cx).teams.is_empty());
+    }
+
+    #[test]
+    fn a_team_pinning_nothing_is_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        record(&cx, "acme", Some(no_build())).unwrap();
+        let empty = TeamPins {
+            commit: "def".into(),
+            modules: BTreeMap::new(),
+        };
+        record(&cx, "acme", Some(empty)).unwrap();
+        assert!(!pinned::read(&cx).teams.contains_key("acme"));
+    }
+
+    #[test]
+    fn an_unreadable_record_is_refused_never_taken_for_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        let path = pinned::pins_path(&cx);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "{ not json").unwrap();
+        let err = record(&cx, "acme", None).unwrap_err();
+        assert!(err
+            .to_string()
+            .starts_with("the record of pinned modules: cannot read "));
+        let hint = crate::errors::hint(&err).unwrap();
+        assert!(hint.starts_with(&format!("move it aside (mv {}", path.display())));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    }
+
+    #[test]
+    fn a_library_gone_from_the_store_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        let sha = "1".repeat(64);
+        let mut pins = no_build();
+        pins.modules.insert(
+            "greet".into(),
+            Pinned::Native {
+                triple: pin::host_triple(),
+                sha256: sha,
+                from: pin::BuildFrom::Path("native/libgreet.so".into()),
+                descriptor: tcli_core::model::descriptor::Descriptor {
+                    name: "greet".into(),
+                    description: String::new(),
+                    plugin_version: "1".into(),
+                    sdk_version: "1".into(),
+                    abi_version: 1,
+                    manifest: serde_json::Value::Null,
+                },
+                file: None,
+            },
+        );
+        let gone = missing(&cx, &pins);
+        assert_eq!(gone.len(), 1, "{gone:?}");
+        assert!(gone[0].starts_with("greet: "), "{gone:?}");
+    }
+
+    #[test]
+    fn prune_removes_unpinned_libraries_but_not_downloads_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = context(dir.path(), true);
+        let native = pinned::native_dir(&cx);
+        std::fs::create_dir_all(&native).unwrap();
+        std::fs::write(native.join(format!("{}.so", "2".repeat(64))), b"old").unwrap();
+        std::fs::write(native.join(".tcli-download-x"), b"partial").unwrap();
+        let removed = prune(&cx).unwrap();
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].action, Action::Removed);
+        assert!(native.join(".tcli-download-x").exists());
+        assert!(!native.join(format!("{}.so", "2".repeat(64))).exists());
+    }
+}

@@ -608,3 +608,55 @@ pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
 pub(crate) fn interrupted(err: &anyhow::Error) -> bool {
     matches!(team_error(err), Some(TeamError::Interrupted { .. }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_usage_signal_or_failure() {
+        assert_eq!(TeamError::BadFingerprint("x".into()).code(), 2);
+        let ctrl_c = TeamError::Interrupted {
+            team: "acme".into(),
+            signal: 2,
+        };
+        assert_eq!(ctrl_c.code(), 130);
+        assert_eq!(ctrl_c.hint(), None);
+        let detached = TeamError::Detached {
+            team: "acme".into(),
+            commit: "abc1234".into(),
+            dir: "/t/my acme".into(),
+        };
+        assert_eq!(detached.code(), 1);
+    }
+
+    #[test]
+    fn messages_and_hints_name_the_team_and_quote_the_dir() {
+        let e = TeamError::Uncommitted {
+            team: "acme".into(),
+            first: "bin/tcli-x".into(),
+            more: crate::team::and_more(3),
+            dir: "/t/my acme".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "team 'acme' has uncommitted changes (bin/tcli-x and 2 more) in /t/my acme; nothing was updated"
+        );
+        assert_eq!(
+            e.hint().unwrap(),
+            "commit them, or set them aside around the update: git -C '/t/my acme' stash -u && tcli team update acme && git -C '/t/my acme' stash pop"
+        );
+    }
+
+    #[test]
+    fn the_one_place_finds_a_team_error_behind_context() {
+        let err = anyhow::Error::from(TeamError::NoTrustRoot {
+            team: "acme".into(),
+            url: "/srv/acme.git".into(),
+        })
+        .context("while verifying");
+        assert_eq!(code(&err), 1);
+        assert!(hint(&err).unwrap().ends_with("--name acme --require-signed"));
+        assert!(!interrupted(&err));
+    }
+}

@@ -656,7 +656,9 @@ mod tests {
         })
         .context("while verifying");
         assert_eq!(code(&err), 1);
-        assert!(hint(&err).unwrap().ends_with("--name acme --require-signed"));
+        assert!(hint(&err)
+            .unwrap()
+            .ends_with("--name acme --require-signed"));
         assert!(!interrupted(&err));
     }
 }

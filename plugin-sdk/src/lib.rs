@@ -103,6 +103,7 @@ pub mod output;
 #[doc(hidden)]
 pub mod runtime;
 pub mod settings_file;
+pub mod signals;
 
 pub use error::Error;
 pub use host::{Host, Layer};

@@ -4,13 +4,13 @@
 //! which parses the same words with the same clap types and runs the verb.
 
 mod commands;
+mod errors;
 mod team;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 use tcli_core::commands::team::{TeamCli, TeamCommand, HELPER_ARG};
 use tcli_core::context::Context;
-use tcli_core::error::{self, CliError};
 use tcli_core::{helpers, ui};
 
 fn main() -> ExitCode {
@@ -21,8 +21,8 @@ fn main() -> ExitCode {
     let code = match run(&cx, args.next(), args.collect()) {
         Ok(code) => code,
         Err(err) => {
-            ui::error(&err);
-            error::exit_of(&err).code()
+            errors::report(&err);
+            errors::code(&err)
         }
     };
     ExitCode::from(code)
@@ -31,11 +31,9 @@ fn main() -> ExitCode {
 /// Runs `tcli team <args...>` when `first` says that is what tcli asks.
 fn run(cx: &Context, first: Option<OsString>, args: Vec<OsString>) -> anyhow::Result<u8> {
     if first.as_deref() != Some(HELPER_ARG.as_ref()) {
-        return Err(CliError::usage(format!(
-            "{} is tcli's git helper, not a command (protocol: docs/helpers.md)",
-            helpers::GIT
-        ))
-        .hint("run 'tcli team' instead")
+        return Err(errors::TeamError::NotACommand {
+            helper: helpers::GIT,
+        }
         .into());
     }
     let cli: TeamCli = match tcli_core::commands::parse("team", args) {

@@ -176,33 +176,67 @@ fn backoff(tried: u8) {
     std::thread::sleep(Duration::from_millis(200 * u64::from(tried)));
 }
 
+/// What can go wrong in a download after the request is sent, typed; the protocol's
+/// [`HttpError`] carries its kind and its line.
+#[derive(Debug, thiserror::Error)]
+enum DownloadError {
+    #[error("{url}: the server answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url}: larger than {max} bytes")]
+    TooLarge { url: String, max: u64 },
+    #[error("{url}: the download took longer than {secs} s")]
+    Slow { url: String, secs: u64 },
+    #[error("{url}: the connection ended after {bytes} bytes")]
+    Cut { url: String, bytes: u64 },
+    #[error("{url}: the file's sha256 is {got}, the pin says {want}")]
+    Digest {
+        url: String,
+        got: String,
+        want: String,
+    },
+    /// ureq reports its own errors (a timeout, a cut body) through the reader as io errors.
+    #[error("{url}: the download failed: {error}")]
+    Read { url: String, error: std::io::Error },
+    #[error("{what} {}: {error}", dir.display())]
+    Io {
+        what: &'static str,
+        dir: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl DownloadError {
+    fn kind(&self) -> HttpErrorKind {
+        match self {
+            DownloadError::Status { .. } => HttpErrorKind::Status,
+            DownloadError::TooLarge { .. } => HttpErrorKind::TooLarge,
+            DownloadError::Slow { .. } => HttpErrorKind::Timeout,
+            DownloadError::Cut { .. } => HttpErrorKind::Truncated,
+            DownloadError::Digest { .. } => HttpErrorKind::Digest,
+            DownloadError::Read { error, .. } if error.kind() == std::io::ErrorKind::TimedOut => {
+                HttpErrorKind::Timeout
+            }
+            DownloadError::Read { .. } => HttpErrorKind::Truncated,
+            DownloadError::Io { .. } => HttpErrorKind::Io,
+        }
+    }
+}
+
+impl From<DownloadError> for HttpError {
+    fn from(e: DownloadError) -> HttpError {
+        HttpError::new(e.kind(), e)
+    }
+}
+
+/// Downloads `req.url` into a temp file in `req.dir`, checking size, time and sha256; the
+/// file is kept (the caller owns it) only when all of them pass.
 fn download(req: &DownloadRequest) -> Result<Downloaded, HttpError> {
-    check_url(&req.url).map_err(url_error)?;
-    let io = |what: &str, e: std::io::Error| {
-        HttpError::new(
-            HttpErrorKind::Io,
-            format!("{what} {}: {e}", req.dir.display()),
-        )
+    let (resp, length) = request(req)?;
+    let io = |what, error| DownloadError::Io {
+        what,
+        dir: req.dir.clone(),
+        error,
     };
-    let connect_ms = req.timeout_ms.min(10_000);
-    let resp = agent(connect_ms, req.timeout_ms, MAX_REDIRECTS)
-        .get(&req.url)
-        .call()
-        .map_err(|e| failure(&req.url, e))?;
-    let status = resp.status().as_u16();
-    if !(200..300).contains(&status) {
-        return Err(HttpError::new(
-            HttpErrorKind::Status,
-            format!("{}: the server answered HTTP {status}", req.url),
-        ));
-    }
-    // The redirect chain ended where the URL rule still holds (no https -> plain http hop).
-    let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
-    check_url(&final_url).map_err(url_error)?;
-    let length = resp.body().content_length();
-    if length.is_some_and(|l| l > req.max_bytes) {
-        return Err(too_large(req));
-    }
     let mut file = tempfile::Builder::new()
         .prefix(".tcli-download-")
         .tempfile_in(&req.dir)
@@ -211,90 +245,122 @@ fn download(req: &DownloadRequest) -> Result<Downloaded, HttpError> {
         *g = Some(file.path().to_path_buf());
     }
     let bar = progress(&req.label, length);
-    let mut reader = resp.into_body().into_reader();
-    let mut hash = Sha256::new();
-    let mut total: u64 = 0;
-    let mut buf = vec![0u8; 64 * 1024];
-    let started = Instant::now();
-    let result = loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => break Err(read_failure(req, e)),
-        };
-        total += n as u64;
-        if total > req.max_bytes {
-            break Err(too_large(req));
-        }
-        hash.update(&buf[..n]);
-        if let Err(e) = file.write_all(&buf[..n]) {
-            break Err(io("cannot write into", e));
-        }
-        if let Some(b) = &bar {
-            b.set_position(total);
-        }
-        if started.elapsed() > Duration::from_millis(req.timeout_ms) {
-            break Err(HttpError::new(
-                HttpErrorKind::Timeout,
-                format!(
-                    "{}: the download took longer than {} s",
-                    req.url,
-                    req.timeout_ms / 1000
-                ),
-            ));
-        }
-    };
+    let received = receive(req, resp, &mut file, bar.as_ref());
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let done = result.and_then(|()| {
+    let done = received.and_then(|(total, sha256)| {
         if length.is_some_and(|l| l != total) {
-            return Err(HttpError::new(
-                HttpErrorKind::Truncated,
-                format!("{}: the connection ended after {total} bytes", req.url),
-            ));
+            return Err(DownloadError::Cut {
+                url: req.url.clone(),
+                bytes: total,
+            });
         }
-        let got = hex(&hash.finalize());
-        if got != req.sha256.to_ascii_lowercase() {
-            return Err(HttpError::new(
-                HttpErrorKind::Digest,
-                format!(
-                    "{}: the file's sha256 is {got}, the pin says {}",
-                    req.url, req.sha256
-                ),
-            ));
+        if sha256 != req.sha256.to_ascii_lowercase() {
+            return Err(DownloadError::Digest {
+                url: req.url.clone(),
+                got: sha256,
+                want: req.sha256.clone(),
+            });
         }
         file.as_file()
             .sync_all()
-            .map_err(|e| io("cannot write into", e))
+            .map_err(|e| io("cannot write into", e))?;
+        Ok(total)
     });
     // Past here the file is either kept (the caller owns it) or dropped (removed).
-    let kept = done.and_then(|()| {
+    let kept = done.and_then(|total| {
         file.keep()
-            .map(|(_, p)| p)
+            .map(|(_, path)| Downloaded { path, bytes: total })
             .map_err(|e| io("cannot keep the download in", e.error))
     });
     if let Ok(mut g) = PARTIAL.lock() {
         *g = None;
     }
-    kept.map(|path| Downloaded { path, bytes: total })
+    Ok(kept?)
 }
 
-fn read_failure(req: &DownloadRequest, e: std::io::Error) -> HttpError {
-    // ureq reports its own errors (a timeout, a cut body) through the reader as io errors.
-    let kind = match e.kind() {
-        std::io::ErrorKind::TimedOut => HttpErrorKind::Timeout,
-        _ => HttpErrorKind::Truncated,
-    };
-    HttpError::new(kind, format!("{}: the download failed: {e}", req.url))
+/// Sends the request and checks the answer before any byte is stored: a success status, a
+/// final URL the rule allows, a length under the limit. Returns the answer and its length.
+fn request(
+    req: &DownloadRequest,
+) -> Result<(ureq::http::Response<ureq::Body>, Option<u64>), HttpError> {
+    check_url(&req.url).map_err(url_error)?;
+    let connect_ms = req.timeout_ms.min(10_000);
+    let resp = agent(connect_ms, req.timeout_ms, MAX_REDIRECTS)
+        .get(&req.url)
+        .call()
+        .map_err(|e| failure(&req.url, e))?;
+    let status = resp.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(DownloadError::Status {
+            url: req.url.clone(),
+            status,
+        }
+        .into());
+    }
+    // The redirect chain ended where the URL rule still holds (no https -> plain http hop).
+    let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
+    check_url(&final_url).map_err(url_error)?;
+    let length = resp.body().content_length();
+    if length.is_some_and(|l| l > req.max_bytes) {
+        return Err(too_large(req).into());
+    }
+    Ok((resp, length))
 }
 
-fn too_large(req: &DownloadRequest) -> HttpError {
-    HttpError::new(
-        HttpErrorKind::TooLarge,
-        format!("{}: larger than {} bytes", req.url, req.max_bytes),
-    )
+/// Copies the body into `file`, hashing it; returns the bytes and their sha256 in hex.
+fn receive(
+    req: &DownloadRequest,
+    resp: ureq::http::Response<ureq::Body>,
+    file: &mut tempfile::NamedTempFile,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<(u64, String), DownloadError> {
+    let mut reader = resp.into_body().into_reader();
+    let mut hash = Sha256::new();
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let started = Instant::now();
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok((total, hex(&hash.finalize()))),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                return Err(DownloadError::Read {
+                    url: req.url.clone(),
+                    error,
+                })
+            }
+        };
+        total += n as u64;
+        if total > req.max_bytes {
+            return Err(too_large(req));
+        }
+        hash.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(|error| DownloadError::Io {
+                what: "cannot write into",
+                dir: req.dir.clone(),
+                error,
+            })?;
+        if let Some(b) = bar {
+            b.set_position(total);
+        }
+        if started.elapsed() > Duration::from_millis(req.timeout_ms) {
+            return Err(DownloadError::Slow {
+                url: req.url.clone(),
+                secs: req.timeout_ms / 1000,
+            });
+        }
+    }
+}
+
+fn too_large(req: &DownloadRequest) -> DownloadError {
+    DownloadError::TooLarge {
+        url: req.url.clone(),
+        max: req.max_bytes,
+    }
 }
 
 /// A bar (bytes, rate) on stderr when it is a terminal; one line per module is the caller's.

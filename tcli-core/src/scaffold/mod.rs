@@ -131,7 +131,8 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     }
     let steps = steps(req.kind, &req.name, shown);
     let files = files(req.kind, &req.name, shown, &steps, sdk.as_deref())?;
-    deferring_signals(|| write(&parent, &req.dir, &files))?;
+    // A Ctrl-C while the skeleton is written would skip the temp dir's cleanup.
+    tcli_plugin_sdk::signals::Deferred::around(|| write(&parent, &req.dir, &files))?;
     Ok(Created {
         files: files.into_iter().map(|f| f.path).collect(),
         steps,
@@ -378,31 +379,6 @@ pub fn files(
             file("README.md", include_str!("source/README.md"), false),
         ],
     })
-}
-
-/// Runs `f` with SIGINT, SIGTERM and SIGHUP held back: a Ctrl-C while the skeleton is written
-/// would skip the temp dir's cleanup. Once `f` is done (the skeleton whole, or gone), a signal
-/// that came meanwhile ends tcli as it would have.
-fn deferring_signals<T>(f: impl FnOnce() -> T) -> T {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let got = std::sync::Arc::new(AtomicUsize::new(0));
-    let ids: Vec<_> = [SIGINT, SIGTERM, SIGHUP]
-        .into_iter()
-        .filter_map(|sig| {
-            signal_hook::flag::register_usize(sig, std::sync::Arc::clone(&got), sig as usize).ok()
-        })
-        .collect();
-    let out = f();
-    for id in ids {
-        signal_hook::low_level::unregister(id);
-    }
-    if let Ok(sig) = i32::try_from(got.load(Ordering::SeqCst)) {
-        if sig != 0 {
-            let _ = signal_hook::low_level::emulate_default_handler(sig);
-        }
-    }
-    out
 }
 
 /// Writes `files` into a new directory `dest` (in `parent`), all or nothing.

@@ -9,7 +9,7 @@ use tcli_core::ui;
 
 /// Runs `tcli team add`.
 pub(crate) fn cmd_team_add(cx: &Context, args: &TeamAddArgs) -> anyhow::Result<u8> {
-    let wanted = team::signed::Wanted {
+    let wanted = team::root::Wanted {
         require_signed: args.require_signed,
         expect_keys: args.expect_keys.clone(),
     };

@@ -1,10 +1,10 @@
 //! `tcli team people [TEAM] [--json]`: each team's roster from its checkout's tcli.toml, with
 //! key fingerprints and the keys tcli cannot use. Local files only; no signature is checked.
 
-use crate::team::{self, signed};
+use crate::errors::{self, TeamError};
+use crate::team;
 use tcli_core::commands::team::people::TeamPeopleArgs;
 use tcli_core::context::Context;
-use tcli_core::error::CliError;
 use tcli_core::exit::Exit;
 use tcli_core::team_dirs;
 use tcli_core::ui;
@@ -23,28 +23,24 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
         let roster = tcli_core::settings::read_table(&path).and_then(|table| {
             let json = tcli_core::settings::json_of_table(&table.unwrap_or_default());
             tcli_roster::Roster::from_settings(&json).map_err(|e| {
-                CliError::new(
-                    Exit::Failure,
-                    format!(
-                        "team '{}': the roster in {} is invalid: {e}",
-                        t.name,
-                        path.display()
-                    ),
-                )
-                .hint("ask the team to fix tcli.toml; 'tcli team update' refuses such a file")
+                TeamError::PeopleRoster {
+                    team: t.name.clone(),
+                    path: path.clone(),
+                    why: e.to_string(),
+                }
                 .into()
             })
         });
         let roster = match roster {
             Ok(r) => r,
             Err(e) => {
-                ui::error(&e);
+                errors::report(&e);
                 code = Exit::Failure;
                 out.push(serde_json::json!({ "name": t.name, "error": e.to_string() }));
                 continue;
             }
         };
-        let people = signed::people(&roster);
+        let people = team::people::people(&roster);
         let problems = roster.problems();
         text.push_str(&format!(
             "{}{}\n",
@@ -87,7 +83,7 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
     if args.json {
         ui::json(&serde_json::json!({ "teams": out }));
     } else if teams.is_empty() {
-        ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+        ui::hint(crate::errors::NO_TEAMS);
     } else {
         ui::out(&text);
     }

@@ -16,7 +16,7 @@ pub(crate) fn cmd_team_status(cx: &Context, args: &TeamStatusArgs) -> anyhow::Re
         return Ok(0);
     }
     if all.is_empty() {
-        ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+        ui::hint(crate::errors::NO_TEAMS);
         return Ok(0);
     }
     let now = tcli_core::model::now();

@@ -1,12 +1,13 @@
 //! `tcli team update [NAME...] [--json]`: fetch each team repo (all by default) and
 //! fast-forward it, then say which modules were added, removed or changed. One team failing
-//! does not stop the others; the exit code is 1 when any failed.
+//! does not stop the others; the exit code is 1 when any failed (130 after a Ctrl-C, which
+//! stops the teams not yet updated).
 
+use crate::errors;
 use crate::team::{self, update::Updated};
 use std::path::Path;
 use tcli_core::commands::team::update::TeamUpdateArgs;
 use tcli_core::context::Context;
-use tcli_core::error;
 use tcli_core::prim::text::inert;
 use tcli_core::team_dirs;
 use tcli_core::ui;
@@ -25,7 +26,7 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
         if args.json {
             ui::json(&serde_json::json!({ "ok": true, "teams": [] }));
         } else {
-            ui::hint("no team repos yet; add one with 'tcli team add <url>'");
+            ui::hint(crate::errors::NO_TEAMS);
         }
         return Ok(0);
     }
@@ -37,17 +38,22 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
         match team::update::update(cx, t) {
             Ok(u) => done.push(u),
             Err(e) => {
-                ui::error(&e);
-                code = code.max(error::exit_of(&e).code());
+                errors::report(&e);
+                code = code.max(errors::code(&e));
                 failed.push((
                     i,
                     serde_json::json!({
                         "name": t.name,
                         "result": "failed",
                         "error": e.to_string(),
-                        "hint": error::hint_of(&e),
+                        "hint": errors::hint(&e),
                     }),
                 ));
+                // A signal stopped it: the teams after it are left alone, and the exit status
+                // is the signal's (128+n), once what was done is reported.
+                if errors::interrupted(&e) {
+                    break;
+                }
             }
         }
     }

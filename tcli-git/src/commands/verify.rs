@@ -1,10 +1,10 @@
 //! `tcli team verify [TEAM] [--json]`: re-check each signed team's history from its trust root
 //! to HEAD, offline. The exit code is 1 when any team fails.
 
+use crate::errors;
 use crate::team::{self, verify::Verified};
 use tcli_core::commands::team::verify::TeamVerifyArgs;
 use tcli_core::context::Context;
-use tcli_core::error;
 use tcli_core::team_dirs;
 use tcli_core::ui;
 
@@ -29,13 +29,13 @@ pub(crate) fn cmd_team_verify(cx: &Context, args: &TeamVerifyArgs) -> anyhow::Re
                 results.push(serde_json::json!({ "result": "verified", "team": v }));
             }
             Err(e) => {
-                ui::error(&e);
-                code = code.max(error::exit_of(&e).code());
+                errors::report(&e);
+                code = code.max(errors::code(&e));
                 results.push(serde_json::json!({
                     "result": "failed",
                     "team": { "name": t.name },
                     "error": e.to_string(),
-                    "hint": error::hint_of(&e),
+                    "hint": errors::hint(&e),
                 }));
             }
         }
@@ -43,9 +43,7 @@ pub(crate) fn cmd_team_verify(cx: &Context, args: &TeamVerifyArgs) -> anyhow::Re
     if args.json {
         ui::json(&serde_json::json!({ "ok": code == 0, "teams": results }));
     } else if teams.is_empty() {
-        ui::hint(
-            "no team has a trust root; 'tcli team add <url>' records one for a repo with a roster",
-        );
+        ui::hint(errors::NO_TRUST_ROOTS);
     }
     Ok(code)
 }

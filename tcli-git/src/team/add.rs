@@ -3,11 +3,13 @@
 //! or interrupted clone leaves nothing behind, and the registry gains the entry last.
 
 use super::git;
+use super::root::{take_root, Wanted};
+use crate::errors::TeamError;
 use anyhow::Context as _;
+use git2::{Oid, Repository};
 use serde::Serialize;
 use std::path::Path;
 use tcli_core::context::Context;
-use tcli_core::error::CliError;
 use tcli_core::team_dirs::{self, TeamEntry, TrustRoot};
 
 /// What `team add` did.
@@ -28,7 +30,7 @@ pub(crate) struct Added {
     /// Problems worth telling the user about (an unreadable `tcli.toml`, say).
     pub warnings: Vec<String>,
     /// The roster at the cloned commit, for the user to compare with what the team publishes.
-    pub people: Vec<super::signed::PersonOut>,
+    pub people: Vec<super::people::PersonOut>,
     /// The trust root recorded; `null` for a team with no roster.
     pub trust: Option<TrustRoot>,
     /// Pinned artifacts fetched or reused (docs/team-repos.md, "Pinning").
@@ -46,109 +48,42 @@ pub(crate) fn normalize_url(url: &str) -> String {
     url.to_string()
 }
 
-/// Clones `url` as team `name` (default: from the URL) and registers it last in team order.
+/// Clones `url` as team `name` (default: from the URL) and registers it last in team order,
+/// in the steps of docs/team-repos.md: the name is checked and free, the repo is cloned into a
+/// temp dir, its trust root taken, every pinned artifact fetched, and only then is the clone
+/// moved into place and registered.
 pub(crate) fn add(
     cx: &Context,
     url: &str,
     name: Option<&str>,
-    wanted: &super::signed::Wanted,
+    wanted: &Wanted,
 ) -> anyhow::Result<Added> {
     wanted.check()?;
     let url = normalize_url(url);
-    let name = match name {
-        Some(n) => {
-            super::validate_name(n, false)?;
-            n.to_string()
-        }
-        None => {
-            let n = super::name_from_url(&url);
-            super::validate_name(&n, true)?;
-            n
-        }
-    };
+    let name = team_name(&url, name)?;
     let _lock = super::lock(cx, &name)?;
     let dest = team_dirs::checkout_dir(cx, &name);
-    let taken = |existing: &str| {
-        CliError::usage(format!("a team named '{name}' already exists ({existing})")).hint(format!(
-            "choose another name with --name, or remove it first: tcli team remove {name}"
-        ))
-    };
-    if let Some(t) = team_dirs::teams_strict(cx)?.iter().find(|t| t.name == name) {
-        return Err(taken(&t.url).into());
-    }
-    if dest.exists() {
-        return Err(taken(&dest.display().to_string()).into());
-    }
-    let teams_dir = cx.teams_dir();
-    std::fs::create_dir_all(&teams_dir)
-        .with_context(|| format!("cannot create the teams dir {}", teams_dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".clone-{name}-"))
-        .tempdir_in(&teams_dir)
-        .with_context(|| format!("cannot create a temp dir in {}", teams_dir.display()))?;
-    if tcli_core::ui::interactive() {
-        tcli_core::ui::status(&format!("cloning team '{name}' from {url}..."));
-    }
-    let repo = git2::build::RepoBuilder::new()
-        .fetch_options(git::fetch_options(&format!("team '{name}'")))
-        .clone(&url, tmp.path())
-        .map_err(|e| {
-            super::failure(
-                format!(
-                    "cannot clone team '{name}' from {url}: {}",
-                    git::transfer_error(&url, &e)
-                ),
-                "check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added".to_string(),
-            )
-        })?;
-    git::mark_fetched(&repo)
-        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
-    let (branch, commit, modules) = match git::tracking(&repo) {
-        Ok(t) => (
-            Some(t.branch),
-            Some(t.head.to_string()),
-            git::modules_at(&repo, t.head)?.into_keys().collect(),
-        ),
-        // An empty repo would give a checkout with no branch to fast-forward later.
-        Err(git::NoTracking::Unborn) => {
-            return Err(super::failure(
-                format!("team '{name}' at {url} has no commits yet; nothing was added"),
-                format!(
-                    "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add {url}' again"
-                ),
-            ));
-        }
-        Err(_) => (None, None, Vec::new()),
-    };
-    let root = match &commit {
-        Some(c) => Some(super::signed::take_root(
-            &repo,
-            &name,
-            &url,
-            git2::Oid::from_str(c)?,
-            wanted,
-        )?),
-        None if wanted.require_signed || !wanted.expect_keys.is_empty() => {
-            return Err(super::failure(
-                format!("team '{name}' at {url} is not on a branch, so it has no commit to take as its trust root; nothing was added"),
-                "ask the team to set the default branch of the repository".to_string(),
-            ));
+    check_free(cx, &name, &dest)?;
+    let (tmp, repo) = clone(cx, &name, &url)?;
+    let at = checked_out(&repo, &name, &url)?;
+    let head = at.commit.as_deref().and_then(|c| Oid::from_str(c).ok());
+    let root = match head {
+        Some(h) => Some(take_root(&repo, &name, &url, h, wanted)?),
+        None if !wanted.nothing() => {
+            return Err(TeamError::NoBranchForRoot { team: name, url }.into());
         }
         None => None,
     };
-    let head = commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok());
     let text = match head {
-        Some(h) => git::settings_at(&repo, h).map_err(|e| {
-            super::failure(
-                format!("cannot read tcli.toml of team '{name}': {e}"),
-                "check the repository with git fsck; nothing was added".to_string(),
-            )
+        Some(h) => git::settings_at(&repo, h).map_err(|e| TeamError::AddSettings {
+            team: name.clone(),
+            why: e.to_string(),
         })?,
         None => None,
     };
     let (people, trust, problems, bad_roster) = match root {
         Some(r) => (
-            super::signed::people(&r.roster),
+            super::people::people(&r.roster),
             r.entry,
             r.roster.problems(),
             r.warning,
@@ -161,23 +96,11 @@ pub(crate) fn add(
         trust: trust.clone(),
     };
     // The clone becomes the team only once every pinned artifact is fetched and verified.
-    let place = || -> anyhow::Result<()> {
-        std::fs::rename(tmp.path(), &dest)
-            .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
-        let registered = super::registry::modify(cx, |teams| {
-            teams.push(entry.clone());
-            Ok(())
-        });
-        if let Err(e) = registered {
-            let _ = std::fs::remove_dir_all(&dest);
-            return Err(e);
-        }
-        Ok(())
-    };
+    let move_in = || place(cx, tmp.path(), &dest, &entry);
     let artifacts = match head {
-        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), None, place)?,
+        Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), None, move_in)?,
         None => {
-            place()?;
+            move_in()?;
             Vec::new()
         }
     };
@@ -201,12 +124,112 @@ pub(crate) fn add(
         name,
         url,
         path: dest.display().to_string(),
-        branch,
-        commit,
-        modules,
+        branch: at.branch,
+        commit: at.commit,
+        modules: at.modules,
         warnings,
         people,
         trust,
         artifacts,
     })
+}
+
+/// The name given, or the one the URL suggests; either must be a valid team name.
+fn team_name(url: &str, name: Option<&str>) -> anyhow::Result<String> {
+    Ok(match name {
+        Some(n) => {
+            super::validate_name(n, false)?;
+            n.to_string()
+        }
+        None => {
+            let n = super::name_from_url(url);
+            super::validate_name(&n, true)?;
+            n
+        }
+    })
+}
+
+/// No team of that name is registered and nothing is at its checkout's place.
+fn check_free(cx: &Context, name: &str, dest: &Path) -> anyhow::Result<()> {
+    let existing = match team_dirs::teams_strict(cx)?.iter().find(|t| t.name == name) {
+        Some(t) => t.url.clone(),
+        None if dest.exists() => dest.display().to_string(),
+        None => return Ok(()),
+    };
+    Err(TeamError::NameTaken {
+        team: name.to_string(),
+        existing,
+    }
+    .into())
+}
+
+/// Clones into a temp dir beside the checkouts, removed on drop unless kept.
+fn clone(cx: &Context, name: &str, url: &str) -> anyhow::Result<(tempfile::TempDir, Repository)> {
+    let teams_dir = cx.teams_dir();
+    std::fs::create_dir_all(&teams_dir)
+        .with_context(|| format!("cannot create the teams dir {}", teams_dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".clone-{name}-"))
+        .tempdir_in(&teams_dir)
+        .with_context(|| format!("cannot create a temp dir in {}", teams_dir.display()))?;
+    if tcli_core::ui::interactive() {
+        tcli_core::ui::status(&format!("cloning team '{name}' from {url}..."));
+    }
+    let repo = git2::build::RepoBuilder::new()
+        .fetch_options(git::fetch_options(&format!("team '{name}'")))
+        .clone(url, tmp.path())
+        .map_err(|e| TeamError::Clone {
+            team: name.to_string(),
+            url: url.to_string(),
+            why: git::transfer_error(url, &e),
+        })?;
+    git::mark_fetched(&repo)
+        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
+    Ok((tmp, repo))
+}
+
+/// What the clone checked out.
+struct CheckedOut {
+    branch: Option<String>,
+    commit: Option<String>,
+    modules: Vec<String>,
+}
+
+fn checked_out(repo: &Repository, name: &str, url: &str) -> anyhow::Result<CheckedOut> {
+    Ok(match git::tracking(repo) {
+        Ok(t) => CheckedOut {
+            branch: Some(t.branch),
+            commit: Some(t.head.to_string()),
+            modules: git::modules_at(repo, t.head)?.into_keys().collect(),
+        },
+        // An empty repo would give a checkout with no branch to fast-forward later.
+        Err(git::NoTracking::Unborn) => {
+            return Err(TeamError::EmptyRepo {
+                team: name.to_string(),
+                url: url.to_string(),
+            }
+            .into());
+        }
+        Err(_) => CheckedOut {
+            branch: None,
+            commit: None,
+            modules: Vec::new(),
+        },
+    })
+}
+
+/// Moves the clone into place and registers the team; a failed registration takes the
+/// checkout back out.
+fn place(cx: &Context, tmp: &Path, dest: &Path, entry: &TeamEntry) -> anyhow::Result<()> {
+    std::fs::rename(tmp, dest)
+        .with_context(|| format!("cannot move the clone into place at {}", dest.display()))?;
+    let registered = super::registry::modify(cx, |teams| {
+        teams.push(entry.clone());
+        Ok(())
+    });
+    if let Err(e) = registered {
+        let _ = std::fs::remove_dir_all(dest);
+        return Err(e);
+    }
+    Ok(())
 }

@@ -170,12 +170,12 @@ pub(crate) fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     Ok(out)
 }
 
+/// The exec modules of a commit's `bin/`: name to blob and mode.
+pub(crate) type Modules = BTreeMap<String, (Oid, i32)>;
+
 /// The exec modules a commit ships: executable files and symlinks named `tcli-*` in `bin/`,
 /// by module name, with what identifies their content (blob id and mode).
-pub(crate) fn modules_at(
-    repo: &Repository,
-    commit: Oid,
-) -> Result<BTreeMap<String, (Oid, i32)>, git2::Error> {
+pub(crate) fn modules_at(repo: &Repository, commit: Oid) -> Result<Modules, git2::Error> {
     let tree = repo.find_commit(commit)?.tree()?;
     let mut out = BTreeMap::new();
     let Ok(bin) = tree.get_path(Path::new("bin")) else {

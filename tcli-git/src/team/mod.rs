@@ -4,11 +4,38 @@
 
 pub(crate) mod add;
 pub(crate) mod git;
+pub(crate) mod people;
 pub(crate) mod pins;
 pub(crate) mod remove;
+pub(crate) mod root;
 pub(crate) mod signed;
 pub(crate) mod status;
 pub(crate) mod update;
 pub(crate) mod verify;
 
+use std::fs::File;
+use std::path::PathBuf;
 pub(crate) use tcli_core::team::*;
+use tcli_core::{context::Context, team_dirs};
+
+/// The opening of every verb that changes a registered team's checkout: its lock, held until
+/// dropped, and its directory, which must exist.
+pub(crate) fn locked_checkout(
+    cx: &Context,
+    entry: &team_dirs::TeamEntry,
+) -> anyhow::Result<(File, PathBuf)> {
+    let dir = team_dirs::checkout_dir(cx, &entry.name);
+    let lock = lock(cx, &entry.name)?;
+    if !dir.exists() {
+        return Err(missing_checkout(entry, &dir));
+    }
+    Ok((lock, dir))
+}
+
+/// `" and 3 more"` after the first of `n` things named, nothing when there is one.
+pub(crate) fn and_more(n: usize) -> String {
+    match n {
+        0 | 1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    }
+}

@@ -3,7 +3,7 @@
 //! branch whose tip no remote-tracking ref contains (commits not pushed).
 
 use super::git;
-use super::{failure, sh};
+use crate::errors::TeamError;
 use anyhow::Context as _;
 use git2::{BranchType, Repository};
 use tcli_core::context::Context;
@@ -16,16 +16,12 @@ pub(crate) fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<St
     let dir = team_dirs::checkout_dir(cx, name);
     if dir.exists() && !force {
         if let Some(work) = local_work(&dir)? {
-            return Err(failure(
-                format!(
-                    "team '{name}' has {work} in {}; nothing was removed",
-                    dir.display()
-                ),
-                format!(
-                    "push or save that work first (git -C {} status), or remove it anyway, losing it: tcli team remove {name} --force",
-                    sh(&dir)
-                ),
-            ));
+            return Err(TeamError::LocalWork {
+                team: name.to_string(),
+                work,
+                dir,
+            }
+            .into());
         }
     }
     // Move the checkout out of its name first, so a failure half-way through a large delete
@@ -76,15 +72,9 @@ pub(crate) fn remove(cx: &Context, name: &str, force: bool) -> anyhow::Result<St
 
 /// A description of the work in `dir` that only exists there, if any.
 fn local_work(dir: &std::path::Path) -> anyhow::Result<Option<String>> {
-    let cannot_tell = |e: git2::Error| {
-        failure(
-            format!(
-                "cannot tell whether {} holds unpushed work: {}; nothing was removed",
-                dir.display(),
-                e.message()
-            ),
-            "look at it yourself, then remove it anyway with --force".to_string(),
-        )
+    let cannot_tell = |e: git2::Error| TeamError::CannotTell {
+        dir: dir.to_path_buf(),
+        why: e.message().to_string(),
     };
     let repo = git::open(dir).map_err(cannot_tell)?;
     let changes = git::changes(&repo).map_err(cannot_tell)?;
@@ -92,10 +82,7 @@ fn local_work(dir: &std::path::Path) -> anyhow::Result<Option<String>> {
         return Ok(Some(format!(
             "uncommitted changes ({}{})",
             changes[0],
-            match changes.len() {
-                1 => String::new(),
-                n => format!(" and {} more", n - 1),
-            }
+            super::and_more(changes.len())
         )));
     }
     if repo.find_reference("refs/stash").is_ok() {

@@ -1,15 +1,16 @@
 //! Signed teams (docs/team-repos.md, "Signed teams"): which commits must be signed, by whom,
-//! and the walk that checks them. A commit answers to the roster of its first parent, so a new
-//! key needs an existing member's signature and nobody switches signing off alone. The
-//! cryptography is `tcli_roster::verify`'s; this file reads commits and rosters with git2 and
-//! turns a refusal into the message that names the commit, its author and the reason.
+//! and the walk that checks them, for `team update` and `team verify` (the trust root `team
+//! add` takes is `root`'s; the roster as shown is `people`'s). A commit answers to the roster
+//! of its first parent, so a new key needs an existing member's signature and nobody switches
+//! signing off alone. The cryptography is `tcli_roster::verify`'s; this file reads commits and
+//! rosters with git2 and names a refused commit by its author and the reason.
 
+use crate::errors::{RefusedCommit, TeamError, Untouched};
 use git2::{Oid, Repository, Sort};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
-use tcli_core::error::CliError;
-use tcli_core::exit::Exit;
+use tcli_core::team_dirs::{TeamEntry, TrustRoot};
 use tcli_roster::verify::{Signer, VerifyError};
 use tcli_roster::{Roster, RosterError};
 
@@ -180,20 +181,14 @@ impl Refusal {
         }
     }
 
-    /// The user's error; `outcome` says what was left alone ("nothing was changed").
-    pub(crate) fn error(&self, team: &str, outcome: &str, hint: String) -> anyhow::Error {
-        CliError::new(
-            Exit::Failure,
-            format!(
-                "team '{team}': commit {} by {} (\"{}\") is refused: {}; {outcome}",
-                super::git::short(self.commit),
-                self.author,
-                self.summary,
-                self.reason
-            ),
-        )
-        .hint(hint)
-        .into()
+    /// The commit as an error names it.
+    pub(crate) fn named(&self) -> RefusedCommit {
+        RefusedCommit {
+            commit: super::git::short(self.commit),
+            author: self.author.clone(),
+            summary: self.summary.clone(),
+            reason: self.reason.to_string(),
+        }
     }
 }
 
@@ -227,19 +222,19 @@ pub(crate) enum WalkError {
 impl WalkError {
     /// The error for a walk that could not start: the base's roster is unusable.
     pub(crate) fn bad_base(
-        team: &str,
+        entry: &TeamEntry,
         at: Oid,
         problem: &BadRoster,
-        outcome: &str,
-        hint: String,
+        untouched: Untouched,
     ) -> anyhow::Error {
-        super::failure(
-            format!(
-                "team '{team}': the roster every new commit is checked against, tcli.toml at commit {}, is unusable: {problem}; {outcome}",
-                super::git::short(at)
-            ),
-            hint,
-        )
+        TeamError::BadBase {
+            team: entry.name.clone(),
+            commit: super::git::short(at),
+            problem: problem.to_string(),
+            untouched,
+            url: entry.url.clone(),
+        }
+        .into()
     }
 }
 
@@ -434,25 +429,14 @@ pub(crate) fn verify_root(
     roster.verify(&payload, &sig).map_err(refusal)
 }
 
-/// The way back for a signed team whose checkout left its verified history: check it, or take
-/// a new trust root against fingerprints the team publishes. Never a `git reset` to what the
-/// remote serves: that would take the very history that was refused.
-pub(crate) fn retrust_hint(entry: &tcli_core::team_dirs::TeamEntry) -> String {
-    let name = &entry.name;
-    format!(
-        "keep the history you have; check the checkout with 'tcli team verify {name}', or if the team rewrote its history on purpose take a new trust root: tcli team remove {name} && tcli team add {} --name {name} --expect-key <a fingerprint your team publishes>",
-        &entry.url
-    )
-}
-
 /// Refuses a signed team whose `commit` (HEAD, or the new upstream tip) does not contain the
 /// last verified commit: the history was rewritten, and checking it from HEAD would take
 /// whatever the rewrite says as a new base.
 pub(crate) fn check_descends(
     repo: &Repository,
-    entry: &tcli_core::team_dirs::TeamEntry,
+    entry: &TeamEntry,
     commit: Oid,
-    what: &str,
+    what: &'static str,
 ) -> anyhow::Result<()> {
     let Some(v) = entry
         .trust
@@ -465,15 +449,14 @@ pub(crate) fn check_descends(
     if commit == v || repo.graph_descendant_of(commit, v).unwrap_or(false) {
         return Ok(());
     }
-    Err(super::failure(
-        format!(
-            "team '{}': {what} {} does not contain the last verified commit {}; the history was rewritten; nothing was changed",
-            entry.name,
-            super::git::short(commit),
-            super::git::short(v)
-        ),
-        retrust_hint(entry),
-    ))
+    Err(TeamError::LeftVerified {
+        team: entry.name.clone(),
+        what,
+        commit: super::git::short(commit),
+        verified: super::git::short(v),
+        url: entry.url.clone(),
+    }
+    .into())
 }
 
 /// What `team update` verified, for its report.
@@ -492,31 +475,29 @@ pub(crate) struct Checked {
 /// as the rules say. `Ok(None)` when nothing had to be signed.
 pub(crate) fn check_update(
     repo: &Repository,
-    entry: &tcli_core::team_dirs::TeamEntry,
+    entry: &TeamEntry,
     head: Oid,
     tip: Oid,
 ) -> anyhow::Result<Option<Checked>> {
     let name = &entry.name;
-    let url = &entry.url;
-    let git_failure = |e: git2::Error| {
-        super::failure(
-            format!("git failed verifying team '{name}': {}", e.message()),
-            "see the repository's state with git status".to_string(),
-        )
+    let git_failure = |e: git2::Error| -> anyhow::Error {
+        TeamError::GitChecking {
+            team: name.clone(),
+            why: e.message().to_string(),
+        }
+        .into()
     };
     let mut rosters = Rosters::default();
     if let Err(problem) = rosters.at(repo, tip).map_err(git_failure)? {
         if let BadRoster::Roster(_) | BadRoster::TooLarge(_) = &*problem {
-            return Err(super::failure(
-                format!(
-                    "team '{name}': the new commit {} is refused: {problem}; nothing was changed",
-                    super::git::short(tip)
-                ),
-                format!(
-                    "ask the team to fix tcli.toml in {url}; your checkout stays at {} until then",
-                    super::git::short(head)
-                ),
-            ));
+            return Err(TeamError::NewRosterRefused {
+                team: name.clone(),
+                commit: super::git::short(tip),
+                problem: problem.to_string(),
+                url: entry.url.clone(),
+                head: super::git::short(head),
+            }
+            .into());
         }
     }
     let trust = entry.trust.as_ref();
@@ -529,28 +510,22 @@ pub(crate) fn check_update(
     let demand = trust.is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
-        Err(WalkError::BadBase { at, problem }) => Err(WalkError::bad_base(
-            name,
-            at,
-            &problem,
-            "nothing was changed",
-            retrust_hint(entry),
-        )),
         Ok(w) => Ok(Some(Checked {
             commits: w.verified,
             signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
             key: w.tip_signer.map(|s| s.fingerprint),
         })),
+        Err(WalkError::BadBase { at, problem }) => {
+            Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))
+        }
         Err(WalkError::Git(e)) => Err(git_failure(e)),
-        Err(WalkError::Refused(r)) => Err(r.error(
-            name,
-            "nothing was changed",
-            format!(
-                "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {}",
-                super::git::short(r.commit),
-                super::git::short(head)
-            ),
-        )),
+        Err(WalkError::Refused(r)) => Err(TeamError::UpdateRefused {
+            team: name.clone(),
+            commit: r.named(),
+            url: entry.url.clone(),
+            head: super::git::short(head),
+        }
+        .into()),
     }
 }
 
@@ -565,12 +540,10 @@ pub(crate) fn record(
     super::registry::modify(cx, |teams| {
         if let Some(t) = teams.iter_mut().find(|t| t.name == name) {
             // A team whose repo asked for signatures after it was added gets its root now.
-            let trust = t
-                .trust
-                .get_or_insert_with(|| tcli_core::team_dirs::TrustRoot {
-                    root: root.to_string(),
-                    ..Default::default()
-                });
+            let trust = t.trust.get_or_insert_with(|| TrustRoot {
+                root: root.to_string(),
+                ..Default::default()
+            });
             // Re-verifying the same commit checks no new signature: keep who signed it.
             if trust.verified.as_deref() != Some(verified.to_string().as_str()) {
                 trust.signer = checked.signer.clone();
@@ -579,245 +552,5 @@ pub(crate) fn record(
             trust.verified = Some(verified.to_string());
         }
         Ok(())
-    })
-}
-
-/// What the user asks of a team's signatures at `team add`.
-#[derive(Debug, Default)]
-pub(crate) struct Wanted {
-    /// `--require-signed`.
-    pub require_signed: bool,
-    /// `--expect-key`, each `SHA256:...`.
-    pub expect_keys: Vec<String>,
-}
-
-/// One person of the roster as `team add` and `team people` show them.
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct PersonOut {
-    pub id: String,
-    pub name: Option<String>,
-    pub email: Vec<String>,
-    pub chat: Option<String>,
-    pub keys: Vec<KeyOut>,
-}
-
-/// One key of a person.
-#[derive(Debug, serde::Serialize)]
-pub(crate) struct KeyOut {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub fingerprint: String,
-    pub comment: String,
-    /// Why tcli cannot use it, when it cannot.
-    pub problem: Option<String>,
-}
-
-/// The roster's people, for output.
-pub(crate) fn people(roster: &Roster) -> Vec<PersonOut> {
-    roster
-        .people
-        .iter()
-        .map(|p| PersonOut {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            email: p.email.clone(),
-            chat: p.chat.clone(),
-            keys: p
-                .keys
-                .iter()
-                .map(|k| KeyOut {
-                    kind: k.algorithm(),
-                    fingerprint: k.fingerprint.clone(),
-                    comment: k.public.comment().to_string(),
-                    problem: k.unsupported(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-impl Wanted {
-    /// Checks the arguments before anything is cloned: a usage error (exit 2) names a value
-    /// that is not a fingerprint.
-    pub(crate) fn check(&self) -> anyhow::Result<()> {
-        for k in &self.expect_keys {
-            // `SHA256:` and the 32-byte hash in unpadded base64, as ssh-keygen prints it.
-            let well_formed = k.strip_prefix("SHA256:").is_some_and(|b| {
-                b.len() == 43
-                    && b.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
-            });
-            if !well_formed {
-                return Err(CliError::usage(format!(
-                    "--expect-key '{k}' is not a key fingerprint"
-                ))
-                .hint("fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)")
-                .into());
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The trust root `team add` takes, and the roster it shows.
-pub(crate) struct Root {
-    /// What goes in the registry; `None` for a team with no roster that nobody asked to sign.
-    pub entry: Option<tcli_core::team_dirs::TrustRoot>,
-    /// The roster at the cloned commit.
-    pub roster: Roster,
-    /// Why the roster was left out, for a repo that does not ask for signatures.
-    pub warning: Option<String>,
-}
-
-/// Reads the roster at the commit `team add` cloned, checks `--expect-key`, and when the repo
-/// or the user requires signatures, verifies that commit's own signature against it (trust on
-/// first use: there is nothing older to check it against). Every refusal happens before the
-/// clone is moved into place, so it leaves nothing behind.
-pub(crate) fn take_root(
-    repo: &Repository,
-    name: &str,
-    url: &str,
-    head: Oid,
-    wanted: &Wanted,
-) -> anyhow::Result<Root> {
-    let refuse = |what: String, hint: String| {
-        super::failure(
-            format!("team '{name}' at {url}: {what}; nothing was added"),
-            hint,
-        )
-    };
-    let mut rosters = Rosters::default();
-    let mut warning = None;
-    let roster = match rosters.at(repo, head).map_err(|e| {
-        refuse(
-            format!(
-                "cannot read commit {}: {}",
-                super::git::short(head),
-                e.message()
-            ),
-            "check the repository with git fsck".to_string(),
-        )
-    })? {
-        Ok(r) => r,
-        Err(problem) => match &*problem {
-            // A syntax error is reported as a warning by `add`, unless signatures are wanted.
-            BadRoster::Syntax(_) if !wanted.require_signed && wanted.expect_keys.is_empty() => {
-                Rc::new(Roster::default())
-            }
-            // So is a bad roster of a repo that does not ask for signatures: the team modules
-            // name it where they read it, and nothing is checked against it.
-            BadRoster::Roster(_)
-                if !wanted.require_signed
-                    && wanted.expect_keys.is_empty()
-                    && !rosters.requires(repo, head).unwrap_or(true) =>
-            {
-                warning = Some(problem.to_string());
-                Rc::new(Roster::default())
-            }
-            _ => {
-                return Err(refuse(
-                    problem.to_string(),
-                    format!("ask the team to fix tcli.toml in {url}"),
-                ))
-            }
-        },
-    };
-    let listed = |r: &Roster| {
-        let fps = r.fingerprints();
-        if fps.is_empty() {
-            "the roster lists no keys".to_string()
-        } else {
-            format!("the roster lists: {}", fps.join(", "))
-        }
-    };
-    // `--expect-key` names who the user trusts; it means nothing unless that person signed the
-    // root and signing goes on from there, so it implies `--require-signed`.
-    let expecting = !wanted.expect_keys.is_empty();
-    let demand = wanted.require_signed || expecting;
-    if wanted.require_signed && !expecting && roster.people.is_empty() {
-        return Err(refuse(
-            "--require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against".to_string(),
-            "ask the team to add a roster and sign their commits (docs/team-repos.md, \"Signed teams\"), or add the team without --require-signed".to_string(),
-        ));
-    }
-    for k in &wanted.expect_keys {
-        if roster.key(k).is_none() {
-            return Err(refuse(
-                format!("its roster does not list the expected key {k}"),
-                format!(
-                    "compare with the fingerprints your team publishes; {}",
-                    listed(&roster)
-                ),
-            ));
-        }
-    }
-    if expecting && !roster.require_signed {
-        return Err(refuse(
-            format!(
-                "--expect-key was given but its tcli.toml at {} does not ask for signed commits ([trust] require-signed = true)",
-                super::git::short(head)
-            ),
-            "ask the team to require signatures (docs/team-repos.md, \"Signed teams\"); a repo that does not sign its commits cannot show that the expected key vouches for it".to_string(),
-        ));
-    }
-    let required = demand || roster.require_signed;
-    let signer = if required {
-        match verify_root(repo, &roster, head) {
-            Ok(s) if expecting && !wanted.expect_keys.contains(&s.fingerprint) => {
-                return Err(refuse(
-                    format!(
-                        "its commit {} is signed by people.{}'s key {}, not by an expected key ({})",
-                        super::git::short(head),
-                        s.person,
-                        s.fingerprint,
-                        wanted.expect_keys.join(", ")
-                    ),
-                    "the commit you start from must be signed by a key you expect: compare with the fingerprints your team publishes, or ask its owner to sign the tip".to_string(),
-                ))
-            }
-            Ok(s) => Some(s),
-            Err(WalkError::Refused(r)) => {
-                return Err(r.error(
-                    name,
-                    "nothing was added",
-                    format!(
-                        "the commit a signed team is added at must be signed by a key of its own roster; {}",
-                        listed(&roster)
-                    ),
-                ))
-            }
-            // verify_root reads no roster of its own.
-            Err(WalkError::BadBase { problem, .. }) => {
-                return Err(refuse(
-                    problem.to_string(),
-                    format!("ask the team to fix tcli.toml in {url}"),
-                ))
-            }
-            Err(WalkError::Git(e)) => {
-                return Err(refuse(
-                    format!("cannot read commit {}: {}", super::git::short(head), e.message()),
-                    "check the repository with git fsck".to_string(),
-                ))
-            }
-        }
-    } else {
-        None
-    };
-    let entry = (!roster.people.is_empty() || demand).then(|| tcli_core::team_dirs::TrustRoot {
-        require_signed: demand,
-        root: head.to_string(),
-        fingerprints: roster
-            .fingerprints()
-            .into_iter()
-            .map(str::to_string)
-            .collect(),
-        verified: required.then(|| head.to_string()),
-        signer: signer.as_ref().map(|s| s.person.clone()),
-        signer_key: signer.map(|s| s.fingerprint),
-    });
-    Ok(Root {
-        entry,
-        roster: Rc::unwrap_or_clone(roster),
-        warning,
     })
 }

@@ -3,7 +3,9 @@
 //! for signed teams the trust root and the last verified commit (from the registry).
 
 use super::git::{self, NoTracking};
+use git2::Repository;
 use serde::Serialize;
+use std::path::Path;
 use tcli_core::context::Context;
 use tcli_core::team_dirs::{self, TeamEntry};
 
@@ -80,43 +82,11 @@ pub(crate) struct Trust {
     pub signer_key: Option<String>,
 }
 
-/// The status of one team.
+/// The status of one team: what the registry and the store say, then, when the checkout is
+/// there and a repository, its changes, its signing policy and where its branch stands.
 pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
     let dir = team_dirs::checkout_dir(cx, &entry.name);
-    let mut s = TeamStatus {
-        name: entry.name.clone(),
-        url: entry.url.clone(),
-        path: dir.display().to_string(),
-        state: State::Ok,
-        branch: None,
-        head: None,
-        upstream: None,
-        upstream_head: None,
-        ahead: None,
-        behind: None,
-        dirty: None,
-        changes: Vec::new(),
-        last_fetch: team_dirs::last_fetch(&dir)
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs()),
-        problem: None,
-        trust: Trust {
-            policy: "unsigned",
-            demanded: entry.trust.as_ref().is_some_and(|t| t.require_signed),
-            root: entry.trust.as_ref().map(|t| t.root.clone()),
-            verified: entry.trust.as_ref().and_then(|t| t.verified.clone()),
-            signer: None,
-            signer_key: None,
-        },
-        missing: tcli_core::sources::pinned::read(cx)
-            .teams
-            .get(&entry.name)
-            .map(|rec| super::pins::missing(cx, rec))
-            .unwrap_or_default(),
-    };
-    if s.trust.demanded {
-        s.trust.policy = "signed";
-    }
+    let mut s = TeamStatus::recorded(cx, entry, &dir);
     if !dir.exists() {
         s.state = State::Missing;
         s.problem = Some(format!(
@@ -140,56 +110,107 @@ pub(crate) fn status(cx: &Context, entry: &TeamEntry) -> TeamStatus {
         }
         Err(e) => s.problem = Some(e.message().to_string()),
     }
-    if let Some(head) = repo.head().ok().and_then(|h| h.target()) {
+    s.read_trust(&repo, entry);
+    s.read_position(&repo);
+    s
+}
+
+impl TeamStatus {
+    /// What is known without opening the checkout: the registry's entry, the last fetch and
+    /// the pinned artifacts that are missing.
+    fn recorded(cx: &Context, entry: &TeamEntry, dir: &Path) -> TeamStatus {
+        let demanded = entry.trust.as_ref().is_some_and(|t| t.require_signed);
+        TeamStatus {
+            name: entry.name.clone(),
+            url: entry.url.clone(),
+            path: dir.display().to_string(),
+            state: State::Ok,
+            branch: None,
+            head: None,
+            upstream: None,
+            upstream_head: None,
+            ahead: None,
+            behind: None,
+            dirty: None,
+            changes: Vec::new(),
+            last_fetch: team_dirs::last_fetch(dir)
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs()),
+            problem: None,
+            trust: Trust {
+                policy: if demanded { "signed" } else { "unsigned" },
+                demanded,
+                root: entry.trust.as_ref().map(|t| t.root.clone()),
+                verified: entry.trust.as_ref().and_then(|t| t.verified.clone()),
+                signer: None,
+                signer_key: None,
+            },
+            missing: tcli_core::sources::pinned::read(cx)
+                .teams
+                .get(&entry.name)
+                .map(|rec| super::pins::missing(cx, rec))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether HEAD's roster asks for signatures, and who signed HEAD when it is the commit
+    /// verified last.
+    fn read_trust(&mut self, repo: &Repository, entry: &TeamEntry) {
+        let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
+            return;
+        };
         // Reading the roster is parsing only: no signature is checked here.
-        let asks = git::settings_at(&repo, head)
+        let asks = git::settings_at(repo, head)
             .ok()
             .flatten()
             .and_then(|text| super::signed::roster_of(&text).ok())
             .is_some_and(|r| r.require_signed);
         if asks {
-            s.trust.policy = "signed";
+            self.trust.policy = "signed";
         }
-        if s.trust.verified.as_deref() == Some(head.to_string().as_str()) {
+        if self.trust.verified.as_deref() == Some(head.to_string().as_str()) {
             if let Some(t) = &entry.trust {
-                s.trust.signer = t.signer.clone();
-                s.trust.signer_key = t.signer_key.clone();
+                self.trust.signer = t.signer.clone();
+                self.trust.signer_key = t.signer_key.clone();
             }
         }
     }
-    match git::tracking(&repo) {
-        Ok(t) => {
-            s.branch = Some(t.branch);
-            s.head = Some(t.head.to_string());
-            s.upstream = Some(t.upstream);
-            s.upstream_head = t.upstream_oid.map(|o| o.to_string());
-            if let Some(up) = t.upstream_oid {
-                if let Ok((a, b)) = repo.graph_ahead_behind(t.head, up) {
-                    s.ahead = Some(a);
-                    s.behind = Some(b);
+
+    /// The branch, its upstream as last fetched and ahead/behind, or why there are none.
+    fn read_position(&mut self, repo: &Repository) {
+        match git::tracking(repo) {
+            Ok(t) => {
+                self.branch = Some(t.branch);
+                self.head = Some(t.head.to_string());
+                self.upstream = Some(t.upstream);
+                self.upstream_head = t.upstream_oid.map(|o| o.to_string());
+                if let Some(up) = t.upstream_oid {
+                    if let Ok((a, b)) = repo.graph_ahead_behind(t.head, up) {
+                        self.ahead = Some(a);
+                        self.behind = Some(b);
+                    }
                 }
             }
+            Err(NoTracking::Detached(oid)) => {
+                self.state = State::Detached;
+                self.head = Some(oid.to_string());
+                self.problem = Some("HEAD is not on a branch".into());
+            }
+            Err(NoTracking::Unborn) => {
+                self.state = State::Empty;
+                self.problem = Some("no commits yet".into());
+            }
+            Err(NoTracking::NoUpstream(b)) => {
+                self.state = State::NoUpstream;
+                self.problem = Some(format!("branch '{b}' has no upstream"));
+                self.branch = Some(b);
+                self.head = repo
+                    .head()
+                    .ok()
+                    .and_then(|h| h.target())
+                    .map(|o| o.to_string());
+            }
+            Err(NoTracking::Git(e)) => self.problem = Some(e.message().to_string()),
         }
-        Err(NoTracking::Detached(oid)) => {
-            s.state = State::Detached;
-            s.head = Some(oid.to_string());
-            s.problem = Some("HEAD is not on a branch".into());
-        }
-        Err(NoTracking::Unborn) => {
-            s.state = State::Empty;
-            s.problem = Some("no commits yet".into());
-        }
-        Err(NoTracking::NoUpstream(b)) => {
-            s.state = State::NoUpstream;
-            s.problem = Some(format!("branch '{b}' has no upstream"));
-            s.branch = Some(b);
-            s.head = repo
-                .head()
-                .ok()
-                .and_then(|h| h.target())
-                .map(|o| o.to_string());
-        }
-        Err(NoTracking::Git(e)) => s.problem = Some(e.message().to_string()),
     }
-    s
 }

@@ -6,12 +6,15 @@
 //! that fixes it. Runs under the team's lock, so two updates never touch one checkout at once.
 
 use super::git::{self, NoTracking};
-use super::{failure, sh};
+use super::sh;
+use crate::errors::{retrust, TeamError};
 use anyhow::Context as _;
 use git2::build::CheckoutBuilder;
+use git2::{Oid, Repository};
 use serde::Serialize;
+use std::path::Path;
 use tcli_core::context::Context;
-use tcli_core::team_dirs::{self, TeamEntry};
+use tcli_core::team_dirs::TeamEntry;
 
 /// How an update ended for one team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,208 +56,290 @@ pub(crate) struct Updated {
     pub artifacts: Vec<super::pins::ArtifactReport>,
 }
 
-/// Updates one team. Network and git failures are errors naming the team with the fix.
+/// Updates one team, in the steps of docs/team-repos.md ("Update: fast-forward or refuse"):
+/// a checkout on a branch with an upstream and no local changes, still on its verified
+/// history, is fetched; then it stays (nothing new, or only commits of its own), is refused
+/// (diverged or rewritten), or, once the new `tcli.toml`, the signatures and every pinned
+/// artifact pass, moves forward. Network and git failures are errors naming the team with
+/// the fix.
 pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated> {
     let name = &entry.name;
-    let dir = team_dirs::checkout_dir(cx, name);
-    let _lock = super::lock(cx, name)?;
-    if !dir.exists() {
-        return Err(super::missing_checkout(entry, &dir));
-    }
-    let repo = git::open(&dir).map_err(|e| {
-        failure(
-            format!(
-                "the checkout of team '{name}' at {} is not a git repository: {}",
-                dir.display(),
-                e.message()
-            ),
-            format!(
-                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {name} && tcli team add {1} --name {name}",
-                sh(&dir),
-                entry.url
-            ),
-        )
+    let (_lock, dir) = super::locked_checkout(cx, entry)?;
+    let repo = git::open(&dir).map_err(|e| TeamError::NotARepo {
+        team: name.clone(),
+        url: entry.url.clone(),
+        dir: dir.clone(),
+        why: e.message().to_string(),
     })?;
+    let at = Here {
+        cx,
+        entry,
+        dir: &dir,
+        repo: &repo,
+    };
     let t = git::tracking(&repo).map_err(|e| not_tracking(name, &dir, e))?;
-    let changes = git::changes(&repo).map_err(|e| git_failure(name, &dir, &e))?;
-    if !changes.is_empty() {
-        let more = match changes.len() {
-            1 => String::new(),
-            n => format!(" and {} more", n - 1),
-        };
-        return Err(failure(
-            format!(
-                "team '{name}' has uncommitted changes ({}{more}) in {}; nothing was updated",
-                changes[0],
-                dir.display()
-            ),
-            format!(
-                "commit them, or set them aside around the update: git -C {0} stash -u && tcli team update {name} && git -C {0} stash pop",
-                sh(&dir)
-            ),
-        ));
-    }
+    at.refuse_local_changes()?;
     // A signed team's checkout moved off its verified history by hand (a `reset` to a
     // force-pushed remote): nothing it holds now is trusted, up to date or not.
     super::signed::check_descends(&repo, entry, t.head, "the checkout's HEAD")?;
-    let before_upstream = t.upstream_oid;
     // The pinned artifacts are checked while git fetches (one engine question at most).
-    let mut checking = Some(super::pins::check_ahead(cx, name));
-    let mut remote = repo
-        .find_remote(&t.remote)
-        .map_err(|e| git_failure(name, &dir, &e))?;
-    let url = remote.url().unwrap_or(&entry.url).to_string();
-    remote
-        .fetch(
-            &[] as &[&str],
-            Some(&mut git::fetch_options(&format!("team '{name}'"))),
-            None,
-        )
-        .map_err(|e| {
-            failure(
-                format!(
-                    "cannot fetch team '{name}' from {url}: {}; nothing was changed",
-                    git::transfer_error(&url, &e)
-                ),
-                format!(
-                    "check that the remote is reachable and its URL is right (git -C {} remote -v), then run 'tcli team update {name}' again",
-                    sh(&dir)
-                ),
-            )
-        })?;
-    drop(remote);
-    git::mark_fetched(&repo)
-        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
-    let upstream_ref = format!("refs/remotes/{}", t.upstream);
-    let Ok(new_up) = repo.refname_to_id(&upstream_ref) else {
-        return Err(failure(
-            format!(
-                "team '{name}': the upstream {} of branch '{}' does not exist on {url}",
-                t.upstream, t.branch
-            ),
-            format!(
-                "track a branch that exists: git -C {} branch -r lists them; then git -C {0} branch --set-upstream-to <remote>/<branch>",
-                sh(&dir)
-            ),
-        ));
-    };
-    let mut out = Updated {
-        name: name.clone(),
-        result: Outcome::UpToDate,
-        branch: t.branch.clone(),
-        upstream: t.upstream.clone(),
-        from: t.head.to_string(),
-        to: t.head.to_string(),
-        added: Vec::new(),
-        removed: Vec::new(),
-        changed: Vec::new(),
-        warnings: Vec::new(),
-        signed: None,
-        artifacts: Vec::new(),
-    };
-    // Where the checkout stays, its pins are still brought back when missing.
-    let stay = |out: &mut Updated, ahead: Option<super::pins::Ahead>| -> anyhow::Result<()> {
-        let text = git::settings_at(&repo, t.head).map_err(|e| settings_failure(name, &dir, e))?;
-        out.artifacts =
-            super::pins::apply(cx, name, &repo, t.head, text.as_deref(), ahead, || Ok(()))?;
-        Ok(())
-    };
+    let checking = super::pins::check_ahead(cx, name);
+    let (url, new_up) = at.fetch(&t)?;
+    let mut out = Updated::staying(name, &t);
     if new_up == t.head {
-        stay(&mut out, checking.take())?;
+        at.stay(&mut out, &t, checking)?;
         return Ok(out);
     }
     let (ahead, behind) = repo
         .graph_ahead_behind(t.head, new_up)
         .map_err(|e| git_failure(name, &dir, &e))?;
-    // A force-push: the upstream we had before no longer leads to the one we have now.
-    let rewritten = before_upstream.is_some_and(|old| {
-        old != new_up && !repo.graph_descendant_of(new_up, old).unwrap_or(false)
-    });
-    // Commits of the user's own: on HEAD but not on the upstream as it was before the fetch.
-    let own = match before_upstream {
-        Some(old) => repo
-            .graph_ahead_behind(t.head, old)
-            .map_or(ahead, |(a, _)| a),
-        None => ahead,
-    };
+    let history = at.history(&t, new_up, ahead);
     if behind == 0 {
-        out.warnings.push(if rewritten && own == 0 && entry.trust.is_some() {
+        out.warnings
+            .push(at.own_commits_warning(&t, &history, ahead));
+        at.stay(&mut out, &t, checking)?;
+        return Ok(out);
+    }
+    if ahead > 0 {
+        return Err(at.diverged(&t, &history, ahead, behind).into());
+    }
+    let new_settings = at.check_new_settings(&t, &url, new_up)?;
+    out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
+    let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
+    let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
+    // Every pinned artifact of the new commit is fetched and verified before the checkout
+    // moves; a failure on either side leaves the old commit and the old artifacts.
+    out.artifacts = super::pins::apply(
+        cx,
+        name,
+        &repo,
+        new_up,
+        new_settings.as_deref(),
+        Some(checking),
+        || at.fast_forward(&t, new_up),
+    )?;
+    out.result = Outcome::Updated;
+    out.to = new_up.to_string();
+    if let Some(checked) = &out.signed {
+        super::signed::record(cx, name, t.head, new_up, checked)?;
+    }
+    out.compare_modules(&before, &after);
+    Ok(out)
+}
+
+impl Updated {
+    /// The report of a team that stays where it is, until a step says otherwise.
+    fn staying(name: &str, t: &git::Tracking) -> Updated {
+        Updated {
+            name: name.to_string(),
+            result: Outcome::UpToDate,
+            branch: t.branch.clone(),
+            upstream: t.upstream.clone(),
+            from: t.head.to_string(),
+            to: t.head.to_string(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+            warnings: Vec::new(),
+            signed: None,
+            artifacts: Vec::new(),
+        }
+    }
+
+    /// Modules added, changed and removed in `bin/`, by name, blob and mode.
+    fn compare_modules(&mut self, before: &git::Modules, after: &git::Modules) {
+        for (m, id) in after {
+            match before.get(m) {
+                None => self.added.push(m.clone()),
+                Some(old) if old != id => self.changed.push(m.clone()),
+                Some(_) => {}
+            }
+        }
+        self.removed = before
+            .keys()
+            .filter(|m| !after.contains_key(*m))
+            .cloned()
+            .collect();
+    }
+}
+
+/// How the upstream moved, seen from the checkout.
+struct History {
+    /// The upstream we had before no longer leads to the one we have now: a force-push.
+    rewritten: bool,
+    /// Commits of the user's own: on HEAD but not on the upstream as it was before the fetch.
+    own: usize,
+}
+
+/// One team's checkout as `update` works on it.
+struct Here<'a> {
+    cx: &'a Context,
+    entry: &'a TeamEntry,
+    dir: &'a Path,
+    repo: &'a Repository,
+}
+
+impl Here<'_> {
+    /// Refuses a checkout with uncommitted changes: the fast-forward would mix them in.
+    fn refuse_local_changes(&self) -> anyhow::Result<()> {
+        let name = &self.entry.name;
+        let changes = git::changes(self.repo).map_err(|e| git_failure(name, self.dir, &e))?;
+        let Some(first) = changes.first() else {
+            return Ok(());
+        };
+        Err(TeamError::Uncommitted {
+            team: name.clone(),
+            first: first.clone(),
+            more: super::and_more(changes.len()),
+            dir: self.dir.to_path_buf(),
+        }
+        .into())
+    }
+
+    /// Fetches the team's remote; returns its URL and the upstream's commit now.
+    fn fetch(&self, t: &git::Tracking) -> anyhow::Result<(String, Oid)> {
+        let name = &self.entry.name;
+        let mut remote = self
+            .repo
+            .find_remote(&t.remote)
+            .map_err(|e| git_failure(name, self.dir, &e))?;
+        let url = remote.url().unwrap_or(&self.entry.url).to_string();
+        remote
+            .fetch(
+                &[] as &[&str],
+                Some(&mut git::fetch_options(&format!("team '{name}'"))),
+                None,
+            )
+            .map_err(|e| TeamError::Fetch {
+                team: name.clone(),
+                why: git::transfer_error(&url, &e),
+                url: url.clone(),
+                dir: self.dir.to_path_buf(),
+            })?;
+        drop(remote);
+        git::mark_fetched(self.repo)
+            .with_context(|| format!("cannot write in {}", self.repo.path().display()))?;
+        let upstream_ref = format!("refs/remotes/{}", t.upstream);
+        let new_up =
+            self.repo
+                .refname_to_id(&upstream_ref)
+                .map_err(|_| TeamError::UpstreamGone {
+                    team: name.clone(),
+                    upstream: t.upstream.clone(),
+                    branch: t.branch.clone(),
+                    url: url.clone(),
+                    dir: self.dir.to_path_buf(),
+                })?;
+        Ok((url, new_up))
+    }
+
+    /// Where the checkout stays, its pins are still brought back when missing.
+    fn stay(
+        &self,
+        out: &mut Updated,
+        t: &git::Tracking,
+        checking: super::pins::Ahead,
+    ) -> anyhow::Result<()> {
+        let name = &self.entry.name;
+        let text =
+            git::settings_at(self.repo, t.head).map_err(|e| settings_failure(name, self.dir, e))?;
+        out.artifacts = super::pins::apply(
+            self.cx,
+            name,
+            self.repo,
+            t.head,
+            text.as_deref(),
+            Some(checking),
+            || Ok(()),
+        )?;
+        Ok(())
+    }
+
+    fn history(&self, t: &git::Tracking, new_up: Oid, ahead: usize) -> History {
+        let before = t.upstream_oid;
+        let rewritten = before.is_some_and(|old| {
+            old != new_up && !self.repo.graph_descendant_of(new_up, old).unwrap_or(false)
+        });
+        let own = match before {
+            Some(old) => self
+                .repo
+                .graph_ahead_behind(t.head, old)
+                .map_or(ahead, |(a, _)| a),
+            None => ahead,
+        };
+        History { rewritten, own }
+    }
+
+    /// Nothing new upstream but commits here: say what to do with them.
+    fn own_commits_warning(&self, t: &git::Tracking, h: &History, ahead: usize) -> String {
+        let name = &self.entry.name;
+        let dir = sh(self.dir);
+        if h.rewritten && h.own == 0 && self.entry.trust.is_some() {
             format!(
                 "{} of team '{name}' was rewritten to an older commit; your checkout keeps the verified history ({})",
                 t.upstream,
-                super::signed::retrust_hint(entry)
+                retrust(name, &self.entry.url)
             )
-        } else if rewritten && own == 0 {
+        } else if h.rewritten && h.own == 0 {
             format!(
-                "{} of team '{name}' was rewritten to an older commit; your checkout still has {} the remote dropped (to follow it: git -C {} reset --keep {})",
+                "{} of team '{name}' was rewritten to an older commit; your checkout still has {} the remote dropped (to follow it: git -C {dir} reset --keep {})",
                 t.upstream,
                 git::commits(ahead),
-                sh(&dir),
                 t.upstream
             )
         } else {
             format!(
-                "team '{name}' has {} not pushed to {} (push them: git -C {} push)",
+                "team '{name}' has {} not pushed to {} (push them: git -C {dir} push)",
                 git::commits(ahead),
-                t.upstream,
-                sh(&dir)
+                t.upstream
             )
-        });
-        stay(&mut out, checking.take())?;
-        return Ok(out);
+        }
     }
-    if ahead > 0 {
-        return Err(if rewritten && entry.trust.is_some() {
-            failure(
-                format!(
-                    "the history of team '{name}' was rewritten upstream ({} was force-pushed); nothing was changed",
-                    t.upstream
-                ),
-                super::signed::retrust_hint(entry),
-            )
-        } else if rewritten && own == 0 {
-            failure(
-                format!(
-                    "the history of team '{name}' was rewritten upstream ({} was force-pushed); nothing was changed",
-                    t.upstream
-                ),
-                format!(
-                    "your checkout has no commits of its own; to take the new history: git -C {} reset --keep {}",
-                    sh(&dir),
-                    t.upstream
-                ),
-            )
-        } else if rewritten {
-            failure(
-                format!(
-                    "the history of team '{name}' was rewritten upstream ({} was force-pushed) and you have {} of your own on it; nothing was changed",
-                    t.upstream,
-                    git::commits(own)
-                ),
-                format!(
-                    "move your commits onto the new history: git -C {} pull --rebase",
-                    sh(&dir)
-                ),
-            )
-        } else {
-            failure(
-                format!(
-                    "team '{name}' has diverged from {}: {} of yours not pushed, {} new upstream; nothing was changed",
-                    t.upstream,
-                    git::commits(ahead),
-                    git::commits(behind)
-                ),
-                format!(
-                    "put your commits on top and push them: git -C {0} pull --rebase && git -C {0} push",
-                    sh(&dir)
-                ),
-            )
-        });
+
+    /// The refusal for commits on both sides: a force-push, or work not pushed.
+    fn diverged(&self, t: &git::Tracking, h: &History, ahead: usize, behind: usize) -> TeamError {
+        let team = self.entry.name.clone();
+        let upstream = t.upstream.clone();
+        let dir = self.dir.to_path_buf();
+        match (h.rewritten, self.entry.trust.is_some(), h.own) {
+            (true, true, _) => TeamError::RewrittenSigned {
+                team,
+                upstream,
+                url: self.entry.url.clone(),
+            },
+            (true, false, 0) => TeamError::RewrittenNoOwn {
+                team,
+                upstream,
+                dir,
+            },
+            (true, false, own) => TeamError::RewrittenWithOwn {
+                team,
+                upstream,
+                own: git::commits(own),
+                dir,
+            },
+            (false, ..) => TeamError::Diverged {
+                team,
+                upstream,
+                ahead: git::commits(ahead),
+                behind: git::commits(behind),
+                dir,
+            },
+        }
     }
-    let new_settings =
-        git::settings_at(&repo, new_up).map_err(|e| settings_failure(name, &dir, e))?;
-    if let Some(text) = &new_settings {
-        if let Err(e) = text.parse::<toml::Table>() {
+
+    /// The new commit's `tcli.toml`, refused when it does not parse.
+    fn check_new_settings(
+        &self,
+        t: &git::Tracking,
+        url: &str,
+        new_up: Oid,
+    ) -> anyhow::Result<Option<String>> {
+        let name = &self.entry.name;
+        let text =
+            git::settings_at(self.repo, new_up).map_err(|e| settings_failure(name, self.dir, e))?;
+        if let Some(Err(e)) = text.as_deref().map(str::parse::<toml::Table>) {
+            let text = text.as_deref().unwrap_or_default();
             let line = e
                 .span()
                 .map(|s| {
@@ -264,130 +349,78 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
                     )
                 })
                 .unwrap_or_default();
-            return Err(failure(
-                format!(
-                    "the new tcli.toml of team '{name}' ({}) has a syntax error{line}: {}; nothing was changed",
-                    git::short(new_up),
-                    e.message()
-                ),
-                format!(
-                    "ask the team to fix tcli.toml in {url}; your checkout stays at {} until then",
-                    git::short(t.head)
-                ),
-            ));
+            return Err(TeamError::NewSettingsSyntax {
+                team: name.clone(),
+                commit: git::short(new_up),
+                line,
+                why: e.message().to_string(),
+                url: url.to_string(),
+                head: git::short(t.head),
+            }
+            .into());
         }
+        Ok(text)
     }
-    out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
-    let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
-    let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
-    // Every pinned artifact of the new commit is fetched and verified before the checkout
-    // moves; a failure on either side leaves the old commit and the old artifacts.
-    let checked = checking.take();
-    out.artifacts = super::pins::apply(
-        cx,
-        name,
-        &repo,
-        new_up,
-        new_settings.as_deref(),
-        checked,
-        || {
-            let target = repo
-                .find_object(new_up, None)
-                .map_err(|e| git_failure(name, &dir, &e))?;
-            // Safe checkout checks every path for conflicts before it writes any file.
-            repo.checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-                .map_err(|e| {
-                    failure(
-                        format!(
-                            "cannot fast-forward team '{name}' in {}: {}; nothing was changed",
-                            dir.display(),
-                            e.message()
-                        ),
-                        format!("see what is in the way: git -C {} status", sh(&dir)),
-                    )
-                })?;
-            repo.find_reference(&t.branch_ref)
-                .and_then(|mut r| {
-                    r.set_target(
-                        new_up,
-                        &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-                    )
-                })
-                .map_err(|e| git_failure(name, &dir, &e))?;
-            Ok(())
-        },
-    )?;
-    out.result = Outcome::Updated;
-    out.to = new_up.to_string();
-    if let Some(checked) = &out.signed {
-        super::signed::record(cx, name, t.head, new_up, checked)?;
+
+    /// Moves the checkout and its branch to `new_up`.
+    fn fast_forward(&self, t: &git::Tracking, new_up: Oid) -> anyhow::Result<()> {
+        let name = &self.entry.name;
+        let target = self
+            .repo
+            .find_object(new_up, None)
+            .map_err(|e| git_failure(name, self.dir, &e))?;
+        // Safe checkout checks every path for conflicts before it writes any file.
+        self.repo
+            .checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
+            .map_err(|e| TeamError::FastForward {
+                team: name.clone(),
+                dir: self.dir.to_path_buf(),
+                why: e.message().to_string(),
+            })?;
+        self.repo
+            .find_reference(&t.branch_ref)
+            .and_then(|mut r| {
+                r.set_target(
+                    new_up,
+                    &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+                )
+            })
+            .map_err(|e| git_failure(name, self.dir, &e))?;
+        Ok(())
     }
-    for (m, id) in &after {
-        match before.get(m) {
-            None => out.added.push(m.clone()),
-            Some(old) if old != id => out.changed.push(m.clone()),
-            Some(_) => {}
-        }
-    }
-    out.removed = before
-        .keys()
-        .filter(|m| !after.contains_key(*m))
-        .cloned()
-        .collect();
-    Ok(out)
 }
 
-fn settings_failure(name: &str, dir: &std::path::Path, e: git::SettingsAt) -> anyhow::Error {
+fn settings_failure(name: &str, dir: &Path, e: git::SettingsAt) -> anyhow::Error {
     match e {
         git::SettingsAt::Git(e) => git_failure(name, dir, &e),
-        too_large @ git::SettingsAt::TooLarge(_) => failure(
-            format!("team '{name}': its {too_large}; nothing was changed"),
-            "ask the team to keep data out of tcli.toml; it holds settings only".to_string(),
-        ),
+        too_large @ git::SettingsAt::TooLarge(_) => TeamError::SettingsTooLarge {
+            team: name.to_string(),
+            what: too_large.to_string(),
+        }
+        .into(),
     }
 }
 
-fn git_failure(name: &str, dir: &std::path::Path, e: &git2::Error) -> anyhow::Error {
-    failure(
-        format!(
-            "git failed on team '{name}' in {}: {}",
-            dir.display(),
-            e.message()
-        ),
-        format!("see its state: git -C {} status", sh(dir)),
-    )
+fn git_failure(name: &str, dir: &Path, e: &git2::Error) -> anyhow::Error {
+    TeamError::Git {
+        team: name.to_string(),
+        dir: dir.to_path_buf(),
+        why: e.message().to_string(),
+    }
+    .into()
 }
 
-fn not_tracking(name: &str, dir: &std::path::Path, e: NoTracking) -> anyhow::Error {
+fn not_tracking(name: &str, dir: &Path, e: NoTracking) -> anyhow::Error {
+    let (team, dir) = (name.to_string(), dir.to_path_buf());
     match e {
-        NoTracking::Detached(oid) => failure(
-            format!(
-                "team '{name}' is not on a branch (HEAD is detached at {}) in {}; nothing was updated",
-                git::short(oid),
-                dir.display()
-            ),
-            format!(
-                "switch back to its branch: git -C {} switch <branch> (git -C {0} branch lists them)",
-                sh(dir)
-            ),
-        ),
-        NoTracking::Unborn => failure(
-            format!("team '{name}' has no commits yet in {}", dir.display()),
-            format!(
-                "push a first commit to its remote, then get it: git -C {} pull",
-                sh(dir)
-            ),
-        ),
-        NoTracking::NoUpstream(branch) => failure(
-            format!(
-                "branch '{branch}' of team '{name}' has no upstream in {}; nothing was updated",
-                dir.display()
-            ),
-            format!(
-                "say which remote branch it follows: git -C {} branch --set-upstream-to origin/{branch}",
-                sh(dir)
-            ),
-        ),
-        NoTracking::Git(e) => git_failure(name, dir, &e),
+        NoTracking::Detached(oid) => TeamError::Detached {
+            team,
+            commit: git::short(oid),
+            dir,
+        },
+        NoTracking::Unborn => TeamError::Unborn { team, dir },
+        NoTracking::NoUpstream(branch) => TeamError::NoUpstream { team, branch, dir },
+        NoTracking::Git(e) => return git_failure(name, &dir, &e),
     }
+    .into()
 }

@@ -98,6 +98,7 @@
 pub mod abi;
 pub mod doctor;
 mod error;
+pub mod exit;
 mod host;
 pub mod output;
 #[doc(hidden)]

@@ -280,7 +280,7 @@ async fn drive(
         let _ = w.join();
     }
     let code = match (killed, forwarded) {
-        (true, Some(sig)) => 128 + sig,
+        (true, Some(sig)) => i32::from(tcli_core::exit::signal_code(sig)),
         _ => i32::try_from(code).unwrap_or(i32::MAX),
     };
     Ok(Outcome {

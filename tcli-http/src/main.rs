@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tcli_plugin_sdk::exit;
 use tcli_core::helpers::{self, Answer, ANSWER_ERROR_STATUS};
 use tcli_core::http::{
     self as protocol, check_url, DownloadRequest, Downloaded, HttpError, HttpErrorKind,
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             "error: {} is tcli's HTTP helper, not a command (protocol: docs/helpers.md)\nhint: run 'tcli' instead",
             helpers::HTTP
         );
-        return ExitCode::from(2);
+        return ExitCode::from(exit::USAGE);
     };
     on_signal_remove_partial();
     let answer = if op == protocol::OP_POST {
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
             .map(|r| serde_json::to_value(r).unwrap_or_default())
     };
     let (answer, code) = match answer {
-        Ok(v) => (Answer::Ok(v), 0),
+        Ok(v) => (Answer::Ok(v), exit::SUCCESS),
         Err(e) => (Answer::Error(e), ANSWER_ERROR_STATUS),
     };
     let mut out = std::io::stdout().lock();
@@ -69,7 +70,7 @@ fn on_signal_remove_partial() {
             if let Some(p) = PARTIAL.lock().ok().and_then(|mut g| g.take()) {
                 let _ = std::fs::remove_file(p);
             }
-            std::process::exit(128 + sig);
+            std::process::exit(i32::from(exit::signal(sig)));
         }
     });
 }

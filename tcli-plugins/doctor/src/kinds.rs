@@ -8,7 +8,7 @@ use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use tcli_plugin_sdk::output::is_unsafe;
+use tcli_plugin_sdk::output::sanitize_line;
 
 /// The longest excerpt of a command's output a result carries.
 const EXCERPT: usize = 160;
@@ -263,22 +263,11 @@ fn excerpt_last(out: &[u8]) -> Option<String> {
         .map(|l| one_line(l, EXCERPT))
 }
 
-/// `s` on one line, masked ([`redact`]), unsafe characters (`tcli_plugin_sdk::output::is_unsafe`:
-/// control characters, bidirectional overrides, noncharacters) replaced by blanks, at most `max`
-/// characters (with `…`).
+/// `s` masked ([`redact`]) and made one clean line of at most `max` characters
+/// (`tcli_plugin_sdk::output::sanitize_line`).
 pub(crate) fn one_line(s: &str, max: usize) -> String {
     // Masked before cutting: a value cut in half would escape the mask.
-    let clean: String = redact(s)
-        .chars()
-        .map(|c| if is_unsafe(c) { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    if clean.chars().count() <= max {
-        return clean.to_string();
-    }
-    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    sanitize_line(&redact(s), max)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tcli_plugin_sdk::clap::{self, Parser};
 use tcli_plugin_sdk::doctor::{self, Report};
 use tcli_plugin_sdk::serde_json::{self, Value};
-use tcli_plugin_sdk::{output, Error, Host};
+use tcli_plugin_sdk::{exit, output, Error, Host};
 
 /// Check that this environment is what the team expects
 #[derive(Parser)]
@@ -62,7 +62,7 @@ fn cannot_run(message: String, hint: &str) -> Error {
     Error::Failed {
         message,
         hint: Some(hint.to_string()),
-        code: 3,
+        code: exit::NOT_CHECKED,
     }
 }
 
@@ -298,7 +298,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         Err(Error::Failed {
             message,
             hint,
-            code: 3,
+            code: exit::NOT_CHECKED,
         }),
         Some(file),
     ) = (&out, &cli.junit)
@@ -509,7 +509,7 @@ fn run_checks(cli: &Cli, host: &Host) -> Result<(), Error> {
     });
     // Interrupted: the signal has ended tcli by now, as it would any command.
     let Some(ran) = ran else {
-        return Err(Error::Exit(130));
+        return Err(Error::Exit(exit::signal(signal_hook::consts::SIGINT)));
     };
     if let Some((n, given)) = ran.iter().flat_map(|(_, missing)| missing).next() {
         let module = n.split('.').next().unwrap_or_default();
@@ -606,7 +606,7 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
         return Err(e);
     }
     match code {
-        0 => Ok(()),
+        exit::SUCCESS => Ok(()),
         c => Err(Error::Exit(c)),
     }
 }

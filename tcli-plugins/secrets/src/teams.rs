@@ -7,6 +7,7 @@
 use crate::problem::Problem;
 use std::path::{Path, PathBuf};
 use tcli_plugin_sdk::serde_json::{self, Value};
+use tcli_plugin_sdk::output::sh_word as quote;
 use tcli_plugin_sdk::{Error, Host};
 use tcli_roster::Roster;
 
@@ -247,17 +248,6 @@ impl WorkingClone {
     }
 }
 
-/// Quotes a word for a POSIX shell when it needs it.
-fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@=+,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
 
 #[cfg(test)]
 mod tests {

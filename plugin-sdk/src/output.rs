@@ -49,7 +49,13 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
 pub fn sanitize_line(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
-        .map(|c| if is_unsafe(c) || c.is_whitespace() { ' ' } else { c })
+        .map(|c| {
+            if is_unsafe(c) || c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let clean = clean.trim_matches(' ');
     if clean.chars().count() <= max {

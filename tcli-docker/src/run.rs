@@ -22,7 +22,7 @@ use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tcli_core::docker::{EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
+use tcli_helper::docker::{EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
 use tokio::io::AsyncWriteExt;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{mpsc, Notify};

@@ -125,9 +125,17 @@ fn docs_man_pages_match_the_clap_tree() {
 /// header starts with `code` or `exit`), and whether it has the `128+N` row. Rows naming a
 /// status passed through (`module's own`, `CMD's`, `anything else`) are not numbers.
 fn exit_table(page: &str) -> (std::collections::BTreeSet<u8>, bool) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs").join(page);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs")
+        .join(page);
     let text = std::fs::read_to_string(&path).unwrap();
-    let first_cell = |line: &str| line.split('|').nth(1).unwrap_or_default().trim().to_string();
+    let first_cell = |line: &str| {
+        line.split('|')
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
     let mut lines = text.lines().skip_while(|l| {
         !(l.starts_with('|') && ["code", "exit"].contains(&first_cell(l).as_str()))
     });
@@ -168,7 +176,10 @@ fn docs_exit_code_tables_match_the_constants() {
     for (page, constants, signals) in pages {
         let (codes, signal_row) = exit_table(page);
         let want: std::collections::BTreeSet<u8> = constants.iter().copied().collect();
-        assert_eq!(codes, want, "docs/{page}: its exit-code table against the constants");
+        assert_eq!(
+            codes, want,
+            "docs/{page}: its exit-code table against the constants"
+        );
         assert_eq!(
             signal_row, signals,
             "docs/{page}: the 128+N row (tcli_core::exit::codes::SIGNAL_BASE)"

@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tcli_core::context::Context;
-use tcli_core::docker::{self, Engine, PullError, PullRequest, UntagRequest};
 use tcli_core::error::CliError;
 use tcli_core::exit::Exit;
-use tcli_core::http::{self, DownloadRequest, HttpErrorKind};
 use tcli_core::model::pin::{self, Artifact, BuildFrom, Pin, Pinned, PinsFile, TeamPins};
 use tcli_core::sources::pinned as store;
 use tcli_core::ui;
+use tcli_helper::docker::{self, Engine, PullError, PullRequest, UntagRequest};
+use tcli_helper::http::{self, DownloadRequest, HttpErrorKind};
 
 /// The largest library tcli downloads for a pin.
 const MAX_LIBRARY_BYTES: u64 = 512 * 1024 * 1024;

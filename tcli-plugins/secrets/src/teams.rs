@@ -6,8 +6,8 @@
 
 use crate::problem::Problem;
 use std::path::{Path, PathBuf};
-use tcli_plugin_sdk::serde_json::{self, Value};
 use tcli_plugin_sdk::output::sh_word as quote;
+use tcli_plugin_sdk::serde_json::{self, Value};
 use tcli_plugin_sdk::{Error, Host};
 use tcli_roster::Roster;
 
@@ -247,7 +247,6 @@ impl WorkingClone {
         )
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -143,7 +143,7 @@ mod tests {
             sanitize_line("a\u{85}b\u{FFFE}c\u{FFFF}d\u{202E}e\nf\u{2028}g", 20),
             "a b c d e f g"
         );
-        assert_eq!(sanitize_line(" two \x1b blanks ", 20), "two  blanks");
+        assert_eq!(sanitize_line(" two \x1bblanks ", 20), "two  blanks");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! descriptions clean, run settings parse or block running (a cut one always blocks).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tcli_core::docker::{bounded_labels, label, Image, LABEL_MAX};
+use tcli_helper::docker::{bounded_labels, label, Image, LABEL_MAX};
 use tcli_core::model::Problem;
 use tcli_core::sources::docker::{modules_from, run_settings, Trust};
 

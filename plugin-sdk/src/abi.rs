@@ -16,7 +16,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"TCLIPLG\0");
 pub const ABI_VERSION: u32 = 1;
 
 /// What `run` returns when the module panicked (caught inside the module).
-pub const EXIT_PANIC: c_int = 101;
+pub const EXIT_PANIC: c_int = crate::exit::PANIC as c_int;
 
 /// The static descriptor a module exports through [`ENTRY_SYMBOL`].
 ///

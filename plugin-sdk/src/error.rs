@@ -1,6 +1,7 @@
 //! The error a module's run function returns, and how the SDK shows it: `error:` line, causes,
 //! `hint:` line, exit status. A closed stdout pipe is not an error (exit 0, as tcli does).
 
+use crate::exit;
 use crate::output::inert;
 use std::io::Write;
 
@@ -52,7 +53,7 @@ impl Error {
         Error::Failed {
             message: message.into(),
             hint: None,
-            code: 1,
+            code: exit::FAILURE,
         }
     }
 
@@ -61,7 +62,7 @@ impl Error {
         Error::Failed {
             message: message.into(),
             hint: None,
-            code: 2,
+            code: exit::USAGE,
         }
     }
 
@@ -86,9 +87,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Failed { code, .. } | Error::Exit(code) => *code,
-            Error::HostTooOld(_) => 126,
-            Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-            _ => 1,
+            Error::HostTooOld(_) => exit::CANNOT_RUN,
+            Error::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::SUCCESS,
+            _ => exit::FAILURE,
         }
     }
 

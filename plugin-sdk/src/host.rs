@@ -152,6 +152,23 @@ impl<'a> Host<'a> {
             }),
         }
     }
+
+    /// The table at `key` read as a list of `T`, one per entry in name order: `read` turns an
+    /// entry's name and value into a `T`, or says in a few words what is wrong with it, which
+    /// becomes [`Error::InvalidSetting`] naming `key.name` (`bookmarks.wiki`).
+    pub fn settings_entries<T>(
+        &self,
+        key: &str,
+        mut read: impl FnMut(String, &serde_json::Value) -> Result<T, String>,
+    ) -> Result<Vec<T>, Error> {
+        self.settings_table(key)?
+            .into_iter()
+            .map(|(name, value)| {
+                let at = format!("{key}.{name}");
+                read(name, &value).map_err(|problem| Error::InvalidSetting { key: at, problem })
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for Host<'_> {

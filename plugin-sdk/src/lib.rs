@@ -98,6 +98,7 @@
 pub mod abi;
 pub mod doctor;
 mod error;
+pub mod exit;
 mod host;
 pub mod output;
 #[doc(hidden)]
@@ -243,6 +244,22 @@ macro_rules! export_plugin {
                 unsafe { CStr::from_ptr(p) }.to_bytes()
             }
 
+            /// Asks the host for one JSON document (`settings_json`, `settings_layers_json`): the
+            /// text, or the host's message when it refused.
+            fn __tcli_ask(
+                ctx: *mut ::std::ffi::c_void,
+                get: extern "C" fn(*mut ::std::ffi::c_void, *mut *const c_char) -> c_int,
+            ) -> ::core::result::Result<String, String> {
+                let mut out: *const c_char = ::core::ptr::null();
+                let rc = get(ctx, &mut out);
+                let text = String::from_utf8_lossy(__tcli_bytes(out)).into_owned();
+                if rc == 0 {
+                    Ok(text)
+                } else {
+                    Err(text)
+                }
+            }
+
             #[allow(unsafe_code)]
             extern "C" fn __tcli_run(
                 host: *const $crate::abi::TcliHostV1,
@@ -268,26 +285,12 @@ macro_rules! export_plugin {
                     let Some(h) = host else {
                         return Err("tcli passed no host".into());
                     };
-                    let mut out: *const c_char = ::core::ptr::null();
-                    let rc = (h.settings_json)(h.ctx, &mut out);
-                    let text = String::from_utf8_lossy(__tcli_bytes(out)).into_owned();
-                    if rc == 0 {
-                        Ok(text)
-                    } else {
-                        Err(text)
-                    }
+                    __tcli_ask(h.ctx, h.settings_json)
                 };
                 let layers = || -> ::core::result::Result<String, String> {
                     match host {
                         Some(h) if h.struct_size >= $crate::abi::HOST_STRUCT_SIZE => {
-                            let mut out: *const c_char = ::core::ptr::null();
-                            let rc = (h.settings_layers_json)(h.ctx, &mut out);
-                            let text = String::from_utf8_lossy(__tcli_bytes(out)).into_owned();
-                            if rc == 0 {
-                                Ok(text)
-                            } else {
-                                Err(text)
-                            }
+                            __tcli_ask(h.ctx, h.settings_layers_json)
                         }
                         _ => Err(
                             "this tcli is too old to pass settings file by file; update tcli"

@@ -1,6 +1,8 @@
 //! Output helpers for modules: a JSON document or an aligned table on a writer (normally
 //! stdout). They write with `write!`, so a reader that went away (`tcli web list | head -1`)
-//! comes back as an [`Error`] that ends the module with exit 0, never as a panic.
+//! comes back as an [`Error`] that ends the module with exit 0, never as a panic. And the
+//! text rules tcli and its modules share, stated once: what is unsafe on a terminal, text made
+//! inert or one clean line, a path made one shell word.
 
 use crate::Error;
 use std::io::Write;
@@ -37,6 +39,42 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `text` made one clean line of at most `max` characters: every [unsafe](is_unsafe) and
+/// every whitespace character becomes a blank (runs are kept, not collapsed: `tcli doctor`
+/// shows a command's output as it was spaced), the ends are trimmed, and a longer line is cut
+/// with `…`. For descriptions, excerpts and problems shown in lists and tables, where an
+/// escape ([`inert`]) would be noise.
+pub fn sanitize_line(text: &str, max: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if is_unsafe(c) || c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim_matches(' ');
+    if clean.chars().count() <= max {
+        return clean.to_string();
+    }
+    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `s` as one POSIX shell word, quoted only when it needs to be, for commands printed for the
+/// user to paste.
+pub fn sh_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./+@%,:=".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 /// A message for the user on stderr (progress, what was done), made [`inert`]. Modules print
@@ -94,6 +132,27 @@ pub fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Res
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_line_blanks_controls_and_cuts() {
+        assert_eq!(sanitize_line("a\x1b[31mb\tc\n", 80), "a [31mb c");
+        assert_eq!(sanitize_line("abcdef", 4), "abc…");
+        assert_eq!(sanitize_line(&"x".repeat(300), 10).chars().count(), 10);
+        assert_eq!(
+            sanitize_line("a\u{85}b\u{FFFE}c\u{FFFF}d\u{202E}e\nf\u{2028}g", 20),
+            "a b c d e f g"
+        );
+        assert_eq!(sanitize_line(" two \x1bblanks ", 20), "two  blanks");
+    }
+
+    #[test]
+    fn sh_word_quotes_only_when_needed() {
+        assert_eq!(sh_word("/a/b-c_d.e"), "/a/b-c_d.e");
+        assert_eq!(sh_word("it's"), r"'it'\''s'");
+        assert_eq!(sh_word(""), "''");
+    }
+
     #[test]
     fn table_pads_columns_and_trims_the_end() {
         let mut out = Vec::new();
@@ -105,7 +164,7 @@ mod tests {
             ],
             vec!["c".to_string(), "u".to_string(), "-".to_string()],
         ];
-        super::table(&mut out, &["NAME", "URL", "DESCRIPTION"], &rows).unwrap();
+        table(&mut out, &["NAME", "URL", "DESCRIPTION"], &rows).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "NAME  URL        DESCRIPTION\nwiki  https://w  Team wiki\nc     u          -\n"

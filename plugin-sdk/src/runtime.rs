@@ -4,7 +4,7 @@
 //! Public only for the macro; not part of the SDK's API.
 
 use crate::abi::EXIT_PANIC;
-use crate::{Error, Host};
+use crate::{exit, Error, Host};
 use clap::{Command, CommandFactory};
 use std::ffi::{c_int, CString, OsString};
 use std::io::Write;
@@ -106,7 +106,9 @@ pub fn run<C: clap::Parser>(
         Ok(code) => code,
         // `println!` into a closed pipe (`tcli web list | head -1`) panics in std; for the user
         // that is the reader going away, which docs/cli.md (exit codes) makes exit 0.
-        Err(payload) if panic_message(payload.as_ref()).is_some_and(is_broken_pipe) => 0,
+        Err(payload) if panic_message(payload.as_ref()).is_some_and(is_broken_pipe) => {
+            c_int::from(exit::SUCCESS)
+        }
         Err(_) => EXIT_PANIC,
     };
     match std::io::stdout().flush() {
@@ -116,7 +118,7 @@ pub fn run<C: clap::Parser>(
                 std::io::stderr().lock(),
                 "error: module '{name}' cannot write to stdout: {e}"
             );
-            code = 1;
+            code = c_int::from(exit::FAILURE);
         }
         _ => {}
     }
@@ -157,7 +159,7 @@ fn run_caught<C: clap::Parser>(
     };
     let outcome = host.and_then(|h| f(cli, &h));
     match outcome {
-        Ok(()) => 0,
+        Ok(()) => c_int::from(exit::SUCCESS),
         Err(e) => {
             e.report();
             c_int::from(e.exit_code())

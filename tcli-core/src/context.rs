@@ -112,15 +112,6 @@ impl Context {
     }
 }
 
-static EXE: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-
-/// The running binary, resolved once per process (it is a readlink of /proc/self/exe).
-pub fn current_exe() -> Option<&'static Path> {
-    EXE.get_or_init(|| std::env::current_exe().ok()).as_deref()
-}
-
-/// Makes [`current_exe`] answer `tcli` instead of the running file: a helper works for the tcli
-/// that started it (`crate::helpers::act_for_caller`). No effect once `current_exe` was read.
-pub fn set_current_exe(tcli: PathBuf) {
-    let _ = EXE.set(Some(tcli));
-}
+/// The running binary, resolved once per process; a helper makes it the tcli that started it
+/// (`tcli_helper::act_for_caller`). One answer for tcli and the helpers' facades.
+pub use tcli_helper::{current_exe, set_current_exe};

@@ -11,12 +11,10 @@ pub const TCLI_DATA_DIR: &str = "TCLI_DATA_DIR";
 pub const TCLI_PLUGIN_PATH: &str = "TCLI_PLUGIN_PATH";
 /// `1` turns the Docker module source off: no engine is ever contacted.
 pub const TCLI_NO_DOCKER: &str = "TCLI_NO_DOCKER";
-/// The dir tcli's helper executables (`tcli_git`, `tcli_docker`) are taken from, instead of
-/// `<prefix>/libexec/tcli` or the binary's own dir (docs/helpers.md).
-pub const TCLI_EXEC_PATH: &str = "TCLI_EXEC_PATH";
-/// Set by tcli for every module it runs, and for its helpers: the path of the running tcli
-/// binary.
-pub const TCLI_BIN: &str = "TCLI_BIN";
+/// The variables of the helpers' protocol, stated with it (crate `tcli-helper`): the dir of
+/// tcli's helper executables, the path of the running tcli (set for modules and helpers), a
+/// helper's request, and the standard Docker engine address.
+pub use tcli_helper::env::{DOCKER_HOST, TCLI_BIN, TCLI_EXEC_PATH, TCLI_HELPER_REQUEST};
 /// Set by tcli for every module it runs: tcli's version.
 pub const TCLI_VERSION: &str = "TCLI_VERSION";
 /// Set by tcli for every module it runs: the module name it was invoked as.
@@ -25,10 +23,6 @@ pub const TCLI_MODULE: &str = "TCLI_MODULE";
 /// from inside that probe (a module that is an alias for another) then never waits for the
 /// index lock its parent holds.
 pub const TCLI_PROBE: &str = "TCLI_PROBE";
-/// Set by tcli on its Docker helper only: the JSON request of `capture` and `run`. Carried in
-/// the environment, not argv, because it holds the values of the variables an image asks for,
-/// and another user can read a process's argv but not its environment (docs/helpers.md).
-pub const TCLI_HELPER_REQUEST: &str = "TCLI_HELPER_REQUEST";
 /// Test suite only: `1` makes the Docker end-to-end tests fail, not skip, without an engine
 /// (`.ci/run` sets it).
 pub const TCLI_TEST_REQUIRE_DOCKER: &str = "TCLI_TEST_REQUIRE_DOCKER";
@@ -40,8 +34,6 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const CI: &str = "CI";
 /// Standard: the executable search path; `tcli-<name>` executables are found on it.
 pub const PATH: &str = "PATH";
-/// Standard: the Docker engine address, honoured by the docker source and runner.
-pub const DOCKER_HOST: &str = "DOCKER_HOST";
 
 /// All variables above with their one-line meaning, for docs and the docs test.
 pub const ALL: &[(&str, &str)] = &[

@@ -46,6 +46,18 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// A helper that cannot be started: exit 1, with the helper's fix.
+impl From<tcli_helper::HelperError> for CliError {
+    fn from(e: tcli_helper::HelperError) -> Self {
+        let hint = e.hint();
+        let err = CliError::new(Exit::Failure, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}
+
 /// The exit code for any error: a [`CliError`] anywhere in the chain decides, else 1.
 pub fn exit_of(err: &anyhow::Error) -> Exit {
     err.chain()

@@ -1,5 +1,10 @@
-//! The exit-code table of docs/cli.md, in one place. Every exit tcli itself chooses comes
-//! from here; a module's own status is passed through unchanged by the runners.
+//! The exit codes tcli itself chooses (docs/cli.md), as the kinds its errors carry. The
+//! numbers are the SDK's constants (`tcli_plugin_sdk::exit`, re-exported here as [`codes`]),
+//! shared with the bundled modules; a module's own status is passed through unchanged by the
+//! runners.
+
+/// The numbers, stated once in the SDK.
+pub use tcli_plugin_sdk::exit as codes;
 
 /// An exit code tcli chooses for itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,19 +27,19 @@ impl Exit {
     /// The numeric code.
     pub const fn code(self) -> u8 {
         match self {
-            Exit::Success => 0,
-            Exit::Failure => 1,
-            Exit::Usage => 2,
-            Exit::Panic => 101,
-            Exit::Engine => 125,
-            Exit::CannotRun => 126,
+            Exit::Success => codes::SUCCESS,
+            Exit::Failure => codes::FAILURE,
+            Exit::Usage => codes::USAGE,
+            Exit::Panic => codes::PANIC,
+            Exit::Engine => codes::ENGINE,
+            Exit::CannotRun => codes::CANNOT_RUN,
         }
     }
 }
 
 /// The shell convention for a process killed by signal `n`.
 pub const fn signal_code(n: i32) -> u8 {
-    (128 + n) as u8
+    codes::signal(n)
 }
 
 #[cfg(test)]
@@ -42,7 +47,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exit_codes_match_the_brief() {
+    fn exit_kinds_are_the_documented_codes() {
         assert_eq!(Exit::Success.code(), 0);
         assert_eq!(Exit::Failure.code(), 1);
         assert_eq!(Exit::Usage.code(), 2);

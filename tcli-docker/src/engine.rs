@@ -1,15 +1,15 @@
 //! The Docker engine client: bollard over a current-thread tokio runtime, built per helper
-//! process. The types it answers with, and the facade tcli calls, are `tcli_core::docker`'s.
+//! process. The types it answers with, and the facade tcli calls, are `tcli_helper::docker`'s.
 
 use bollard::query_parameters::ListImagesOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 use std::time::Duration;
-use tcli_core::docker::{
+use tcli_helper::docker::{
     EngineError, ErrorKind, Image, Outcome, PullError, PullRequest, Pulled, RunError, RunSpec,
     UntagRequest,
 };
-use tcli_core::docker::{CONNECT_TIMEOUT, MODULE_LABEL};
+use tcli_helper::docker::{CONNECT_TIMEOUT, MODULE_LABEL};
 
 /// How long listing images may take once the engine has answered.
 const LIST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -158,7 +158,7 @@ impl Engine {
                     .filter(|d| d != "<none>@<none>")
                     .collect(),
                 created: s.created,
-                labels: tcli_core::docker::bounded_labels(s.labels),
+                labels: tcli_helper::docker::bounded_labels(s.labels),
             })
             .collect())
     }

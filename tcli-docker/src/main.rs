@@ -15,10 +15,11 @@ use engine::Engine;
 use serde::Serialize;
 use std::ffi::OsString;
 use std::process::ExitCode;
-use tcli_core::docker::{self as protocol, Answer, RunError, RunRequest, RunSpec};
 use tcli_core::error::{self, CliError};
 use tcli_core::model::ModuleInfo;
-use tcli_core::{helpers, runner, ui};
+use tcli_core::{runner, ui};
+use tcli_helper as helpers;
+use tcli_helper::docker::{self as protocol, Answer, RunError, RunRequest, RunSpec};
 
 fn main() -> ExitCode {
     ui::handle_broken_pipe();

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use tcli_core::docker::{EngineError, PullError, PullRequest, Pulled, UntagRequest};
+use tcli_helper::docker::{EngineError, PullError, PullRequest, Pulled, UntagRequest};
 
 /// Pulls `req`'s digest unless the engine has it, then checks and tags it.
 pub(crate) async fn pull(
@@ -99,7 +99,7 @@ fn pulled_of(
     }
     Ok(Pulled {
         id: found.id.unwrap_or_default(),
-        labels: tcli_core::docker::bounded_labels(
+        labels: tcli_helper::docker::bounded_labels(
             found.config.and_then(|c| c.labels).unwrap_or_default(),
         ),
         fetched: true,

@@ -22,7 +22,7 @@ use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tcli_core::docker::{EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
+use tcli_helper::docker::{EngineError, ErrorKind, Io, Outcome, RunError, RunSpec};
 use tokio::io::AsyncWriteExt;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{mpsc, Notify};
@@ -280,7 +280,7 @@ async fn drive(
         let _ = w.join();
     }
     let code = match (killed, forwarded) {
-        (true, Some(sig)) => 128 + sig,
+        (true, Some(sig)) => i32::from(tcli_core::exit::signal_code(sig)),
         _ => i32::try_from(code).unwrap_or(i32::MAX),
     };
     Ok(Outcome {

@@ -11,7 +11,8 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use tcli_core::commands::team::{TeamCli, TeamCommand, HELPER_ARG};
 use tcli_core::context::Context;
-use tcli_core::{helpers, ui};
+use tcli_core::ui;
+use tcli_helper as helpers;
 
 fn main() -> ExitCode {
     ui::handle_broken_pipe();

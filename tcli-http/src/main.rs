@@ -2,7 +2,7 @@
 //! code that parses what a web server sends runs in the process that dispatches a module. tcli
 //! (or a module inside it) starts it for one operation over the private protocol of
 //! docs/helpers.md: `post` or `download`, the request in the environment, one JSON answer on
-//! stdout. The protocol types and the URL rule are `tcli_core::http`'s.
+//! stdout. The protocol types and the URL rule are `tcli_helper::http`'s.
 
 use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Read, Write};
@@ -10,11 +10,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tcli_core::helpers::{self, Answer, ANSWER_ERROR_STATUS};
-use tcli_core::http::{
+use tcli_helper::http::{
     self as protocol, check_url, DownloadRequest, Downloaded, HttpError, HttpErrorKind,
     PostRequest, PostResponse,
 };
+use tcli_helper::{self as helpers, Answer, ANSWER_ERROR_STATUS};
+use tcli_plugin_sdk::exit;
 
 /// The temp file a download is writing, for the signal thread to remove.
 static PARTIAL: Mutex<Option<PathBuf>> = Mutex::new(None);
@@ -25,7 +26,7 @@ const MAX_REDIRECTS: u32 = 5;
 fn main() -> ExitCode {
     helpers::act_for_caller();
     let op = std::env::args().nth(1).unwrap_or_default();
-    let request = tcli_core::env_vars::get_os(tcli_core::env_vars::TCLI_HELPER_REQUEST)
+    let request = tcli_helper::env::get_os(tcli_helper::env::TCLI_HELPER_REQUEST)
         .and_then(|v| v.into_string().ok());
     let (Some(request), op @ (protocol::OP_POST | protocol::OP_DOWNLOAD)) = (request, op.as_str())
     else {
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             "error: {} is tcli's HTTP helper, not a command (protocol: docs/helpers.md)\nhint: run 'tcli' instead",
             helpers::HTTP
         );
-        return ExitCode::from(2);
+        return ExitCode::from(exit::USAGE);
     };
     on_signal_remove_partial();
     let answer = if op == protocol::OP_POST {
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
             .map(|r| serde_json::to_value(r).unwrap_or_default())
     };
     let (answer, code) = match answer {
-        Ok(v) => (Answer::Ok(v), 0),
+        Ok(v) => (Answer::Ok(v), exit::SUCCESS),
         Err(e) => (Answer::Error(e), ANSWER_ERROR_STATUS),
     };
     let mut out = std::io::stdout().lock();
@@ -69,7 +70,7 @@ fn on_signal_remove_partial() {
             if let Some(p) = PARTIAL.lock().ok().and_then(|mut g| g.take()) {
                 let _ = std::fs::remove_file(p);
             }
-            std::process::exit(128 + sig);
+            std::process::exit(i32::from(exit::signal(sig)));
         }
     });
 }

@@ -2,7 +2,8 @@
 //! docs/cli.md carries the `--help` of every command in the built-ins' clap tree between two
 //! markers, and docs/man holds one roff page per command. These tests regenerate both and fail
 //! when the committed files differ; `TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e
-//! docs` rewrites them.
+//! docs` rewrites them. The exit-code table of each page is checked against the SDK's
+//! constants (`tcli_core::exit::codes`), which the code uses.
 
 use crate::support::TestEnv;
 
@@ -118,4 +119,71 @@ fn docs_man_pages_match_the_clap_tree() {
         committed == fresh,
         "docs/man is out of date with the clap definitions; run: TCLI_UPDATE_DOCS=1 cargo test -p tcli-core --test e2e docs"
     );
+}
+
+/// The numbers in the first column of the first exit-code table of `page` (a table whose
+/// header starts with `code` or `exit`), and whether it has the `128+N` row. Rows naming a
+/// status passed through (`module's own`, `CMD's`, `anything else`) are not numbers.
+fn exit_table(page: &str) -> (std::collections::BTreeSet<u8>, bool) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs")
+        .join(page);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first_cell = |line: &str| {
+        line.split('|')
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let mut lines = text.lines().skip_while(|l| {
+        !(l.starts_with('|') && ["code", "exit"].contains(&first_cell(l).as_str()))
+    });
+    assert!(lines.next().is_some(), "docs/{page} has no exit-code table");
+    let (mut codes, mut signals) = (std::collections::BTreeSet::new(), false);
+    for row in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        for word in first_cell(row).split(',').map(str::trim) {
+            match word.parse::<u8>() {
+                Ok(n) => assert!(codes.insert(n), "docs/{page} lists {n} twice"),
+                Err(_) => signals |= word == "128+N",
+            }
+        }
+    }
+    (codes, signals)
+}
+
+#[test]
+fn docs_exit_code_tables_match_the_constants() {
+    use tcli_core::exit::codes::*;
+    // Each page, the codes its program chooses, and whether it reports death by a signal.
+    let pages: [(&str, &[u8], bool); 7] = [
+        (
+            "cli.md",
+            &[SUCCESS, FAILURE, USAGE, PANIC, ENGINE, CANNOT_RUN],
+            true,
+        ),
+        ("docker-modules.md", &[USAGE, ENGINE, CANNOT_RUN], true),
+        ("doctor.md", &[SUCCESS, FAILURE, USAGE, NOT_CHECKED], false),
+        ("helpers.md", &[SUCCESS, HELPER_ANSWERED_ERROR], false),
+        ("notify.md", &[SUCCESS, FAILURE, USAGE], false),
+        ("oncall.md", &[SUCCESS, FAILURE, USAGE], false),
+        (
+            "secrets.md",
+            &[SUCCESS, FAILURE, USAGE, CANNOT_RUN, NOT_FOUND],
+            false,
+        ),
+    ];
+    for (page, constants, signals) in pages {
+        let (codes, signal_row) = exit_table(page);
+        let want: std::collections::BTreeSet<u8> = constants.iter().copied().collect();
+        assert_eq!(
+            codes, want,
+            "docs/{page}: its exit-code table against the constants"
+        );
+        assert_eq!(
+            signal_row, signals,
+            "docs/{page}: the 128+N row (tcli_core::exit::codes::SIGNAL_BASE)"
+        );
+    }
+    assert_eq!(signal(2), SIGNAL_BASE + 2);
 }

@@ -376,7 +376,7 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
             ))
         }
         (Some(url), None) => {
-            if let Err(why) = crate::http::check_url(url) {
+            if let Err(why) = tcli_helper::http::check_url(url) {
                 return Err(err(
                     format!("{key}.url"),
                     why.to_string(),

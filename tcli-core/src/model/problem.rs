@@ -7,7 +7,7 @@ use std::fmt;
 
 /// The most of one docker label's value tcli reads (docs/docker-modules.md); the docker helper
 /// cuts a longer one just past it, so a value longer than this was cut.
-pub const LABEL_MAX: usize = 64 * 1024;
+pub use tcli_helper::docker::LABEL_MAX;
 
 /// One problem with a module. A module with problems is still listed; `ModuleInfo::runnable`
 /// says whether it can run anyway.

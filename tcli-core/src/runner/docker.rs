@@ -3,10 +3,9 @@
 //! attached, a terminal only when stdin and stdout are terminals, the host uid:gid, the current
 //! directory mounted at the same path, and only the environment the image asks for. The
 //! container's exit code is tcli's. The container lifecycle itself is the docker helper's, reached
-//! through `crate::docker`.
+//! through `tcli_helper::docker`.
 
 use crate::context::Context;
-use crate::docker::{Engine, EngineError, ErrorKind, Image, Io, Outcome, RunError, RunSpec};
 use crate::env_vars;
 use crate::error::CliError;
 use crate::exit::Exit;
@@ -18,6 +17,7 @@ use crate::ui;
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::time::Duration;
+use tcli_helper::docker::{Engine, EngineError, ErrorKind, Image, Io, Outcome, RunError, RunSpec};
 
 /// How long a module's `--help` may take under `tcli modules check` (a container start
 /// included, on a busy CI machine).
@@ -27,8 +27,8 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 /// module's current image ([`prepare`]), runs it and ends with the container's exit code.
 pub fn run(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let args = utf8_args(&module.name, args)?;
-    crate::helpers::require(crate::helpers::DOCKER)?;
-    Err(Engine::exec_run(module, args))
+    tcli_helper::require(tcli_helper::DOCKER).map_err(CliError::from)?;
+    Err(CliError::from(Engine::exec_run(module, args)).into())
 }
 
 /// In the docker helper, before a run: the module as the engine has it now (`images`, its

@@ -1,7 +1,7 @@
 //! The docker source: local images that opt in with the `io.tcli.module` label
 //! (docs/docker-modules.md), found with one filtered image listing and cached in the index by image ID. This file
 //! owns the label rules (name, description, run settings), the team's trust rule and which of
-//! two images claiming one name wins; talking to the engine is `crate::docker`'s job and
+//! two images claiming one name wins; talking to the engine is `tcli_helper::docker`'s job and
 //! running a container is `runner::docker`'s.
 //!
 //! Staleness (docs/docker-modules.md): the engine's image list can change with no local file
@@ -12,11 +12,6 @@
 
 use super::Source;
 use crate::context::Context;
-use crate::docker::label::{
-    DESCRIPTION, ENV, LS_DESCRIPTION, LS_NAME, MOUNT_CWD, NETWORK, OCI_DESCRIPTION, OCI_TITLE,
-    USER, VERBS,
-};
-use crate::docker::{self, label, Engine, EngineError, ErrorKind, Image, LABEL_MAX};
 use crate::model::{
     verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings, SourceCache,
     Stamp,
@@ -25,6 +20,11 @@ use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tcli_helper::docker::label::{
+    DESCRIPTION, ENV, LS_DESCRIPTION, LS_NAME, MOUNT_CWD, NETWORK, OCI_DESCRIPTION, OCI_TITLE,
+    USER, VERBS,
+};
+use tcli_helper::docker::{self, label, Engine, EngineError, ErrorKind, Image, LABEL_MAX};
 
 /// How long a listing from an engine that answered is used before asking again.
 pub const OK_TTL: u64 = 30;

@@ -3,7 +3,7 @@
 //! bounded. Knows nothing of checks; every other file of doctor may use it.
 
 use std::sync::OnceLock;
-use tcli_plugin_sdk::output::is_unsafe;
+use tcli_plugin_sdk::output::sanitize_line;
 
 /// The values [`redact`] masks: those of the variables env checks name, longest first (so a
 /// value holding another is masked whole).
@@ -36,22 +36,11 @@ fn redact_with(s: &str, secrets: &[String]) -> String {
     out
 }
 
-/// `s` on one line, masked ([`redact`]), unsafe characters (`tcli_plugin_sdk::output::is_unsafe`:
-/// control characters, bidirectional overrides, noncharacters) replaced by blanks, at most `max`
-/// characters (with `…`).
+/// `s` masked ([`redact`]) and made one clean line of at most `max` characters
+/// (`tcli_plugin_sdk::output::sanitize_line`).
 pub(crate) fn one_line(s: &str, max: usize) -> String {
     // Masked before cutting: a value cut in half would escape the mask.
-    let clean: String = redact(s)
-        .chars()
-        .map(|c| if is_unsafe(c) { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    if clean.chars().count() <= max {
-        return clean.to_string();
-    }
-    let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    sanitize_line(&redact(s), max)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tcli_plugin_sdk::clap::{self, Parser};
 use tcli_plugin_sdk::doctor::{self, Report};
 use tcli_plugin_sdk::serde_json::{self, Value};
-use tcli_plugin_sdk::{output, Error, Host};
+use tcli_plugin_sdk::{exit, output, Error, Host};
 
 /// Check that this environment is what the team expects
 #[derive(Parser)]
@@ -290,7 +290,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         Err(Error::Failed {
             message,
             hint,
-            code: 3,
+            code: exit::NOT_CHECKED,
         }),
         Some(file),
     ) = (&out, &cli.junit)
@@ -533,7 +533,7 @@ fn run_items(cli: &Cli, items: &[Item], tcli: &Path) -> Result<Vec<Outcome>, Err
     });
     // Interrupted: the signal has ended tcli by now, as it would any command.
     let Some(ran) = ran else {
-        return Err(Error::Exit(130));
+        return Err(Error::Exit(exit::signal(signal_hook::consts::SIGINT)));
     };
     if let Some((n, given)) = ran.iter().flat_map(|(_, missing)| missing).next() {
         return Err(Problem::NotInModule {
@@ -662,7 +662,7 @@ fn finish(cli: &Cli, host: &Host, teams: &[Team], results: &[Outcome]) -> Result
         return Err(e.into());
     }
     match code {
-        0 => Ok(()),
+        exit::SUCCESS => Ok(()),
         c => Err(Error::Exit(c)),
     }
 }

@@ -5,6 +5,7 @@ use crate::defs::Origin;
 use std::path::PathBuf;
 use std::time::Duration;
 use tcli_plugin_sdk::doctor::Severity;
+use tcli_plugin_sdk::exit;
 
 /// How a check came out, as shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,11 +154,11 @@ impl Summary {
     /// under `--strict`), else 0. Exit 3 (nothing could run) never gets this far.
     pub(crate) fn exit_code(&self, strict: bool) -> u8 {
         if self.invalid > 0 {
-            2
+            exit::USAGE
         } else if self.failed > 0 || (strict && self.warnings > 0) {
-            1
+            exit::FAILURE
         } else {
-            0
+            exit::SUCCESS
         }
     }
 }

@@ -3,7 +3,7 @@
 //! (docs/doctor.md, "Exit status"). A check that fails is a row of the report, not one of these.
 
 use std::path::PathBuf;
-use tcli_plugin_sdk::Error;
+use tcli_plugin_sdk::{exit, Error};
 
 /// Why doctor cannot give the report asked for.
 #[derive(Debug, thiserror::Error)]
@@ -39,11 +39,11 @@ impl Problem {
     /// for a name or team that does not exist.
     pub(crate) fn code(&self) -> u8 {
         match self {
-            Problem::NoTcli(_) | Problem::NoTeamList(_) | Problem::Junit { .. } => 3,
+            Problem::NoTcli(_) | Problem::NoTeamList(_) | Problem::Junit { .. } => exit::NOT_CHECKED,
             Problem::NoSuchTeam { .. }
             | Problem::NoSuchCheck(_)
             | Problem::NoSuchCheckInTeam { .. }
-            | Problem::NotInModule { .. } => 2,
+            | Problem::NotInModule { .. } => exit::USAGE,
         }
     }
 

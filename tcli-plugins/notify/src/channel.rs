@@ -3,7 +3,7 @@
 //! where to (a `url` under the URL rule, or a `secret` holding one) and the body's format.
 
 use std::path::PathBuf;
-use tcli_core::http::{check_url, UrlError};
+use tcli_helper::http::{check_url, UrlError};
 use tcli_plugin_sdk::serde_json::Value;
 use tcli_plugin_sdk::Layer;
 

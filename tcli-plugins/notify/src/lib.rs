@@ -1,7 +1,7 @@
 //! The bundled `notify` native module: one POST to a team channel (`[notify.<name>]`) saying
 //! how something went, signed by whoever runs it (the roster person of `git config
 //! user.email`) and naming the repo and commit it ran in. CI is just another user running the
-//! same command. The post itself runs in the HTTP helper (`tcli_core::http`): this library
+//! same command. The post itself runs in the HTTP helper (`tcli_helper::http`): this library
 //! runs inside tcli and parses nothing that comes over a network. Contract: docs/notify.md.
 
 mod body;
@@ -11,7 +11,7 @@ mod git;
 use body::{Notice, Status, Who};
 use channel::{Channel, Invalid, Target};
 use std::io::{Read, Write};
-use tcli_core::http::{self, HttpErrorKind, PostRequest};
+use tcli_helper::http::{self, HttpError, HttpErrorKind, PostRequest, PostResponse};
 use tcli_plugin_sdk::clap::{self, Parser};
 use tcli_plugin_sdk::output::inert;
 use tcli_plugin_sdk::{Error, Host, Layer};
@@ -180,9 +180,21 @@ fn first_line(text: &str) -> String {
     }
 }
 
+/// `tcli notify`: the channel, the notice, then a printed request (`--dry-run`) or a post.
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {
     let layers = host.layers()?;
-    let channel = channel::find(layers, &cli.channel)
+    let channel = find_channel(layers, &cli.channel)?;
+    let message = message(&cli.message)?;
+    let body = notice(&cli, host, layers, &channel, message).body(channel.format);
+    if cli.dry_run {
+        return print_request(&channel, &body);
+    }
+    send(&channel, body, cli.timeout)
+}
+
+/// The channel named `name`; an unknown one is a usage error naming those there are.
+fn find_channel(layers: &[Layer], name: &str) -> Result<Channel, Error> {
+    channel::find(layers, name)
         .map_err(invalid)?
         .ok_or_else(|| {
             let names = channel::names(layers);
@@ -192,16 +204,19 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             } else {
                 format!("the channels are: {}", names.join(", "))
             };
-            Error::usage(format!("no channel named '{}'", cli.channel)).with_hint(hint)
-        })?;
-    let message = message(&cli.message)?;
+            Error::usage(format!("no channel named '{name}'")).with_hint(hint)
+        })
+}
 
+/// What is said: the message, how it went, who sends it (and the commit's author, when asked
+/// to mention them) as the rosters name them, and the repo and commit it ran in.
+fn notice(cli: &Cli, host: &Host, layers: &[Layer], channel: &Channel, message: String) -> Notice {
     let people = everyone(layers, &mut tcli_plugin_sdk::output::warn);
     let repo = git::repo();
-    let notice = Notice {
+    Notice {
         channel: channel.name.clone(),
         status: cli.status,
-        title: cli.title,
+        title: cli.title.clone(),
         message,
         sender: git::user_email().map(|e| who(&people, e)),
         author: cli
@@ -210,34 +225,38 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             .flatten(),
         repo,
         tcli_version: host.tcli_version().to_string(),
-    };
-    let body = notice.body(channel.format);
-
-    if cli.dry_run {
-        // Not even the secret store is asked: a dry run has no effects and needs no identity.
-        let to = match &channel.target {
-            Target::Url(u) => u.clone(),
-            Target::Secret(s) => format!("<the URL in secret '{}'>", inert(s)),
-        };
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "POST {to}")?;
-        writeln!(out, "Content-Type: application/json")?;
-        writeln!(out)?;
-        writeln!(out, "{body}")?;
-        return Ok(());
     }
+}
 
+/// `--dry-run`: the request that would be sent. Not even the secret store is asked: a dry run
+/// has no effects and needs no identity.
+fn print_request(channel: &Channel, body: &str) -> Result<(), Error> {
+    let to = match &channel.target {
+        Target::Url(u) => u.clone(),
+        Target::Secret(s) => format!("<the URL in secret '{}'>", inert(s)),
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "POST {to}")?;
+    writeln!(out, "Content-Type: application/json")?;
+    writeln!(out)?;
+    writeln!(out, "{body}")?;
+    Ok(())
+}
+
+/// Posts `body` to the channel (its URL read from the secret first, for a secret target)
+/// through the HTTP helper, and says how it went.
+fn send(channel: &Channel, body: String, timeout: u64) -> Result<(), Error> {
     let (url, shown) = match &channel.target {
         Target::Url(u) => (u.clone(), u.clone()),
-        Target::Secret(s) => (secret_url(&channel, s)?, format!("<secret '{s}'>")),
+        Target::Secret(s) => (secret_url(channel, s)?, format!("<secret '{s}'>")),
     };
     let req = PostRequest {
         url: url.clone(),
         content_type: "application/json".into(),
         body,
         tries: TRIES,
-        connect_timeout_ms: CONNECT_TIMEOUT_MS.min(cli.timeout * 1000),
-        timeout_ms: cli.timeout * 1000,
+        connect_timeout_ms: CONNECT_TIMEOUT_MS.min(timeout * 1000),
+        timeout_ms: timeout * 1000,
     };
     // The helper's messages name the URL, and a receiver may echo its path; one from a
     // secret is a credential, so every form of it that carries the token is masked.
@@ -263,53 +282,61 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             ));
             Ok(())
         }
-        Ok(resp) => {
-            let hint = if resp.status < 500 {
-                format!(
-                    "check the URL of [notify.{}] in {} (a revoked webhook answers 404 or 410)",
-                    channel.name,
-                    channel.path.display()
-                )
-            } else {
-                format!("the receiver failed {} times; try again later", resp.tries)
-            };
-            Err(Error::failed(format!(
-                "channel '{}' answered HTTP {}: {}",
-                channel.name,
-                resp.status,
-                // Masked before the line is cut, so a token cut in two is masked whole.
-                first_line(&redact(&resp.body_excerpt))
-            ))
-            .with_hint(hint))
-        }
-        Err(e) => {
-            let hint = match e.kind {
-                HttpErrorKind::Timeout => {
-                    format!(
-                        "the receiver did not answer within {} s; try again, or raise --timeout",
-                        cli.timeout
-                    )
-                }
-                HttpErrorKind::Helper => "reinstall tcli (./install.sh)".to_string(),
-                _ => format!(
-                    "check the URL of [notify.{}] in {}",
-                    channel.name,
-                    channel.path.display()
-                ),
-            };
-            let message = format!(
-                "cannot notify channel '{}': {}",
-                channel.name,
-                redact(&e.message)
-            );
-            Err(if e.kind == HttpErrorKind::Url {
-                Error::usage(message)
-            } else {
-                Error::failed(message)
-            }
-            .with_hint(hint))
-        }
+        Ok(resp) => Err(refused(channel, &resp, &redact)),
+        Err(e) => Err(unsent(channel, &e, timeout, &redact)),
     }
+}
+
+/// The receiver answered with a status other than 2xx.
+fn refused(channel: &Channel, resp: &PostResponse, redact: &dyn Fn(&str) -> String) -> Error {
+    let hint = if resp.status < 500 {
+        format!(
+            "check the URL of [notify.{}] in {} (a revoked webhook answers 404 or 410)",
+            channel.name,
+            channel.path.display()
+        )
+    } else {
+        format!("the receiver failed {} times; try again later", resp.tries)
+    };
+    Error::failed(format!(
+        "channel '{}' answered HTTP {}: {}",
+        channel.name,
+        resp.status,
+        // Masked before the line is cut, so a token cut in two is masked whole.
+        first_line(&redact(&resp.body_excerpt))
+    ))
+    .with_hint(hint)
+}
+
+/// The post did not get an answer (or was refused before it was sent: a URL against the rule).
+fn unsent(
+    channel: &Channel,
+    e: &HttpError,
+    timeout: u64,
+    redact: &dyn Fn(&str) -> String,
+) -> Error {
+    let hint = match e.kind {
+        HttpErrorKind::Timeout => {
+            format!("the receiver did not answer within {timeout} s; try again, or raise --timeout")
+        }
+        HttpErrorKind::Helper => "reinstall tcli (./install.sh)".to_string(),
+        _ => format!(
+            "check the URL of [notify.{}] in {}",
+            channel.name,
+            channel.path.display()
+        ),
+    };
+    let message = format!(
+        "cannot notify channel '{}': {}",
+        channel.name,
+        redact(&e.message)
+    );
+    if e.kind == HttpErrorKind::Url {
+        Error::usage(message)
+    } else {
+        Error::failed(message)
+    }
+    .with_hint(hint)
 }
 
 tcli_plugin_sdk::export_plugin! {

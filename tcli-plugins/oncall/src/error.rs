@@ -3,7 +3,7 @@
 //! wrong with a rotation's definition is `rotation::Problem`, carried here whole.
 
 use crate::rotation::Invalid;
-use tcli_plugin_sdk::Error;
+use tcli_plugin_sdk::{exit, Error};
 
 /// For `when me`: where the email comes from.
 const GIT_EMAIL_HINT: &str =
@@ -42,8 +42,8 @@ impl OncallError {
     /// The exit status: 1 when git could not run, 2 for what the user or the files got wrong.
     pub(crate) fn code(&self) -> u8 {
         match self {
-            OncallError::NoGit(_) => 1,
-            _ => 2,
+            OncallError::NoGit(_) => exit::FAILURE,
+            _ => exit::USAGE,
         }
     }
 

@@ -99,39 +99,32 @@ fn projects(host: &Host) -> Result<Vec<Project>, Error> {
 /// `[projects]`, with `path` settings taken from `home`.
 fn projects_from(host: &Host, home: &Path) -> Result<Vec<Project>, Error> {
     let recorded = recorded_clones(host);
-    host.settings_table("projects")?
-        .into_iter()
-        .map(|(name, v)| {
-            let invalid = |problem: &str| Error::InvalidSetting {
-                key: format!("projects.{name}"),
-                problem: problem.to_string(),
-            };
-            let Value::Object(o) = &v else {
-                return Err(invalid("expected a table with url = \"...\""));
-            };
-            let url = o
-                .get("url")
-                .and_then(Value::as_str)
-                .filter(|u| !u.trim().is_empty())
-                .ok_or_else(|| invalid("it needs url = \"...\""))?
-                .to_string();
-            let description = o
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
-                (Some(p), _) => p.clone(),
-                (None, Some(p)) => expand(p, home),
-                (None, None) => host.data_dir().join("projects").join(&name),
-            };
-            Ok(Project {
-                name,
-                url,
-                description,
-                path,
-            })
+    host.settings_entries("projects", |name, v| {
+        let Value::Object(o) = v else {
+            return Err("expected a table with url = \"...\"".into());
+        };
+        let url = o
+            .get("url")
+            .and_then(Value::as_str)
+            .filter(|u| !u.trim().is_empty())
+            .ok_or("it needs url = \"...\"")?
+            .to_string();
+        let description = o
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => expand(p, home),
+            (None, None) => host.data_dir().join("projects").join(&name),
+        };
+        Ok(Project {
+            name,
+            url,
+            description,
+            path,
         })
-        .collect()
+    })
 }
 
 fn is_clone(path: &Path) -> bool {

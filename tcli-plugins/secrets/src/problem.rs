@@ -3,7 +3,7 @@
 //! (docs/secrets.md, "Exit codes"). Code branches on variants, never on message text.
 
 use std::path::PathBuf;
-use tcli_plugin_sdk::Error;
+use tcli_plugin_sdk::{exit, Error};
 
 /// A failure of a `tcli secrets` verb.
 #[derive(Debug, thiserror::Error)]
@@ -131,10 +131,12 @@ impl Problem {
             Problem::BadName { .. }
             | Problem::NoSuchSecret { .. }
             | Problem::NoSuchTeam(_)
-            | Problem::Ambiguous { .. } => 2,
-            Problem::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
-            Problem::Exec { .. } => 126,
-            _ => 1,
+            | Problem::Ambiguous { .. } => exit::USAGE,
+            Problem::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                exit::NOT_FOUND
+            }
+            Problem::Exec { .. } => exit::CANNOT_RUN,
+            _ => exit::FAILURE,
         }
     }
 

@@ -6,6 +6,7 @@
 
 use crate::problem::Problem;
 use std::path::{Path, PathBuf};
+use tcli_plugin_sdk::output::sh_word as quote;
 use tcli_plugin_sdk::serde_json::{self, Value};
 use tcli_plugin_sdk::{Error, Host};
 use tcli_roster::Roster;
@@ -253,18 +254,6 @@ impl WorkingClone {
             paths.join(" "),
             quote(message)
         )
-    }
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@=+,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -45,41 +45,29 @@ struct Bookmark {
 
 /// `[bookmarks]`: `name = "url"` or `name = { url = "...", description = "..." }`, by name.
 fn bookmarks(host: &Host) -> Result<Vec<Bookmark>, Error> {
-    let table = host.settings_table("bookmarks")?;
-    table
-        .into_iter()
-        .map(|(name, v)| {
-            let invalid = |problem: &str| Error::InvalidSetting {
-                key: format!("bookmarks.{name}"),
-                problem: problem.to_string(),
-            };
-            let (url, description) = match &v {
-                Value::String(url) => (url.clone(), None),
-                Value::Object(o) => (
-                    o.get("url")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| invalid("it needs url = \"...\""))?
-                        .to_string(),
-                    o.get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                ),
-                _ => {
-                    return Err(invalid(
-                        "expected \"url\" or { url = \"...\", description = \"...\" }",
-                    ))
-                }
-            };
-            if url.trim().is_empty() || url.starts_with('-') {
-                return Err(invalid("the url is empty or starts with '-'"));
-            }
-            Ok(Bookmark {
-                name,
-                url,
-                description,
-            })
+    host.settings_entries("bookmarks", |name, v| {
+        let (url, description) = match v {
+            Value::String(url) => (url.clone(), None),
+            Value::Object(o) => (
+                o.get("url")
+                    .and_then(Value::as_str)
+                    .ok_or("it needs url = \"...\"")?
+                    .to_string(),
+                o.get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            ),
+            _ => return Err("expected \"url\" or { url = \"...\", description = \"...\" }".into()),
+        };
+        if url.trim().is_empty() || url.starts_with('-') {
+            return Err("the url is empty or starts with '-'".into());
+        }
+        Ok(Bookmark {
+            name,
+            url,
+            description,
         })
-        .collect()
+    })
 }
 
 fn find(host: &Host, name: &str) -> Result<Bookmark, Error> {

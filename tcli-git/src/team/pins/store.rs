@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tcli_core::context::Context;
-use tcli_core::docker::{self, Engine, UntagRequest};
+use tcli_helper::docker::{self, Engine, UntagRequest};
 use tcli_core::model::pin::{self, Pinned, PinsFile, TeamPins};
 use tcli_core::sources::pinned;
 use tcli_core::ui;

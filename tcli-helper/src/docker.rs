@@ -4,15 +4,13 @@
 //! helper one question per process over the private protocol of docs/helpers.md, and a module
 //! run replaces tcli with the helper ([`Engine::exec_run`]). This module owns the protocol's
 //! types; what tcli does with images and containers (labels, trust, exit codes) lives in
-//! `sources::docker` and `runner::docker`.
+//! tcli-core's `sources::docker` and `runner::docker`.
 
-use crate::env_vars;
-use crate::helpers;
+use crate::{env, HelperError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -67,7 +65,9 @@ pub mod label {
     /// The most unknown `io.tcli.*` labels read of one image (reported, never used).
     pub const UNKNOWN_MAX: usize = 16;
 }
-pub use crate::model::LABEL_MAX;
+/// The most bytes of one label tcli reads; a longer one is cut ([`bounded_labels`]) and
+/// reported as a problem of the module.
+pub const LABEL_MAX: usize = 64 * 1024;
 
 /// The labels of an image as tcli reads them, whatever the image carries: every label tcli
 /// defines, the first [`label::UNKNOWN_MAX`] other `io.tcli.*` ones (by name) and the common
@@ -113,7 +113,7 @@ pub const OP_IMAGES: &str = "images";
 pub const OP_CAPTURE: &str = "capture";
 /// Run one module on tcli's own stdio: the helper replaces tcli and ends as the container did.
 pub const OP_RUN: &str = "run";
-pub use crate::helpers::{Answer, ANSWER_ERROR_STATUS};
+pub use crate::{Answer, ANSWER_ERROR_STATUS};
 /// Pull an image by digest for a pin and tag it locally (docs/helpers.md).
 pub const OP_PULL: &str = "pull";
 /// Which of a list of image IDs and tags the engine has.
@@ -124,7 +124,7 @@ pub const OP_UNTAG: &str = "untag";
 
 /// The engine address tcli talks to: `DOCKER_HOST`, else the default socket.
 pub fn host() -> String {
-    env_vars::get_os(env_vars::DOCKER_HOST)
+    env::get_os(env::DOCKER_HOST)
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_else(|| DEFAULT_HOST.to_string())
 }
@@ -343,11 +343,8 @@ impl Engine {
     /// operation connects, and fails with the same errors `connect` would. One helper process
     /// fewer where that first operation is all the caller wants.
     pub fn at(host: &str) -> Result<Engine, EngineError> {
-        let helper = helpers::locate(helpers::DOCKER);
-        if !helper.is_file() {
-            let missing = helpers::missing(&helper);
-            return Err(EngineError::new(ErrorKind::Other, missing.message));
-        }
+        let helper = crate::require(crate::DOCKER)
+            .map_err(|missing| EngineError::new(ErrorKind::Other, missing.to_string()))?;
         Ok(Engine {
             helper,
             host: host.to_string(),
@@ -407,23 +404,17 @@ impl Engine {
     /// Replaces this process with the helper, which asks the engine for `module`'s current
     /// image and runs it with `args` on tcli's stdio: one process from dispatch to container.
     /// Returns only when the helper cannot be run.
-    pub fn exec_run<M: Serialize>(module: &M, args: Vec<String>) -> anyhow::Error {
-        let helper = helpers::locate(helpers::DOCKER);
+    pub fn exec_run<M: Serialize>(module: &M, args: Vec<String>) -> HelperError {
+        let helper = crate::locate(crate::DOCKER);
         let request = RunRequest { module, args };
         let request = match serde_json::to_string(&request) {
             Ok(r) => r,
             Err(e) => return e.into(),
         };
-        let err = helpers::command(&helper)
-            .args([OP_RUN, &host()])
-            .env(crate::env_vars::TCLI_HELPER_REQUEST, &request)
-            .exec();
-        crate::error::CliError::new(
-            crate::exit::Exit::Failure,
-            format!("cannot run tcli's helper {}: {err}", helper.display()),
-        )
-        .hint("reinstall tcli (./install.sh)")
-        .into()
+        crate::exec_command(helper, |c| {
+            c.args([OP_RUN, &host()])
+                .env(env::TCLI_HELPER_REQUEST, &request)
+        })
     }
 
     /// Runs one operation of the helper and reads its answer. The outer error is a helper that
@@ -448,11 +439,11 @@ impl Engine {
         T: serde::de::DeserializeOwned,
         E: serde::de::DeserializeOwned,
     {
-        let mut cmd = helpers::command(&self.helper);
+        let mut cmd = crate::command(&self.helper);
         cmd.arg(op).arg(&self.host);
         // Never on argv: a spec carries the values of the variables the container gets.
         if let Some(request) = request {
-            cmd.env(crate::env_vars::TCLI_HELPER_REQUEST, request);
+            cmd.env(env::TCLI_HELPER_REQUEST, request);
         }
         let out = cmd
             .stdin(Stdio::null())

@@ -3,7 +3,7 @@
 //! parser runs in the process that dispatches a module. Callers: pinned-module downloads and
 //! the `notify` module. This file holds the protocol types both sides share.
 
-use crate::helpers::{self, Answer, ANSWER_ERROR_STATUS};
+use crate::{env, Answer, ANSWER_ERROR_STATUS};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -30,7 +30,7 @@ pub enum UrlError {
     /// No host, or one with characters a host cannot have.
     #[error("'{0}' has no valid host")]
     Host(String),
-    /// A space, or a character tcli's rule (`prim::text::is_unsafe`) names,
+    /// A space, or a character rule (`tcli_plugin_sdk::output::is_unsafe`) names,
     /// which a URL carries only percent-encoded; the URL is shown escaped, so it can neither
     /// write to the terminal nor show other than it is.
     #[error(
@@ -44,7 +44,7 @@ pub enum UrlError {
 pub fn check_url(url: &str) -> Result<(), UrlError> {
     if url
         .chars()
-        .any(|c| crate::prim::text::is_unsafe(c) || c.is_whitespace())
+        .any(|c| tcli_plugin_sdk::output::is_unsafe(c) || c.is_whitespace())
     {
         // escape_debug, not inert: it shows a space that is not ' ' (U+00A0, U+3000) too.
         return Err(UrlError::Characters(url.escape_debug().to_string()));
@@ -213,19 +213,14 @@ fn ask<Q: Serialize, T: serde::de::DeserializeOwned>(
     req: &Q,
     progress: bool,
 ) -> Result<T, HttpError> {
-    let helper = helpers::locate(helpers::HTTP);
-    if !helper.is_file() {
-        return Err(HttpError::new(
-            HttpErrorKind::Helper,
-            helpers::missing(&helper).message,
-        ));
-    }
+    let helper = crate::require(crate::HTTP)
+        .map_err(|missing| HttpError::new(HttpErrorKind::Helper, missing))?;
     let request =
         serde_json::to_string(req).map_err(|e| HttpError::new(HttpErrorKind::Helper, e))?;
-    let out = helpers::command(&helper)
+    let out = crate::command(&helper)
         .arg(op)
         // Never on argv: a notify URL can hold a token.
-        .env(crate::env_vars::TCLI_HELPER_REQUEST, request)
+        .env(env::TCLI_HELPER_REQUEST, request)
         .stdin(Stdio::null())
         .stderr(if progress {
             Stdio::inherit()

@@ -8,28 +8,44 @@ pub mod modules;
 pub mod team;
 
 use crate::context::Context;
-use crate::error::CliError;
+use crate::names::Builtin;
 use std::ffi::OsString;
 
-/// Runs the built-in `name` with the words after it.
-pub fn run_builtin(cx: &Context, name: &str, args: Vec<OsString>) -> anyhow::Result<u8> {
-    match name {
-        "completion" => completion::cmd_completion(cx, args),
-        "help" => help::cmd_help(cx, args),
-        "modules" => modules::cmd_modules(cx, args),
-        "team" => team::cmd_team(cx, args),
-        other => Err(CliError::usage(format!(
-            "the built-in '{other}' is not available in this build"
-        ))
-        .into()),
+/// What a built-in leaves to do: exit with a code, or run a module's own `--help` (`tcli help
+/// <module> words...`), which the dispatcher does; commands never call back up into it.
+pub enum Outcome {
+    /// Done: exit with this code.
+    Exit(u8),
+    /// Run `tcli <module> <words...>` (the words end in `--help`).
+    Forward(OsString, Vec<OsString>),
+}
+
+/// Runs the built-in `b` with the words after it.
+pub fn run(cx: &Context, b: Builtin, args: Vec<OsString>) -> anyhow::Result<Outcome> {
+    match b {
+        Builtin::Completion => completion::cmd_completion(cx, args).map(Outcome::Exit),
+        Builtin::Help => help::cmd_help(cx, args),
+        Builtin::Modules => modules::cmd_modules(cx, args).map(Outcome::Exit),
+        Builtin::Team => team::cmd_team(cx, args).map(Outcome::Exit),
     }
+}
+
+/// The clap command of the built-in `b`, named as users type it.
+pub fn command(b: Builtin) -> clap::Command {
+    use clap::CommandFactory;
+    match b {
+        Builtin::Completion => completion::CompletionArgs::command(),
+        Builtin::Help => help::HelpArgs::command(),
+        Builtin::Modules => modules::ModulesCli::command(),
+        Builtin::Team => team::TeamCli::command(),
+    }
+    .name(b.name())
 }
 
 /// The whole built-in command line as one clap tree: what the CLI reference, the man pages and
 /// completion read. tcli itself parses its global flags by hand (the grammar of docs/cli.md
 /// gives every word after the module name to the module), so this tree only describes them.
 pub fn cli() -> clap::Command {
-    use clap::CommandFactory;
     clap::Command::new("tcli")
         .version(crate::context::Context::version())
         .about("The team command line")
@@ -42,10 +58,7 @@ pub fn cli() -> clap::Command {
         )
         .override_usage(help::USAGE)
         .disable_help_subcommand(true)
-        .subcommand(completion::CompletionArgs::command().name("completion"))
-        .subcommand(help::HelpArgs::command().name("help"))
-        .subcommand(modules::ModulesCli::command().name("modules"))
-        .subcommand(team::TeamCli::command().name("team"))
+        .subcommands(Builtin::ALL.map(command))
         .after_long_help(
             "Everything after <module> belongs to the module, byte for byte. Exit codes: 0 \
              success; 1 tcli failed; 2 usage error or unknown module; 101 a native module \

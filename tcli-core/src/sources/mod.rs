@@ -28,7 +28,8 @@ pub enum Lookup {
 /// One discovery source. `is_fresh` runs on the warm path, so it may only stat files: no
 /// process, no library load, no engine connection.
 pub trait Source: Sync {
-    /// The kind of module this source yields; also its line in the index.
+    /// The kind of module this source yields; also its line in the index. The source
+    /// [`source_of`] gives for that kind.
     fn kind(&self) -> Kind;
 
     /// True when `cached` can be used as it is.
@@ -49,19 +50,26 @@ pub trait Source: Sync {
     }
 }
 
-/// The sources in precedence order (built-ins are not a source: they are fixed). This list is
-/// the one place a new source is registered.
-pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
-    let mut all: Vec<Box<dyn Source>> = vec![
-        Box::new(native::NativeSource),
-        Box::new(exec::ExecSource),
-        Box::new(plugin::PluginSource),
-    ];
-    if !cx.no_docker {
-        all.push(Box::new(docker::DockerSource));
+/// The one source of each kind (built-ins are not a source: they are fixed). A kind's source is
+/// stated here once, so a new kind does not compile without one and no two sources share a
+/// kind's line in the index.
+pub fn source_of(kind: Kind) -> Option<Box<dyn Source>> {
+    match kind {
+        Kind::Builtin => None,
+        Kind::Native => Some(Box::new(native::NativeSource)),
+        Kind::Exec => Some(Box::new(exec::ExecSource)),
+        Kind::Source => Some(Box::new(plugin::PluginSource)),
+        Kind::Docker => Some(Box::new(docker::DockerSource)),
     }
-    all.sort_by_key(|s| s.kind().precedence());
-    all
+}
+
+/// The sources in precedence order, without those the context turns off (`TCLI_NO_DOCKER`).
+pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| !(cx.no_docker && *k == Kind::Docker))
+        .filter_map(source_of)
+        .collect()
 }
 
 /// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
@@ -111,5 +119,19 @@ pub fn rescan_files(
         scanned_at: crate::model::now(),
         modules,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_s_source_yields_that_kind() {
+        for kind in Kind::ALL {
+            if let Some(s) = source_of(kind) {
+                assert_eq!(s.kind(), kind);
+            }
+        }
     }
 }

@@ -5,12 +5,12 @@
 
 use crate::catalog;
 use crate::commands;
+use crate::commands::Outcome;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::model::descriptor::PROBE_ARG;
 use crate::model::Kind;
-use crate::commands::Outcome;
 use crate::names::{self, Builtin};
 use crate::runner;
 use crate::ui;

@@ -17,6 +17,7 @@ use crate::docker::label::{
     USER, VERBS,
 };
 use crate::docker::{self, label, Engine, EngineError, ErrorKind, Image, LABEL_MAX};
+use crate::model::pin::Pinned;
 use crate::model::{
     verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings, SourceCache,
     Stamp,
@@ -107,7 +108,7 @@ fn settings_stamps(cx: &Context) -> Vec<Stamp> {
 /// The pinned images first (`sources::pinned`), then the engine's labelled images that are not
 /// one of them: a pinned image carrying `io.tcli.module` is its pin's module, listed once.
 fn with_pinned(cx: &Context, live: Vec<ModuleInfo>) -> Vec<ModuleInfo> {
-    let mut modules = super::pinned::docker_modules(cx);
+    let mut modules = pinned_modules(cx);
     let pinned: std::collections::HashSet<String> =
         modules.iter().map(|m| m.image_id().to_string()).collect();
     modules.extend(live.into_iter().filter(|m| !pinned.contains(m.image_id())));
@@ -481,6 +482,21 @@ fn from_labels(
     }
 
     (description, verbs, run)
+}
+
+/// The pinned docker modules, in team order, built from the labels recorded at the pull.
+fn pinned_modules(cx: &Context) -> Vec<ModuleInfo> {
+    super::pinned::entries(cx)
+        .into_iter()
+        .filter_map(|e| match e.pinned {
+            Pinned::Image {
+                pin,
+                image_id,
+                labels,
+            } => Some(pinned_module(&e.name, &e.team, &pin, &image_id, &labels)),
+            Pinned::Native { .. } | Pinned::NoBuild { .. } => None,
+        })
+        .collect()
 }
 
 /// A module a team pins by digest (`sources::pinned`): named by the pin, trusted by it (allowed

@@ -25,12 +25,12 @@ impl Source for ExecSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        super::files_unchanged(&search_dirs(cx), cached)
+        super::files_unchanged(&super::search_dirs(cx), cached)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
         super::rescan_files(
-            &search_dirs(cx),
+            &super::search_dirs(cx),
             cached,
             16,
             candidates,
@@ -50,17 +50,6 @@ impl Source for ExecSource {
             None => Lookup::Absent,
         }
     }
-}
-
-/// The exec search path: each team repo's `bin/` in team order, then `PATH`.
-pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
-    let mut dirs = crate::team_dirs::bin_dirs(cx);
-    for p in Context::split_abs(cx.path_var.as_ref()) {
-        if !dirs.contains(&p) {
-            dirs.push(p);
-        }
-    }
-    dirs
 }
 
 /// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
@@ -198,7 +187,7 @@ pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     if !is_exec_module_file(file.as_bytes()) {
         return None;
     }
-    search_dirs(cx)
+    super::search_dirs(cx)
         .into_iter()
         .map(|d| d.join(OsStr::new(&file)))
         .find(|p| is_executable_file(p).is_some())

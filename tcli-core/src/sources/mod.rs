@@ -72,6 +72,18 @@ pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
         .collect()
 }
 
+/// The search path of executables, exec modules' and source plugins' alike: each team repo's
+/// `bin/` in team order, then `PATH`.
+pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
+    let mut dirs = crate::team_dirs::bin_dirs(cx);
+    for p in Context::split_abs(cx.path_var.as_ref()) {
+        if !dirs.contains(&p) {
+            dirs.push(p);
+        }
+    }
+    dirs
+}
+
 /// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
 /// (a dir's mtime changes when an entry is added, removed or renamed) and every cached module's
 /// file still has its identity (a file rewritten in place keeps its dir's mtime). A pinned

@@ -102,12 +102,12 @@ impl Source for PluginSource {
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
         let now = now_ms();
-        Stamp::all(&super::exec::search_dirs(cx)) == cached.stamps
+        Stamp::all(&super::search_dirs(cx)) == cached.stamps
             && records(cached).iter().all(|r| unchanged(r, now))
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        let dirs = super::exec::search_dirs(cx);
+        let dirs = super::search_dirs(cx);
         let previous = records(cached);
         let now = now_ms();
         let found = candidates(&dirs);

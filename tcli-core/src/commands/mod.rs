@@ -67,9 +67,16 @@ pub fn cli() -> clap::Command {
         )
 }
 
-/// Parses `args` as `tcli <module> ...` with clap; help and usage errors are printed and
-/// become the exit code.
-pub fn parse<P: clap::Parser>(module: &str, args: Vec<OsString>) -> Result<P, u8> {
-    let argv = std::iter::once(OsString::from(format!("tcli {module}"))).chain(args);
-    P::try_parse_from(argv).map_err(|e| crate::ui::clap_error(&e))
+/// Parses `args` as `tcli <module> ...` with clap and runs `then` on them; help and usage
+/// errors are printed and become the exit code.
+pub fn parse_then<P: clap::Parser>(
+    b: Builtin,
+    args: Vec<OsString>,
+    then: impl FnOnce(P) -> anyhow::Result<u8>,
+) -> anyhow::Result<u8> {
+    let argv = std::iter::once(OsString::from(format!("tcli {}", b.name()))).chain(args);
+    match P::try_parse_from(argv) {
+        Ok(parsed) => then(parsed),
+        Err(e) => Ok(crate::ui::clap_error(&e)),
+    }
 }

@@ -33,7 +33,7 @@ impl Source for ExecSource {
             &super::search_dirs(cx),
             cached,
             16,
-            candidates,
+            is_candidate,
             |_| false,
             describe,
         )
@@ -52,23 +52,11 @@ impl Source for ExecSource {
     }
 }
 
-/// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
-fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(PathBuf, Identity)> = rd
-        .filter_map(Result::ok)
-        .filter(|e| is_exec_module_file(e.file_name().as_bytes()))
-        .filter_map(|e| {
-            let path = e.path();
-            is_executable_file(&path)?;
-            let identity = Identity::of_file(&path)?;
-            Some((path, identity))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+/// A `tcli-*` regular, executable file.
+fn is_candidate(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| is_exec_module_file(n.as_bytes()))
+        && is_executable_file(path).is_some()
 }
 
 /// A `tcli-*` file name that is not a source plugin's (`tcli-source-*`, docs/source-plugins.md).

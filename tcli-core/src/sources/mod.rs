@@ -96,15 +96,31 @@ pub fn files_unchanged(dirs: &[PathBuf], cached: &SourceCache) -> bool {
         })
 }
 
+/// The files of `dir` that `keep` picks, with their identities, sorted by path so listing is
+/// stable.
+fn files_in(dir: &Path, keep: &impl Fn(&Path) -> bool) -> Vec<(PathBuf, Identity)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Identity)> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| keep(p))
+        .filter_map(|p| Identity::of_file(&p).map(|id| (p, id)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Rescans a file-based source. Each of `dirs` is listed once (a dir reached twice, such as
 /// `/bin -> usr/bin` on merged-/usr systems, would make its modules shadow themselves);
-/// `list` gives a dir's candidate files. A file whose identity is unchanged keeps its cached
+/// `keep` picks a dir's candidate files (by path: name, then type). A file whose identity is unchanged keeps its cached
 /// entry unless `stale` says otherwise; the others are described afresh, `threads` at a time.
 pub fn rescan_files(
     dirs: &[PathBuf],
     cached: &SourceCache,
     threads: usize,
-    list: impl Fn(&Path) -> Vec<(PathBuf, Identity)>,
+    keep: impl Fn(&Path) -> bool,
     stale: impl Fn(&ModuleInfo) -> bool + Sync,
     describe: impl Fn(&Path, Identity) -> ModuleInfo + Sync,
 ) -> SourceCache {
@@ -113,7 +129,7 @@ pub fn rescan_files(
     let found: Vec<(PathBuf, Identity)> = dirs
         .iter()
         .filter(|d| std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino()))))
-        .flat_map(|d| list(d))
+        .flat_map(|d| files_in(d, &keep))
         .collect();
     let previous: std::collections::HashMap<&str, &ModuleInfo> = cached
         .modules

@@ -38,7 +38,7 @@ impl Source for NativeSource {
             &cx.plugin_dirs(),
             cached,
             8,
-            candidates,
+            is_candidate,
             retry_due,
             |path, identity| describe(cx, path, identity),
         );
@@ -115,20 +115,9 @@ fn watched(cx: &Context) -> Vec<PathBuf> {
     dirs
 }
 
-/// Every regular file with a library extension in `dir`, sorted by path.
-fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(PathBuf, Identity)> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| is_library_name(p))
-        .filter(|p| p.is_file())
-        .filter_map(|p| Identity::of_file(&p).map(|id| (p, id)))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+/// A regular file with a library extension.
+fn is_candidate(path: &Path) -> bool {
+    is_library_name(path) && path.is_file()
 }
 
 /// True when the file name ends in a shared-library extension.

@@ -64,18 +64,14 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
             ]
         })
         .collect();
-    let w0 = rows
-        .iter()
-        .map(|r| r[0].chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 28);
-    let w2 = rows
-        .iter()
-        .map(|r| r[2].chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(8, 60);
+    let width = |col: usize, min: usize, max: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .max()
+            .unwrap_or(min)
+            .clamp(min, max)
+    };
+    let (w0, w2) = (width(0, 4, 28), width(2, 8, 60));
     let mut s = format!(
         "{:w0$}  {:7}  {:w2$}  DESCRIPTION\n",
         "NAME", "KIND", "LOCATION"

@@ -112,6 +112,13 @@ fn sources_help_lists_the_example_sources_modules() {
     for part in ["source", &deploy.display().to_string(), "Deploy \"the\""] {
         assert!(line.contains(part), "{part:?} not in {line:?}");
     }
+    // The location names the source, then what runs: a `run` of `/bin/sh <script>` alone
+    // would say nothing about where the module comes from.
+    let source = env.bin().join("tcli-source-scripts");
+    assert!(
+        line.contains(&format!("{} (runs {})", source.display(), deploy.display())),
+        "{line}"
+    );
     list.stdout_lacks("source-scripts");
     let m = json_module(&env, "deploy");
     assert_eq!(m["kind"], "source");
@@ -341,6 +348,11 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
     assert!(norun.contains(&entries.display().to_string()), "{norun}");
     assert!(!never.exists(), "a source with an invalid name was run");
 
+    // Each failed source says how to recover it.
+    list.stderr_has(&format!(
+        "hint: fix {0}, then 'touch {0}': a failed source runs 'list' again only when its file changes",
+        hang.display()
+    ));
     let json = env.run(["modules", "list", "--json"]).success().json();
     let notes = json["notes"].to_string();
     assert!(notes.contains("did not finish within 2 s"), "{notes}");

@@ -174,8 +174,6 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
             if invalid == 1 { "" } else { "s" }
         ));
     }
-    for (kind, note) in &catalog.notes {
-        ui::warn(&format!("{} modules: {note}", kind.as_str()));
-    }
+    crate::commands::warn_notes(&catalog);
     Ok(Exit::Success.code())
 }

@@ -80,3 +80,13 @@ pub fn parse_then<P: clap::Parser>(
         Err(e) => Ok(crate::ui::clap_error(&e)),
     }
 }
+
+/// The catalog's notes as warnings on stderr, then how to recover from them.
+pub(crate) fn warn_notes(catalog: &crate::catalog::Catalog) {
+    for (kind, note) in &catalog.notes {
+        crate::ui::warn(&format!("{} modules: {note}", kind.as_str()));
+    }
+    for hint in &catalog.hints {
+        crate::ui::hint(hint);
+    }
+}

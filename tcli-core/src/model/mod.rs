@@ -34,7 +34,8 @@ pub enum Kind {
 // Every fact about a kind is a `match` here, with no wildcard arm: a new kind does not compile
 // until each one is stated (docs/architecture.md, "Adding a source").
 impl Kind {
-    /// Every kind, in precedence order (checked when compiled against [`Kind::precedence`]).
+    /// Every kind, in precedence order: what `sources::sources` walks. Checked when compiled:
+    /// each kind stands at the index its [`Kind::precedence`] says.
     pub const ALL: [Kind; 5] = [
         Kind::Builtin,
         Kind::Native,
@@ -339,6 +340,22 @@ impl ModuleInfo {
             | Detail::Docker(DockerDetail { pinned_by, .. }) => pinned_by.as_deref(),
             Detail::Pinned { team, .. } => Some(team),
             Detail::None | Detail::Source(_) | Detail::NativeRetry { .. } => None,
+        }
+    }
+
+    /// Where the module comes from, as `modules list` shows it: a pinned module's team after its
+    /// location (docs/team-repos.md, "Pinning"); a source plugin's module by its source, then
+    /// the program it runs, which is often an interpreter (`/bin/sh`) that alone says nothing
+    /// (an entry with no usable `run` is located at its source already).
+    /// Escaped: file names can hold control characters, and a listing must not replay them.
+    pub fn origin(&self) -> String {
+        let location = self.location.escape_debug();
+        match (&self.detail, self.pinned_by()) {
+            (Detail::Source(d), _) if !d.run.is_empty() => {
+                format!("{} (runs {location})", d.source.escape_debug())
+            }
+            (_, Some(team)) => format!("{location} (team {team})"),
+            (_, None) => location.to_string(),
         }
     }
 

@@ -43,6 +43,12 @@ pub trait Source: Sync {
         Lookup::UseIndex
     }
 
+    /// How to recover from what the cached part's note reports, one `hint:` line each (source
+    /// plugins: how to make a failed source list again).
+    fn hints(&self, _cached: &SourceCache) -> Vec<String> {
+        Vec::new()
+    }
+
     /// True when the source's world can change with no local file changing (an engine's
     /// image list), so an unknown name is worth one forced refresh before giving up.
     fn can_change_unseen(&self) -> bool {

@@ -54,12 +54,7 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
             [
                 m.name.escape_debug().to_string(),
                 m.kind.as_str().to_string(),
-                // File names can hold control characters; a listing must not replay them. A
-                // pinned module's origin is its team (docs/team-repos.md, "Pinning").
-                match m.pinned_by() {
-                    Some(team) => format!("{} (team {team})", m.location.escape_debug()),
-                    None => m.location.escape_debug().to_string(),
-                },
+                m.origin(),
                 m.description.clone().unwrap_or_else(|| "-".into()),
             ]
         })
@@ -84,8 +79,6 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
         s.push_str(&super::detail_lines(r));
     }
     ui::out(&s);
-    for (kind, note) in &catalog.notes {
-        ui::warn(&format!("{} modules: {note}", kind.as_str()));
-    }
+    crate::commands::warn_notes(&catalog);
     Ok(0)
 }

@@ -74,11 +74,17 @@ pub fn parse_then<P: clap::Parser>(
     args: Vec<OsString>,
     then: impl FnOnce(P) -> anyhow::Result<u8>,
 ) -> anyhow::Result<u8> {
-    let argv = std::iter::once(OsString::from(format!("tcli {}", b.name()))).chain(args);
-    match P::try_parse_from(argv) {
+    match parse(b.name(), args) {
         Ok(parsed) => then(parsed),
-        Err(e) => Ok(crate::ui::clap_error(&e)),
+        Err(code) => Ok(code),
     }
+}
+
+/// Parses `args` as `tcli <module> ...` with clap; help and usage errors are printed and
+/// become the exit code. (The git helper parses `tcli team ...` with it too.)
+pub fn parse<P: clap::Parser>(module: &str, args: Vec<OsString>) -> Result<P, u8> {
+    let argv = std::iter::once(OsString::from(format!("tcli {module}"))).chain(args);
+    P::try_parse_from(argv).map_err(|e| crate::ui::clap_error(&e))
 }
 
 /// The catalog's notes as warnings on stderr, then how to recover from them.

@@ -18,6 +18,8 @@ pub struct Catalog {
     pub resolved: Vec<Resolved>,
     /// Source-wide notes (for example an unreachable engine), by kind.
     pub notes: Vec<(Kind, String)>,
+    /// How to recover from what the notes report, one line each.
+    pub hints: Vec<String>,
 }
 
 /// A winner and everything of the same name it shadows.
@@ -99,6 +101,7 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
     }
     let mut all = sources::builtin::modules();
     let mut notes = Vec::new();
+    let mut hints = Vec::new();
     for s in &refs {
         if let Some(cache) = index.sources.get(&s.kind()) {
             all.extend(cache.modules.iter().cloned());
@@ -106,11 +109,13 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
                 // A source of several parts (source plugins) has a line per part.
                 notes.extend(n.lines().map(|l| (s.kind(), l.to_string())));
             }
+            hints.extend(s.hints(cache));
         }
     }
     Catalog {
         resolved: resolve(all),
         notes,
+        hints,
     }
 }
 

@@ -5,12 +5,13 @@
 
 use crate::catalog;
 use crate::commands;
+use crate::commands::Outcome;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::exit::Exit;
 use crate::model::descriptor::PROBE_ARG;
 use crate::model::Kind;
-use crate::names;
+use crate::names::{self, Builtin};
 use crate::runner;
 use crate::ui;
 use std::ffi::OsString;
@@ -61,7 +62,7 @@ pub fn run(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
         // `tcli --help deploy x` is `tcli help deploy x`.
         let mut words = vec![module];
         words.extend(args);
-        return commands::help::for_words(cx, words);
+        return forward(cx, commands::help::for_words(cx, words)?);
     }
     run_module(cx, module, args)
 }
@@ -82,15 +83,27 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
         .hint("module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them")
         .into());
     }
-    if names::is_builtin(name) {
-        return commands::run_builtin(cx, name, args);
+    if let Some(b) = Builtin::named(name) {
+        return forward(cx, commands::run(cx, b, args)?);
     }
     let module = catalog::find(cx, name)?;
     match module.kind {
         Kind::Source => runner::exec::run_source(&module, &args),
         Kind::Exec => runner::exec::run(&module, &args),
-        Kind::Builtin => commands::run_builtin(cx, name, args),
+        // Built-ins are found by name above; the catalog lists them under those names only.
+        Kind::Builtin => Err(CliError::usage(format!(
+            "the built-in '{name}' is not available in this build"
+        ))
+        .into()),
         Kind::Native => runner::native::run(cx, &module, &args),
         Kind::Docker => runner::docker::run(&module, &args),
+    }
+}
+
+/// Finishes what a built-in left to do: `tcli help <module>` runs the module's own `--help`.
+fn forward(cx: &Context, outcome: Outcome) -> anyhow::Result<u8> {
+    match outcome {
+        Outcome::Exit(code) => Ok(code),
+        Outcome::Forward(module, words) => run_module(cx, module, words),
     }
 }

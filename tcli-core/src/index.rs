@@ -314,12 +314,13 @@ mod props {
     use proptest::prelude::*;
 
     fn kind() -> impl Strategy<Value = Kind> {
-        prop_oneof![
-            Just(Kind::Native),
-            Just(Kind::Exec),
-            Just(Kind::Source),
-            Just(Kind::Docker)
-        ]
+        // Every kind a source yields (built-ins have no index line).
+        proptest::sample::select(
+            Kind::ALL
+                .into_iter()
+                .filter(|k| crate::sources::source_of(*k).is_some())
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn module() -> impl Strategy<Value = ModuleInfo> {

@@ -1,19 +1,62 @@
 //! Module names: the one rule of docs/architecture.md ("Names") and the reserved built-ins.
 
-/// The built-in modules; no other source can take these names.
-pub const BUILTINS: &[(&str, &str)] = &[
-    ("completion", "Print a shell completion script"),
-    ("help", "Show help for tcli or for a module"),
-    ("modules", "List, locate and check modules"),
-    ("team", "Add, update and inspect team repositories"),
-];
+/// The built-in modules; no other source can take these names. Every fact about one is an
+/// exhaustive match: its name and summary here, its clap command and how it runs in
+/// `crate::commands` (`commands::command`, `commands::run`), so a new built-in does not compile
+/// until each is stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `tcli completion <shell>`.
+    Completion,
+    /// `tcli help [<module> words...]`.
+    Help,
+    /// `tcli modules <verb>`.
+    Modules,
+    /// `tcli team <verb>`.
+    Team,
+}
+
+impl Builtin {
+    /// Every built-in, in the order `tcli --help` lists them.
+    pub const ALL: [Builtin; 4] = [
+        Builtin::Completion,
+        Builtin::Help,
+        Builtin::Modules,
+        Builtin::Team,
+    ];
+
+    /// The name a user types.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Completion => "completion",
+            Builtin::Help => "help",
+            Builtin::Modules => "modules",
+            Builtin::Team => "team",
+        }
+    }
+
+    /// The one line `tcli --help` shows.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Builtin::Completion => "Print a shell completion script",
+            Builtin::Help => "Show help for tcli or for a module",
+            Builtin::Modules => "List, locate and check modules",
+            Builtin::Team => "Add, update and inspect team repositories",
+        }
+    }
+
+    /// The built-in named `name`.
+    pub fn named(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+}
 
 /// Longest valid module name, in bytes.
 pub const MAX_LEN: usize = 64;
 
 /// True for a reserved built-in name.
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.iter().any(|(n, _)| *n == name)
+    Builtin::named(name).is_some()
 }
 
 /// The `candidates` close enough to `word` to be what was meant, best first: the one

@@ -341,6 +341,11 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
     assert!(norun.contains(&entries.display().to_string()), "{norun}");
     assert!(!never.exists(), "a source with an invalid name was run");
 
+    // Each failed source says how to recover it.
+    list.stderr_has(&format!(
+        "hint: fix {0}, then 'touch {0}': a failed source runs 'list' again only when its file changes",
+        hang.display()
+    ));
     let json = env.run(["modules", "list", "--json"]).success().json();
     let notes = json["notes"].to_string();
     assert!(notes.contains("did not finish within 2 s"), "{notes}");

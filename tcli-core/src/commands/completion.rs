@@ -4,6 +4,7 @@
 //! regenerating: modules, verbs and built-ins come from the binary at completion time.
 
 use crate::context::Context;
+use crate::names::Builtin;
 use crate::ui;
 use clap::{Parser, ValueEnum};
 use std::ffi::OsString;
@@ -71,16 +72,14 @@ complete -c tcli -f -a '(__tcli_complete)'
 
 /// Runs `tcli completion <shell>`.
 pub fn cmd_completion(_cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
-    let args: CompletionArgs = match super::parse("completion", args) {
-        Ok(a) => a,
-        Err(code) => return Ok(code),
-    };
-    ui::out(match args.shell {
-        Shell::Bash => BASH,
-        Shell::Zsh => ZSH,
-        Shell::Fish => FISH,
-    });
-    Ok(0)
+    super::parse_then(Builtin::Completion, args, |args: CompletionArgs| {
+        ui::out(match args.shell {
+            Shell::Bash => BASH,
+            Shell::Zsh => ZSH,
+            Shell::Fish => FISH,
+        });
+        Ok(0)
+    })
 }
 
 /// The hidden first word of `tcli __complete <shell> -- <words...>`.

@@ -1,6 +1,7 @@
 //! `tcli`, `tcli --help`, `tcli help [<module> words...]`: the top-level listing, and
 //! forwarding to a module's own `--help`.
 
+use super::Outcome;
 use crate::catalog;
 use crate::context::Context;
 use crate::error::CliError;
@@ -32,22 +33,23 @@ pub struct HelpArgs {
 }
 
 /// `tcli help [words...]`.
-pub fn cmd_help(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
+pub fn cmd_help(cx: &Context, args: Vec<OsString>) -> anyhow::Result<Outcome> {
     for_words(cx, args)
 }
 
-/// `tcli help <module> [words...]` is `tcli <module> [words...] --help`.
-pub fn for_words(cx: &Context, mut words: Vec<OsString>) -> anyhow::Result<u8> {
+/// `tcli help <module> [words...]` is `tcli <module> [words...] --help`, which the dispatcher
+/// runs.
+pub fn for_words(cx: &Context, mut words: Vec<OsString>) -> anyhow::Result<Outcome> {
     if words.is_empty() || (words.len() == 1 && matches!(words[0].to_str(), Some("-h" | "--help")))
     {
-        return top_level(cx);
+        return top_level(cx).map(Outcome::Exit);
     }
     let module = words.remove(0);
     if let Some(name) = module.to_str().filter(|n| !crate::names::is_builtin(n)) {
         check_declared_verbs(cx, name, &words)?;
     }
     words.push(OsString::from("--help"));
-    crate::dispatch::run_module(cx, module, words)
+    Ok(Outcome::Forward(module, words))
 }
 
 /// A module that declares its verbs gets its help asked only for one of them: `tcli help
@@ -172,8 +174,6 @@ pub fn top_level(cx: &Context) -> anyhow::Result<u8> {
             if invalid == 1 { "" } else { "s" }
         ));
     }
-    for (kind, note) in &catalog.notes {
-        ui::warn(&format!("{} modules: {note}", kind.as_str()));
-    }
+    crate::commands::warn_notes(&catalog);
     Ok(Exit::Success.code())
 }

@@ -8,28 +8,44 @@ pub mod modules;
 pub mod team;
 
 use crate::context::Context;
-use crate::error::CliError;
+use crate::names::Builtin;
 use std::ffi::OsString;
 
-/// Runs the built-in `name` with the words after it.
-pub fn run_builtin(cx: &Context, name: &str, args: Vec<OsString>) -> anyhow::Result<u8> {
-    match name {
-        "completion" => completion::cmd_completion(cx, args),
-        "help" => help::cmd_help(cx, args),
-        "modules" => modules::cmd_modules(cx, args),
-        "team" => team::cmd_team(cx, args),
-        other => Err(CliError::usage(format!(
-            "the built-in '{other}' is not available in this build"
-        ))
-        .into()),
+/// What a built-in leaves to do: exit with a code, or run a module's own `--help` (`tcli help
+/// <module> words...`), which the dispatcher does; commands never call back up into it.
+pub enum Outcome {
+    /// Done: exit with this code.
+    Exit(u8),
+    /// Run `tcli <module> <words...>` (the words end in `--help`).
+    Forward(OsString, Vec<OsString>),
+}
+
+/// Runs the built-in `b` with the words after it.
+pub fn run(cx: &Context, b: Builtin, args: Vec<OsString>) -> anyhow::Result<Outcome> {
+    match b {
+        Builtin::Completion => completion::cmd_completion(cx, args).map(Outcome::Exit),
+        Builtin::Help => help::cmd_help(cx, args),
+        Builtin::Modules => modules::cmd_modules(cx, args).map(Outcome::Exit),
+        Builtin::Team => team::cmd_team(cx, args).map(Outcome::Exit),
     }
+}
+
+/// The clap command of the built-in `b`, named as users type it.
+pub fn command(b: Builtin) -> clap::Command {
+    use clap::CommandFactory;
+    match b {
+        Builtin::Completion => completion::CompletionArgs::command(),
+        Builtin::Help => help::HelpArgs::command(),
+        Builtin::Modules => modules::ModulesCli::command(),
+        Builtin::Team => team::TeamCli::command(),
+    }
+    .name(b.name())
 }
 
 /// The whole built-in command line as one clap tree: what the CLI reference, the man pages and
 /// completion read. tcli itself parses its global flags by hand (the grammar of docs/cli.md
 /// gives every word after the module name to the module), so this tree only describes them.
 pub fn cli() -> clap::Command {
-    use clap::CommandFactory;
     clap::Command::new("tcli")
         .version(crate::context::Context::version())
         .about("The team command line")
@@ -42,10 +58,7 @@ pub fn cli() -> clap::Command {
         )
         .override_usage(help::USAGE)
         .disable_help_subcommand(true)
-        .subcommand(completion::CompletionArgs::command().name("completion"))
-        .subcommand(help::HelpArgs::command().name("help"))
-        .subcommand(modules::ModulesCli::command().name("modules"))
-        .subcommand(team::TeamCli::command().name("team"))
+        .subcommands(Builtin::ALL.map(command))
         .after_long_help(
             "Everything after <module> belongs to the module, byte for byte. Exit codes: 0 \
              success; 1 tcli failed; 2 usage error or unknown module; 101 a native module \
@@ -54,9 +67,32 @@ pub fn cli() -> clap::Command {
         )
 }
 
+/// Parses `args` as `tcli <module> ...` with clap and runs `then` on them; help and usage
+/// errors are printed and become the exit code.
+pub fn parse_then<P: clap::Parser>(
+    b: Builtin,
+    args: Vec<OsString>,
+    then: impl FnOnce(P) -> anyhow::Result<u8>,
+) -> anyhow::Result<u8> {
+    match parse(b.name(), args) {
+        Ok(parsed) => then(parsed),
+        Err(code) => Ok(code),
+    }
+}
+
 /// Parses `args` as `tcli <module> ...` with clap; help and usage errors are printed and
-/// become the exit code.
+/// become the exit code. (The git helper parses `tcli team ...` with it too.)
 pub fn parse<P: clap::Parser>(module: &str, args: Vec<OsString>) -> Result<P, u8> {
     let argv = std::iter::once(OsString::from(format!("tcli {module}"))).chain(args);
     P::try_parse_from(argv).map_err(|e| crate::ui::clap_error(&e))
+}
+
+/// The catalog's notes as warnings on stderr, then how to recover from them.
+pub(crate) fn warn_notes(catalog: &crate::catalog::Catalog) {
+    for (kind, note) in &catalog.notes {
+        crate::ui::warn(&format!("{} modules: {note}", kind.as_str()));
+    }
+    for hint in &catalog.hints {
+        crate::ui::hint(hint);
+    }
 }

@@ -34,6 +34,16 @@ pub enum Kind {
 // Every fact about a kind is a `match` here, with no wildcard arm: a new kind does not compile
 // until each one is stated (docs/architecture.md, "Adding a source").
 impl Kind {
+    /// Every kind, in precedence order: what `sources::sources` walks. Checked when compiled:
+    /// each kind stands at the index its [`Kind::precedence`] says.
+    pub const ALL: [Kind; 5] = [
+        Kind::Builtin,
+        Kind::Native,
+        Kind::Exec,
+        Kind::Source,
+        Kind::Docker,
+    ];
+
     /// The lowercase name used in lists, JSON and the index.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,7 +56,7 @@ impl Kind {
     }
 
     /// Precedence when two kinds offer one name: lower wins (docs/architecture.md).
-    pub fn precedence(self) -> u8 {
+    pub const fn precedence(self) -> u8 {
         match self {
             Kind::Builtin => 0,
             Kind::Native => 1,
@@ -84,6 +94,15 @@ impl Kind {
         serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
     }
 }
+
+// `Kind::ALL` lists each kind once, at the place its precedence says.
+const _: () = {
+    let mut i = 0;
+    while i < Kind::ALL.len() {
+        assert!(Kind::ALL[i].precedence() as usize == i);
+        i += 1;
+    }
+};
 
 /// Modification time of `md` in nanoseconds since the epoch.
 pub fn mtime_ns(md: &std::fs::Metadata) -> i64 {
@@ -324,6 +343,17 @@ impl ModuleInfo {
         }
     }
 
+    /// Where the module comes from, as `modules list` shows it: a pinned module's team after its
+    /// location (docs/team-repos.md, "Pinning"). Escaped: file names can hold control
+    /// characters, and a listing must not replay them.
+    pub fn origin(&self) -> String {
+        let location = self.location.escape_debug();
+        match self.pinned_by() {
+            Some(team) => format!("{location} (team {team})"),
+            None => location.to_string(),
+        }
+    }
+
     /// The full image ID of a docker module (its location otherwise).
     pub fn image_id(&self) -> &str {
         match &self.identity {
@@ -461,13 +491,7 @@ mod tests {
 
     #[test]
     fn every_kind_parses_from_its_name() {
-        for k in [
-            Kind::Builtin,
-            Kind::Native,
-            Kind::Exec,
-            Kind::Source,
-            Kind::Docker,
-        ] {
+        for k in Kind::ALL {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
     }

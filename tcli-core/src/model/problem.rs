@@ -243,16 +243,14 @@ impl HelpFailure {
         timeout_secs: u64,
         said: bool,
     ) -> Option<HelpFailure> {
-        if let Some(run) = RunFailure::of(outcome, timeout_secs, said) {
-            return Some(HelpFailure::Run(run));
-        }
-        if outcome.stdout.iter().all(u8::is_ascii_whitespace) {
-            return Some(HelpFailure::Empty);
-        }
-        if !outcome.is_text() {
-            return Some(HelpFailure::Binary);
-        }
-        None
+        let printed = if outcome.stdout.iter().all(u8::is_ascii_whitespace) {
+            Some(HelpFailure::Empty)
+        } else {
+            (!outcome.is_text()).then_some(HelpFailure::Binary)
+        };
+        RunFailure::of(outcome, timeout_secs, said)
+            .map(HelpFailure::Run)
+            .or(printed)
     }
 }
 

@@ -155,7 +155,7 @@ fn check_name_grammar(name: &str) -> anyhow::Result<()> {
 /// would shadow or be shadowed by it.
 fn check_name_free(cx: &Context, name: &str) -> anyhow::Result<()> {
     if crate::names::is_builtin(name) {
-        let reserved: Vec<&str> = crate::names::BUILTINS.iter().map(|(n, _)| *n).collect();
+        let reserved: Vec<&str> = crate::names::Builtin::ALL.map(|b| b.name()).to_vec();
         return Err(
             CliError::usage(format!("module name '{name}' is taken by a built-in"))
                 .hint(format!(

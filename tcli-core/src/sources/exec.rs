@@ -25,15 +25,15 @@ impl Source for ExecSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        super::files_unchanged(&search_dirs(cx), cached)
+        super::files_unchanged(&super::search_dirs(cx), cached)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
         super::rescan_files(
-            &search_dirs(cx),
+            &super::search_dirs(cx),
             cached,
             16,
-            candidates,
+            is_candidate,
             |_| false,
             describe,
         )
@@ -52,34 +52,11 @@ impl Source for ExecSource {
     }
 }
 
-/// The exec search path: each team repo's `bin/` in team order, then `PATH`.
-pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
-    let mut dirs = crate::team_dirs::bin_dirs(cx);
-    for p in Context::split_abs(cx.path_var.as_ref()) {
-        if !dirs.contains(&p) {
-            dirs.push(p);
-        }
-    }
-    dirs
-}
-
-/// Every `tcli-*` regular, executable file in `dir`, sorted by name so listing is stable.
-fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(PathBuf, Identity)> = rd
-        .filter_map(Result::ok)
-        .filter(|e| is_exec_module_file(e.file_name().as_bytes()))
-        .filter_map(|e| {
-            let path = e.path();
-            is_executable_file(&path)?;
-            let identity = Identity::of_file(&path)?;
-            Some((path, identity))
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+/// A `tcli-*` regular, executable file.
+fn is_candidate(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| is_exec_module_file(n.as_bytes()))
+        && is_executable_file(path).is_some()
 }
 
 /// A `tcli-*` file name that is not a source plugin's (`tcli-source-*`, docs/source-plugins.md).
@@ -198,7 +175,7 @@ pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     if !is_exec_module_file(file.as_bytes()) {
         return None;
     }
-    search_dirs(cx)
+    super::search_dirs(cx)
         .into_iter()
         .map(|d| d.join(OsStr::new(&file)))
         .find(|p| is_executable_file(p).is_some())

@@ -28,7 +28,8 @@ pub enum Lookup {
 /// One discovery source. `is_fresh` runs on the warm path, so it may only stat files: no
 /// process, no library load, no engine connection.
 pub trait Source: Sync {
-    /// The kind of module this source yields; also its line in the index.
+    /// The kind of module this source yields; also its line in the index. The source
+    /// [`source_of`] gives for that kind.
     fn kind(&self) -> Kind;
 
     /// True when `cached` can be used as it is.
@@ -42,6 +43,12 @@ pub trait Source: Sync {
         Lookup::UseIndex
     }
 
+    /// How to recover from what the cached part's note reports, one `hint:` line each (source
+    /// plugins: how to make a failed source list again).
+    fn hints(&self, _cached: &SourceCache) -> Vec<String> {
+        Vec::new()
+    }
+
     /// True when the source's world can change with no local file changing (an engine's
     /// image list), so an unknown name is worth one forced refresh before giving up.
     fn can_change_unseen(&self) -> bool {
@@ -49,19 +56,38 @@ pub trait Source: Sync {
     }
 }
 
-/// The sources in precedence order (built-ins are not a source: they are fixed). This list is
-/// the one place a new source is registered.
-pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
-    let mut all: Vec<Box<dyn Source>> = vec![
-        Box::new(native::NativeSource),
-        Box::new(exec::ExecSource),
-        Box::new(plugin::PluginSource),
-    ];
-    if !cx.no_docker {
-        all.push(Box::new(docker::DockerSource));
+/// The one source of each kind (built-ins are not a source: they are fixed). A kind's source is
+/// stated here once, so a new kind does not compile without one and no two sources share a
+/// kind's line in the index.
+pub fn source_of(kind: Kind) -> Option<Box<dyn Source>> {
+    match kind {
+        Kind::Builtin => None,
+        Kind::Native => Some(Box::new(native::NativeSource)),
+        Kind::Exec => Some(Box::new(exec::ExecSource)),
+        Kind::Source => Some(Box::new(plugin::PluginSource)),
+        Kind::Docker => Some(Box::new(docker::DockerSource)),
     }
-    all.sort_by_key(|s| s.kind().precedence());
-    all
+}
+
+/// The sources in precedence order, without those the context turns off (`TCLI_NO_DOCKER`).
+pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| !(cx.no_docker && *k == Kind::Docker))
+        .filter_map(source_of)
+        .collect()
+}
+
+/// The search path of executables, exec modules' and source plugins' alike: each team repo's
+/// `bin/` in team order, then `PATH`.
+pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
+    let mut dirs = crate::team_dirs::bin_dirs(cx);
+    for p in Context::split_abs(cx.path_var.as_ref()) {
+        if !dirs.contains(&p) {
+            dirs.push(p);
+        }
+    }
+    dirs
 }
 
 /// The freshness rule of file-based sources: the dirs they list still have the stamps recorded
@@ -76,15 +102,31 @@ pub fn files_unchanged(dirs: &[PathBuf], cached: &SourceCache) -> bool {
         })
 }
 
+/// The files of `dir` that `keep` picks, with their identities, sorted by path so listing is
+/// stable.
+fn files_in(dir: &Path, keep: &impl Fn(&Path) -> bool) -> Vec<(PathBuf, Identity)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Identity)> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| keep(p))
+        .filter_map(|p| Identity::of_file(&p).map(|id| (p, id)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Rescans a file-based source. Each of `dirs` is listed once (a dir reached twice, such as
 /// `/bin -> usr/bin` on merged-/usr systems, would make its modules shadow themselves);
-/// `list` gives a dir's candidate files. A file whose identity is unchanged keeps its cached
+/// `keep` picks a dir's candidate files (by path: name, then type). A file whose identity is unchanged keeps its cached
 /// entry unless `stale` says otherwise; the others are described afresh, `threads` at a time.
 pub fn rescan_files(
     dirs: &[PathBuf],
     cached: &SourceCache,
     threads: usize,
-    list: impl Fn(&Path) -> Vec<(PathBuf, Identity)>,
+    keep: impl Fn(&Path) -> bool,
     stale: impl Fn(&ModuleInfo) -> bool + Sync,
     describe: impl Fn(&Path, Identity) -> ModuleInfo + Sync,
 ) -> SourceCache {
@@ -93,7 +135,7 @@ pub fn rescan_files(
     let found: Vec<(PathBuf, Identity)> = dirs
         .iter()
         .filter(|d| std::fs::metadata(d).is_ok_and(|m| seen.insert((m.dev(), m.ino()))))
-        .flat_map(|d| list(d))
+        .flat_map(|d| files_in(d, &keep))
         .collect();
     let previous: std::collections::HashMap<&str, &ModuleInfo> = cached
         .modules
@@ -111,5 +153,19 @@ pub fn rescan_files(
         scanned_at: crate::model::now(),
         modules,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_s_source_yields_that_kind() {
+        for kind in Kind::ALL {
+            if let Some(s) = source_of(kind) {
+                assert_eq!(s.kind(), kind);
+            }
+        }
     }
 }

@@ -4,9 +4,11 @@
 //! library that crashes, hangs or aborts on load is listed with the problem and costs one stat
 //! after that. This file never loads a library itself; installing one is `crate::plugins`'s.
 
+use super::pinned::{self, Entry};
 use super::Source;
 use crate::context::Context;
 use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG, VERSION_MAX};
+use crate::model::pin::Pinned;
 use crate::model::{Detail, Identity, Kind, ModuleInfo, NativeDetail, Problem, SourceCache, Stamp};
 use crate::prim::probe;
 use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
@@ -36,11 +38,11 @@ impl Source for NativeSource {
             &cx.plugin_dirs(),
             cached,
             8,
-            candidates,
+            is_candidate,
             retry_due,
             |path, identity| describe(cx, path, identity),
         );
-        let mut modules = super::pinned::native_modules(cx);
+        let mut modules = pinned_modules(cx);
         modules.append(&mut fresh.modules);
         fresh.modules = modules;
         fresh.stamps = Stamp::all(&dirs);
@@ -48,28 +50,74 @@ impl Source for NativeSource {
     }
 }
 
+/// The pinned native modules, in team order: a library in the store, or a module that cannot
+/// run here (no build for this machine, its store file gone).
+fn pinned_modules(cx: &Context) -> Vec<ModuleInfo> {
+    let mut out = Vec::new();
+    for Entry { team, name, pinned } in pinned::entries(cx) {
+        match pinned {
+            Pinned::Native {
+                sha256,
+                descriptor,
+                file,
+                ..
+            } => {
+                let path = pinned::library_path(cx, &sha256);
+                let id =
+                    Identity::of_file(&path).filter(|_| pinned::is_recorded(&path, file.as_ref()));
+                out.push(match id {
+                    Some(identity) => {
+                        let mut m = ModuleInfo::new(
+                            name,
+                            Kind::Native,
+                            path.to_string_lossy().into_owned(),
+                            identity,
+                        );
+                        fill_from_descriptor(&mut m, &descriptor);
+                        if let Detail::Native(d) = &mut m.detail {
+                            d.pinned_by = Some(team);
+                        }
+                        m
+                    }
+                    None => pinned::cannot_run(
+                        name,
+                        Kind::Native,
+                        &path,
+                        &team,
+                        Problem::PinnedMissing {
+                            artifact: pinned::missing_library(&path),
+                            team: team.clone(),
+                        },
+                    ),
+                });
+            }
+            Pinned::NoBuild { triple, builds } => {
+                let toml = crate::team_dirs::checkout_dir(cx, &team).join("tcli.toml");
+                out.push(pinned::cannot_run(
+                    name,
+                    Kind::Native,
+                    &toml,
+                    &team,
+                    Problem::NoBuild { triple, builds },
+                ));
+            }
+            Pinned::Image { .. } => {}
+        }
+    }
+    out
+}
+
 /// What the native line's freshness rests on: the plugin dirs, then the pinned record and the
 /// store's library dir.
 fn watched(cx: &Context) -> Vec<PathBuf> {
     let mut dirs = cx.plugin_dirs();
-    dirs.extend(super::pinned::watched(cx));
+    dirs.extend(pinned::watched(cx));
     dirs
 }
 
-/// Every regular file with a library extension in `dir`, sorted by path.
-fn candidates(dir: &Path) -> Vec<(PathBuf, Identity)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(PathBuf, Identity)> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| is_library_name(p))
-        .filter(|p| p.is_file())
-        .filter_map(|p| Identity::of_file(&p).map(|id| (p, id)))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+/// A regular file with a library extension.
+fn is_candidate(path: &Path) -> bool {
+    is_library_name(path) && path.is_file()
 }
 
 /// True when the file name ends in a shared-library extension.

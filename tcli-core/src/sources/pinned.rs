@@ -106,104 +106,36 @@ pub fn watched(cx: &Context) -> Vec<PathBuf> {
     vec![pins_path(cx), native_dir(cx)]
 }
 
-/// Each configured team's pins, in team order (teams removed since are left out).
-fn in_team_order(cx: &Context, file: &PinsFile) -> Vec<(String, Vec<(String, Pinned)>)> {
+/// One module a team pins, as fetched.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The team that pins it.
+    pub team: String,
+    /// The module's name.
+    pub name: String,
+    /// What was fetched for it.
+    pub pinned: Pinned,
+}
+
+/// Each configured team's pins, in team order (teams removed since are left out): the native
+/// and docker sources build their modules from them.
+pub fn entries(cx: &Context) -> Vec<Entry> {
+    let file = read(cx);
     crate::team_dirs::teams(cx)
         .into_iter()
-        .filter_map(|t| {
-            let pins = file.teams.get(&t.name)?;
-            let modules = pins
-                .modules
-                .iter()
-                .map(|(n, p)| (n.clone(), p.clone()))
-                .collect();
-            Some((t.name, modules))
+        .filter_map(|t| Some((file.teams.get(&t.name)?, t.name)))
+        .flat_map(|(pins, team)| {
+            pins.modules.iter().map(move |(name, pinned)| Entry {
+                team: team.clone(),
+                name: name.clone(),
+                pinned: pinned.clone(),
+            })
         })
         .collect()
 }
 
-/// The pinned native modules, in team order: a library in the store, or a module that cannot
-/// run here (no build for this machine, its store file gone).
-pub fn native_modules(cx: &Context) -> Vec<ModuleInfo> {
-    let file = read(cx);
-    let mut out = Vec::new();
-    for (team, modules) in in_team_order(cx, &file) {
-        for (name, pinned) in modules {
-            match pinned {
-                Pinned::Native {
-                    sha256,
-                    descriptor,
-                    file,
-                    ..
-                } => {
-                    let path = library_path(cx, &sha256);
-                    let id = Identity::of_file(&path).filter(|_| is_recorded(&path, file.as_ref()));
-                    out.push(match id {
-                        Some(identity) => {
-                            let mut m = ModuleInfo::new(
-                                name,
-                                Kind::Native,
-                                path.to_string_lossy().into_owned(),
-                                identity,
-                            );
-                            super::native::fill_from_descriptor(&mut m, &descriptor);
-                            if let Detail::Native(d) = &mut m.detail {
-                                d.pinned_by = Some(team.clone());
-                            }
-                            m
-                        }
-                        None => cannot_run(
-                            name,
-                            Kind::Native,
-                            &path,
-                            &team,
-                            Problem::PinnedMissing {
-                                artifact: missing_library(&path),
-                                team: team.clone(),
-                            },
-                        ),
-                    });
-                }
-                Pinned::NoBuild { triple, builds } => {
-                    let toml = crate::team_dirs::checkout_dir(cx, &team).join("tcli.toml");
-                    out.push(cannot_run(
-                        name,
-                        Kind::Native,
-                        &toml,
-                        &team,
-                        Problem::NoBuild { triple, builds },
-                    ));
-                }
-                Pinned::Image { .. } => {}
-            }
-        }
-    }
-    out
-}
-
-/// The pinned docker modules, in team order, built from the labels recorded at the pull.
-pub fn docker_modules(cx: &Context) -> Vec<ModuleInfo> {
-    let file = read(cx);
-    let mut out = Vec::new();
-    for (team, modules) in in_team_order(cx, &file) {
-        for (name, pinned) in modules {
-            if let Pinned::Image {
-                pin,
-                image_id,
-                labels,
-            } = pinned
-            {
-                out.push(super::docker::pinned_module(
-                    &name, &team, &pin, &image_id, &labels,
-                ));
-            }
-        }
-    }
-    out
-}
-
 /// A pinned module listed with the problem that keeps it from running (exit 126).
-fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem) -> ModuleInfo {
+pub fn cannot_run(name: String, kind: Kind, at: &Path, team: &str, problem: Problem) -> ModuleInfo {
     let mut m = ModuleInfo::new(
         name,
         kind,

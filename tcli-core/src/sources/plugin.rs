@@ -95,6 +95,25 @@ impl fmt::Display for Failure {
     }
 }
 
+impl Failure {
+    /// How to recover the source at `path` from this failure: the `hint:` under its warning.
+    fn hint(&self, path: &str) -> String {
+        let shown = crate::prim::text::sh_word(path);
+        match self {
+            Failure::InvalidName { .. } => format!(
+                "rename {shown} to {PREFIX}<name>, with <name> a valid module name"
+            ),
+            Failure::Shadowed { by } => format!(
+                "remove or rename {shown}: only the first {PREFIX}<name> of a name on the search path ({}) runs",
+                crate::prim::text::sh_word(by)
+            ),
+            Failure::Run(_) | Failure::Output { .. } => format!(
+                "fix {shown}, then 'touch {shown}': a failed source runs 'list' again only when its file changes"
+            ),
+        }
+    }
+}
+
 impl Source for PluginSource {
     fn kind(&self) -> Kind {
         Kind::Source
@@ -102,12 +121,19 @@ impl Source for PluginSource {
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
         let now = now_ms();
-        Stamp::all(&super::exec::search_dirs(cx)) == cached.stamps
+        Stamp::all(&super::search_dirs(cx)) == cached.stamps
             && records(cached).iter().all(|r| unchanged(r, now))
     }
 
+    fn hints(&self, cached: &SourceCache) -> Vec<String> {
+        records(cached)
+            .iter()
+            .filter_map(|r| Some(r.failure.as_ref()?.hint(&r.path)))
+            .collect()
+    }
+
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        let dirs = super::exec::search_dirs(cx);
+        let dirs = super::search_dirs(cx);
         let previous = records(cached);
         let now = now_ms();
         let found = candidates(&dirs);

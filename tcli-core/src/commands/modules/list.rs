@@ -54,28 +54,19 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
             [
                 m.name.escape_debug().to_string(),
                 m.kind.as_str().to_string(),
-                // File names can hold control characters; a listing must not replay them. A
-                // pinned module's origin is its team (docs/team-repos.md, "Pinning").
-                match m.pinned_by() {
-                    Some(team) => format!("{} (team {team})", m.location.escape_debug()),
-                    None => m.location.escape_debug().to_string(),
-                },
+                m.origin(),
                 m.description.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
-    let w0 = rows
-        .iter()
-        .map(|r| r[0].chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 28);
-    let w2 = rows
-        .iter()
-        .map(|r| r[2].chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(8, 60);
+    let width = |col: usize, min: usize, max: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .max()
+            .unwrap_or(min)
+            .clamp(min, max)
+    };
+    let (w0, w2) = (width(0, 4, 28), width(2, 8, 60));
     let mut s = format!(
         "{:w0$}  {:7}  {:w2$}  DESCRIPTION\n",
         "NAME", "KIND", "LOCATION"
@@ -88,8 +79,6 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
         s.push_str(&super::detail_lines(r));
     }
     ui::out(&s);
-    for (kind, note) in &catalog.notes {
-        ui::warn(&format!("{} modules: {note}", kind.as_str()));
-    }
+    crate::commands::warn_notes(&catalog);
     Ok(0)
 }

@@ -8,6 +8,7 @@ pub mod remove;
 pub mod which;
 
 use crate::context::Context;
+use crate::names::Builtin;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -31,18 +32,16 @@ enum ModulesCommand {
 
 /// Runs `tcli modules ...`.
 pub fn cmd_modules(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
-    let cli: ModulesCli = match super::parse("modules", args) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    match cli.command {
-        ModulesCommand::List(a) => list::cmd_modules_list(cx, &a),
-        ModulesCommand::Which(a) => which::cmd_modules_which(cx, &a),
-        ModulesCommand::Check(a) => check::cmd_modules_check(cx, &a),
-        ModulesCommand::Install(a) => install::cmd_modules_install(cx, &a),
-        ModulesCommand::Remove(a) => remove::cmd_modules_remove(cx, &a),
-        ModulesCommand::New(a) => new::cmd_modules_new(cx, &a),
-    }
+    super::parse_then(Builtin::Modules, args, |cli: ModulesCli| {
+        match cli.command {
+            ModulesCommand::List(a) => list::cmd_modules_list(cx, &a),
+            ModulesCommand::Which(a) => which::cmd_modules_which(cx, &a),
+            ModulesCommand::Check(a) => check::cmd_modules_check(cx, &a),
+            ModulesCommand::Install(a) => install::cmd_modules_install(cx, &a),
+            ModulesCommand::Remove(a) => remove::cmd_modules_remove(cx, &a),
+            ModulesCommand::New(a) => new::cmd_modules_new(cx, &a),
+        }
+    })
 }
 
 /// One module for humans: `kind  location`, then indented shadowed entries and problems.

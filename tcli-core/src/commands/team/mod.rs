@@ -13,6 +13,7 @@ pub mod update;
 pub mod verify;
 
 use crate::context::Context;
+use crate::names::Builtin;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
@@ -40,23 +41,21 @@ pub enum TeamCommand {
 
 /// Runs `tcli team ...`.
 pub fn cmd_team(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
-    let cli: TeamCli = match super::parse("team", args.clone()) {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    match cli.command {
-        TeamCommand::List(a) => list::cmd_team_list(cx, &a),
-        TeamCommand::Add(_)
-        | TeamCommand::Remove(_)
-        | TeamCommand::Update(_)
-        | TeamCommand::Status(_)
-        | TeamCommand::Verify(_)
-        | TeamCommand::People(_) => Err(crate::error::CliError::from(tcli_helper::exec(
-            tcli_helper::GIT,
-            std::iter::once(OsString::from(HELPER_ARG)).chain(args),
-        ))
-        .into()),
-    }
+    super::parse_then(Builtin::Team, args.clone(), |cli: TeamCli| {
+        match cli.command {
+            TeamCommand::List(a) => list::cmd_team_list(cx, &a),
+            TeamCommand::Add(_)
+            | TeamCommand::Remove(_)
+            | TeamCommand::Update(_)
+            | TeamCommand::Status(_)
+            | TeamCommand::Verify(_)
+            | TeamCommand::People(_) => Err(crate::error::CliError::from(tcli_helper::exec(
+                tcli_helper::GIT,
+                std::iter::once(OsString::from(HELPER_ARG)).chain(args),
+            ))
+            .into()),
+        }
+    })
 }
 
 /// The first word of the git helper's command line for `tcli team ...` (docs/helpers.md).

@@ -1,7 +1,11 @@
 //! Pinned modules (docs/team-repos.md, "Pinning"): the `[modules.<name>]` entries of a team's
-//! `tcli.toml` parsed and validated into types, one error per bad entry, and the record of what
-//! is pinned and fetched now (`<data dir>/store/pins.json`), which the git helper writes and the
-//! pinned source reads. Pure data: fetching is the git helper's, listing `sources::pinned`'s.
+//! `tcli.toml` parsed and validated into types, one error per bad entry. The record of what is
+//! pinned and fetched now is `record.rs`'s. Pure data: fetching is the git helper's, listing
+//! `sources::pinned`'s.
+
+mod record;
+
+pub use record::{FileId, Pinned, PinsFile, TeamPins};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -385,34 +389,7 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
             }
             BuildFrom::Url(url.to_string())
         }
-        (None, Some(path)) => {
-            let p = std::path::Path::new(path);
-            if path.chars().any(crate::prim::text::is_unsafe) {
-                return Err(err(
-                    format!("{key}.path"),
-                    format!(
-                        "'{}' holds a control or bidirectional character, or a noncharacter",
-                        crate::prim::text::inert(path)
-                    ),
-                    "give a path relative to the repo root, without '..': native/<triple>/libname.so",
-                ));
-            }
-            let inside = !path.is_empty()
-                && p.components().all(|c| {
-                    matches!(
-                        c,
-                        std::path::Component::Normal(_) | std::path::Component::CurDir
-                    )
-                });
-            if !inside {
-                return Err(err(
-                    format!("{key}.path"),
-                    format!("'{}' leaves the team repo", path.escape_debug()),
-                    "give a path relative to the repo root, without '..': native/<triple>/libname.so",
-                ));
-            }
-            BuildFrom::Path(path.to_string())
-        }
+        (None, Some(path)) => build_path(key, path)?,
     };
     Ok(Build {
         from,
@@ -420,75 +397,36 @@ fn parse_build(key: &str, triple: &str, b: &toml::Value) -> Result<Build, PinErr
     })
 }
 
-/// The record of what is pinned now and fetched (`<data dir>/store/pins.json`): per team, the
-/// commit its pins were fetched for and each module as it stands. Written by the git helper
-/// (under the store lock, temp file + rename); read by the pinned source.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PinsFile {
-    /// By team name.
-    #[serde(default)]
-    pub teams: BTreeMap<String, TeamPins>,
-}
-
-/// One team's pins.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TeamPins {
-    /// The commit whose `tcli.toml` they come from.
-    pub commit: String,
-    /// By module name.
-    pub modules: BTreeMap<String, Pinned>,
-}
-
-/// The identity of a store file when it was fetched: a regular file of this size, mtime and
-/// inode is taken to be the same file (its sha256 is not read again).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileId {
-    /// Its length in bytes.
-    pub size: u64,
-    /// Its modification time, in nanoseconds since the epoch (`i64`: serde cannot read an
-    /// `i128` inside the internally tagged [`Pinned`]).
-    pub mtime_ns: i64,
-    /// Its inode.
-    pub inode: u64,
-}
-
-/// One pinned module as fetched.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Pinned {
-    /// A pulled image.
-    Image {
-        /// The pin.
-        #[serde(flatten)]
-        pin: ImageRef,
-        /// The image ID it pulled as.
-        image_id: String,
-        /// Its labels (description, env, network, user).
-        #[serde(default)]
-        labels: BTreeMap<String, String>,
-    },
-    /// A library in the store.
-    Native {
-        /// The triple of this machine's build.
-        triple: String,
-        /// Its sha256 (the store file is `native/<sha256>.so`).
-        sha256: String,
-        /// Where it came from.
-        from: BuildFrom,
-        /// Its descriptor, read in a child process when it was fetched.
-        descriptor: super::descriptor::Descriptor,
-        /// The store file as it was put there: a file replaced since (or a symlink put in its
-        /// place) does not match and counts as missing. `None` (an older record) never matches.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        file: Option<FileId>,
-    },
-    /// Native builds exist, none for this machine.
-    NoBuild {
-        /// This machine's triple.
-        triple: String,
-        /// The triples there are builds for.
-        builds: Vec<String>,
-    },
+/// A build's `path`: relative to the team repo's root and inside it, with no character that
+/// could disguise it.
+fn build_path(key: &str, path: &str) -> Result<BuildFrom, PinError> {
+    let err = |why: String| PinError {
+        key: format!("{key}.path"),
+        why,
+        fix: "give a path relative to the repo root, without '..': native/<triple>/libname.so"
+            .to_string(),
+    };
+    let p = std::path::Path::new(path);
+    if path.chars().any(crate::prim::text::is_unsafe) {
+        return Err(err(format!(
+            "'{}' holds a control or bidirectional character, or a noncharacter",
+            crate::prim::text::inert(path)
+        )));
+    }
+    let inside = !path.is_empty()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+    if !inside {
+        return Err(err(format!(
+            "'{}' leaves the team repo",
+            path.escape_debug()
+        )));
+    }
+    Ok(BuildFrom::Path(path.to_string()))
 }
 
 #[cfg(test)]

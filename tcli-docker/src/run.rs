@@ -7,7 +7,7 @@
 //! slow or blocked peer never stops signal handling, and stdin and stdout are pumped
 //! concurrently (a container that echoes its input cannot deadlock against us).
 
-use crate::engine::FromBollard;
+use crate::classify::FromBollard;
 use crate::tty;
 use bollard::container::{AttachContainerResults, LogOutput};
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};

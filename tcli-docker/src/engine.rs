@@ -1,11 +1,11 @@
 //! The Docker engine client: bollard over a current-thread tokio runtime, built per helper
 //! process. The types it answers with, and the facade tcli calls, are `tcli_core::docker`'s.
 
+use crate::classify::FromBollard;
 use bollard::query_parameters::ListImagesOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 use std::time::Duration;
-use crate::classify::FromBollard;
 use tcli_core::docker::{
     EngineError, ErrorKind, Image, Outcome, PullError, PullRequest, Pulled, RunError, RunSpec,
     UntagRequest,

@@ -11,6 +11,7 @@
 use crate::context::Context;
 use crate::docker::{EngineError, ErrorKind};
 use crate::exit::Exit;
+use crate::helpers::HelperFailure;
 use crate::model::Kind;
 use crate::prim::text::sh_word;
 use std::ffi::OsString;
@@ -539,22 +540,36 @@ impl Failure {
     }
 }
 
-/// The code and hint of an error in a chain that carries them: a [`Failure`] or a [`CliError`].
+/// The code and hint of a helper's failure (the type is the helpers' facade's, below this file).
+fn helper_failure(h: &HelperFailure) -> (Exit, Option<String>) {
+    match h {
+        HelperFailure::Missing(_) | HelperFailure::CannotRun(..) => (
+            Exit::Failure,
+            Some("reinstall tcli (./install.sh)".to_string()),
+        ),
+    }
+}
+
+/// The code and hint of an error in a chain that carries them: a [`Failure`], a
+/// [`HelperFailure`] or a [`CliError`].
 fn reported(e: &(dyn std::error::Error + 'static)) -> Option<(Exit, Option<String>)> {
     if let Some(f) = e.downcast_ref::<Failure>() {
         return Some((f.exit(), f.hint()));
+    }
+    if let Some(h) = e.downcast_ref::<HelperFailure>() {
+        return Some(helper_failure(h));
     }
     e.downcast_ref::<CliError>()
         .map(|c| (c.exit, c.hint.clone()))
 }
 
-/// True for an error whose message is a headline of its own (a [`Failure`] or a [`CliError`]):
+/// True for an error whose message is a headline of its own (see [`reported`]):
 /// `ui::error` shows it as the `error:` line, never as a "caused by:".
 pub fn is_reported(e: &(dyn std::error::Error + 'static)) -> bool {
-    e.is::<Failure>() || e.is::<CliError>()
+    reported(e).is_some()
 }
 
-/// The exit code for any error: the first [`Failure`] or [`CliError`] in the chain decides,
+/// The exit code for any error: the first failure in the chain that carries one decides,
 /// else 1.
 pub fn exit_of(err: &anyhow::Error) -> Exit {
     err.chain()
@@ -562,7 +577,7 @@ pub fn exit_of(err: &anyhow::Error) -> Exit {
         .map_or(Exit::Failure, |(exit, _)| exit)
 }
 
-/// The hint of the first [`Failure`] or [`CliError`] in the chain that has one.
+/// The hint of the first failure in the chain that has one (see [`reported`]).
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain().filter_map(reported).find_map(|(_, hint)| hint)
 }

@@ -4,8 +4,6 @@
 //! found and what they are asked is docs/helpers.md; what they do is their crates'.
 
 use crate::env_vars;
-use crate::error::CliError;
-use crate::exit::Exit;
 use std::ffi::OsStr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -70,13 +68,23 @@ pub fn require(name: &str) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// What can go wrong with a helper itself. Its hint and exit code are stated in `error.rs`,
+/// with every other failure's; the type stays here, beside the facades that fail with it, so
+/// they need nothing above them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HelperFailure {
+    /// Not installed where tcli looks.
+    #[error("tcli's helper {} is missing", .0.display())]
+    Missing(PathBuf),
+    /// Installed, but exec(2) failed.
+    #[error("cannot run tcli's helper {}: {}", .0.display(), .1)]
+    CannotRun(PathBuf, std::io::Error),
+}
+
 /// The error for a helper that is not installed where tcli looks.
-pub fn missing(path: &Path) -> CliError {
-    CliError::new(
-        Exit::Failure,
-        format!("tcli's helper {} is missing", path.display()),
-    )
-    .hint("reinstall tcli (./install.sh)")
+pub fn missing(path: &Path) -> HelperFailure {
+    HelperFailure::Missing(path.to_path_buf())
 }
 
 /// A command for helper `path` that knows which tcli it works for (`TCLI_BIN`, as modules
@@ -102,12 +110,7 @@ where
         Err(e) => return e,
     };
     let err = command(&path).args(args).exec();
-    CliError::new(
-        Exit::Failure,
-        format!("cannot run tcli's helper {}: {err}", path.display()),
-    )
-    .hint("reinstall tcli (./install.sh)")
-    .into()
+    HelperFailure::CannotRun(path, err).into()
 }
 
 /// For a helper's `main`: makes the running binary, as modules and the plugin dirs see it, the

@@ -217,7 +217,7 @@ fn ask<Q: Serialize, T: serde::de::DeserializeOwned>(
     if !helper.is_file() {
         return Err(HttpError::new(
             HttpErrorKind::Helper,
-            helpers::missing(&helper).message,
+            helpers::missing(&helper).to_string(),
         ));
     }
     let request =

@@ -346,7 +346,7 @@ impl Engine {
         let helper = helpers::locate(helpers::DOCKER);
         if !helper.is_file() {
             let missing = helpers::missing(&helper);
-            return Err(EngineError::new(ErrorKind::Other, missing.message));
+            return Err(EngineError::new(ErrorKind::Other, missing.to_string()));
         }
         Ok(Engine {
             helper,
@@ -418,12 +418,7 @@ impl Engine {
             .args([OP_RUN, &host()])
             .env(crate::env_vars::TCLI_HELPER_REQUEST, &request)
             .exec();
-        crate::error::CliError::new(
-            crate::exit::Exit::Failure,
-            format!("cannot run tcli's helper {}: {err}", helper.display()),
-        )
-        .hint("reinstall tcli (./install.sh)")
-        .into()
+        helpers::HelperFailure::CannotRun(helper, err).into()
     }
 
     /// Runs one operation of the helper and reads its answer. The outer error is a helper that

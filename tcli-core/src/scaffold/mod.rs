@@ -535,7 +535,7 @@ mod tests {
         std::fs::create_dir(&dest).unwrap();
         std::fs::write(dest.join("keep"), "mine").unwrap();
         let err = write(root.path(), &dest, &rendered(Kind::Exec)).unwrap_err();
-        assert_eq!(crate::error::exit_of(&err), Exit::Usage);
+        assert_eq!(crate::error::exit_of(&err), crate::exit::Exit::Usage);
         assert_eq!(std::fs::read_to_string(dest.join("keep")).unwrap(), "mine");
         let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "temp dir left behind");

@@ -387,7 +387,8 @@ impl Failure {
     pub fn hint(&self) -> Option<String> {
         use Failure as F;
         const NOT_OURS: &str = "build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md), or remove it from the plugin dir";
-        const NEVER_OVERWRITES: &str = "tcli modules new never overwrites: pass a new path with --dir";
+        const NEVER_OVERWRITES: &str =
+            "tcli modules new never overwrites: pass a new path with --dir";
         let quoted = |names: &[String]| {
             names
                 .iter()
@@ -602,7 +603,10 @@ mod tests {
         assert_eq!(exit_of(&e), Exit::Failure);
         assert_eq!(hint_of(&e), None);
         let e: anyhow::Error = CliError::new(Exit::CannotRun, "m").hint("h").into();
-        assert_eq!((exit_of(&e), hint_of(&e).as_deref()), (Exit::CannotRun, Some("h")));
+        assert_eq!(
+            (exit_of(&e), hint_of(&e).as_deref()),
+            (Exit::CannotRun, Some("h"))
+        );
     }
 
     #[test]
@@ -617,6 +621,9 @@ mod tests {
         };
         assert_eq!(hint(&[]), "run 'tcli --help' to see the modules you have");
         assert_eq!(hint(&["a"]), "a module with a similar name exists: 'a'");
-        assert_eq!(hint(&["a", "b"]), "modules with similar names exist: 'a', 'b'");
+        assert_eq!(
+            hint(&["a", "b"]),
+            "modules with similar names exist: 'a', 'b'"
+        );
     }
 }

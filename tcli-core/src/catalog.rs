@@ -4,8 +4,7 @@
 //! a module that cannot run never beats one that can (docs/architecture.md).
 
 use crate::context::Context;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::index::{self, Index};
 use crate::model::{Kind, ModuleInfo};
 use crate::sources::{self, Lookup, Source};
@@ -201,17 +200,12 @@ pub fn find(cx: &Context, name: &str) -> anyhow::Result<ModuleInfo> {
 
 /// The error for a module that is listed but cannot run: exit 126, its problems, the way to
 /// learn more.
-pub fn cannot_run(m: &ModuleInfo) -> CliError {
-    CliError::new(
-        Exit::CannotRun,
-        format!(
-            "module '{}' ({}) cannot run: {}",
-            m.name,
-            m.location,
-            m.problem_lines().join("; ")
-        ),
-    )
-    .hint(format!("run 'tcli modules which {}' for details", m.name))
+pub fn cannot_run(m: &ModuleInfo) -> Failure {
+    Failure::CannotRun {
+        name: m.name.clone(),
+        location: m.location.clone(),
+        problems: m.problem_lines(),
+    }
 }
 
 /// Of the modules named `name` in `modules` (one source's, in search order), the one that
@@ -231,21 +225,11 @@ fn best_cached(index: &Index, kind: Kind, name: &str) -> Option<ModuleInfo> {
 /// The error for a name no source offers, with up to three suggestions.
 pub fn unknown(cx: &Context, name: &str) -> anyhow::Error {
     let catalog = load(cx);
-    let suggestions = catalog.suggestions(name);
-    let hint = match suggestions.as_slice() {
-        [] => "run 'tcli --help' to see the modules you have".to_string(),
-        [one] => format!("a module with a similar name exists: '{one}'"),
-        many => format!(
-            "modules with similar names exist: {}",
-            many.iter()
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    CliError::usage(format!("no module named '{name}'"))
-        .hint(hint)
-        .into()
+    Failure::NoModule {
+        name: name.to_string(),
+        similar: catalog.suggestions(name),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::catalog;
 use crate::commands;
 use crate::commands::Outcome;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::Failure;
 use crate::exit::Exit;
 use crate::model::descriptor::PROBE_ARG;
 use crate::model::Kind;
@@ -47,9 +47,10 @@ pub fn run(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
                 break;
             }
             other => {
-                return Err(CliError::usage(format!("unknown option '{other}'"))
-                    .hint("tcli takes only -h/--help and -V/--version before the module name; options after it belong to the module")
-                    .into());
+                return Err(Failure::UnknownOption {
+                    option: other.to_string(),
+                }
+                .into());
             }
         }
         rest.next();
@@ -70,17 +71,13 @@ pub fn run(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
 /// Runs `module args...`: a built-in, or a module from a source.
 pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow::Result<u8> {
     let Some(name) = module.to_str() else {
-        return Err(CliError::usage(format!(
-            "invalid module name {module:?}: it is not valid UTF-8"
-        ))
-        .into());
+        return Err(Failure::NameNotUtf8 { name: module }.into());
     };
     if let Err(why) = names::validate(name) {
-        return Err(CliError::usage(format!(
-            "invalid module name '{}': {why}",
-            name.escape_debug()
-        ))
-        .hint("module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them")
+        return Err(Failure::InvalidName {
+            name: name.to_string(),
+            why,
+        }
         .into());
     }
     if let Some(b) = Builtin::named(name) {
@@ -91,7 +88,7 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
         Kind::Source => runner::exec::run_source(&module, &args),
         Kind::Exec => runner::exec::run(&module, &args),
         // Built-ins are found by name above; the catalog lists them under those names only.
-        Kind::Builtin => Err(CliError::usage(format!(
+        Kind::Builtin => Err(crate::error::CliError::usage(format!(
             "the built-in '{name}' is not available in this build"
         ))
         .into()),

@@ -4,8 +4,7 @@
 
 use crate::catalog;
 use crate::context::Context;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::model::descriptor::Descriptor;
 use crate::model::Kind;
 use crate::sources::native;
@@ -27,41 +26,33 @@ pub struct Installed {
 /// keeps its mapping and no reader ever sees half a library.
 pub fn install(cx: &Context, file: &Path) -> anyhow::Result<Installed> {
     use anyhow::Context as _;
-    let fail = |msg: String| CliError::new(Exit::Failure, msg);
-    let md = std::fs::metadata(file).map_err(|e| {
-        fail(format!("cannot read {}: {e}", file.display()))
-            .hint("give the path of a library built with tcli-plugin-sdk, such as target/release/libtcli_plugin_hello.so")
+    let named = || file.to_path_buf();
+    let md = std::fs::metadata(file).map_err(|error| Failure::InstallUnreadable {
+        file: named(),
+        error,
     })?;
     if !md.is_file() || !native::is_library_name(file) {
-        return Err(fail(format!(
-            "{} is not a shared library file (*.so, *.dylib or *.dll)",
-            file.display()
-        ))
-        .hint("build the module crate (crate-type = [\"cdylib\"]) and give the library cargo wrote under target/")
-        .into());
+        return Err(Failure::InstallNotLibrary { file: named() }.into());
     }
     let abs = std::fs::canonicalize(file)
         .with_context(|| format!("cannot resolve {}", file.display()))?;
-    let d = native::probe_file(cx, &abs).map_err(|p| {
-        fail(format!("cannot install {}: {p}", file.display()))
-            .hint("build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md)")
+    let d = native::probe_file(cx, &abs).map_err(|p| Failure::InstallRefused {
+        file: named(),
+        why: p.to_string(),
     })?;
     if let Err(why) = crate::names::validate(&d.name) {
-        return Err(fail(format!(
-            "cannot install {}: it declares the invalid module name {:?}: {why}",
-            file.display(),
-            d.name
-        ))
-        .hint("change the name given to export_plugin! and rebuild")
+        return Err(Failure::InstallInvalidName {
+            file: named(),
+            name: d.name,
+            why,
+        }
         .into());
     }
     if crate::names::is_builtin(&d.name) {
-        return Err(fail(format!(
-            "cannot install {}: '{}' is the name of a built-in module",
-            file.display(),
-            d.name
-        ))
-        .hint("change the name given to export_plugin! and rebuild")
+        return Err(Failure::InstallBuiltinName {
+            file: named(),
+            name: d.name,
+        }
         .into());
     }
     let dir = cx.installed_plugins_dir();
@@ -87,9 +78,10 @@ pub fn remove(cx: &Context, name: &str) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context as _;
     let catalog = catalog::load(cx);
     let Some(entry) = catalog.get(name) else {
-        return Err(CliError::usage(format!("no module named '{name}'"))
-            .hint("run 'tcli modules list' to see the modules and where they live")
-            .into());
+        return Err(Failure::NothingToRemove {
+            name: name.to_string(),
+        }
+        .into());
     };
     let dir = cx.installed_plugins_dir();
     let all = std::iter::once(&entry.module).chain(&entry.shadowed);
@@ -102,33 +94,13 @@ pub fn remove(cx: &Context, name: &str) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     if ours.is_empty() {
         let m = &entry.module;
-        let hint = match (m.pinned_by(), m.kind) {
-            (Some(team), _) => format!(
-                "team '{team}' pins it: remove [modules.{name}] from its tcli.toml, then run 'tcli team update {team}'"
-            ),
-            (None, kind) => match kind {
-            Kind::Builtin => "built-in modules are part of tcli and cannot be removed".to_string(),
-            Kind::Native => format!(
-                "it was not installed by tcli; delete the file yourself: rm {}",
-                m.location
-            ),
-            Kind::Exec => format!("delete the executable yourself: rm {}", m.location),
-            Kind::Docker => format!("remove the image yourself: docker rmi {}", m.location),
-            Kind::Source => match crate::sources::plugin::source_of(m) {
-                Some(source) => format!("it is offered by the source plugin {source}"),
-                None => "it is offered by a source plugin".to_string(),
-            },
-            },
-        };
-        return Err(CliError::new(
-            Exit::Failure,
-            format!(
-                "module '{name}' is not an installed native module: it is the {} module at {}",
-                m.kind.as_str(),
-                m.location
-            ),
-        )
-        .hint(hint)
+        return Err(Failure::NotInstalled {
+            name: name.to_string(),
+            kind: m.kind,
+            location: m.location.clone(),
+            pinned_by: m.pinned_by().map(str::to_string),
+            offered_by: crate::sources::plugin::source_of(m).map(str::to_string),
+        }
         .into());
     }
     for p in &ours {

@@ -4,8 +4,7 @@
 //! each add bookmarks. Read only by commands that need settings, never on the warm path.
 
 use crate::context::Context;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use std::path::{Path, PathBuf};
 
 /// Tables that belong to the file they are in and are left out of the merge (docs/team-repos.md,
@@ -129,24 +128,16 @@ pub use tcli_plugin_sdk::settings_file::SETTINGS_MAX;
 /// Reads one settings file, within the bound of `tcli_plugin_sdk::settings_file`; `None` when
 /// it does not exist.
 pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
-    use tcli_plugin_sdk::settings_file::{self, ReadError};
+    use tcli_plugin_sdk::settings_file;
     let text = match settings_file::read(path) {
         Ok(Some(t)) => t,
         Ok(None) => return Ok(None),
-        Err(e) => {
-            let hint = match e {
-                ReadError::TooLarge => "keep data out of tcli.toml; it holds settings only",
-                ReadError::NotAFile | ReadError::NotText => {
-                    "a tcli.toml is a text file; fix or remove it, then run the command again"
-                }
-                _ => "fix what the error names, then run the command again",
-            };
-            return Err(CliError::new(
-                Exit::Failure,
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .hint(hint)
-            .into());
+        Err(error) => {
+            return Err(Failure::SettingsUnreadable {
+                path: path.to_path_buf(),
+                error,
+            }
+            .into())
         }
     };
     match text.parse::<toml::Table>() {
@@ -154,20 +145,12 @@ pub fn read_table(path: &Path) -> anyhow::Result<Option<toml::Table>> {
         Err(e) => {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .map_or(String::new(), |l| format!(" at line {l}"));
-            Err(CliError::new(
-                Exit::Failure,
-                format!(
-                    "{} has a syntax error{line}: {}",
-                    path.display(),
-                    e.message()
-                ),
-            )
-            .hint(format!(
-                "fix the file (it is TOML), then run the command again: {}",
-                path.display()
-            ))
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            Err(Failure::SettingsSyntax {
+                path: path.to_path_buf(),
+                line,
+                message: e.message().to_string(),
+            }
             .into())
         }
     }

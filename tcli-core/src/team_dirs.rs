@@ -3,8 +3,7 @@
 //! No git repository is opened here; `team` owns cloning, updating and writing that file.
 
 use crate::context::Context;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -68,23 +67,14 @@ pub fn teams_strict(cx: &Context) -> anyhow::Result<Vec<TeamEntry>> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(CliError::new(
-                Exit::Failure,
-                format!("cannot read the team registry {}: {e}", path.display()),
-            )
-            .into())
-        }
+        Err(error) => return Err(Failure::RegistryUnreadable { path, error }.into()),
     };
-    serde_json::from_slice(&bytes).map_err(|e| {
-        CliError::new(
-            Exit::Failure,
-            format!("the team registry {} is corrupt: {e}", path.display()),
-        )
-        .hint(format!(
-            "fix it by hand (a JSON list of {{\"name\", \"url\"}}) or delete it and add the teams again; the checkouts in {} are untouched",
-            cx.teams_dir().display()
-        ))
+    serde_json::from_slice(&bytes).map_err(|error| {
+        Failure::RegistryCorrupt {
+            path,
+            error,
+            teams_dir: cx.teams_dir(),
+        }
         .into()
     })
 }

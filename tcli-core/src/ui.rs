@@ -130,8 +130,8 @@ pub fn error(err: &anyhow::Error) {
     }
     for cause in chain {
         let text = cause.to_string();
-        // A CliError's hint is printed below; its message is already the top line.
-        if cause.downcast_ref::<crate::error::CliError>().is_none() {
+        // A failure's hint is printed below; its message is already the top line.
+        if !crate::error::is_reported(cause) {
             err_line(&format!(
                 "  {} {}",
                 paint_err("caused by:", "2"),
@@ -140,7 +140,7 @@ pub fn error(err: &anyhow::Error) {
         }
     }
     if let Some(h) = crate::error::hint_of(err) {
-        hint(h);
+        hint(&h);
     }
 }
 

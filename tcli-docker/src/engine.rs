@@ -1,6 +1,7 @@
 //! The Docker engine client: bollard over a current-thread tokio runtime, built per helper
 //! process. The types it answers with, and the facade tcli calls, are `tcli_helper::docker`'s.
 
+use crate::classify::FromBollard;
 use bollard::query_parameters::ListImagesOptions;
 use bollard::Docker;
 use std::collections::HashMap;
@@ -13,81 +14,6 @@ use tcli_helper::docker::{CONNECT_TIMEOUT, MODULE_LABEL};
 
 /// How long listing images may take once the engine has answered.
 const LIST_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Builds the facade's error from what went wrong here.
-pub(crate) trait FromBollard: Sized {
-    /// Classifies a bollard error; `host` names the engine in the message.
-    fn from_bollard(host: &str, err: &bollard::errors::Error) -> Self;
-    /// No answer from `host` within `after`.
-    fn timeout(host: &str, after: Duration) -> Self;
-}
-
-impl FromBollard for EngineError {
-    fn from_bollard(host: &str, err: &bollard::errors::Error) -> Self {
-        use bollard::errors::Error as B;
-        match err {
-            B::SocketNotFoundError(path) => {
-                EngineError::new(ErrorKind::Absent, format!("no Docker socket at {path}"))
-            }
-            B::UnsupportedURISchemeError { uri } => EngineError::new(
-                ErrorKind::Unreachable,
-                format!("unsupported DOCKER_HOST address '{uri}' (use unix:// or tcp://)"),
-            ),
-            B::RequestTimeoutError => EngineError::new(
-                ErrorKind::Timeout,
-                format!("no answer from the Docker engine at {host}"),
-            ),
-            B::DockerResponseServerError {
-                status_code,
-                message,
-            } => EngineError::new(ErrorKind::Api(*status_code), message.trim().to_string()),
-            other => match io_kind(other) {
-                Some(std::io::ErrorKind::NotFound) => {
-                    EngineError::new(ErrorKind::Absent, format!("no Docker socket at {host}"))
-                }
-                Some(std::io::ErrorKind::PermissionDenied) => {
-                    EngineError::new(ErrorKind::Denied, format!("permission denied on {host}"))
-                }
-                Some(std::io::ErrorKind::ConnectionRefused) => EngineError::new(
-                    ErrorKind::Unreachable,
-                    format!("connection refused at {host} (is dockerd running?)"),
-                ),
-                _ => EngineError::new(ErrorKind::Other, format!("{host}: {}", deepest(other))),
-            },
-        }
-    }
-
-    fn timeout(host: &str, after: Duration) -> Self {
-        EngineError::new(
-            ErrorKind::Timeout,
-            format!(
-                "no answer from the Docker engine at {host} within {} s",
-                after.as_secs()
-            ),
-        )
-    }
-}
-
-/// The first `io::Error` in an error's chain: hyper wraps the socket error several levels down.
-fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = e.source();
-    }
-    None
-}
-
-/// The innermost message of an error chain: the outer hyper layers say only "client error".
-fn deepest(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = err;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
 
 /// A connection to the engine, with the runtime that drives it.
 pub(crate) struct Engine {
@@ -235,24 +161,5 @@ mod tests {
             took >= CONNECT_TIMEOUT && took < CONNECT_TIMEOUT * 2,
             "{took:?}"
         );
-    }
-
-    #[test]
-    fn missing_socket_is_absent() {
-        let err = bollard::errors::Error::SocketNotFoundError("/nowhere/docker.sock".into());
-        let e = EngineError::from_bollard("unix:///nowhere/docker.sock", &err);
-        assert_eq!(e.kind, ErrorKind::Absent);
-        assert_eq!(e.message, "no Docker socket at /nowhere/docker.sock");
-    }
-
-    #[test]
-    fn api_errors_keep_status_and_message() {
-        let err = bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            message: "No such image: sha256:abc\n".into(),
-        };
-        let e = EngineError::from_bollard("h", &err);
-        assert_eq!(e.kind, ErrorKind::Api(404));
-        assert_eq!(e.message, "No such image: sha256:abc");
     }
 }

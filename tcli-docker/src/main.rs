@@ -6,6 +6,7 @@
 //! a module (`run`: the container's stdio, signals and exit code are this process's).
 
 mod attach;
+mod classify;
 mod engine;
 mod pull;
 mod run;
@@ -83,12 +84,55 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
             };
             runner::docker::finish(&module, result, host)
         }
-        _ => Err(CliError::usage(format!(
-            "{} is tcli's Docker helper, not a command (protocol: docs/helpers.md)",
-            helpers::DOCKER
-        ))
-        .hint("run 'tcli' instead")
-        .into()),
+        _ => Err(CliError::from(Misuse::NotACommand).into()),
+    }
+}
+
+/// How the helper itself was misused (not tcli's protocol), and the one place that turns it
+/// into the `error:` and `hint:` lines and the exit code; the engine's own failures are the
+/// protocol's answers or `tcli_core::error::Failure`s.
+#[derive(Debug)]
+enum Misuse {
+    /// Run by hand, or with words that are no operation of the protocol.
+    NotACommand,
+    /// Run without the request tcli puts in the environment.
+    NoRequest,
+}
+
+impl std::fmt::Display for Misuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Misuse::NotACommand => write!(
+                f,
+                "{} is tcli's Docker helper, not a command (protocol: docs/helpers.md)",
+                helpers::DOCKER
+            ),
+            Misuse::NoRequest => write!(
+                f,
+                "{} needs its request in {}",
+                helpers::DOCKER,
+                tcli_core::env_vars::TCLI_HELPER_REQUEST
+            ),
+        }
+    }
+}
+
+impl Misuse {
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            Misuse::NotACommand => Some("run 'tcli' instead"),
+            Misuse::NoRequest => None,
+        }
+    }
+}
+
+impl From<Misuse> for CliError {
+    fn from(m: Misuse) -> CliError {
+        let e = CliError::usage(m.to_string());
+        match m.hint() {
+            Some(h) => e.hint(h),
+            None => e,
+        }
     }
 }
 
@@ -96,14 +140,7 @@ fn serve(args: &[OsString]) -> anyhow::Result<u8> {
 fn request() -> anyhow::Result<String> {
     tcli_core::env_vars::get_os(tcli_core::env_vars::TCLI_HELPER_REQUEST)
         .and_then(|v| v.into_string().ok())
-        .ok_or_else(|| {
-            CliError::usage(format!(
-                "{} needs its request in {}",
-                helpers::DOCKER,
-                tcli_core::env_vars::TCLI_HELPER_REQUEST
-            ))
-            .into()
-        })
+        .ok_or_else(|| CliError::from(Misuse::NoRequest).into())
 }
 
 /// Connects to `host` and runs `spec` there.

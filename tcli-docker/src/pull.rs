@@ -3,7 +3,7 @@
 //! `tcli-pinned/...` so a prune by the user shows; which images are present; removing the tag
 //! of an image no team pins any more. What to pull and when is the git helper's.
 
-use crate::engine::FromBollard;
+use crate::classify::FromBollard;
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{CreateImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::Docker;

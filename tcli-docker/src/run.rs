@@ -7,7 +7,7 @@
 //! slow or blocked peer never stops signal handling, and stdin and stdout are pumped
 //! concurrently (a container that echoes its input cannot deadlock against us).
 
-use crate::engine::FromBollard;
+use crate::classify::FromBollard;
 use crate::tty;
 use bollard::container::{AttachContainerResults, LogOutput};
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
@@ -135,11 +135,71 @@ async fn drive(
     spec: &RunSpec,
     signals: &mut Signals,
 ) -> Result<Outcome, RunError> {
-    let engine = |e: bollard::errors::Error| RunError::Engine(EngineError::from_bollard(host, &e));
     let (inherit, tty) = match spec.io {
         Io::Inherit { tty } => (true, tty),
         Io::Capture { .. } => (false, false),
     };
+    let (output, input) = attach(docker, host, id, inherit, tty).await?;
+    if let Some(sig) = signals.pending() {
+        return Err(RunError::Interrupted(sig));
+    }
+    // Raw before start, so the very first keystrokes already belong to the container.
+    let raw = if tty { tty::RawMode::enter() } else { None };
+    start(docker, host, id, tty).await?;
+    let mut pumps = Pumps::spawn(spec, output, input);
+    let mut watch = Watch {
+        docker,
+        id,
+        tty,
+        forwarded: None,
+        kill_at: None,
+        killed: false,
+        timed_out: false,
+        stdout_gone: false,
+    };
+    let (code, captured) = watch.until_exit(host, &mut pumps, signals, raw).await?;
+    if let Some(p) = pumps.stdin {
+        p.abort();
+    }
+    if let Some(w) = pumps.writer {
+        // All output has been handed over; wait until it is written before tcli exits.
+        let _ = w.join();
+    }
+    let code = match (watch.killed, watch.forwarded) {
+        (true, Some(sig)) => i32::from(tcli_core::exit::signal_code(sig)),
+        _ => i32::try_from(code).unwrap_or(i32::MAX),
+    };
+    Ok(Outcome {
+        code: u8::try_from(code).unwrap_or(u8::MAX),
+        stdout: captured.0,
+        stderr: captured.1,
+        timed_out: watch.timed_out,
+        left_behind: None,
+    })
+}
+
+/// The container's output and input streams, attached before it starts.
+type Attached = (OutputStream, Pin<Box<dyn tokio::io::AsyncWrite + Send>>);
+
+/// Attaches to the container's stdio (stdin only when `inherit`).
+async fn attach(
+    docker: &Docker,
+    host: &str,
+    id: &str,
+    inherit: bool,
+    tty: bool,
+) -> Result<Attached, RunError> {
+    // A TTY's output is raw bytes, which bollard's attach may misframe (attach.rs).
+    if tty {
+        if let Some(raw) = crate::attach::raw_tty(host, id, inherit, DETACH_KEYS).await {
+            return raw.map_err(|e| {
+                RunError::Engine(EngineError::new(
+                    ErrorKind::Other,
+                    format!("cannot attach to the container at {host}: {e}"),
+                ))
+            });
+        }
+    }
     let options = AttachContainerOptions {
         stdin: inherit,
         stdout: true,
@@ -151,33 +211,15 @@ async fn drive(
         // the engine cannot turn detaching off, so ask for keys nobody types.
         detach_keys: tty.then(|| DETACH_KEYS.to_string()),
     };
-    // A TTY's output is raw bytes, which bollard's attach may misframe (attach.rs).
-    let raw_attach = if tty {
-        crate::attach::raw_tty(host, id, inherit, DETACH_KEYS).await
-    } else {
-        None
-    };
-    let (output, input) = match raw_attach {
-        Some(Ok(attached)) => attached,
-        Some(Err(e)) => {
-            return Err(RunError::Engine(EngineError::new(
-                ErrorKind::Other,
-                format!("cannot attach to the container at {host}: {e}"),
-            )))
-        }
-        None => {
-            let AttachContainerResults { output, input } = docker
-                .attach_container(id, Some(options))
-                .await
-                .map_err(engine)?;
-            (output, input)
-        }
-    };
-    if let Some(sig) = signals.pending() {
-        return Err(RunError::Interrupted(sig));
-    }
-    // Raw before start, so the very first keystrokes already belong to the container.
-    let mut raw = if tty { tty::RawMode::enter() } else { None };
+    let AttachContainerResults { output, input } = docker
+        .attach_container(id, Some(options))
+        .await
+        .map_err(|e| RunError::Engine(EngineError::from_bollard(host, &e)))?;
+    Ok((output, input))
+}
+
+/// Starts the container; an entrypoint the engine cannot execute is [`RunError::CannotStart`].
+async fn start(docker: &Docker, host: &str, id: &str, tty: bool) -> Result<(), RunError> {
     if let Err(e) = docker
         .start_container(id, None::<StartContainerOptions>)
         .await
@@ -192,104 +234,140 @@ async fn drive(
     if tty {
         resize(docker, id, true).await;
     }
+    Ok(())
+}
 
-    let broken_stdout = Arc::new(Notify::new());
-    let (pump, writer) = match spec.io {
-        Io::Inherit { .. } => {
-            let (tx, writer) = spawn_writer(broken_stdout.clone());
-            (tokio::spawn(forward_output(output, tx)), Some(writer))
+/// The tasks that move the container's stdio: output to the host's stdout and stderr (or into
+/// memory for a capture), and the host's stdin in.
+struct Pumps {
+    output: tokio::task::JoinHandle<(Vec<u8>, Vec<u8>)>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    stdin: Option<tokio::task::JoinHandle<()>>,
+    /// Notified when nobody reads tcli's stdout any more.
+    broken_stdout: Arc<Notify>,
+    /// When a capture must end.
+    deadline: Option<Instant>,
+}
+
+impl Pumps {
+    fn spawn(
+        spec: &RunSpec,
+        output: OutputStream,
+        input: Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    ) -> Pumps {
+        let broken_stdout = Arc::new(Notify::new());
+        let (output, writer) = match spec.io {
+            Io::Inherit { .. } => {
+                let (tx, writer) = spawn_writer(broken_stdout.clone());
+                (tokio::spawn(forward_output(output, tx)), Some(writer))
+            }
+            Io::Capture { keep, .. } => (tokio::spawn(capture_output(output, keep)), None),
+        };
+        let (stdin, deadline) = match spec.io {
+            Io::Inherit { .. } => (Some(tokio::spawn(forward_stdin(input))), None),
+            Io::Capture { timeout, .. } => (None, Some(Instant::now() + timeout)),
+        };
+        Pumps {
+            output,
+            writer,
+            stdin,
+            broken_stdout,
+            deadline,
         }
-        Io::Capture { keep, .. } => (tokio::spawn(capture_output(output, keep)), None),
-    };
-    let stdin_pump = inherit.then(|| tokio::spawn(forward_stdin(input)));
-    let deadline = match spec.io {
-        Io::Capture { timeout, .. } => Some(Instant::now() + timeout),
-        Io::Inherit { .. } => None,
-    };
+    }
+}
+/// The wait for a started container's exit, and what it did to the container meanwhile.
+struct Watch<'a> {
+    docker: &'a Docker,
+    id: &'a str,
+    tty: bool,
+    /// The first signal tcli got, forwarded to the container.
+    forwarded: Option<i32>,
+    /// When a container that ignores the forwarded signal gets SIGKILL.
+    kill_at: Option<Instant>,
+    killed: bool,
+    timed_out: bool,
+    stdout_gone: bool,
+}
 
-    let mut captured = (Vec::new(), Vec::new());
-    let mut pump = Some(pump);
-    let mut wait: Option<Pin<Box<dyn Stream<Item = WaitItem> + Send + '_>>> = None;
-    let mut forwarded: Option<i32> = None;
-    let mut kill_at: Option<Instant> = None;
-    let mut killed = false;
-    let mut timed_out = false;
-    let mut stdout_gone = false;
-    let code = loop {
-        tokio::select! {
-            done = async { pump.as_mut().expect("guarded").await }, if pump.is_some() => {
-                pump = None;
-                if let Ok(c) = done {
-                    captured = c;
-                }
-                // Give the terminal back before waiting: the container may outlive its stdio.
-                raw = None;
-                wait = Some(Box::pin(docker.wait_container(
-                    id,
-                    Some(WaitContainerOptions { condition: "not-running".into() }),
-                )));
-            }
-            item = async { wait.as_mut().expect("guarded").next().await }, if wait.is_some() => {
-                match item {
-                    Some(Ok(r)) => break r.status_code,
-                    Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => break code,
-                    Some(Err(e)) => return Err(engine(e)),
-                    None => return Err(RunError::Engine(EngineError::new(
-                        ErrorKind::Other,
-                        format!("the Docker engine at {host} lost container {id}"),
-                    ))),
-                }
-            }
-            sig = signals.next() => {
-                if sig == libc::SIGWINCH {
-                    if tty {
-                        resize(docker, id, false).await;
+impl<'a> Watch<'a> {
+    /// Pumps the output until it ends, gives the terminal back, then waits for the exit
+    /// status; meanwhile forwards signals, enforces the capture deadline and ends the module
+    /// when nobody reads tcli's stdout. Returns the status and the captured output.
+    async fn until_exit(
+        &mut self,
+        host: &str,
+        pumps: &mut Pumps,
+        signals: &mut Signals,
+        mut raw: Option<tty::RawMode>,
+    ) -> Result<(i64, (Vec<u8>, Vec<u8>)), RunError> {
+        let (docker, id) = (self.docker, self.id);
+        let broken_stdout = Arc::clone(&pumps.broken_stdout);
+        let deadline = pumps.deadline;
+        let mut captured = (Vec::new(), Vec::new());
+        let mut pump = Some(&mut pumps.output);
+        let mut wait: Option<Pin<Box<dyn Stream<Item = WaitItem> + Send + 'a>>> = None;
+        loop {
+            tokio::select! {
+                done = async { pump.as_mut().expect("guarded").await }, if pump.is_some() => {
+                    pump = None;
+                    if let Ok(c) = done {
+                        captured = c;
                     }
-                } else if forwarded.is_none() {
-                    forwarded = Some(sig);
-                    kill_at = Some(Instant::now() + KILL_AFTER);
-                    kill(docker, id, signal_name(sig)).await;
-                } else if !killed {
-                    // Asked twice: the user means it.
-                    killed = true;
+                    // Give the terminal back before waiting: the container may outlive its stdio.
+                    drop(raw.take());
+                    wait = Some(Box::pin(docker.wait_container(
+                        id,
+                        Some(WaitContainerOptions { condition: "not-running".into() }),
+                    )));
+                }
+                item = async { wait.as_mut().expect("guarded").next().await }, if wait.is_some() => {
+                    return match item {
+                        Some(Ok(r)) => Ok((r.status_code, captured)),
+                        Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok((code, captured)),
+                        Some(Err(e)) => Err(RunError::Engine(EngineError::from_bollard(host, &e))),
+                        None => Err(RunError::Engine(EngineError::new(
+                            ErrorKind::Other,
+                            format!("the Docker engine at {host} lost container {id}"),
+                        ))),
+                    };
+                }
+                sig = signals.next() => self.on_signal(sig).await,
+                () = sleep_until(self.kill_at), if self.kill_at.is_some() && !self.killed => {
+                    self.killed = true;
                     kill(docker, id, "SIGKILL").await;
                 }
-            }
-            () = sleep_until(kill_at), if kill_at.is_some() && !killed => {
-                killed = true;
-                kill(docker, id, "SIGKILL").await;
-            }
-            () = sleep_until(deadline), if deadline.is_some() && !timed_out => {
-                timed_out = true;
-                kill(docker, id, "SIGKILL").await;
-            }
-            () = broken_stdout.notified(), if !stdout_gone => {
-                // Nobody reads our stdout any more (`tcli x | head -1`): end the module the way
-                // the pipe would have ended a local process.
-                stdout_gone = true;
-                kill(docker, id, "SIGPIPE").await;
+                () = sleep_until(deadline), if deadline.is_some() && !self.timed_out => {
+                    self.timed_out = true;
+                    kill(docker, id, "SIGKILL").await;
+                }
+                () = broken_stdout.notified(), if !self.stdout_gone => {
+                    // Nobody reads our stdout any more (`tcli x | head -1`): end the module the way
+                    // the pipe would have ended a local process.
+                    self.stdout_gone = true;
+                    kill(docker, id, "SIGPIPE").await;
+                }
             }
         }
-    };
-    drop(raw);
-    if let Some(p) = stdin_pump {
-        p.abort();
     }
-    if let Some(w) = writer {
-        // All output has been handed over; wait until it is written before tcli exits.
-        let _ = w.join();
+
+    /// A signal tcli got: a resize for a TTY; the first other one is forwarded, a second one
+    /// kills.
+    async fn on_signal(&mut self, sig: i32) {
+        if sig == libc::SIGWINCH {
+            if self.tty {
+                resize(self.docker, self.id, false).await;
+            }
+        } else if self.forwarded.is_none() {
+            self.forwarded = Some(sig);
+            self.kill_at = Some(Instant::now() + KILL_AFTER);
+            kill(self.docker, self.id, signal_name(sig)).await;
+        } else if !self.killed {
+            // Asked twice: the user means it.
+            self.killed = true;
+            kill(self.docker, self.id, "SIGKILL").await;
+        }
     }
-    let code = match (killed, forwarded) {
-        (true, Some(sig)) => i32::from(tcli_core::exit::signal_code(sig)),
-        _ => i32::try_from(code).unwrap_or(i32::MAX),
-    };
-    Ok(Outcome {
-        code: u8::try_from(code).unwrap_or(u8::MAX),
-        stdout: captured.0,
-        stderr: captured.1,
-        timed_out,
-        left_behind: None,
-    })
 }
 
 type WaitItem = Result<bollard::models::ContainerWaitResponse, bollard::errors::Error>;

@@ -600,7 +600,7 @@ pub(crate) fn code(err: &anyhow::Error) -> u8 {
 pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
     match team_error(err) {
         Some(e) => e.hint(),
-        None => tcli_core::error::hint_of(err).map(str::to_string),
+        None => tcli_core::error::hint_of(err),
     }
 }
 

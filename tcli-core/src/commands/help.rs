@@ -4,7 +4,7 @@
 use super::Outcome;
 use crate::catalog;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::Failure;
 use crate::exit::Exit;
 use crate::model::Kind;
 use crate::ui::{self, Style};
@@ -90,18 +90,15 @@ fn check_declared_verbs(cx: &Context, name: &str, words: &[OsString]) -> anyhow:
         }
     };
     let last = wanted.rsplit(' ').next().unwrap_or_default();
-    let hint = match crate::names::similar(last, level.iter().copied()).first() {
-        Some(v) => format!(
-            "did you mean '{v}'? ('{owner}' takes: {})",
-            level.join(", ")
-        ),
-        None => format!("'{owner}' takes: {}", level.join(", ")),
-    };
-    Err(CliError::usage(format!(
-        "module '{name}' has no verb '{}'",
-        wanted.escape_debug()
-    ))
-    .hint(hint)
+    Err(Failure::NoVerb {
+        name: name.to_string(),
+        similar: crate::names::similar(last, level.iter().copied())
+            .first()
+            .map(|v| v.to_string()),
+        wanted,
+        owner,
+        verbs: level.iter().map(|v| v.to_string()).collect(),
+    }
     .into())
 }
 

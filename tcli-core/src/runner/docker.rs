@@ -7,8 +7,7 @@
 
 use crate::context::Context;
 use crate::env_vars;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::model::verbs::{help_words, verb_failure};
 use crate::model::{HelpFailure, ModuleInfo, RunSettings};
 use crate::prim::text::sanitize_line;
@@ -17,7 +16,7 @@ use crate::ui;
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::time::Duration;
-use tcli_helper::docker::{Engine, EngineError, ErrorKind, Image, Io, Outcome, RunError, RunSpec};
+use tcli_helper::docker::{Engine, EngineError, Image, Io, Outcome, RunError, RunSpec};
 
 /// How long a module's `--help` may take under `tcli modules check` (a container start
 /// included, on a busy CI machine).
@@ -27,8 +26,8 @@ pub const CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 /// module's current image ([`prepare`]), runs it and ends with the container's exit code.
 pub fn run(module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let args = utf8_args(&module.name, args)?;
-    tcli_helper::require(tcli_helper::DOCKER).map_err(CliError::from)?;
-    Err(CliError::from(Engine::exec_run(module, args)).into())
+    tcli_helper::require(tcli_helper::DOCKER)?;
+    Err(Engine::exec_run(module, args).into())
 }
 
 /// In the docker helper, before a run: the module as the engine has it now (`images`, its
@@ -40,7 +39,10 @@ pub fn prepare(
     images: Result<Vec<Image>, EngineError>,
     args: Vec<String>,
 ) -> anyhow::Result<(ModuleInfo, RunSpec)> {
-    let images = images.map_err(|e| engine_error(&module.name, &e))?;
+    let images = images.map_err(|error| Failure::EngineUnusable {
+        name: module.name.clone(),
+        error,
+    })?;
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     // A pinned image runs by the ID it was pulled as, whatever the labelled images are now: the
     // pin is what trusts it, and an image pruned since fails at create as `ImageGone`.
@@ -214,99 +216,51 @@ fn utf8_args(name: &str, args: &[OsString]) -> anyhow::Result<Vec<String>> {
         .enumerate()
         .map(|(i, a)| {
             a.to_str().map(str::to_string).ok_or_else(|| {
-                CliError::usage(format!(
-                    "argument {} for docker module '{name}' is not valid UTF-8 ({a:?}), which the Docker API cannot carry",
-                    i + 1
-                ))
-                .hint("pass the value through a file in the current directory instead")
+                Failure::DockerArgNotUtf8 {
+                    name: name.to_string(),
+                    position: i + 1,
+                    arg: a.clone(),
+                }
                 .into()
             })
         })
         .collect()
 }
 
-fn gone(module: &ModuleInfo) -> CliError {
-    if let Some(team) = module.pinned_by() {
-        return CliError::new(
-            Exit::CannotRun,
-            format!(
-                "module '{}': the image {} pinned by team '{team}' is no longer in the Docker engine",
-                module.name,
-                module.image_id(),
-            ),
-        )
-        .hint(format!("pull it again: tcli team update {team}"));
+fn gone(module: &ModuleInfo) -> Failure {
+    let (name, image) = (module.name.clone(), module.image_id().to_string());
+    match module.pinned_by() {
+        Some(team) => Failure::PinnedImageGone {
+            name,
+            image,
+            team: team.to_string(),
+        },
+        None => Failure::ImageGone {
+            name,
+            image,
+            location: module.location.clone(),
+        },
     }
-    CliError::new(
-        Exit::CannotRun,
-        format!(
-            "module '{}': image {} ({}) is no longer in the Docker engine",
-            module.name,
-            module.image_id(),
-            module.location
-        ),
-    )
-    .hint("rebuild or pull the image yourself (tcli never pulls), then run the command again")
-}
-
-fn engine_error(name: &str, e: &EngineError) -> anyhow::Error {
-    let hint = match e.kind {
-        ErrorKind::Absent => {
-            "start the Docker engine, or set DOCKER_HOST to where it listens".to_string()
-        }
-        ErrorKind::Denied => {
-            "add yourself to the 'docker' group (then log in again), or set DOCKER_HOST".into()
-        }
-        ErrorKind::Unreachable => "start the Docker engine (dockerd), or fix DOCKER_HOST".into(),
-        ErrorKind::Timeout => {
-            "the engine accepted the connection but did not answer: restart it".into()
-        }
-        ErrorKind::Api(_) | ErrorKind::Other => {
-            "check the engine with 'docker info', then run the command again".into()
-        }
-    };
-    CliError::new(
-        Exit::Engine,
-        format!("cannot run docker module '{name}': {e}"),
-    )
-    .hint(hint)
-    .into()
 }
 
 fn run_error(module: &ModuleInfo, e: &RunError, host: &str) -> anyhow::Error {
-    let id = module.image_id();
+    let (name, image) = (module.name.clone(), module.image_id().to_string());
     match e {
-        RunError::ImageGone(_) => gone(module).into(),
-        RunError::CannotStart(why) => CliError::new(
-            Exit::CannotRun,
-            format!(
-                "module '{}' (image {id}) cannot start: {}",
-                module.name,
-                sanitize_line(why, 400)
-            ),
-        )
-        .hint(format!(
-            "check the image's ENTRYPOINT; 'docker run --rm {id} --help' shows the same failure"
-        ))
-        .into(),
-        RunError::Engine(e) => CliError::new(
-            Exit::Engine,
-            format!(
-                "the Docker engine at {host} failed running module '{}' (image {id}): {e}",
-                module.name
-            ),
-        )
-        .hint("check the engine with 'docker info', then run the command again")
-        .into(),
-        RunError::Interrupted(sig) => CliError::new(
-            Exit::Failure,
-            format!(
-                "module '{}' was interrupted by signal {sig} before it started",
-                module.name
-            ),
-        )
-        .into(),
+        RunError::ImageGone(_) => gone(module),
+        RunError::CannotStart(why) => Failure::ContainerCannotStart {
+            name,
+            image,
+            why: sanitize_line(why, 400),
+        },
+        RunError::Engine(e) => Failure::EngineFailed {
+            host: host.to_string(),
+            name,
+            image,
+            error: e.clone(),
+        },
+        RunError::Interrupted(sig) => Failure::Interrupted { name, signal: *sig },
     }
+    .into()
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Running an exec module: on Unix tcli replaces itself with it (docs/exec-modules.md), so signals,
 //! the terminal, stdin and the exit status are the module's own, and tcli adds nothing after.
 
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::model::{Detail, ModuleInfo};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -37,26 +36,16 @@ fn replace(
     for (k, v) in crate::prim::probe::module_env(&module.name) {
         cmd.env(k, v);
     }
-    let err = cmd.exec();
-    let shown = program.display();
-    let hint = match err.kind() {
-        std::io::ErrorKind::PermissionDenied => format!("make it executable: chmod +x {shown}"),
-        std::io::ErrorKind::NotFound => {
-            "its interpreter (the #! line) may be missing, or the file was removed".to_string()
-        }
-        _ => "check the file's #! line and that it was built for this machine".to_string(),
+    let error = cmd.exec();
+    let offered_by = match &module.detail {
+        Detail::Source(d) => Some(d.source.clone()),
+        _ => None,
     };
-    let offered = match &module.detail {
-        Detail::Source(d) => format!(", offered by {}", d.source),
-        _ => String::new(),
-    };
-    Err(CliError::new(
-        Exit::CannotRun,
-        format!(
-            "module '{}' ({shown}{offered}) cannot be started: {err}",
-            module.name
-        ),
-    )
-    .hint(hint)
+    Err(Failure::ExecFailed {
+        name: module.name.clone(),
+        program: program.to_path_buf(),
+        offered_by,
+        error,
+    }
     .into())
 }

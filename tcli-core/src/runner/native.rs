@@ -7,7 +7,7 @@
 #![allow(unsafe_code)]
 
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::Failure;
 use crate::exit::Exit;
 use crate::model::descriptor::{Descriptor, ProbeReport, PROBE_ARG, VERSION_MAX};
 use crate::model::ModuleInfo;
@@ -27,115 +27,109 @@ struct Loaded {
 
 /// Opens `path` and checks its descriptor. Errors are exit 126 and name the file; ABI errors
 /// name both versions.
-fn load(path: &Path) -> Result<Loaded, CliError> {
-    let cannot = |msg: String| CliError::new(Exit::CannotRun, msg);
-    let not_ours_hint = "build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md), or remove it from the plugin dir";
+fn load(path: &Path) -> Result<Loaded, Failure> {
+    let ptr = open(path)?;
+    let header = check_header(path, ptr)?;
+    // SAFETY: magic, version and size say this is a complete v1 descriptor in a library that
+    // is never unloaded.
+    let raw: &'static TcliPluginV1 = unsafe { &*ptr };
+    Ok(Loaded {
+        raw,
+        descriptor: descriptor(path, raw, header.abi_version)?,
+    })
+}
+
+/// Loads the library for good and calls its entry symbol; returns the descriptor pointer,
+/// not yet checked.
+fn open(path: &Path) -> Result<*const TcliPluginV1, Failure> {
     let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
     // SAFETY: loading runs the library's initialisers. Only files from tcli's plugin dirs (or
     // a file the user names to `modules install`, probed in a child) are ever loaded, which is
     // the trust model of docs/native-abi.md; the child probe keeps a crashing one out of tcli.
     let lib = unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|e| {
-        cannot(format!("cannot load {}: {}", path.display(), dl_text(&e)))
-            .hint("is it a shared library built for this machine? rebuild it, or remove it from the plugin dir")
+        Failure::LibraryUnloadable {
+            path: path.to_path_buf(),
+            why: dl_text(&e),
+        }
     })?;
     type Entry = extern "C" fn() -> *const TcliPluginV1;
     // SAFETY: the symbol, when present, has the signature the ABI defines for it.
     let entry: Entry = match unsafe { lib.get::<Entry>(abi::ENTRY_SYMBOL.as_bytes()) } {
         Ok(sym) => *sym,
         Err(_) => {
-            return Err(cannot(format!(
-                "{} is not a tcli module: it exports no '{}' symbol",
-                path.display(),
-                abi::ENTRY_SYMBOL
-            ))
-            .hint(not_ours_hint))
+            return Err(Failure::NoEntrySymbol {
+                path: path.to_path_buf(),
+            })
         }
     };
     // Never unloaded (docs/native-abi.md): plugin code and statics stay mapped for good, which is
-    // what makes the 'static references below sound.
+    // what makes the 'static references of `load` sound.
     std::mem::forget(lib);
     let ptr = entry();
     if ptr.is_null() {
-        return Err(cannot(format!(
-            "{} is not a tcli module: '{}' returned no descriptor",
-            path.display(),
-            abi::ENTRY_SYMBOL
-        ))
-        .hint(not_ours_hint));
+        return Err(Failure::NoDescriptor {
+            path: path.to_path_buf(),
+        });
     }
+    Ok(ptr)
+}
+
+/// The descriptor's header, once its magic, ABI version and size are tcli's.
+fn check_header(path: &Path, ptr: *const TcliPluginV1) -> Result<TcliPluginHeader, Failure> {
     // SAFETY: every descriptor version starts with this header, and the library stays
     // loaded, so reading it from the returned static is sound whatever version follows.
     let header: TcliPluginHeader = unsafe { ptr.cast::<TcliPluginHeader>().read_unaligned() };
+    let path = path.to_path_buf();
     if header.magic != abi::MAGIC {
-        return Err(cannot(format!(
-            "{} is not a tcli module: its descriptor starts with {:#018x}, not the tcli magic {:#018x} (\"TCLIPLG\")",
-            path.display(),
-            header.magic,
-            abi::MAGIC
-        ))
-        .hint(not_ours_hint));
+        return Err(Failure::BadMagic {
+            path,
+            magic: header.magic,
+        });
     }
     if header.abi_version != abi::ABI_VERSION {
-        let fix = if header.abi_version > abi::ABI_VERSION {
-            "upgrade tcli, or rebuild the module with a tcli-plugin-sdk for ABI 1"
-        } else {
-            "rebuild the module with a current tcli-plugin-sdk"
-        };
-        return Err(cannot(format!(
-            "{} was built for tcli plugin ABI {}; this tcli {} supports ABI {}",
-            path.display(),
-            header.abi_version,
-            Context::version(),
-            abi::ABI_VERSION
-        ))
-        .hint(fix));
+        return Err(Failure::AbiMismatch {
+            path,
+            abi_version: header.abi_version,
+        });
     }
     if header.struct_size < abi::PLUGIN_STRUCT_SIZE {
-        return Err(cannot(format!(
-            "{} has a bad descriptor: {} bytes, ABI {} needs at least {}",
-            path.display(),
-            header.struct_size,
-            abi::ABI_VERSION,
-            abi::PLUGIN_STRUCT_SIZE
-        ))
-        .hint("rebuild the module with tcli-plugin-sdk"));
+        return Err(Failure::DescriptorTooSmall {
+            path,
+            size: header.struct_size,
+        });
     }
-    // SAFETY: magic, version and size say this is a complete v1 descriptor in a library that
-    // is never unloaded.
-    let raw: &'static TcliPluginV1 = unsafe { &*ptr };
-    let text = |p: *const c_char, field: &str| -> Result<String, CliError> {
+    Ok(header)
+}
+
+/// The descriptor's strings, read as the ABI says they are.
+fn descriptor(
+    path: &Path,
+    raw: &'static TcliPluginV1,
+    abi_version: u32,
+) -> Result<Descriptor, Failure> {
+    let text = |p: *const c_char, field: &'static str| -> Result<String, Failure> {
+        let path = path.to_path_buf();
         if p.is_null() {
-            return Err(cannot(format!(
-                "{} has a bad descriptor: its {field} is missing",
-                path.display()
-            )));
+            return Err(Failure::DescriptorFieldMissing { path, field });
         }
         // SAFETY: the ABI makes every descriptor string a NUL-terminated static of the library.
         let s = unsafe { CStr::from_ptr(p) };
-        s.to_str().map(str::to_string).map_err(|_| {
-            cannot(format!(
-                "{} has a bad descriptor: its {field} is not UTF-8",
-                path.display()
-            ))
-        })
+        s.to_str()
+            .map(str::to_string)
+            .map_err(|_| Failure::DescriptorFieldNotUtf8 { path, field })
     };
     let name = text(raw.name, "name")?;
     let description = text(raw.description, "description")?;
     // Versions are only ever shown, so they are made one clean line here, where they enter;
     // the name is validated and the description sanitized where the index is built.
     let version = |p, field| text(p, field).map(|v| sanitize_line(&v, VERSION_MAX));
-    let plugin_version = version(raw.plugin_version, "plugin version")?;
-    let sdk_version = version(raw.sdk_version, "SDK version")?;
-    Ok(Loaded {
-        raw,
-        descriptor: Descriptor {
-            name,
-            description,
-            plugin_version,
-            sdk_version,
-            abi_version: header.abi_version,
-            manifest: serde_json::Value::Null,
-        },
+    Ok(Descriptor {
+        name,
+        description,
+        plugin_version: version(raw.plugin_version, "plugin version")?,
+        sdk_version: version(raw.sdk_version, "SDK version")?,
+        abi_version,
+        manifest: serde_json::Value::Null,
     })
 }
 
@@ -163,7 +157,7 @@ fn manifest(loaded: &Loaded) -> serde_json::Value {
 /// prints a [`ProbeReport`] as JSON. Runs in a child of the tcli that needs the answer.
 pub fn probe_child(path: Option<&OsString>) -> anyhow::Result<u8> {
     let Some(path) = path else {
-        return Err(CliError::usage(format!("{PROBE_ARG} needs a file")).into());
+        return Err(Failure::ProbeNeedsFile { arg: PROBE_ARG }.into());
     };
     let report = match load(Path::new(path)) {
         Ok(loaded) => {
@@ -172,8 +166,8 @@ pub fn probe_child(path: Option<&OsString>) -> anyhow::Result<u8> {
             ProbeReport::Ok(d)
         }
         Err(e) => ProbeReport::Failed {
-            error: e.message,
-            hint: e.hint,
+            error: e.to_string(),
+            hint: e.hint(),
         },
     };
     ui::json(&report);
@@ -232,14 +226,11 @@ fn c_string(s: String) -> CString {
 pub fn run(cx: &Context, module: &ModuleInfo, args: &[OsString]) -> anyhow::Result<u8> {
     let loaded = load(Path::new(&module.location))?;
     if loaded.descriptor.name != module.name {
-        return Err(CliError::new(
-            Exit::CannotRun,
-            format!(
-                "{} now declares module '{}', not '{}'",
-                module.location, loaded.descriptor.name, module.name
-            ),
-        )
-        .hint("run 'tcli modules list' to see the modules as they are now")
+        return Err(Failure::ModuleRenamed {
+            location: module.location.clone(),
+            now: loaded.descriptor.name,
+            was: module.name.clone(),
+        }
         .into());
     }
     // OS arguments cannot hold a NUL byte, so this drops nothing.

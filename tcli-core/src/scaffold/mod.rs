@@ -9,8 +9,7 @@
 //! SIGTERM and SIGHUP wait until the write is whole or undone.
 
 use crate::context::Context;
-use crate::error::CliError;
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::prim::text::sh_word;
 use anyhow::Context as _;
 use std::os::unix::fs::PermissionsExt;
@@ -94,7 +93,7 @@ pub fn default_dir(kind: Kind, name: &str) -> PathBuf {
     PathBuf::from(format!("{prefix}{name}"))
 }
 
-/// Checks the request, then writes the skeleton. Every refusal is a [`CliError`] with a hint:
+/// Checks the request, then writes the skeleton. Every refusal is a [`Failure`] with a hint:
 /// exit 2 for the name and the dir, 1 when no SDK can be found.
 pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     check_name_grammar(&req.name)?;
@@ -102,11 +101,7 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     check_name_free(cx, &req.name)?;
     if req.kind == Kind::Native && req.name == "sdk" {
         // The package would be `tcli-plugin-sdk`, the name of the crate it depends on.
-        return Err(CliError::usage(
-            "module name 'sdk' cannot be a native module: its crate would be named tcli-plugin-sdk, like the SDK it depends on",
-        )
-        .hint("choose another name, for example 'sdk-tools'")
-        .into());
+        return Err(Failure::SdkName.into());
     }
     let sdk = match req.kind {
         Kind::Native => Some(find_sdk(cx.exe.as_deref()).ok_or_else(no_sdk)?),
@@ -114,19 +109,16 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
     };
     // The README's commands name the dir: a name they cannot spell would send users nowhere.
     let Some(shown) = req.dir.to_str() else {
-        return Err(CliError::usage(format!(
-            "--dir {} is not valid UTF-8, which the README's commands cannot spell",
-            req.dir.display()
-        ))
-        .hint("pass a --dir whose name is UTF-8")
+        return Err(Failure::DirNotUtf8 {
+            dir: req.dir.clone(),
+        }
         .into());
     };
     if matches!(req.kind, Kind::Exec | Kind::Source) && shown.contains(':') {
         // The README puts the dir on PATH, where ':' separates entries.
-        return Err(CliError::usage(format!(
-            "--dir {shown} contains ':', which cannot be put on PATH"
-        ))
-        .hint("pass a --dir without ':'")
+        return Err(Failure::DirHasColon {
+            dir: shown.to_string(),
+        }
         .into());
     }
     let steps = steps(req.kind, &req.name, shown);
@@ -142,11 +134,10 @@ pub fn create(cx: &Context, req: &Request) -> anyhow::Result<Created> {
 
 fn check_name_grammar(name: &str) -> anyhow::Result<()> {
     crate::names::validate(name).map_err(|why| {
-        CliError::usage(format!(
-            "invalid module name '{}': {why}",
-            name.escape_debug()
-        ))
-        .hint("a module name is lowercase letters, digits and single dashes, starting with a letter (for example 'deploy-k8s')")
+        Failure::InvalidNewName {
+            name: name.to_string(),
+            why,
+        }
         .into()
     })
 }
@@ -155,26 +146,19 @@ fn check_name_grammar(name: &str) -> anyhow::Result<()> {
 /// would shadow or be shadowed by it.
 fn check_name_free(cx: &Context, name: &str) -> anyhow::Result<()> {
     if crate::names::is_builtin(name) {
-        let reserved: Vec<&str> = crate::names::Builtin::ALL.map(|b| b.name()).to_vec();
-        return Err(
-            CliError::usage(format!("module name '{name}' is taken by a built-in"))
-                .hint(format!(
-                    "choose another name; {} are reserved",
-                    reserved.join(", ")
-                ))
-                .into(),
-        );
+        return Err(Failure::NameIsBuiltin {
+            name: name.to_string(),
+            reserved: crate::names::Builtin::ALL.map(|b| b.name()).to_vec(),
+        }
+        .into());
     }
     let catalog = crate::catalog::load(cx);
     if let Some(r) = catalog.get(name) {
-        return Err(CliError::usage(format!(
-            "module name '{name}' is taken by the {} module at {}",
-            r.module.kind.as_str(),
-            r.module.location.escape_debug()
-        ))
-        .hint(format!(
-            "choose another name ('tcli modules which {name}' shows everything of that name)"
-        ))
+        return Err(Failure::NameTaken {
+            name: name.to_string(),
+            kind: r.module.kind.as_str(),
+            location: r.module.location.clone(),
+        }
         .into());
     }
     Ok(())
@@ -183,7 +167,6 @@ fn check_name_free(cx: &Context, name: &str) -> anyhow::Result<()> {
 /// The destination must not exist (not even as a dangling symlink) and its parent must be a
 /// directory; returns the parent.
 fn check_dir(dir: &Path) -> anyhow::Result<PathBuf> {
-    let shown = dir.display();
     if let Ok(md) = std::fs::symlink_metadata(dir) {
         let what = if md.is_dir() {
             "a directory"
@@ -192,9 +175,11 @@ fn check_dir(dir: &Path) -> anyhow::Result<PathBuf> {
         } else {
             "a file"
         };
-        return Err(CliError::usage(format!("{shown} already exists ({what})"))
-            .hint("tcli modules new never overwrites: pass a new path with --dir, or move that one away")
-            .into());
+        return Err(Failure::DirExists {
+            dir: dir.to_path_buf(),
+            what,
+        }
+        .into());
     }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -202,20 +187,12 @@ fn check_dir(dir: &Path) -> anyhow::Result<PathBuf> {
         _ => PathBuf::from("."),
     };
     if !parent.is_dir() {
-        let e = CliError::usage(format!(
-            "cannot create {shown}: {} is not a directory",
-            parent.display()
-        ));
-        // `mkdir -p` only helps where nothing (not a file, not a dangling link) is in the way.
-        let e = if std::fs::symlink_metadata(&parent).is_ok() {
-            e.hint("pass a --dir inside an existing directory")
-        } else {
-            e.hint(format!(
-                "create it first (mkdir -p {}), or pass another --dir",
-                sh_word(&parent.to_string_lossy())
-            ))
-        };
-        return Err(e.into());
+        return Err(Failure::ParentNotDir {
+            dir: dir.to_path_buf(),
+            in_the_way: std::fs::symlink_metadata(&parent).is_ok(),
+            parent,
+        }
+        .into());
     }
     Ok(parent)
 }
@@ -238,17 +215,20 @@ pub fn find_sdk(exe: Option<&Path>) -> Option<PathBuf> {
         .find_map(|d| d.canonicalize().ok())
 }
 
-fn no_sdk() -> anyhow::Error {
-    CliError::new(
-        Exit::Failure,
-        format!("cannot find tcli-plugin-sdk (looked for <prefix>/{INSTALLED_SDK} beside this tcli, and for the source tree it was built from)"),
-    )
-    .hint("install tcli with install.sh, which installs the SDK too, or run tcli from a checkout of its source")
-    .into()
+fn no_sdk() -> Failure {
+    Failure::NoSdk {
+        installed: INSTALLED_SDK,
+    }
 }
 
+/// The line of the source skeleton's steps that says why its variable comes first; a shell
+/// comment, so the README's block still runs as it is.
+pub const SCRIPTS_DIR_FIRST: &str =
+    "# set TCLI_SCRIPTS_DIR before the first 'tcli --help' (tcli notices changed files, not a changed variable)";
+
 /// The commands from the current directory to seeing the module in `tcli --help`, for a
-/// skeleton in `dir` (as the user gave it). At most three: the promise.
+/// skeleton in `dir` (as the user gave it). At most three commands, and for a source one
+/// comment line.
 pub fn steps(kind: Kind, name: &str, dir: &str) -> Vec<String> {
     let under = |rest: &str| sh_word(&format!("{}/{rest}", dir.trim_end_matches('/')));
     // `path` made absolute from where the user stands, as one shell word, then `tail` (which
@@ -276,6 +256,9 @@ pub fn steps(kind: Kind, name: &str, dir: &str) -> Vec<String> {
                 "export TCLI_SCRIPTS_DIR={}",
                 absolute(&format!("{}/scripts", dir.trim_end_matches('/')), "")
             ),
+            // tcli lists a source again when its files change, never when a variable does: a
+            // first `tcli --help` without the variable caches the default dir's scripts.
+            SCRIPTS_DIR_FIRST.into(),
             "tcli --help".into(),
         ],
         Kind::Native => vec![
@@ -388,12 +371,9 @@ pub fn write(parent: &Path, dest: &Path, files: &[File]) -> anyhow::Result<()> {
         // The umask decides, as for mkdir; tempfile's default 0700 would stay on the result.
         .permissions(std::fs::Permissions::from_mode(0o777))
         .tempdir_in(parent)
-        .map_err(|e| {
-            CliError::new(
-                Exit::Failure,
-                format!("cannot write in {}: {}", parent.display(), e.kind()),
-            )
-            .hint("pass a --dir in a directory you can write to")
+        .map_err(|e| Failure::CannotWriteIn {
+            parent: parent.to_path_buf(),
+            kind: e.kind(),
         })?;
     for f in files {
         let path = tmp.path().join(&f.path);
@@ -422,11 +402,9 @@ pub fn write(parent: &Path, dest: &Path, files: &[File]) -> anyhow::Result<()> {
             Ok(())
         }
         // Created since `check_dir` looked: still never replaced.
-        Err(rustix::io::Errno::EXIST) => Err(CliError::usage(format!(
-            "{} already exists",
-            dest.display()
-        ))
-        .hint("tcli modules new never overwrites: pass a new path with --dir")
+        Err(rustix::io::Errno::EXIST) => Err(Failure::DirAppeared {
+            dir: dest.to_path_buf(),
+        }
         .into()),
         Err(e) => Err(std::io::Error::from(e))
             .with_context(|| format!("cannot move the new module into {}", dest.display())),
@@ -465,7 +443,8 @@ mod tests {
     fn scaffold_readme_holds_at_most_three_steps_to_help() {
         for kind in KINDS {
             let steps = steps(kind, "my-tool", "tcli-my-tool");
-            assert!(steps.len() <= 3, "{kind:?}: {steps:?}");
+            let commands = steps.iter().filter(|s| !s.starts_with('#')).count();
+            assert!(commands <= 3, "{kind:?}: {steps:?}");
             assert_eq!(steps.last().unwrap(), "tcli --help");
             let readme = rendered(kind)
                 .into_iter()
@@ -532,7 +511,7 @@ mod tests {
         std::fs::create_dir(&dest).unwrap();
         std::fs::write(dest.join("keep"), "mine").unwrap();
         let err = write(root.path(), &dest, &rendered(Kind::Exec)).unwrap_err();
-        assert_eq!(crate::error::exit_of(&err), Exit::Usage);
+        assert_eq!(crate::error::exit_of(&err), crate::exit::Exit::Usage);
         assert_eq!(std::fs::read_to_string(dest.join("keep")).unwrap(), "mine");
         let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "temp dir left behind");

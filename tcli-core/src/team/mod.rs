@@ -10,7 +10,7 @@ pub mod stale;
 pub mod version;
 
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::{CliError, Failure};
 use crate::exit::Exit;
 use crate::team_dirs::{self, TeamEntry};
 use anyhow::Context as _;
@@ -23,21 +23,11 @@ pub fn find(cx: &Context, name: &str) -> anyhow::Result<TeamEntry> {
     if let Some(t) = teams.iter().find(|t| t.name == name) {
         return Ok(t.clone());
     }
-    let hint = if teams.is_empty() {
-        "no team repos are configured; add one with 'tcli team add <url>'".to_string()
-    } else {
-        format!(
-            "configured teams: {}",
-            teams
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    Err(CliError::usage(format!("no team named '{name}'"))
-        .hint(hint)
-        .into())
+    Err(Failure::NoTeam {
+        name: name.to_string(),
+        configured: teams.into_iter().map(|t| t.name).collect(),
+    }
+    .into())
 }
 
 /// The default team name for a URL or path: its last component without `.git`
@@ -51,16 +41,11 @@ pub fn name_from_url(url: &str) -> String {
 /// Checks a team name: the module-name grammar, so it is a plain directory name everywhere.
 pub fn validate_name(name: &str, from_url: bool) -> anyhow::Result<()> {
     crate::names::validate(name).map_err(|why| {
-        let hint = if from_url {
-            "choose a name with --name, for example --name acme-tools".to_string()
-        } else {
-            "team names look like 'acme' or 'acme-tools': a-z, 0-9 and '-'".to_string()
-        };
-        CliError::usage(format!(
-            "invalid team name '{}': {why}",
-            name.escape_debug()
-        ))
-        .hint(hint)
+        Failure::InvalidTeamName {
+            name: name.to_string(),
+            why,
+            from_url,
+        }
         .into()
     })
 }
@@ -89,24 +74,20 @@ pub fn lock(cx: &Context, name: &str) -> anyhow::Result<File> {
     lock_file(cx, &format!("team-{name}.lock"), &format!("team '{name}'"))
 }
 
-/// A failure of a git or network step: exit 1, naming the team, with the fix.
+/// A failure of a git or network step: exit 1, naming the team, with the fix. The git
+/// helper's messages (`tcli-git`); tcli-core's own are [`Failure`]s.
 pub fn failure(message: String, hint: String) -> anyhow::Error {
     CliError::new(Exit::Failure, message).hint(hint).into()
 }
 
 /// The error for a registered team whose checkout is gone.
 pub fn missing_checkout(entry: &TeamEntry, dir: &std::path::Path) -> anyhow::Error {
-    failure(
-        format!(
-            "the checkout of team '{}' is missing: {}",
-            entry.name,
-            dir.display()
-        ),
-        format!(
-            "clone it again: tcli team remove {0} && tcli team add {1} --name {0}",
-            entry.name, entry.url
-        ),
-    )
+    Failure::MissingCheckout {
+        name: entry.name.clone(),
+        url: entry.url.clone(),
+        dir: dir.to_path_buf(),
+    }
+    .into()
 }
 
 /// Brings the exec source's index entry up to date after a checkout changed, so the next

@@ -2,7 +2,7 @@
 
 use crate::catalog;
 use crate::context::Context;
-use crate::error::CliError;
+use crate::error::Failure;
 use crate::ui;
 
 /// Show which module runs for a name and what it shadows
@@ -20,12 +20,11 @@ pub struct ModulesWhichArgs {
 pub fn cmd_modules_which(cx: &Context, args: &ModulesWhichArgs) -> anyhow::Result<u8> {
     let catalog = catalog::load(cx);
     let Some(r) = catalog.get(&args.name) else {
-        let s = catalog.suggestions(&args.name);
-        let mut e = CliError::usage(format!("no module named '{}'", args.name));
-        if let Some(first) = s.first() {
-            e = e.hint(format!("a module with a similar name exists: '{first}'"));
+        return Err(Failure::NothingToLocate {
+            name: args.name.clone(),
+            similar: catalog.suggestions(&args.name).into_iter().next(),
         }
-        return Err(e.into());
+        .into());
     };
     if args.json {
         ui::json(r);

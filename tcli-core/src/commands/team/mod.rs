@@ -49,10 +49,10 @@ pub fn cmd_team(cx: &Context, args: Vec<OsString>) -> anyhow::Result<u8> {
             | TeamCommand::Update(_)
             | TeamCommand::Status(_)
             | TeamCommand::Verify(_)
-            | TeamCommand::People(_) => Err(crate::error::CliError::from(tcli_helper::exec(
+            | TeamCommand::People(_) => Err(tcli_helper::exec(
                 tcli_helper::GIT,
                 std::iter::once(OsString::from(HELPER_ARG)).chain(args),
-            ))
+            )
             .into()),
         }
     })

@@ -54,14 +54,20 @@ for who in "launcher hello" "tcli hello" "tcli --help" "tcli --version"; do
     # Instructions until the module's exec, the shim's own loading included (the same for each).
     LD_PRELOAD="$W/shim.so" valgrind --tool=callgrind --callgrind-out-file="$W/cg" "${cmd[@]}" >/dev/null 2>"$W/vg" || true
     total=$(grep -o 'Collected : [0-9]*' "$W/vg" | grep -o '[0-9]*')
-    loader=$(callgrind_annotate --inclusive=yes "$W/cg" 2>/dev/null | grep -m1 '_dl_start ' | awk '{gsub(",","",$1); print $1}')
+    callgrind_annotate --inclusive=yes "$W/cg" >"$W/cg.txt" 2>/dev/null
+    loader=$(awk '/:_dl_start / { gsub(",", "", $1); print $1; exit }' "$W/cg.txt")
     strace -qq -f -o "$W/trace" "${cmd[@]}" >/dev/null
     # Up to and including the module's execve: what the module does is not the launcher's.
     calls=$(awk '/execve\(/ { n++ } n < 2' "$W/trace" | wc -l)
     stats=$(awk '/execve\(/ { n++ } n < 2' "$W/trace" | grep -cE 'stat|statx' || true)
     opens=$(awk '/execve\(/ { n++ } n < 2' "$W/trace" | grep -c 'open' || true)
-    ldstats=$(LD_DEBUG=statistics "${cmd[@]}" 2>&1 >/dev/null | grep -E 'total startup time|number of relocations:|relocations from cache' | sed 's/^ *[0-9]*: *//' | tr -s ' \t' ' ' | paste -sd';')
-    echo "$who: ${total:-?} instructions (loader ${loader:-?}); $calls syscalls ($stats stats, $opens opens) before the module; loader: $ldstats"
+    # The first process's figures: the module's follow under the same pid.
+    LD_DEBUG=statistics "${cmd[@]}" 2>"$W/ld" >/dev/null
+    cycles=$(awk '/total startup time/ { print $(NF-1); exit }' "$W/ld")
+    relocs=$(awk '/ number of relocations:/ { print $NF; exit }' "$W/ld")
+    echo "$who: ${total:-?} instructions, ${loader:-?} of them in the loader; $calls syscalls" \
+        "($stats stats, $opens opens) before the module; loader: $relocs symbol relocations," \
+        "$cycles cycles"
 done
 echo "== syscalls of tcli hello, before the module's exec"
 strace -qq -o "$W/trace" "$TCLI" hello >/dev/null

@@ -2,7 +2,7 @@
 # Where the warm path's time goes, beside the floor of bench/core.sh (bench/launcher.c, a
 # hardened C program that only execs the module), in figures that do not drift with the load of
 # a shared machine: instructions (callgrind, the process itself and the loader's share), system
-# calls (strace -c and the calls themselves) and the loader's work (LD_DEBUG=statistics).
+# calls (strace and the calls themselves), page faults and the loader's work (LD_DEBUG=statistics).
 # Usage: bench/warm-profile.sh [/path/to/tcli]   (default: target/release/tcli; its helpers and
 #        bundled plugins beside it are installed with it, as install.sh does; needs cc, strace,
 #        valgrind, readelf)
@@ -49,6 +49,7 @@ export PATH="$W/bin:/usr/local/bin:/usr/bin:/bin"
 echo "== size: $(stat -c %s "$TCLI") bytes; $(readelf -d "$TCLI" | grep -c NEEDED) libraries needed" \
     "($(readelf -d "$TCLI" | grep NEEDED | grep -o '\[.*\]' | tr -d '[]' | tr '\n' ' '));" \
     "$(readelf --dyn-syms -W "$TCLI" | grep -c ' UND ') undefined dynamic symbols"
+echo "direct tcli-hello: $(/usr/bin/time -f %R "$W/bin/tcli-hello" 2>&1 >/dev/null | tail -1) page faults"
 for who in "launcher hello" "tcli hello" "tcli --help" "tcli --version"; do
     case "$who" in launcher*) cmd=("$W/launcher" "${who#launcher }") ;; *) cmd=("$TCLI" ${who#tcli }) ;; esac
     # Instructions until the module's exec, the shim's own loading included (the same for each).
@@ -65,7 +66,9 @@ for who in "launcher hello" "tcli hello" "tcli --help" "tcli --version"; do
     LD_DEBUG=statistics "${cmd[@]}" 2>"$W/ld" >/dev/null
     cycles=$(awk '/total startup time/ { print $(NF-1); exit }' "$W/ld")
     relocs=$(awk '/ number of relocations:/ { print $NF; exit }' "$W/ld")
-    echo "$who: ${total:-?} instructions, ${loader:-?} of them in the loader; $calls syscalls" \
+    # Minor page faults, the module's included (exec keeps the count): compare with direct's.
+    faults=$(/usr/bin/time -f %R "${cmd[@]}" 2>&1 >/dev/null | tail -1)
+    echo "$who: ${total:-?} instructions, ${loader:-?} of them in the loader; $faults page faults; $calls syscalls" \
         "($stats stats, $opens opens) before the module; loader: $relocs symbol relocations," \
         "$cycles cycles"
 done

@@ -21,7 +21,7 @@ fn dispatch_signal_death_is_128_plus_n_for_the_shell() {
     env.module("die", "kill -\"$1\" $$");
     for (sig, want) in [("TERM", "143"), ("KILL", "137"), ("INT", "130")] {
         let sh = env
-            .command("/bin/sh")
+            .command_with_default_signals("/bin/sh")
             .arg("-c")
             .arg(format!("\"$TCLI\" die {sig}; echo $?"))
             .env("TCLI", crate::support::tcli_bin())

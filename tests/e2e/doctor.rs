@@ -6,19 +6,11 @@
 use crate::support::{Run, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 /// The doctor library, built once per test run.
 fn doctor_lib() -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = crate::native::workspace_root();
-        crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-doctor"]);
-    });
-    crate::native::target_dir()
-        .join("debug")
-        .join("libtcli_plugin_doctor.so")
+    crate::support::bundled("doctor")
 }
 
 /// A test env with doctor in its plugin dir (`TCLI_PLUGIN_PATH`).
@@ -31,9 +23,6 @@ fn env() -> TestEnv {
     env
 }
 
-/// The `git` CLI with a hermetic identity, as the team tests run it.
-use crate::team::git;
-
 /// A team remote (bare) whose first commit holds `tcli_toml`, added with `tcli team add`.
 /// Returns the commit.
 fn team(env: &TestEnv, name: &str, tcli_toml: &str) -> String {
@@ -41,15 +30,17 @@ fn team(env: &TestEnv, name: &str, tcli_toml: &str) -> String {
     let work = env.path(&format!("teammate/{name}"));
     std::fs::create_dir_all(&bare).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-    git(env, &work, &["init", "-q", "-b", "main"]);
+    env.git()
+        .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+    env.git().run(&work, &["init", "-q", "-b", "main"]);
     std::fs::write(work.join("tcli.toml"), tcli_toml).unwrap();
-    git(env, &work, &["add", "-A"]);
-    git(env, &work, &["commit", "-q", "-m", "checks"]);
-    git(env, &work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    env.git().run(&work, &["add", "-A"]);
+    env.git().run(&work, &["commit", "-q", "-m", "checks"]);
+    env.git()
+        .run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
     env.run(["team", "add", bare.to_str().unwrap(), "--name", name])
         .success();
-    git(env, &bare, &["rev-parse", "main"])
+    env.git().run(&bare, &["rev-parse", "main"])
 }
 
 fn user_toml(env: &TestEnv, text: &str) -> PathBuf {
@@ -517,8 +508,7 @@ fn doctor_team_checkout_problems_are_reported() {
     }
     std::fs::remove_dir_all(env.data_dir().join("teams/gone")).unwrap();
     team(&env, "loose", "");
-    git(
-        &env,
+    env.git().run(
         &env.data_dir().join("teams/loose"),
         &["checkout", "-q", "--detach"],
     );
@@ -763,7 +753,7 @@ fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
 fn doctor_native_module_contributes_checks_with_the_sdk_report() {
     let env = env();
     std::fs::copy(
-        crate::native::fixture("hello"),
+        crate::support::fixture("hello"),
         env.path("plugins/libfixture_hello.so"),
     )
     .unwrap();

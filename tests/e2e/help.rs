@@ -182,14 +182,18 @@ fn help_module_with_declared_verbs_refuses_an_unknown_verb() {
         "# tcli-summary: Deploy services\n# tcli-verbs: status, env create, env delete\necho \"help for: $*\"",
     );
     env.module("plain", "echo \"help for: $*\"");
-    env.run(["help", "deploy", "stauts"])
-        .code(2)
-        .stderr_has("error: module 'deploy' has no verb 'stauts'\n")
-        .stderr_has("hint: did you mean 'status'? ('deploy' takes: status, env)\n");
-    env.run(["help", "deploy", "env", "crate"])
-        .code(2)
-        .stderr_has("error: module 'deploy' has no verb 'env crate'\n")
-        .stderr_has("hint: did you mean 'create'? ('deploy env' takes: create, delete)\n");
+    insta::assert_snapshot!(env.run(["help", "deploy", "stauts"]), @r"
+        ------- stderr -------
+        error: module 'deploy' has no verb 'stauts'
+        hint: did you mean 'status'? ('deploy' takes: status, env)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["help", "deploy", "env", "crate"]), @r"
+        ------- stderr -------
+        error: module 'deploy' has no verb 'env crate'
+        hint: did you mean 'create'? ('deploy env' takes: create, delete)
+        [exit status: 2]
+        ");
     let ok = env.run(["help", "deploy", "env", "create"]);
     ok.success();
     assert_eq!(ok.stdout, "help for: env create --help\n");

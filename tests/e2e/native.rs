@@ -2,76 +2,9 @@
 //! tests/fixtures/native (and the bundled web and project modules), loaded by the real tcli.
 //! Each library is copied into a plugin dir of the test's own under a chosen file name.
 
-use crate::support::{Run, TestEnv};
+use crate::support::{bundled, fixture, workspace_root, Run, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
-
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tcli-core sits in the workspace")
-        .to_path_buf()
-}
-
-/// Its own target dir, so building here never waits on the cargo running the tests.
-pub(crate) fn target_dir() -> PathBuf {
-    workspace_root().join("target").join("fixtures-native")
-}
-
-pub(crate) fn cargo_build(manifest: &Path, packages: &[&str]) {
-    // Niced: the other tests run meanwhile, and their 2 s probe timeouts must not starve.
-    let mut cmd = Command::new("nice");
-    cmd.args(["-n", "19"])
-        .arg(env!("CARGO"))
-        .arg("build")
-        .arg("--quiet")
-        .arg("--manifest-path")
-        .arg(manifest)
-        .env("CARGO_TARGET_DIR", target_dir());
-    for p in packages {
-        cmd.args(["-p", p]);
-    }
-    let out = cmd.output().expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo build of {} failed:\n{}",
-        manifest.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The fixture libraries, built once per test run.
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(
-            &workspace_root().join("tests/fixtures/native/Cargo.toml"),
-            &[],
-        )
-    });
-    target_dir()
-        .join("debug")
-        .join(format!("libfixture_{name}.so"))
-}
-
-/// A bundled module (`web`, `project`, `secrets`) built from the workspace, once per test run.
-pub(crate) fn bundled(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(
-            &workspace_root().join("Cargo.toml"),
-            &[
-                "tcli-plugin-web",
-                "tcli-plugin-project",
-                "tcli-plugin-secrets",
-            ],
-        )
-    });
-    target_dir()
-        .join("debug")
-        .join(format!("libtcli_plugin_{name}.so"))
-}
 
 /// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`.
 pub(crate) fn env() -> TestEnv {
@@ -616,41 +549,21 @@ fn web_open_runs_the_platform_opener() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A bare repo `<root>/<name>.git` with one commit on main.
 fn bare_repo(env: &TestEnv, name: &str) -> PathBuf {
     let bare = env.path(&format!("{name}.git"));
     let work = env.path(&format!("{name}-seed"));
     std::fs::create_dir_all(&work).unwrap();
-    git(
+    let git = env.git();
+    git.run(
         env.root.path(),
         &["init", "-q", "--bare", bare.to_str().unwrap()],
     );
-    git(&work, &["init", "-q"]);
+    git.run(&work, &["init", "-q"]);
     std::fs::write(work.join("README"), "hi\n").unwrap();
-    git(&work, &["add", "README"]);
-    git(&work, &["commit", "-q", "-m", "init"]);
-    git(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    git.run(&work, &["add", "README"]);
+    git.run(&work, &["commit", "-q", "-m", "init"]);
+    git.run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
     bare
 }
 
@@ -736,8 +649,8 @@ fn project_status_reports_branch_dirty_ahead() {
     assert_eq!(v[0]["upstream"], "origin/main");
     assert_eq!(v[0]["ahead"], 0);
     std::fs::write(clone.join("new.txt"), "x\n").unwrap();
-    git(&clone, &["add", "new.txt"]);
-    git(&clone, &["commit", "-q", "-m", "local"]);
+    env.git().run(&clone, &["add", "new.txt"]);
+    env.git().run(&clone, &["commit", "-q", "-m", "local"]);
     std::fs::write(clone.join("README"), "changed\n").unwrap();
     let v = env.run(["project", "status", "--json"]).success().json();
     assert_eq!(v[0]["dirty"], true);

@@ -54,7 +54,7 @@ fn cargo(env: &TestEnv, verb: &str, manifest: &Path) -> Run {
         .arg(env!("CARGO"))
         .args([verb, "--offline", "--manifest-path"])
         .arg(manifest)
-        .env("CARGO_TARGET_DIR", crate::native::target_dir())
+        .env("CARGO_TARGET_DIR", crate::support::target_dir())
         .current_dir(env.root.path())
         .stdin(Stdio::null())
         .output()
@@ -217,7 +217,7 @@ fn modules_new_native_builds_installs_and_runs() {
 
     // Debug, not the README's --release: the fixtures' debug dependencies are then reused.
     cargo(&env, "build", &manifest).success();
-    let lib = crate::native::target_dir()
+    let lib = crate::support::target_dir()
         .join("debug")
         .join("libtcli_plugin_hi_there.so");
     env.run(["modules".as_ref(), "install".as_ref(), lib.as_os_str()])
@@ -312,7 +312,7 @@ fn modules_new_native_uses_the_sdk_installed_beside_tcli() {
     );
     // It builds against that copy, and the library runs.
     cargo(&env, "build", &manifest).success();
-    let lib = crate::native::target_dir()
+    let lib = crate::support::target_dir()
         .join("debug")
         .join("libtcli_plugin_mine.so");
     let run =

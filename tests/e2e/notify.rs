@@ -3,24 +3,16 @@
 //! loopback that records each request (crate::http::Server), from inside a real git repo.
 
 use crate::http::{Reply, Server};
-use crate::support::{Run, TestEnv};
+use crate::support::{Git, Run, TestEnv};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// The module library, built once per test run.
 fn library() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let root = crate::native::workspace_root();
-            crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-notify"]);
-            crate::native::target_dir().join("debug/libtcli_plugin_notify.so")
-        })
-        .clone()
+    crate::support::bundled("notify")
 }
 
 const PEOPLE: &str = r#"
@@ -42,25 +34,11 @@ struct World {
     repo: PathBuf,
 }
 
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ana")
-        .env("GIT_AUTHOR_EMAIL", "ANA@example.com")
-        .env("GIT_COMMITTER_NAME", "Ana")
-        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+/// Ana as git knows her: the author's email in capitals, which notify must match to her
+/// person regardless of case.
+fn ana(env: &TestEnv) -> Git {
+    env.git()
+        .with_identity(("Ana", "ANA@example.com"), ("Ana", "ana@example.com"))
 }
 
 fn world(channels: &str) -> World {
@@ -81,9 +59,10 @@ fn world(channels: &str) -> World {
     .unwrap();
     let repo = env.path("api");
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let git = ana(&env);
+    git.run(&repo, &["init", "-q", "-b", "main"]);
     // A CI checkout's remote often carries a token; it must never reach the channel.
-    git(
+    git.run(
         &repo,
         &[
             "remote",
@@ -93,8 +72,8 @@ fn world(channels: &str) -> World {
         ],
     );
     std::fs::write(repo.join("README"), "hi\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "first"]);
+    git.run(&repo, &["add", "README"]);
+    git.run(&repo, &["commit", "-q", "-m", "first"]);
     World { env, repo }
 }
 
@@ -119,7 +98,7 @@ impl World {
     }
 
     fn head(&self) -> String {
-        git(&self.repo, &["rev-parse", "HEAD"])
+        ana(&self.env).run(&self.repo, &["rev-parse", "HEAD"])
     }
 }
 

@@ -5,9 +5,7 @@
 
 use crate::support::TestEnv;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 /// Central European time with its daylight-saving rule: +01:00, +02:00 from the last Sunday
 /// of March 02:00 to the last Sunday of October 03:00.
@@ -15,14 +13,7 @@ const CET: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 
 /// The module library, built once per test run.
 fn library() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let root = crate::native::workspace_root();
-            crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-oncall"]);
-            crate::native::target_dir().join("debug/libtcli_plugin_oncall.so")
-        })
-        .clone()
+    crate::support::bundled("oncall")
 }
 
 /// An env with the module installed (`TCLI_PLUGIN_PATH`), `TZ` set, and `settings` as the
@@ -560,36 +551,19 @@ fn oncall_unknown_rotation_bad_time_and_no_rotations() {
     assert_eq!(v["rotations"], json!([]));
 }
 
-/// Runs git in `dir` with a fixed identity.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
     let env = env("");
     let repo = env.path("acme");
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    env.git().run(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(
         repo.join("tcli.toml"),
         format!("{PEOPLE}{PRIMARY}[oncall.broken]\npeople = [\"ana\"]\nstart = 2026-03-02T09:00:00Z\nevery = \"1x\"\n"),
     )
     .unwrap();
-    git(&repo, &["add", "tcli.toml"]);
-    git(&repo, &["commit", "-q", "-m", "rotations"]);
+    env.git().run(&repo, &["add", "tcli.toml"]);
+    env.git().run(&repo, &["commit", "-q", "-m", "rotations"]);
     env.run(["team", "add", repo.to_str().unwrap(), "--name", "acme"])
         .success();
     let v = env
@@ -612,10 +586,10 @@ fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
 fn add_team(env: &TestEnv, name: &str, toml: &str) -> PathBuf {
     let repo = env.path(name);
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    env.git().run(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(repo.join("tcli.toml"), toml).unwrap();
-    git(&repo, &["add", "tcli.toml"]);
-    git(&repo, &["commit", "-q", "-m", "settings"]);
+    env.git().run(&repo, &["add", "tcli.toml"]);
+    env.git().run(&repo, &["commit", "-q", "-m", "settings"]);
     env.run(["team", "add", repo.to_str().unwrap(), "--name", name])
         .success();
     env.data_dir().join(format!("teams/{name}/tcli.toml"))

@@ -4,33 +4,8 @@
 
 use crate::support::{Run, TestEnv};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime};
-
-/// Runs the `git` CLI in `dir` with a hermetic identity and config; panics on failure.
-pub(crate) fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Teammate")
-        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
-        .env("GIT_COMMITTER_NAME", "Teammate")
-        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A team's remote (a bare repo) and a teammate's clone of it.
 struct Team {
@@ -46,13 +21,11 @@ impl Team {
         let work = env.path(&format!("teammate/{name}"));
         std::fs::create_dir_all(&bare).unwrap();
         std::fs::create_dir_all(&work).unwrap();
-        git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-        git(env, &work, &["init", "-q", "-b", "main"]);
-        git(
-            env,
-            &work,
-            &["remote", "add", "origin", bare.to_str().unwrap()],
-        );
+        env.git()
+            .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+        env.git().run(&work, &["init", "-q", "-b", "main"]);
+        env.git()
+            .run(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
         let t = Team {
             name: name.to_string(),
             bare,
@@ -86,9 +59,9 @@ impl Team {
 
     /// Commits everything in the teammate's clone and pushes it.
     fn push(&self, env: &TestEnv, msg: &str) {
-        git(env, &self.work, &["add", "-A"]);
-        git(env, &self.work, &["commit", "-q", "-m", msg]);
-        git(env, &self.work, &["push", "-q", "origin", "main"]);
+        env.git().run(&self.work, &["add", "-A"]);
+        env.git().run(&self.work, &["commit", "-q", "-m", msg]);
+        env.git().run(&self.work, &["push", "-q", "origin", "main"]);
     }
 
     fn url(&self) -> &str {
@@ -96,7 +69,7 @@ impl Team {
     }
 
     fn head(&self, env: &TestEnv) -> String {
-        git(env, &self.bare, &["rev-parse", "main"])
+        env.git().run(&self.bare, &["rev-parse", "main"])
     }
 }
 
@@ -113,9 +86,9 @@ fn add(env: &TestEnv, team: &Team) {
 /// A commit made in the user's own checkout.
 fn local_commit(env: &TestEnv, dir: &Path, file: &str, text: &str) -> String {
     std::fs::write(dir.join(file), text).unwrap();
-    git(env, dir, &["add", "-A"]);
-    git(env, dir, &["commit", "-q", "-m", "my own work"]);
-    git(env, dir, &["rev-parse", "HEAD"])
+    env.git().run(dir, &["add", "-A"]);
+    env.git().run(dir, &["commit", "-q", "-m", "my own work"]);
+    env.git().run(dir, &["rev-parse", "HEAD"])
 }
 
 /// Asserts a one-line error naming the team, with a hint, and exit 1.
@@ -237,14 +210,14 @@ fn team_update_remote_unreachable_changes_nothing() {
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
     std::fs::rename(&team.bare, env.path("remotes/moved.git")).unwrap();
 
     let r = env.run(["team", "update", "acme"]);
     refused(&r, "acme", "remote -v");
     r.stderr_has("cannot fetch team 'acme'")
         .stderr_has("acme.git does not exist; nothing was changed");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["hello"])
         .success()
         .stdout_has("hello from the team");
@@ -258,24 +231,18 @@ fn team_update_force_pushed_remote_is_refused() {
     team.push(&env, "add deploy");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
     team.module("deploy", "echo rewritten");
-    git(&env, &team.work, &["add", "-A"]);
-    git(
-        &env,
-        &team.work,
-        &["commit", "-q", "--amend", "-m", "rewritten"],
-    );
-    git(
-        &env,
-        &team.work,
-        &["push", "-q", "--force", "origin", "main"],
-    );
+    env.git().run(&team.work, &["add", "-A"]);
+    env.git()
+        .run(&team.work, &["commit", "-q", "--amend", "-m", "rewritten"]);
+    env.git()
+        .run(&team.work, &["push", "-q", "--force", "origin", "main"]);
 
     let r = env.run(["team", "update"]);
     refused(&r, "acme", "reset --keep origin/main");
     r.stderr_has("rewritten upstream");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["deploy"]).success().stdout_has("v1");
 }
 
@@ -313,7 +280,7 @@ fn team_update_local_commit_not_pushed_is_refused_when_remote_moved() {
     let r = env.run(["team", "update"]);
     refused(&r, "acme", "pull --rebase");
     r.stderr_has("has diverged from origin/main");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
         "mine\n"
@@ -332,7 +299,7 @@ fn team_update_local_commit_not_pushed_warns_when_remote_did_not_move() {
     r.success()
         .stdout_has("acme: already up to date")
         .stderr_has("warning: team 'acme' has 1 commit not pushed");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
 }
 
 #[test]
@@ -363,7 +330,7 @@ fn team_update_broken_tcli_toml_is_refused() {
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
     let good = std::fs::read_to_string(dir.join("tcli.toml")).unwrap();
     team.write("tcli.toml", "[bookmarks]\nwiki = \"unterminated\n");
     team.module("deploy", "true");
@@ -372,7 +339,7 @@ fn team_update_broken_tcli_toml_is_refused() {
     let r = env.run(["team", "update"]);
     refused(&r, "acme", "fix tcli.toml");
     r.stderr_has("syntax error at line 2");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
     assert_eq!(
         std::fs::read_to_string(dir.join("tcli.toml")).unwrap(),
         good
@@ -414,8 +381,8 @@ fn team_update_concurrent_runs_do_not_corrupt() {
     }
     assert_eq!(updated, 1, "exactly one run moved the checkout");
     let dir = checkout(&env, "acme");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), team.head(&env));
-    assert_eq!(git(&env, &dir, &["status", "--porcelain"]), "");
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), team.head(&env));
+    assert_eq!(env.git().run(&dir, &["status", "--porcelain"]), "");
     let v = env.run(["modules", "list", "--json"]).success().json();
     let names: Vec<&str> = v["modules"]
         .as_array()
@@ -446,7 +413,7 @@ fn team_status_json_shape_is_local_only() {
     assert_eq!(t["state"], "ok");
     assert_eq!(t["branch"], "main");
     assert_eq!(t["upstream"], "origin/main");
-    assert_eq!(t["head"], git(&env, &dir, &["rev-parse", "HEAD"]));
+    assert_eq!(t["head"], env.git().run(&dir, &["rev-parse", "HEAD"]));
     // Not fetched since the teammate pushed: status never touches the network.
     assert_eq!(t["behind"], 0);
     assert_eq!(t["ahead"], 0);
@@ -460,7 +427,7 @@ fn team_status_json_shape_is_local_only() {
     assert!(now - fetched < 600, "{fetched} vs {now}");
     assert!(t["problem"].is_null());
 
-    git(&env, &dir, &["fetch", "-q"]);
+    env.git().run(&dir, &["fetch", "-q"]);
     let v = env.run(["team", "status", "--json"]).success().json();
     assert_eq!(v["teams"][0]["behind"], 1);
     assert_eq!(v["teams"][0]["upstream_head"], team.head(&env));
@@ -550,7 +517,7 @@ fn team_remove_refuses_local_work_unless_forced() {
     refused(&r, "acme", "--force");
     r.stderr_has("commits not pushed (on 'main')");
     assert!(dir.join("notes.txt").exists());
-    git(&env, &dir, &["push", "-q", "origin", "main"]);
+    env.git().run(&dir, &["push", "-q", "origin", "main"]);
     std::fs::write(dir.join("bin/tcli-hello"), "#!/bin/sh\necho edited\n").unwrap();
     refused(&env.run(["team", "remove", "acme"]), "acme", "--force");
     env.run(["team", "remove", "acme", "--force"])
@@ -742,7 +709,8 @@ fn team_add_empty_repository_is_refused() {
     let env = TestEnv::new();
     let bare = env.path("remotes/empty.git");
     std::fs::create_dir_all(&bare).unwrap();
-    git(&env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    env.git()
+        .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
     let r = env.run(["team", "add", bare.to_str().unwrap()]);
     r.code(1)
         .stderr_has("error: team 'empty' at ")

@@ -117,11 +117,7 @@ fn dispatch_unknown_module_exits_2_with_suggestions() {
     let env = TestEnv::new();
     env.module("deploy", "echo deployed");
     env.module("deplete", "echo x");
-    let run = env.run(["deploi"]);
-    run.code(2)
-        .stderr_has("error: no module named 'deploi'")
-        .stderr_has("'deploy'");
-    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!(env.run(["deploi"]), @"");
 }
 
 #[test]
@@ -133,12 +129,8 @@ fn dispatch_invalid_name_exits_2_and_never_runs() {
         "tcli-Bad",
         &format!("touch {}", marker.display()),
     );
-    env.run(["Bad"])
-        .code(2)
-        .stderr_has("invalid module name 'Bad'");
-    env.run(["../bin/x"])
-        .code(2)
-        .stderr_has("invalid module name");
+    insta::assert_snapshot!(env.run(["Bad"]), @"");
+    insta::assert_snapshot!(env.run(["../bin/x"]), @"");
     assert!(!marker.exists());
 }
 
@@ -151,10 +143,7 @@ fn dispatch_unstartable_module_exits_126_with_reason() {
         "#!/nonexistent/interpreter\n",
     )
     .unwrap();
-    env.run(["broken"])
-        .code(126)
-        .stderr_has("module 'broken'")
-        .stderr_has("cannot be started");
+    insta::assert_snapshot!(env.run(["broken"]), @"");
 }
 
 #[test]
@@ -168,9 +157,7 @@ fn dispatch_global_flags_only_before_the_module() {
     env.run(["echoargs", "--version", "-h"])
         .success()
         .stdout_has("--version -h");
-    env.run(["--frobnicate", "echoargs"])
-        .code(2)
-        .stderr_has("unknown option '--frobnicate'");
+    insta::assert_snapshot!(env.run(["--frobnicate", "echoargs"]), @"");
 }
 
 #[test]

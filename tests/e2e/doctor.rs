@@ -8,39 +8,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// The doctor library, built once per test run.
-fn doctor_lib() -> PathBuf {
-    crate::support::bundled("doctor")
-}
-
 /// A test env with doctor in its plugin dir (`TCLI_PLUGIN_PATH`).
 fn env() -> TestEnv {
-    let mut env = TestEnv::new();
-    let dir = env.path("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(doctor_lib(), dir.join("libtcli_plugin_doctor.so")).unwrap();
-    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
-    env
+    TestEnv::with_bundled("doctor")
 }
 
 /// A team remote (bare) whose first commit holds `tcli_toml`, added with `tcli team add`.
 /// Returns the commit.
 fn team(env: &TestEnv, name: &str, tcli_toml: &str) -> String {
+    let git = env.git();
     let bare = env.path(&format!("remotes/{name}.git"));
     let work = env.path(&format!("teammate/{name}"));
     std::fs::create_dir_all(&bare).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    env.git()
-        .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
-    env.git().run(&work, &["init", "-q", "-b", "main"]);
+    git.run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+    git.run(&work, &["init", "-q", "-b", "main"]);
     std::fs::write(work.join("tcli.toml"), tcli_toml).unwrap();
-    env.git().run(&work, &["add", "-A"]);
-    env.git().run(&work, &["commit", "-q", "-m", "checks"]);
-    env.git()
-        .run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    git.run(&work, &["add", "-A"]);
+    git.run(&work, &["commit", "-q", "-m", "checks"]);
+    git.run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
     env.run(["team", "add", bare.to_str().unwrap(), "--name", name])
         .success();
-    env.git().run(&bare, &["rev-parse", "main"])
+    git.run(&bare, &["rev-parse", "main"])
 }
 
 fn user_toml(env: &TestEnv, text: &str) -> PathBuf {
@@ -823,7 +812,11 @@ fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
     let mut d = crate::docker::DockerEnv::new();
     let plugins = d.env.path("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(doctor_lib(), plugins.join("libtcli_plugin_doctor.so")).unwrap();
+    std::fs::copy(
+        crate::support::bundled("doctor"),
+        plugins.join("libtcli_plugin_doctor.so"),
+    )
+    .unwrap();
     d.env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
     let answer = r#"{"checks":[{"name":"inside","status":"pass","detail":"from a container"}]}"#;
     let _image = crate::docker::TestImage::import(

@@ -465,6 +465,7 @@ fn signed_update_refuses_a_key_removed_by_a_member() {
 #[test]
 fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     let old = team.head(&env);
@@ -476,10 +477,9 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     team.commit(&env, "ana", Some(&k.ana), "revoke bo's key");
     env.run(["team", "update"]).success();
     // Bo builds on the old commit whose roster still lists him and merges the current head.
-    env.git()
-        .run(&team.work, &["switch", "-q", "-c", "evil", &old]);
+    git.run(&team.work, &["switch", "-q", "-c", "evil", &old]);
     team.write("evil.txt", "evil");
-    env.git().run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -495,9 +495,8 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
         Some(&k.bo),
         &["merge", "-q", "-S", "--no-ff", "-m", "merge main", "main"],
     );
-    env.git().run(&team.work, &["switch", "-q", "main"]);
-    env.git()
-        .run(&team.work, &["reset", "-q", "--hard", "evil"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["reset", "-q", "--hard", "evil"]);
     team.push(&env);
     refused(&env, &x, "bo", "not in the team's roster");
 }
@@ -505,12 +504,13 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
 #[test]
 fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     let root = team.head(&env);
     let good = team.change(&env, "ana", Some(&k.ana), "signed work");
     add(&env, &team);
-    env.git().run(&team.work, &["reset", "-q", "--hard", &root]);
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
     team.change(&env, "mal", None, "rewritten by a stranger");
     let r = env.run(["team", "update", "acme"]);
     r.code(1)
@@ -525,8 +525,7 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     assert_eq!(checkout_head(&env), good);
     // Following the hint tcli used to give takes the rewritten history; update refuses it.
     let co = checkout(&env);
-    env.git()
-        .run(&co, &["reset", "-q", "--keep", "origin/main"]);
+    git.run(&co, &["reset", "-q", "--keep", "origin/main"]);
     let reg = registry(&env);
     env.run(["team", "update", "acme"])
         .code(1)
@@ -649,18 +648,19 @@ fn signed_update_refuses_an_unsigned_commit_turning_signing_off() {
 #[test]
 fn signed_update_refuses_a_signature_over_other_content() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let base = team.head(&env);
     // Each key type: ed25519 (RustCrypto), RSA (OpenSSL), ECDSA P-256 (RustCrypto).
     for (who, key) in [("ana", &k.ana), ("bo", &k.bo), ("cy", &k.cy)] {
-        env.git().run(&team.work, &["reset", "-q", "--hard", &base]);
+        git.run(&team.work, &["reset", "-q", "--hard", &base]);
         let good = team.change(&env, who, Some(key), "harmless change");
         let raw = team
             .raw(&env, &good)
             .replace("harmless change", "evil change!!");
-        env.git().run(&team.work, &["reset", "-q", "--hard", &base]);
+        git.run(&team.work, &["reset", "-q", "--hard", &base]);
         let bad = team.forge(&env, raw.as_bytes());
         refused(&env, &bad, who, "does not match its content");
     }
@@ -718,13 +718,13 @@ fn signed_update_reads_a_signature_only_from_the_headers() {
 #[test]
 fn signed_update_refuses_other_gpgsig_headers() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
     let raw = team.raw(&env, &good);
-    env.git()
-        .run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    git.run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     let (headers, message) = raw.split_once("\n\n").unwrap();
     for extra in [
         "gpgsig-sha256 -----BEGIN SSH SIGNATURE-----",
@@ -739,8 +739,7 @@ fn signed_update_refuses_other_gpgsig_headers() {
             "ana",
             &format!("has a '{key}' header; tcli accepts exactly one 'gpgsig' header"),
         );
-        env.git()
-            .run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+        git.run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     }
 }
 
@@ -767,14 +766,15 @@ fn signed_update_refuses_a_one_megabyte_signature_header() {
 #[test]
 fn signed_update_checks_both_sides_of_a_merge() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let base = team.head(&env);
     // A side branch with an unsigned commit, merged by a member with a good signature.
-    env.git().run(&team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    env.git().run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -783,7 +783,7 @@ fn signed_update_checks_both_sides_of_a_merge() {
         &["commit", "-q", "-m", "side work"],
     );
     let side = team.head(&env);
-    env.git().run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -796,11 +796,11 @@ fn signed_update_checks_both_sides_of_a_merge() {
     refused(&env, &side, "mal", "it is not signed");
 
     // The same shape with every commit signed is accepted.
-    env.git().run(&team.work, &["reset", "-q", "--hard", &base]);
-    env.git().run(&team.work, &["branch", "-q", "-D", "side"]);
-    env.git().run(&team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["reset", "-q", "--hard", &base]);
+    git.run(&team.work, &["branch", "-q", "-D", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    env.git().run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -808,7 +808,7 @@ fn signed_update_checks_both_sides_of_a_merge() {
         Some(&k.cy),
         &["commit", "-q", "-S", "-m", "signed side work"],
     );
-    env.git().run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -826,12 +826,13 @@ fn signed_update_checks_both_sides_of_a_merge() {
 #[test]
 fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
-    env.git().run(&team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    env.git().run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -846,7 +847,7 @@ fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
         Some(&k.cy),
         &["tag", "-s", "-m", "release", "v1"],
     );
-    env.git().run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -919,7 +920,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
 fn signed_roster_is_not_in_the_merged_settings() {
     let env = crate::native::env();
     let k = keys();
-    crate::native::put(&env, &crate::support::fixture("hello"), "libhello.so");
+    env.put_plugin(&crate::support::fixture("hello"), "libhello.so");
     let team = Team::new(&env);
     add(&env, &team);
     // The user's file (highest precedence) tries to replace ana's key and switch signing off.

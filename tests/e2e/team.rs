@@ -85,10 +85,11 @@ fn add(env: &TestEnv, team: &Team) {
 
 /// A commit made in the user's own checkout.
 fn local_commit(env: &TestEnv, dir: &Path, file: &str, text: &str) -> String {
+    let git = env.git();
     std::fs::write(dir.join(file), text).unwrap();
-    env.git().run(dir, &["add", "-A"]);
-    env.git().run(dir, &["commit", "-q", "-m", "my own work"]);
-    env.git().run(dir, &["rev-parse", "HEAD"])
+    git.run(dir, &["add", "-A"]);
+    git.run(dir, &["commit", "-q", "-m", "my own work"]);
+    git.run(dir, &["rev-parse", "HEAD"])
 }
 
 /// Asserts a one-line error naming the team, with a hint, and exit 1.
@@ -207,17 +208,16 @@ fn team_update_json_lists_changes() {
 #[test]
 fn team_update_remote_unreachable_changes_nothing() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     std::fs::rename(&team.bare, env.path("remotes/moved.git")).unwrap();
 
     let r = env.run(["team", "update", "acme"]);
-    refused(&r, "acme", "remote -v");
-    r.stderr_has("cannot fetch team 'acme'")
-        .stderr_has("acme.git does not exist; nothing was changed");
-    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
+    insta::assert_snapshot!(r, @"");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["hello"])
         .success()
         .stdout_has("hello from the team");
@@ -226,23 +226,21 @@ fn team_update_remote_unreachable_changes_nothing() {
 #[test]
 fn team_update_force_pushed_remote_is_refused() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     team.module("deploy", "echo v1");
     team.push(&env, "add deploy");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     team.module("deploy", "echo rewritten");
-    env.git().run(&team.work, &["add", "-A"]);
-    env.git()
-        .run(&team.work, &["commit", "-q", "--amend", "-m", "rewritten"]);
-    env.git()
-        .run(&team.work, &["push", "-q", "--force", "origin", "main"]);
+    git.run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["commit", "-q", "--amend", "-m", "rewritten"]);
+    git.run(&team.work, &["push", "-q", "--force", "origin", "main"]);
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "reset --keep origin/main");
-    r.stderr_has("rewritten upstream");
-    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
+    insta::assert_snapshot!(r, @"");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["deploy"]).success().stdout_has("v1");
 }
 
@@ -258,8 +256,7 @@ fn team_update_local_uncommitted_change_survives() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "stash -u");
-    r.stderr_has("uncommitted changes (bin/tcli-hello)");
+    insta::assert_snapshot!(r, @"");
     assert_eq!(
         std::fs::read_to_string(dir.join("bin/tcli-hello")).unwrap(),
         edited
@@ -278,8 +275,7 @@ fn team_update_local_commit_not_pushed_is_refused_when_remote_moved() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "pull --rebase");
-    r.stderr_has("has diverged from origin/main");
+    insta::assert_snapshot!(r, @"");
     assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
@@ -295,10 +291,7 @@ fn team_update_local_commit_not_pushed_warns_when_remote_did_not_move() {
     let dir = checkout(&env, "acme");
     let mine = local_commit(&env, &dir, "notes.txt", "mine\n");
 
-    let r = env.run(["team", "update"]);
-    r.success()
-        .stdout_has("acme: already up to date")
-        .stderr_has("warning: team 'acme' has 1 commit not pushed");
+    insta::assert_snapshot!(env.run(["team", "update"]), @"");
     assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
 }
 
@@ -310,8 +303,7 @@ fn team_update_checkout_deleted_by_hand() {
     std::fs::remove_dir_all(checkout(&env, "acme")).unwrap();
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "tcli team remove acme && tcli team add");
-    r.stderr_has("the checkout of team 'acme' is missing");
+    insta::assert_snapshot!(r, @"");
     env.run(["--help"]).success().stdout_lacks("hello");
     env.run(["team", "list"])
         .success()
@@ -327,19 +319,19 @@ fn team_update_checkout_deleted_by_hand() {
 #[test]
 fn team_update_broken_tcli_toml_is_refused() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = env.git().run(&dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     let good = std::fs::read_to_string(dir.join("tcli.toml")).unwrap();
     team.write("tcli.toml", "[bookmarks]\nwiki = \"unterminated\n");
     team.module("deploy", "true");
     team.push(&env, "broken settings");
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "fix tcli.toml");
-    r.stderr_has("syntax error at line 2");
-    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), before);
+    insta::assert_snapshot!(r, @"");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     assert_eq!(
         std::fs::read_to_string(dir.join("tcli.toml")).unwrap(),
         good
@@ -349,6 +341,7 @@ fn team_update_broken_tcli_toml_is_refused() {
 #[test]
 fn team_update_concurrent_runs_do_not_corrupt() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     for i in 0..5 {
@@ -381,8 +374,8 @@ fn team_update_concurrent_runs_do_not_corrupt() {
     }
     assert_eq!(updated, 1, "exactly one run moved the checkout");
     let dir = checkout(&env, "acme");
-    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), team.head(&env));
-    assert_eq!(env.git().run(&dir, &["status", "--porcelain"]), "");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), team.head(&env));
+    assert_eq!(git.run(&dir, &["status", "--porcelain"]), "");
     let v = env.run(["modules", "list", "--json"]).success().json();
     let names: Vec<&str> = v["modules"]
         .as_array()
@@ -398,6 +391,7 @@ fn team_update_concurrent_runs_do_not_corrupt() {
 #[test]
 fn team_status_json_shape_is_local_only() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
@@ -413,7 +407,7 @@ fn team_status_json_shape_is_local_only() {
     assert_eq!(t["state"], "ok");
     assert_eq!(t["branch"], "main");
     assert_eq!(t["upstream"], "origin/main");
-    assert_eq!(t["head"], env.git().run(&dir, &["rev-parse", "HEAD"]));
+    assert_eq!(t["head"], git.run(&dir, &["rev-parse", "HEAD"]));
     // Not fetched since the teammate pushed: status never touches the network.
     assert_eq!(t["behind"], 0);
     assert_eq!(t["ahead"], 0);
@@ -427,7 +421,7 @@ fn team_status_json_shape_is_local_only() {
     assert!(now - fetched < 600, "{fetched} vs {now}");
     assert!(t["problem"].is_null());
 
-    env.git().run(&dir, &["fetch", "-q"]);
+    git.run(&dir, &["fetch", "-q"]);
     let v = env.run(["team", "status", "--json"]).success().json();
     assert_eq!(v["teams"][0]["behind"], 1);
     assert_eq!(v["teams"][0]["upstream_head"], team.head(&env));
@@ -441,10 +435,7 @@ fn team_add_refuses_a_taken_name() {
     let env = TestEnv::new();
     let team = Team::new(&env, "acme");
     add(&env, &team);
-    let r = env.run(["team", "add", team.url()]);
-    r.code(2)
-        .stderr_has("error: a team named 'acme' already exists")
-        .stderr_has("--name");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @"");
     let v = env.run(["team", "list", "--json"]).success().json();
     assert_eq!(v["teams"].as_array().unwrap().len(), 1);
 }
@@ -457,10 +448,7 @@ fn team_add_failed_clone_leaves_nothing() {
         "add",
         &env.path("nowhere/acme.git").display().to_string(),
     ]);
-    r.code(1)
-        .stderr_has("error: cannot clone team 'acme' from ")
-        .stderr_has("nowhere/acme.git does not exist")
-        .stderr_has("hint:");
+    insta::assert_snapshot!(r, @"");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
@@ -473,10 +461,7 @@ fn team_add_failed_clone_leaves_nothing() {
 fn team_add_invalid_default_name_suggests_name_flag() {
     let env = TestEnv::new();
     let team = Team::new(&env, "Acme_Tools");
-    env.run(["team", "add", team.url()])
-        .code(2)
-        .stderr_has("invalid team name 'Acme_Tools'")
-        .stderr_has("hint: choose a name with --name");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @"");
     env.run(["team", "add", team.url(), "--name", "acme"])
         .success();
     env.run(["hello"]).success();
@@ -514,8 +499,7 @@ fn team_remove_refuses_local_work_unless_forced() {
     let dir = checkout(&env, "acme");
     local_commit(&env, &dir, "notes.txt", "mine\n");
     let r = env.run(["team", "remove", "acme"]);
-    refused(&r, "acme", "--force");
-    r.stderr_has("commits not pushed (on 'main')");
+    insta::assert_snapshot!(r, @"");
     assert!(dir.join("notes.txt").exists());
     env.git().run(&dir, &["push", "-q", "origin", "main"]);
     std::fs::write(dir.join("bin/tcli-hello"), "#!/bin/sh\necho edited\n").unwrap();
@@ -525,9 +509,7 @@ fn team_remove_refuses_local_work_unless_forced() {
         .stdout_has("removed team 'acme'");
     assert!(!dir.exists());
     env.run(["hello"]).code(2);
-    env.run(["team", "remove", "acme"])
-        .code(2)
-        .stderr_has("no team named 'acme'");
+    insta::assert_snapshot!(env.run(["team", "remove", "acme"]), @"");
 }
 
 #[test]
@@ -712,10 +694,7 @@ fn team_add_empty_repository_is_refused() {
     env.git()
         .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
     let r = env.run(["team", "add", bare.to_str().unwrap()]);
-    r.code(1)
-        .stderr_has("error: team 'empty' at ")
-        .stderr_has("has no commits yet; nothing was added")
-        .stderr_has("hint: push a first commit");
+    insta::assert_snapshot!(r, @"");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();

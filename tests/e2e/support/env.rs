@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::build::{cargo_build, target_dir, workspace_root};
+use super::build::{bundled, cargo_build, target_dir, workspace_root};
 use super::run::Run;
 
 /// The binary under test.
@@ -68,6 +68,29 @@ impl TestEnv {
             path_dirs: vec![bin],
             vars: Vec::new(),
         }
+    }
+
+    /// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`, empty.
+    pub fn with_plugin_dir() -> TestEnv {
+        let mut env = TestEnv::new();
+        let dir = env.path("plugins");
+        std::fs::create_dir_all(&dir).unwrap();
+        env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+        env
+    }
+
+    /// A test env with the bundled module `name` (`doctor`, `oncall`, ...) in its plugin dir.
+    pub fn with_bundled(name: &str) -> TestEnv {
+        let env = TestEnv::with_plugin_dir();
+        env.put_plugin(&bundled(name), &format!("libtcli_plugin_{name}.so"));
+        env
+    }
+
+    /// Copies `lib` into the plugin dir (`<root>/plugins`) as `file`.
+    pub fn put_plugin(&self, lib: &Path, file: &str) -> PathBuf {
+        let dest = self.path("plugins").join(file);
+        std::fs::copy(lib, &dest).unwrap();
+        dest
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {

@@ -119,8 +119,8 @@ impl fmt::Display for Run {
 }
 
 /// `text` with the values that differ from run to run replaced: the tcli binary (`$TCLI`), the
-/// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`) and
-/// other temp files and dirs (`$TMP/...`).
+/// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`),
+/// other temp files and dirs (`$TMP/...`), and a file's inode and mtime in JSON.
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
     for (path, name) in [
@@ -134,7 +134,29 @@ pub fn normalize(text: &str) -> String {
     let tmp = tmp.to_string_lossy();
     let tmp = tmp.trim_end_matches('/');
     out = replace_temp_names(&out, &format!("{tmp}/{ROOT_PREFIX}"), "$ROOT");
-    replace_temp_names(&out, &format!("{tmp}/.tmp"), "$TMP")
+    out = replace_temp_names(&out, &format!("{tmp}/.tmp"), "$TMP");
+    // A file module's identity in `--json` (modules list, which) is its inode and mtime.
+    for key in ["ino", "mtime_ns"] {
+        out = replace_numbers_after(&out, &format!("\"{key}\": "), &format!("\"[{key}]\""));
+    }
+    out
+}
+
+/// Replaces the number after each `prefix` by `name`.
+fn replace_numbers_after(text: &str, prefix: &str, name: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        out.push_str(&rest[..i + prefix.len()]);
+        let after = &rest[i + prefix.len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            out.push_str(name);
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces `path` and its canonical form (a temp dir may sit behind a symlink).

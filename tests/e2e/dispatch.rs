@@ -117,7 +117,12 @@ fn dispatch_unknown_module_exits_2_with_suggestions() {
     let env = TestEnv::new();
     env.module("deploy", "echo deployed");
     env.module("deplete", "echo x");
-    insta::assert_snapshot!(env.run(["deploi"]), @"");
+    insta::assert_snapshot!(env.run(["deploi"]), @r"
+        ------- stderr -------
+        error: no module named 'deploi'
+        hint: modules with similar names exist: 'deploy', 'deplete'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -129,8 +134,18 @@ fn dispatch_invalid_name_exits_2_and_never_runs() {
         "tcli-Bad",
         &format!("touch {}", marker.display()),
     );
-    insta::assert_snapshot!(env.run(["Bad"]), @"");
-    insta::assert_snapshot!(env.run(["../bin/x"]), @"");
+    insta::assert_snapshot!(env.run(["Bad"]), @r"
+        ------- stderr -------
+        error: invalid module name 'Bad': a name cannot contain uppercase letters
+        hint: module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["../bin/x"]), @r"
+        ------- stderr -------
+        error: invalid module name '../bin/x': a name must start with a lowercase ASCII letter
+        hint: module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them
+        [exit status: 2]
+        ");
     assert!(!marker.exists());
 }
 
@@ -143,7 +158,12 @@ fn dispatch_unstartable_module_exits_126_with_reason() {
         "#!/nonexistent/interpreter\n",
     )
     .unwrap();
-    insta::assert_snapshot!(env.run(["broken"]), @"");
+    insta::assert_snapshot!(env.run(["broken"]), @r"
+        ------- stderr -------
+        error: module 'broken' ($ROOT/bin/tcli-broken) cannot be started: No such file or directory (os error 2)
+        hint: its interpreter (the #! line) may be missing, or the file was removed
+        [exit status: 126]
+        ");
 }
 
 #[test]
@@ -157,7 +177,12 @@ fn dispatch_global_flags_only_before_the_module() {
     env.run(["echoargs", "--version", "-h"])
         .success()
         .stdout_has("--version -h");
-    insta::assert_snapshot!(env.run(["--frobnicate", "echoargs"]), @"");
+    insta::assert_snapshot!(env.run(["--frobnicate", "echoargs"]), @r"
+        ------- stderr -------
+        error: unknown option '--frobnicate'
+        hint: tcli takes only -h/--help and -V/--version before the module name; options after it belong to the module
+        [exit status: 2]
+        ");
 }
 
 #[test]

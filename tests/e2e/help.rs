@@ -9,7 +9,21 @@ fn help_lists_builtins_and_modules_with_descriptions() {
     env.module("hello", "# tcli-summary: Say hello to the team\necho hi");
     env.module("greet", "[ \"$1\" = --help ] && { echo 'Usage: tcli greet'; echo; echo 'Greet people warmly'; exit 0; }");
     let help = env.run(["--help"]);
-    insta::assert_snapshot!(help, @"");
+    insta::assert_snapshot!(help, @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          greet  Greet people warmly
+          hello  Say hello to the team
+        ");
     for args in [vec![], vec!["-h"], vec!["help"]] {
         let run = env.run(&args);
         run.success();
@@ -27,8 +41,29 @@ fn help_module_runs_the_module_help() {
     env.run(["--help", "deploy"])
         .success()
         .stdout_has("args: --help");
-    insta::assert_snapshot!(env.run(["help", "modules"]), @"");
-    insta::assert_snapshot!(env.run(["help", "nosuch"]), @"");
+    insta::assert_snapshot!(env.run(["help", "modules"]), @r"
+        List, locate and check modules
+
+        Usage: tcli modules <COMMAND>
+
+        Commands:
+          list     List every module with its kind, location, description, shadowed entries and problems
+          which    Show which module runs for a name and what it shadows
+          check    Check that modules follow the tcli standard (exit 1 when any fails)
+          install  Install a native module library (built with tcli-plugin-sdk) for this user
+          remove   Remove a native module installed with 'tcli modules install'
+          new      Create a module skeleton that passes 'tcli modules check'
+          help     Print this message or the help of the given subcommand(s)
+
+        Options:
+          -h, --help  Print help
+        ");
+    insta::assert_snapshot!(env.run(["help", "nosuch"]), @r"
+        ------- stderr -------
+        error: no module named 'nosuch'
+        hint: run 'tcli --help' to see the modules you have
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -92,7 +127,20 @@ fn help_reprobes_only_the_changed_module() {
 #[test]
 fn help_sees_a_new_module_at_once() {
     let env = TestEnv::new();
-    insta::assert_snapshot!(env.run(["--help"]), @"");
+    insta::assert_snapshot!(env.run(["--help"]), @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          (none yet: put an executable named tcli-<name> on your PATH)
+        ");
     env.module("fresh", "# tcli-summary: Just added\n");
     env.run(["--help"])
         .success()

@@ -8,20 +8,34 @@ fn modules_which_shows_winner_and_shadowed() {
     let second = env.add_path_dir("second");
     let first = env.module("x", "# tcli-summary: first x\n");
     let shadowed = env.script_in(&second, "tcli-x", "# tcli-summary: second x\n");
-    insta::assert_snapshot!(env.run(["modules", "which", "x"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "which", "x"]), @r"
+        x: exec $ROOT/bin/tcli-x
+            shadows: exec $ROOT/second/tcli-x
+        ");
     let j = env.run(["modules", "which", "x", "--json"]).json();
     assert_eq!(j["name"], "x");
     assert_eq!(j["kind"], "exec");
     assert_eq!(j["location"], first.display().to_string());
     assert_eq!(j["shadowed"][0]["location"], shadowed.display().to_string());
-    insta::assert_snapshot!(env.run(["modules", "which", "nope"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "which", "nope"]), @r"
+        ------- stderr -------
+        error: no module named 'nope'
+        [exit status: 2]
+        ");
 }
 
 #[test]
 fn modules_list_reports_a_builtin_override_attempt() {
     let env = TestEnv::new();
     let fake = env.module("modules", "echo HIJACKED");
-    insta::assert_snapshot!(env.run(["modules", "list"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "list"]), @r"
+        NAME        KIND     LOCATION    DESCRIPTION
+        completion  builtin  (built in)  Print a shell completion script
+        help        builtin  (built in)  Show help for tcli or for a module
+        modules     builtin  (built in)  List, locate and check modules
+            shadows: exec $ROOT/bin/tcli-modules (built-in names cannot be taken)
+        team        builtin  (built in)  Add, update and inspect team repositories
+        ");
     let j = env.run(["modules", "list", "--json"]).json();
     let m = j["modules"]
         .as_array()
@@ -37,7 +51,66 @@ fn modules_list_reports_a_builtin_override_attempt() {
 fn modules_list_json_shape() {
     let env = TestEnv::new();
     env.module("hello", "# tcli-summary: Say hello\n");
-    insta::assert_snapshot!(env.run(["modules", "list", "--json"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "list", "--json"]), @r#"
+        {
+          "modules": [
+            {
+              "description": "Print a shell completion script",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "completion",
+              "shadowed": []
+            },
+            {
+              "description": "Say hello",
+              "identity": {
+                "ino": "[ino]",
+                "mtime_ns": "[mtime_ns]",
+                "size": 37,
+                "type": "file"
+              },
+              "kind": "exec",
+              "location": "$ROOT/bin/tcli-hello",
+              "name": "hello",
+              "shadowed": []
+            },
+            {
+              "description": "Show help for tcli or for a module",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "help",
+              "shadowed": []
+            },
+            {
+              "description": "List, locate and check modules",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "modules",
+              "shadowed": []
+            },
+            {
+              "description": "Add, update and inspect team repositories",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "team",
+              "shadowed": []
+            }
+          ],
+          "notes": []
+        }
+        "#);
 }
 
 #[test]
@@ -54,7 +127,15 @@ fn modules_list_reports_hostile_names() {
     ] {
         env.script_in(&env.bin(), file, "exit 0");
     }
-    insta::assert_snapshot!(env.run(["modules", "list"]), @"");
+    // Not a snapshot: the LOCATION column is as wide as the test root's path.
+    let run = env.run(["modules", "list"]);
+    run.success()
+        .stdout_has("invalid module name \"with space\"")
+        .stdout_has("invalid module name \"Upper\": a name cannot contain uppercase letters")
+        .stdout_has("invalid module name \"..\"")
+        .stdout_has("invalid module name \"ünï\"")
+        .stdout_has("invalid module name \"\": the name is empty")
+        .stdout_has("the name is 200 bytes long; at most 64 are allowed");
     let help = env.run(["--help"]);
     help.success()
         .stderr_has("6 modules with an invalid name not listed");
@@ -67,12 +148,25 @@ fn modules_check_passes_good_and_fails_bad_modules() {
     env.module("good", "echo 'Usage: tcli good'; echo 'A good module'");
     env.module("bad", "exit 4");
     env.script_in(&env.bin(), "tcli-Nope", "exit 0");
-    insta::assert_snapshot!(env.run(["modules", "check"]), @"");
-    insta::assert_snapshot!(env.run(["modules", "check", "good"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r"
+        FAIL  Nope: invalid name: a name cannot contain uppercase letters
+        FAIL  bad: '--help' exited with status 4
+        ok    good
+        1 passed, 2 failed
+        [exit status: 1]
+        ");
+    insta::assert_snapshot!(env.run(["modules", "check", "good"]), @r"
+        ok    good
+        1 passed, 0 failed
+        ");
     let j = env.run(["modules", "check", "bad", "--json"]).json();
     assert_eq!(j["failed"], 1);
     assert_eq!(j["modules"][0]["ok"], false);
-    insta::assert_snapshot!(env.run(["modules", "check", "missing"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "check", "missing"]), @r"
+        FAIL  missing: no such module
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -81,7 +175,11 @@ fn modules_check_fails_on_shadowing() {
     let second = env.add_path_dir("second");
     env.module("dup", "echo 'Dup module'");
     env.script_in(&second, "tcli-dup", "echo 'Dup module too'");
-    insta::assert_snapshot!(env.run(["modules", "check", "dup"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "check", "dup"]), @r"
+        FAIL  dup: shadows the exec module at $ROOT/second/tcli-dup
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -143,7 +241,11 @@ fn modules_list_same_dir_twice_through_a_symlink_is_one_module() {
 fn modules_check_without_names_reports_a_module_a_builtin_hides() {
     let env = TestEnv::new();
     env.module("team", "echo 'Usage: tcli team'");
-    insta::assert_snapshot!(env.run(["modules", "check"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r"
+        FAIL  team: exec module at $ROOT/bin/tcli-team is shadowed by the built-in 'team' and never runs
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -183,7 +285,12 @@ fn modules_check_runs_help_for_each_declared_verb() {
          esac\n\
          echo \"Usage: tcli deploy $*\"",
     );
-    insta::assert_snapshot!(env.run(["modules", "which", "deploy"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "which", "deploy"]), @r#"
+        deploy: exec $ROOT/bin/tcli-deploy
+            verbs: status, db, db migrate
+            problem: tcli-verbs: "Bad" is not a verb: a name cannot contain uppercase letters
+            problem: tcli-verbs: "a b c" is not a verb: at most two words: 'verb' or 'subject verb'
+        "#);
     let j = env.run(["modules", "list", "--json"]).json();
     let deploy = j["modules"]
         .as_array()
@@ -195,6 +302,16 @@ fn modules_check_runs_help_for_each_declared_verb() {
         deploy["verbs"],
         serde_json::json!(["status", "db", "db migrate"])
     );
-    insta::assert_snapshot!(env.run(["modules", "check", "deploy"]), @"");
-    insta::assert_snapshot!(env.run(["modules", "list", "--verbs", "deploy"]), @"");
+    insta::assert_snapshot!(env.run(["modules", "check", "deploy"]), @r#"
+        FAIL  deploy: tcli-verbs: "Bad" is not a verb: a name cannot contain uppercase letters
+        FAIL  deploy: tcli-verbs: "a b c" is not a verb: at most two words: 'verb' or 'subject verb'
+        FAIL  deploy: verb 'db migrate': '--help' exited with status 3
+        0 passed, 1 failed
+        [exit status: 1]
+        "#);
+    insta::assert_snapshot!(env.run(["modules", "list", "--verbs", "deploy"]), @r"
+        status
+        db
+        db migrate
+        ");
 }

@@ -205,7 +205,12 @@ fn notify_404_fails_at_once_naming_the_status() {
     let server = Server::start(vec![Reply::Status(404, b"no_such_hook\nmore".to_vec())]);
     let w = world(&channel("build", &server.url("/gone"), "slack"));
     let r = w.notify(&["build", "--status", "failure", "broken"], "");
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 404: no_such_hook
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml (a revoked webhook answers 404 or 410)
+        [exit status: 1]
+        ");
     assert_eq!(server.requests().len(), 1, "a 4xx is never retried");
 }
 
@@ -232,8 +237,18 @@ fn notify_unknown_channel_and_empty_message_exit_2() {
         channel("build", &server.url("/a"), "json"),
         channel("alerts", &server.url("/b"), "slack")
     ));
-    insta::assert_snapshot!(w.notify(&["deploys", "hi"], ""), @"");
-    insta::assert_snapshot!(w.notify(&["build", "-"], "\n"), @"");
+    insta::assert_snapshot!(w.notify(&["deploys", "hi"], ""), @r"
+        ------- stderr -------
+        error: no channel named 'deploys'
+        hint: the channels are: alerts, build
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(w.notify(&["build", "-"], "\n"), @r#"
+        ------- stderr -------
+        error: the message is empty
+        hint: say what happened: tcli notify build --status failure "tests failed"
+        [exit status: 2]
+        "#);
     w.notify(&["build", "--status", "bad", "x"], "").code(2);
     assert!(server.requests().is_empty());
 }
@@ -314,7 +329,12 @@ fn notify_connection_refused_is_tried_three_times() {
 fn notify_three_5xx_answers_fail_after_three_tries() {
     let server = Server::start(vec![Reply::Status(503, b"busy".to_vec())]);
     let w = world(&channel("build", &server.url("/hook"), "json"));
-    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @"");
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 503: busy
+        hint: the receiver failed 3 times; try again later
+        [exit status: 1]
+        ");
     assert_eq!(server.requests().len(), 3);
 }
 

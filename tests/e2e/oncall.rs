@@ -362,7 +362,12 @@ fn oncall_next_and_when() {
     assert_eq!(v["person"]["id"], "bo");
     assert_eq!(v["shifts"][0]["from"], "2026-03-09T08:00:00Z");
 
-    insta::assert_snapshot!(env.run(["oncall", "when", "zed"]), @"");
+    insta::assert_snapshot!(env.run(["oncall", "when", "zed"]), @r"
+        ------- stderr -------
+        error: no person 'zed' in the roster
+        hint: people are the [people.<id>] tables of the team's tcli.toml
+        [exit status: 2]
+        ");
     env.run([
         "oncall",
         "when",
@@ -525,8 +530,18 @@ fn oncall_bad_definitions_exit_2_naming_rotation_and_file() {
 #[test]
 fn oncall_unknown_rotation_bad_time_and_no_rotations() {
     let env = primary();
-    insta::assert_snapshot!(env.run(["oncall", "now", "secondary"]), @"");
-    insta::assert_snapshot!(env.run(["oncall", "now", "--at", "yesterday"]), @"");
+    insta::assert_snapshot!(env.run(["oncall", "now", "secondary"]), @r"
+        ------- stderr -------
+        error: no rotation named 'secondary'
+        hint: the rotations are: primary
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["oncall", "now", "--at", "yesterday"]), @r"
+        ------- stderr -------
+        error: --at 'yesterday' is not a time
+        hint: write RFC 3339 (2026-03-02T09:00:00Z), a local time (2026-03-02 09:00) or a date (2026-03-02)
+        [exit status: 2]
+        ");
     let env = crate::oncall::env(PEOPLE);
     let r = env.run(["oncall", "now"]);
     r.success().stderr_has("no rotation is defined");

@@ -216,7 +216,12 @@ fn team_update_remote_unreachable_changes_nothing() {
     std::fs::rename(&team.bare, env.path("remotes/moved.git")).unwrap();
 
     let r = env.run(["team", "update", "acme"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot fetch team 'acme' from $ROOT/remotes/acme.git: the path $ROOT/remotes/acme.git does not exist; nothing was changed
+        hint: check that the remote is reachable and its URL is right (git -C $ROOT/data/teams/acme remote -v), then run 'tcli team update acme' again
+        [exit status: 1]
+        ");
     assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["hello"])
         .success()
@@ -239,7 +244,12 @@ fn team_update_force_pushed_remote_is_refused() {
     git.run(&team.work, &["push", "-q", "--force", "origin", "main"]);
 
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
+        hint: your checkout has no commits of its own; to take the new history: git -C $ROOT/data/teams/acme reset --keep origin/main
+        [exit status: 1]
+        ");
     assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["deploy"]).success().stdout_has("v1");
 }
@@ -256,7 +266,12 @@ fn team_update_local_uncommitted_change_survives() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has uncommitted changes (bin/tcli-hello) in $ROOT/data/teams/acme; nothing was updated
+        hint: commit them, or set them aside around the update: git -C $ROOT/data/teams/acme stash -u && tcli team update acme && git -C $ROOT/data/teams/acme stash pop
+        [exit status: 1]
+        ");
     assert_eq!(
         std::fs::read_to_string(dir.join("bin/tcli-hello")).unwrap(),
         edited
@@ -275,7 +290,12 @@ fn team_update_local_commit_not_pushed_is_refused_when_remote_moved() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has diverged from origin/main: 1 commit of yours not pushed, 1 commit new upstream; nothing was changed
+        hint: put your commits on top and push them: git -C $ROOT/data/teams/acme pull --rebase && git -C $ROOT/data/teams/acme push
+        [exit status: 1]
+        ");
     assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
@@ -291,7 +311,10 @@ fn team_update_local_commit_not_pushed_warns_when_remote_did_not_move() {
     let dir = checkout(&env, "acme");
     let mine = local_commit(&env, &dir, "notes.txt", "mine\n");
 
-    insta::assert_snapshot!(env.run(["team", "update"]), @"");
+    let r = env.run(["team", "update"]);
+    r.success()
+        .stdout_has("acme: already up to date")
+        .stderr_has("warning: team 'acme' has 1 commit not pushed");
     assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
 }
 
@@ -303,7 +326,12 @@ fn team_update_checkout_deleted_by_hand() {
     std::fs::remove_dir_all(checkout(&env, "acme")).unwrap();
 
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the checkout of team 'acme' is missing: $ROOT/data/teams/acme
+        hint: clone it again: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme
+        [exit status: 1]
+        ");
     env.run(["--help"]).success().stdout_lacks("hello");
     env.run(["team", "list"])
         .success()
@@ -330,7 +358,8 @@ fn team_update_broken_tcli_toml_is_refused() {
     team.push(&env, "broken settings");
 
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(r, @"");
+    refused(&r, "acme", "fix tcli.toml");
+    r.stderr_has("syntax error at line 2");
     assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     assert_eq!(
         std::fs::read_to_string(dir.join("tcli.toml")).unwrap(),
@@ -435,7 +464,12 @@ fn team_add_refuses_a_taken_name() {
     let env = TestEnv::new();
     let team = Team::new(&env, "acme");
     add(&env, &team);
-    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @"");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @r"
+        ------- stderr -------
+        error: a team named 'acme' already exists ($ROOT/remotes/acme.git)
+        hint: choose another name with --name, or remove it first: tcli team remove acme
+        [exit status: 2]
+        ");
     let v = env.run(["team", "list", "--json"]).success().json();
     assert_eq!(v["teams"].as_array().unwrap().len(), 1);
 }
@@ -448,7 +482,12 @@ fn team_add_failed_clone_leaves_nothing() {
         "add",
         &env.path("nowhere/acme.git").display().to_string(),
     ]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot clone team 'acme' from $ROOT/nowhere/acme.git: the path $ROOT/nowhere/acme.git does not exist
+        hint: check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added
+        [exit status: 1]
+        ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
@@ -461,7 +500,12 @@ fn team_add_failed_clone_leaves_nothing() {
 fn team_add_invalid_default_name_suggests_name_flag() {
     let env = TestEnv::new();
     let team = Team::new(&env, "Acme_Tools");
-    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @"");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @r"
+        ------- stderr -------
+        error: invalid team name 'Acme_Tools': a name cannot contain uppercase letters
+        hint: choose a name with --name, for example --name acme-tools
+        [exit status: 2]
+        ");
     env.run(["team", "add", team.url(), "--name", "acme"])
         .success();
     env.run(["hello"]).success();
@@ -499,7 +543,12 @@ fn team_remove_refuses_local_work_unless_forced() {
     let dir = checkout(&env, "acme");
     local_commit(&env, &dir, "notes.txt", "mine\n");
     let r = env.run(["team", "remove", "acme"]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has commits not pushed (on 'main') in $ROOT/data/teams/acme; nothing was removed
+        hint: push or save that work first (git -C $ROOT/data/teams/acme status), or remove it anyway, losing it: tcli team remove acme --force
+        [exit status: 1]
+        ");
     assert!(dir.join("notes.txt").exists());
     env.git().run(&dir, &["push", "-q", "origin", "main"]);
     std::fs::write(dir.join("bin/tcli-hello"), "#!/bin/sh\necho edited\n").unwrap();
@@ -509,7 +558,12 @@ fn team_remove_refuses_local_work_unless_forced() {
         .stdout_has("removed team 'acme'");
     assert!(!dir.exists());
     env.run(["hello"]).code(2);
-    insta::assert_snapshot!(env.run(["team", "remove", "acme"]), @"");
+    insta::assert_snapshot!(env.run(["team", "remove", "acme"]), @r"
+        ------- stderr -------
+        error: no team named 'acme'
+        hint: no team repos are configured; add one with 'tcli team add <url>'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -694,7 +748,12 @@ fn team_add_empty_repository_is_refused() {
     env.git()
         .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
     let r = env.run(["team", "add", bare.to_str().unwrap()]);
-    insta::assert_snapshot!(r, @"");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'empty' at $ROOT/remotes/empty.git has no commits yet; nothing was added
+        hint: push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add $ROOT/remotes/empty.git' again
+        [exit status: 1]
+        ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();

@@ -12,7 +12,7 @@ use super::env::{tcli_bin, ROOT_PREFIX};
 
 /// What a run showed. A run nobody looks at asserts nothing, hence `must_use`.
 #[derive(Debug)]
-#[must_use]
+#[must_use = "a run asserts nothing until its exit code and output are checked"]
 pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,

@@ -566,20 +566,25 @@ fn doctor_team_filter_and_unknown_names_are_usage_errors() {
     row(&r, "a");
     row(&r, "tcli.team.acme");
     r.stdout_lacks("mine").stdout_lacks("tcli.modules");
-    let r = env.run(["doctor", "--team", "nope"]);
-    r.code(2)
-        .stderr_has("error: no team named 'nope'")
-        .stderr_has("hint: the teams are: acme");
-    env.run(["doctor", "nope"])
-        .code(2)
-        .stderr_has("error: no check named 'nope'")
-        .stderr_has("hint: ");
+    insta::assert_snapshot!(env.run(["doctor", "--team", "nope"]), @r"
+        ------- stderr -------
+        error: no team named 'nope'
+        hint: the teams are: acme (tcli team list)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["doctor", "nope"]), @r"
+        ------- stderr -------
+        error: no check named 'nope'
+        hint: run 'tcli doctor' to see every check and its name
+        [exit status: 2]
+        ");
     // Defined, but not by the team asked for: nothing would run.
-    let r = env.run(["doctor", "mine", "--team", "acme"]);
-    r.code(2)
-        .stderr_has("error: no check named 'mine' in team 'acme'")
-        .stderr_has("hint: run 'tcli doctor --team acme'");
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    insta::assert_snapshot!(env.run(["doctor", "mine", "--team", "acme"]), @r"
+        ------- stderr -------
+        error: no check named 'mine' in team 'acme'
+        hint: run 'tcli doctor --team acme' to see the checks team 'acme' brings
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -625,11 +630,12 @@ echo '{"checks":[{"name":"Not Valid","status":"pass"}]}'"#,
     assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
     env.run(["doctor", "deploy.vpn", "--strict"]).code(1);
     // A check the module does not report is a usage error naming the ones it does.
-    let r = env.run(["doctor", "deploy.typo"]);
-    r.code(2)
-        .stderr_has("error: no check named 'deploy.typo'")
-        .stderr_has("hint: module 'deploy' has: deploy.kubeconfig, deploy.vpn");
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    insta::assert_snapshot!(env.run(["doctor", "deploy.typo"]), @r"
+        ------- stderr -------
+        error: no check named 'deploy.typo'
+        hint: module 'deploy' has: deploy.kubeconfig, deploy.vpn
+        [exit status: 2]
+        ");
     // A module that gives no report is shown whatever was asked of it.
     let r = env.run(["doctor", "broken.x"]);
     r.code(1);

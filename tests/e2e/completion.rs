@@ -154,10 +154,26 @@ fn completion_bash_script_completes_through_compgen() {
 #[test]
 fn completion_without_shell_is_a_usage_error() {
     let env = TestEnv::new();
-    env.run(["completion"]).code(2).stderr_has("<SHELL>");
-    env.run(["completion", "tcsh"])
-        .code(2)
-        .stderr_has("invalid value 'tcsh'");
+    insta::assert_snapshot!(env.run(["completion"]), @r"
+        ------- stderr -------
+        error: the following required arguments were not provided:
+          <SHELL>
+
+        Usage: tcli completion <SHELL>
+
+        For more information, try '--help'.
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["completion", "tcsh"]), @r"
+        ------- stderr -------
+        error: invalid value 'tcsh' for '<SHELL>'
+          [possible values: bash, zsh, fish]
+
+          tip: a similar value exists: 'zsh'
+
+        For more information, try '--help'.
+        [exit status: 2]
+        ");
     env.run(["__complete", "tcsh", "--", ""]).code(2);
 }
 

@@ -21,7 +21,7 @@ fn dispatch_signal_death_is_128_plus_n_for_the_shell() {
     env.module("die", "kill -\"$1\" $$");
     for (sig, want) in [("TERM", "143"), ("KILL", "137"), ("INT", "130")] {
         let sh = env
-            .command("/bin/sh")
+            .command_with_default_signals("/bin/sh")
             .arg("-c")
             .arg(format!("\"$TCLI\" die {sig}; echo $?"))
             .env("TCLI", crate::support::tcli_bin())
@@ -117,11 +117,12 @@ fn dispatch_unknown_module_exits_2_with_suggestions() {
     let env = TestEnv::new();
     env.module("deploy", "echo deployed");
     env.module("deplete", "echo x");
-    let run = env.run(["deploi"]);
-    run.code(2)
-        .stderr_has("error: no module named 'deploi'")
-        .stderr_has("'deploy'");
-    assert!(run.stdout.is_empty());
+    insta::assert_snapshot!(env.run(["deploi"]), @r"
+        ------- stderr -------
+        error: no module named 'deploi'
+        hint: modules with similar names exist: 'deploy', 'deplete'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -133,12 +134,18 @@ fn dispatch_invalid_name_exits_2_and_never_runs() {
         "tcli-Bad",
         &format!("touch {}", marker.display()),
     );
-    env.run(["Bad"])
-        .code(2)
-        .stderr_has("invalid module name 'Bad'");
-    env.run(["../bin/x"])
-        .code(2)
-        .stderr_has("invalid module name");
+    insta::assert_snapshot!(env.run(["Bad"]), @r"
+        ------- stderr -------
+        error: invalid module name 'Bad': a name cannot contain uppercase letters
+        hint: module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["../bin/x"]), @r"
+        ------- stderr -------
+        error: invalid module name '../bin/x': a name must start with a lowercase ASCII letter
+        hint: module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them
+        [exit status: 2]
+        ");
     assert!(!marker.exists());
 }
 
@@ -151,10 +158,12 @@ fn dispatch_unstartable_module_exits_126_with_reason() {
         "#!/nonexistent/interpreter\n",
     )
     .unwrap();
-    env.run(["broken"])
-        .code(126)
-        .stderr_has("module 'broken'")
-        .stderr_has("cannot be started");
+    insta::assert_snapshot!(env.run(["broken"]), @r"
+        ------- stderr -------
+        error: module 'broken' ($ROOT/bin/tcli-broken) cannot be started: No such file or directory (os error 2)
+        hint: its interpreter (the #! line) may be missing, or the file was removed
+        [exit status: 126]
+        ");
 }
 
 #[test]
@@ -168,9 +177,12 @@ fn dispatch_global_flags_only_before_the_module() {
     env.run(["echoargs", "--version", "-h"])
         .success()
         .stdout_has("--version -h");
-    env.run(["--frobnicate", "echoargs"])
-        .code(2)
-        .stderr_has("unknown option '--frobnicate'");
+    insta::assert_snapshot!(env.run(["--frobnicate", "echoargs"]), @r"
+        ------- stderr -------
+        error: unknown option '--frobnicate'
+        hint: tcli takes only -h/--help and -V/--version before the module name; options after it belong to the module
+        [exit status: 2]
+        ");
 }
 
 #[test]

@@ -6,50 +6,30 @@
 use crate::support::{Run, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
-
-/// The doctor library, built once per test run.
-fn doctor_lib() -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = crate::native::workspace_root();
-        crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-doctor"]);
-    });
-    crate::native::target_dir()
-        .join("debug")
-        .join("libtcli_plugin_doctor.so")
-}
 
 /// A test env with doctor in its plugin dir (`TCLI_PLUGIN_PATH`).
 fn env() -> TestEnv {
-    let mut env = TestEnv::new();
-    let dir = env.path("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(doctor_lib(), dir.join("libtcli_plugin_doctor.so")).unwrap();
-    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
-    env
+    TestEnv::with_bundled("doctor")
 }
-
-/// The `git` CLI with a hermetic identity, as the team tests run it.
-use crate::team::git;
 
 /// A team remote (bare) whose first commit holds `tcli_toml`, added with `tcli team add`.
 /// Returns the commit.
 fn team(env: &TestEnv, name: &str, tcli_toml: &str) -> String {
+    let git = env.git();
     let bare = env.path(&format!("remotes/{name}.git"));
     let work = env.path(&format!("teammate/{name}"));
     std::fs::create_dir_all(&bare).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-    git(env, &work, &["init", "-q", "-b", "main"]);
+    git.run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+    git.run(&work, &["init", "-q", "-b", "main"]);
     std::fs::write(work.join("tcli.toml"), tcli_toml).unwrap();
-    git(env, &work, &["add", "-A"]);
-    git(env, &work, &["commit", "-q", "-m", "checks"]);
-    git(env, &work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    git.run(&work, &["add", "-A"]);
+    git.run(&work, &["commit", "-q", "-m", "checks"]);
+    git.run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
     env.run(["team", "add", bare.to_str().unwrap(), "--name", name])
         .success();
-    git(env, &bare, &["rev-parse", "main"])
+    git.run(&bare, &["rev-parse", "main"])
 }
 
 fn user_toml(env: &TestEnv, text: &str) -> PathBuf {
@@ -517,8 +497,7 @@ fn doctor_team_checkout_problems_are_reported() {
     }
     std::fs::remove_dir_all(env.data_dir().join("teams/gone")).unwrap();
     team(&env, "loose", "");
-    git(
-        &env,
+    env.git().run(
         &env.data_dir().join("teams/loose"),
         &["checkout", "-q", "--detach"],
     );
@@ -587,20 +566,25 @@ fn doctor_team_filter_and_unknown_names_are_usage_errors() {
     row(&r, "a");
     row(&r, "tcli.team.acme");
     r.stdout_lacks("mine").stdout_lacks("tcli.modules");
-    let r = env.run(["doctor", "--team", "nope"]);
-    r.code(2)
-        .stderr_has("error: no team named 'nope'")
-        .stderr_has("hint: the teams are: acme");
-    env.run(["doctor", "nope"])
-        .code(2)
-        .stderr_has("error: no check named 'nope'")
-        .stderr_has("hint: ");
+    insta::assert_snapshot!(env.run(["doctor", "--team", "nope"]), @r"
+        ------- stderr -------
+        error: no team named 'nope'
+        hint: the teams are: acme (tcli team list)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["doctor", "nope"]), @r"
+        ------- stderr -------
+        error: no check named 'nope'
+        hint: run 'tcli doctor' to see every check and its name
+        [exit status: 2]
+        ");
     // Defined, but not by the team asked for: nothing would run.
-    let r = env.run(["doctor", "mine", "--team", "acme"]);
-    r.code(2)
-        .stderr_has("error: no check named 'mine' in team 'acme'")
-        .stderr_has("hint: run 'tcli doctor --team acme'");
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    insta::assert_snapshot!(env.run(["doctor", "mine", "--team", "acme"]), @r"
+        ------- stderr -------
+        error: no check named 'mine' in team 'acme'
+        hint: run 'tcli doctor --team acme' to see the checks team 'acme' brings
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -646,11 +630,12 @@ echo '{"checks":[{"name":"Not Valid","status":"pass"}]}'"#,
     assert_eq!(r.stdout.lines().count(), 3, "{}", r.stdout);
     env.run(["doctor", "deploy.vpn", "--strict"]).code(1);
     // A check the module does not report is a usage error naming the ones it does.
-    let r = env.run(["doctor", "deploy.typo"]);
-    r.code(2)
-        .stderr_has("error: no check named 'deploy.typo'")
-        .stderr_has("hint: module 'deploy' has: deploy.kubeconfig, deploy.vpn");
-    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    insta::assert_snapshot!(env.run(["doctor", "deploy.typo"]), @r"
+        ------- stderr -------
+        error: no check named 'deploy.typo'
+        hint: module 'deploy' has: deploy.kubeconfig, deploy.vpn
+        [exit status: 2]
+        ");
     // A module that gives no report is shown whatever was asked of it.
     let r = env.run(["doctor", "broken.x"]);
     r.code(1);
@@ -763,7 +748,7 @@ fn doctor_interrupt_kills_running_checks_and_ends_by_the_signal() {
 fn doctor_native_module_contributes_checks_with_the_sdk_report() {
     let env = env();
     std::fs::copy(
-        crate::native::fixture("hello"),
+        crate::support::fixture("hello"),
         env.path("plugins/libfixture_hello.so"),
     )
     .unwrap();
@@ -833,7 +818,11 @@ fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
     let mut d = crate::docker::DockerEnv::new();
     let plugins = d.env.path("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(doctor_lib(), plugins.join("libtcli_plugin_doctor.so")).unwrap();
+    std::fs::copy(
+        crate::support::bundled("doctor"),
+        plugins.join("libtcli_plugin_doctor.so"),
+    )
+    .unwrap();
     d.env.var("TCLI_PLUGIN_PATH", plugins.display().to_string());
     let answer = r#"{"checks":[{"name":"inside","status":"pass","detail":"from a container"}]}"#;
     let _image = crate::docker::TestImage::import(

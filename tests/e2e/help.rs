@@ -8,15 +8,26 @@ fn help_lists_builtins_and_modules_with_descriptions() {
     let env = TestEnv::new();
     env.module("hello", "# tcli-summary: Say hello to the team\necho hi");
     env.module("greet", "[ \"$1\" = --help ] && { echo 'Usage: tcli greet'; echo; echo 'Greet people warmly'; exit 0; }");
-    for args in [vec![], vec!["--help"], vec!["-h"], vec!["help"]] {
+    let help = env.run(["--help"]);
+    insta::assert_snapshot!(help, @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          greet  Greet people warmly
+          hello  Say hello to the team
+        ");
+    for args in [vec![], vec!["-h"], vec!["help"]] {
         let run = env.run(&args);
-        run.success()
-            .stdout_has("Usage: tcli [-h|--help] [-V|--version] <module>")
-            .stdout_has("Built-in:\n")
-            .stdout_has("  modules     List, locate and check modules")
-            .stdout_has("Modules:\n")
-            .stdout_has("  greet  Greet people warmly\n")
-            .stdout_has("  hello  Say hello to the team\n");
+        run.success();
+        assert_eq!(run.stdout, help.stdout, "tcli {args:?}");
     }
 }
 
@@ -30,12 +41,29 @@ fn help_module_runs_the_module_help() {
     env.run(["--help", "deploy"])
         .success()
         .stdout_has("args: --help");
-    env.run(["help", "modules"])
-        .success()
-        .stdout_has("Usage: tcli modules");
-    env.run(["help", "nosuch"])
-        .code(2)
-        .stderr_has("no module named 'nosuch'");
+    insta::assert_snapshot!(env.run(["help", "modules"]), @r"
+        List, locate and check modules
+
+        Usage: tcli modules <COMMAND>
+
+        Commands:
+          list     List every module with its kind, location, description, shadowed entries and problems
+          which    Show which module runs for a name and what it shadows
+          check    Check that modules follow the tcli standard (exit 1 when any fails)
+          install  Install a native module library (built with tcli-plugin-sdk) for this user
+          remove   Remove a native module installed with 'tcli modules install'
+          new      Create a module skeleton that passes 'tcli modules check'
+          help     Print this message or the help of the given subcommand(s)
+
+        Options:
+          -h, --help  Print help
+        ");
+    insta::assert_snapshot!(env.run(["help", "nosuch"]), @r"
+        ------- stderr -------
+        error: no module named 'nosuch'
+        hint: run 'tcli --help' to see the modules you have
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -99,7 +127,20 @@ fn help_reprobes_only_the_changed_module() {
 #[test]
 fn help_sees_a_new_module_at_once() {
     let env = TestEnv::new();
-    env.run(["--help"]).success().stdout_has("(none yet");
+    insta::assert_snapshot!(env.run(["--help"]), @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          (none yet: put an executable named tcli-<name> on your PATH)
+        ");
     env.module("fresh", "# tcli-summary: Just added\n");
     env.run(["--help"])
         .success()
@@ -182,14 +223,18 @@ fn help_module_with_declared_verbs_refuses_an_unknown_verb() {
         "# tcli-summary: Deploy services\n# tcli-verbs: status, env create, env delete\necho \"help for: $*\"",
     );
     env.module("plain", "echo \"help for: $*\"");
-    env.run(["help", "deploy", "stauts"])
-        .code(2)
-        .stderr_has("error: module 'deploy' has no verb 'stauts'\n")
-        .stderr_has("hint: did you mean 'status'? ('deploy' takes: status, env)\n");
-    env.run(["help", "deploy", "env", "crate"])
-        .code(2)
-        .stderr_has("error: module 'deploy' has no verb 'env crate'\n")
-        .stderr_has("hint: did you mean 'create'? ('deploy env' takes: create, delete)\n");
+    insta::assert_snapshot!(env.run(["help", "deploy", "stauts"]), @r"
+        ------- stderr -------
+        error: module 'deploy' has no verb 'stauts'
+        hint: did you mean 'status'? ('deploy' takes: status, env)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["help", "deploy", "env", "crate"]), @r"
+        ------- stderr -------
+        error: module 'deploy' has no verb 'env crate'
+        hint: did you mean 'create'? ('deploy env' takes: create, delete)
+        [exit status: 2]
+        ");
     let ok = env.run(["help", "deploy", "env", "create"]);
     ok.success();
     assert_eq!(ok.stdout, "help for: env create --help\n");

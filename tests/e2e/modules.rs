@@ -8,31 +8,34 @@ fn modules_which_shows_winner_and_shadowed() {
     let second = env.add_path_dir("second");
     let first = env.module("x", "# tcli-summary: first x\n");
     let shadowed = env.script_in(&second, "tcli-x", "# tcli-summary: second x\n");
-    let run = env.run(["modules", "which", "x"]);
-    run.success()
-        .stdout_has(&format!("x: exec {}", first.display()))
-        .stdout_has(&format!("shadows: exec {}", shadowed.display()));
+    insta::assert_snapshot!(env.run(["modules", "which", "x"]), @r"
+        x: exec $ROOT/bin/tcli-x
+            shadows: exec $ROOT/second/tcli-x
+        ");
     let j = env.run(["modules", "which", "x", "--json"]).json();
     assert_eq!(j["name"], "x");
     assert_eq!(j["kind"], "exec");
     assert_eq!(j["location"], first.display().to_string());
     assert_eq!(j["shadowed"][0]["location"], shadowed.display().to_string());
-    env.run(["modules", "which", "nope"])
-        .code(2)
-        .stderr_has("no module named 'nope'");
+    insta::assert_snapshot!(env.run(["modules", "which", "nope"]), @r"
+        ------- stderr -------
+        error: no module named 'nope'
+        [exit status: 2]
+        ");
 }
 
 #[test]
 fn modules_list_reports_a_builtin_override_attempt() {
     let env = TestEnv::new();
     let fake = env.module("modules", "echo HIJACKED");
-    env.run(["modules", "list"])
-        .success()
-        .stdout_lacks("HIJACKED")
-        .stdout_has(&format!(
-            "shadows: exec {} (built-in names cannot be taken)",
-            fake.display()
-        ));
+    insta::assert_snapshot!(env.run(["modules", "list"]), @r"
+        NAME        KIND     LOCATION    DESCRIPTION
+        completion  builtin  (built in)  Print a shell completion script
+        help        builtin  (built in)  Show help for tcli or for a module
+        modules     builtin  (built in)  List, locate and check modules
+            shadows: exec $ROOT/bin/tcli-modules (built-in names cannot be taken)
+        team        builtin  (built in)  Add, update and inspect team repositories
+        ");
     let j = env.run(["modules", "list", "--json"]).json();
     let m = j["modules"]
         .as_array()
@@ -47,16 +50,67 @@ fn modules_list_reports_a_builtin_override_attempt() {
 #[test]
 fn modules_list_json_shape() {
     let env = TestEnv::new();
-    let p = env.module("hello", "# tcli-summary: Say hello\n");
-    let j = env.run(["modules", "list", "--json"]).json();
-    let modules = j["modules"].as_array().unwrap();
-    let hello = modules.iter().find(|m| m["name"] == "hello").unwrap();
-    assert_eq!(hello["kind"], "exec");
-    assert_eq!(hello["location"], p.display().to_string());
-    assert_eq!(hello["description"], "Say hello");
-    assert_eq!(hello["identity"]["type"], "file");
-    assert!(hello["shadowed"].as_array().unwrap().is_empty());
-    assert!(j["notes"].is_array());
+    env.module("hello", "# tcli-summary: Say hello\n");
+    insta::assert_snapshot!(env.run(["modules", "list", "--json"]), @r#"
+        {
+          "modules": [
+            {
+              "description": "Print a shell completion script",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "completion",
+              "shadowed": []
+            },
+            {
+              "description": "Say hello",
+              "identity": {
+                "ino": "[ino]",
+                "mtime_ns": "[mtime_ns]",
+                "size": 37,
+                "type": "file"
+              },
+              "kind": "exec",
+              "location": "$ROOT/bin/tcli-hello",
+              "name": "hello",
+              "shadowed": []
+            },
+            {
+              "description": "Show help for tcli or for a module",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "help",
+              "shadowed": []
+            },
+            {
+              "description": "List, locate and check modules",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "modules",
+              "shadowed": []
+            },
+            {
+              "description": "Add, update and inspect team repositories",
+              "identity": {
+                "type": "builtin"
+              },
+              "kind": "builtin",
+              "location": "(built in)",
+              "name": "team",
+              "shadowed": []
+            }
+          ],
+          "notes": []
+        }
+        "#);
 }
 
 #[test]
@@ -73,6 +127,7 @@ fn modules_list_reports_hostile_names() {
     ] {
         env.script_in(&env.bin(), file, "exit 0");
     }
+    // Not a snapshot: the LOCATION column is as wide as the test root's path.
     let run = env.run(["modules", "list"]);
     run.success()
         .stdout_has("invalid module name \"with space\"")
@@ -93,21 +148,25 @@ fn modules_check_passes_good_and_fails_bad_modules() {
     env.module("good", "echo 'Usage: tcli good'; echo 'A good module'");
     env.module("bad", "exit 4");
     env.script_in(&env.bin(), "tcli-Nope", "exit 0");
-    let run = env.run(["modules", "check"]);
-    run.code(1)
-        .stdout_has("ok    good\n")
-        .stdout_has("FAIL  bad: '--help' exited with status 4\n")
-        .stdout_has("FAIL  Nope: invalid name")
-        .stdout_has("1 passed, 2 failed\n");
-    env.run(["modules", "check", "good"])
-        .success()
-        .stdout_has("1 passed, 0 failed");
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r"
+        FAIL  Nope: invalid name: a name cannot contain uppercase letters
+        FAIL  bad: '--help' exited with status 4
+        ok    good
+        1 passed, 2 failed
+        [exit status: 1]
+        ");
+    insta::assert_snapshot!(env.run(["modules", "check", "good"]), @r"
+        ok    good
+        1 passed, 0 failed
+        ");
     let j = env.run(["modules", "check", "bad", "--json"]).json();
     assert_eq!(j["failed"], 1);
     assert_eq!(j["modules"][0]["ok"], false);
-    env.run(["modules", "check", "missing"])
-        .code(1)
-        .stdout_has("FAIL  missing: no such module");
+    insta::assert_snapshot!(env.run(["modules", "check", "missing"]), @r"
+        FAIL  missing: no such module
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -116,9 +175,11 @@ fn modules_check_fails_on_shadowing() {
     let second = env.add_path_dir("second");
     env.module("dup", "echo 'Dup module'");
     env.script_in(&second, "tcli-dup", "echo 'Dup module too'");
-    env.run(["modules", "check", "dup"])
-        .code(1)
-        .stdout_has("FAIL  dup: shadows the exec module at");
+    insta::assert_snapshot!(env.run(["modules", "check", "dup"]), @r"
+        FAIL  dup: shadows the exec module at $ROOT/second/tcli-dup
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -180,10 +241,11 @@ fn modules_list_same_dir_twice_through_a_symlink_is_one_module() {
 fn modules_check_without_names_reports_a_module_a_builtin_hides() {
     let env = TestEnv::new();
     env.module("team", "echo 'Usage: tcli team'");
-    env.run(["modules", "check"])
-        .code(1)
-        .stdout_has("FAIL  team: exec module at")
-        .stdout_has("is shadowed by the built-in 'team' and never runs");
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r"
+        FAIL  team: exec module at $ROOT/bin/tcli-team is shadowed by the built-in 'team' and never runs
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -223,13 +285,12 @@ fn modules_check_runs_help_for_each_declared_verb() {
          esac\n\
          echo \"Usage: tcli deploy $*\"",
     );
-    env.run(["modules", "which", "deploy"])
-        .success()
-        .stdout_has("    verbs: status, db, db migrate\n")
-        .stdout_has(
-            "problem: tcli-verbs: \"Bad\" is not a verb: a name cannot contain uppercase letters",
-        )
-        .stdout_has("problem: tcli-verbs: \"a b c\" is not a verb: at most two words");
+    insta::assert_snapshot!(env.run(["modules", "which", "deploy"]), @r#"
+        deploy: exec $ROOT/bin/tcli-deploy
+            verbs: status, db, db migrate
+            problem: tcli-verbs: "Bad" is not a verb: a name cannot contain uppercase letters
+            problem: tcli-verbs: "a b c" is not a verb: at most two words: 'verb' or 'subject verb'
+        "#);
     let j = env.run(["modules", "list", "--json"]).json();
     let deploy = j["modules"]
         .as_array()
@@ -241,13 +302,16 @@ fn modules_check_runs_help_for_each_declared_verb() {
         deploy["verbs"],
         serde_json::json!(["status", "db", "db migrate"])
     );
-    env.run(["modules", "check", "deploy"])
-        .code(1)
-        .stdout_has("FAIL  deploy: verb 'db migrate': '--help' exited with status 3\n")
-        .stdout_has("FAIL  deploy: tcli-verbs: \"Bad\" is not a verb")
-        .stdout_lacks("verb 'status'")
-        .stdout_lacks("verb 'db':");
-    env.run(["modules", "list", "--verbs", "deploy"])
-        .success()
-        .stdout_has("status\ndb\ndb migrate\n");
+    insta::assert_snapshot!(env.run(["modules", "check", "deploy"]), @r#"
+        FAIL  deploy: tcli-verbs: "Bad" is not a verb: a name cannot contain uppercase letters
+        FAIL  deploy: tcli-verbs: "a b c" is not a verb: at most two words: 'verb' or 'subject verb'
+        FAIL  deploy: verb 'db migrate': '--help' exited with status 3
+        0 passed, 1 failed
+        [exit status: 1]
+        "#);
+    insta::assert_snapshot!(env.run(["modules", "list", "--verbs", "deploy"]), @r"
+        status
+        db
+        db migrate
+        ");
 }

@@ -2,91 +2,13 @@
 //! tests/fixtures/native (and the bundled web and project modules), loaded by the real tcli.
 //! Each library is copied into a plugin dir of the test's own under a chosen file name.
 
-use crate::support::{Run, TestEnv};
-use std::path::{Path, PathBuf};
+use crate::support::{bundled, fixture, workspace_root, Run, TestEnv};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
-
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tcli-core sits in the workspace")
-        .to_path_buf()
-}
-
-/// Its own target dir, so building here never waits on the cargo running the tests.
-pub(crate) fn target_dir() -> PathBuf {
-    workspace_root().join("target").join("fixtures-native")
-}
-
-pub(crate) fn cargo_build(manifest: &Path, packages: &[&str]) {
-    // Niced: the other tests run meanwhile, and their 2 s probe timeouts must not starve.
-    let mut cmd = Command::new("nice");
-    cmd.args(["-n", "19"])
-        .arg(env!("CARGO"))
-        .arg("build")
-        .arg("--quiet")
-        .arg("--manifest-path")
-        .arg(manifest)
-        .env("CARGO_TARGET_DIR", target_dir());
-    for p in packages {
-        cmd.args(["-p", p]);
-    }
-    let out = cmd.output().expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo build of {} failed:\n{}",
-        manifest.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The fixture libraries, built once per test run.
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(
-            &workspace_root().join("tests/fixtures/native/Cargo.toml"),
-            &[],
-        )
-    });
-    target_dir()
-        .join("debug")
-        .join(format!("libfixture_{name}.so"))
-}
-
-/// A bundled module (`web`, `project`, `secrets`) built from the workspace, once per test run.
-pub(crate) fn bundled(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(
-            &workspace_root().join("Cargo.toml"),
-            &[
-                "tcli-plugin-web",
-                "tcli-plugin-project",
-                "tcli-plugin-secrets",
-            ],
-        )
-    });
-    target_dir()
-        .join("debug")
-        .join(format!("libtcli_plugin_{name}.so"))
-}
 
 /// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`.
 pub(crate) fn env() -> TestEnv {
-    let mut env = TestEnv::new();
-    let dir = env.path("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
-    env
-}
-
-/// Copies `lib` into the env's plugin dir as `file`.
-pub(crate) fn put(env: &TestEnv, lib: &Path, file: &str) -> PathBuf {
-    let dest = env.path("plugins").join(file);
-    std::fs::copy(lib, &dest).unwrap();
-    dest
+    TestEnv::with_plugin_dir()
 }
 
 /// `tcli --help` still answers and lists `name` with its problem on one short line (cut to
@@ -227,7 +149,7 @@ fn modules_install_refuses_a_broken_library() {
 /// A library's descriptor strings (description, versions, verb names) reach the terminal only
 /// as clean single lines, however they were written (docs/native-abi.md).
 #[test]
-fn descriptor_strings_with_escapes_are_printed_clean() {
+fn modules_install_descriptor_strings_with_escapes_are_printed_clean() {
     let env = TestEnv::new();
     let noisy = fixture("noisy");
     let installed = env.run(["modules".as_ref(), "install".as_ref(), noisy.as_os_str()]);
@@ -290,7 +212,7 @@ fn modules_remove_refuses_other_modules() {
             exec.display()
         ));
     assert!(exec.exists());
-    let lib = put(&env, &fixture("hello"), "libhello.so");
+    let lib = env.put_plugin(&fixture("hello"), "libhello.so");
     env.run(["modules", "remove", "hello"])
         .code(1)
         .stderr_has("it was not installed by tcli");
@@ -306,7 +228,7 @@ fn modules_remove_refuses_other_modules() {
 #[test]
 fn native_run_no_entry_symbol_exits_126() {
     let env = env();
-    let lib = put(&env, &fixture("noentry"), "libnoentry.so");
+    let lib = env.put_plugin(&fixture("noentry"), "libnoentry.so");
     env.run(["noentry"])
         .code(126)
         .stderr_has(&format!(
@@ -320,7 +242,7 @@ fn native_run_no_entry_symbol_exits_126() {
 #[test]
 fn native_run_wrong_magic_exits_126() {
     let env = env();
-    let lib = put(&env, &fixture("badmagic"), "libbadmagic.so");
+    let lib = env.put_plugin(&fixture("badmagic"), "libbadmagic.so");
     let r = env.run(["badmagic"]);
     r.code(126)
         .stderr_has(&format!("{} is not a tcli module", lib.display()))
@@ -332,7 +254,7 @@ fn native_run_wrong_magic_exits_126() {
 #[test]
 fn native_run_future_abi_exits_126() {
     let env = env();
-    let lib = put(&env, &fixture("future"), "libfuture.so");
+    let lib = env.put_plugin(&fixture("future"), "libfuture.so");
     let r = env.run(["future"]);
     r.code(126)
         .stderr_has(&format!(
@@ -377,7 +299,7 @@ fn native_run_not_a_library_exits_126() {
 #[test]
 fn native_run_panic_exits_101() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     let r = env.run(["hello", "boom"]);
     r.code(101)
         .stderr_has("error: module 'hello' panicked at")
@@ -391,8 +313,8 @@ fn native_run_panic_exits_101() {
 #[test]
 fn native_load_abort_is_listed_and_help_works() {
     let env = env();
-    put(&env, &fixture("aborts"), "libaborts.so");
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("aborts"), "libaborts.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     help_lists_problem(&env, "aborts", "crashed the process");
     env.run(["--help"])
         .success()
@@ -415,7 +337,7 @@ fn native_load_abort_is_listed_and_help_works() {
 #[test]
 fn native_load_hang_is_listed_after_timeout() {
     let env = env();
-    put(&env, &fixture("hangs"), "libhangs.so");
+    env.put_plugin(&fixture("hangs"), "libhangs.so");
     let start = std::time::Instant::now();
     help_lists_problem(&env, "hangs", "did not finish within 2 s");
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
@@ -444,7 +366,7 @@ fn native_load_hang_is_listed_after_timeout() {
 #[test]
 fn native_run_output_without_newline_is_kept() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     let r = env.run(["hello", "partial"]);
     r.success();
     assert_eq!(r.stdout, "no newline here");
@@ -453,7 +375,7 @@ fn native_run_output_without_newline_is_kept() {
 #[test]
 fn native_run_passes_status_and_usage_errors() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     env.run(["hello", "fail", "7"])
         .code(7)
         .stderr_has("error: failing with 7 on purpose");
@@ -472,7 +394,7 @@ fn native_run_passes_status_and_usage_errors() {
 #[test]
 fn native_run_gets_settings_and_dirs() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     std::fs::write(
         env.config_dir().join("tcli.toml"),
         "[bookmarks]\nwiki = \"https://wiki.example\"\n",
@@ -495,7 +417,7 @@ fn native_run_gets_settings_and_dirs() {
 #[test]
 fn native_run_shadows_exec_of_same_name() {
     let env = env();
-    let lib = put(&env, &fixture("hello"), "libhello.so");
+    let lib = env.put_plugin(&fixture("hello"), "libhello.so");
     let exec = env.module("hello", "echo exec hello");
     env.run(["hello", "greet", "native"])
         .success()
@@ -515,8 +437,8 @@ fn native_run_shadows_exec_of_same_name() {
 #[test]
 fn native_check_runs_help_of_every_verb() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
-    put(&env, &fixture("future"), "libfuture.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("future"), "libfuture.so");
     let r = env.run(["modules", "check", "hello", "--json"]);
     r.success();
     assert_eq!(r.json()["modules"][0]["ok"], true, "{}", r.stdout);
@@ -528,7 +450,7 @@ fn native_check_runs_help_of_every_verb() {
 #[test]
 fn native_index_reprobes_a_replaced_library() {
     let env = env();
-    let lib = put(&env, &fixture("hello"), "libmod.so");
+    let lib = env.put_plugin(&fixture("hello"), "libmod.so");
     env.run(["hello", "greet", "a"]).success();
     let tmp = env.path("plugins/.tmp-swap");
     std::fs::copy(fixture("future"), &tmp).unwrap();
@@ -542,7 +464,7 @@ fn native_index_reprobes_a_replaced_library() {
 
 fn web_env() -> TestEnv {
     let env = env();
-    put(&env, &bundled("web"), "libtcli_plugin_web.so");
+    env.put_plugin(&bundled("web"), "libtcli_plugin_web.so");
     std::fs::write(
         env.config_dir().join("tcli.toml"),
         "[bookmarks]\nwiki = \"https://wiki.example.com\"\nci = { url = \"https://ci.example.com\", description = \"Build status\" }\n",
@@ -616,47 +538,27 @@ fn web_open_runs_the_platform_opener() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A bare repo `<root>/<name>.git` with one commit on main.
 fn bare_repo(env: &TestEnv, name: &str) -> PathBuf {
     let bare = env.path(&format!("{name}.git"));
     let work = env.path(&format!("{name}-seed"));
     std::fs::create_dir_all(&work).unwrap();
-    git(
+    let git = env.git();
+    git.run(
         env.root.path(),
         &["init", "-q", "--bare", bare.to_str().unwrap()],
     );
-    git(&work, &["init", "-q"]);
+    git.run(&work, &["init", "-q"]);
     std::fs::write(work.join("README"), "hi\n").unwrap();
-    git(&work, &["add", "README"]);
-    git(&work, &["commit", "-q", "-m", "init"]);
-    git(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    git.run(&work, &["add", "README"]);
+    git.run(&work, &["commit", "-q", "-m", "init"]);
+    git.run(&work, &["push", "-q", bare.to_str().unwrap(), "main"]);
     bare
 }
 
 fn project_env() -> (TestEnv, PathBuf) {
     let env = env();
-    put(&env, &bundled("project"), "libtcli_plugin_project.so");
+    env.put_plugin(&bundled("project"), "libtcli_plugin_project.so");
     let bare = bare_repo(&env, "api");
     std::fs::write(
         env.config_dir().join("tcli.toml"),
@@ -736,8 +638,8 @@ fn project_status_reports_branch_dirty_ahead() {
     assert_eq!(v[0]["upstream"], "origin/main");
     assert_eq!(v[0]["ahead"], 0);
     std::fs::write(clone.join("new.txt"), "x\n").unwrap();
-    git(&clone, &["add", "new.txt"]);
-    git(&clone, &["commit", "-q", "-m", "local"]);
+    env.git().run(&clone, &["add", "new.txt"]);
+    env.git().run(&clone, &["commit", "-q", "-m", "local"]);
     std::fs::write(clone.join("README"), "changed\n").unwrap();
     let v = env.run(["project", "status", "--json"]).success().json();
     assert_eq!(v[0]["dirty"], true);
@@ -836,7 +738,7 @@ fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
 #[test]
 fn native_run_println_into_a_closed_pipe_exits_0() {
     let env = env();
-    put(&env, &fixture("hello"), "libhello.so");
+    env.put_plugin(&fixture("hello"), "libhello.so");
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let out = env

@@ -54,7 +54,7 @@ fn cargo(env: &TestEnv, verb: &str, manifest: &Path) -> Run {
         .arg(env!("CARGO"))
         .args([verb, "--offline", "--manifest-path"])
         .arg(manifest)
-        .env("CARGO_TARGET_DIR", crate::native::target_dir())
+        .env("CARGO_TARGET_DIR", crate::support::target_dir())
         .current_dir(env.root.path())
         .stdin(Stdio::null())
         .output()
@@ -218,7 +218,7 @@ fn modules_new_native_builds_installs_and_runs() {
 
     // Debug, not the README's --release: the fixtures' debug dependencies are then reused.
     cargo(&env, "build", &manifest).success();
-    let lib = crate::native::target_dir()
+    let lib = crate::support::target_dir()
         .join("debug")
         .join("libtcli_plugin_hi_there.so");
     env.run(["modules".as_ref(), "install".as_ref(), lib.as_os_str()])
@@ -313,7 +313,7 @@ fn modules_new_native_uses_the_sdk_installed_beside_tcli() {
     );
     // It builds against that copy, and the library runs.
     cargo(&env, "build", &manifest).success();
-    let lib = crate::native::target_dir()
+    let lib = crate::support::target_dir()
         .join("debug")
         .join("libtcli_plugin_mine.so");
     let run =
@@ -380,10 +380,12 @@ fn modules_new_docker_builds_and_runs() {
 fn modules_new_refuses_an_invalid_name() {
     let env = TestEnv::new();
     let before = entries_without_temp(env.root.path());
-    let r = env.run(["modules", "new", "My_Tool", "--kind", "exec"]);
-    r.code(2)
-        .stderr_has("error: invalid module name 'My_Tool': a name cannot contain uppercase letters")
-        .stderr_has("hint: ");
+    insta::assert_snapshot!(env.run(["modules", "new", "My_Tool", "--kind", "exec"]), @r"
+        ------- stderr -------
+        error: invalid module name 'My_Tool': a name cannot contain uppercase letters
+        hint: a module name is lowercase letters, digits and single dashes, starting with a letter (for example 'deploy-k8s')
+        [exit status: 2]
+        ");
     assert_eq!(entries_without_temp(env.root.path()), before);
 }
 
@@ -399,24 +401,25 @@ fn modules_new_requires_a_kind() {
 #[test]
 fn modules_new_refuses_a_name_an_exec_module_has() {
     let env = TestEnv::new();
-    let existing = env.module("deploy", "echo deploy");
-    env.run(["modules", "new", "deploy", "--kind", "native"])
-        .code(2)
-        .stderr_has(&format!(
-            "error: module name 'deploy' is taken by the exec module at {}",
-            existing.display()
-        ))
-        .stderr_has("hint: choose another name");
+    env.module("deploy", "echo deploy");
+    insta::assert_snapshot!(env.run(["modules", "new", "deploy", "--kind", "native"]), @r"
+        ------- stderr -------
+        error: module name 'deploy' is taken by the exec module at $ROOT/bin/tcli-deploy
+        hint: choose another name ('tcli modules which deploy' shows everything of that name)
+        [exit status: 2]
+        ");
     assert!(!env.path("tcli-deploy").exists());
 }
 
 #[test]
 fn modules_new_refuses_a_built_in_name() {
     let env = TestEnv::new();
-    env.run(["modules", "new", "team", "--kind", "docker"])
-        .code(2)
-        .stderr_has("error: module name 'team' is taken by a built-in")
-        .stderr_has("hint: choose another name");
+    insta::assert_snapshot!(env.run(["modules", "new", "team", "--kind", "docker"]), @r"
+        ------- stderr -------
+        error: module name 'team' is taken by a built-in
+        hint: choose another name; completion, help, modules, team are reserved
+        [exit status: 2]
+        ");
     assert!(!env.path("tcli-team").exists());
 }
 
@@ -427,10 +430,12 @@ fn modules_new_refuses_an_existing_dir_and_leaves_it_alone() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("README.md"), b"my own notes\n").unwrap();
     let before = entries_without_temp(env.root.path());
-    env.run(["modules", "new", "tool", "--kind", "exec"])
-        .code(2)
-        .stderr_has("error: tcli-tool already exists (a directory)")
-        .stderr_has("hint: ");
+    insta::assert_snapshot!(env.run(["modules", "new", "tool", "--kind", "exec"]), @r"
+        ------- stderr -------
+        error: tcli-tool already exists (a directory)
+        hint: tcli modules new never overwrites: pass a new path with --dir, or move that one away
+        [exit status: 2]
+        ");
     assert_eq!(
         std::fs::read(dir.join("README.md")).unwrap(),
         b"my own notes\n"
@@ -463,10 +468,12 @@ fn modules_new_refuses_an_existing_file_at_dir_and_leaves_it_alone() {
 #[test]
 fn modules_new_refuses_sdk_as_a_native_name() {
     let env = TestEnv::new();
-    env.run(["modules", "new", "sdk", "--kind", "native"])
-        .code(2)
-        .stderr_has("error: module name 'sdk' cannot be a native module")
-        .stderr_has("hint: choose another name");
+    insta::assert_snapshot!(env.run(["modules", "new", "sdk", "--kind", "native"]), @r"
+        ------- stderr -------
+        error: module name 'sdk' cannot be a native module: its crate would be named tcli-plugin-sdk, like the SDK it depends on
+        hint: choose another name, for example 'sdk-tools'
+        [exit status: 2]
+        ");
     assert!(!env.path("tcli-sdk").exists());
     // As an exec module the name is fine.
     env.run(["modules", "new", "sdk", "--kind", "exec"])
@@ -477,23 +484,22 @@ fn modules_new_refuses_sdk_as_a_native_name() {
 fn modules_new_refuses_a_dir_under_a_file() {
     let env = TestEnv::new();
     std::fs::write(env.path("afile"), "x").unwrap();
-    env.run([
+    insta::assert_snapshot!(env.run([
         "modules", "new", "tool", "--kind", "exec", "--dir", "afile/x",
-    ])
-    .code(2)
-    .stderr_has("error: cannot create afile/x: afile is not a directory")
-    .stderr_has("hint: pass a --dir inside an existing directory");
-    env.run([
-        "modules",
-        "new",
-        "tool",
-        "--kind",
-        "exec",
-        "--dir",
-        "nowhere/x",
-    ])
-    .code(2)
-    .stderr_has("hint: create it first (mkdir -p nowhere), or pass another --dir");
+    ]), @r"
+        ------- stderr -------
+        error: cannot create afile/x: afile is not a directory
+        hint: pass a --dir inside an existing directory
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run([
+        "modules", "new", "tool", "--kind", "exec", "--dir", "nowhere/x",
+    ]), @r"
+        ------- stderr -------
+        error: cannot create nowhere/x: nowhere is not a directory
+        hint: create it first (mkdir -p nowhere), or pass another --dir
+        [exit status: 2]
+        ");
     assert_eq!(std::fs::read_to_string(env.path("afile")).unwrap(), "x");
 }
 
@@ -508,8 +514,11 @@ fn modules_new_refuses_a_non_utf8_dir() {
         .code(2)
         .stderr_has("is not valid UTF-8");
     assert!(!env.root.path().join(dir).exists());
-    env.run(["modules", "new", "tool", "--kind", "exec", "--dir", "a:b"])
-        .code(2)
-        .stderr_has("error: --dir a:b contains ':', which cannot be put on PATH");
+    insta::assert_snapshot!(env.run(["modules", "new", "tool", "--kind", "exec", "--dir", "a:b"]), @r"
+        ------- stderr -------
+        error: --dir a:b contains ':', which cannot be put on PATH
+        hint: pass a --dir without ':'
+        [exit status: 2]
+        ");
     assert!(!env.path("a:b").exists());
 }

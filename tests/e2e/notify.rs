@@ -3,25 +3,12 @@
 //! loopback that records each request (crate::http::Server), from inside a real git repo.
 
 use crate::http::{Reply, Server};
-use crate::support::{Run, TestEnv};
+use crate::support::{Git, Run, TestEnv};
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// The module library, built once per test run.
-fn library() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let root = crate::native::workspace_root();
-            crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-notify"]);
-            crate::native::target_dir().join("debug/libtcli_plugin_notify.so")
-        })
-        .clone()
-}
 
 const PEOPLE: &str = r#"
 [people.ana]
@@ -42,33 +29,15 @@ struct World {
     repo: PathBuf,
 }
 
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ana")
-        .env("GIT_AUTHOR_EMAIL", "ANA@example.com")
-        .env("GIT_COMMITTER_NAME", "Ana")
-        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+/// Ana as git knows her: the author's email in capitals, which notify must match to her
+/// person regardless of case.
+fn ana(env: &TestEnv) -> Git {
+    env.git()
+        .with_identity(("Ana", "ANA@example.com"), ("Ana", "ana@example.com"))
 }
 
 fn world(channels: &str) -> World {
-    let mut env = TestEnv::new();
-    let dir = env.path("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(library(), dir.join("libtcli_plugin_notify.so")).unwrap();
-    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+    let env = TestEnv::with_bundled("notify");
     std::fs::write(
         env.config_dir().join("tcli.toml"),
         format!("{PEOPLE}{channels}"),
@@ -81,9 +50,10 @@ fn world(channels: &str) -> World {
     .unwrap();
     let repo = env.path("api");
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let git = ana(&env);
+    git.run(&repo, &["init", "-q", "-b", "main"]);
     // A CI checkout's remote often carries a token; it must never reach the channel.
-    git(
+    git.run(
         &repo,
         &[
             "remote",
@@ -93,8 +63,8 @@ fn world(channels: &str) -> World {
         ],
     );
     std::fs::write(repo.join("README"), "hi\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "first"]);
+    git.run(&repo, &["add", "README"]);
+    git.run(&repo, &["commit", "-q", "-m", "first"]);
     World { env, repo }
 }
 
@@ -119,7 +89,7 @@ impl World {
     }
 
     fn head(&self) -> String {
-        git(&self.repo, &["rev-parse", "HEAD"])
+        ana(&self.env).run(&self.repo, &["rev-parse", "HEAD"])
     }
 }
 
@@ -235,11 +205,13 @@ fn notify_404_fails_at_once_naming_the_status() {
     let server = Server::start(vec![Reply::Status(404, b"no_such_hook\nmore".to_vec())]);
     let w = world(&channel("build", &server.url("/gone"), "slack"));
     let r = w.notify(&["build", "--status", "failure", "broken"], "");
-    r.code(1)
-        .stderr_has("error: channel 'build' answered HTTP 404: no_such_hook\n")
-        .stderr_has("hint: check the URL of [notify.build]");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 404: no_such_hook
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml (a revoked webhook answers 404 or 410)
+        [exit status: 1]
+        ");
     assert_eq!(server.requests().len(), 1, "a 4xx is never retried");
-    assert_eq!(r.stdout, "");
 }
 
 #[test]
@@ -265,13 +237,18 @@ fn notify_unknown_channel_and_empty_message_exit_2() {
         channel("build", &server.url("/a"), "json"),
         channel("alerts", &server.url("/b"), "slack")
     ));
-    w.notify(&["deploys", "hi"], "")
-        .code(2)
-        .stderr_has("error: no channel named 'deploys'")
-        .stderr_has("hint: the channels are: alerts, build");
-    w.notify(&["build", "-"], "\n")
-        .code(2)
-        .stderr_has("error: the message is empty");
+    insta::assert_snapshot!(w.notify(&["deploys", "hi"], ""), @r"
+        ------- stderr -------
+        error: no channel named 'deploys'
+        hint: the channels are: alerts, build
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(w.notify(&["build", "-"], "\n"), @r#"
+        ------- stderr -------
+        error: the message is empty
+        hint: say what happened: tcli notify build --status failure "tests failed"
+        [exit status: 2]
+        "#);
     w.notify(&["build", "--status", "bad", "x"], "").code(2);
     assert!(server.requests().is_empty());
 }
@@ -352,10 +329,12 @@ fn notify_connection_refused_is_tried_three_times() {
 fn notify_three_5xx_answers_fail_after_three_tries() {
     let server = Server::start(vec![Reply::Status(503, b"busy".to_vec())]);
     let w = world(&channel("build", &server.url("/hook"), "json"));
-    w.notify(&["build", "hi"], "")
-        .code(1)
-        .stderr_has("error: channel 'build' answered HTTP 503: busy\n")
-        .stderr_has("hint: the receiver failed 3 times");
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 503: busy
+        hint: the receiver failed 3 times; try again later
+        [exit status: 1]
+        ");
     assert_eq!(server.requests().len(), 3);
 }
 
@@ -478,7 +457,7 @@ fn notify_never_shows_a_secret_url_when_the_post_fails() {
 /// post is the helper's (docs/helpers.md).
 #[test]
 fn notify_library_carries_no_http_client() {
-    let lib = std::fs::read(library()).unwrap();
+    let lib = std::fs::read(crate::support::bundled("notify")).unwrap();
     let helper = std::fs::read(crate::support::helper_bin("tcli_http")).unwrap();
     let has =
         |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());

@@ -5,34 +5,16 @@
 
 use crate::support::TestEnv;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 /// Central European time with its daylight-saving rule: +01:00, +02:00 from the last Sunday
 /// of March 02:00 to the last Sunday of October 03:00.
 const CET: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 
-/// The module library, built once per test run.
-fn library() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let root = crate::native::workspace_root();
-            crate::native::cargo_build(&root.join("Cargo.toml"), &["tcli-plugin-oncall"]);
-            crate::native::target_dir().join("debug/libtcli_plugin_oncall.so")
-        })
-        .clone()
-}
-
 /// An env with the module installed (`TCLI_PLUGIN_PATH`), `TZ` set, and `settings` as the
 /// user's tcli.toml.
 fn env(settings: &str) -> TestEnv {
-    let mut env = TestEnv::new();
-    let dir = env.path("plugins");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(library(), dir.join("libtcli_plugin_oncall.so")).unwrap();
-    env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+    let mut env = TestEnv::with_bundled("oncall");
     env.var("TZ", CET);
     std::fs::write(env.config_dir().join("tcli.toml"), settings).unwrap();
     env
@@ -380,9 +362,12 @@ fn oncall_next_and_when() {
     assert_eq!(v["person"]["id"], "bo");
     assert_eq!(v["shifts"][0]["from"], "2026-03-09T08:00:00Z");
 
-    env.run(["oncall", "when", "zed"])
-        .code(2)
-        .stderr_has("error: no person 'zed' in the roster");
+    insta::assert_snapshot!(env.run(["oncall", "when", "zed"]), @r"
+        ------- stderr -------
+        error: no person 'zed' in the roster
+        hint: people are the [people.<id>] tables of the team's tcli.toml
+        [exit status: 2]
+        ");
     env.run([
         "oncall",
         "when",
@@ -545,13 +530,18 @@ fn oncall_bad_definitions_exit_2_naming_rotation_and_file() {
 #[test]
 fn oncall_unknown_rotation_bad_time_and_no_rotations() {
     let env = primary();
-    env.run(["oncall", "now", "secondary"])
-        .code(2)
-        .stderr_has("error: no rotation named 'secondary'")
-        .stderr_has("hint: the rotations are: primary");
-    env.run(["oncall", "now", "--at", "yesterday"])
-        .code(2)
-        .stderr_has("error: --at 'yesterday' is not a time");
+    insta::assert_snapshot!(env.run(["oncall", "now", "secondary"]), @r"
+        ------- stderr -------
+        error: no rotation named 'secondary'
+        hint: the rotations are: primary
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["oncall", "now", "--at", "yesterday"]), @r"
+        ------- stderr -------
+        error: --at 'yesterday' is not a time
+        hint: write RFC 3339 (2026-03-02T09:00:00Z), a local time (2026-03-02 09:00) or a date (2026-03-02)
+        [exit status: 2]
+        ");
     let env = crate::oncall::env(PEOPLE);
     let r = env.run(["oncall", "now"]);
     r.success().stderr_has("no rotation is defined");
@@ -560,36 +550,20 @@ fn oncall_unknown_rotation_bad_time_and_no_rotations() {
     assert_eq!(v["rotations"], json!([]));
 }
 
-/// Runs git in `dir` with a fixed identity.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
     let env = env("");
+    let git = env.git();
     let repo = env.path("acme");
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    git.run(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(
         repo.join("tcli.toml"),
         format!("{PEOPLE}{PRIMARY}[oncall.broken]\npeople = [\"ana\"]\nstart = 2026-03-02T09:00:00Z\nevery = \"1x\"\n"),
     )
     .unwrap();
-    git(&repo, &["add", "tcli.toml"]);
-    git(&repo, &["commit", "-q", "-m", "rotations"]);
+    git.run(&repo, &["add", "tcli.toml"]);
+    git.run(&repo, &["commit", "-q", "-m", "rotations"]);
     env.run(["team", "add", repo.to_str().unwrap(), "--name", "acme"])
         .success();
     let v = env
@@ -610,12 +584,13 @@ fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
 
 /// A team repo `acme` with `toml` as its tcli.toml, added to `env`; its settings file.
 fn add_team(env: &TestEnv, name: &str, toml: &str) -> PathBuf {
+    let git = env.git();
     let repo = env.path(name);
     std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    git.run(&repo, &["init", "-q", "-b", "main"]);
     std::fs::write(repo.join("tcli.toml"), toml).unwrap();
-    git(&repo, &["add", "tcli.toml"]);
-    git(&repo, &["commit", "-q", "-m", "settings"]);
+    git.run(&repo, &["add", "tcli.toml"]);
+    git.run(&repo, &["commit", "-q", "-m", "settings"]);
     env.run(["team", "add", repo.to_str().unwrap(), "--name", name])
         .success();
     env.data_dir().join(format!("teams/{name}/tcli.toml"))

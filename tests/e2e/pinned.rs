@@ -6,31 +6,10 @@
 
 use crate::docker::{engine_available, rootfs_tar};
 use crate::http::{Reply, Server};
-use crate::native::{bundled, fixture};
-use crate::support::TestEnv;
+use crate::support::{bundled, fixture, Git, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Teammate")
-        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
-        .env("GIT_COMMITTER_NAME", "Teammate")
-        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn sha256(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
@@ -49,17 +28,19 @@ fn docker(args: &[&str]) -> std::process::Output {
 struct Repo {
     bare: PathBuf,
     work: PathBuf,
+    git: Git,
 }
 
 impl Repo {
     fn new(env: &TestEnv) -> Repo {
         let bare = env.path("acme.git");
         let work = env.path("acme-work");
-        git(
+        let git = env.git();
+        git.run(
             env.path("").as_path(),
             &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
         );
-        git(
+        git.run(
             env.path("").as_path(),
             &[
                 "clone",
@@ -68,7 +49,7 @@ impl Repo {
                 work.to_str().unwrap(),
             ],
         );
-        Repo { bare, work }
+        Repo { bare, work, git }
     }
 
     /// Commits `toml` as tcli.toml (and `files`) and pushes.
@@ -79,9 +60,10 @@ impl Repo {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(from, &to).unwrap();
         }
-        git(&self.work, &["add", "-A"]);
-        git(&self.work, &["commit", "-q", "-m", "pins"]);
-        git(&self.work, &["push", "-q", "origin", "HEAD:main"]);
+        self.git.run(&self.work, &["add", "-A"]);
+        self.git.run(&self.work, &["commit", "-q", "-m", "pins"]);
+        self.git
+            .run(&self.work, &["push", "-q", "origin", "HEAD:main"]);
     }
 }
 
@@ -323,7 +305,8 @@ fn store_entries(env: &TestEnv) -> Vec<String> {
 }
 
 fn head(env: &TestEnv) -> String {
-    git(&env.data_dir().join("teams/acme"), &["rev-parse", "HEAD"])
+    env.git()
+        .run(&env.data_dir().join("teams/acme"), &["rev-parse", "HEAD"])
 }
 
 #[test]
@@ -483,13 +466,13 @@ fn team_update_pinned_refusals_change_nothing() {
         let entries = store_entries(&env);
         assert_eq!(entries.len(), 1, "store: {entries:?} after {module}");
         // Back to the good commit's content for the next case.
-        git(
+        repo.git.run(
             &repo.work,
             &["rm", "-q", "-r", "--ignore-unmatch", "native"],
         );
         repo.push(&good, &[]);
         env.run(["team", "update"]).success();
-        git(
+        env.git().run(
             &env.data_dir().join("teams/acme"),
             &["reset", "-q", "--hard", &before],
         );
@@ -552,7 +535,7 @@ fn team_update_pinned_restores_prunes_and_spares_the_users_images() {
         .success()
         .stdout_has("lint2-says back");
     // Nothing pinned any more: what tcli fetched goes, the user's own image stays.
-    git(&repo.work, &["rm", "-q", "-r", "native"]);
+    repo.git.run(&repo.work, &["rm", "-q", "-r", "native"]);
     repo.push("", &[]);
     env.run(["team", "update", "--json"])
         .success()
@@ -668,11 +651,12 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
     for team in ["acme", "beta"] {
         let bare = env.path(&format!("{team}.git"));
         let work = env.path(&format!("{team}-work"));
-        git(
+        let git = env.git();
+        git.run(
             env.path("").as_path(),
             &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
         );
-        git(
+        git.run(
             env.path("").as_path(),
             &[
                 "clone",
@@ -681,7 +665,7 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
                 work.to_str().unwrap(),
             ],
         );
-        let repo = Repo { bare, work };
+        let repo = Repo { bare, work, git };
         repo.push(
             &native_path("hello", "native/libhello.so", &sha256(&hello)),
             &[("native/libhello.so", &hello)],
@@ -692,7 +676,7 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
     }
     // Both teams move from the shared `hello` to a shared `web`, and update at the same time.
     for repo in &repos {
-        git(&repo.work, &["rm", "-q", "-r", "native"]);
+        repo.git.run(&repo.work, &["rm", "-q", "-r", "native"]);
         repo.push(
             &native_path("web", "native/libweb.so", &sha256(&web)),
             &[("native/libweb.so", &web)],

@@ -10,32 +10,6 @@ use std::process::{Command, Stdio};
 
 const TEAM: &str = "acme";
 
-/// Runs the `git` CLI in `dir` with a hermetic identity; panics on failure.
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("TMPDIR", env.path("tmp"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ana")
-        .env("GIT_AUTHOR_EMAIL", "ana@example.com")
-        .env("GIT_COMMITTER_NAME", "Ana")
-        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A private key from `ssh-keygen` in `<root>/keys`, and its public line.
 struct Key {
     path: PathBuf,
@@ -80,7 +54,7 @@ impl World {
         let plugins = env.path("plugins");
         std::fs::create_dir_all(&plugins).unwrap();
         std::fs::copy(
-            crate::native::bundled("secrets"),
+            crate::support::bundled("secrets"),
             plugins.join("libtcli_plugin_secrets.so"),
         )
         .unwrap();
@@ -96,13 +70,15 @@ impl World {
         let work = env.path("ana/acme");
         std::fs::create_dir_all(&bare).unwrap();
         std::fs::create_dir_all(&work).unwrap();
-        git(&env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-        git(&env, &work, &["init", "-q", "-b", "main"]);
-        git(
-            &env,
-            &work,
-            &["remote", "add", "origin", bare.to_str().unwrap()],
-        );
+        env.git()
+            .as_person("Ana")
+            .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+        env.git()
+            .as_person("Ana")
+            .run(&work, &["init", "-q", "-b", "main"]);
+        env.git()
+            .as_person("Ana")
+            .run(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
         let w = World {
             env,
             bare,
@@ -131,9 +107,18 @@ impl World {
 
     /// Commits everything in Ana's clone and pushes it.
     fn push(&self, message: &str) {
-        git(&self.env, &self.work, &["add", "-A"]);
-        git(&self.env, &self.work, &["commit", "-q", "-m", message]);
-        git(&self.env, &self.work, &["push", "-q", "origin", "main"]);
+        self.env
+            .git()
+            .as_person("Ana")
+            .run(&self.work, &["add", "-A"]);
+        self.env
+            .git()
+            .as_person("Ana")
+            .run(&self.work, &["commit", "-q", "-m", message]);
+        self.env
+            .git()
+            .as_person("Ana")
+            .run(&self.work, &["push", "-q", "origin", "main"]);
     }
 
     fn update(&self) {
@@ -672,8 +657,17 @@ fn secrets_hostile_input_is_refused_and_nothing_is_written() {
     w.run_as(&w.ana, &w.work, &["secrets", "rekey"], b"")
         .code(1)
         .stderr_has("people.eve.keys[0]");
-    git(&w.env, &w.work, &["checkout", "tcli.toml"]);
-    assert_eq!(git(&w.env, &w.work, &["status", "--porcelain"]), "");
+    w.env
+        .git()
+        .as_person("Ana")
+        .run(&w.work, &["checkout", "tcli.toml"]);
+    assert_eq!(
+        w.env
+            .git()
+            .as_person("Ana")
+            .run(&w.work, &["status", "--porcelain"]),
+        ""
+    );
     w.values.push("v-ecdsa-roster".into());
     w.values.push("v-bad-name".into());
     w.assert_no_plaintext();
@@ -896,22 +890,33 @@ fn secrets_a_name_two_teams_have_needs_team() {
     let work = w.env.path("ana/beta");
     std::fs::create_dir_all(&bare).unwrap();
     std::fs::create_dir_all(&work).unwrap();
-    git(&w.env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-    git(&w.env, &work, &["init", "-q", "-b", "main"]);
-    git(
-        &w.env,
-        &work,
-        &["remote", "add", "origin", bare.to_str().unwrap()],
-    );
+    w.env
+        .git()
+        .as_person("Ana")
+        .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+    w.env
+        .git()
+        .as_person("Ana")
+        .run(&work, &["init", "-q", "-b", "main"]);
+    w.env
+        .git()
+        .as_person("Ana")
+        .run(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
     std::fs::write(
         work.join("tcli.toml"),
         format!("[people.ana]\nkeys = [\"{}\"]\n", w.ana.public),
     )
     .unwrap();
     let share = |w: &World| {
-        git(&w.env, &work, &["add", "-A"]);
-        git(&w.env, &work, &["commit", "-q", "-m", "beta"]);
-        git(&w.env, &work, &["push", "-q", "origin", "main"]);
+        w.env.git().as_person("Ana").run(&work, &["add", "-A"]);
+        w.env
+            .git()
+            .as_person("Ana")
+            .run(&work, &["commit", "-q", "-m", "beta"]);
+        w.env
+            .git()
+            .as_person("Ana")
+            .run(&work, &["push", "-q", "origin", "main"]);
     };
     share(&w);
     w.env

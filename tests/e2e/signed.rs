@@ -5,8 +5,7 @@
 //! `tcli` with its git helper. A refusal must name the commit, its author and the reason, and
 //! change nothing: not the checkout, not the registry.
 
-use crate::support::{Run, TestEnv};
-use std::io::Write;
+use crate::support::TestEnv;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -45,13 +44,13 @@ const KINDS: &[(&str, &[&str])] = &[
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let dir = crate::native::target_dir().join("signed-keys");
+        let dir = crate::support::target_dir().join("signed-keys");
         if !KINDS.iter().all(|(n, _)| dir.join(n).exists()) {
             // Made aside and renamed into place, so a concurrent run never sees half a set.
-            std::fs::create_dir_all(crate::native::target_dir()).unwrap();
+            std::fs::create_dir_all(crate::support::target_dir()).unwrap();
             let tmp = tempfile::Builder::new()
                 .prefix(".signed-keys-")
-                .tempdir_in(crate::native::target_dir())
+                .tempdir_in(crate::support::target_dir())
                 .unwrap();
             for (name, args) in KINDS {
                 let out = Command::new("ssh-keygen")
@@ -104,60 +103,11 @@ fn keys() -> &'static Keys {
 
 /// Runs git in `dir` as `who` (author and committer), signing with `key` when given.
 fn git_as(env: &TestEnv, dir: &Path, who: &str, key: Option<&Key>, args: &[&str]) -> String {
-    let mut c = Command::new("git");
-    if let Some(k) = key {
-        c.args(["-c", "gpg.format=ssh", "-c"])
-            .arg(format!("user.signingkey={}", k.path.display()));
+    let git = env.git().as_person(who);
+    match key {
+        Some(k) => git.signing_with(&k.path).run(dir, args),
+        None => git.run(dir, args),
     }
-    let out = c
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", format!("{who}@example.com"))
-        .env("GIT_COMMITTER_NAME", who)
-        .env("GIT_COMMITTER_EMAIL", format!("{who}@example.com"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    git_as(env, dir, "Teammate", None, args)
-}
-
-/// Writes `stdin` to `git <args>` in `dir` and returns its stdout.
-fn git_in(env: &TestEnv, dir: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A signed team: a bare remote and a teammate's clone.
@@ -203,13 +153,11 @@ impl Team {
         let work = env.path("teammate/acme");
         std::fs::create_dir_all(&bare).unwrap();
         std::fs::create_dir_all(&work).unwrap();
-        git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-        git(env, &work, &["init", "-q", "-b", "main"]);
-        git(
-            env,
-            &work,
-            &["remote", "add", "origin", bare.to_str().unwrap()],
-        );
+        env.git()
+            .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+        env.git().run(&work, &["init", "-q", "-b", "main"]);
+        env.git()
+            .run(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
         Team { bare, work }
     }
 
@@ -221,7 +169,7 @@ impl Team {
 
     /// Commits everything as `who` (signed with `key` when given) and pushes; the new commit.
     fn commit(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
-        git(env, &self.work, &["add", "-A"]);
+        env.git().run(&self.work, &["add", "-A"]);
         let mut args = vec!["commit", "-q", "--allow-empty", "-m", msg];
         if key.is_some() {
             args.push("-S");
@@ -233,17 +181,18 @@ impl Team {
 
     /// A file change committed and pushed.
     fn change(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
-        let n = git(env, &self.work, &["rev-list", "--count", "HEAD"]);
+        let n = env.git().run(&self.work, &["rev-list", "--count", "HEAD"]);
         self.write(&format!("notes/{who}-{n}.txt"), msg);
         self.commit(env, who, key, msg)
     }
 
     fn push(&self, env: &TestEnv) {
-        git(env, &self.work, &["push", "-q", "-f", "origin", "main"]);
+        env.git()
+            .run(&self.work, &["push", "-q", "-f", "origin", "main"]);
     }
 
     fn head(&self, env: &TestEnv) -> String {
-        git(env, &self.work, &["rev-parse", "HEAD"])
+        env.git().run(&self.work, &["rev-parse", "HEAD"])
     }
 
     fn url(&self) -> &str {
@@ -253,8 +202,7 @@ impl Team {
     /// Writes a raw commit object, points `main` at it and pushes it: for signatures git
     /// would never make.
     fn forge(&self, env: &TestEnv, raw: &[u8]) -> String {
-        let oid = git_in(
-            env,
+        let oid = env.git().run_with_stdin(
             &self.work,
             &[
                 "hash-object",
@@ -266,15 +214,16 @@ impl Team {
             ],
             raw,
         );
-        git(env, &self.work, &["update-ref", "refs/heads/main", &oid]);
-        git(env, &self.work, &["reset", "-q", "--hard", &oid]);
+        env.git()
+            .run(&self.work, &["update-ref", "refs/heads/main", &oid]);
+        env.git().run(&self.work, &["reset", "-q", "--hard", &oid]);
         self.push(env);
         oid
     }
 
     /// The raw text of a commit.
     fn raw(&self, env: &TestEnv, commit: &str) -> String {
-        git(env, &self.work, &["cat-file", "commit", commit]) + "\n"
+        env.git().run(&self.work, &["cat-file", "commit", commit]) + "\n"
     }
 
     /// A commit of the current tree on HEAD, unsigned and not yet on any branch.
@@ -356,23 +305,22 @@ fn checkout(env: &TestEnv) -> PathBuf {
 }
 
 fn checkout_head(env: &TestEnv) -> String {
-    git(env, &checkout(env), &["rev-parse", "HEAD"])
+    env.git().run(&checkout(env), &["rev-parse", "HEAD"])
 }
 
 fn registry(env: &TestEnv) -> String {
     std::fs::read_to_string(env.data_dir().join("teams.json")).unwrap_or_default()
 }
 
-fn add(env: &TestEnv, team: &Team) -> Run {
-    let r = env.run(["team", "add", team.url(), "--name", "acme"]);
-    r.success();
-    r
+fn add(env: &TestEnv, team: &Team) {
+    env.run(["team", "add", team.url(), "--name", "acme"])
+        .success();
 }
 
 /// Runs `team update` expecting a refusal of `commit` by `author` for `reason`, and checks
-/// that nothing changed: the checkout's HEAD, its files and the registry.
+/// that nothing changed: the checkout's HEAD, its files and the registry. Returns stderr.
 #[track_caller]
-fn refused(env: &TestEnv, commit: &str, author: &str, reason: &str) -> Run {
+fn refused(env: &TestEnv, commit: &str, author: &str, reason: &str) -> String {
     let head = checkout_head(env);
     let reg = registry(env);
     let r = env.run(["team", "update", "acme"]);
@@ -400,12 +348,12 @@ fn refused(env: &TestEnv, commit: &str, author: &str, reason: &str) -> Run {
     );
     assert_eq!(checkout_head(env), head, "the checkout did not move");
     assert_eq!(
-        git(env, &checkout(env), &["status", "--porcelain"]),
+        env.git().run(&checkout(env), &["status", "--porcelain"]),
         "",
         "no file changed"
     );
     assert_eq!(registry(env), reg, "the registry did not change");
-    r
+    r.stderr
 }
 
 #[test]
@@ -517,6 +465,7 @@ fn signed_update_refuses_a_key_removed_by_a_member() {
 #[test]
 fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     let old = team.head(&env);
@@ -528,9 +477,9 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     team.commit(&env, "ana", Some(&k.ana), "revoke bo's key");
     env.run(["team", "update"]).success();
     // Bo builds on the old commit whose roster still lists him and merges the current head.
-    git(&env, &team.work, &["switch", "-q", "-c", "evil", &old]);
+    git.run(&team.work, &["switch", "-q", "-c", "evil", &old]);
     team.write("evil.txt", "evil");
-    git(&env, &team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -546,8 +495,8 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
         Some(&k.bo),
         &["merge", "-q", "-S", "--no-ff", "-m", "merge main", "main"],
     );
-    git(&env, &team.work, &["switch", "-q", "main"]);
-    git(&env, &team.work, &["reset", "-q", "--hard", "evil"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["reset", "-q", "--hard", "evil"]);
     team.push(&env);
     refused(&env, &x, "bo", "not in the team's roster");
 }
@@ -555,12 +504,13 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
 #[test]
 fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     let root = team.head(&env);
     let good = team.change(&env, "ana", Some(&k.ana), "signed work");
     add(&env, &team);
-    git(&env, &team.work, &["reset", "-q", "--hard", &root]);
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
     team.change(&env, "mal", None, "rewritten by a stranger");
     let r = env.run(["team", "update", "acme"]);
     r.code(1)
@@ -575,7 +525,7 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     assert_eq!(checkout_head(&env), good);
     // Following the hint tcli used to give takes the rewritten history; update refuses it.
     let co = checkout(&env);
-    git(&env, &co, &["reset", "-q", "--keep", "origin/main"]);
+    git.run(&co, &["reset", "-q", "--keep", "origin/main"]);
     let reg = registry(&env);
     env.run(["team", "update", "acme"])
         .code(1)
@@ -652,8 +602,8 @@ fn signed_update_refuses_a_strangers_signature() {
     let team = Team::new(&env);
     add(&env, &team);
     let bad = team.change(&env, "mal", Some(&k.mal), "signed by a stranger");
-    let r = refused(&env, &bad, "mal", "not in the team's roster");
-    r.stderr_has(&k.mal.fingerprint);
+    let stderr = refused(&env, &bad, "mal", "not in the team's roster");
+    assert!(stderr.contains(&k.mal.fingerprint), "{stderr}");
 }
 
 #[test]
@@ -698,18 +648,19 @@ fn signed_update_refuses_an_unsigned_commit_turning_signing_off() {
 #[test]
 fn signed_update_refuses_a_signature_over_other_content() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let base = team.head(&env);
     // Each key type: ed25519 (RustCrypto), RSA (OpenSSL), ECDSA P-256 (RustCrypto).
     for (who, key) in [("ana", &k.ana), ("bo", &k.bo), ("cy", &k.cy)] {
-        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        git.run(&team.work, &["reset", "-q", "--hard", &base]);
         let good = team.change(&env, who, Some(key), "harmless change");
         let raw = team
             .raw(&env, &good)
             .replace("harmless change", "evil change!!");
-        git(&env, &team.work, &["reset", "-q", "--hard", &base]);
+        git.run(&team.work, &["reset", "-q", "--hard", &base]);
         let bad = team.forge(&env, raw.as_bytes());
         refused(&env, &bad, who, "does not match its content");
     }
@@ -737,7 +688,8 @@ fn signed_update_refuses_a_truncated_signature_block() {
     let raw = team.raw(&env, &good);
     let sig = gpgsig_of(&raw);
     let cut: String = sig.lines().take(3).map(|l| format!("{l}\n")).collect();
-    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    env.git()
+        .run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     let bad = team.forge(&env, with_gpgsig(&without_gpgsig(&raw), &cut).as_bytes());
     refused(&env, &bad, "ana", "signature is malformed");
 }
@@ -750,12 +702,15 @@ fn signed_update_reads_a_signature_only_from_the_headers() {
     add(&env, &team);
     let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
     let raw = team.raw(&env, &good);
-    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    env.git()
+        .run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     // The same commit with its signature moved into the message: git sees no signature.
     let sig = gpgsig_of(&raw).trim_end().replace('\n', "\n ");
     let moved = format!("{}gpgsig {sig}\n", without_gpgsig(&raw));
     let bad = team.forge(&env, moved.as_bytes());
-    let shown = git(&env, &team.work, &["log", "-1", "--format=%G?", &bad]);
+    let shown = env
+        .git()
+        .run(&team.work, &["log", "-1", "--format=%G?", &bad]);
     assert_eq!(shown, "N", "git itself sees no signature");
     refused(&env, &bad, "ana", "it is not signed");
 }
@@ -763,12 +718,13 @@ fn signed_update_reads_a_signature_only_from_the_headers() {
 #[test]
 fn signed_update_refuses_other_gpgsig_headers() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let good = team.change(&env, "ana", Some(&k.ana), "ana's change");
     let raw = team.raw(&env, &good);
-    git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    git.run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     let (headers, message) = raw.split_once("\n\n").unwrap();
     for extra in [
         "gpgsig-sha256 -----BEGIN SSH SIGNATURE-----",
@@ -783,7 +739,7 @@ fn signed_update_refuses_other_gpgsig_headers() {
             "ana",
             &format!("has a '{key}' header; tcli accepts exactly one 'gpgsig' header"),
         );
-        git(&env, &team.work, &["reset", "-q", "--hard", "HEAD~1"]);
+        git.run(&team.work, &["reset", "-q", "--hard", "HEAD~1"]);
     }
 }
 
@@ -800,21 +756,25 @@ fn signed_update_refuses_a_one_megabyte_signature_header() {
     }
     sig.push_str("-----END SSH SIGNATURE-----\n");
     let bad = team.forge(&env, with_gpgsig(&payload, &sig).as_bytes());
-    let r = refused(&env, &bad, "ana", "signature is malformed");
-    r.stderr_has("bytes; an SSH signature is a few KiB at most");
+    let stderr = refused(&env, &bad, "ana", "signature is malformed");
+    assert!(
+        stderr.contains("bytes; an SSH signature is a few KiB at most"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn signed_update_checks_both_sides_of_a_merge() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
     let base = team.head(&env);
     // A side branch with an unsigned commit, merged by a member with a good signature.
-    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    git(&env, &team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -823,7 +783,7 @@ fn signed_update_checks_both_sides_of_a_merge() {
         &["commit", "-q", "-m", "side work"],
     );
     let side = team.head(&env);
-    git(&env, &team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -836,11 +796,11 @@ fn signed_update_checks_both_sides_of_a_merge() {
     refused(&env, &side, "mal", "it is not signed");
 
     // The same shape with every commit signed is accepted.
-    git(&env, &team.work, &["reset", "-q", "--hard", &base]);
-    git(&env, &team.work, &["branch", "-q", "-D", "side"]);
-    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["reset", "-q", "--hard", &base]);
+    git.run(&team.work, &["branch", "-q", "-D", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    git(&env, &team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -848,7 +808,7 @@ fn signed_update_checks_both_sides_of_a_merge() {
         Some(&k.cy),
         &["commit", "-q", "-S", "-m", "signed side work"],
     );
-    git(&env, &team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -866,12 +826,13 @@ fn signed_update_checks_both_sides_of_a_merge() {
 #[test]
 fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
     let env = TestEnv::new();
+    let git = env.git();
     let k = keys();
     let team = Team::new(&env);
     add(&env, &team);
-    git(&env, &team.work, &["switch", "-q", "-c", "side"]);
+    git.run(&team.work, &["switch", "-q", "-c", "side"]);
     team.write("side.txt", "side");
-    git(&env, &team.work, &["add", "-A"]);
+    git.run(&team.work, &["add", "-A"]);
     git_as(
         &env,
         &team.work,
@@ -886,7 +847,7 @@ fn signed_update_accepts_a_signed_merge_of_a_signed_tag() {
         Some(&k.cy),
         &["tag", "-s", "-m", "release", "v1"],
     );
-    git(&env, &team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["switch", "-q", "main"]);
     team.change(&env, "bo", Some(&k.bo), "main work");
     git_as(
         &env,
@@ -936,7 +897,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
     team.write("tcli.toml", "[trust\n");
     let broken = team.commit(&env, "ana", Some(&k.ana), "a broken tcli.toml");
     // Pulled by hand and verified: the broken commit becomes the last verified one.
-    git(&env, &checkout(&env), &["pull", "-q", "--ff-only"]);
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
     env.run(["team", "verify", "acme"]).success();
     team.write(
         "tcli.toml",
@@ -959,7 +920,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
 fn signed_roster_is_not_in_the_merged_settings() {
     let env = crate::native::env();
     let k = keys();
-    crate::native::put(&env, &crate::native::fixture("hello"), "libhello.so");
+    env.put_plugin(&crate::support::fixture("hello"), "libhello.so");
     let team = Team::new(&env);
     add(&env, &team);
     // The user's file (highest precedence) tries to replace ana's key and switch signing off.
@@ -1157,7 +1118,7 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
     let team = Team::new(&env);
     add(&env, &team);
     let bad = team.change(&env, "mal", None, "pulled by hand");
-    git(&env, &checkout(&env), &["pull", "-q", "--ff-only"]);
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
     let r = env.run(["team", "verify", "acme"]);
     r.code(1)
         .stderr_has(&format!("commit {} by mal", &bad[..7]))

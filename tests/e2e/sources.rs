@@ -122,9 +122,12 @@ fn sources_help_lists_the_example_sources_modules() {
         env.bin().join("tcli-source-scripts").display().to_string()
     );
     // The source itself is not an exec module.
-    env.run(["source-scripts"])
-        .code(2)
-        .stderr_has("no module named 'source-scripts'");
+    insta::assert_snapshot!(env.run(["source-scripts"]), @r"
+        ------- stderr -------
+        error: no module named 'source-scripts'
+        hint: run 'tcli --help' to see the modules you have
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -182,9 +185,12 @@ fn sources_help_shows_a_script_added_or_edited_in_the_watched_dir() {
     assert!(row(&help.stdout, "first").ends_with("First script, rewritten"));
     std::fs::remove_file(scripts.join("second")).unwrap();
     env.run(["--help"]).success().stdout_lacks("second");
-    env.run(["second"])
-        .code(2)
-        .stderr_has("no module named 'second'");
+    insta::assert_snapshot!(env.run(["second"]), @r"
+        ------- stderr -------
+        error: no module named 'second'
+        hint: run 'tcli --help' to see the modules you have
+        [exit status: 2]
+        ");
 }
 
 #[test]

@@ -4,33 +4,8 @@
 
 use crate::support::{Run, TestEnv};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, SystemTime};
-
-/// Runs the `git` CLI in `dir` with a hermetic identity and config; panics on failure.
-pub(crate) fn git(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", crate::support::SYSTEM_PATH)
-        .env("HOME", env.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Teammate")
-        .env("GIT_AUTHOR_EMAIL", "teammate@example.com")
-        .env("GIT_COMMITTER_NAME", "Teammate")
-        .env("GIT_COMMITTER_EMAIL", "teammate@example.com")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A team's remote (a bare repo) and a teammate's clone of it.
 struct Team {
@@ -46,13 +21,11 @@ impl Team {
         let work = env.path(&format!("teammate/{name}"));
         std::fs::create_dir_all(&bare).unwrap();
         std::fs::create_dir_all(&work).unwrap();
-        git(env, &bare, &["init", "-q", "--bare", "-b", "main"]);
-        git(env, &work, &["init", "-q", "-b", "main"]);
-        git(
-            env,
-            &work,
-            &["remote", "add", "origin", bare.to_str().unwrap()],
-        );
+        env.git()
+            .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
+        env.git().run(&work, &["init", "-q", "-b", "main"]);
+        env.git()
+            .run(&work, &["remote", "add", "origin", bare.to_str().unwrap()]);
         let t = Team {
             name: name.to_string(),
             bare,
@@ -86,9 +59,9 @@ impl Team {
 
     /// Commits everything in the teammate's clone and pushes it.
     fn push(&self, env: &TestEnv, msg: &str) {
-        git(env, &self.work, &["add", "-A"]);
-        git(env, &self.work, &["commit", "-q", "-m", msg]);
-        git(env, &self.work, &["push", "-q", "origin", "main"]);
+        env.git().run(&self.work, &["add", "-A"]);
+        env.git().run(&self.work, &["commit", "-q", "-m", msg]);
+        env.git().run(&self.work, &["push", "-q", "origin", "main"]);
     }
 
     fn url(&self) -> &str {
@@ -96,7 +69,7 @@ impl Team {
     }
 
     fn head(&self, env: &TestEnv) -> String {
-        git(env, &self.bare, &["rev-parse", "main"])
+        env.git().run(&self.bare, &["rev-parse", "main"])
     }
 }
 
@@ -112,10 +85,11 @@ fn add(env: &TestEnv, team: &Team) {
 
 /// A commit made in the user's own checkout.
 fn local_commit(env: &TestEnv, dir: &Path, file: &str, text: &str) -> String {
+    let git = env.git();
     std::fs::write(dir.join(file), text).unwrap();
-    git(env, dir, &["add", "-A"]);
-    git(env, dir, &["commit", "-q", "-m", "my own work"]);
-    git(env, dir, &["rev-parse", "HEAD"])
+    git.run(dir, &["add", "-A"]);
+    git.run(dir, &["commit", "-q", "-m", "my own work"]);
+    git.run(dir, &["rev-parse", "HEAD"])
 }
 
 /// Asserts a one-line error naming the team, with a hint, and exit 1.
@@ -234,17 +208,21 @@ fn team_update_json_lists_changes() {
 #[test]
 fn team_update_remote_unreachable_changes_nothing() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     std::fs::rename(&team.bare, env.path("remotes/moved.git")).unwrap();
 
     let r = env.run(["team", "update", "acme"]);
-    refused(&r, "acme", "remote -v");
-    r.stderr_has("cannot fetch team 'acme'")
-        .stderr_has("acme.git does not exist; nothing was changed");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot fetch team 'acme' from $ROOT/remotes/acme.git: the path $ROOT/remotes/acme.git does not exist; nothing was changed
+        hint: check that the remote is reachable and its URL is right (git -C $ROOT/data/teams/acme remote -v), then run 'tcli team update acme' again
+        [exit status: 1]
+        ");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["hello"])
         .success()
         .stdout_has("hello from the team");
@@ -253,29 +231,26 @@ fn team_update_remote_unreachable_changes_nothing() {
 #[test]
 fn team_update_force_pushed_remote_is_refused() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     team.module("deploy", "echo v1");
     team.push(&env, "add deploy");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     team.module("deploy", "echo rewritten");
-    git(&env, &team.work, &["add", "-A"]);
-    git(
-        &env,
-        &team.work,
-        &["commit", "-q", "--amend", "-m", "rewritten"],
-    );
-    git(
-        &env,
-        &team.work,
-        &["push", "-q", "--force", "origin", "main"],
-    );
+    git.run(&team.work, &["add", "-A"]);
+    git.run(&team.work, &["commit", "-q", "--amend", "-m", "rewritten"]);
+    git.run(&team.work, &["push", "-q", "--force", "origin", "main"]);
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "reset --keep origin/main");
-    r.stderr_has("rewritten upstream");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
+        hint: your checkout has no commits of its own; to take the new history: git -C $ROOT/data/teams/acme reset --keep origin/main
+        [exit status: 1]
+        ");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     env.run(["deploy"]).success().stdout_has("v1");
 }
 
@@ -291,8 +266,12 @@ fn team_update_local_uncommitted_change_survives() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "stash -u");
-    r.stderr_has("uncommitted changes (bin/tcli-hello)");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has uncommitted changes (bin/tcli-hello) in $ROOT/data/teams/acme; nothing was updated
+        hint: commit them, or set them aside around the update: git -C $ROOT/data/teams/acme stash -u && tcli team update acme && git -C $ROOT/data/teams/acme stash pop
+        [exit status: 1]
+        ");
     assert_eq!(
         std::fs::read_to_string(dir.join("bin/tcli-hello")).unwrap(),
         edited
@@ -311,9 +290,13 @@ fn team_update_local_commit_not_pushed_is_refused_when_remote_moved() {
     team.push(&env, "add deploy");
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "pull --rebase");
-    r.stderr_has("has diverged from origin/main");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has diverged from origin/main: 1 commit of yours not pushed, 1 commit new upstream; nothing was changed
+        hint: put your commits on top and push them: git -C $ROOT/data/teams/acme pull --rebase && git -C $ROOT/data/teams/acme push
+        [exit status: 1]
+        ");
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
     assert_eq!(
         std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
         "mine\n"
@@ -332,7 +315,7 @@ fn team_update_local_commit_not_pushed_warns_when_remote_did_not_move() {
     r.success()
         .stdout_has("acme: already up to date")
         .stderr_has("warning: team 'acme' has 1 commit not pushed");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), mine);
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), mine);
 }
 
 #[test]
@@ -343,8 +326,12 @@ fn team_update_checkout_deleted_by_hand() {
     std::fs::remove_dir_all(checkout(&env, "acme")).unwrap();
 
     let r = env.run(["team", "update"]);
-    refused(&r, "acme", "tcli team remove acme && tcli team add");
-    r.stderr_has("the checkout of team 'acme' is missing");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the checkout of team 'acme' is missing: $ROOT/data/teams/acme
+        hint: clone it again: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme
+        [exit status: 1]
+        ");
     env.run(["--help"]).success().stdout_lacks("hello");
     env.run(["team", "list"])
         .success()
@@ -360,10 +347,11 @@ fn team_update_checkout_deleted_by_hand() {
 #[test]
 fn team_update_broken_tcli_toml_is_refused() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
-    let before = git(&env, &dir, &["rev-parse", "HEAD"]);
+    let before = git.run(&dir, &["rev-parse", "HEAD"]);
     let good = std::fs::read_to_string(dir.join("tcli.toml")).unwrap();
     team.write("tcli.toml", "[bookmarks]\nwiki = \"unterminated\n");
     team.module("deploy", "true");
@@ -372,7 +360,7 @@ fn team_update_broken_tcli_toml_is_refused() {
     let r = env.run(["team", "update"]);
     refused(&r, "acme", "fix tcli.toml");
     r.stderr_has("syntax error at line 2");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
     assert_eq!(
         std::fs::read_to_string(dir.join("tcli.toml")).unwrap(),
         good
@@ -382,6 +370,7 @@ fn team_update_broken_tcli_toml_is_refused() {
 #[test]
 fn team_update_concurrent_runs_do_not_corrupt() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     for i in 0..5 {
@@ -414,8 +403,8 @@ fn team_update_concurrent_runs_do_not_corrupt() {
     }
     assert_eq!(updated, 1, "exactly one run moved the checkout");
     let dir = checkout(&env, "acme");
-    assert_eq!(git(&env, &dir, &["rev-parse", "HEAD"]), team.head(&env));
-    assert_eq!(git(&env, &dir, &["status", "--porcelain"]), "");
+    assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), team.head(&env));
+    assert_eq!(git.run(&dir, &["status", "--porcelain"]), "");
     let v = env.run(["modules", "list", "--json"]).success().json();
     let names: Vec<&str> = v["modules"]
         .as_array()
@@ -431,6 +420,7 @@ fn team_update_concurrent_runs_do_not_corrupt() {
 #[test]
 fn team_status_json_shape_is_local_only() {
     let env = TestEnv::new();
+    let git = env.git();
     let team = Team::new(&env, "acme");
     add(&env, &team);
     let dir = checkout(&env, "acme");
@@ -446,7 +436,7 @@ fn team_status_json_shape_is_local_only() {
     assert_eq!(t["state"], "ok");
     assert_eq!(t["branch"], "main");
     assert_eq!(t["upstream"], "origin/main");
-    assert_eq!(t["head"], git(&env, &dir, &["rev-parse", "HEAD"]));
+    assert_eq!(t["head"], git.run(&dir, &["rev-parse", "HEAD"]));
     // Not fetched since the teammate pushed: status never touches the network.
     assert_eq!(t["behind"], 0);
     assert_eq!(t["ahead"], 0);
@@ -460,7 +450,7 @@ fn team_status_json_shape_is_local_only() {
     assert!(now - fetched < 600, "{fetched} vs {now}");
     assert!(t["problem"].is_null());
 
-    git(&env, &dir, &["fetch", "-q"]);
+    git.run(&dir, &["fetch", "-q"]);
     let v = env.run(["team", "status", "--json"]).success().json();
     assert_eq!(v["teams"][0]["behind"], 1);
     assert_eq!(v["teams"][0]["upstream_head"], team.head(&env));
@@ -474,10 +464,12 @@ fn team_add_refuses_a_taken_name() {
     let env = TestEnv::new();
     let team = Team::new(&env, "acme");
     add(&env, &team);
-    let r = env.run(["team", "add", team.url()]);
-    r.code(2)
-        .stderr_has("error: a team named 'acme' already exists")
-        .stderr_has("--name");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @r"
+        ------- stderr -------
+        error: a team named 'acme' already exists ($ROOT/remotes/acme.git)
+        hint: choose another name with --name, or remove it first: tcli team remove acme
+        [exit status: 2]
+        ");
     let v = env.run(["team", "list", "--json"]).success().json();
     assert_eq!(v["teams"].as_array().unwrap().len(), 1);
 }
@@ -490,10 +482,12 @@ fn team_add_failed_clone_leaves_nothing() {
         "add",
         &env.path("nowhere/acme.git").display().to_string(),
     ]);
-    r.code(1)
-        .stderr_has("error: cannot clone team 'acme' from ")
-        .stderr_has("nowhere/acme.git does not exist")
-        .stderr_has("hint:");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot clone team 'acme' from $ROOT/nowhere/acme.git: the path $ROOT/nowhere/acme.git does not exist
+        hint: check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added
+        [exit status: 1]
+        ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
@@ -506,10 +500,12 @@ fn team_add_failed_clone_leaves_nothing() {
 fn team_add_invalid_default_name_suggests_name_flag() {
     let env = TestEnv::new();
     let team = Team::new(&env, "Acme_Tools");
-    env.run(["team", "add", team.url()])
-        .code(2)
-        .stderr_has("invalid team name 'Acme_Tools'")
-        .stderr_has("hint: choose a name with --name");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]), @r"
+        ------- stderr -------
+        error: invalid team name 'Acme_Tools': a name cannot contain uppercase letters
+        hint: choose a name with --name, for example --name acme-tools
+        [exit status: 2]
+        ");
     env.run(["team", "add", team.url(), "--name", "acme"])
         .success();
     env.run(["hello"]).success();
@@ -547,10 +543,14 @@ fn team_remove_refuses_local_work_unless_forced() {
     let dir = checkout(&env, "acme");
     local_commit(&env, &dir, "notes.txt", "mine\n");
     let r = env.run(["team", "remove", "acme"]);
-    refused(&r, "acme", "--force");
-    r.stderr_has("commits not pushed (on 'main')");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' has commits not pushed (on 'main') in $ROOT/data/teams/acme; nothing was removed
+        hint: push or save that work first (git -C $ROOT/data/teams/acme status), or remove it anyway, losing it: tcli team remove acme --force
+        [exit status: 1]
+        ");
     assert!(dir.join("notes.txt").exists());
-    git(&env, &dir, &["push", "-q", "origin", "main"]);
+    env.git().run(&dir, &["push", "-q", "origin", "main"]);
     std::fs::write(dir.join("bin/tcli-hello"), "#!/bin/sh\necho edited\n").unwrap();
     refused(&env.run(["team", "remove", "acme"]), "acme", "--force");
     env.run(["team", "remove", "acme", "--force"])
@@ -558,9 +558,12 @@ fn team_remove_refuses_local_work_unless_forced() {
         .stdout_has("removed team 'acme'");
     assert!(!dir.exists());
     env.run(["hello"]).code(2);
-    env.run(["team", "remove", "acme"])
-        .code(2)
-        .stderr_has("no team named 'acme'");
+    insta::assert_snapshot!(env.run(["team", "remove", "acme"]), @r"
+        ------- stderr -------
+        error: no team named 'acme'
+        hint: no team repos are configured; add one with 'tcli team add <url>'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -742,12 +745,15 @@ fn team_add_empty_repository_is_refused() {
     let env = TestEnv::new();
     let bare = env.path("remotes/empty.git");
     std::fs::create_dir_all(&bare).unwrap();
-    git(&env, &bare, &["init", "-q", "--bare", "-b", "main"]);
+    env.git()
+        .run(&bare, &["init", "-q", "--bare", "-b", "main"]);
     let r = env.run(["team", "add", bare.to_str().unwrap()]);
-    r.code(1)
-        .stderr_has("error: team 'empty' at ")
-        .stderr_has("has no commits yet; nothing was added")
-        .stderr_has("hint: push a first commit");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'empty' at $ROOT/remotes/empty.git has no commits yet; nothing was added
+        hint: push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add $ROOT/remotes/empty.git' again
+        [exit status: 1]
+        ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();

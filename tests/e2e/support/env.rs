@@ -1,10 +1,14 @@
 //! The hermetic test environment: a temp root per test, the real `tcli` binary run with a
-//! cleared environment (HOME, the three TCLI_*_DIR, PATH set on the child only).
+//! cleared environment (HOME, the three TCLI_*_DIR, PATH set on the child only). What a run
+//! showed is `Run` (run.rs); git is `Git` (git.rs); cargo builds are build.rs.
 
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+use super::build::{bundled, cargo_build, target_dir, workspace_root};
+use super::run::Run;
 
 /// The binary under test.
 pub fn tcli_bin() -> PathBuf {
@@ -19,12 +23,11 @@ pub fn tcli_bin() -> PathBuf {
 pub fn helpers_dir() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let root = crate::native::workspace_root();
-        crate::native::cargo_build(
-            &root.join("Cargo.toml"),
+        cargo_build(
+            &workspace_root().join("Cargo.toml"),
             &["tcli-git", "tcli-docker", "tcli-http"],
         );
-        crate::native::target_dir().join("debug")
+        target_dir().join("debug")
     })
     .clone()
 }
@@ -33,6 +36,10 @@ pub fn helpers_dir() -> PathBuf {
 pub fn helper_bin(name: &str) -> PathBuf {
     helpers_dir().join(name)
 }
+
+/// What every test root's name starts with (in the system temp dir): `Run` turns such paths into
+/// `$ROOT`.
+pub const ROOT_PREFIX: &str = "tcli-e2e-";
 
 /// One test's world.
 pub struct TestEnv {
@@ -49,7 +56,7 @@ pub const SYSTEM_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 impl TestEnv {
     pub fn new() -> TestEnv {
         let root = tempfile::Builder::new()
-            .prefix("tcli-e2e-")
+            .prefix(ROOT_PREFIX)
             .tempdir()
             .expect("temp dir");
         for d in ["home", "config", "cache", "data", "bin"] {
@@ -61,6 +68,29 @@ impl TestEnv {
             path_dirs: vec![bin],
             vars: Vec::new(),
         }
+    }
+
+    /// A test env whose `TCLI_PLUGIN_PATH` is `<root>/plugins`, empty.
+    pub fn with_plugin_dir() -> TestEnv {
+        let mut env = TestEnv::new();
+        let dir = env.path("plugins");
+        std::fs::create_dir_all(&dir).unwrap();
+        env.var("TCLI_PLUGIN_PATH", dir.display().to_string());
+        env
+    }
+
+    /// A test env with the bundled module `name` (`doctor`, `oncall`, ...) in its plugin dir.
+    pub fn with_bundled(name: &str) -> TestEnv {
+        let env = TestEnv::with_plugin_dir();
+        env.put_plugin(&bundled(name), &format!("libtcli_plugin_{name}.so"));
+        env
+    }
+
+    /// Copies `lib` into the plugin dir (`<root>/plugins`) as `file`.
+    pub fn put_plugin(&self, lib: &Path, file: &str) -> PathBuf {
+        let dest = self.path("plugins").join(file);
+        std::fs::copy(lib, &dest).unwrap();
+        dest
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -140,6 +170,16 @@ impl TestEnv {
         c
     }
 
+    /// `program` as `command` makes it, with every signal's disposition reset to the default
+    /// first (`env --default-signal`): a test of how a signal ends tcli or its child must not
+    /// depend on what the suite inherited (a job started in the background has SIGINT ignored,
+    /// and an ignored disposition survives exec).
+    pub fn command_with_default_signals(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = self.command("env");
+        c.arg("--default-signal").arg(program);
+        c
+    }
+
     /// A `tcli` command with the hermetic environment, stdin closed.
     pub fn cmd<I, S>(&self, args: I) -> Command
     where
@@ -174,84 +214,5 @@ impl TestEnv {
         S: AsRef<OsStr>,
     {
         Run::from(self.cmd(args).output().expect("run tcli"))
-    }
-}
-
-/// What a run showed.
-#[derive(Debug)]
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub raw_stdout: Vec<u8>,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code(),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            raw_stdout: o.stdout,
-        }
-    }
-}
-
-impl Run {
-    /// Asserts the exit code, showing the output when it differs.
-    #[track_caller]
-    pub fn code(&self, want: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(want),
-            "exit code\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn success(&self) -> &Self {
-        self.code(0)
-    }
-
-    #[track_caller]
-    pub fn stdout_has(&self, s: &str) -> &Self {
-        assert!(
-            self.stdout.contains(s),
-            "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stdout_lacks(&self, s: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(s),
-            "stdout has {s:?}\nstdout:\n{}",
-            self.stdout
-        );
-        self
-    }
-
-    #[track_caller]
-    pub fn stderr_has(&self, s: &str) -> &Self {
-        assert!(
-            self.stderr.contains(s),
-            "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    /// stdout parsed as JSON.
-    #[track_caller]
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }

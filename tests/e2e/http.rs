@@ -160,7 +160,7 @@ fn post_request(url: &str, tries: u8, timeout_ms: u64) -> serde_json::Value {
 }
 
 #[test]
-fn post_retries_a_5xx_and_reports_the_status() {
+fn http_post_retries_a_5xx_and_reports_the_status() {
     let server = Server::start(vec![
         Reply::Status(500, b"oops".to_vec()),
         Reply::Status(200, b"ok".to_vec()),
@@ -181,7 +181,7 @@ fn post_retries_a_5xx_and_reports_the_status() {
 }
 
 #[test]
-fn post_never_retries_a_4xx() {
+fn http_post_never_retries_a_4xx() {
     let server = Server::start(vec![Reply::Status(404, b"no such hook\nmore".to_vec())]);
     let a = answer(&helper("post", &post_request(&server.url("/x"), 3, 5000)));
     assert_eq!(a["ok"]["status"], 404);
@@ -190,7 +190,7 @@ fn post_never_retries_a_4xx() {
 }
 
 #[test]
-fn post_after_the_request_was_sent_is_never_retried() {
+fn http_post_after_the_request_was_sent_is_never_retried() {
     // The server may have acted on a request whose answer was lost: a retry would send the
     // message twice.
     for reply in [Reply::Garbage, Reply::Close] {
@@ -207,7 +207,7 @@ fn post_after_the_request_was_sent_is_never_retried() {
 }
 
 #[test]
-fn post_to_a_closed_port_is_tried_three_times() {
+fn http_post_to_a_closed_port_is_tried_three_times() {
     let port = {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -232,7 +232,7 @@ fn post_to_a_closed_port_is_tried_three_times() {
 }
 
 #[test]
-fn post_to_a_server_that_never_answers_times_out() {
+fn http_post_to_a_server_that_never_answers_times_out() {
     let server = Server::start(vec![Reply::Hang]);
     let started = std::time::Instant::now();
     let out = helper("post", &post_request(&server.url("/x"), 1, 700));
@@ -242,7 +242,7 @@ fn post_to_a_server_that_never_answers_times_out() {
 }
 
 #[test]
-fn plain_http_to_another_host_is_refused_before_connecting() {
+fn http_post_plain_http_to_another_host_is_refused_before_connecting() {
     let out = helper("post", &post_request("http://example.com/hook", 1, 1000));
     assert_eq!(out.status.code(), Some(3));
     let a = answer(&out);
@@ -276,7 +276,7 @@ fn entries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn a_download_arrives_verified_in_a_temp_file_of_the_dir() {
+fn http_download_arrives_verified_in_a_temp_file_of_the_dir() {
     let body = vec![7u8; 200_000];
     let server = Server::start(vec![Reply::Status(200, body.clone())]);
     let dir = tempfile::tempdir().unwrap();
@@ -303,7 +303,7 @@ fn a_download_arrives_verified_in_a_temp_file_of_the_dir() {
 }
 
 #[test]
-fn failed_downloads_leave_nothing_behind() {
+fn http_download_failures_leave_nothing_behind() {
     let body = b"the library".to_vec();
     let good = sha256_hex(&body);
     let cases: Vec<(Reply, String, u64, &str)> = vec![
@@ -353,7 +353,7 @@ fn failed_downloads_leave_nothing_behind() {
 }
 
 #[test]
-fn run_by_hand_the_helper_refuses() {
+fn http_run_by_hand_the_helper_refuses() {
     let out = Command::new(helper_bin("tcli_http")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a command"));

@@ -160,7 +160,7 @@ fn modules_install_refuses_a_broken_library() {
 /// A library's descriptor strings (description, versions, verb names) reach the terminal only
 /// as clean single lines, however they were written (docs/native-abi.md).
 #[test]
-fn descriptor_strings_with_escapes_are_printed_clean() {
+fn native_load_descriptor_strings_with_escapes_are_printed_clean() {
     let env = TestEnv::new();
     let noisy = fixture("noisy");
     let installed = env.run(["modules".as_ref(), "install".as_ref(), noisy.as_os_str()]);
@@ -730,7 +730,7 @@ fn native_run_bundled_dir_beside_the_binary() {
 }
 
 #[test]
-fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
+fn native_run_broken_library_does_not_block_an_exec_module_of_the_same_name() {
     let env = env();
     std::fs::write(env.path("plugins").join("libdeploy.so"), b"not a library").unwrap();
     let exec = env.module("deploy", "echo exec deploy");

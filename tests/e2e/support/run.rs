@@ -119,8 +119,9 @@ impl fmt::Display for Run {
 }
 
 /// `text` with the values that differ from run to run replaced: the tcli binary (`$TCLI`), the
-/// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`) and
-/// other temp files and dirs (`$TMP/...`).
+/// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`),
+/// other temp files and dirs (`$TMP/...`) and the SHA-256 fingerprints of keys a test makes
+/// (`SHA256:$FP`).
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
     for (path, name) in [
@@ -134,7 +135,31 @@ pub fn normalize(text: &str) -> String {
     let tmp = tmp.to_string_lossy();
     let tmp = tmp.trim_end_matches('/');
     out = replace_temp_names(&out, &format!("{tmp}/{ROOT_PREFIX}"), "$ROOT");
-    replace_temp_names(&out, &format!("{tmp}/.tmp"), "$TMP")
+    out = replace_temp_names(&out, &format!("{tmp}/.tmp"), "$TMP");
+    replace_fingerprints(&out)
+}
+
+/// Replaces every `SHA256:<43 base64 characters>` (an SSH key's fingerprint, as `ssh-keygen -l`
+/// writes it) by `SHA256:$FP`: keys are made afresh by every run.
+fn replace_fingerprints(text: &str) -> String {
+    const PREFIX: &str = "SHA256:";
+    const LEN: usize = 43;
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        let after = &rest[i + PREFIX.len()..];
+        let n = after.chars().take_while(|&c| is_b64(c)).count();
+        out.push_str(&rest[..i + PREFIX.len()]);
+        if n == LEN {
+            out.push_str("$FP");
+            rest = &after[LEN..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replaces `path` and its canonical form (a temp dir may sit behind a symlink).

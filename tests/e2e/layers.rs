@@ -93,35 +93,6 @@ fn layers_every_import_looks_down() {
     );
 }
 
-/// The file cycles that other branches of the same change are breaking (issue 28, item 2): each
-/// a set of files that reach each other, relative to the workspace root. The list exists only
-/// so this branch passes before they merge; once they are in, a listed cycle that no longer
-/// exists fails the test too, so the list is emptied rather than left to rot.
-const ALLOWED_CYCLES: &[&[&str]] = &[
-    &[
-        "tcli-core/src/sources/docker.rs",
-        "tcli-core/src/sources/native.rs",
-        "tcli-core/src/sources/pinned.rs",
-    ],
-    &[
-        "tcli-core/src/sources/exec.rs",
-        "tcli-core/src/sources/plugin.rs",
-    ],
-    &[
-        "tcli-core/src/commands/help.rs",
-        "tcli-core/src/dispatch.rs",
-    ],
-    &[
-        "tcli-docker/src/engine.rs",
-        "tcli-docker/src/pull.rs",
-        "tcli-docker/src/run.rs",
-    ],
-    &[
-        "tcli-plugins/doctor/src/defs.rs",
-        "tcli-plugins/doctor/src/kinds.rs",
-    ],
-];
-
 #[test]
 fn layers_no_cycle_between_files() {
     let root = crate::support::workspace_root();
@@ -139,22 +110,11 @@ fn layers_no_cycle_between_files() {
         "the file graph is implausibly small ({} files): is the parser lost?",
         graph.edges.len()
     );
-    let allowed: BTreeSet<BTreeSet<String>> = ALLOWED_CYCLES
+    let problems: Vec<String> = graph
+        .cycles()
         .iter()
-        .map(|c| c.iter().map(|f| f.to_string()).collect())
+        .map(|cycle| format!("cycle between files:\n{}", graph.explain(cycle)))
         .collect();
-    let cycles = graph.cycles();
-    let mut problems = Vec::new();
-    for cycle in &cycles {
-        if !allowed.contains(cycle) {
-            problems.push(format!("cycle between files:\n{}", graph.explain(cycle)));
-        }
-    }
-    for gone in allowed.difference(&cycles.iter().cloned().collect()) {
-        problems.push(format!(
-            "no longer a cycle, remove it from ALLOWED_CYCLES: {gone:?}"
-        ));
-    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 

@@ -232,7 +232,7 @@ fn oncall_schedule_splits_shifts_where_overrides_cut_them() {
 }
 
 #[test]
-fn oncall_handoff_across_the_daylight_saving_change() {
+fn oncall_schedule_handoff_across_the_daylight_saving_change() {
     // `every` is absolute time: the 30 March handoff is 168 hours after the 23 March one,
     // 09:00 CET = 08:00 UTC, which the local clock (now CEST) shows as 10:00.
     let env = primary();
@@ -493,7 +493,7 @@ fn refused(settings: &str, words: &[&str], wants: &[&str]) {
 }
 
 #[test]
-fn oncall_bad_definitions_exit_2_naming_rotation_and_file() {
+fn oncall_now_refuses_bad_definitions_naming_rotation_and_file() {
     let base = "[oncall.primary]\npeople = [\"ana\", \"bo\"]\nstart = 2026-03-02T09:00:00+01:00\n";
     refused(
         &format!("{PEOPLE}{base}every = \"0w\"\n"),
@@ -528,7 +528,7 @@ fn oncall_bad_definitions_exit_2_naming_rotation_and_file() {
 }
 
 #[test]
-fn oncall_unknown_rotation_bad_time_and_no_rotations() {
+fn oncall_now_unknown_rotation_bad_time_and_no_rotations() {
     let env = primary();
     insta::assert_snapshot!(env.run(["oncall", "now", "secondary"]), @r"
         ------- stderr -------
@@ -551,7 +551,7 @@ fn oncall_unknown_rotation_bad_time_and_no_rotations() {
 }
 
 #[test]
-fn oncall_rotation_of_a_team_uses_its_roster_and_names_the_team() {
+fn oncall_now_rotation_of_a_team_uses_its_roster_and_names_the_team() {
     let env = env("");
     let git = env.git();
     let repo = env.path("acme");
@@ -597,7 +597,7 @@ fn add_team(env: &TestEnv, name: &str, toml: &str) -> PathBuf {
 }
 
 #[test]
-fn oncall_a_broken_roster_is_named_as_people_in_its_own_file() {
+fn oncall_now_broken_roster_is_named_as_people_in_its_own_file() {
     let broken = PEOPLE.replace(
         "email = [\"bo@example.com\", \"bo@home.example\"]",
         "email = 3",
@@ -659,7 +659,7 @@ fn oncall_export_ics_with_no_shifts_writes_no_calendar() {
 }
 
 #[test]
-fn oncall_times_at_the_end_of_the_calendar_are_clamped_or_refused() {
+fn oncall_schedule_times_at_the_end_of_the_calendar_are_clamped_or_refused() {
     // A shift of 100 weeks from the start of 9999 would end in 10000, which cannot be written:
     // it is shown ending at the last time that can.
     let env = env(&format!(

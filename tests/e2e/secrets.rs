@@ -390,7 +390,7 @@ fn secrets_set_writes_only_into_a_working_clone() {
 }
 
 #[test]
-fn secrets_added_person_reads_only_after_rekey() {
+fn secrets_rekey_lets_an_added_person_read() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-a41b-before-dan");
     w.set_and_share("api-token", "tok-a41b-before-dan");
@@ -436,7 +436,7 @@ fn secrets_added_person_reads_only_after_rekey() {
 }
 
 #[test]
-fn secrets_removed_person_check_says_rotate() {
+fn secrets_check_says_rotate_for_a_removed_person() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-77c0-bo-saw-it");
     w.roster(&[("ana", &w.ana), ("ci", &w.ci)]);
@@ -579,7 +579,7 @@ fn secrets_exec_passes_only_the_named_secrets() {
 }
 
 #[test]
-fn secrets_hostile_input_is_refused_and_nothing_is_written() {
+fn secrets_set_refuses_hostile_input_and_writes_nothing() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-e5f6-hostile");
     let secrets = w.checkout().join("secrets");
@@ -674,7 +674,7 @@ fn secrets_hostile_input_is_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn secrets_identity_rules() {
+fn secrets_get_identity_rules() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-9a8b-identity");
     // Without TCLI_IDENTITY, ~/.ssh/id_ed25519, then ~/.ssh/id_rsa.
@@ -882,7 +882,7 @@ fn secrets_set_and_rekey_refuse_a_key_the_team_roster_lacks() {
 }
 
 #[test]
-fn secrets_a_name_two_teams_have_needs_team() {
+fn secrets_get_a_name_two_teams_have_needs_team() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-4e4f-acme");
     // A second team, listed after acme, with a secret of the same name.
@@ -1007,7 +1007,7 @@ fn secrets_exec_refuses_values_the_environment_cannot_hold() {
 }
 
 #[test]
-fn secrets_symlinks_are_refused_for_reads_and_writes() {
+fn secrets_get_and_set_refuse_symlinks() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-2b3c-symlink");
     let secrets = w.checkout().join("secrets");
@@ -1147,7 +1147,7 @@ fn echo_on(shown: &str) -> bool {
 }
 
 #[test]
-fn secrets_prompts_restore_the_terminal_and_check_the_key_first() {
+fn secrets_get_prompts_restore_the_terminal_and_check_the_key_first() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-5d6e-prompts");
     // Ctrl-C at the hidden prompt: echo is back on, the status is SIGINT's, nothing written.

@@ -562,7 +562,7 @@ fn signed_update_refuses_an_unsigned_commit_under_a_signed_tip() {
 }
 
 #[test]
-fn signed_refusals_show_commit_text_without_control_characters() {
+fn signed_update_refusals_show_commit_text_without_control_characters() {
     let env = TestEnv::new();
     let team = Team::new(&env);
     add(&env, &team);
@@ -917,7 +917,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
 }
 
 #[test]
-fn signed_roster_is_not_in_the_merged_settings() {
+fn signed_settings_roster_is_not_merged() {
     let env = crate::native::env();
     let k = keys();
     env.put_plugin(&crate::support::fixture("hello"), "libhello.so");
@@ -1092,7 +1092,7 @@ fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
 }
 
 #[test]
-fn signed_require_signed_is_remembered_for_an_unsigned_policy() {
+fn signed_update_require_signed_is_remembered_for_an_unsigned_policy() {
     let env = TestEnv::new();
     let k = keys();
     let team = Team::empty(&env);
@@ -1234,7 +1234,7 @@ fn signed_update_handles_a_roster_of_ten_thousand_keys() {
 }
 
 #[test]
-fn signed_unsigned_team_updates_as_before() {
+fn signed_update_unsigned_team_as_before() {
     let env = TestEnv::new();
     let team = Team::empty(&env);
     team.write(

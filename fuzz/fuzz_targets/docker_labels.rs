@@ -4,9 +4,9 @@
 //! descriptions clean, run settings parse or block running (a cut one always blocks).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tcli_helper::docker::{bounded_labels, label, Image, LABEL_MAX};
 use tcli_core::model::Problem;
 use tcli_core::sources::docker::{modules_from, run_settings, Trust};
+use tcli_helper::docker::{bounded_labels, label, Image, LABEL_MAX};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(mut images) = serde_json::from_slice::<Vec<Image>>(data) else {

@@ -43,7 +43,9 @@ fuzz_target!(|data: &[u8]| {
                     );
                     assert!(hex64(&b.sha256), "{b:?}");
                     match &b.from {
-                        BuildFrom::Url(u) => assert!(tcli_helper::http::check_url(u).is_ok(), "{u}"),
+                        BuildFrom::Url(u) => {
+                            assert!(tcli_helper::http::check_url(u).is_ok(), "{u}")
+                        }
                         BuildFrom::Path(p) => {
                             assert!(
                                 !p.starts_with('/') && !p.split('/').any(|c| c == ".."),

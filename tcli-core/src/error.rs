@@ -15,9 +15,9 @@ use crate::prim::text::sh_word;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
-use tcli_plugin_sdk::abi;
 use tcli_helper::docker::{EngineError, ErrorKind};
 use tcli_helper::HelperError;
+use tcli_plugin_sdk::abi;
 use tcli_plugin_sdk::settings_file::ReadError;
 
 /// An error with an exit code and an optional hint.
@@ -386,40 +386,16 @@ impl Failure {
     /// The fix, one line, when there is one.
     pub fn hint(&self) -> Option<String> {
         use Failure as F;
-        const NOT_OURS: &str = "build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md), or remove it from the plugin dir";
-        const NEVER_OVERWRITES: &str =
-            "tcli modules new never overwrites: pass a new path with --dir";
-        let quoted = |names: &[String]| {
-            names
-                .iter()
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         Some(match self {
             F::UnknownOption { .. } => "tcli takes only -h/--help and -V/--version before the module name; options after it belong to the module".into(),
             F::InvalidName { .. } => "module names look like 'deploy' or 'db-backup'; run 'tcli --help' to see them".into(),
             F::CannotRun { name, .. } => format!("run 'tcli modules which {name}' for details"),
-            F::NoModule { similar, .. } => match similar.as_slice() {
-                [] => "run 'tcli --help' to see the modules you have".into(),
-                [one] => format!("a module with a similar name exists: '{one}'"),
-                many => format!("modules with similar names exist: {}", quoted(many)),
-            },
+            F::NoModule { similar, .. } => similar_modules(similar),
             F::NothingToLocate { similar, .. } => {
                 format!("a module with a similar name exists: '{}'", similar.as_ref()?)
             }
-            F::NoVerb { owner, verbs, similar, .. } => match similar {
-                Some(v) => format!("did you mean '{v}'? ('{owner}' takes: {})", verbs.join(", ")),
-                None => format!("'{owner}' takes: {}", verbs.join(", ")),
-            },
-            F::SettingsUnreadable { error, .. } => match error {
-                ReadError::TooLarge => "keep data out of tcli.toml; it holds settings only",
-                ReadError::NotAFile | ReadError::NotText => {
-                    "a tcli.toml is a text file; fix or remove it, then run the command again"
-                }
-                _ => "fix what the error names, then run the command again",
-            }
-            .into(),
+            F::NoVerb { owner, verbs, similar, .. } => no_verb(owner, verbs, similar.as_deref()),
+            F::SettingsUnreadable { error, .. } => unreadable_settings(error).into(),
             F::SettingsSyntax { path, .. } => format!(
                 "fix the file (it is TOML), then run the command again: {}",
                 path.display()
@@ -432,39 +408,17 @@ impl Failure {
                 "no team repos are configured; add one with 'tcli team add <url>'".into()
             }
             F::NoTeam { configured, .. } => format!("configured teams: {}", configured.join(", ")),
-            F::InvalidTeamName { from_url: true, .. } => {
-                "choose a name with --name, for example --name acme-tools".into()
-            }
-            F::InvalidTeamName { from_url: false, .. } => {
-                "team names look like 'acme' or 'acme-tools': a-z, 0-9 and '-'".into()
-            }
+            F::InvalidTeamName { from_url, .. } => invalid_team_name(*from_url).into(),
             F::MissingCheckout { name, url, .. } => format!(
                 "clone it again: tcli team remove {name} && tcli team add {url} --name {name}"
             ),
-            F::ExecFailed { program, error, .. } => match error.kind() {
-                std::io::ErrorKind::PermissionDenied => {
-                    format!("make it executable: chmod +x {}", program.display())
-                }
-                std::io::ErrorKind::NotFound => {
-                    "its interpreter (the #! line) may be missing, or the file was removed".into()
-                }
-                _ => "check the file's #! line and that it was built for this machine".into(),
-            },
+            F::ExecFailed { program, error, .. } => exec_failed(program, error),
             F::DockerArgNotUtf8 { .. } => {
                 "pass the value through a file in the current directory instead".into()
             }
             F::PinnedImageGone { team, .. } => format!("pull it again: tcli team update {team}"),
             F::ImageGone { .. } => "rebuild or pull the image yourself (tcli never pulls), then run the command again".into(),
-            F::EngineUnusable { error, .. } => match error.kind {
-                ErrorKind::Absent => "start the Docker engine, or set DOCKER_HOST to where it listens",
-                ErrorKind::Denied => "add yourself to the 'docker' group (then log in again), or set DOCKER_HOST",
-                ErrorKind::Unreachable => "start the Docker engine (dockerd), or fix DOCKER_HOST",
-                ErrorKind::Timeout => "the engine accepted the connection but did not answer: restart it",
-                ErrorKind::Api(_) | ErrorKind::Other => {
-                    "check the engine with 'docker info', then run the command again"
-                }
-            }
-            .into(),
+            F::EngineUnusable { error, .. } => engine_unusable(&error.kind).into(),
             F::ContainerCannotStart { image, .. } => format!(
                 "check the image's ENTRYPOINT; 'docker run --rm {image} --help' shows the same failure"
             ),
@@ -497,18 +451,9 @@ impl Failure {
             F::NotInstalled { name, pinned_by: Some(team), .. } => format!(
                 "team '{team}' pins it: remove [modules.{name}] from its tcli.toml, then run 'tcli team update {team}'"
             ),
-            F::NotInstalled { kind, location, offered_by, .. } => match kind {
-                Kind::Builtin => "built-in modules are part of tcli and cannot be removed".into(),
-                Kind::Native => format!(
-                    "it was not installed by tcli; delete the file yourself: rm {location}"
-                ),
-                Kind::Exec => format!("delete the executable yourself: rm {location}"),
-                Kind::Docker => format!("remove the image yourself: docker rmi {location}"),
-                Kind::Source => match offered_by {
-                    Some(source) => format!("it is offered by the source plugin {source}"),
-                    None => "it is offered by a source plugin".into(),
-                },
-            },
+            F::NotInstalled { kind, location, offered_by, .. } => {
+                not_installed(*kind, location, offered_by.as_deref())
+            }
             F::SdkName => "choose another name, for example 'sdk-tools'".into(),
             F::InvalidNewName { .. } => "a module name is lowercase letters, digits and single dashes, starting with a letter (for example 'deploy-k8s')".into(),
             F::NameIsBuiltin { reserved, .. } => {
@@ -521,14 +466,7 @@ impl Failure {
             F::DirHasColon { .. } => "pass a --dir without ':'".into(),
             F::DirExists { .. } => format!("{NEVER_OVERWRITES}, or move that one away"),
             F::DirAppeared { .. } => NEVER_OVERWRITES.into(),
-            // `mkdir -p` only helps where nothing (not a file, not a dangling link) is in the way.
-            F::ParentNotDir { in_the_way: true, .. } => {
-                "pass a --dir inside an existing directory".into()
-            }
-            F::ParentNotDir { parent, .. } => format!(
-                "create it first (mkdir -p {}), or pass another --dir",
-                sh_word(&parent.to_string_lossy())
-            ),
+            F::ParentNotDir { parent, in_the_way, .. } => parent_not_dir(parent, *in_the_way),
             F::CannotWriteIn { .. } => "pass a --dir in a directory you can write to".into(),
             F::NoSdk { .. } => "install tcli with install.sh, which installs the SDK too, or run tcli from a checkout of its source".into(),
             F::NameNotUtf8 { .. }
@@ -538,6 +476,102 @@ impl Failure {
             | F::DescriptorFieldNotUtf8 { .. }
             | F::ProbeNeedsFile { .. } => return None,
         })
+    }
+}
+
+/// What `tcli modules install` says of every library not built with the SDK's macro.
+const NOT_OURS: &str = "build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md), or remove it from the plugin dir";
+
+/// Why `tcli modules new` refuses a `--dir` that exists.
+const NEVER_OVERWRITES: &str = "tcli modules new never overwrites: pass a new path with --dir";
+
+fn similar_modules(similar: &[String]) -> String {
+    match similar {
+        [] => "run 'tcli --help' to see the modules you have".into(),
+        [one] => format!("a module with a similar name exists: '{one}'"),
+        many => {
+            let quoted: Vec<String> = many.iter().map(|s| format!("'{s}'")).collect();
+            format!("modules with similar names exist: {}", quoted.join(", "))
+        }
+    }
+}
+
+fn no_verb(owner: &str, verbs: &[String], similar: Option<&str>) -> String {
+    match similar {
+        Some(v) => format!(
+            "did you mean '{v}'? ('{owner}' takes: {})",
+            verbs.join(", ")
+        ),
+        None => format!("'{owner}' takes: {}", verbs.join(", ")),
+    }
+}
+
+fn invalid_team_name(from_url: bool) -> &'static str {
+    if from_url {
+        "choose a name with --name, for example --name acme-tools"
+    } else {
+        "team names look like 'acme' or 'acme-tools': a-z, 0-9 and '-'"
+    }
+}
+
+fn parent_not_dir(parent: &std::path::Path, in_the_way: bool) -> String {
+    // `mkdir -p` only helps where nothing (not a file, not a dangling link) is in the way.
+    if in_the_way {
+        "pass a --dir inside an existing directory".into()
+    } else {
+        format!(
+            "create it first (mkdir -p {}), or pass another --dir",
+            sh_word(&parent.to_string_lossy())
+        )
+    }
+}
+
+fn unreadable_settings(error: &ReadError) -> &'static str {
+    match error {
+        ReadError::TooLarge => "keep data out of tcli.toml; it holds settings only",
+        ReadError::NotAFile | ReadError::NotText => {
+            "a tcli.toml is a text file; fix or remove it, then run the command again"
+        }
+        _ => "fix what the error names, then run the command again",
+    }
+}
+
+fn exec_failed(program: &std::path::Path, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            format!("make it executable: chmod +x {}", program.display())
+        }
+        std::io::ErrorKind::NotFound => {
+            "its interpreter (the #! line) may be missing, or the file was removed".into()
+        }
+        _ => "check the file's #! line and that it was built for this machine".into(),
+    }
+}
+
+fn engine_unusable(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Absent => "start the Docker engine, or set DOCKER_HOST to where it listens",
+        ErrorKind::Denied => {
+            "add yourself to the 'docker' group (then log in again), or set DOCKER_HOST"
+        }
+        ErrorKind::Unreachable => "start the Docker engine (dockerd), or fix DOCKER_HOST",
+        ErrorKind::Timeout => "the engine accepted the connection but did not answer: restart it",
+        ErrorKind::Api(_) | ErrorKind::Other => {
+            "check the engine with 'docker info', then run the command again"
+        }
+    }
+}
+
+fn not_installed(kind: Kind, location: &str, offered_by: Option<&str>) -> String {
+    match (kind, offered_by) {
+        (Kind::Builtin, _) => "built-in modules are part of tcli and cannot be removed".into(),
+        (Kind::Native, _) => {
+            format!("it was not installed by tcli; delete the file yourself: rm {location}")
+        }
+        (Kind::Exec, _) => format!("delete the executable yourself: rm {location}"),
+        (Kind::Docker, _) => format!("remove the image yourself: docker rmi {location}"),
+        (Kind::Source, Some(source)) => format!("it is offered by the source plugin {source}"),
+        (Kind::Source, None) => "it is offered by a source plugin".into(),
     }
 }
 

@@ -39,7 +39,9 @@ impl Problem {
     /// for a name or team that does not exist.
     pub(crate) fn code(&self) -> u8 {
         match self {
-            Problem::NoTcli(_) | Problem::NoTeamList(_) | Problem::Junit { .. } => exit::NOT_CHECKED,
+            Problem::NoTcli(_) | Problem::NoTeamList(_) | Problem::Junit { .. } => {
+                exit::NOT_CHECKED
+            }
             Problem::NoSuchTeam { .. }
             | Problem::NoSuchCheck(_)
             | Problem::NoSuchCheckInTeam { .. }

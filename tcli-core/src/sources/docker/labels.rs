@@ -3,14 +3,14 @@
 //! alike. Trust is `trust.rs`'s; which image wins a name is the source's (`mod.rs`).
 
 use super::{refs, short_id, shown, Trust};
+use crate::model::{verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings};
+use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
+use std::collections::BTreeMap;
 use tcli_helper::docker::label::{
     DESCRIPTION, ENV, LS_DESCRIPTION, LS_NAME, MOUNT_CWD, NETWORK, OCI_DESCRIPTION, OCI_TITLE,
     USER, VERBS,
 };
 use tcli_helper::docker::{self, label, Image, LABEL_MAX};
-use crate::model::{verbs, Detail, DockerDetail, Identity, Kind, ModuleInfo, Problem, RunSettings};
-use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
-use std::collections::BTreeMap;
 
 /// One image as a module, or `None` when it opted out (`io.tcli.module=false`).
 pub(super) fn describe(img: &Image, trust: &Trust) -> Option<ModuleInfo> {

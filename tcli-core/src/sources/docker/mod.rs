@@ -20,13 +20,13 @@ pub use trust::{under_prefix, Trust, ALLOWED_PREFIXES_KEY};
 
 use super::Source;
 use crate::context::Context;
-use tcli_helper::docker::{self, Engine, EngineError, ErrorKind, Image};
 use crate::model::pin::Pinned;
 use crate::model::{
     Detail, DockerDetail, Kind, ModuleInfo, Problem, RunSettings, SourceCache, Stamp,
 };
 use crate::prim::text::sanitize_line;
 use serde::{Deserialize, Serialize};
+use tcli_helper::docker::{self, Engine, EngineError, ErrorKind, Image};
 
 /// How long a listing from an engine that answered is used before asking again.
 pub const OK_TTL: u64 = 30;
@@ -326,8 +326,8 @@ fn test_image(id: &str, created: i64, tags: &[&str], labels: &[(&str, &str)]) ->
 mod tests {
     use super::test_image as img;
     use super::*;
-    use tcli_helper::docker::label::*;
     use crate::model::Identity;
+    use tcli_helper::docker::label::*;
 
     #[test]
     fn names_and_descriptions_follow_the_documented_order() {

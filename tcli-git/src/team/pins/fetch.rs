@@ -13,12 +13,12 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tcli_core::context::Context;
-use tcli_helper::docker::{self, Engine, PullError, PullRequest, UntagRequest};
-use tcli_helper::http::{self, DownloadRequest, HttpErrorKind};
 use tcli_core::model::descriptor::Descriptor;
 use tcli_core::model::pin::{self, Artifact, BuildFrom, Pin, Pinned, PinsFile, TeamPins};
 use tcli_core::sources::pinned;
 use tcli_core::ui;
+use tcli_helper::docker::{self, Engine, PullError, PullRequest, UntagRequest};
+use tcli_helper::http::{self, DownloadRequest, HttpErrorKind};
 use tcli_plugin_sdk::signals::Deferred;
 
 /// The largest library tcli downloads for a pin.

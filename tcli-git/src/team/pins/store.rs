@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use tcli_core::context::Context;
-use tcli_helper::docker::{self, Engine, UntagRequest};
 use tcli_core::model::pin::{self, Pinned, PinsFile, TeamPins};
 use tcli_core::sources::pinned;
 use tcli_core::ui;
+use tcli_helper::docker::{self, Engine, UntagRequest};
 
 /// The images tcli tagged, so it removes only those (`store/fetched.json`).
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -112,7 +112,22 @@ fn sources_help_lists_the_example_sources_modules() {
     for part in ["source", &deploy.display().to_string(), "Deploy \"the\""] {
         assert!(line.contains(part), "{part:?} not in {line:?}");
     }
-    list.stdout_lacks("source-scripts");
+    // The location names the source, then what runs: a `run` of `/bin/sh <script>` alone
+    // would say nothing about where the module comes from.
+    let source = env.bin().join("tcli-source-scripts");
+    assert!(
+        line.contains(&format!("{} (runs {})", source.display(), deploy.display())),
+        "{line}"
+    );
+    // The source names its modules' origin; it is no module of its own.
+    assert!(
+        !list
+            .stdout
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("source-scripts")),
+        "{}",
+        list.stdout
+    );
     let m = json_module(&env, "deploy");
     assert_eq!(m["kind"], "source");
     assert_eq!(m["location"], deploy.display().to_string());

@@ -344,13 +344,18 @@ impl ModuleInfo {
     }
 
     /// Where the module comes from, as `modules list` shows it: a pinned module's team after its
-    /// location (docs/team-repos.md, "Pinning"). Escaped: file names can hold control
-    /// characters, and a listing must not replay them.
+    /// location (docs/team-repos.md, "Pinning"); a source plugin's module by its source, then
+    /// the program it runs, which is often an interpreter (`/bin/sh`) that alone says nothing
+    /// (an entry with no usable `run` is located at its source already).
+    /// Escaped: file names can hold control characters, and a listing must not replay them.
     pub fn origin(&self) -> String {
         let location = self.location.escape_debug();
-        match self.pinned_by() {
-            Some(team) => format!("{location} (team {team})"),
-            None => location.to_string(),
+        match (&self.detail, self.pinned_by()) {
+            (Detail::Source(d), _) if !d.run.is_empty() => {
+                format!("{} (runs {location})", d.source.escape_debug())
+            }
+            (_, Some(team)) => format!("{location} (team {team})"),
+            (_, None) => location.to_string(),
         }
     }
 

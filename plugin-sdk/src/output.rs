@@ -42,22 +42,19 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `text` made one clean line of at most `max` characters: every [unsafe](is_unsafe) and
-/// every whitespace character becomes a blank (runs are kept, not collapsed: `tcli doctor`
-/// shows a command's output as it was spaced), the ends are trimmed, and a longer line is cut
-/// with `…`. For descriptions, excerpts and problems shown in lists and tables, where an
-/// escape ([`inert`]) would be noise.
+/// every whitespace character becomes a blank, runs of blanks become one, the ends are
+/// trimmed, and a longer line is cut with `…`. For descriptions, excerpts and problems shown
+/// in lists and tables, where an escape ([`inert`]) would be noise.
 pub fn sanitize_line(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| {
-            if is_unsafe(c) || c.is_whitespace() {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let clean = clean.trim_matches(' ');
+    let mut clean = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !(is_unsafe(c) || c.is_whitespace()) {
+            clean.push(c);
+        } else if !clean.is_empty() && !clean.ends_with(' ') {
+            clean.push(' ');
+        }
+    }
+    let clean = clean.trim_end_matches(' ');
     if clean.chars().count() <= max {
         return clean.to_string();
     }
@@ -143,7 +140,7 @@ mod tests {
             sanitize_line("a\u{85}b\u{FFFE}c\u{FFFF}d\u{202E}e\nf\u{2028}g", 20),
             "a b c d e f g"
         );
-        assert_eq!(sanitize_line(" two \x1bblanks ", 20), "two  blanks");
+        assert_eq!(sanitize_line(" two \x1bblanks ", 20), "two blanks");
     }
 
     #[test]

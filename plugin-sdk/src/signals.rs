@@ -16,6 +16,24 @@ pub const DEFERRED: [i32; 3] = [
     signal_hook::consts::SIGHUP,
 ];
 
+/// The signals this process was started with set to be ignored (`nohup` ignores SIGHUP; a
+/// shell's background job, SIGINT), from Linux's `/proc/self/status`: a region must leave
+/// them ignored, not turn a hangup `nohup` promised to ignore into the end of the process.
+/// Read without `unsafe` (no sigaction query); where /proc cannot be read, none is taken as
+/// ignored.
+fn ignored_at_start() -> u64 {
+    std::fs::read_to_string("/proc/self/status").map_or(0, |status| ignored_in(&status))
+}
+
+/// The `SigIgn` mask of a `/proc/<pid>/status` text: bit `n - 1` for signal `n`.
+fn ignored_in(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .unwrap_or(0)
+}
+
 /// The handlers, registered once per process: signal-hook never restores a default action
 /// once unregistered, so they stay, and `outside` says whether a signal takes its default
 /// action (outside any region) or is only recorded in `got`.
@@ -31,7 +49,11 @@ fn handlers() -> &'static Handlers {
             outside: Arc::new(AtomicBool::new(true)),
             got: Arc::new(AtomicUsize::new(0)),
         };
-        for sig in DEFERRED {
+        let ignored = ignored_at_start();
+        for sig in DEFERRED
+            .into_iter()
+            .filter(|s| ignored & (1 << (s - 1)) == 0)
+        {
             // Registration order is run order: outside a region the default action ends the
             // process before the signal is recorded.
             let _ = signal_hook::flag::register_conditional_default(sig, Arc::clone(&h.outside));
@@ -39,6 +61,13 @@ fn handlers() -> &'static Handlers {
         }
         h
     })
+}
+
+fn got(handlers: &Handlers) -> Option<i32> {
+    match handlers.got.load(Ordering::SeqCst) {
+        0 => None,
+        n => i32::try_from(n).ok(),
+    }
 }
 
 /// A region in which [`DEFERRED`] signals are recorded instead of acted on. Regions do not
@@ -74,10 +103,13 @@ impl Deferred {
     /// The signal that arrived in the region so far, if any: a long region checks it between
     /// steps to stop early.
     pub fn pending(&self) -> Option<i32> {
-        match self.handlers.got.load(Ordering::SeqCst) {
-            0 => None,
-            n => i32::try_from(n).ok(),
-        }
+        got(self.handlers)
+    }
+
+    /// The signal that arrived in the region open now, if any, asked from any thread: the
+    /// workers of a region (doctor's checks) stop early on it while its owner waits.
+    pub fn arrived() -> Option<i32> {
+        got(handlers())
     }
 
     /// Leaves the region and hands over the signal that arrived in it, if any, for the caller
@@ -90,7 +122,7 @@ impl Deferred {
 
     /// The shell's exit status for a process ended by signal `sig`: 128+`sig`.
     pub fn exit_code(sig: i32) -> u8 {
-        u8::try_from(128 + sig).unwrap_or(u8::MAX)
+        crate::exit::signal(sig)
     }
 
     /// Runs `f` in a region; a signal that arrived meanwhile then ends the process as it would
@@ -128,6 +160,16 @@ mod tests {
         let sig = region.leave();
         assert_eq!(sig, Some(signal_hook::consts::SIGTERM));
         assert_eq!(Deferred::exit_code(sig.unwrap()), 143);
+    }
+
+    #[test]
+    fn a_signal_ignored_at_start_is_read_from_the_status_mask() {
+        // As `nohup` leaves it: SIGHUP (1) ignored, and SIGPIPE (13) by Rust's runtime.
+        let status = "Name:\ttcli\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000001001\n";
+        let ignored = ignored_in(status);
+        assert_ne!(ignored & (1 << (signal_hook::consts::SIGHUP - 1)), 0);
+        assert_eq!(ignored & (1 << (signal_hook::consts::SIGINT - 1)), 0);
+        assert_eq!(ignored_in("Name:\ttcli\n"), 0);
     }
 
     #[test]

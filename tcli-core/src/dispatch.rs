@@ -87,11 +87,8 @@ pub fn run_module(cx: &Context, module: OsString, args: Vec<OsString>) -> anyhow
     match module.kind {
         Kind::Source => runner::exec::run_source(&module, &args),
         Kind::Exec => runner::exec::run(&module, &args),
-        // Built-ins are found by name above; the catalog lists them under those names only.
-        Kind::Builtin => Err(crate::error::CliError::usage(format!(
-            "the built-in '{name}' is not available in this build"
-        ))
-        .into()),
+        // The catalog lists built-ins under their own names only, each a `Builtin::named`.
+        Kind::Builtin => unreachable!("every built-in is dispatched by name above"),
         Kind::Native => runner::native::run(cx, &module, &args),
         Kind::Docker => runner::docker::run(&module, &args),
     }

@@ -5,8 +5,8 @@
 //! `problem.rs` do. Commands return `anyhow::Result`; `ui::error` prints whatever reaches
 //! `main`, reading the code and hint with [`exit_of`] and [`hint_of`].
 //!
-//! [`CliError`] is the untyped carrier the helper binaries build their own messages with (the
-//! git helper's team verbs); tcli-core itself builds none.
+//! [`CliError`] is the untyped carrier a helper binary turns its own typed errors into (the
+//! docker helper's misuse); tcli-core itself builds none.
 
 use crate::context::Context;
 use crate::exit::Exit;

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use tcli_core::team::sh;
+use tcli_plugin_sdk::exit;
 
 /// The hint of a verb that found no team to work on.
 pub(crate) const NO_TEAMS: &str = "no team repos yet; add one with 'tcli team add <url>'";
@@ -360,11 +361,9 @@ impl TeamError {
         match self {
             TeamError::NotACommand { .. }
             | TeamError::NameTaken { .. }
-            | TeamError::BadFingerprint(_) => 2,
-            TeamError::Interrupted { signal, .. } => {
-                tcli_plugin_sdk::signals::Deferred::exit_code(*signal)
-            }
-            _ => 1,
+            | TeamError::BadFingerprint(_) => exit::USAGE,
+            TeamError::Interrupted { signal, .. } => exit::signal(*signal),
+            _ => exit::FAILURE,
         }
     }
 

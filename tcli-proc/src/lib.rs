@@ -187,6 +187,7 @@ pub fn parallel_map<T: Sync, R: Send>(
         .collect()
 }
 
+#[doc(hidden)]
 /// Runs the ignored test `name` of the running test binary in a child process, so it may take
 /// signals or reap children without disturbing the other tests. For the tests of this crate and
 /// of those that run programs through it.

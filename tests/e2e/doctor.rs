@@ -653,7 +653,7 @@ fn doctor_strings_from_settings_reach_the_terminal_on_one_line_without_escapes()
     );
     let r = env.run(["doctor"]);
     r.code(2);
-    assert_row(&r, "multi", "FAIL", &["line one line two  [31mred"]);
+    assert_row(&r, "multi", "FAIL", &["line one line two [31mred"]);
     assert_row(&r, "pattern", "FAIL", &["does not match"]);
     assert_row(&r, "broken", "INVALID", &["not a valid regular expression"]);
     assert!(!r.stdout.contains('\x1b'), "{:?}", r.stdout);

@@ -211,16 +211,18 @@ impl World {
         }
         assert!(repos.len() >= 3, "the scan saw too few repos: {repos:?}");
         for dir in repos {
-            let out = Command::new("git")
-                .arg("--git-dir")
-                .arg(&dir)
-                .args(["cat-file", "--batch-all-objects", "--batch"])
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git cat-file in {}", dir.display());
-            holds(&format!("an object of {}", dir.display()), &out.stdout);
+            let git_dir = dir.to_str().unwrap();
+            let out = self.env.git().run(
+                &dir,
+                &[
+                    "--git-dir",
+                    git_dir,
+                    "cat-file",
+                    "--batch-all-objects",
+                    "--batch",
+                ],
+            );
+            holds(&format!("an object of {}", dir.display()), out.as_bytes());
         }
     }
 

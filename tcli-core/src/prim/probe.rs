@@ -182,10 +182,9 @@ mod tests {
         );
         // Found by fuzzing (fuzz/seeds/help_text/usage-after-control): a control character
         // before "Usage" hid the usage line from the check, and sanitizing then revealed it.
-        // Blanks are kept as they are (the SDK's `sanitize_line`).
         assert_eq!(
             description(b"Usage: x\n\n\x17Usagex\n\n:  #").as_deref(),
-            Some(":  #")
+            Some(": #")
         );
     }
 }

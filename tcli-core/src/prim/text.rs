@@ -20,6 +20,7 @@ mod props {
             let out = sanitize_line(&s, max);
             prop_assert!(!out.chars().any(super::is_unsafe), "{:?}", out);
             prop_assert!(out.chars().count() <= max, "{:?}", out);
+            prop_assert!(!out.contains("  "), "{:?}", out);
             prop_assert_eq!(out.trim(), out.as_str());
             prop_assert_eq!(sanitize_line(&out, max), out.clone(), "idempotent");
         }

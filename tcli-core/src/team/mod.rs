@@ -10,8 +10,7 @@ pub mod stale;
 pub mod version;
 
 use crate::context::Context;
-use crate::error::{CliError, Failure};
-use crate::exit::Exit;
+use crate::error::Failure;
 use crate::team_dirs::{self, TeamEntry};
 use anyhow::Context as _;
 use std::fs::File;
@@ -72,12 +71,6 @@ pub fn lock_file(cx: &Context, file: &str, what: &str) -> anyhow::Result<File> {
 /// never work on one checkout at once.
 pub fn lock(cx: &Context, name: &str) -> anyhow::Result<File> {
     lock_file(cx, &format!("team-{name}.lock"), &format!("team '{name}'"))
-}
-
-/// A failure of a git or network step: exit 1, naming the team, with the fix. The git
-/// helper's messages (`tcli-git`); tcli-core's own are [`Failure`]s.
-pub fn failure(message: String, hint: String) -> anyhow::Error {
-    CliError::new(Exit::Failure, message).hint(hint).into()
 }
 
 /// The error for a registered team whose checkout is gone.

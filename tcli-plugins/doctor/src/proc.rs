@@ -4,61 +4,31 @@
 //! to the checks itself.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tcli_plugin_sdk::signals::Deferred;
 pub(crate) use tcli_proc::{parallel_map, Ran};
 
 /// How much of stdout and of stderr is kept (for `expect`, versions and excerpts).
 const KEEP: usize = 1024 * 1024;
 
-/// The signal (SIGINT, SIGTERM, SIGHUP) that interrupted doctor; 0 while none has.
-fn interrupt() -> &'static Arc<AtomicUsize> {
-    static GOT: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
-    GOT.get_or_init(|| Arc::new(AtomicUsize::new(0)))
-}
-
 /// Whether doctor was interrupted: nothing is left to report.
 pub(crate) fn interrupted() -> bool {
-    interrupt().load(Ordering::SeqCst) != 0
+    Deferred::arrived().is_some()
 }
 
-/// Set while no checks run: then SIGINT, SIGTERM and SIGHUP take their default action, as if
-/// doctor had never caught them.
-fn not_catching() -> &'static Arc<AtomicBool> {
-    static OFF: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    OFF.get_or_init(|| {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let off = Arc::new(AtomicBool::new(true));
-        // Installed once per process; signal-hook cannot put SIG_DFL back (unregistering leaves
-        // its handler in place, which ignores the signal), so the default action is emulated
-        // on receipt while `off` is set. The default runs first: while it ends the process,
-        // the flag is never seen.
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            let n = usize::try_from(sig).unwrap_or(usize::MAX);
-            let _ = signal_hook::flag::register_conditional_default(sig, Arc::clone(&off));
-            let _ = signal_hook::flag::register_usize(sig, Arc::clone(interrupt()), n);
-        }
-        off
-    })
-}
-
-/// Runs `f` (the checks) with SIGINT, SIGTERM and SIGHUP caught: on one, the running checks
-/// are killed with their groups and no other starts; once `f` returns, the signal ends tcli as
-/// it would have (so a shell sees an interrupted command, not a result). Outside `f` the
-/// signals act as they did before. Returns `None` when interrupted.
+/// Runs `f` (the checks) in a [`Deferred`] region: on SIGINT, SIGTERM or SIGHUP the running
+/// checks are killed with their groups and no other starts; once `f` returns, the signal ends
+/// tcli as it would have (so a shell sees an interrupted command, not a result). Outside `f`
+/// the signals act as they did before. Returns `None` when interrupted.
 pub(crate) fn catching_interrupts<T>(f: impl FnOnce() -> T) -> Option<T> {
-    let off = not_catching();
-    off.store(false, Ordering::SeqCst);
+    let region = Deferred::enter();
     let out = f();
-    off.store(true, Ordering::SeqCst);
-    match i32::try_from(interrupt().load(Ordering::SeqCst)) {
-        Ok(0) => Some(out),
-        Ok(sig) => {
+    match region.leave() {
+        None => Some(out),
+        Some(sig) => {
             let _ = signal_hook::low_level::emulate_default_handler(sig);
             None
         }
-        Err(_) => None,
     }
 }
 

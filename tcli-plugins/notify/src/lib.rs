@@ -13,7 +13,7 @@ use channel::{Channel, Invalid, Target};
 use std::io::{Read, Write};
 use tcli_helper::http::{self, HttpError, HttpErrorKind, PostRequest, PostResponse};
 use tcli_plugin_sdk::clap::{self, Parser};
-use tcli_plugin_sdk::output::inert;
+use tcli_plugin_sdk::output::{inert, sanitize_line};
 use tcli_plugin_sdk::{Error, Host, Layer};
 use tcli_roster::{Person, Roster};
 
@@ -172,7 +172,7 @@ fn first_line(text: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    let clean: String = line.chars().filter(|c| !c.is_control()).take(200).collect();
+    let clean = sanitize_line(line, 200);
     if clean.is_empty() {
         "(empty body)".into()
     } else {

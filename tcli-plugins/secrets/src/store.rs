@@ -9,6 +9,7 @@ use crate::roster::RosterKey;
 use base64ct::{Base64, Base64Unpadded, Encoding};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use tcli_plugin_sdk::signals::Deferred;
 
 /// The dir of a team repo that holds the secrets.
 pub(crate) const DIR: &str = "secrets";
@@ -403,19 +404,19 @@ pub(crate) fn sidecar_text(name: &str, keys: &[RosterKey]) -> String {
 
 /// New contents for secrets' files, written beside them; nothing is visible until
 /// [`Staged::commit`] renames every file into place. From the first file staged until the
-/// commit or its rollback is over, SIGINT, SIGTERM and SIGHUP wait (see [`Hold`]), so a
+/// commit or its rollback is over, SIGINT, SIGTERM and SIGHUP wait (a [`Deferred`] region), so a
 /// Ctrl-C leaves either every file or none, and no `.tcli-secret-*` file behind.
 #[derive(Default)]
 pub(crate) struct Staged {
     files: Vec<(tempfile::NamedTempFile, PathBuf)>,
-    hold: Option<Hold>,
+    hold: Option<Deferred>,
 }
 
 impl Staged {
     /// Stages `bytes` (ciphertext or a sidecar: never a plaintext value) for `dest`.
     pub(crate) fn add(&mut self, dest: &Path, bytes: &[u8]) -> Result<(), Problem> {
         if self.hold.is_none() {
-            self.hold = Some(Hold::new());
+            self.hold = Some(Deferred::enter());
         }
         let dir = dest.parent().unwrap_or(Path::new("."));
         no_symlink(dir)?;
@@ -500,41 +501,6 @@ fn backup_of(dest: &Path) -> Result<Option<tempfile::TempPath>, Problem> {
         .map_err(|e| Problem::io("back up", dest, e))?
         .into_temp_path();
     Ok(Some(path))
-}
-
-/// SIGINT, SIGTERM and SIGHUP held while files change: each only sets a flag, and when the
-/// hold ends a signal that came is acted on as if it had just arrived (the process ends as
-/// the signal's default action says).
-pub(crate) struct Hold {
-    caught: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    ids: Vec<signal_hook::SigId>,
-}
-
-impl Hold {
-    pub(crate) fn new() -> Hold {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let caught = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let ids = [SIGINT, SIGTERM, SIGHUP]
-            .into_iter()
-            .filter_map(|sig| {
-                signal_hook::flag::register_usize(sig, std::sync::Arc::clone(&caught), sig as usize)
-                    .ok()
-            })
-            .collect();
-        Hold { caught, ids }
-    }
-}
-
-impl Drop for Hold {
-    fn drop(&mut self) {
-        for id in self.ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
-        let sig = self.caught.load(std::sync::atomic::Ordering::SeqCst);
-        if sig != 0 {
-            let _ = signal_hook::low_level::emulate_default_handler(sig as i32);
-        }
-    }
 }
 
 #[cfg(test)]

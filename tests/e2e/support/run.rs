@@ -120,7 +120,8 @@ impl fmt::Display for Run {
 
 /// `text` with the values that differ from run to run replaced: the tcli binary (`$TCLI`), the
 /// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`),
-/// other temp files and dirs (`$TMP/...`), and a file's inode and mtime in JSON.
+/// other temp files and dirs (`$TMP/...`), a file's inode and mtime in JSON, and the SHA-256
+/// fingerprints of keys a test makes (`SHA256:$FP`).
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
     for (path, name) in [
@@ -139,6 +140,29 @@ pub fn normalize(text: &str) -> String {
     for key in ["ino", "mtime_ns"] {
         out = replace_numbers_after(&out, &format!("\"{key}\": "), &format!("\"[{key}]\""));
     }
+    replace_fingerprints(&out)
+}
+
+/// Replaces every `SHA256:<43 base64 characters>` (an SSH key's fingerprint, as `ssh-keygen -l`
+/// writes it) by `SHA256:$FP`: keys are made afresh by every run.
+fn replace_fingerprints(text: &str) -> String {
+    const PREFIX: &str = "SHA256:";
+    const LEN: usize = 43;
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        let after = &rest[i + PREFIX.len()..];
+        let n = after.chars().take_while(|&c| is_b64(c)).count();
+        out.push_str(&rest[..i + PREFIX.len()]);
+        if n == LEN {
+            out.push_str("$FP");
+            rest = &after[LEN..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
     out
 }
 

@@ -120,8 +120,9 @@ impl fmt::Display for Run {
 
 /// `text` with the values that differ from run to run replaced: the tcli binary (`$TCLI`), the
 /// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`),
-/// other temp files and dirs (`$TMP/...`), a file's inode and mtime in JSON, and the SHA-256
-/// fingerprints of keys a test makes (`SHA256:$FP`).
+/// other temp files and dirs (`$TMP/...`), a file's inode and mtime in JSON, the port of a
+/// loopback or wildcard address (`127.0.0.1:$PORT`: test servers take a free one), and the
+/// SHA-256 fingerprints of keys a test makes (`SHA256:$FP`).
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
     for (path, name) in [
@@ -139,6 +140,10 @@ pub fn normalize(text: &str) -> String {
     // A file module's identity in `--json` (modules list, which) is its inode and mtime.
     for key in ["ino", "mtime_ns"] {
         out = replace_numbers_after(&out, &format!("\"{key}\": "), &format!("\"[{key}]\""));
+    }
+    // A test server listens on whatever port was free.
+    for host in ["127.0.0.1:", "0.0.0.0:", "localhost:", "[::1]:"] {
+        out = replace_numbers_after(&out, host, "$PORT");
     }
     replace_fingerprints(&out)
 }

@@ -513,10 +513,12 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     git.run(&team.work, &["reset", "-q", "--hard", &root]);
     team.change(&env, "mal", None, "rewritten by a stranger");
     let r = env.run(["team", "update", "acme"]);
-    r.code(1)
-        .stderr_has("was rewritten upstream")
-        .stderr_has("tcli team verify acme")
-        .stderr_has("--expect-key");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        ");
     assert!(
         !r.stderr.contains("reset"),
         "no reset suggested\n{}",
@@ -957,17 +959,19 @@ fn signed_add_warns_of_a_bad_roster_in_an_unsigned_repo() {
     assert!(!registry(&env).contains("trust"));
     // Asked to sign, the same repo is refused.
     env.run(["team", "remove", "acme"]).success();
-    env.run([
+    insta::assert_snapshot!(env.run([
         "team",
         "add",
         team.url(),
         "--name",
         "acme",
         "--require-signed",
-    ])
-    .code(1)
-    .stderr_has("the roster in tcli.toml is invalid")
-    .stderr_has("nothing was added");
+    ]), @r"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: the roster in tcli.toml is invalid: key SHA256:$FP is listed for both people.ana and people.bo; a key belongs to one person; nothing was added
+        hint: ask the team to fix tcli.toml in $ROOT/remotes/acme.git
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -986,12 +990,17 @@ fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
         "--expect-key",
         &k.mal.fingerprint,
     ]);
-    r.code(1)
-        .stderr_has(&format!(
-            "does not list the expected key {}",
-            k.mal.fingerprint
-        ))
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: its roster does not list the expected key SHA256:$FP; nothing was added
+        hint: compare with the fingerprints your team publishes; the roster lists: SHA256:$FP, SHA256:$FP, SHA256:$FP
+        [exit status: 1]
+        ");
+    // The key the snapshot shows as SHA256:$FP is the one expected.
+    r.stderr_has(&format!(
+        "does not list the expected key {}",
+        k.mal.fingerprint
+    ));
     assert_eq!(registry(&env), "");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
@@ -1046,10 +1055,12 @@ fn signed_add_expect_key_requires_a_head_signed_by_an_expected_key() {
 #[test]
 fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
     let env = TestEnv::new();
-    env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"])
-        .code(2)
-        .stderr_has("--expect-key 'ana' is not a key fingerprint")
-        .stderr_has("hint: fingerprints look like SHA256:");
+    insta::assert_snapshot!(env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"]), @r"
+        ------- stderr -------
+        error: --expect-key 'ana' is not a key fingerprint
+        hint: fingerprints look like SHA256:$FP (ssh-keygen -lf key.pub prints them)
+        [exit status: 2]
+        ");
     for cut in [
         "SHA256:",
         "SHA256:abc",
@@ -1071,10 +1082,12 @@ fn signed_add_require_signed_refuses_a_repo_without_roster() {
         "[bookmarks]\nwiki = \"https://wiki.example.com\"\n",
     );
     team.commit(&env, "ana", None, "no roster");
-    env.run(["team", "add", team.url(), "--require-signed"])
-        .code(1)
-        .stderr_has("--require-signed was given but the repo has no roster")
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(env.run(["team", "add", team.url(), "--require-signed"]), @r#"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: --require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against; nothing was added
+        hint: ask the team to add a roster and sign their commits (docs/team-repos.md, "Signed teams"), or add the team without --require-signed
+        [exit status: 1]
+        "#);
     assert_eq!(registry(&env), "");
 }
 
@@ -1341,9 +1354,11 @@ fn signed_update_refuses_a_huge_tcli_toml() {
     team.write("tcli.toml", &toml);
     team.commit(&env, "ana", Some(&k.ana), "a 5 MB tcli.toml");
     let head = checkout_head(&env);
-    env.run(["team", "update"])
-        .code(1)
-        .stderr_has("larger than 4 MiB")
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(env.run(["team", "update"]), @r"
+        ------- stderr -------
+        error: team 'acme': its tcli.toml is 5243690 bytes, larger than 4 MiB, too large for a settings file; nothing was changed
+        hint: ask the team to keep data out of tcli.toml; it holds settings only
+        [exit status: 1]
+        ");
     assert_eq!(checkout_head(&env), head);
 }

@@ -91,6 +91,25 @@ impl Run {
 }
 
 impl Run {
+    /// This run with values only the test knows (the ids of the commits it made, say) replaced
+    /// by names in stdout and stderr, so that a snapshot of it holds on every run:
+    /// `r.naming(&[(&bad[..7], "$BAD")])`.
+    pub fn naming(&self, names: &[(&str, &str)]) -> Run {
+        let named = |text: &str| {
+            names
+                .iter()
+                .fold(text.to_string(), |text, (value, name)| text.replace(value, name))
+        };
+        Run {
+            code: self.code,
+            stdout: named(&self.stdout),
+            stderr: named(&self.stderr),
+            raw_stdout: self.raw_stdout.clone(),
+        }
+    }
+}
+
+impl Run {
     /// stdout with per-run values replaced (`normalize`).
     pub fn normalized_stdout(&self) -> String {
         normalize(&self.stdout)

@@ -96,9 +96,9 @@ impl Run {
     /// `r.naming(&[(&bad[..7], "$BAD")])`.
     pub fn naming(&self, names: &[(&str, &str)]) -> Run {
         let named = |text: &str| {
-            names
-                .iter()
-                .fold(text.to_string(), |text, (value, name)| text.replace(value, name))
+            names.iter().fold(text.to_string(), |text, (value, name)| {
+                text.replace(value, name)
+            })
         };
         Run {
             code: self.code,

@@ -55,18 +55,48 @@ fn modules_install_author_plugin_runs() {
         .success()
         .stdout_has("hello, sam\n");
 
-    let help = env.run(["hello", "--help"]);
-    help.success()
-        .stdout_has("Usage: tcli hello <COMMAND>")
-        .stdout_has("greet")
-        .stdout_has("team");
-    env.run(["hello", "team", "--help"])
-        .success()
-        .stdout_has("Usage: tcli hello team <COMMAND>")
-        .stdout_has("show");
-    env.run(["help", "hello", "greet"])
-        .success()
-        .stdout_has("Usage: tcli hello greet <NAME>");
+    insta::assert_snapshot!(env.run(["hello", "--help"]), @r"
+        Say hello (test fixture)
+
+        Usage: tcli hello <COMMAND>
+
+        Commands:
+          greet     Greet someone
+          partial   Print a line without a trailing newline
+          boom      Print, then panic
+          settings  Print the merged settings as JSON
+          where     Print the data dir
+          fail      Fail with an exit status
+          doctor    Answer `tcli doctor` (docs/doctor.md): is the data dir there?
+          team      Work with the team
+          help      Print this message or the help of the given subcommand(s)
+
+        Options:
+          -h, --help  Print help
+        ");
+    insta::assert_snapshot!(env.run(["hello", "team", "--help"]), @r"
+        Work with the team
+
+        Usage: tcli hello team <COMMAND>
+
+        Commands:
+          show  Show the team
+          help  Print this message or the help of the given subcommand(s)
+
+        Options:
+          -h, --help  Print help
+        ");
+    insta::assert_snapshot!(env.run(["help", "hello", "greet"]), @r"
+        Greet someone
+
+        Usage: tcli hello greet <NAME>
+
+        Arguments:
+          <NAME>  Who to greet
+
+        Options:
+          -h, --help  Print help
+        ");
 
     let list = env.run(["modules", "list", "--json"]).success().json();
     let m = module(&list, "hello");
@@ -124,18 +154,26 @@ fn modules_install_refuses_a_broken_library() {
     let junk = env.path("libjunk.so");
     std::fs::write(&junk, "not a library\n").unwrap();
     let r = env.run(["modules".as_ref(), "install".as_ref(), junk.as_os_str()]);
-    r.code(1)
-        .stderr_has(&format!("error: cannot install {}", junk.display()))
-        .stderr_has("hint:");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot install $ROOT/libjunk.so: cannot load $ROOT/libjunk.so: file too short
+        hint: build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md)
+        [exit status: 1]
+        ");
     let future = fixture("future");
-    env.run(["modules".as_ref(), "install".as_ref(), future.as_os_str()])
-        .code(1)
-        .stderr_has("built for tcli plugin ABI 2; this tcli")
-        .stderr_has("supports ABI 1");
+    insta::assert_snapshot!(env.run(["modules".as_ref(), "install".as_ref(), future.as_os_str()]), @r"
+        ------- stderr -------
+        error: cannot install $TARGET/debug/libfixture_future.so: $TARGET/debug/libfixture_future.so was built for tcli plugin ABI 2; this tcli 0.1.0 supports ABI 1
+        hint: build it with tcli-plugin-sdk's export_plugin! macro (docs/native-abi.md)
+        [exit status: 1]
+        ");
     let missing = env.path("nope.so");
-    env.run(["modules".as_ref(), "install".as_ref(), missing.as_os_str()])
-        .code(1)
-        .stderr_has(&format!("cannot read {}", missing.display()));
+    insta::assert_snapshot!(env.run(["modules".as_ref(), "install".as_ref(), missing.as_os_str()]), @r"
+        ------- stderr -------
+        error: cannot read $ROOT/nope.so: No such file or directory (os error 2)
+        hint: give the path of a library built with tcli-plugin-sdk, such as target/release/libtcli_plugin_hello.so
+        [exit status: 1]
+        ");
     assert!(
         !env.data_dir().join("plugins").exists()
             || std::fs::read_dir(env.data_dir().join("plugins"))
@@ -194,9 +232,12 @@ fn modules_remove_deletes_installed_native() {
         .success()
         .stderr_has("removed module 'hello'");
     assert!(!env.data_dir().join("plugins/hello.so").exists());
-    env.run(["hello", "greet", "x"])
-        .code(2)
-        .stderr_has("no module named 'hello'");
+    insta::assert_snapshot!(env.run(["hello", "greet", "x"]), @r"
+        ------- stderr -------
+        error: no module named 'hello'
+        hint: a module with a similar name exists: 'help'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -204,49 +245,59 @@ fn modules_remove_refuses_other_modules() {
     let env = env();
     env.module("tool", "echo tool");
     let exec = env.bin().join("tcli-tool");
-    env.run(["modules", "remove", "tool"])
-        .code(1)
-        .stderr_has("module 'tool' is not an installed native module: it is the exec module at")
-        .stderr_has(&format!(
-            "hint: delete the executable yourself: rm {}",
-            exec.display()
-        ));
+    insta::assert_snapshot!(env.run(["modules", "remove", "tool"]), @r"
+        ------- stderr -------
+        error: module 'tool' is not an installed native module: it is the exec module at $ROOT/bin/tcli-tool
+        hint: delete the executable yourself: rm $ROOT/bin/tcli-tool
+        [exit status: 1]
+        ");
     assert!(exec.exists());
     let lib = env.put_plugin(&fixture("hello"), "libhello.so");
-    env.run(["modules", "remove", "hello"])
-        .code(1)
-        .stderr_has("it was not installed by tcli");
+    insta::assert_snapshot!(env.run(["modules", "remove", "hello"]), @r"
+        ------- stderr -------
+        error: module 'hello' is not an installed native module: it is the native module at $ROOT/plugins/libhello.so
+        hint: it was not installed by tcli; delete the file yourself: rm $ROOT/plugins/libhello.so
+        [exit status: 1]
+        ");
     assert!(lib.exists());
-    env.run(["modules", "remove", "team"])
-        .code(1)
-        .stderr_has("built-in modules are part of tcli");
-    env.run(["modules", "remove", "nothing"])
-        .code(2)
-        .stderr_has("no module named 'nothing'");
+    insta::assert_snapshot!(env.run(["modules", "remove", "team"]), @r"
+        ------- stderr -------
+        error: module 'team' is not an installed native module: it is the builtin module at (built in)
+        hint: built-in modules are part of tcli and cannot be removed
+        [exit status: 1]
+        ");
+    insta::assert_snapshot!(env.run(["modules", "remove", "nothing"]), @r"
+        ------- stderr -------
+        error: no module named 'nothing'
+        hint: run 'tcli modules list' to see the modules and where they live
+        [exit status: 2]
+        ");
 }
 
 #[test]
 fn native_run_no_entry_symbol_exits_126() {
     let env = env();
-    let lib = env.put_plugin(&fixture("noentry"), "libnoentry.so");
-    env.run(["noentry"])
-        .code(126)
-        .stderr_has(&format!(
-            "{} is not a tcli module: it exports no 'tcli_plugin_v1' symbol",
-            lib.display()
-        ))
-        .stderr_has("hint:");
+    env.put_plugin(&fixture("noentry"), "libnoentry.so");
+    insta::assert_snapshot!(env.run(["noentry"]), @r"
+        ------- stderr -------
+        error: module 'noentry' ($ROOT/plugins/libnoentry.so) cannot run: $ROOT/plugins/libnoentry.so is not a tcli module: it exports no 'tcli_plugin_v1' symbol
+        hint: run 'tcli modules which noentry' for details
+        [exit status: 126]
+        ");
     help_lists_problem(&env, "noentry", "exports no 'tcli_plugin_v1' symbol");
 }
 
 #[test]
 fn native_run_wrong_magic_exits_126() {
     let env = env();
-    let lib = env.put_plugin(&fixture("badmagic"), "libbadmagic.so");
+    env.put_plugin(&fixture("badmagic"), "libbadmagic.so");
     let r = env.run(["badmagic"]);
-    r.code(126)
-        .stderr_has(&format!("{} is not a tcli module", lib.display()))
-        .stderr_has("not the tcli magic");
+    insta::assert_snapshot!(r, @r#"
+        ------- stderr -------
+        error: module 'badmagic' ($ROOT/plugins/libbadmagic.so) cannot run: $ROOT/plugins/libbadmagic.so is not a tcli module: its descriptor starts with 0x00494c4354544f4e, not the tcli magic 0x00474c50494c4354 ("TCLIPLG")
+        hint: run 'tcli modules which badmagic' for details
+        [exit status: 126]
+        "#);
     assert!(!r.stdout.contains("badmagic ran"));
     help_lists_problem(&env, "badmagic", "not the tcli magic");
 }
@@ -254,14 +305,14 @@ fn native_run_wrong_magic_exits_126() {
 #[test]
 fn native_run_future_abi_exits_126() {
     let env = env();
-    let lib = env.put_plugin(&fixture("future"), "libfuture.so");
+    env.put_plugin(&fixture("future"), "libfuture.so");
     let r = env.run(["future"]);
-    r.code(126)
-        .stderr_has(&format!(
-            "{} was built for tcli plugin ABI 2; this tcli",
-            lib.display()
-        ))
-        .stderr_has("supports ABI 1");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: module 'future' ($ROOT/plugins/libfuture.so) cannot run: $ROOT/plugins/libfuture.so was built for tcli plugin ABI 2; this tcli 0.1.0 supports ABI 1
+        hint: run 'tcli modules which future' for details
+        [exit status: 126]
+        ");
     assert!(!r.stdout.contains("must not run"), "{}", r.stdout);
     help_lists_problem(&env, "future", "ABI 2");
 }
@@ -273,10 +324,12 @@ fn native_run_truncated_file_exits_126() {
     let lib = env.path("plugins/libtrunc.so");
     // Headers intact, segments cut off: what an interrupted copy leaves.
     std::fs::write(&lib, &whole[..4096]).unwrap();
-    env.run(["trunc"])
-        .code(126)
-        .stderr_has(&format!("module 'trunc' ({})", lib.display()))
-        .stderr_has("cannot run");
+    insta::assert_snapshot!(env.run(["trunc"]), @r"
+        ------- stderr -------
+        error: module 'trunc' ($ROOT/plugins/libtrunc.so) cannot run: loading $ROOT/plugins/libtrunc.so crashed the process (killed by a signal): the file is damaged, or it runs code at load time that fails
+        hint: run 'tcli modules which trunc' for details
+        [exit status: 126]
+        ");
     env.run(["--help"]).success().stdout_has("trunc");
 }
 
@@ -285,9 +338,12 @@ fn native_run_not_a_library_exits_126() {
     let env = env();
     let lib = env.path("plugins/libjunk.so");
     std::fs::write(&lib, "#!/bin/sh\necho not a library\n").unwrap();
-    env.run(["junk"])
-        .code(126)
-        .stderr_has(&format!("cannot load {}", lib.display()));
+    insta::assert_snapshot!(env.run(["junk"]), @r"
+        ------- stderr -------
+        error: module 'junk' ($ROOT/plugins/libjunk.so) cannot run: cannot load $ROOT/plugins/libjunk.so: file too short
+        hint: run 'tcli modules which junk' for details
+        [exit status: 126]
+        ");
     help_lists_problem(&env, "junk", "cannot load");
     let which = env
         .run(["modules", "which", "junk", "--json"])
@@ -301,9 +357,12 @@ fn native_run_panic_exits_101() {
     let env = env();
     env.put_plugin(&fixture("hello"), "libhello.so");
     let r = env.run(["hello", "boom"]);
-    r.code(101)
-        .stderr_has("error: module 'hello' panicked at")
-        .stderr_has("boom from the fixture");
+    insta::assert_snapshot!(r, @r"
+        before the panic------- stderr -------
+        error: module 'hello' panicked at hello/src/lib.rs:60: boom from the fixture
+        hint: this is a bug in the module; report it to its authors
+        [exit status: 101]
+        ");
     assert_eq!(
         r.stdout, "before the panic",
         "output before the panic was lost"
@@ -326,9 +385,12 @@ fn native_load_abort_is_listed_and_help_works() {
         .as_str()
         .unwrap()
         .contains("killed by a signal"));
-    env.run(["aborts"])
-        .code(126)
-        .stderr_has("crashed the process");
+    insta::assert_snapshot!(env.run(["aborts"]), @r"
+        ------- stderr -------
+        error: module 'aborts' ($ROOT/plugins/libaborts.so) cannot run: loading $ROOT/plugins/libaborts.so crashed the process (killed by a signal): the file is damaged, or it runs code at load time that fails
+        hint: run 'tcli modules which aborts' for details
+        [exit status: 126]
+        ");
     env.run(["hello", "greet", "still"])
         .success()
         .stdout_has("hello, still");
@@ -376,19 +438,35 @@ fn native_run_output_without_newline_is_kept() {
 fn native_run_passes_status_and_usage_errors() {
     let env = env();
     env.put_plugin(&fixture("hello"), "libhello.so");
-    env.run(["hello", "fail", "7"])
-        .code(7)
-        .stderr_has("error: failing with 7 on purpose");
-    env.run(["hello", "nope"])
-        .code(2)
-        .stderr_has("Usage: tcli hello <COMMAND>");
+    insta::assert_snapshot!(env.run(["hello", "fail", "7"]), @r"
+        ------- stderr -------
+        error: failing with 7 on purpose
+        [exit status: 7]
+        ");
+    insta::assert_snapshot!(env.run(["hello", "nope"]), @r"
+        ------- stderr -------
+        error: unrecognized subcommand 'nope'
+
+        Usage: tcli hello <COMMAND>
+
+        For more information, try '--help'.
+        [exit status: 2]
+        ");
     let bytes = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
     let r = Run::from(
         env.cmd(["hello".as_ref(), "greet".as_ref(), bytes])
             .output()
             .unwrap(),
     );
-    r.code(2).stderr_has("invalid UTF-8");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: invalid UTF-8 was detected in one or more arguments
+
+        Usage: tcli hello greet <NAME>
+
+        For more information, try '--help'.
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -408,10 +486,12 @@ fn native_run_gets_settings_and_dirs() {
         .success()
         .stdout_has(&env.data_dir().display().to_string());
     std::fs::write(env.config_dir().join("tcli.toml"), "[bookmarks\n").unwrap();
-    env.run(["hello", "settings"])
-        .code(1)
-        .stderr_has("error: cannot read the tcli settings:")
-        .stderr_has("syntax error");
+    insta::assert_snapshot!(env.run(["hello", "settings"]), @r"
+        ------- stderr -------
+        error: cannot read the tcli settings: $ROOT/config/tcli.toml has a syntax error at line 1: unclosed table, expected `]`
+        hint: fix the tcli.toml named above, then run the command again
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -443,7 +523,11 @@ fn native_check_runs_help_of_every_verb() {
     r.success();
     assert_eq!(r.json()["modules"][0]["ok"], true, "{}", r.stdout);
     let r = env.run(["modules", "check", "future"]);
-    r.code(1).stdout_has("FAIL  future:").stdout_has("ABI 2");
+    insta::assert_snapshot!(r, @r"
+        FAIL  future: $ROOT/plugins/libfuture.so was built for tcli plugin ABI 2; this tcli 0.1.0 supports ABI 1
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
     assert_eq!(r.stdout.matches("ABI 2").count(), 1, "{}", r.stdout);
 }
 
@@ -456,10 +540,18 @@ fn native_index_reprobes_a_replaced_library() {
     std::fs::copy(fixture("future"), &tmp).unwrap();
     std::fs::rename(&tmp, &lib).unwrap();
     // A library that cannot be read is listed under its file's name.
-    env.run(["mod"]).code(126).stderr_has("ABI 2");
-    env.run(["hello"])
-        .code(2)
-        .stderr_has("no module named 'hello'");
+    insta::assert_snapshot!(env.run(["mod"]), @r"
+        ------- stderr -------
+        error: module 'mod' ($ROOT/plugins/libmod.so) cannot run: $ROOT/plugins/libmod.so was built for tcli plugin ABI 2; this tcli 0.1.0 supports ABI 1
+        hint: run 'tcli modules which mod' for details
+        [exit status: 126]
+        ");
+    insta::assert_snapshot!(env.run(["hello"]), @r"
+        ------- stderr -------
+        error: no module named 'hello'
+        hint: a module with a similar name exists: 'help'
+        [exit status: 2]
+        ");
 }
 
 fn web_env() -> TestEnv {
@@ -501,10 +593,12 @@ fn web_show_and_unknown_name() {
         .success()
         .stdout_has("url:         https://ci.example.com\n")
         .stdout_has("description: Build status\n");
-    env.run(["web", "show", "nope"])
-        .code(1)
-        .stderr_has("error: no bookmark named 'nope'")
-        .stderr_has("hint: run 'tcli web list'");
+    insta::assert_snapshot!(env.run(["web", "show", "nope"]), @r"
+        ------- stderr -------
+        error: no bookmark named 'nope'
+        hint: run 'tcli web list' to see the bookmarks
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -600,10 +694,12 @@ fn project_clone_into_default_and_given_dir() {
         .success()
         .stderr_has("cloned project 'api'");
     assert!(env.data_dir().join("projects/api/README").is_file());
-    env.run(["project", "clone", "api"])
-        .code(1)
-        .stderr_has("already exists")
-        .stderr_has("hint:");
+    insta::assert_snapshot!(env.run(["project", "clone", "api"]), @r"
+        ------- stderr -------
+        error: $ROOT/data/projects/api already exists and is not empty
+        hint: it is already a clone; see it with 'tcli project status', or give another dir: tcli project clone api DIR
+        [exit status: 1]
+        ");
     let elsewhere = env.path("src/api");
     env.run([
         "project".as_ref(),
@@ -614,7 +710,13 @@ fn project_clone_into_default_and_given_dir() {
     .success();
     assert!(elsewhere.join("README").is_file());
     let r = env.run(["project", "clone", "docs"]);
-    r.code(1).stderr_has("error: cannot clone");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        cloning $ROOT/missing.git into $ROOT/data/projects/docs
+        error: cannot clone $ROOT/missing.git: unsupported URL protocol
+        hint: check the url in [projects.docs] and your access to it
+        [exit status: 1]
+        ");
     assert!(!env.data_dir().join("projects/docs").exists());
     let leftovers: Vec<_> = std::fs::read_dir(env.data_dir().join("projects"))
         .unwrap()
@@ -719,7 +821,7 @@ fn native_run_bundled_dir_beside_the_binary() {
 }
 
 #[test]
-fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
+fn native_run_broken_library_does_not_block_an_exec_module_of_the_same_name() {
     let env = env();
     std::fs::write(env.path("plugins").join("libdeploy.so"), b"not a library").unwrap();
     let exec = env.module("deploy", "echo exec deploy");
@@ -729,10 +831,12 @@ fn native_broken_library_does_not_block_an_exec_module_of_the_same_name() {
         .stdout_has(&format!("deploy: exec {}", exec.display()))
         .stdout_has("shadows: native");
     std::fs::remove_file(&exec).unwrap();
-    env.run(["deploy"])
-        .code(126)
-        .stderr_has("module 'deploy'")
-        .stderr_has("cannot run");
+    insta::assert_snapshot!(env.run(["deploy"]), @r"
+        ------- stderr -------
+        error: module 'deploy' ($ROOT/plugins/libdeploy.so) cannot run: cannot load $ROOT/plugins/libdeploy.so: file too short
+        hint: run 'tcli modules which deploy' for details
+        [exit status: 126]
+        ");
 }
 
 #[test]

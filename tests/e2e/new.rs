@@ -132,10 +132,21 @@ fn modules_new_exec_readme_steps_reach_help_and_it_runs() {
             .stdout_has(&format!("Usage: tcli greet {verb}"));
     }
     let wrong = env.run(["greet", "frobnicate"]);
-    wrong
-        .code(2)
-        .stderr_has("error: unknown verb 'frobnicate'")
-        .stderr_has("Usage: tcli greet <verb>");
+    insta::assert_snapshot!(wrong, @r"
+        ------- stderr -------
+        error: unknown verb 'frobnicate'
+
+        Say hello and show what tcli passes to a module
+
+        Usage: tcli greet <verb> [args...]
+
+        Verbs:
+          hello [NAME]  Greet NAME (default: world)
+          env           Show what tcli tells a module about itself
+
+        Run 'tcli greet <verb> --help' for more on a verb.
+        [exit status: 2]
+        ");
     assert_eq!(wrong.stdout, "");
 }
 
@@ -242,9 +253,12 @@ fn modules_new_native_builds_installs_and_runs() {
     env.run(["hi-there", "dirs"])
         .success()
         .stdout_has(&format!("data   {}\n", env.data_dir().display()));
-    env.run(["hi-there", "hello", ""])
-        .code(2)
-        .stderr_has("error: the name is empty");
+    insta::assert_snapshot!(env.run(["hi-there", "hello", ""]), @r"
+        ------- stderr -------
+        error: the name is empty
+        hint: try 'tcli hi-there hello sam'
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -392,9 +406,16 @@ fn modules_new_refuses_an_invalid_name() {
 #[test]
 fn modules_new_requires_a_kind() {
     let env = TestEnv::new();
-    env.run(["modules", "new", "tool"])
-        .code(2)
-        .stderr_has("--kind <KIND>");
+    insta::assert_snapshot!(env.run(["modules", "new", "tool"]), @r"
+        ------- stderr -------
+        error: the following required arguments were not provided:
+          --kind <KIND>
+
+        Usage: tcli modules new --kind <KIND> <NAME>
+
+        For more information, try '--help'.
+        [exit status: 2]
+        ");
     assert!(!env.path("tcli-tool").exists());
 }
 
@@ -450,7 +471,7 @@ fn modules_new_refuses_an_existing_file_at_dir_and_leaves_it_alone() {
     let file: PathBuf = env.path("notes.txt");
     std::fs::write(&file, b"\x00binary\xffbytes").unwrap();
     let before = entries_without_temp(env.root.path());
-    env.run([
+    insta::assert_snapshot!(env.run([
         "modules",
         "new",
         "tool",
@@ -458,9 +479,12 @@ fn modules_new_refuses_an_existing_file_at_dir_and_leaves_it_alone() {
         "docker",
         "--dir",
         "notes.txt",
-    ])
-    .code(2)
-    .stderr_has("error: notes.txt already exists (a file)");
+    ]), @r"
+        ------- stderr -------
+        error: notes.txt already exists (a file)
+        hint: tcli modules new never overwrites: pass a new path with --dir, or move that one away
+        [exit status: 2]
+        ");
     assert_eq!(std::fs::read(&file).unwrap(), b"\x00binary\xffbytes");
     assert_eq!(entries_without_temp(env.root.path()), before);
 }
@@ -510,9 +534,12 @@ fn modules_new_refuses_a_non_utf8_dir() {
     let dir = std::ffi::OsStr::from_bytes(b"x\xffy");
     let mut cmd = env.cmd(["modules", "new", "tool", "--kind", "exec", "--dir"]);
     cmd.arg(dir);
-    Run::from(cmd.output().unwrap())
-        .code(2)
-        .stderr_has("is not valid UTF-8");
+    insta::assert_snapshot!(Run::from(cmd.output().unwrap()), @r"
+        ------- stderr -------
+        error: --dir x�y is not valid UTF-8, which the README's commands cannot spell
+        hint: pass a --dir whose name is UTF-8
+        [exit status: 2]
+        ");
     assert!(!env.root.path().join(dir).exists());
     insta::assert_snapshot!(env.run(["modules", "new", "tool", "--kind", "exec", "--dir", "a:b"]), @r"
         ------- stderr -------

@@ -222,9 +222,12 @@ fn notify_a_server_that_never_answers_fails_within_the_timeout() {
     let started = Instant::now();
     let r = w.notify(&["build", "--timeout", "1", "hello"], "");
     let took = started.elapsed();
-    r.code(1)
-        .stderr_has("error: cannot notify channel 'build'")
-        .stderr_has("did not answer within 1 s");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot notify channel 'build': http://127.0.0.1:$PORT/hook: timeout: global
+        hint: the receiver did not answer within 1 s; try again, or raise --timeout
+        [exit status: 1]
+        ");
     assert!(took < Duration::from_secs(6), "took {took:?}");
     assert_eq!(server.requests().len(), 1, "a timeout is not retried");
 }
@@ -266,23 +269,24 @@ fn notify_plain_http_to_another_host_is_refused_before_any_connection() {
     );
     let url = format!("http://0.0.0.0:{}/hook", server.port);
     let w = world(&channel("build", &url, "json"));
-    let file = w.env.config_dir().join("tcli.toml");
     crate::support::helpers_dir();
     let started = Instant::now();
-    w.notify(&["build", "hi"], "")
-        .code(2)
-        .stderr_has(&format!(
-            "error: channel 'build' in your settings ({}): '{url}' uses plain http to a host that is not loopback",
-            file.display()
-        ))
-        .stderr_has("hint: fix [notify.build]");
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r"
+        ------- stderr -------
+        error: channel 'build' in your settings ($ROOT/config/tcli.toml): 'http://0.0.0.0:$PORT/hook' uses plain http to a host that is not loopback (use https://, or http only to localhost, 127.0.0.1 or [::1])
+        hint: fix [notify.build] in $ROOT/config/tcli.toml (docs/notify.md)
+        [exit status: 2]
+        ");
     assert!(started.elapsed() < Duration::from_secs(3));
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(server.requests().len(), 0, "a request reached the server");
     let w = world("[notify.build]\nurl = \"https://x.example\"\nformat = \"teams\"\n");
-    w.notify(&["build", "hi"], "")
-        .code(2)
-        .stderr_has("format 'teams' is not known");
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r#"
+        ------- stderr -------
+        error: channel 'build' in your settings ($ROOT/config/tcli.toml): format 'teams' is not known (use "json" or "slack")
+        hint: fix [notify.build] in $ROOT/config/tcli.toml (docs/notify.md)
+        [exit status: 2]
+        "#);
 }
 
 /// What a settings file says reaches the terminal inert: a hostile format name is shown
@@ -293,8 +297,12 @@ fn notify_errors_show_control_characters_escaped() {
         "[notify.build]\nurl = \"https://x.example\"\nformat = \"\\u001b]0;owned\\u0007\\u001b[2Jteams\"\n",
     );
     let r = w.notify(&["build", "hi"], "");
-    r.code(2)
-        .stderr_has("format '\\u{1b}]0;owned\\u{7}\\u{1b}[2Jteams' is not known");
+    insta::assert_snapshot!(r, @r#"
+        ------- stderr -------
+        error: channel 'build' in your settings ($ROOT/config/tcli.toml): format '\u{1b}]0;owned\u{7}\u{1b}[2Jteams' is not known (use "json" or "slack")
+        hint: fix [notify.build] in $ROOT/config/tcli.toml (docs/notify.md)
+        [exit status: 2]
+        "#);
     assert!(
         !r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{7}'),
         "{:?}",
@@ -317,10 +325,12 @@ fn notify_connection_refused_is_tried_three_times() {
     ));
     crate::support::helpers_dir();
     let started = Instant::now();
-    w.notify(&["build", "hi"], "")
-        .code(1)
-        .stderr_has("error: cannot notify channel 'build'")
-        .stderr_has("(3 tries)");
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r"
+        ------- stderr -------
+        error: cannot notify channel 'build': http://127.0.0.1:$PORT/hook: io: Connection refused (os error 111) (3 tries)
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml
+        [exit status: 1]
+        ");
     // The backoff between the tries: 200 ms, then 400 ms.
     assert!(started.elapsed() >= Duration::from_millis(600));
 }
@@ -381,8 +391,12 @@ fn notify_reads_the_url_from_a_secret_and_never_shows_it() {
         ),
     );
     let r = w.notify(&["build", "hi"], "");
-    r.code(1)
-        .stderr_has("error: channel 'build' answered HTTP 404: nope");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 404: nope
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml (a revoked webhook answers 404 or 410)
+        [exit status: 1]
+        ");
     assert!(!r.stderr.contains("token-123"), "{}", r.stderr);
     assert_eq!(server.requests()[0].path, "/token-123");
     w.notify(&["build", "--dry-run", "hi"], "")
@@ -394,9 +408,12 @@ fn notify_reads_the_url_from_a_secret_and_never_shows_it() {
         "secrets",
         "echo \"error: no secret named '$2'\" >&2; exit 1",
     );
-    w.notify(&["build", "hi"], "").code(1).stderr_has(
-        "error: cannot read secret 'missing' for channel 'build': no secret named 'missing'",
-    );
+    insta::assert_snapshot!(w.notify(&["build", "hi"], ""), @r"
+        ------- stderr -------
+        error: cannot read secret 'missing' for channel 'build': no secret named 'missing'
+        hint: check it with 'tcli secrets get missing' (docs/notify.md)
+        [exit status: 1]
+        ");
 }
 
 /// A channel whose URL is a secret, the secret held by a stand-in secrets module.
@@ -427,16 +444,24 @@ fn notify_never_shows_a_secret_url_when_the_post_fails() {
     // Refused: every try's failure names the URL in the helper's message.
     let w = secret_world(&format!("http://127.0.0.1:{}/T0K3N-refused", closed_port()));
     let r = w.notify(&["build", "hi"], "");
-    r.code(1)
-        .stderr_has("error: cannot notify channel 'build': <secret 'build-hook'>")
-        .stderr_has("(3 tries)");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot notify channel 'build': <secret 'build-hook'>: io: Connection refused (os error 111) (3 tries)
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml
+        [exit status: 1]
+        ");
     assert_hidden(&r, "T0K3N");
 
     // A timeout after connecting.
     let server = Server::start(vec![Reply::Hang]);
     let w = secret_world(&server.url("/T0K3N-hang?key=K3Y"));
     let r = w.notify(&["build", "--timeout", "1", "hi"], "");
-    r.code(1).stderr_has("did not answer within 1 s");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: cannot notify channel 'build': <secret 'build-hook'>: timeout: global
+        hint: the receiver did not answer within 1 s; try again, or raise --timeout
+        [exit status: 1]
+        ");
     assert_hidden(&r, "T0K3N");
     assert_hidden(&r, "K3Y");
 
@@ -447,8 +472,12 @@ fn notify_never_shows_a_secret_url_when_the_post_fails() {
     )]);
     let w = secret_world(&server.url("/T0K3N-echo?key=K3Y"));
     let r = w.notify(&["build", "hi"], "");
-    r.code(1)
-        .stderr_has("error: channel 'build' answered HTTP 404: no hook at <secret 'build-hook'>");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: channel 'build' answered HTTP 404: no hook at <secret 'build-hook'>
+        hint: check the URL of [notify.build] in $ROOT/config/tcli.toml (a revoked webhook answers 404 or 410)
+        [exit status: 1]
+        ");
     assert_hidden(&r, "T0K3N");
     assert_hidden(&r, "K3Y");
 }

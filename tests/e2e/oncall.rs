@@ -3,7 +3,7 @@
 //! for the errors that name a team). Times are pinned with `--at`/`--from`; the local zone is a
 //! POSIX TZ rule with daylight saving (Central Europe), so no zone database is needed.
 
-use crate::support::TestEnv;
+use crate::support::{Run, TestEnv};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -472,59 +472,68 @@ fn oncall_export_ics_parses_back() {
     assert_eq!(again[0]["UID"], events[0]["UID"]);
 }
 
-#[track_caller]
-fn refused(settings: &str, words: &[&str], wants: &[&str]) {
-    let env = env(settings);
-    let r = env.run(words);
-    r.code(2);
-    let file = env.config_dir().join("tcli.toml").display().to_string();
-    let first = r.stderr.lines().next().unwrap_or_default();
-    assert!(
-        first.starts_with("error: rotation 'primary' in your settings ("),
-        "{}",
-        r.stderr
-    );
-    assert!(first.contains(&file), "{}", r.stderr);
-    for w in wants {
-        r.stderr_has(w);
-    }
-    r.stderr_has(&format!("hint: fix [oncall.primary] in {file}"));
-    assert_eq!(r.stdout, "");
+/// `tcli <words>` with `settings` as the user's tcli.toml.
+fn refused(settings: &str, words: &[&str]) -> Run {
+    env(settings).run(words)
 }
 
 #[test]
 fn oncall_now_refuses_bad_definitions_naming_rotation_and_file() {
     let base = "[oncall.primary]\npeople = [\"ana\", \"bo\"]\nstart = 2026-03-02T09:00:00+01:00\n";
-    refused(
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}{base}every = \"0w\"\n"),
-        &["oncall", "now"],
-        &["every '0w' is zero"],
-    );
-    refused(
+        &["oncall", "now"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): every '0w' is zero; a shift must last some time
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}[oncall.primary]\npeople = [\"ana\", \"zed\"]\nstart = 2026-03-02T09:00:00Z\nevery = \"1w\"\n"),
-        &["oncall", "now", "primary"],
-        &["oncall.primary.people: 'zed' is not in the roster"],
-    );
-    refused(
+        &["oncall", "now", "primary"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): oncall.primary.people: 'zed' is not in the roster ([people.zed])
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}{base}every = \"1w\"\n[[oncall.primary.override]]\nperson = \"bo\"\nfrom = 2026-03-05T00:00:00Z\nto = 2026-03-04T00:00:00Z\n"),
-        &["oncall", "schedule"],
-        &["override[0]: to (2026-03-04T00:00:00Z) is not after from (2026-03-05T00:00:00Z)"],
-    );
-    refused(
+        &["oncall", "schedule"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): override[0]: to (2026-03-04T00:00:00Z) is not after from (2026-03-05T00:00:00Z)
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}{base}every = \"1w\"\n[[oncall.primary.override]]\nperson = \"bo\"\nfrom = 2026-03-05T00:00:00Z\nto = 2026-03-07T00:00:00Z\n[[oncall.primary.override]]\nperson = \"ana\"\nfrom = 2026-03-06T00:00:00Z\nto = 2026-03-08T00:00:00Z\n"),
-        &["oncall", "when", "ana"],
-        &["override[0] (2026-03-05T00:00:00Z to 2026-03-07T00:00:00Z) and override[1] (2026-03-06T00:00:00Z to 2026-03-08T00:00:00Z) overlap"],
-    );
-    refused(
+        &["oncall", "when", "ana"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): override[0] (2026-03-05T00:00:00Z to 2026-03-07T00:00:00Z) and override[1] (2026-03-06T00:00:00Z to 2026-03-08T00:00:00Z) overlap; who is on call then?
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}[oncall.primary]\npeople = [\"ana\"]\nstart = \"2026-03-02T09:00:00\"\nevery = \"1w\"\n"),
-        &["oncall", "export", "ics"],
-        &["start '2026-03-02T09:00:00' is not an RFC 3339 time with an offset (it has no offset"],
-    );
-    refused(
+        &["oncall", "export", "ics"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): oncall.primary: start '2026-03-02T09:00:00' is not an RFC 3339 time with an offset (it has no offset; add Z or one such as +01:00)
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(refused(
         &format!("{PEOPLE}{base}every = \"1 week\"\n"),
-        &["oncall", "next"],
-        &["every '1 week' is not a duration; write Nh, Nd or Nw"],
-    );
+        &["oncall", "next"]
+    ), @r"
+        ------- stderr -------
+        error: rotation 'primary' in your settings ($ROOT/config/tcli.toml): every '1 week' is not a duration; write Nh, Nd or Nw (12h, 1d, 2w)
+        hint: fix [oncall.primary] in $ROOT/config/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -543,9 +552,10 @@ fn oncall_now_unknown_rotation_bad_time_and_no_rotations() {
         [exit status: 2]
         ");
     let env = crate::oncall::env(PEOPLE);
-    let r = env.run(["oncall", "now"]);
-    r.success().stderr_has("no rotation is defined");
-    assert_eq!(r.stdout, "");
+    insta::assert_snapshot!(env.run(["oncall", "now"]), @r"
+        ------- stderr -------
+        no rotation is defined; add [oncall.<name>] to a team's tcli.toml (docs/oncall.md)
+        ");
     let v = env.run(["oncall", "now", "--json"]).success().json();
     assert_eq!(v["rotations"], json!([]));
 }
@@ -576,10 +586,12 @@ fn oncall_now_rotation_of_a_team_uses_its_roster_and_names_the_team() {
     assert_eq!(v["rotations"][0]["file"], file.display().to_string());
     // One broken rotation does not hide the others when asked by name; asked for all, it
     // is named with its team and file.
-    env.run(["oncall", "now"]).code(2).stderr_has(&format!(
-        "error: rotation 'broken' in team 'acme' ({}): every '1x' is not a duration",
-        file.display()
-    ));
+    insta::assert_snapshot!(env.run(["oncall", "now"]), @r"
+        ------- stderr -------
+        error: rotation 'broken' in team 'acme' ($ROOT/data/teams/acme/tcli.toml): every '1x' is not a duration; write Nh, Nd or Nw (12h, 1d, 2w)
+        hint: fix [oncall.broken] in $ROOT/data/teams/acme/tcli.toml (docs/oncall.md)
+        [exit status: 2]
+        ");
 }
 
 /// A team repo `acme` with `toml` as its tcli.toml, added to `env`; its settings file.
@@ -605,36 +617,28 @@ fn oncall_now_broken_roster_is_named_as_people_in_its_own_file() {
     // The rotation in the user's file, the broken roster in the team's: both files named,
     // the fix pointed at the roster's.
     let env = env(PRIMARY);
-    let file = env.config_dir().join("tcli.toml");
-    let team_file = add_team(&env, "acme", &broken);
-    let r = env.run(["oncall", "now", "--at", "2026-03-10"]);
-    r.code(2).stderr_has(&format!(
-        "error: [people] in team 'acme' ({}): people.bo.email must be",
-        team_file.display()
-    ));
-    r.stderr_has(&format!(
-        "(rotation 'primary' in your settings ({}) names people from it)\n",
-        file.display()
-    ))
-    .stderr_has(&format!("hint: fix [people] in {}\n", team_file.display()));
-    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
-    assert!(!r.stderr.contains("the roster is invalid"), "{}", r.stderr);
+    add_team(&env, "acme", &broken);
+    insta::assert_snapshot!(env.run(["oncall", "now", "--at", "2026-03-10"]), @r"
+        ------- stderr -------
+        error: [people] in team 'acme' ($ROOT/data/teams/acme/tcli.toml): people.bo.email must be a string or a list of strings (rotation 'primary' in your settings ($ROOT/config/tcli.toml) names people from it)
+        hint: fix [people] in $ROOT/data/teams/acme/tcli.toml
+        [exit status: 2]
+        ");
 
     // Both in one file; and `when`, which reads every roster for no rotation.
     let env = crate::oncall::env(&format!("{broken}{PRIMARY}"));
-    let file = env.config_dir().join("tcli.toml");
-    env.run(["oncall", "now"]).code(2).stderr_has(&format!(
-        "error: [people] in your settings ({}): people.bo.email must be",
-        file.display()
-    ));
-    let r = env.run(["oncall", "when", "ana"]);
-    r.code(2)
-        .stderr_has(&format!(
-            "error: [people] in your settings ({}): people.bo.email must be",
-            file.display()
-        ))
-        .stderr_has(&format!("hint: fix [people] in {}\n", file.display()));
-    assert!(!r.stderr.contains("[oncall]"), "{}", r.stderr);
+    insta::assert_snapshot!(env.run(["oncall", "now"]), @r"
+        ------- stderr -------
+        error: [people] in your settings ($ROOT/config/tcli.toml): people.bo.email must be a string or a list of strings (rotation 'primary' names people from it)
+        hint: fix [people] in $ROOT/config/tcli.toml
+        [exit status: 2]
+        ");
+    insta::assert_snapshot!(env.run(["oncall", "when", "ana"]), @r"
+        ------- stderr -------
+        error: [people] in your settings ($ROOT/config/tcli.toml): people.bo.email must be a string or a list of strings
+        hint: fix [people] in $ROOT/config/tcli.toml
+        [exit status: 2]
+        ");
 }
 
 #[test]
@@ -642,7 +646,7 @@ fn oncall_export_ics_with_no_shifts_writes_no_calendar() {
     // The rotation starts after the window: nothing to put in the calendar, and a VCALENDAR
     // without a component is not valid RFC 5545.
     let env = primary();
-    let r = env.run([
+    insta::assert_snapshot!(env.run([
         "oncall",
         "export",
         "ics",
@@ -651,11 +655,10 @@ fn oncall_export_ics_with_no_shifts_writes_no_calendar() {
         "2025-01-06",
         "--weeks",
         "2",
-    ]);
-    r.success().stderr_has(
-        "nobody is on call in the 2 weeks from Mon 2025-01-06 00:00 CET; no calendar written",
-    );
-    assert_eq!(r.stdout, "");
+    ]), @r"
+        ------- stderr -------
+        nobody is on call in the 2 weeks from Mon 2025-01-06 00:00 CET; no calendar written
+        ");
 }
 
 #[test]

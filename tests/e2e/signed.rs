@@ -511,12 +511,14 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let good = team.change(&env, "ana", Some(&k.ana), "signed work");
     add(&env, &team);
     git.run(&team.work, &["reset", "-q", "--hard", &root]);
-    team.change(&env, "mal", None, "rewritten by a stranger");
+    let stranger = team.change(&env, "mal", None, "rewritten by a stranger");
     let r = env.run(["team", "update", "acme"]);
-    r.code(1)
-        .stderr_has("was rewritten upstream")
-        .stderr_has("tcli team verify acme")
-        .stderr_has("--expect-key");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        ");
     assert!(
         !r.stderr.contains("reset"),
         "no reset suggested\n{}",
@@ -527,18 +529,20 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let co = checkout(&env);
     git.run(&co, &["reset", "-q", "--keep", "origin/main"]);
     let reg = registry(&env);
-    env.run(["team", "update", "acme"])
-        .code(1)
-        .stderr_has(&format!(
-            "does not contain the last verified commit {}",
-            &good[..7]
-        ))
-        .stderr_has("--expect-key");
+    let names = [(&good[..7], "$GOOD"), (&stranger[..7], "$STRANGER")];
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r"
+        ------- stderr -------
+        error: team 'acme': the checkout's HEAD $STRANGER does not contain the last verified commit $GOOD; the history was rewritten; nothing was changed
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        ");
     assert_eq!(registry(&env), reg);
-    env.run(["team", "verify", "acme"])
-        .code(1)
-        .stderr_has("does not descend from the trust root")
-        .stderr_has("--expect-key");
+    insta::assert_snapshot!(env.run(["team", "verify", "acme"]).naming(&names), @r"
+        ------- stderr -------
+        error: team 'acme': HEAD $STRANGER does not descend from the trust root $GOOD; the history was rewritten
+        hint: if the team rewrote its history on purpose, take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -572,10 +576,15 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
         "author a\x1b[31mna\rerror: all good <ana@example.com>",
     );
     let bad = team.forge(&env, raw.as_bytes());
+    let head = checkout_head(&env);
+    let names = [(&bad[..7], "$BAD"), (&head[..7], "$HEAD")];
     let r = env.run(["team", "update", "acme"]);
-    r.code(1)
-        .stderr_has(&format!("commit {}", &bad[..7]))
-        .stderr_has("it is not signed");
+    insta::assert_snapshot!(r.naming(&names), @r#"
+        ------- stderr -------
+        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned  [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was changed
+        hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
+        [exit status: 1]
+        "#);
     assert!(
         !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
         "no control characters: {:?}",
@@ -587,7 +596,12 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
     // The first use shows them the same way.
     let env2 = TestEnv::new();
     let r = env2.run(["team", "add", team.url()]);
-    r.code(1).stderr_has("it is not signed");
+    insta::assert_snapshot!(r.naming(&names), @r#"
+        ------- stderr -------
+        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned  [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was added
+        hint: the commit a signed team is added at must be signed by a key of its own roster; the roster lists: SHA256:$FP, SHA256:$FP, SHA256:$FP
+        [exit status: 1]
+        "#);
     assert!(
         !r.stderr.chars().any(|c| c.is_control() && c != '\n'),
         "no control characters: {:?}",
@@ -879,12 +893,15 @@ fn signed_update_refuses_an_invalid_incoming_roster() {
         "tcli.toml",
         &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.ana])], true),
     );
-    team.commit(&env, "ana", Some(&k.ana), "a duplicate key");
+    let new = team.commit(&env, "ana", Some(&k.ana), "a duplicate key");
     let head = checkout_head(&env);
     let r = env.run(["team", "update"]);
-    r.code(1)
-        .stderr_has("the roster in tcli.toml is invalid")
-        .stderr_has("listed for both people.ana and people.bo");
+    insta::assert_snapshot!(r.naming(&[(&new[..7], "$NEW"), (&head[..7], "$HEAD")]), @r"
+        ------- stderr -------
+        error: team 'acme': the new commit $NEW is refused: the roster in tcli.toml is invalid: key SHA256:$FP is listed for both people.ana and people.bo; a key belongs to one person; nothing was changed
+        hint: ask the team to fix tcli.toml in $ROOT/remotes/acme.git; your checkout stays at $HEAD until then
+        [exit status: 1]
+        ");
     assert_eq!(checkout_head(&env), head);
 }
 
@@ -905,13 +922,12 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
     );
     team.commit(&env, "mal", None, "fixed, and signing off");
     let reg = registry(&env);
-    env.run(["team", "update", "acme"])
-        .code(1)
-        .stderr_has(&format!(
-            "tcli.toml at commit {}, is unusable",
-            &broken[..7]
-        ))
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&broken[..7], "$BROKEN")]), @r"
+        ------- stderr -------
+        error: team 'acme': the roster every new commit is checked against, tcli.toml at commit $BROKEN, is unusable: tcli.toml does not parse (unclosed table, expected `]`); nothing was changed
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        ");
     assert_eq!(checkout_head(&env), broken);
     assert_eq!(registry(&env), reg);
 }
@@ -957,17 +973,19 @@ fn signed_add_warns_of_a_bad_roster_in_an_unsigned_repo() {
     assert!(!registry(&env).contains("trust"));
     // Asked to sign, the same repo is refused.
     env.run(["team", "remove", "acme"]).success();
-    env.run([
+    insta::assert_snapshot!(env.run([
         "team",
         "add",
         team.url(),
         "--name",
         "acme",
         "--require-signed",
-    ])
-    .code(1)
-    .stderr_has("the roster in tcli.toml is invalid")
-    .stderr_has("nothing was added");
+    ]), @r"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: the roster in tcli.toml is invalid: key SHA256:$FP is listed for both people.ana and people.bo; a key belongs to one person; nothing was added
+        hint: ask the team to fix tcli.toml in $ROOT/remotes/acme.git
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -986,12 +1004,17 @@ fn signed_add_refuses_an_unexpected_roster_and_leaves_nothing() {
         "--expect-key",
         &k.mal.fingerprint,
     ]);
-    r.code(1)
-        .stderr_has(&format!(
-            "does not list the expected key {}",
-            k.mal.fingerprint
-        ))
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(r, @r"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: its roster does not list the expected key SHA256:$FP; nothing was added
+        hint: compare with the fingerprints your team publishes; the roster lists: SHA256:$FP, SHA256:$FP, SHA256:$FP
+        [exit status: 1]
+        ");
+    // The key the snapshot shows as SHA256:$FP is the one expected.
+    r.stderr_has(&format!(
+        "does not list the expected key {}",
+        k.mal.fingerprint
+    ));
     assert_eq!(registry(&env), "");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
@@ -1016,13 +1039,18 @@ fn signed_add_expect_key_requires_a_head_signed_by_an_expected_key() {
         args.extend(expect);
         env.run(args)
     };
-    add(&env)
-        .code(1)
-        .stderr_has(&format!(
-            "is signed by people.mal's key {}, not by an expected key",
-            k.mal.fingerprint
-        ))
-        .stderr_has("nothing was added");
+    let r = add(&env);
+    insta::assert_snapshot!(r.naming(&[(&team.head(&env)[..7], "$TIP")]), @r"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: its commit $TIP is signed by people.mal's key SHA256:$FP, not by an expected key (SHA256:$FP); nothing was added
+        hint: the commit you start from must be signed by a key you expect: compare with the fingerprints your team publishes, or ask its owner to sign the tip
+        [exit status: 1]
+        ");
+    // The key the snapshot shows as SHA256:$FP is mal's.
+    r.stderr_has(&format!(
+        "is signed by people.mal's key {}, not by an expected key",
+        k.mal.fingerprint
+    ));
     assert_eq!(registry(&env), "");
     // An unsigned tip of a repo that does not ask for signatures: --expect-key demands them.
     team.write(
@@ -1030,26 +1058,33 @@ fn signed_add_expect_key_requires_a_head_signed_by_an_expected_key() {
         &roster_toml(&[("ana", &[&k.ana]), ("mal", &[&k.mal])], false),
     );
     team.commit(&env, "mal", None, "signing off");
-    add(&env)
-        .code(1)
-        .stderr_has("does not ask for signed commits")
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(add(&env).naming(&[(&team.head(&env)[..7], "$TIP")]), @r#"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: --expect-key was given but its tcli.toml at $TIP does not ask for signed commits ([trust] require-signed = true); nothing was added
+        hint: ask the team to require signatures (docs/team-repos.md, "Signed teams"); a repo that does not sign its commits cannot show that the expected key vouches for it
+        [exit status: 1]
+        "#);
     assert_eq!(registry(&env), "");
     // Signed by ana, but saying signatures are not required: refused all the same.
     team.commit(&env, "ana", Some(&k.ana), "ana signs, signing off");
-    add(&env)
-        .code(1)
-        .stderr_has("does not ask for signed commits");
+    insta::assert_snapshot!(add(&env).naming(&[(&team.head(&env)[..7], "$TIP")]), @r#"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: --expect-key was given but its tcli.toml at $TIP does not ask for signed commits ([trust] require-signed = true); nothing was added
+        hint: ask the team to require signatures (docs/team-repos.md, "Signed teams"); a repo that does not sign its commits cannot show that the expected key vouches for it
+        [exit status: 1]
+        "#);
     assert_eq!(registry(&env), "");
 }
 
 #[test]
 fn signed_add_refuses_a_malformed_expected_key_before_cloning() {
     let env = TestEnv::new();
-    env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"])
-        .code(2)
-        .stderr_has("--expect-key 'ana' is not a key fingerprint")
-        .stderr_has("hint: fingerprints look like SHA256:");
+    insta::assert_snapshot!(env.run(["team", "add", "/nowhere/acme.git", "--expect-key", "ana"]), @r"
+        ------- stderr -------
+        error: --expect-key 'ana' is not a key fingerprint
+        hint: fingerprints look like SHA256:$FP (ssh-keygen -lf key.pub prints them)
+        [exit status: 2]
+        ");
     for cut in [
         "SHA256:",
         "SHA256:abc",
@@ -1071,10 +1106,12 @@ fn signed_add_require_signed_refuses_a_repo_without_roster() {
         "[bookmarks]\nwiki = \"https://wiki.example.com\"\n",
     );
     team.commit(&env, "ana", None, "no roster");
-    env.run(["team", "add", team.url(), "--require-signed"])
-        .code(1)
-        .stderr_has("--require-signed was given but the repo has no roster")
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(env.run(["team", "add", team.url(), "--require-signed"]), @r#"
+        ------- stderr -------
+        error: team 'acme' at $ROOT/remotes/acme.git: --require-signed was given but the repo has no roster ([people.<id>] in tcli.toml) to check signatures against; nothing was added
+        hint: ask the team to add a roster and sign their commits (docs/team-repos.md, "Signed teams"), or add the team without --require-signed
+        [exit status: 1]
+        "#);
     assert_eq!(registry(&env), "");
 }
 
@@ -1083,11 +1120,12 @@ fn signed_add_refuses_an_unsigned_head_of_a_signed_repo() {
     let env = TestEnv::new();
     let team = Team::new(&env);
     let bad = team.change(&env, "mal", None, "unsigned tip");
-    env.run(["team", "add", team.url()])
-        .code(1)
-        .stderr_has(&format!("commit {} by mal <mal@example.com>", &bad[..7]))
-        .stderr_has("it is not signed")
-        .stderr_has("nothing was added");
+    insta::assert_snapshot!(env.run(["team", "add", team.url()]).naming(&[(&bad[..7], "$BAD")]), @r#"
+        ------- stderr -------
+        error: team 'acme': commit $BAD by mal <mal@example.com> ("unsigned tip") is refused: it is not signed; nothing was added
+        hint: the commit a signed team is added at must be signed by a key of its own roster; the roster lists: SHA256:$FP, SHA256:$FP, SHA256:$FP
+        [exit status: 1]
+        "#);
     assert_eq!(registry(&env), "");
 }
 
@@ -1120,10 +1158,12 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
     let bad = team.change(&env, "mal", None, "pulled by hand");
     env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
     let r = env.run(["team", "verify", "acme"]);
-    r.code(1)
-        .stderr_has(&format!("commit {} by mal", &bad[..7]))
-        .stderr_has("it is not signed")
-        .stderr_has("--expect-key");
+    insta::assert_snapshot!(r.naming(&[(&bad[..7], "$BAD")]), @r#"
+        ------- stderr -------
+        error: team 'acme': commit $BAD by mal <mal@example.com> ("pulled by hand") is refused: it is not signed; the checkout was not changed
+        hint: this commit did not come through 'tcli team update'; 'tcli team update acme' will not build on it; take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        [exit status: 1]
+        "#);
     assert!(
         !r.stderr.contains("reset"),
         "no reset suggested\n{}",
@@ -1297,12 +1337,15 @@ fn signed_update_refuses_an_unknown_roster_field() {
     let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
     toml.push_str("phone = \"555-0100\"\n");
     team.write("tcli.toml", &toml);
-    team.commit(&env, "ana", Some(&k.ana), "a field tcli does not know");
+    let new = team.commit(&env, "ana", Some(&k.ana), "a field tcli does not know");
     let head = checkout_head(&env);
-    env.run(["team", "update"])
-        .code(1)
-        .stderr_has("people.bo: unknown field 'phone'")
-        .stderr_has("nothing was changed");
+    let names = [(&new[..7], "$NEW"), (&head[..7], "$HEAD")];
+    insta::assert_snapshot!(env.run(["team", "update"]).naming(&names), @r"
+        ------- stderr -------
+        error: team 'acme': the new commit $NEW is refused: the roster in tcli.toml is invalid: people.bo: unknown field 'phone' (known: name, email, keys, chat); nothing was changed
+        hint: ask the team to fix tcli.toml in $ROOT/remotes/acme.git; your checkout stays at $HEAD until then
+        [exit status: 1]
+        ");
     assert_eq!(checkout_head(&env), head);
 }
 
@@ -1316,11 +1359,15 @@ fn signed_update_shows_a_hostile_field_name_inert() {
     let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
     toml.push_str("\"ph\\u001b[2J\\u000done\" = \"555-0100\"\n");
     team.write("tcli.toml", &toml);
-    team.commit(&env, "ana", Some(&k.ana), "a field named with escapes");
+    let new = team.commit(&env, "ana", Some(&k.ana), "a field named with escapes");
+    let head = checkout_head(&env);
     let r = env.run(["team", "update"]);
-    r.code(1)
-        .stderr_has("people.bo: unknown field 'ph\\u{1b}[2J\\rone'")
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(r.naming(&[(&new[..7], "$NEW"), (&head[..7], "$HEAD")]), @r"
+        ------- stderr -------
+        error: team 'acme': the new commit $NEW is refused: the roster in tcli.toml is invalid: people.bo: unknown field 'ph\u{1b}[2J\rone' (known: name, email, keys, chat); nothing was changed
+        hint: ask the team to fix tcli.toml in $ROOT/remotes/acme.git; your checkout stays at $HEAD until then
+        [exit status: 1]
+        ");
     assert!(
         !r.stderr.contains('\u{1b}') && !r.stderr.contains('\r'),
         "{:?}",
@@ -1341,9 +1388,11 @@ fn signed_update_refuses_a_huge_tcli_toml() {
     team.write("tcli.toml", &toml);
     team.commit(&env, "ana", Some(&k.ana), "a 5 MB tcli.toml");
     let head = checkout_head(&env);
-    env.run(["team", "update"])
-        .code(1)
-        .stderr_has("larger than 4 MiB")
-        .stderr_has("nothing was changed");
+    insta::assert_snapshot!(env.run(["team", "update"]), @r"
+        ------- stderr -------
+        error: team 'acme': its tcli.toml is 5243690 bytes, larger than 4 MiB, too large for a settings file; nothing was changed
+        hint: ask the team to keep data out of tcli.toml; it holds settings only
+        [exit status: 1]
+        ");
     assert_eq!(checkout_head(&env), head);
 }

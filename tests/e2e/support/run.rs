@@ -91,6 +91,25 @@ impl Run {
 }
 
 impl Run {
+    /// This run with values only the test knows (the ids of the commits it made, say) replaced
+    /// by names in stdout and stderr, so that a snapshot of it holds on every run:
+    /// `r.naming(&[(&bad[..7], "$BAD")])`.
+    pub fn naming(&self, names: &[(&str, &str)]) -> Run {
+        let named = |text: &str| {
+            names.iter().fold(text.to_string(), |text, (value, name)| {
+                text.replace(value, name)
+            })
+        };
+        Run {
+            code: self.code,
+            stdout: named(&self.stdout),
+            stderr: named(&self.stderr),
+            raw_stdout: self.raw_stdout.clone(),
+        }
+    }
+}
+
+impl Run {
     /// stdout with per-run values replaced (`normalize`).
     pub fn normalized_stdout(&self) -> String {
         normalize(&self.stdout)
@@ -120,7 +139,9 @@ impl fmt::Display for Run {
 
 /// `text` with the values that differ from run to run replaced: the tcli binary (`$TCLI`), the
 /// fixtures' target dir (`$TARGET`), the workspace (`$WORKSPACE`), a test root (`$ROOT`),
-/// other temp files and dirs (`$TMP/...`), and a file's inode and mtime in JSON.
+/// other temp files and dirs (`$TMP/...`), a file's inode and mtime in JSON, the port of a
+/// loopback or wildcard address (`127.0.0.1:$PORT`: test servers take a free one), and the
+/// SHA-256 fingerprints of keys a test makes (`SHA256:$FP`).
 pub fn normalize(text: &str) -> String {
     let mut out = text.to_string();
     for (path, name) in [
@@ -139,6 +160,33 @@ pub fn normalize(text: &str) -> String {
     for key in ["ino", "mtime_ns"] {
         out = replace_numbers_after(&out, &format!("\"{key}\": "), &format!("\"[{key}]\""));
     }
+    // A test server listens on whatever port was free.
+    for host in ["127.0.0.1:", "0.0.0.0:", "localhost:", "[::1]:"] {
+        out = replace_numbers_after(&out, host, "$PORT");
+    }
+    replace_fingerprints(&out)
+}
+
+/// Replaces every `SHA256:<43 base64 characters>` (an SSH key's fingerprint, as `ssh-keygen -l`
+/// writes it) by `SHA256:$FP`: keys are made afresh by every run.
+fn replace_fingerprints(text: &str) -> String {
+    const PREFIX: &str = "SHA256:";
+    const LEN: usize = 43;
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        let after = &rest[i + PREFIX.len()..];
+        let n = after.chars().take_while(|&c| is_b64(c)).count();
+        out.push_str(&rest[..i + PREFIX.len()]);
+        if n == LEN {
+            out.push_str("$FP");
+            rest = &after[LEN..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
     out
 }
 

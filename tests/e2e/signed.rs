@@ -581,7 +581,7 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
     let r = env.run(["team", "update", "acme"]);
     insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
-        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned  [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was changed
+        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was changed
         hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
         [exit status: 1]
         "#);
@@ -598,7 +598,7 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
     let r = env2.run(["team", "add", team.url()]);
     insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
-        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned  [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was added
+        error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was added
         hint: the commit a signed team is added at must be signed by a key of its own roster; the roster lists: SHA256:$FP, SHA256:$FP, SHA256:$FP
         [exit status: 1]
         "#);

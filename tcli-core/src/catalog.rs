@@ -105,10 +105,11 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
         if let Some(cache) = index.sources.get(&s.kind()) {
             all.extend(cache.modules.iter().cloned());
             if let Some(n) = &cache.note {
-                // A source of several parts (source plugins) has a line per part.
+                // A source of several parts (source plugins) has a line per part. Hints only
+                // answer notes: a source with none is not read again for them.
                 notes.extend(n.lines().map(|l| (s.kind(), l.to_string())));
+                hints.extend(s.hints(cache));
             }
-            hints.extend(s.hints(cache));
         }
     }
     Catalog {

@@ -533,3 +533,39 @@ fn sources_list_gets_no_inherited_tcli_module() {
     let out = String::from_utf8_lossy(&help.stdout);
     assert!(row(&out, "envcheck").ends_with("module=unset"), "{out}");
 }
+
+/// A failed source in a directory whose name holds shell metacharacters: the recovery hint
+/// quotes the path as one shell word, so pasting it touches that file and runs nothing else.
+#[test]
+fn sources_list_recovery_hint_quotes_a_hostile_path() {
+    let mut env = TestEnv::new();
+    let dir = env.path("my tools; touch pwned $(id)");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.path_dirs.push(dir.clone());
+    let fails = env.script_in(&dir, "tcli-source-fails", "exit 3");
+    let list = env.run(["modules", "list"]);
+    list.success();
+    let quoted = format!("'{}'", fails.display());
+    list.stderr_has(&format!("hint: fix {quoted}, then 'touch {quoted}'"));
+    // Run as printed, the command touches the source and nothing else.
+    let hint = list
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("hint: fix"))
+        .unwrap();
+    let command = &hint[hint.find("then 'touch ").unwrap() + "then '".len()..];
+    let command = command.split("': ").next().unwrap();
+    let before = std::fs::metadata(&fails).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let ran = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(env.path("home"))
+        .status()
+        .unwrap();
+    assert!(ran.success(), "{command}");
+    assert!(std::fs::metadata(&fails).unwrap().modified().unwrap() > before);
+    assert!(
+        !env.path("home/pwned").exists(),
+        "the hint ran more than touch"
+    );
+}

@@ -4,6 +4,7 @@
 //! ([`SourceCache`]). This layer reads no file and runs nothing; sources, the index, the
 //! catalog, runners and commands sit above it (docs/architecture.md).
 
+mod de;
 pub mod descriptor;
 pub mod pin;
 mod problem;
@@ -114,7 +115,8 @@ pub fn mtime_ns(md: &std::fs::Metadata) -> i64 {
 
 /// What identifies one version of a module on disk or in the engine: when it changes, the
 /// module is probed again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Read back by the hand-written `Deserialize` in `de.rs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Identity {
     /// A file: path + size + mtime + inode.
@@ -183,15 +185,15 @@ impl Default for RunSettings {
 /// What one source knows about a module beyond the common fields; shown as `extra` by
 /// `--json`. Untagged so the JSON keeps the flat shape docs/cli.md documents; each variant
 /// refuses unknown fields so a line is read back as the variant that wrote it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Read back by the hand-written `Deserialize` in `de.rs`, which picks the variant by its own
+/// field instead of trying each in turn.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Detail {
     /// Nothing more.
     #[default]
     None,
-    /// A module a source plugin offers. First after `None`: untagged variants are tried in
-    /// order, and a source plugin's modules are the numerous ones with a detail that every warm
-    /// `tcli --help` reads back (bench/sources.sh).
+    /// A module a source plugin offers.
     Source(SourceDetail),
     /// A native library whose descriptor was read.
     Native(NativeDetail),

@@ -32,16 +32,13 @@
 //! `src/lib.rs`:
 //!
 //! ```
-//! use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
-//! use tcli_plugin_sdk::{Error, Host};
+//! use tcli_plugin_sdk::clap::{self, Subcommand};
+//! use tcli_plugin_sdk::{Error, Host, Verbs};
 //! use std::io::Write;
 //!
-//! /// Say hello to the team
-//! #[derive(Parser)]
-//! struct Cli {
-//!     #[command(subcommand)]
-//!     verb: Verb,
-//! }
+//! /// `tcli hello <verb>`: help when no verb is given, the description below as its about.
+//! /// (A module with options before its verb derives its own `clap::Parser` instead.)
+//! type Cli = Verbs<Verb>;
 //!
 //! #[derive(Subcommand)]
 //! enum Verb {
@@ -108,6 +105,7 @@ pub mod signals;
 
 pub use error::Error;
 pub use host::{Host, Layer};
+pub use runtime::Verbs;
 
 /// The clap this SDK parses with; depend on it through here so versions always agree.
 pub use clap;
@@ -324,7 +322,7 @@ macro_rules! export_plugin {
                     ))),
                     None => Err($crate::Error::HostTooOld("it passed no host".into())),
                 };
-                $crate::runtime::run::<$cli>(NAME, view, args, $run)
+                $crate::runtime::run::<$cli>([NAME, DESCRIPTION, VERSION], view, args, $run)
             }
         };
     };

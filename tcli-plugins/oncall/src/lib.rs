@@ -14,18 +14,13 @@ use error::OncallError;
 use rotation::{rfc3339, Rosters, Rotation};
 use shifts::{Segment, Source};
 use std::io::Write;
-use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::clap::{self, Subcommand};
 use tcli_plugin_sdk::serde_json::{json, Value};
 use tcli_plugin_sdk::{output, Error, Host};
 use tcli_roster::Person;
 
-/// Who is on call, from the team's rotations
-#[derive(Parser)]
-#[command(version, arg_required_else_help = true)]
-struct Cli {
-    #[command(subcommand)]
-    verb: Verb,
-}
+/// The command line: a verb (about and version are the package's, set by the SDK).
+type Cli = tcli_plugin_sdk::Verbs<Verb>;
 
 #[derive(Subcommand)]
 enum Verb {

@@ -8,17 +8,12 @@ use git2::{BranchType, Repository, StatusOptions};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::clap::{self, Subcommand};
 use tcli_plugin_sdk::serde_json::{self, json, Value};
 use tcli_plugin_sdk::{output, Error, Host};
 
-/// The team's git repositories
-#[derive(Parser)]
-#[command(version, arg_required_else_help = true)]
-struct Cli {
-    #[command(subcommand)]
-    verb: Verb,
-}
+/// The command line: a verb (about and version are the package's, set by the SDK).
+type Cli = tcli_plugin_sdk::Verbs<Verb>;
 
 #[derive(Subcommand)]
 enum Verb {

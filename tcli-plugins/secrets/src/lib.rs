@@ -13,16 +13,11 @@ mod verbs;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::clap::{self, Subcommand};
 use tcli_plugin_sdk::{Error, Host};
 
-/// Team secrets, age-encrypted to the roster's SSH keys
-#[derive(Parser)]
-#[command(version, arg_required_else_help = true)]
-struct Cli {
-    #[command(subcommand)]
-    verb: Verb,
-}
+/// The command line: a verb (about and version are the package's, set by the SDK).
+type Cli = tcli_plugin_sdk::Verbs<Verb>;
 
 #[derive(Subcommand)]
 enum Verb {

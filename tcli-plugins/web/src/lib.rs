@@ -4,18 +4,13 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
+use tcli_plugin_sdk::clap::{self, Subcommand};
 use tcli_plugin_sdk::output::{self, inert};
 use tcli_plugin_sdk::serde_json::{json, Value};
 use tcli_plugin_sdk::{Error, Host};
 
-/// Team bookmarks
-#[derive(Parser)]
-#[command(version, arg_required_else_help = true)]
-struct Cli {
-    #[command(subcommand)]
-    verb: Verb,
-}
+/// The command line: a verb (about and version are the package's, set by the SDK).
+type Cli = tcli_plugin_sdk::Verbs<Verb>;
 
 #[derive(Subcommand)]
 enum Verb {

@@ -4,15 +4,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use tcli_plugin_sdk::clap::{self, Parser, Subcommand};
-use tcli_plugin_sdk::{Error, Host};
+use tcli_plugin_sdk::clap::{self, Subcommand};
+use tcli_plugin_sdk::{Error, Host, Verbs};
 
-/// {{summary}}
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    verb: Verb,
-}
+/// `tcli {{name}} <verb>`; its help shows the package description and version.
+type Cli = Verbs<Verb>;
 
 #[derive(Subcommand)]
 enum Verb {

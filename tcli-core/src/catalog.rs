@@ -15,10 +15,19 @@ use std::collections::BTreeMap;
 pub struct Catalog {
     /// One entry per name, sorted by name; built-ins included.
     pub resolved: Vec<Resolved>,
-    /// Source-wide notes (for example an unreachable engine), by kind.
-    pub notes: Vec<(Kind, String)>,
-    /// How to recover from what the notes report, one line each.
-    pub hints: Vec<String>,
+    /// Source-wide notes (for example an unreachable engine), by kind, each with how to
+    /// recover from what it reports when there is a way.
+    pub notes: Vec<Note>,
+}
+
+/// One line a source has to say about itself, beside the modules.
+pub struct Note {
+    /// The source's kind.
+    pub kind: Kind,
+    /// What it says.
+    pub line: String,
+    /// The `hint:` under it.
+    pub hint: Option<String>,
 }
 
 /// A winner and everything of the same name it shadows.
@@ -100,22 +109,23 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
     }
     let mut all = sources::builtin::modules();
     let mut notes = Vec::new();
-    let mut hints = Vec::new();
     for s in &refs {
         if let Some(cache) = index.sources.get(&s.kind()) {
             all.extend(cache.modules.iter().cloned());
-            if let Some(n) = &cache.note {
-                // A source of several parts (source plugins) has a line per part. Hints only
-                // answer notes: a source with none is not read again for them.
-                notes.extend(n.lines().map(|l| (s.kind(), l.to_string())));
-                hints.extend(s.hints(cache));
+            // A source of several parts (source plugins) has a line per part. Only a source
+            // with a note is read again for its lines' hints.
+            if cache.note.is_some() {
+                notes.extend(s.notes(cache).into_iter().map(|(line, hint)| Note {
+                    kind: s.kind(),
+                    line,
+                    hint,
+                }));
             }
         }
     }
     Catalog {
         resolved: resolve(all),
         notes,
-        hints,
     }
 }
 

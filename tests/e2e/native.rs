@@ -72,7 +72,8 @@ fn modules_install_author_plugin_runs() {
           help      Print this message or the help of the given subcommand(s)
 
         Options:
-          -h, --help  Print help
+          -h, --help     Print help
+          -V, --version  Print version
         ");
     insta::assert_snapshot!(env.run(["hello", "team", "--help"]), @r"
         Work with the team

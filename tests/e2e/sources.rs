@@ -212,7 +212,7 @@ fn sources_help_shows_a_script_added_or_edited_in_the_watched_dir() {
 fn sources_which_shows_shadowing_both_ways() {
     let mut env = TestEnv::new();
     let scripts = with_example_source(&mut env);
-    let exec_x = env.module("x", "# tcli-summary: exec x\necho 'exec x ran'");
+    env.module("x", "# tcli-summary: exec x\necho 'exec x ran'");
     let source_x = script(&env, &scripts, "x", "source x");
     let source_y = script(&env, &scripts, "y", "source y");
     // A second source, later on the search path, offering y too.
@@ -228,20 +228,15 @@ fn sources_which_shows_shadowing_both_ways() {
         ],
     );
 
-    let which_x = env.run(["modules", "which", "x"]);
-    which_x
-        .success()
-        .stdout_has(&format!("x: exec {}", exec_x.display()))
-        .stdout_has(&format!("shadows: source {}", source_x.display()));
-    let which_y = env.run(["modules", "which", "y"]);
-    which_y
-        .success()
-        .stdout_has(&format!("y: source {}", source_y.display()))
-        .stdout_has(&format!(
-            "    offered by: {}",
-            env.bin().join("tcli-source-scripts").display()
-        ))
-        .stdout_has(&format!("shadows: source {}", later_y.display()));
+    insta::assert_snapshot!(env.run(["modules", "which", "x"]), @r"
+        x: exec $ROOT/bin/tcli-x
+            shadows: source $ROOT/scripts/x
+        ");
+    insta::assert_snapshot!(env.run(["modules", "which", "y"]), @r"
+        y: source $ROOT/scripts/y
+            offered by: $ROOT/bin/tcli-source-scripts
+            shadows: source $ROOT/second/later-y
+        ");
 
     let x = json_module(&env, "x");
     assert_eq!(x["kind"], "exec");
@@ -255,41 +250,55 @@ fn sources_which_shows_shadowing_both_ways() {
         y["shadowed"][0]["extra"]["source"],
         later.display().to_string()
     );
-    env.run(["modules", "list"])
-        .success()
-        .stdout_has(&format!("shadows: source {}", source_x.display()))
-        .stdout_has(&format!("shadows: source {}", later_y.display()));
+    insta::assert_snapshot!(env.run(["modules", "list"]), @r"
+        NAME        KIND     LOCATION                                                      DESCRIPTION
+        completion  builtin  (built in)                                                    Print a shell completion script
+        help        builtin  (built in)                                                    Show help for tcli or for a module
+        modules     builtin  (built in)                                                    List, locate and check modules
+        team        builtin  (built in)                                                    Add, update and inspect team repositories
+        x           exec     $ROOT/bin/tcli-x                               exec x
+            shadows: source $ROOT/scripts/x
+        y           source   $ROOT/bin/tcli-source-scripts (runs $ROOT/scripts/y)  source y
+            shadows: source $ROOT/second/later-y
+        ");
 
     // A source of the same name later on the search path is shadowed: reported, never run.
     let ran = env.path("second-scripts-ran");
-    let second_scripts = env.script_in(
+    env.script_in(
         &second,
         "tcli-source-scripts",
         &format!("touch '{}'", ran.display()),
     );
-    let list = env.run(["modules", "list"]);
-    list.success();
-    has_line_with(
-        &list,
-        &[
-            &second_scripts.display().to_string(),
-            &format!(
-                "shadowed by {}",
-                env.bin().join("tcli-source-scripts").display()
-            ),
-        ],
-    );
-    env.run(["modules", "check"]).code(1).stdout_has(&format!(
-        "FAIL  source {}: shadowed by",
-        second_scripts.display()
-    ));
+    insta::assert_snapshot!(env.run(["modules", "list"]), @r"
+        NAME        KIND     LOCATION                                                      DESCRIPTION
+        completion  builtin  (built in)                                                    Print a shell completion script
+        help        builtin  (built in)                                                    Show help for tcli or for a module
+        modules     builtin  (built in)                                                    List, locate and check modules
+        team        builtin  (built in)                                                    Add, update and inspect team repositories
+        x           exec     $ROOT/bin/tcli-x                               exec x
+            shadows: source $ROOT/scripts/x
+        y           source   $ROOT/bin/tcli-source-scripts (runs $ROOT/scripts/y)  source y
+            shadows: source $ROOT/second/later-y
+        ------- stderr -------
+        warning: source modules: $ROOT/second/tcli-source-scripts: shadowed by $ROOT/bin/tcli-source-scripts, earlier on the search path; not run
+        hint: remove or rename $ROOT/second/tcli-source-scripts: only the first tcli-source-<name> of a name on the search path ($ROOT/bin/tcli-source-scripts) runs
+        ");
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r"
+        FAIL  x: shadows the source module at $ROOT/scripts/x
+        FAIL  y: shadows the source module at $ROOT/second/later-y
+        FAIL  source $ROOT/second/tcli-source-scripts: shadowed by $ROOT/bin/tcli-source-scripts, earlier on the search path; not run
+        0 passed, 3 failed
+        [exit status: 1]
+        ");
     assert!(!ran.exists(), "a shadowed source was run");
 
     env.run(["x"]).success().stdout_has("exec x ran");
     env.run(["y"]).success().stdout_has("y ran");
-    env.run(["modules", "check", "y"])
-        .code(1)
-        .stdout_has("FAIL  y: shadows the source module at");
+    insta::assert_snapshot!(env.run(["modules", "check", "y"]), @r"
+        FAIL  y: shadows the source module at $ROOT/second/later-y
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
 }
 
 #[test]
@@ -298,8 +307,8 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
     let scripts = with_example_source(&mut env);
     script(&env, &scripts, "hello", "Say hello");
     let bin = env.bin();
-    let hang = env.script_in(&bin, "tcli-source-hang", "sleep 30");
-    let fails = env.script_in(
+    env.script_in(&bin, "tcli-source-hang", "sleep 30");
+    env.script_in(
         &bin,
         "tcli-source-fails",
         "echo 'cannot read config' >&2\nexit 3",
@@ -309,19 +318,19 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
         .chain((1..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8))
         .collect();
     std::fs::write(&junk_file, junk).unwrap();
-    let junky = env.script_in(
+    env.script_in(
         &bin,
         "tcli-source-junk",
         &format!("cat '{}'", junk_file.display()),
     );
     let never = env.path("invalid-source-ran");
-    let invalid = env.script_in(
+    env.script_in(
         &bin,
         "tcli-source-Bad",
         &format!("touch '{}'", never.display()),
     );
     let fine = script(&env, &scripts, "fine-target", "Fine module");
-    let entries = source(
+    source(
         &env,
         &bin,
         "entries",
@@ -335,78 +344,90 @@ fn sources_list_reports_failing_sources_and_bad_entries_and_keeps_the_good_ones(
         ],
     );
 
-    let list = env.run(["modules", "list"]);
-    list.success();
-    has_line_with(
-        &list,
-        &[&hang.display().to_string(), "did not finish within 2 s"],
-    );
-    has_line_with(
-        &list,
-        &[&fails.display().to_string(), "exited with status 3"],
-    );
-    has_line_with(
-        &list,
-        &[
-            &junky.display().to_string(),
-            "'list' output line 1 is not UTF-8 text",
-        ],
-    );
-    has_line_with(&list, &[&invalid.display().to_string(), "invalid"]);
-    list.stdout_has("invalid module name \"Bad_Name\": a name cannot contain uppercase letters")
-        .stdout_has("entry 'norun' has no \"run\"")
-        .stdout_has("entry 'rel': \"run\" must start with an absolute path, not \"bin/rel\"");
-    assert!(row(&list.stdout, "hello").ends_with("Say hello"));
-    assert!(row(&list.stdout, "fine").ends_with("Fine module"));
-    let norun = row(&list.stdout, "norun");
-    assert!(norun.contains(&entries.display().to_string()), "{norun}");
+    // Each failed source says how to recover it.
+    insta::assert_snapshot!(env.run(["modules", "list"]), @r#"
+        NAME         KIND     LOCATION                                                      DESCRIPTION
+        Bad_Name     source   $ROOT/bin/tcli-source-entries                  -
+            problem: line 2: invalid module name "Bad_Name": a name cannot contain uppercase letters
+        completion   builtin  (built in)                                                    Print a shell completion script
+        fine         source   $ROOT/bin/tcli-source-entries (runs $ROOT/scripts/fine-target)  Fine module
+        fine-target  source   $ROOT/bin/tcli-source-scripts (runs $ROOT/scripts/fine-target)  Fine module
+        hello        source   $ROOT/bin/tcli-source-scripts (runs $ROOT/scripts/hello)  Say hello
+        help         builtin  (built in)                                                    Show help for tcli or for a module
+        modules      builtin  (built in)                                                    List, locate and check modules
+        norun        source   $ROOT/bin/tcli-source-entries                  -
+            problem: line 3: entry 'norun' has no "run" array of strings
+        rel          source   $ROOT/bin/tcli-source-entries                  -
+            problem: line 4: entry 'rel': "run" must start with an absolute path, not "bin/rel"
+        team         builtin  (built in)                                                    Add, update and inspect team repositories
+        ------- stderr -------
+        warning: source modules: $ROOT/bin/tcli-source-Bad: invalid source name "Bad": a name cannot contain uppercase letters
+        hint: rename $ROOT/bin/tcli-source-Bad to tcli-source-<name>, with <name> a valid module name
+        warning: source modules: $ROOT/bin/tcli-source-entries: line 5: an entry has no "name" string
+        warning: source modules: $ROOT/bin/tcli-source-fails: 'list' exited with status 3: cannot read config
+        hint: fix $ROOT/bin/tcli-source-fails, then 'touch $ROOT/bin/tcli-source-fails': a failed source runs 'list' again only when its file changes
+        warning: source modules: $ROOT/bin/tcli-source-hang: 'list' did not finish within 2 s
+        hint: fix $ROOT/bin/tcli-source-hang, then 'touch $ROOT/bin/tcli-source-hang': a failed source runs 'list' again only when its file changes
+        warning: source modules: $ROOT/bin/tcli-source-junk: 'list' output line 1 is not UTF-8 text
+        hint: fix $ROOT/bin/tcli-source-junk, then 'touch $ROOT/bin/tcli-source-junk': a failed source runs 'list' again only when its file changes
+        "#);
     assert!(!never.exists(), "a source with an invalid name was run");
 
-    // Each failed source says how to recover it.
-    list.stderr_has(&format!(
-        "hint: fix {0}, then 'touch {0}': a failed source runs 'list' again only when its file changes",
-        hang.display()
-    ));
     let json = env.run(["modules", "list", "--json"]).success().json();
     let notes = json["notes"].to_string();
     assert!(notes.contains("did not finish within 2 s"), "{notes}");
 
-    let help = env.run(["--help"]);
     // As for any module: listed with its problem when its name is valid, left out otherwise.
-    help.success().stdout_lacks("Bad_Name");
-    assert!(row(&help.stdout, "norun").contains("has no \"run\""));
-    assert!(row(&help.stdout, "fine").ends_with("Fine module"));
-    assert!(row(&help.stdout, "hello").ends_with("Say hello"));
+    insta::assert_snapshot!(env.run(["--help"]), @r#"
+        tcli: the team command line
 
-    let check = env.run(["modules", "check"]);
-    check
-        .code(1)
-        .stdout_has("ok    hello\n")
-        .stdout_has("ok    fine\n");
-    for (path, why) in [
-        (&hang, "did not finish within 2 s"),
-        (&fails, "exited with status 3"),
-        (&junky, "'list' output line 1 is not UTF-8 text"),
-        (&invalid, "invalid"),
-    ] {
-        assert!(
-            check.stdout.lines().any(|l| l.starts_with("FAIL  ")
-                && l.contains(&path.display().to_string())
-                && l.contains(why)),
-            "no FAIL line for {} ({why}):\n{}",
-            path.display(),
-            check.stdout
-        );
-    }
-    check
-        .stdout_has(&format!(
-            "FAIL  source {}: line 5: an entry has no \"name\" string\n",
-            entries.display()
-        ))
-        .stdout_has("FAIL  Bad_Name: invalid name")
-        .stdout_has("FAIL  norun: ")
-        .stdout_has("FAIL  rel: ");
-    env.run(["norun"]).code(126).stderr_has("module 'norun'");
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          fine         Fine module
+          fine-target  Fine module
+          hello        Say hello
+          norun        (line 3: entry 'norun' has no "run" array of strings)
+          rel          (line 4: entry 'rel': "run" must start with an absolute path, not "bin/r…)
+        ------- stderr -------
+        warning: 1 module with an invalid name not listed; run 'tcli modules list' to see why
+        warning: source modules: $ROOT/bin/tcli-source-Bad: invalid source name "Bad": a name cannot contain uppercase letters
+        hint: rename $ROOT/bin/tcli-source-Bad to tcli-source-<name>, with <name> a valid module name
+        warning: source modules: $ROOT/bin/tcli-source-entries: line 5: an entry has no "name" string
+        warning: source modules: $ROOT/bin/tcli-source-fails: 'list' exited with status 3: cannot read config
+        hint: fix $ROOT/bin/tcli-source-fails, then 'touch $ROOT/bin/tcli-source-fails': a failed source runs 'list' again only when its file changes
+        warning: source modules: $ROOT/bin/tcli-source-hang: 'list' did not finish within 2 s
+        hint: fix $ROOT/bin/tcli-source-hang, then 'touch $ROOT/bin/tcli-source-hang': a failed source runs 'list' again only when its file changes
+        warning: source modules: $ROOT/bin/tcli-source-junk: 'list' output line 1 is not UTF-8 text
+        hint: fix $ROOT/bin/tcli-source-junk, then 'touch $ROOT/bin/tcli-source-junk': a failed source runs 'list' again only when its file changes
+        "#);
+    insta::assert_snapshot!(env.run(["modules", "check"]), @r#"
+        FAIL  Bad_Name: invalid name: a name cannot contain uppercase letters
+        ok    fine
+        ok    fine-target
+        ok    hello
+        FAIL  norun: line 3: entry 'norun' has no "run" array of strings
+        FAIL  rel: line 4: entry 'rel': "run" must start with an absolute path, not "bin/rel"
+        FAIL  source $ROOT/bin/tcli-source-Bad: invalid source name "Bad": a name cannot contain uppercase letters
+        FAIL  source $ROOT/bin/tcli-source-entries: line 5: an entry has no "name" string
+        FAIL  source $ROOT/bin/tcli-source-fails: 'list' exited with status 3: cannot read config
+        FAIL  source $ROOT/bin/tcli-source-hang: 'list' did not finish within 2 s
+        FAIL  source $ROOT/bin/tcli-source-junk: 'list' output line 1 is not UTF-8 text
+        3 passed, 8 failed
+        [exit status: 1]
+        "#);
+    insta::assert_snapshot!(env.run(["norun"]), @r#"
+        ------- stderr -------
+        error: module 'norun' ($ROOT/bin/tcli-source-entries) cannot run: line 3: entry 'norun' has no "run" array of strings
+        hint: run 'tcli modules which norun' for details
+        [exit status: 126]
+        "#);
 }
 
 #[test]

@@ -89,10 +89,10 @@ pub fn parse<P: clap::Parser>(module: &str, args: Vec<OsString>) -> Result<P, u8
 
 /// The catalog's notes as warnings on stderr, then how to recover from them.
 pub(crate) fn warn_notes(catalog: &crate::catalog::Catalog) {
-    for (kind, note) in &catalog.notes {
-        crate::ui::warn(&format!("{} modules: {note}", kind.as_str()));
-    }
-    for hint in &catalog.hints {
-        crate::ui::hint(hint);
+    for note in &catalog.notes {
+        crate::ui::warn(&format!("{} modules: {}", note.kind.as_str(), note.line));
+        if let Some(hint) = &note.hint {
+            crate::ui::hint(hint);
+        }
     }
 }

@@ -43,10 +43,16 @@ pub trait Source: Sync {
         Lookup::UseIndex
     }
 
-    /// How to recover from what the cached part's note reports, one `hint:` line each (source
-    /// plugins: how to make a failed source list again).
-    fn hints(&self, _cached: &SourceCache) -> Vec<String> {
-        Vec::new()
+    /// The lines of the cached part's note, each with how to recover from what it reports
+    /// when there is a way (source plugins: how to make a failed source list again), so the
+    /// `hint:` stands under its own `warning:`.
+    fn notes(&self, cached: &SourceCache) -> Vec<(String, Option<String>)> {
+        cached
+            .note
+            .iter()
+            .flat_map(|n| n.lines())
+            .map(|l| (l.to_string(), None))
+            .collect()
     }
 
     /// True when the source's world can change with no local file changing (an engine's

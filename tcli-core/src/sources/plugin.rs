@@ -125,10 +125,20 @@ impl Source for PluginSource {
             && records(cached).iter().all(|r| unchanged(r, now))
     }
 
-    fn hints(&self, cached: &SourceCache) -> Vec<String> {
+    fn notes(&self, cached: &SourceCache) -> Vec<(String, Option<String>)> {
         records(cached)
             .iter()
-            .filter_map(|r| Some(r.failure.as_ref()?.hint(&r.path)))
+            .flat_map(|r| {
+                let failed = r
+                    .failure
+                    .iter()
+                    .map(|f| (f.to_string(), Some(f.hint(&r.path))));
+                let unnamed = r.unnamed.iter().map(|u| (u.to_string(), None));
+                failed
+                    .chain(unnamed)
+                    .map(|(why, hint)| (note_line(&r.path, &why), hint))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 
@@ -170,7 +180,7 @@ impl Source for PluginSource {
             out.modules.extend(modules);
         }
         let notes: Vec<String> = failures(&records)
-            .map(|(path, why)| format!("{}: {why}", path.escape_debug()))
+            .map(|(path, why)| note_line(&path, &why))
             .collect();
         if !notes.is_empty() {
             out.note = Some(notes.join("\n"));
@@ -186,6 +196,11 @@ impl Source for PluginSource {
 /// contributes nothing and for each entry it skipped that had no name to list it under.
 pub fn source_failures(cached: &SourceCache) -> Vec<(String, String)> {
     failures(&records(cached)).collect()
+}
+
+/// One line of the source kind's note: the source's path and what is wrong.
+fn note_line(path: &str, why: &str) -> String {
+    format!("{}: {why}", path.escape_debug())
 }
 
 fn failures(records: &[Record]) -> impl Iterator<Item = (String, String)> + '_ {

@@ -41,7 +41,7 @@ pub fn cmd_modules_list(cx: &Context, args: &ModulesListArgs) -> anyhow::Result<
         let notes: Vec<_> = catalog
             .notes
             .iter()
-            .map(|(k, n)| serde_json::json!({ "kind": k, "note": n }))
+            .map(|n| serde_json::json!({ "kind": n.kind, "note": n.line }))
             .collect();
         ui::json(&serde_json::json!({ "modules": catalog.resolved, "notes": notes }));
         return Ok(0);

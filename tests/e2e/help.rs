@@ -110,10 +110,21 @@ fn help_reprobes_only_the_changed_module() {
     // Same size, new content: only the identity (mtime/inode) tells them apart.
     std::thread::sleep(std::time::Duration::from_millis(20));
     env.module("b", &format!("echo b >> {}\necho 'Other B'", log.display()));
-    env.run(["--help"])
-        .success()
-        .stdout_has("b  Other B")
-        .stdout_has("a  First A");
+    insta::assert_snapshot!(env.run(["--help"]), @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          a  First A
+          b  Other B
+        ");
     // Probes run in parallel, so only the counts are fixed: a once, b twice.
     let mut probes: Vec<String> = std::fs::read_to_string(&log)
         .unwrap()
@@ -142,11 +153,35 @@ fn help_sees_a_new_module_at_once() {
           (none yet: put an executable named tcli-<name> on your PATH)
         ");
     env.module("fresh", "# tcli-summary: Just added\n");
-    env.run(["--help"])
-        .success()
-        .stdout_has("fresh  Just added");
+    insta::assert_snapshot!(env.run(["--help"]), @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          fresh  Just added
+        ");
     std::fs::remove_file(env.bin().join("tcli-fresh")).unwrap();
-    env.run(["--help"]).success().stdout_lacks("fresh");
+    insta::assert_snapshot!(env.run(["--help"]), @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          (none yet: put an executable named tcli-<name> on your PATH)
+        ");
 }
 
 #[test]
@@ -164,11 +199,24 @@ fn help_survives_hostile_help_output() {
         "probing took {:?}",
         start.elapsed()
     );
-    run.success()
-        .stdout_has("  hang    ('--help' did not finish within 2 s)\n")
-        .stdout_has("  fails   ('--help' exited with status 3)\n")
-        .stdout_has("  junk    ('--help' printed binary data, not text)\n")
-        .stdout_has("  silent  ('--help' printed nothing on stdout)\n");
+    insta::assert_snapshot!(&run, @r"
+        tcli: the team command line
+
+        Usage: tcli [-h|--help] [-V|--version] <module> [<subject>] <verb> [args...]
+
+        Built-in:
+          completion  Print a shell completion script
+          help        Show help for tcli or for a module
+          modules     List, locate and check modules
+          team        Add, update and inspect team repositories
+
+        Modules:
+          fails   ('--help' exited with status 3)
+          hang    ('--help' did not finish within 2 s)
+          huge    xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…
+          junk    ('--help' printed binary data, not text)
+          silent  ('--help' printed nothing on stdout)
+        ");
     for line in run.stdout.lines() {
         assert!(
             line.chars().count() <= 90,
@@ -240,13 +288,13 @@ fn help_module_with_declared_verbs_refuses_an_unknown_verb() {
     assert_eq!(ok.stdout, "help for: env create --help\n");
     // `help` (every clap-built module's verb) and flags pass, and a module that declares no
     // verbs gets every word as before.
-    env.run(["help", "deploy", "help"])
-        .success()
-        .stdout_has("help for: help --help");
-    env.run(["help", "deploy", "--verbose"])
-        .success()
-        .stdout_has("help for: --verbose --help");
-    env.run(["help", "plain", "anything"])
-        .success()
-        .stdout_has("help for: anything --help");
+    insta::assert_snapshot!(env.run(["help", "deploy", "help"]), @r"
+        help for: help --help
+        ");
+    insta::assert_snapshot!(env.run(["help", "deploy", "--verbose"]), @r"
+        help for: --verbose --help
+        ");
+    insta::assert_snapshot!(env.run(["help", "plain", "anything"]), @r"
+        help for: anything --help
+        ");
 }

@@ -9,7 +9,6 @@ use super::git::{self, NoTracking};
 use super::sh;
 use crate::errors::{retrust, TeamError};
 use anyhow::Context as _;
-use git2::build::CheckoutBuilder;
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::path::Path;
@@ -362,30 +361,34 @@ impl Here<'_> {
         Ok(text)
     }
 
-    /// Moves the checkout and its branch to `new_up`.
+    /// Moves the checkout and its branch to `new_up`, or, failing midway, puts both back
+    /// (`checkout::switch`) so the refusal's "nothing was changed" holds.
     fn fast_forward(&self, t: &git::Tracking, new_up: Oid) -> anyhow::Result<()> {
         let name = &self.entry.name;
-        let target = self
-            .repo
-            .find_object(new_up, None)
-            .map_err(|e| git_failure(name, self.dir, &e))?;
-        // Safe checkout checks every path for conflicts before it writes any file.
-        self.repo
-            .checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-            .map_err(|e| TeamError::FastForward {
+        let move_branch = || {
+            self.repo.find_reference(&t.branch_ref)?.set_target(
+                new_up,
+                &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+            )?;
+            Ok(())
+        };
+        // libgit2's message quotes the path that failed, which the pusher chose.
+        let shown = |e: &git2::Error| tcli_core::prim::text::sanitize_line(e.message(), 1000);
+        super::checkout::switch(self.repo, t.head, new_up, move_branch).map_err(|e| match e {
+            super::checkout::Failed::Restored(why) => TeamError::FastForward {
                 team: name.clone(),
                 dir: self.dir.to_path_buf(),
-                why: e.message().to_string(),
-            })?;
-        self.repo
-            .find_reference(&t.branch_ref)
-            .and_then(|mut r| {
-                r.set_target(
-                    new_up,
-                    &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-                )
-            })
-            .map_err(|e| git_failure(name, self.dir, &e))?;
+                why: shown(&why),
+                commit: git::short(new_up),
+                url: self.entry.url.clone(),
+            },
+            super::checkout::Failed::Left { why, restore } => TeamError::FastForwardLeft {
+                team: name.clone(),
+                dir: self.dir.to_path_buf(),
+                why: shown(&why),
+                restore: shown(&restore),
+            },
+        })?;
         Ok(())
     }
 }

@@ -225,7 +225,12 @@ fn fetch_image(
         known.images.push(entry.clone());
         store::write_json(&store::fetched_path(cx), &known)?;
         out.new_images.push(entry);
-        Action::Fetched
+        // Tagging an image the engine had (another user's pull) fetches nothing.
+        if pulled.downloaded {
+            Action::Fetched
+        } else {
+            Action::Reused
+        }
     } else {
         Action::Reused
     };

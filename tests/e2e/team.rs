@@ -860,3 +860,97 @@ fn team_update_checkout_failing_midway_changes_nothing() {
         .success()
         .stdout_has("added    deploy");
 }
+
+/// An unsigned team's update names each commit by its author, with its subject made inert;
+/// a long list ends in "and N more"; a `[trust]` change is said in words; `--json` carries
+/// the same.
+#[test]
+fn team_update_lists_commits_by_author_and_trust_changes() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    for i in 1..=21 {
+        team.write("notes.txt", &format!("{i}\n"));
+        team.push(&env, &format!("note {i}"));
+    }
+    team.write("notes.txt", "evil\n");
+    team.push(&env, "evil \u{1b}]0;owned\u{7} subject\rerror: fake");
+    let r = env.run(["team", "update"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    assert!(!r.raw_stdout.iter().any(|b| matches!(b, 0x1b | 0x07 | b'\r')));
+    insta::assert_snapshot!(r.naming(&names), @r"
+        acme: updated $C1..$C23 (main)
+          22 commits:
+            $C23  Teammate  evil ]0;owned subject error: fake
+            $C22  Teammate  note 21
+            $C21  Teammate  note 20
+            $C20  Teammate  note 19
+            $C19  Teammate  note 18
+            $C18  Teammate  note 17
+            $C17  Teammate  note 16
+            $C16  Teammate  note 15
+            $C15  Teammate  note 14
+            $C14  Teammate  note 13
+            and 12 more
+        ");
+
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n[trust]\nrequire-signed = false\n",
+    );
+    team.push(&env, "say signing is off");
+    let r = env.run(["team", "update", "--json"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    insta::assert_snapshot!(r.naming(&names), @r#"
+        {
+          "ok": true,
+          "teams": [
+            {
+              "added": [],
+              "artifacts": [],
+              "branch": "main",
+              "changed": [],
+              "commits": [
+                {
+                  "by": "Teammate",
+                  "commit": "$C24",
+                  "key": null,
+                  "subject": "say signing is off"
+                }
+              ],
+              "from": "$C23",
+              "more_commits": 0,
+              "name": "acme",
+              "removed": [],
+              "result": "updated",
+              "roster": [],
+              "to": "$C24",
+              "trust": [
+                {
+                  "from": null,
+                  "key": "require-signed",
+                  "to": false
+                }
+              ],
+              "upstream": "origin/main",
+              "warnings": []
+            }
+          ]
+        }
+        "#);
+
+    // Turned on by a commit its parent did not ask to sign: said in words.
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n[trust]\nrequire-signed = true\n",
+    );
+    team.push(&env, "say signing is on");
+    let r = env.run(["team", "update"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    insta::assert_snapshot!(r.naming(&names), @r"
+        acme: updated $C24..$C25 (main)
+          1 commit:
+            $C25  Teammate  say signing is on
+          trust: require-signed changed from false to true
+        ");
+}

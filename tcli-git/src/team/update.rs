@@ -53,6 +53,9 @@ pub(crate) struct Updated {
     pub signed: Option<super::signed::Checked>,
     /// Pinned artifacts fetched, reused or removed (docs/team-repos.md, "Pinning").
     pub artifacts: Vec<super::pins::ArtifactReport>,
+    /// The commits it brought, and the roster and `[trust]` changes among them.
+    #[serde(flatten)]
+    pub brought: super::changes::Brought,
 }
 
 /// Updates one team, in the steps of docs/team-repos.md ("Update: fast-forward or refuse"):
@@ -123,6 +126,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         super::signed::record(cx, name, t.head, new_up, checked)?;
     }
     out.compare_modules(&before, &after);
+    // The update happened: a report that git cannot complete is left out, never an error.
+    out.brought =
+        super::changes::between(&repo, t.head, new_up, out.signed.as_ref()).unwrap_or_default();
     Ok(out)
 }
 
@@ -142,6 +148,7 @@ impl Updated {
             warnings: Vec::new(),
             signed: None,
             artifacts: Vec::new(),
+            brought: Default::default(),
         }
     }
 

@@ -877,7 +877,10 @@ fn team_update_lists_commits_by_author_and_trust_changes() {
     team.push(&env, "evil \u{1b}]0;owned\u{7} subject\rerror: fake");
     let r = env.run(["team", "update"]);
     let names = env.git().commit_names(&checkout(&env, "acme"));
-    assert!(!r.raw_stdout.iter().any(|b| matches!(b, 0x1b | 0x07 | b'\r')));
+    assert!(!r
+        .raw_stdout
+        .iter()
+        .any(|b| matches!(b, 0x1b | 0x07 | b'\r')));
     insta::assert_snapshot!(r.naming(&names), @r"
         acme: updated $C1..$C23 (main)
           22 commits:

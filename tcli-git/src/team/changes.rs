@@ -97,7 +97,9 @@ pub(crate) fn between(
                 None => shown(&String::from_utf8_lossy(c.author().name_bytes())),
             },
             key: signer.map(|s| s.fingerprint.clone()),
-            subject: shown(&String::from_utf8_lossy(c.summary_bytes().unwrap_or_default())),
+            subject: shown(&String::from_utf8_lossy(
+                c.summary_bytes().unwrap_or_default(),
+            )),
         });
     }
     let (old, new) = (settings(repo, from), settings(repo, to));

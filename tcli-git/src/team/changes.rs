@@ -104,11 +104,15 @@ pub(crate) fn between(
     }
     let (old, new) = (settings(repo, from), settings(repo, to));
     let table = |text: &str| text.parse::<toml::Table>().unwrap_or_default();
-    out.trust = trust_changes(&table(&old), &table(&new));
-    // A roster that does not parse on either side has no changes to name (a signed team's
-    // new roster was checked before; an unsigned team's is the team modules' to report).
-    if let (Ok(a), Ok(b)) = (roster_of(&old), roster_of(&new)) {
-        out.roster = roster_changes(&a, &b);
+    let (old_table, new_table) = (table(&old), table(&new));
+    out.trust = trust_changes(&old_table, &new_table);
+    // Keys are parsed only when `[people]` changed. A roster that does not parse on either side
+    // has no changes to name (a signed team's new roster was checked before; an unsigned
+    // team's is the team modules' to report).
+    if old_table.get("people") != new_table.get("people") {
+        if let (Ok(a), Ok(b)) = (roster_of(&old), roster_of(&new)) {
+            out.roster = roster_changes(&a, &b);
+        }
     }
     Ok(out)
 }

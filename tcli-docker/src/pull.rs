@@ -35,6 +35,7 @@ pub(crate) async fn pull(
         }
         return Ok(Pulled {
             fetched: ours,
+            downloaded: false,
             ..pulled
         });
     }
@@ -73,6 +74,7 @@ pub(crate) async fn pull(
     tag(docker, host, &pulled.id, &req.tag).await?;
     Ok(Pulled {
         fetched: true,
+        downloaded: true,
         ..pulled
     })
 }
@@ -103,6 +105,7 @@ fn pulled_of(
             found.config.and_then(|c| c.labels).unwrap_or_default(),
         ),
         fetched: true,
+        downloaded: false,
     })
 }
 

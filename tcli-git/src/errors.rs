@@ -264,6 +264,16 @@ pub(crate) enum TeamError {
         team: String,
         dir: PathBuf,
         why: String,
+        /// The commit that could not be checked out, shortened.
+        commit: String,
+        url: String,
+    },
+    #[error("cannot fast-forward team '{team}' in {}: {why}; putting the checkout back failed too ({restore})", dir.display())]
+    FastForwardLeft {
+        team: String,
+        dir: PathBuf,
+        why: String,
+        restore: String,
     },
     #[error("git failed verifying team '{team}': {why}")]
     GitChecking { team: String, why: String },
@@ -485,7 +495,16 @@ impl TeamError {
             E::SettingsTooLarge { .. } => {
                 "ask the team to keep data out of tcli.toml; it holds settings only".into()
             }
-            E::FastForward { dir, .. } => format!("see what is in the way: git -C {} status", sh(dir)),
+            E::FastForward { dir, commit, url, .. } => format!(
+                "see whether a file of yours is in the way (git -C {} status --ignored), or ask the team about commit {commit} in {url}",
+                sh(dir)
+            ),
+            // The checkout was clean before (update refuses otherwise): what is untracked now
+            // is what the failed checkout wrote.
+            E::FastForwardLeft { dir, .. } => format!(
+                "put it back as it was: git -C {0} reset -q --hard HEAD && git -C {0} clean -fdq",
+                sh(dir)
+            ),
             E::GitChecking { .. } => "see the repository's state with git status".into(),
             E::UpdateRefused { commit, url, head, .. } => format!(
                 "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",

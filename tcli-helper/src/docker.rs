@@ -297,6 +297,9 @@ pub struct Pulled {
     /// True when tcli pulled and tagged it; false when the engine had it already (the user's:
     /// tcli gives it no tag and never removes it).
     pub fetched: bool,
+    /// True when the engine downloaded it now; false when it had the image already.
+    #[serde(default)]
+    pub downloaded: bool,
 }
 
 /// Why a pull failed.

@@ -304,6 +304,22 @@ fn store_entries(env: &TestEnv) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The tag tcli gave the image it pulled for `module` at `digest`, as this user's record
+/// (`store/fetched.json`) names it: `tcli-pinned/<module>:<16 hex>-<engine user>`.
+fn tcli_tag(env: &TestEnv, module: &str, digest: &str) -> String {
+    let prefix = format!("tcli-pinned/{module}:{}-", &digest["sha256:".len()..][..16]);
+    let fetched = std::fs::read_to_string(env.data_dir().join("store/fetched.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&fetched).unwrap();
+    v["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["tag"].as_str())
+        .find(|t| t.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix}... in {fetched}"))
+        .to_string()
+}
+
 fn head(env: &TestEnv) -> String {
     env.git()
         .run(&env.data_dir().join("teams/acme"), &["rev-parse", "HEAD"])
@@ -342,7 +358,7 @@ fn team_add_pinned_image_and_libraries_run_offline() {
         .stdout_has("fetched  hello")
         .stdout_has("fetched  web")
         // Not a terminal: one line per module, no bar.
-        .stderr_has("acme: pulling lint (")
+        .stderr_has("acme: pulled lint (")
         .stderr_has("acme: fetching hello (");
     // Offline from here on: nothing runs from the registry or the web server.
     registry.stop();
@@ -513,7 +529,7 @@ fn team_update_pinned_restores_prunes_and_spares_the_users_images() {
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success();
     let digest = lint.rsplit('@').next().unwrap();
-    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    let tag = tcli_tag(&env, "lint", digest);
     let id =
         String::from_utf8_lossy(&docker(&["image", "inspect", "--format", "{{.Id}}", &tag]).stdout)
             .trim()
@@ -741,7 +757,7 @@ fn team_update_pinned_with_docker_off_keeps_the_teams_images() {
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success();
     let digest = lint.rsplit('@').next().unwrap();
-    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    let tag = tcli_tag(&env, "lint", digest);
     assert!(docker(&["image", "inspect", &tag]).status.success());
     // A new commit, the same pins, taken while Docker is off.
     repo.push(
@@ -785,7 +801,7 @@ fn team_update_pinned_prune_spares_an_image_the_user_pulled_under_another_name()
     repo.push(&image("lint", &lint), &[]);
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success();
-    let tag = format!("tcli-pinned/lint:{}", &digest["sha256:".len()..][..16]);
+    let tag = tcli_tag(&env, "lint", digest);
     // The user publishes and pulls the same image under a name of their own.
     assert!(docker(&["tag", &tag, &other]).status.success());
     assert!(docker(&["push", &other]).status.success());
@@ -871,4 +887,59 @@ fn team_update_pinned_unreadable_record_is_refused_and_prunes_nothing() {
     env.run(["hello", "greet", "pins"])
         .success()
         .stdout_has("hello, pins");
+}
+
+/// Two users of one Docker engine pin the same image; one updates past the pin. Each removes
+/// only its own tag: the other's module still runs, and the image goes with the last user.
+#[test]
+fn team_update_pinned_image_shared_by_two_users_stays_for_the_other() {
+    if !engine_available() {
+        return;
+    }
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let ana = docker_env();
+    let bo = docker_env();
+    let lint = registry.push_image("e2e-pin/shared5", "shared5-says");
+    let _cleanup = Cleanup(vec![lint.clone()]);
+    let (name, digest) = lint.rsplit_once('@').unwrap();
+    let pulled = format!("{}@{digest}", name.rsplit_once(':').unwrap().0);
+    let repo = Repo::new(&ana);
+    repo.push(&image("lint", &lint), &[]);
+    let url = repo.bare.to_str().unwrap();
+    ana.run(["team", "add", url, "--name", "acme"])
+        .success()
+        .stdout_has("fetched  lint")
+        .stderr_has("acme: pulled lint (");
+    // The engine has it now: bo's tcli pulls nothing, says so, and adds a tag of its own.
+    let requests = registry.requests();
+    let r = bo.run(["team", "add", url, "--name", "acme"]);
+    r.success().stdout_lacks("fetched  lint");
+    assert!(!r.stderr.contains("pull"), "{}", r.stderr);
+    assert_eq!(registry.requests(), requests, "nothing pulled for bo");
+    let (ana_tag, bo_tag) = (
+        tcli_tag(&ana, "lint", digest),
+        tcli_tag(&bo, "lint", digest),
+    );
+    assert_ne!(ana_tag, bo_tag, "one tag per user of the engine");
+
+    repo.push("", &[]);
+    ana.run(["team", "update"])
+        .success()
+        .stdout_has(&format!("removed  lint ({ana_tag})"));
+    assert!(!docker(&["image", "inspect", &ana_tag]).status.success());
+    bo.run(["lint", "still"])
+        .success()
+        .stdout_has("shared5-says still");
+    bo.run(["team", "status"]).success().stdout_lacks("missing");
+
+    // The last user moves past the pin: the image goes.
+    bo.run(["team", "update"])
+        .success()
+        .stdout_has(&format!("removed  lint ({bo_tag})"));
+    assert!(
+        !docker(&["image", "inspect", &pulled]).status.success(),
+        "the image goes with its last tcli user"
+    );
 }

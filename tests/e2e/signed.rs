@@ -1396,3 +1396,100 @@ fn signed_update_refuses_a_huge_tcli_toml() {
         ");
     assert_eq!(checkout_head(&env), head);
 }
+
+/// `team update` names every commit it brought by who signed it, and says in words who joined
+/// or left the roster and which keys came or went; `--json` carries the same.
+#[test]
+fn signed_update_lists_commits_by_signer_and_roster_changes() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("cy", &[]),
+                ("dan", &[&k.dan]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "welcome dan, retire cy's key");
+    team.change(&env, "dan", Some(&k.dan), "dan's first change");
+    let r = env.run(["team", "update"]);
+    let names = env.git().commit_names(&checkout(&env));
+    insta::assert_snapshot!(r.naming(&names), @r"
+        acme: updated $C1..$C3 (main)
+          verified 2 signed commits; $C3 signed by dan with SHA256:$FP
+          2 commits:
+            $C3  dan  dan's first change
+            $C2  ana  welcome dan, retire cy's key
+          roster: key SHA256:$FP of cy removed
+          roster: person dan added, with key SHA256:$FP
+        ");
+
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana, &k.mal]),
+                ("bo", &[&k.bo]),
+                ("dan", &[&k.dan]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "bo", Some(&k.bo), "cy left; ana's second key");
+    let r = env.run(["team", "update", "--json"]);
+    let names = env.git().commit_names(&checkout(&env));
+    insta::assert_snapshot!(r.naming(&names), @r#"
+        {
+          "ok": true,
+          "teams": [
+            {
+              "added": [],
+              "artifacts": [],
+              "branch": "main",
+              "changed": [],
+              "commits": [
+                {
+                  "by": "bo",
+                  "commit": "$C4",
+                  "key": "SHA256:$FP",
+                  "subject": "cy left; ana's second key"
+                }
+              ],
+              "from": "$C3",
+              "more_commits": 0,
+              "name": "acme",
+              "removed": [],
+              "result": "updated",
+              "roster": [
+                {
+                  "change": "person-removed",
+                  "keys": [],
+                  "person": "cy"
+                },
+                {
+                  "change": "key-added",
+                  "key": "SHA256:$FP",
+                  "person": "ana"
+                }
+              ],
+              "signed": {
+                "commits": 1,
+                "key": "SHA256:$FP",
+                "signer": "bo"
+              },
+              "to": "$C4",
+              "trust": [],
+              "upstream": "origin/main",
+              "warnings": []
+            }
+          ]
+        }
+        "#);
+}

@@ -790,3 +790,170 @@ fn team_update_one_failing_team_does_not_stop_the_others() {
     assert_eq!(v["teams"][1]["result"], "up-to-date");
     assert_eq!(v["teams"][2]["name"], "third");
 }
+
+/// Pushes, as a commit on top of the teammate's HEAD, a tree git accepts but the checkout
+/// cannot write midway: it deletes `bin/tcli-old`, adds `.gitmodules` (written first), then a
+/// file whose name is longer than the file system allows (refused only when written). Built
+/// with plumbing, as an attacker would.
+fn push_unwritable_tree(env: &TestEnv, team: &Team) -> String {
+    let git = env.git();
+    let w = &team.work;
+    let blob =
+        |text: &str| git.run_with_stdin(w, &["hash-object", "-w", "--stdin"], text.as_bytes());
+    let mktree = |lines: String| git.run_with_stdin(w, &["mktree"], lines.as_bytes());
+    let modules = blob("[submodule \"x\"]\n\tpath = x\n\turl = ./x\n");
+    let evil = blob("evil\n");
+    let hello = git.run(w, &["rev-parse", "HEAD:bin/tcli-hello"]);
+    let bin = mktree(format!("100755 blob {hello}\ttcli-hello\n"));
+    let toml = git.run(w, &["rev-parse", "HEAD:tcli.toml"]);
+    let long = "z".repeat(300);
+    let tree = mktree(format!(
+        "100644 blob {modules}\t.gitmodules\n040000 tree {bin}\tbin\n100644 blob {toml}\ttcli.toml\n100644 blob {evil}\t{long}\n"
+    ));
+    let commit = git.run(w, &["commit-tree", &tree, "-p", "HEAD", "-m", "unwritable"]);
+    git.run(
+        w,
+        &["push", "-q", "origin", &format!("{commit}:refs/heads/main")],
+    );
+    commit[..7].to_string()
+}
+
+/// A checkout that fails midway (after deleting one file and writing another) leaves the
+/// working tree, index and HEAD exactly as they were, says so, and the next update works.
+#[test]
+fn team_update_checkout_failing_midway_changes_nothing() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    team.module("old", "echo old module");
+    team.push(&env, "add old");
+    add(&env, &team);
+    let dir = checkout(&env, "acme");
+    let head = env.git().run(&dir, &["rev-parse", "HEAD"]);
+    let old = std::fs::read(dir.join("bin/tcli-old")).unwrap();
+    let bad = push_unwritable_tree(&env, &team);
+
+    let r = env.run(["team", "update"]);
+    insta::assert_snapshot!(r.naming(&[(&"z".repeat(300), "$LONG"), (&bad, "$BAD")]), @r"
+        ------- stderr -------
+        error: cannot fast-forward team 'acme' in $ROOT/data/teams/acme: could not open '$ROOT/data/teams/acme/$LONG' for writing: File name too long; nothing was changed
+        hint: see whether a file of yours is in the way (git -C $ROOT/data/teams/acme status --ignored), or ask the team about commit $BAD in $ROOT/remotes/acme.git
+        [exit status: 1]
+        ");
+    assert_eq!(
+        env.git().run(&dir, &["status", "--porcelain", "--ignored"]),
+        ""
+    );
+    assert_eq!(env.git().run(&dir, &["rev-parse", "HEAD"]), head);
+    assert_eq!(std::fs::read(dir.join("bin/tcli-old")).unwrap(), old);
+    assert!(!dir.join(".gitmodules").exists());
+    assert!(!dir.join("sub").exists());
+    env.run(["old"]).success().stdout_has("old module");
+
+    // The team fixes it: the next update goes through.
+    team.module("deploy", "true");
+    env.git().run(&team.work, &["add", "-A"]);
+    env.git()
+        .run(&team.work, &["commit", "-q", "-m", "add deploy"]);
+    env.git()
+        .run(&team.work, &["push", "-q", "-f", "origin", "main"]);
+    env.run(["team", "update"])
+        .success()
+        .stdout_has("added    deploy");
+}
+
+/// An unsigned team's update names each commit by its author, with its subject made inert;
+/// a long list ends in "and N more"; a `[trust]` change is said in words; `--json` carries
+/// the same.
+#[test]
+fn team_update_lists_commits_by_author_and_trust_changes() {
+    let env = TestEnv::new();
+    let team = Team::new(&env, "acme");
+    add(&env, &team);
+    for i in 1..=21 {
+        team.write("notes.txt", &format!("{i}\n"));
+        team.push(&env, &format!("note {i}"));
+    }
+    team.write("notes.txt", "evil\n");
+    team.push(&env, "evil \u{1b}]0;owned\u{7} subject\rerror: fake");
+    let r = env.run(["team", "update"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    assert!(!r
+        .raw_stdout
+        .iter()
+        .any(|b| matches!(b, 0x1b | 0x07 | b'\r')));
+    insta::assert_snapshot!(r.naming(&names), @r"
+        acme: updated $C1..$C23 (main)
+          22 commits:
+            $C23  Teammate  evil ]0;owned subject error: fake
+            $C22  Teammate  note 21
+            $C21  Teammate  note 20
+            $C20  Teammate  note 19
+            $C19  Teammate  note 18
+            $C18  Teammate  note 17
+            $C17  Teammate  note 16
+            $C16  Teammate  note 15
+            $C15  Teammate  note 14
+            $C14  Teammate  note 13
+            and 12 more
+        ");
+
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n[trust]\nrequire-signed = false\n",
+    );
+    team.push(&env, "say signing is off");
+    let r = env.run(["team", "update", "--json"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    insta::assert_snapshot!(r.naming(&names), @r#"
+        {
+          "ok": true,
+          "teams": [
+            {
+              "added": [],
+              "artifacts": [],
+              "branch": "main",
+              "changed": [],
+              "commits": [
+                {
+                  "by": "Teammate",
+                  "commit": "$C24",
+                  "key": null,
+                  "subject": "say signing is off"
+                }
+              ],
+              "from": "$C23",
+              "more_commits": 0,
+              "name": "acme",
+              "removed": [],
+              "result": "updated",
+              "roster": [],
+              "to": "$C24",
+              "trust": [
+                {
+                  "from": null,
+                  "key": "require-signed",
+                  "to": false
+                }
+              ],
+              "upstream": "origin/main",
+              "warnings": []
+            }
+          ]
+        }
+        "#);
+
+    // Turned on by a commit its parent did not ask to sign: said in words.
+    team.write(
+        "tcli.toml",
+        "[bookmarks]\nwiki = \"https://wiki.example.com\"\n[trust]\nrequire-signed = true\n",
+    );
+    team.push(&env, "say signing is on");
+    let r = env.run(["team", "update"]);
+    let names = env.git().commit_names(&checkout(&env, "acme"));
+    insta::assert_snapshot!(r.naming(&names), @r"
+        acme: updated $C24..$C25 (main)
+          1 commit:
+            $C25  Teammate  say signing is on
+          trust: require-signed changed from false to true
+        ");
+}

@@ -55,10 +55,45 @@ pub fn is_recorded(path: &Path, file: Option<&FileId>) -> bool {
 /// tcli knows what it may remove (docs/team-repos.md).
 pub const IMAGE_REPOSITORY: &str = "tcli-pinned";
 
-/// The local tag of a pinned image: `tcli-pinned/<module>:<first 16 hex of the digest>`.
-pub fn image_tag(module: &str, digest: &str) -> String {
+/// The local tag of a pinned image, one per user of the engine:
+/// `tcli-pinned/<module>:<first 16 hex of the digest>-<engine user>` ([`engine_user`]). Several
+/// users (or containers) share one engine; each removes only its own tag, and the engine
+/// deletes the image with its last name, so an image anyone still pins stays
+/// (docs/team-repos.md, "Upkeep").
+pub fn image_tag(module: &str, digest: &str, user: &str) -> String {
+    format!("{}-{user}", shared_image_tag(module, digest))
+}
+
+/// The tag tcli gave pinned images before tags were per user (`tcli-pinned/<module>:<16 hex>`),
+/// shared by every user of an engine: never removed, since another user may rely on it.
+pub fn shared_image_tag(module: &str, digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     format!("{IMAGE_REPOSITORY}/{module}:{}", &hex[..hex.len().min(16)])
+}
+
+/// True for a tag in the shared form of [`shared_image_tag`].
+pub fn is_shared_image_tag(tag: &str) -> bool {
+    tag.rsplit_once(':').is_some_and(|(_, t)| !t.contains('-'))
+}
+
+/// Who this tcli is to a Docker engine: 12 hex of a hash of the host name, the user id and the
+/// data dir, so two users, two homes of one user, or two containers on one engine (which may
+/// share a uid and a path, never a host name) each tag and untag their own. Not a secret: a
+/// name, stable while the three are.
+pub fn engine_user(cx: &Context) -> String {
+    let host = rustix::system::uname();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let uid = rustix::process::getuid().as_raw().to_string();
+    let parts = [
+        host.nodename().to_bytes(),
+        uid.as_bytes(),
+        cx.data_dir.as_os_str().as_encoded_bytes(),
+    ];
+    // FNV-1a: stable across Rust releases (std's hasher is not), and this names, never guards.
+    for byte in parts.iter().flat_map(|p| p.iter().chain(&[0u8])) {
+        h = (h ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:012x}", h >> 16)
 }
 
 /// The record; missing or unreadable means nothing is pinned (the next `team update` writes

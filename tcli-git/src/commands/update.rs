@@ -126,6 +126,7 @@ fn report(done: &[Updated]) -> String {
                         crate::team::git::commits(v.commits).replace("commit", "signed commit")
                     ));
                 }
+                s.push_str(&team::changes::lines(&u.brought));
                 for (label, names) in [
                     ("added", &u.added),
                     ("removed", &u.removed),

@@ -3,6 +3,8 @@
 //! here so these files read as they did when they lived beside it.
 
 pub(crate) mod add;
+pub(crate) mod changes;
+pub(crate) mod checkout;
 pub(crate) mod git;
 pub(crate) mod people;
 pub(crate) mod pins;

@@ -201,6 +201,8 @@ pub(crate) struct Walked {
     pub verified: usize,
     /// Who signed the tip, when it had to be signed.
     pub tip_signer: Option<Signer>,
+    /// Who signed each commit whose signature was verified (what `team update` reports).
+    pub signers: HashMap<Oid, Signer>,
 }
 
 /// A walk that could not finish.
@@ -321,8 +323,9 @@ pub(crate) fn walk(
                 out.verified += 1;
                 accepted.insert(oid);
                 if oid == tip {
-                    out.tip_signer = Some(s);
+                    out.tip_signer = Some(s.clone());
                 }
+                out.signers.insert(oid, s);
             }
             Err(VerifyError::UnknownKey { fingerprint }) => {
                 // Name the self-vouching case: the key is one this very commit adds (lists
@@ -468,6 +471,9 @@ pub(crate) struct Checked {
     pub signer: Option<String>,
     /// That key's fingerprint.
     pub key: Option<String>,
+    /// Who signed each verified commit, for the list of commits the update brought.
+    #[serde(skip)]
+    pub signers: HashMap<Oid, Signer>,
 }
 
 /// The checks `team update` makes before it moves anything: the incoming roster is valid, and
@@ -514,6 +520,7 @@ pub(crate) fn check_update(
             commits: w.verified,
             signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
             key: w.tip_signer.map(|s| s.fingerprint),
+            signers: w.signers,
         })),
         Err(WalkError::BadBase { at, problem }) => {
             Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))

@@ -9,7 +9,6 @@ use super::git::{self, NoTracking};
 use super::sh;
 use crate::errors::{retrust, TeamError};
 use anyhow::Context as _;
-use git2::build::CheckoutBuilder;
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::path::Path;
@@ -54,6 +53,9 @@ pub(crate) struct Updated {
     pub signed: Option<super::signed::Checked>,
     /// Pinned artifacts fetched, reused or removed (docs/team-repos.md, "Pinning").
     pub artifacts: Vec<super::pins::ArtifactReport>,
+    /// The commits it brought, and the roster and `[trust]` changes among them.
+    #[serde(flatten)]
+    pub brought: super::changes::Brought,
 }
 
 /// Updates one team, in the steps of docs/team-repos.md ("Update: fast-forward or refuse"):
@@ -124,6 +126,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         super::signed::record(cx, name, t.head, new_up, checked)?;
     }
     out.compare_modules(&before, &after);
+    // The update happened: a report that git cannot complete is left out, never an error.
+    out.brought =
+        super::changes::between(&repo, t.head, new_up, out.signed.as_ref()).unwrap_or_default();
     Ok(out)
 }
 
@@ -143,6 +148,7 @@ impl Updated {
             warnings: Vec::new(),
             signed: None,
             artifacts: Vec::new(),
+            brought: Default::default(),
         }
     }
 
@@ -362,30 +368,34 @@ impl Here<'_> {
         Ok(text)
     }
 
-    /// Moves the checkout and its branch to `new_up`.
+    /// Moves the checkout and its branch to `new_up`, or, failing midway, puts both back
+    /// (`checkout::switch`) so the refusal's "nothing was changed" holds.
     fn fast_forward(&self, t: &git::Tracking, new_up: Oid) -> anyhow::Result<()> {
         let name = &self.entry.name;
-        let target = self
-            .repo
-            .find_object(new_up, None)
-            .map_err(|e| git_failure(name, self.dir, &e))?;
-        // Safe checkout checks every path for conflicts before it writes any file.
-        self.repo
-            .checkout_tree(&target, Some(CheckoutBuilder::new().safe()))
-            .map_err(|e| TeamError::FastForward {
+        let move_branch = || {
+            self.repo.find_reference(&t.branch_ref)?.set_target(
+                new_up,
+                &format!("tcli team update: fast-forward to {}", git::short(new_up)),
+            )?;
+            Ok(())
+        };
+        // libgit2's message quotes the path that failed, which the pusher chose.
+        let shown = |e: &git2::Error| tcli_core::prim::text::sanitize_line(e.message(), 1000);
+        super::checkout::switch(self.repo, t.head, new_up, move_branch).map_err(|e| match e {
+            super::checkout::Failed::Restored(why) => TeamError::FastForward {
                 team: name.clone(),
                 dir: self.dir.to_path_buf(),
-                why: e.message().to_string(),
-            })?;
-        self.repo
-            .find_reference(&t.branch_ref)
-            .and_then(|mut r| {
-                r.set_target(
-                    new_up,
-                    &format!("tcli team update: fast-forward to {}", git::short(new_up)),
-                )
-            })
-            .map_err(|e| git_failure(name, self.dir, &e))?;
+                why: shown(&why),
+                commit: git::short(new_up),
+                url: self.entry.url.clone(),
+            },
+            super::checkout::Failed::Left { why, restore } => TeamError::FastForwardLeft {
+                team: name.clone(),
+                dir: self.dir.to_path_buf(),
+                why: shown(&why),
+                restore: shown(&restore),
+            },
+        })?;
         Ok(())
     }
 }

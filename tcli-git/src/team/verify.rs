@@ -119,6 +119,7 @@ impl Verified {
             commits: self.commits,
             signer: self.signer.clone(),
             key: self.signer_key.clone(),
+            signers: Default::default(),
         }
     }
 }

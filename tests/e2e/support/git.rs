@@ -117,6 +117,18 @@ impl Git {
         self.output(dir, args, Some(stdin))
     }
 
+    /// Names for the commits of `dir`'s HEAD, oldest first: each full id, then its 7-digit
+    /// short form, as `$C1`, `$C2`... (for `Run::naming`: commit ids change with every run).
+    pub fn commit_names(&self, dir: &Path) -> Vec<(String, String)> {
+        let ids = self.run(dir, &["rev-list", "--reverse", "HEAD"]);
+        let mut names = Vec::new();
+        for (i, id) in ids.lines().enumerate() {
+            names.push((id.to_string(), format!("$C{}", i + 1)));
+            names.push((id[..7].to_string(), format!("$C{}", i + 1)));
+        }
+        names
+    }
+
     #[track_caller]
     fn output(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> String {
         let mut c = self.command(dir, args);

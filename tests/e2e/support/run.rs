@@ -94,10 +94,10 @@ impl Run {
     /// This run with values only the test knows (the ids of the commits it made, say) replaced
     /// by names in stdout and stderr, so that a snapshot of it holds on every run:
     /// `r.naming(&[(&bad[..7], "$BAD")])`.
-    pub fn naming(&self, names: &[(&str, &str)]) -> Run {
+    pub fn naming<V: AsRef<str>, N: AsRef<str>>(&self, names: &[(V, N)]) -> Run {
         let named = |text: &str| {
             names.iter().fold(text.to_string(), |text, (value, name)| {
-                text.replace(value, name)
+                text.replace(value.as_ref(), name.as_ref())
             })
         };
         Run {

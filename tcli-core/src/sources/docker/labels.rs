@@ -148,6 +148,7 @@ fn from_labels(
 /// prefixes do not apply, no `io.tcli.module` label needed), run by the image ID it was pulled
 /// as; its labels still give the description, verbs and run settings.
 pub fn pinned_module(
+    user: &str,
     name: &str,
     team: &str,
     pin: &crate::model::pin::ImageRef,
@@ -170,7 +171,7 @@ pub fn pinned_module(
         runnable,
         detail: Detail::Docker(DockerDetail {
             image_id: image_id.to_string(),
-            tags: vec![crate::sources::pinned::image_tag(name, &pin.digest)],
+            tags: vec![crate::sources::pinned::image_tag(name, &pin.digest, user)],
             digests: vec![pin.pull_ref()],
             created: 0,
             run: Some(run),

@@ -294,6 +294,7 @@ pub fn short_id(id: &str) -> &str {
 
 /// The pinned docker modules, in team order, built from the labels recorded at the pull.
 fn pinned_modules(cx: &Context) -> Vec<ModuleInfo> {
+    let user = super::pinned::engine_user(cx);
     super::pinned::entries(cx)
         .into_iter()
         .filter_map(|e| match e.pinned {
@@ -301,7 +302,9 @@ fn pinned_modules(cx: &Context) -> Vec<ModuleInfo> {
                 pin,
                 image_id,
                 labels,
-            } => Some(pinned_module(&e.name, &e.team, &pin, &image_id, &labels)),
+            } => Some(pinned_module(
+                &user, &e.name, &e.team, &pin, &image_id, &labels,
+            )),
             Pinned::Native { .. } | Pinned::NoBuild { .. } => None,
         })
         .collect()

@@ -180,12 +180,10 @@ fn fetch_image(
     };
     let engine =
         Engine::at(&docker::host()).map_err(|e| fail(PullProblem::Helper(e.to_string())))?;
-    if !ui::interactive() {
-        ui::status(&format!("{team}: pulling {name} ({})", r.pull_ref()));
-    }
-    let tag = pinned::image_tag(name, &r.digest);
+    let tag = pinned::image_tag(name, &r.digest, &pinned::engine_user(cx));
+    let shared = pinned::shared_image_tag(name, &r.digest);
     let known: Fetched = store::read_json(&store::fetched_path(cx));
-    let ours = known.images.iter().any(|i| i.tag == tag);
+    let ours = known.images.iter().any(|i| i.tag == tag || i.tag == shared);
     let pulled = engine
         .pull(&PullRequest {
             repository: r.repository.clone(),
@@ -208,6 +206,11 @@ fn fetch_image(
                 PullError::Mismatch(why) => PullProblem::Mismatch(why),
             })
         })?;
+    // Said once it is known: the engine may have had the image (a terminal saw the helper's
+    // bar only for a real pull).
+    if pulled.downloaded && !ui::interactive() {
+        ui::status(&format!("{team}: pulled {name} ({})", r.pull_ref()));
+    }
     let recorded = known
         .images
         .iter()
@@ -222,7 +225,12 @@ fn fetch_image(
         known.images.push(entry.clone());
         store::write_json(&store::fetched_path(cx), &known)?;
         out.new_images.push(entry);
-        Action::Fetched
+        // Tagging an image the engine had (another user's pull) fetches nothing.
+        if pulled.downloaded {
+            Action::Fetched
+        } else {
+            Action::Reused
+        }
     } else {
         Action::Reused
     };

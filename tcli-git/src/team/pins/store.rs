@@ -76,8 +76,9 @@ pub(crate) fn missing(cx: &Context, rec: &TeamPins) -> Vec<String> {
         // An image tcli pulled is missing when its tcli tag is gone too (a prune that only
         // untagged it); one the user had is missing only when the engine lost it.
         let fetched: Fetched = read_json(&fetched_path(cx));
+        let user = pinned::engine_user(cx);
         let tagged = |name: &str, pin: &pin::ImageRef, id: &str| {
-            let tag = pinned::image_tag(name, &pin.digest);
+            let tag = pinned::image_tag(name, &pin.digest, &user);
             fetched
                 .images
                 .iter()
@@ -149,9 +150,9 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
     write_json(&pinned::pins_path(cx), &file)
 }
 
-/// Removes what no team pins any more: store files, and images tcli pulled (by their tcli
-/// tag; the engine keeps an image that has another name or a container). Teams no longer
-/// registered count as pinning nothing.
+/// Removes what no team pins any more: store files, and images tcli pulled (by this user's tcli
+/// tag; the engine keeps an image that has another name, such as another user's tag, or a
+/// container). Teams no longer registered count as pinning nothing.
 pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
     let mut file = read_record(cx)?;
     let registered: BTreeSet<String> = tcli_core::team_dirs::teams(cx)
@@ -165,13 +166,17 @@ pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
     }
     let mut libs = BTreeSet::new();
     let mut images = BTreeSet::new();
+    let user = pinned::engine_user(cx);
     for (name, p) in file.teams.values().flat_map(|t| &t.modules) {
         match p {
             Pinned::Native { sha256, .. } => {
                 libs.insert(pinned::library_path(cx, sha256));
             }
             Pinned::Image { pin, image_id, .. } => {
-                images.insert((pinned::image_tag(name, &pin.digest), image_id.clone()));
+                images.insert((
+                    pinned::image_tag(name, &pin.digest, &user),
+                    image_id.clone(),
+                ));
             }
             Pinned::NoBuild { .. } => {}
         }
@@ -206,6 +211,14 @@ pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
         .drain(..)
         .partition(|i| images.contains(&(i.tag.clone(), i.id.clone())));
     fetched.images = keep;
+    // A tag in the shared form of an older tcli may be another user's only hold on the image:
+    // forgotten, never removed.
+    let (shared, drop): (Vec<_>, Vec<_>) = drop
+        .into_iter()
+        .partition(|i| pinned::is_shared_image_tag(&i.tag));
+    if !shared.is_empty() && drop.is_empty() {
+        let _ = write_json(&fetched_path(cx), &fetched);
+    }
     if !drop.is_empty() {
         let engine = Engine::at(&docker::host());
         for i in drop {

@@ -40,6 +40,10 @@ pub fn helper_bin(name: &str) -> PathBuf {
 /// What every test root's name starts with (in the system temp dir): `Run` turns such paths into
 /// `$ROOT`.
 pub const ROOT_PREFIX: &str = "tcli-e2e-";
+/// Where test roots are made, whatever TMPDIR says: tables that hold a path (`modules list`'s
+/// LOCATION column) are as wide as the root's name, so its length must not vary by machine
+/// for their snapshots to hold.
+pub const ROOT_BASE: &str = "/tmp";
 
 /// One test's world.
 pub struct TestEnv {
@@ -57,7 +61,7 @@ impl TestEnv {
     pub fn new() -> TestEnv {
         let root = tempfile::Builder::new()
             .prefix(ROOT_PREFIX)
-            .tempdir()
+            .tempdir_in(ROOT_BASE)
             .expect("temp dir");
         for d in ["home", "config", "cache", "data", "bin"] {
             std::fs::create_dir_all(root.path().join(d)).unwrap();

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use super::build::{target_dir, workspace_root};
-use super::env::{tcli_bin, ROOT_PREFIX};
+use super::env::{tcli_bin, ROOT_BASE, ROOT_PREFIX};
 
 /// What a run showed. A run nobody looks at asserts nothing, hence `must_use`.
 #[derive(Debug)]
@@ -154,7 +154,7 @@ pub fn normalize(text: &str) -> String {
     let tmp = std::env::temp_dir();
     let tmp = tmp.to_string_lossy();
     let tmp = tmp.trim_end_matches('/');
-    out = replace_temp_names(&out, &format!("{tmp}/{ROOT_PREFIX}"), "$ROOT");
+    out = replace_temp_names(&out, &format!("{ROOT_BASE}/{ROOT_PREFIX}"), "$ROOT");
     out = replace_temp_names(&out, &format!("{tmp}/.tmp"), "$TMP");
     // A file module's identity in `--json` (modules list, which) is its inode and mtime.
     for key in ["ino", "mtime_ns"] {

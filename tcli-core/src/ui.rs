@@ -120,6 +120,15 @@ fn err_line(line: &str) {
 
 /// `error: <message>`, its causes, then `hint: <fix>` on stderr.
 pub fn error(err: &anyhow::Error) {
+    error_lines(err);
+    if let Some(h) = crate::error::hint_of(err) {
+        hint(&h);
+    }
+}
+
+/// The `error:` line and its causes, without a hint: for a binary whose own error type holds
+/// the hint (tcli_git), which prints exactly one.
+pub fn error_lines(err: &anyhow::Error) {
     let mut chain = err.chain();
     if let Some(top) = chain.next() {
         err_line(&format!(
@@ -138,9 +147,6 @@ pub fn error(err: &anyhow::Error) {
                 inert(&text)
             ));
         }
-    }
-    if let Some(h) = crate::error::hint_of(err) {
-        hint(&h);
     }
 }
 

@@ -603,8 +603,9 @@ fn team_error(err: &anyhow::Error) -> Option<&TeamError> {
 /// The one place tcli_git prints an error: `error:` (and `caused by:`) lines, then the hint of
 /// a [`TeamError`] or of tcli's own error.
 pub(crate) fn report(err: &anyhow::Error) {
-    tcli_core::ui::error(err);
-    if let Some(h) = team_error(err).and_then(TeamError::hint) {
+    tcli_core::ui::error_lines(err);
+    // One hint: the team error's, else core's (a chain can hold both).
+    if let Some(h) = hint(err) {
         tcli_core::ui::hint(&h);
     }
 }
@@ -616,10 +617,9 @@ pub(crate) fn code(err: &anyhow::Error) -> u8 {
 
 /// The hint for `err`, as `--json` shows it.
 pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
-    match team_error(err) {
-        Some(e) => e.hint(),
-        None => tcli_core::error::hint_of(err),
-    }
+    team_error(err)
+        .and_then(TeamError::hint)
+        .or_else(|| tcli_core::error::hint_of(err))
 }
 
 /// Whether a signal stopped the verb: the caller stops too, once it has said what it did.

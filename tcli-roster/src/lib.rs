@@ -269,6 +269,34 @@ impl Roster {
     }
 }
 
+/// Where a team file's `[oncall]` rotations (docs/oncall.md) name a person `roster` lacks, as
+/// `(rotation, field, id)`: `("primary", "people", "bo")`, `("primary", "override[0].person",
+/// "bo")`. Only the references: the rest of a rotation is the oncall module's to check. Read
+/// here, beside the roster, so that a commit removing a person is told what still names them.
+pub fn dangling_oncall(settings: &Value, roster: &Roster) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let Some(rotations) = settings.get("oncall").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, rotation) in rotations {
+        let mut check = |field: String, id: Option<&str>| {
+            if let Some(id) = id.filter(|id| roster.person(id).is_none()) {
+                out.push((name.clone(), field, id.to_string()));
+            }
+        };
+        let people = rotation.get("people").and_then(Value::as_array);
+        for id in people.into_iter().flatten() {
+            check("people".into(), id.as_str());
+        }
+        let overrides = rotation.get("override").and_then(Value::as_array);
+        for (i, o) in overrides.into_iter().flatten().enumerate() {
+            let id = o.get("person").and_then(Value::as_str);
+            check(format!("override[{i}].person"), id);
+        }
+    }
+    out
+}
+
 /// Parses one OpenSSH public key line (`<type> <base64> [comment]`).
 pub fn parse_key(line: &str) -> Result<Key, String> {
     let line = line.trim();
@@ -422,6 +450,27 @@ mod tests {
         let (r, why) = unsupported_key(short);
         assert!(why.contains("RSA key of 1024 bits is too short"), "{why}");
         assert_eq!(r.problems().len(), 1);
+    }
+
+    #[test]
+    fn oncall_references_to_people_not_in_the_roster_are_named() {
+        let settings = json!({
+            "people": {"ana": {"keys": [ANA]}},
+            "oncall": {"primary": {
+                "people": ["ana", "bo"],
+                "override": [{"person": "ana"}, {"person": "cy"}],
+            }},
+        });
+        let r = Roster::from_settings(&settings).unwrap();
+        let found: Vec<(String, String, String)> = dangling_oncall(&settings, &r);
+        assert_eq!(
+            found,
+            [
+                ("primary".into(), "people".into(), "bo".into()),
+                ("primary".into(), "override[1].person".into(), "cy".into())
+            ]
+        );
+        assert!(dangling_oncall(&json!({"oncall": 3}), &r).is_empty());
     }
 
     #[test]

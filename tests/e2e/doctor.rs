@@ -844,3 +844,65 @@ fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
     assert_row(&r, "tcli.docker", "ok", &["engine reachable ("]);
     assert_row(&r, "doc.inside", "ok", &["(module)", "from a container"]);
 }
+
+const ONCALL_TEAM: &str = r#"[people.ana]
+name = "Ana"
+
+[people.bo]
+name = "Bo"
+
+[oncall.primary]
+people = ["ana", "bo"]
+start = 2026-03-02T09:00:00+01:00
+every = "1w"
+
+[[oncall.primary.override]]
+person = "bo"
+from = 2026-03-04T12:00:00+01:00
+to = 2026-03-05T12:00:00+01:00
+"#;
+
+#[test]
+fn doctor_names_a_rotation_still_naming_a_removed_person() {
+    let env = env();
+    env.put_plugin(
+        &crate::support::bundled("oncall"),
+        "libtcli_plugin_oncall.so",
+    );
+    let old = team(&env, "acme", ONCALL_TEAM);
+    assert_row(
+        &env.run(["doctor"]),
+        "oncall.primary",
+        "ok",
+        &["2 people, from team 'acme'"],
+    );
+    // bo leaves the roster; the rotation still names him.
+    let work = env.path("teammate/acme");
+    let without_bo = ONCALL_TEAM.replace("[people.bo]\nname = \"Bo\"\n\n", "");
+    std::fs::write(work.join("tcli.toml"), without_bo).unwrap();
+    env.git().run(&work, &["commit", "-q", "-am", "bo leaves"]);
+    env.git().run(
+        &work,
+        &[
+            "push",
+            "-q",
+            env.path("remotes/acme.git").to_str().unwrap(),
+            "main",
+        ],
+    );
+    let new = env.git().run(&work, &["rev-parse", "HEAD"]);
+    let names = [(&old[..7], "$OLD"), (&new[..7], "$NEW")];
+    insta::assert_snapshot!(env.run(["team", "update"]).naming(&names), @r"
+    acme: updated $OLD..$NEW (main)
+    ------- stderr -------
+    warning: team 'acme': oncall.primary.people names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+    warning: team 'acme': oncall.primary.override[0].person names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+    ");
+    insta::assert_snapshot!(env.run(["doctor", "oncall"]), @r"
+    STATUS  CHECK           TEAM      DETAIL                                                                                                                                              HINT
+    FAIL    oncall.primary  (module)  rotation 'primary' in team 'acme' ($ROOT/data/teams/acme/tcli.toml): oncall.primary.people: 'bo' is not in the roster ([people.bo])  fix [oncall.primary] in $ROOT/data/teams/acme/tcli.toml (docs/oncall.md)
+    ------- stderr -------
+    1 check: 0 ok, 1 failed, 0 warnings, 0 skipped, 0 invalid
+    [exit status: 1]
+    ");
+}

@@ -124,6 +124,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         super::signed::record(cx, name, t.head, new_up, checked)?;
     }
     out.compare_modules(&before, &after);
+    out.warnings
+        .extend(super::sections::warnings(name, new_settings.as_deref()));
     Ok(out)
 }
 

@@ -488,19 +488,7 @@ fn doctor(host: &Host, json: bool) -> Result<(), Error> {
     if json {
         return report.print(&mut out);
     }
-    for c in &report.checks {
-        let status = match c.status {
-            tcli_plugin_sdk::doctor::Status::Pass => "ok",
-            tcli_plugin_sdk::doctor::Status::Fail => "FAIL",
-            _ => "skip",
-        };
-        let detail = c.detail.as_deref().unwrap_or_default();
-        writeln!(out, "{status:<5} {} {detail}", c.name).map_err(Error::other)?;
-        if let Some(h) = &c.hint {
-            writeln!(out, "      hint: {h}").map_err(Error::other)?;
-        }
-    }
-    Ok(())
+    report.print_text(&mut out)
 }
 
 tcli_plugin_sdk::export_plugin! {

@@ -730,7 +730,7 @@ fn secrets_set_refuses_hostile_input_and_writes_nothing() {
 
 #[test]
 fn secrets_set_refuses_a_forgeable_rsa_recipient() {
-    let w = World::new();
+    let mut w = World::new();
     // bo's real modulus with e = 1: age would encrypt to it, and the "ciphertext" would be the
     // file key itself.
     let mal = Key {
@@ -744,6 +744,7 @@ fn secrets_set_refuses_a_forgeable_rsa_recipient() {
     hint: add an ssh-ed25519 key (ssh-keygen -t ed25519) for mal and remove this one from keys
     [exit status: 1]
     ");
+    w.values.push("v-forgeable".into());
     w.assert_no_plaintext();
 }
 

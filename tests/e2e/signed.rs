@@ -1346,6 +1346,11 @@ fn signed_update_refuses_a_signature_forged_for_an_rsa_key_with_exponent_one() {
     let team = Team::new(&env);
     add(&env, &team);
     let (one, three) = (forgeable(1, "mal@forged"), forgeable(3, "tri@forged"));
+    let zero = Key {
+        path: PathBuf::new(),
+        public: crate::support::forge::ed25519_identity("zed@forged"),
+        fingerprint: String::new(),
+    };
     team.write(
         "tcli.toml",
         &roster_toml(
@@ -1354,11 +1359,12 @@ fn signed_update_refuses_a_signature_forged_for_an_rsa_key_with_exponent_one() {
                 ("bo", &[&k.bo]),
                 ("mal", &[&one]),
                 ("tri", &[&three]),
+                ("zed", &[&zero]),
             ],
             true,
         ),
     );
-    team.commit(&env, "ana", Some(&k.ana), "mal and tri join");
+    team.commit(&env, "ana", Some(&k.ana), "mal, tri and zed join");
     env.run(["team", "update"]).success();
     insta::assert_snapshot!(env.run(["team", "people"]), @r"
     acme (signed commits required)
@@ -1370,8 +1376,11 @@ fn signed_update_refuses_a_signature_forged_for_an_rsa_key_with_exponent_one() {
            SHA256:$FP ssh-rsa  (unusable)
       tri  tri <tri@example.com>
            SHA256:$FP ssh-rsa  (unusable)
+      zed  zed <zed@example.com>
+           SHA256:$FP ssh-ed25519  (unusable)
       problem: people.mal: SHA256:$FP RSA key with public exponent 1 can be forged (tcli accepts an odd exponent of 65537 or more)
       problem: people.tri: SHA256:$FP RSA key with public exponent 3 can be forged (tcli accepts an odd exponent of 65537 or more)
+      problem: people.zed: SHA256:$FP ed25519 key is a point of small order, for which anyone can make a signature
     ");
     // mal "signs" without any private key: the signature is the padded hash itself.
     let oid = git_as(

@@ -1,7 +1,7 @@
 //! Keys and signatures an attacker builds without any private key: an `ssh-rsa` key with a real
 //! modulus (from `ssh-keygen`) but a forgeable public exponent, and an SSHSIG "signed" by the
 //! e = 1 key, which is just the PKCS #1 v1.5 encoding of the signed hash read as an integer
-//! (s^1 mod n = s). Written by hand in the OpenSSH wire format (RFC 4253, PROTOCOL.sshsig).
+//! (s^1 mod n = s); and an ed25519 "key" of small order. Written by hand in the OpenSSH wire format (RFC 4253, PROTOCOL.sshsig).
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -68,6 +68,17 @@ pub fn sshsig_for_exponent_one(public: &str, namespace: &str, message: &[u8]) ->
         "-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n",
         lines.join("\n")
     )
+}
+
+/// An `ssh-ed25519` key line whose point is the identity (y = 1), a point of small order:
+/// `ssh-keygen` never makes one, anybody can sign for it.
+pub fn ed25519_identity(comment: &str) -> String {
+    let mut point = [0u8; 32];
+    point[0] = 1;
+    let mut blob = Vec::new();
+    string(&mut blob, b"ssh-ed25519");
+    string(&mut blob, &point);
+    format!("ssh-ed25519 {} {comment}", B64.encode(blob))
 }
 
 /// The modulus of an `ssh-rsa` public key line, big-endian without leading zeros.

@@ -145,6 +145,26 @@ impl Report {
         crate::output::json(out, &value)
     }
 
+    /// Writes the report for a person who ran `tcli <module> doctor` without `--json`: one
+    /// line per check (`ok`, `FAIL`, `warn` or `skip`, the name, the detail), and its hint
+    /// indented under a failure. `tcli doctor` is where checks are normally read.
+    pub fn print_text(&self, out: &mut impl Write) -> Result<(), Error> {
+        for c in &self.checks {
+            let status = match (c.status, c.severity) {
+                (Status::Pass, _) => "ok",
+                (Status::Fail, Severity::Warn) => "warn",
+                (Status::Fail, _) => "FAIL",
+                (Status::Skip, _) => "skip",
+            };
+            let detail = c.detail.as_deref().unwrap_or_default();
+            writeln!(out, "{status:<4}  {}  {detail}", c.name).map_err(Error::other)?;
+            if let (Status::Fail, Some(h)) = (c.status, &c.hint) {
+                writeln!(out, "      hint: {h}").map_err(Error::other)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads a report a module printed.
     pub fn parse(bytes: &[u8]) -> Result<Report, serde_json::Error> {
         serde_json::from_slice(bytes)

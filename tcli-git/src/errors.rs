@@ -95,6 +95,8 @@ pub(crate) enum DownloadFix {
     Status(String),
     /// Over the size limit.
     TooLarge,
+    /// The URL, or a redirect it sent, breaks the URL rule.
+    Url,
     /// Anything else: the server could not be reached or the transfer broke.
     Reach(String),
 }
@@ -579,6 +581,7 @@ impl LibraryProblem {
                 DownloadFix::Digest => "the file differs from the pin: ask the team to check sha256 in tcli.toml (sha256sum <file>)".into(),
                 DownloadFix::Status(url) => format!("check that {url} exists (curl -I {url})"),
                 DownloadFix::TooLarge => "ask the team to ship a smaller library".into(),
+                DownloadFix::Url => "ask the team to pin the URL the library is served from, over https (a redirect is followed only to https, or to http on loopback: docs/helpers.md)".into(),
                 DownloadFix::Reach(url) => {
                     format!("check that {url} is reachable, then run the command again")
                 }

@@ -20,7 +20,8 @@ use tcli_plugin_sdk::exit;
 /// The temp file a download is writing, for the signal thread to remove.
 static PARTIAL: Mutex<Option<PathBuf>> = Mutex::new(None);
 
-/// Redirects a download follows (a registry or artifact store may send one or two).
+/// Redirects a download follows (a registry or artifact store may send one or two); each hop
+/// is checked by the URL rule before it is requested (docs/helpers.md).
 const MAX_REDIRECTS: u32 = 5;
 
 fn main() -> ExitCode {
@@ -75,13 +76,14 @@ fn on_signal_remove_partial() {
     });
 }
 
-fn agent(connect_ms: u64, total_ms: u64, redirects: u32) -> ureq::Agent {
+/// An agent that follows no redirect: a post reports one, a download follows it itself.
+fn agent(connect_ms: u64, total_ms: u64) -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_millis(connect_ms)))
         .timeout_global(Some(Duration::from_millis(total_ms)))
-        .max_redirects(redirects)
-        // A redirect answer is a status to report, not an error, when none are followed.
-        .max_redirects_will_error(redirects > 0)
+        .max_redirects(0)
+        // A redirect answer is a status to report (or follow), not an error.
+        .max_redirects_will_error(false)
         .http_status_as_error(false)
         .user_agent(concat!("tcli/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -127,7 +129,7 @@ fn failure(url: &str, e: ureq::Error) -> HttpError {
 fn post(req: &PostRequest) -> Result<PostResponse, HttpError> {
     check_url(&req.url).map_err(url_error)?;
     // A webhook that redirects is misconfigured; following it would turn the POST into a GET.
-    let agent = agent(req.connect_timeout_ms, req.timeout_ms, 0);
+    let agent = agent(req.connect_timeout_ms, req.timeout_ms);
     let tries = req.tries.clamp(1, 3);
     let mut tried = 0;
     loop {
@@ -183,6 +185,17 @@ fn backoff(tried: u8) {
 enum DownloadError {
     #[error("{url}: the server answered HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("{url}: the server answered HTTP {status}, a redirect without a usable Location")]
+    NoLocation { url: String, status: u16 },
+    #[error("{from}: the redirect is refused: {error}")]
+    Redirect {
+        from: String,
+        error: protocol::UrlError,
+    },
+    #[error("{from}: the redirect to '{to}' is refused: a download that went over https never goes on over plain http")]
+    Downgrade { from: String, to: String },
+    #[error("{url}: more than {max} redirects")]
+    Redirects { url: String, max: u32 },
     #[error("{url}: larger than {max} bytes")]
     TooLarge { url: String, max: u64 },
     #[error("{url}: the download took longer than {secs} s")]
@@ -209,7 +222,11 @@ enum DownloadError {
 impl DownloadError {
     fn kind(&self) -> HttpErrorKind {
         match self {
-            DownloadError::Status { .. } => HttpErrorKind::Status,
+            DownloadError::Status { .. } | DownloadError::NoLocation { .. } => {
+                HttpErrorKind::Status
+            }
+            DownloadError::Redirect { .. } | DownloadError::Downgrade { .. } => HttpErrorKind::Url,
+            DownloadError::Redirects { .. } => HttpErrorKind::Exchange,
             DownloadError::TooLarge { .. } => HttpErrorKind::TooLarge,
             DownloadError::Slow { .. } => HttpErrorKind::Timeout,
             DownloadError::Cut { .. } => HttpErrorKind::Truncated,
@@ -282,16 +299,38 @@ fn download(req: &DownloadRequest) -> Result<Downloaded, HttpError> {
 }
 
 /// Sends the request and checks the answer before any byte is stored: a success status, a
-/// final URL the rule allows, a length under the limit. Returns the answer and its length.
+/// length under the limit. Redirects are followed here, not by ureq, so that each Location is
+/// checked before anything connects to it. Returns the answer and its length.
 fn request(
     req: &DownloadRequest,
 ) -> Result<(ureq::http::Response<ureq::Body>, Option<u64>), HttpError> {
     check_url(&req.url).map_err(url_error)?;
-    let connect_ms = req.timeout_ms.min(10_000);
-    let resp = agent(connect_ms, req.timeout_ms, MAX_REDIRECTS)
-        .get(&req.url)
-        .call()
-        .map_err(|e| failure(&req.url, e))?;
+    let started = Instant::now();
+    let mut url = req.url.clone();
+    let mut hops = 0;
+    let resp = loop {
+        // One deadline for the whole chain, not one per hop.
+        let left = req
+            .timeout_ms
+            .saturating_sub(started.elapsed().as_millis() as u64);
+        let resp = agent(left.clamp(1, 10_000), left.max(1))
+            .get(&url)
+            .call()
+            .map_err(|e| failure(&url, e))?;
+        let status = resp.status().as_u16();
+        if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+            break resp;
+        }
+        if hops == MAX_REDIRECTS {
+            return Err(DownloadError::Redirects {
+                url: req.url.clone(),
+                max: MAX_REDIRECTS,
+            }
+            .into());
+        }
+        url = next_hop(&url, status, &resp)?;
+        hops += 1;
+    };
     let status = resp.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(DownloadError::Status {
@@ -300,14 +339,81 @@ fn request(
         }
         .into());
     }
-    // The redirect chain ended where the URL rule still holds (no https -> plain http hop).
-    let final_url = ureq::ResponseExt::get_uri(&resp).to_string();
-    check_url(&final_url).map_err(url_error)?;
     let length = resp.body().content_length();
     if length.is_some_and(|l| l > req.max_bytes) {
         return Err(too_large(req).into());
     }
     Ok((resp, length))
+}
+
+/// Where a redirect from `from` leads, once the URL rule allows it: https or http to loopback,
+/// and never from https down to plain http (a TLS-checked download must not end on the wire).
+fn next_hop(
+    from: &str,
+    status: u16,
+    resp: &ureq::http::Response<ureq::Body>,
+) -> Result<String, DownloadError> {
+    let location = resp
+        .headers()
+        .get(ureq::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| DownloadError::NoLocation {
+            url: from.to_string(),
+            status,
+        })?;
+    let to = resolve(from, location);
+    allowed_hop(from, &to)?;
+    Ok(to)
+}
+
+/// The URL rule for one hop of a redirect chain.
+fn allowed_hop(from: &str, to: &str) -> Result<(), DownloadError> {
+    check_url(to).map_err(|error| DownloadError::Redirect {
+        from: from.to_string(),
+        error,
+    })?;
+    let https = |u: &str| {
+        u.get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    };
+    if https(from) && !https(to) {
+        return Err(DownloadError::Downgrade {
+            from: from.to_string(),
+            to: to.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A Location resolved against the URL that sent it (RFC 3986 section 5.2, short of removing
+/// dot segments, which the server resolves as it would for any client).
+fn resolve(base: &str, location: &str) -> String {
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if has_scheme {
+        return location.to_string();
+    }
+    let (scheme, rest) = base.split_once("://").unwrap_or(("http", base));
+    if let Some(authority_on) = location.strip_prefix("//") {
+        return format!("{scheme}://{authority_on}");
+    }
+    let path_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let origin = format!("{scheme}://{}", &rest[..path_at]);
+    let tail = &rest[path_at..];
+    let path = &tail[..tail.find(['?', '#']).unwrap_or(tail.len())];
+    match location.chars().next() {
+        Some('/') => format!("{origin}{location}"),
+        Some('?') => format!("{origin}{path}{location}"),
+        None | Some('#') => format!("{origin}{tail}"),
+        _ => {
+            let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+            format!("{origin}{dir}{location}")
+        }
+    }
 }
 
 /// Copies the body into `file`, hashing it; returns the bytes and their sha256 in hex.
@@ -383,4 +489,48 @@ fn progress(label: &str, length: Option<u64>) -> Option<indicatif::ProgressBar> 
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{allowed_hop, resolve};
+
+    #[test]
+    fn each_hop_obeys_the_url_rule_and_https_never_goes_down() {
+        let ok = |from, to| allowed_hop(from, to).map_err(|e| e.to_string());
+        assert_eq!(ok("http://127.0.0.1:1/a", "http://localhost:2/b"), Ok(()));
+        assert_eq!(
+            ok("http://127.0.0.1:1/a", "https://cdn.example.com/b"),
+            Ok(())
+        );
+        assert_eq!(
+            ok("https://a.example.com/", "https://b.example.com/"),
+            Ok(())
+        );
+        assert!(ok("http://127.0.0.1:1/a", "http://192.0.2.1/b")
+            .unwrap_err()
+            .starts_with("http://127.0.0.1:1/a: the redirect is refused: 'http://192.0.2.1/b' uses plain http"));
+        assert_eq!(
+            ok("https://a.example.com/x", "http://127.0.0.1/x").unwrap_err(),
+            "https://a.example.com/x: the redirect to 'http://127.0.0.1/x' is refused: a download that went over https never goes on over plain http"
+        );
+        assert!(ok("http://127.0.0.1/a", "file:///etc/passwd").is_err());
+    }
+
+    #[test]
+    fn locations_resolve_against_the_url_that_sent_them() {
+        let base = "http://127.0.0.1:8080/pkg/v1/lib.so?x=1#f";
+        for (location, want) in [
+            ("https://cdn.example.com/a", "https://cdn.example.com/a"),
+            ("HTTP://10.0.0.1/a", "HTTP://10.0.0.1/a"),
+            ("//192.0.2.1/lib.so", "http://192.0.2.1/lib.so"),
+            ("/other/lib.so", "http://127.0.0.1:8080/other/lib.so"),
+            ("lib2.so", "http://127.0.0.1:8080/pkg/v1/lib2.so"),
+            ("../v2/lib.so", "http://127.0.0.1:8080/pkg/v1/../v2/lib.so"),
+            ("?y=2", "http://127.0.0.1:8080/pkg/v1/lib.so?y=2"),
+        ] {
+            assert_eq!(resolve(base, location), want, "{location}");
+        }
+        assert_eq!(resolve("http://[::1]:9", "x"), "http://[::1]:9/x");
+    }
 }

@@ -6,11 +6,14 @@
 //! native modules (JSON from tcli) read it the same way.
 
 use serde_json::{Map, Value};
-use ssh_key::{Algorithm, EcdsaCurve, HashAlg, PublicKey};
+use ssh_key::{HashAlg, PublicKey};
 use std::collections::HashMap;
 
+mod sound;
 #[cfg(feature = "verify")]
 pub mod verify;
+
+pub use sound::{MIN_RSA_BITS, MIN_RSA_EXPONENT};
 
 /// Keys a roster may hold in all, across people: a bound on work for hostile input.
 pub const MAX_KEYS: usize = 20_000;
@@ -62,41 +65,18 @@ impl Key {
     /// The modulus size of an RSA key; `None` for other types.
     pub fn rsa_bits(&self) -> Option<usize> {
         match self.public.key_data() {
-            ssh_key::public::KeyData::Rsa(r) => Some(
-                r.n.as_positive_bytes()
-                    .and_then(|n| Some(n.len() * 8 - n.first()?.leading_zeros() as usize))
-                    .unwrap_or(0),
-            ),
+            ssh_key::public::KeyData::Rsa(r) => Some(sound::rsa_bits(r)),
             _ => None,
         }
     }
 
-    /// Why tcli cannot use this key to verify signatures or encrypt to it, if it cannot:
-    /// the supported types are ed25519, RSA of 2048 bits or more and ECDSA P-256.
+    /// Why tcli cannot use this key to verify signatures or encrypt to it, if it cannot: the
+    /// supported types are ed25519, RSA of 2048 bits or more and ECDSA P-256, and the key
+    /// must be sound (`sound.rs`: an RSA key with e = 1 is one anybody can sign for).
     pub fn unsupported(&self) -> Option<String> {
-        match self.public.algorithm() {
-            Algorithm::Rsa { .. } => {
-                // OpenSSH refuses RSA keys under 1024 bits and NIST deprecates under 2048: a
-                // short key is forgeable, so it is listed as a problem and signs nothing.
-                let bits = self.rsa_bits().unwrap_or(0);
-                (bits < MIN_RSA_BITS).then(|| {
-                    format!("RSA key of {bits} bits is too short (tcli accepts {MIN_RSA_BITS} bits or more)")
-                })
-            }
-            Algorithm::Ed25519 => None,
-            Algorithm::Ecdsa {
-                curve: EcdsaCurve::NistP256,
-            } => None,
-            other => Some(format!(
-                "key type {} is not supported (use ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256)",
-                other.as_str()
-            )),
-        }
+        sound::problem(self.public.key_data())
     }
 }
-
-/// The shortest RSA key tcli accepts.
-pub const MIN_RSA_BITS: usize = 2048;
 
 impl Person {
     /// How messages name the person: `ana (Ana Lima)`.
@@ -289,6 +269,34 @@ impl Roster {
     }
 }
 
+/// Where a team file's `[oncall]` rotations (docs/oncall.md) name a person `roster` lacks, as
+/// `(rotation, field, id)`: `("primary", "people", "bo")`, `("primary", "override[0].person",
+/// "bo")`. Only the references: the rest of a rotation is the oncall module's to check. Read
+/// here, beside the roster, so that a commit removing a person is told what still names them.
+pub fn dangling_oncall(settings: &Value, roster: &Roster) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let Some(rotations) = settings.get("oncall").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, rotation) in rotations {
+        let mut check = |field: String, id: Option<&str>| {
+            if let Some(id) = id.filter(|id| roster.person(id).is_none()) {
+                out.push((name.clone(), field, id.to_string()));
+            }
+        };
+        let people = rotation.get("people").and_then(Value::as_array);
+        for id in people.into_iter().flatten() {
+            check("people".into(), id.as_str());
+        }
+        let overrides = rotation.get("override").and_then(Value::as_array);
+        for (i, o) in overrides.into_iter().flatten().enumerate() {
+            let id = o.get("person").and_then(Value::as_str);
+            check(format!("override[{i}].person"), id);
+        }
+    }
+    out
+}
+
 /// Parses one OpenSSH public key line (`<type> <base64> [comment]`).
 pub fn parse_key(line: &str) -> Result<Key, String> {
     let line = line.trim();
@@ -442,6 +450,27 @@ mod tests {
         let (r, why) = unsupported_key(short);
         assert!(why.contains("RSA key of 1024 bits is too short"), "{why}");
         assert_eq!(r.problems().len(), 1);
+    }
+
+    #[test]
+    fn oncall_references_to_people_not_in_the_roster_are_named() {
+        let settings = json!({
+            "people": {"ana": {"keys": [ANA]}},
+            "oncall": {"primary": {
+                "people": ["ana", "bo"],
+                "override": [{"person": "ana"}, {"person": "cy"}],
+            }},
+        });
+        let r = Roster::from_settings(&settings).unwrap();
+        let found: Vec<(String, String, String)> = dangling_oncall(&settings, &r);
+        assert_eq!(
+            found,
+            [
+                ("primary".into(), "people".into(), "bo".into()),
+                ("primary".into(), "override[1].person".into(), "cy".into())
+            ]
+        );
+        assert!(dangling_oncall(&json!({"oncall": 3}), &r).is_empty());
     }
 
     #[test]

@@ -60,15 +60,16 @@ pub enum VerifyError {
         /// Whom the commit lists it for.
         person: String,
     },
-    /// Signed by a roster key of a type tcli cannot verify.
-    #[error("it is signed by people.{person}'s key {fingerprint} of type {algorithm}, which tcli cannot verify (use ssh-ed25519, ssh-rsa of 2048 bits or more, or ecdsa-sha2-nistp256)")]
+    /// Signed by a roster key tcli cannot use: a type it cannot verify, or a key that is not
+    /// sound (too short, a forgeable RSA exponent, not a point of its curve).
+    #[error("it is signed by people.{person}'s key {fingerprint}, which tcli cannot use: {why}")]
     UnsupportedKey {
         /// The person.
         person: String,
         /// The key's fingerprint.
         fingerprint: String,
-        /// Its type as OpenSSH names it.
-        algorithm: String,
+        /// Why, as [`crate::Key::unsupported`] says it.
+        why: String,
     },
     /// The signature does not match the commit: altered content or a forged block.
     #[error("its signature by people.{person}'s key {fingerprint} does not match its content")]
@@ -100,14 +101,11 @@ impl Roster {
         let Some((person, key)) = self.key(&fingerprint) else {
             return Err(VerifyError::UnknownKey { fingerprint });
         };
-        if key.unsupported().is_some() {
+        if let Some(why) = key.unsupported() {
             return Err(VerifyError::UnsupportedKey {
                 person: person.id.clone(),
                 fingerprint,
-                algorithm: match key.rsa_bits() {
-                    Some(bits) => format!("{} ({bits} bits)", key.algorithm()),
-                    None => key.algorithm(),
-                },
+                why,
             });
         }
         let good = match key.public.key_data() {

@@ -844,3 +844,109 @@ fn doctor_docker_module_contributes_checks_and_the_engine_is_checked() {
     assert_row(&r, "tcli.docker", "ok", &["engine reachable ("]);
     assert_row(&r, "doc.inside", "ok", &["(module)", "from a container"]);
 }
+
+const ONCALL_TEAM: &str = r#"[people.ana]
+name = "Ana"
+
+[people.bo]
+name = "Bo"
+
+[oncall.primary]
+people = ["ana", "bo"]
+start = 2026-03-02T09:00:00+01:00
+every = "1w"
+
+[[oncall.primary.override]]
+person = "bo"
+from = 2026-03-04T12:00:00+01:00
+to = 2026-03-05T12:00:00+01:00
+"#;
+
+#[test]
+fn doctor_names_a_rotation_still_naming_a_removed_person() {
+    let env = env();
+    env.put_plugin(
+        &crate::support::bundled("oncall"),
+        "libtcli_plugin_oncall.so",
+    );
+    let old = team(&env, "acme", ONCALL_TEAM);
+    assert_row(
+        &env.run(["doctor"]),
+        "oncall.primary",
+        "ok",
+        &["2 people, from team 'acme'"],
+    );
+    // bo leaves the roster; the rotation still names him.
+    let work = env.path("teammate/acme");
+    let without_bo = ONCALL_TEAM.replace("[people.bo]\nname = \"Bo\"\n\n", "");
+    std::fs::write(work.join("tcli.toml"), without_bo).unwrap();
+    env.git().run(&work, &["commit", "-q", "-am", "bo leaves"]);
+    env.git().run(
+        &work,
+        &[
+            "push",
+            "-q",
+            env.path("remotes/acme.git").to_str().unwrap(),
+            "main",
+        ],
+    );
+    let new = env.git().run(&work, &["rev-parse", "HEAD"]);
+    let names = [(&old[..7], "$OLD"), (&new[..7], "$NEW")];
+    insta::assert_snapshot!(env.run(["team", "update"]).naming(&names), @r"
+    acme: updated $OLD..$NEW (main)
+    ------- stderr -------
+    warning: team 'acme': oncall.primary.people names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+    warning: team 'acme': oncall.primary.override[0].person names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+    ");
+    insta::assert_snapshot!(env.run(["doctor", "oncall"]), @r"
+    STATUS  CHECK           TEAM      DETAIL                                                                                                                                              HINT
+    FAIL    oncall.primary  (module)  rotation 'primary' in team 'acme' ($ROOT/data/teams/acme/tcli.toml): oncall.primary.people: 'bo' is not in the roster ([people.bo])  fix [oncall.primary] in $ROOT/data/teams/acme/tcli.toml (docs/oncall.md)
+    ------- stderr -------
+    1 check: 0 ok, 1 failed, 0 warnings, 0 skipped, 0 invalid
+    [exit status: 1]
+    ");
+}
+
+#[test]
+fn doctor_names_broken_notify_projects_and_pins_sections() {
+    let env = env();
+    for m in ["notify", "project"] {
+        env.put_plugin(
+            &crate::support::bundled(m),
+            &format!("libtcli_plugin_{m}.so"),
+        );
+    }
+    team(
+        &env,
+        "acme",
+        r#"[notify.build]
+url = "http://192.0.2.1/hook"
+
+[notify.deploys]
+url = "https://hooks.example.com/T0/B0/secret-part"
+format = "slack"
+
+[projects.api]
+description = "no url"
+
+[projects.web]
+url = "https://git.example.com/web.git"
+"#,
+    );
+    // A pin edited into the checkout by hand: `team update` refuses a commit holding it.
+    let file = env.data_dir().join("teams/acme/tcli.toml");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n[modules.lint]\nimage = \"lint:latest\"\n");
+    std::fs::write(&file, text).unwrap();
+    insta::assert_snapshot!(env.run(["doctor", "tcli.team.acme", "notify", "project"]), @r#"
+    STATUS  CHECK           TEAM      DETAIL                                                                                                                                                                                                                      HINT
+    FAIL    tcli.team.acme  acme      pin modules.lint.image: 'lint:latest' is a tag without a digest: tags move, pins must not (pin the digest: image = "registry.example.com/team/tool:1.4@sha256:<64 hex>" (docker buildx imagetools inspect <ref> shows it))  fix [modules] in the team repo's tcli.toml (docs/team-repos.md, "Pinning"), then tcli team update acme
+    FAIL    notify.build    (module)  channel 'build' in team 'acme' ($ROOT/data/teams/acme/tcli.toml): 'http://192.0.2.1/hook' uses plain http to a host that is not loopback (use https://, or http only to localhost, 127.0.0.1 or [::1])       fix [notify.build] in $ROOT/data/teams/acme/tcli.toml (docs/notify.md)
+    ok      notify.deploys  (module)  posts slack to a url, from $ROOT/data/teams/acme/tcli.toml
+    FAIL    project.api     (module)  projects.api: it needs url = "..."                                                                                                                                                                                          fix [projects.api] in the tcli.toml that defines it
+    ok      project.web     (module)  clones to $ROOT/data/projects/web
+    ------- stderr -------
+    5 checks: 2 ok, 3 failed, 0 warnings, 0 skipped, 0 invalid
+    [exit status: 1]
+    "#);
+}

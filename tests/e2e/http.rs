@@ -25,6 +25,8 @@ pub enum Reply {
     Garbage,
     /// Reads the request and closes the connection without a word.
     Close,
+    /// Answers 302 with this `Location`.
+    Redirect(String),
 }
 
 /// One request as the server saw it.
@@ -135,6 +137,12 @@ fn serve(conn: TcpStream, reply: Reply, log: &Mutex<Vec<Seen>>) {
             let _ = conn.write_all(b"this is not http\r\n\r\n");
         }
         Reply::Close => drop(conn),
+        Reply::Redirect(location) => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
     }
 }
 
@@ -350,6 +358,82 @@ fn http_download_failed_leaves_nothing_behind() {
             entries(dir.path())
         );
     }
+}
+
+#[test]
+fn http_download_follows_loopback_redirects_within_the_rule() {
+    let body = b"the library, moved".to_vec();
+    let there = Server::start(vec![Reply::Status(200, body.clone())]);
+    let here = Server::start(vec![
+        // Relative, then absolute to another loopback server.
+        Reply::Redirect("v2/lib.so".into()),
+        Reply::Redirect(format!("http://localhost:{}/final.so", there.port)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = helper(
+        "download",
+        &download_request(
+            &here.url("/pkg/lib.so"),
+            dir.path(),
+            &sha256_hex(&body),
+            1 << 20,
+        ),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", answer(&out));
+    let paths = |s: &Server| s.requests().into_iter().map(|r| r.path).collect::<Vec<_>>();
+    assert_eq!(paths(&here), ["/pkg/lib.so", "/pkg/v2/lib.so"]);
+    assert_eq!(paths(&there), ["/final.so"]);
+    let path = answer(&out)["ok"]["path"].as_str().unwrap().to_string();
+    assert_eq!(std::fs::read(path).unwrap(), body);
+}
+
+#[test]
+fn http_download_refuses_a_redirect_off_loopback_before_connecting() {
+    // Addresses that never answer (TEST-NET-1, a private one): a connect would hang until the
+    // timeout, so a quick answer shows the hop was refused before any connection.
+    for (location, shown) in [
+        ("http://192.0.2.1/lib.so", "http://192.0.2.1/lib.so"),
+        ("//10.255.255.1:80/lib.so", "http://10.255.255.1:80/lib.so"),
+    ] {
+        let server = Server::start(vec![Reply::Redirect(location.into())]);
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let mut request =
+            download_request(&server.url("/lib.so"), dir.path(), &"0".repeat(64), 1 << 20);
+        request["timeout_ms"] = 20_000.into();
+        let out = helper("download", &request);
+        assert!(started.elapsed() < Duration::from_secs(5), "{location}");
+        assert_eq!(out.status.code(), Some(3));
+        let a = answer(&out);
+        assert_eq!(a["error"]["kind"], "url", "{a}");
+        assert_eq!(
+            a["error"]["message"],
+            format!(
+                "{}: the redirect is refused: '{shown}' uses plain http to a host that is not loopback (use https://, or http only to localhost, 127.0.0.1 or [::1])",
+                server.url("/lib.so")
+            )
+        );
+        assert_eq!(server.requests().len(), 1);
+        assert!(entries(dir.path()).is_empty());
+    }
+}
+
+#[test]
+fn http_download_refuses_more_than_five_redirects() {
+    let server = Server::start(vec![Reply::Redirect("/again".into())]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = helper(
+        "download",
+        &download_request(&server.url("/lib.so"), dir.path(), &"0".repeat(64), 1 << 20),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        answer(&out)["error"]["message"],
+        format!("{}: more than 5 redirects", server.url("/lib.so"))
+    );
+    // The first request and five redirects followed; the sixth is not.
+    assert_eq!(server.requests().len(), 6);
+    assert!(entries(dir.path()).is_empty());
 }
 
 #[test]

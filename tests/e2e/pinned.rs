@@ -943,3 +943,26 @@ fn team_update_pinned_image_shared_by_two_users_stays_for_the_other() {
         "the image goes with its last tcli user"
     );
 }
+
+#[test]
+fn team_add_pinned_redirect_off_loopback_is_refused_before_connecting() {
+    let env = TestEnv::new();
+    // A loopback server (allowed) that sends the download on to plain http elsewhere, an
+    // address that never answers (tests/e2e/http.rs times the refusal).
+    let server = Server::start(vec![Reply::Redirect("http://192.0.2.1/libhello.so".into())]);
+    let repo = Repo::new(&env);
+    repo.push(
+        &native_url("hello", &server.url("/libhello.so"), &"ab".repeat(32)),
+        &[],
+    );
+    let r = env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"]);
+    insta::assert_snapshot!(r, @r"
+    ------- stderr -------
+    acme: fetching hello (http://127.0.0.1:$PORT/libhello.so)
+    error: team 'acme': module 'hello', library http://127.0.0.1:$PORT/libhello.so: http://127.0.0.1:$PORT/libhello.so: the redirect is refused: 'http://192.0.2.1/libhello.so' uses plain http to a host that is not loopback (use https://, or http only to localhost, 127.0.0.1 or [::1]); nothing was changed
+    hint: ask the team to pin the URL the library is served from, over https (a redirect is followed only to https, or to http on loopback: docs/helpers.md)
+    [exit status: 1]
+    ");
+    assert_eq!(server.requests().len(), 1);
+    assert!(store_entries(&env).is_empty());
+}

@@ -729,6 +729,26 @@ fn secrets_set_refuses_hostile_input_and_writes_nothing() {
 }
 
 #[test]
+fn secrets_set_refuses_a_forgeable_rsa_recipient() {
+    let mut w = World::new();
+    // bo's real modulus with e = 1: age would encrypt to it, and the "ciphertext" would be the
+    // file key itself.
+    let mal = Key {
+        path: PathBuf::new(),
+        public: crate::support::forge::rsa_with_exponent(&w.bo.public, 1, "mal"),
+    };
+    w.roster(&[("ana", &w.ana), ("mal", &mal)]);
+    insta::assert_snapshot!(w.run_as(&w.ana, &w.work, &["secrets", "set", "token"], b"v-forgeable"), @r"
+    ------- stderr -------
+    error: people.mal.keys[0] in $ROOT/ana/acme/tcli.toml cannot receive secrets: RSA key with public exponent 1 can be forged (tcli accepts an odd exponent of 65537 or more)
+    hint: add an ssh-ed25519 key (ssh-keygen -t ed25519) for mal and remove this one from keys
+    [exit status: 1]
+    ");
+    w.values.push("v-forgeable".into());
+    w.assert_no_plaintext();
+}
+
+#[test]
 fn secrets_get_identity_rules() {
     let mut w = World::new();
     w.set_and_share("db-password", "pw-9a8b-identity");

@@ -1324,7 +1324,87 @@ fn signed_update_refuses_a_signature_by_an_unsupported_key_type() {
         &env,
         &bad,
         "eve",
-        "of type ecdsa-sha2-nistp384, which tcli cannot verify",
+        "which tcli cannot use: key type ecdsa-sha2-nistp384 is not supported",
+    );
+}
+
+/// A roster key made by hand from bo's real modulus with exponent `e`: nobody holds its
+/// private key, and with e = 1 nobody needs it.
+fn forgeable(e: u64, comment: &str) -> Key {
+    let public = crate::support::forge::rsa_with_exponent(&keys().bo.public, e, comment);
+    Key {
+        path: PathBuf::new(),
+        public,
+        fingerprint: String::new(),
+    }
+}
+
+#[test]
+fn signed_update_refuses_a_signature_forged_for_an_rsa_key_with_exponent_one() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let (one, three) = (forgeable(1, "mal@forged"), forgeable(3, "tri@forged"));
+    let zero = Key {
+        path: PathBuf::new(),
+        public: crate::support::forge::ed25519_identity("zed@forged"),
+        fingerprint: String::new(),
+    };
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[
+                ("ana", &[&k.ana]),
+                ("bo", &[&k.bo]),
+                ("mal", &[&one]),
+                ("tri", &[&three]),
+                ("zed", &[&zero]),
+            ],
+            true,
+        ),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "mal, tri and zed join");
+    env.run(["team", "update"]).success();
+    insta::assert_snapshot!(env.run(["team", "people"]), @r"
+    acme (signed commits required)
+      ana  ana <ana@example.com>
+           SHA256:$FP ssh-ed25519
+      bo   bo <bo@example.com>
+           SHA256:$FP ssh-rsa
+      mal  mal <mal@example.com>
+           SHA256:$FP ssh-rsa  (unusable)
+      tri  tri <tri@example.com>
+           SHA256:$FP ssh-rsa  (unusable)
+      zed  zed <zed@example.com>
+           SHA256:$FP ssh-ed25519  (unusable)
+      problem: people.mal: SHA256:$FP RSA key with public exponent 1 can be forged (tcli accepts an odd exponent of 65537 or more)
+      problem: people.tri: SHA256:$FP RSA key with public exponent 3 can be forged (tcli accepts an odd exponent of 65537 or more)
+      problem: people.zed: SHA256:$FP ed25519 key is a point of small order, for which anyone can make a signature
+    ");
+    // mal "signs" without any private key: the signature is the padded hash itself.
+    let oid = git_as(
+        &env,
+        &team.work,
+        "mal",
+        None,
+        &[
+            "commit-tree",
+            "HEAD^{tree}",
+            "-p",
+            "HEAD",
+            "-m",
+            "forged by mal",
+        ],
+    );
+    let raw = team.raw(&env, &oid);
+    let sig = crate::support::forge::sshsig_for_exponent_one(&k.bo.public, "git", raw.as_bytes());
+    let bad = team.forge(&env, with_gpgsig(&raw, &sig).as_bytes());
+    refused(
+        &env,
+        &bad,
+        "mal",
+        "which tcli cannot use: RSA key with public exponent 1 can be forged (tcli accepts an odd exponent of 65537 or more)",
     );
 }
 

@@ -62,7 +62,7 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
             rows.push((p.id.clone(), about.join(" ")));
             for k in &p.keys {
                 let bad = if k.problem.is_some() {
-                    "  (unsupported)"
+                    "  (unusable)"
                 } else {
                     ""
                 };

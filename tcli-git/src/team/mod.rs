@@ -10,6 +10,7 @@ pub(crate) mod people;
 pub(crate) mod pins;
 pub(crate) mod remove;
 pub(crate) mod root;
+pub(crate) mod sections;
 pub(crate) mod signed;
 pub(crate) mod status;
 pub(crate) mod update;

@@ -129,6 +129,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     // The update happened: a report that git cannot complete is left out, never an error.
     out.brought =
         super::changes::between(&repo, t.head, new_up, out.signed.as_ref()).unwrap_or_default();
+    out.warnings
+        .extend(super::sections::warnings(name, new_settings.as_deref()));
     Ok(out)
 }
 

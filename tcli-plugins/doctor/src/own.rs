@@ -20,6 +20,8 @@ pub(crate) struct Team {
     pub(crate) present: bool,
     pub(crate) branch: Option<String>,
     pub(crate) commit: Option<String>,
+    /// Bad `[modules.<name>]` pins of its `tcli.toml`, as tcli names them.
+    pub(crate) pin_problems: Vec<String>,
 }
 
 impl Team {
@@ -38,6 +40,12 @@ impl Team {
                     path,
                     branch,
                     commit,
+                    pin_problems: t["pin_problems"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p.as_str().map(str::to_string))
+                        .collect(),
                 })
             })
             .collect()
@@ -136,6 +144,12 @@ pub(crate) fn team_check(
         if let Some(p) = stale(t, setting("stale-after-days")) {
             problems.push(p);
         }
+        problems.extend(t.pin_problems.iter().map(|p| {
+            error(
+                format!("pin {p}"),
+                format!("fix [modules] in the team repo's tcli.toml (docs/team-repos.md, \"Pinning\"), then tcli team update {}", t.name),
+            )
+        }));
         if let Some(min) = settings.and_then(|s| s.get("min-tcli-version")) {
             if let Some(p) = min_version(min, tcli_version) {
                 problems.push(p);

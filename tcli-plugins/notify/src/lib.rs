@@ -19,12 +19,21 @@ use tcli_roster::{Person, Roster};
 
 /// Tell the team's chat how a build went, as yourself
 #[derive(Parser)]
-#[command(version)]
+#[command(
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Cli {
+    /// `doctor`, for `tcli doctor`; so no channel can be named `doctor` (docs/notify.md)
+    #[command(subcommand)]
+    check: Option<Check>,
     /// The channel, a [notify.<name>] of the team's tcli.toml
-    channel: String,
+    #[arg(required = true)]
+    channel: Option<String>,
     /// What to say; `-` reads it from stdin
-    message: String,
+    #[arg(required = true)]
+    message: Option<String>,
     /// How it went
     #[arg(long, value_enum, default_value = "info")]
     status: Status,
@@ -181,15 +190,77 @@ fn first_line(text: &str) -> String {
 }
 
 /// `tcli notify`: the channel, the notice, then a printed request (`--dry-run`) or a post.
+#[derive(clap::Subcommand)]
+enum Check {
+    /// Check every channel's definition (what `tcli doctor` shows)
+    Doctor {
+        /// Print the report as JSON (docs/doctor.md, "Checks from modules")
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 fn run(cli: Cli, host: &Host) -> Result<(), Error> {
     let layers = host.layers()?;
-    let channel = find_channel(layers, &cli.channel)?;
-    let message = message(&cli.message)?;
+    if let Some(Check::Doctor { json }) = cli.check {
+        return doctor(layers, json);
+    }
+    // Both required by clap when no subcommand is given.
+    let (Some(name), Some(text)) = (&cli.channel, &cli.message) else {
+        return Err(Error::usage("a channel and a message are needed"));
+    };
+    let channel = find_channel(layers, name)?;
+    let message = message(text)?;
     let body = notice(&cli, host, layers, &channel, message).body(channel.format);
     if cli.dry_run {
         return print_request(&channel, &body);
     }
     send(&channel, body, cli.timeout)
+}
+
+/// One check per channel, read as sending would read it (docs/notify.md, "Channels"), so `tcli
+/// doctor` names a broken channel before a pipeline's `tcli notify` stops on it. The URL is
+/// never shown: a webhook URL is a credential.
+fn doctor(layers: &[Layer], json: bool) -> Result<(), Error> {
+    use tcli_plugin_sdk::doctor::{valid_check_name, Report};
+    let mut report = Report::new();
+    let mut names = channel::names(layers);
+    // A `[notify]` that is no table names no channel; finding any name reports it.
+    if names.is_empty() && layers.iter().any(|l| l.settings.get("notify").is_some()) {
+        names.push(String::new());
+    }
+    for name in names {
+        let check = if valid_check_name(&name) {
+            name.as_str()
+        } else {
+            "channels"
+        };
+        match channel::find(layers, &name) {
+            Ok(Some(c)) => {
+                let to = match c.target {
+                    Target::Url(_) => "a url",
+                    Target::Secret(_) => "a secret's url",
+                };
+                let format = match c.format {
+                    channel::Format::Json => "json",
+                    channel::Format::Slack => "slack",
+                };
+                report.pass(
+                    check,
+                    format!("posts {format} to {to}, from {}", c.path.display()),
+                );
+            }
+            Ok(None) => {}
+            Err(e) => {
+                report.fail(check, e.to_string()).hint(e.hint());
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        return report.print(&mut out);
+    }
+    report.print_text(&mut out)
 }
 
 /// The channel named `name`; an unknown one is a usage error naming those there are.

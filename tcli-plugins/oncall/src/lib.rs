@@ -79,6 +79,12 @@ enum Verb {
     /// Export the shifts for other tools
     #[command(subcommand)]
     Export(Export),
+    /// Check every rotation's definition (what `tcli doctor` shows)
+    Doctor {
+        /// Print the report as JSON (docs/doctor.md, "Checks from modules")
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -439,7 +445,45 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
             from,
             weeks,
         }) => export_ics(host, rotation, from, weeks),
+        Verb::Doctor { json } => doctor(host, json),
     }
+}
+
+/// One check per rotation, checked as every command checks it (docs/oncall.md, "Errors and exit
+/// codes"), so `tcli doctor` names a broken one (a person no longer in the roster) before
+/// `tcli oncall now` stops on it. Each problem is one line with its fix.
+fn doctor(host: &Host, json: bool) -> Result<(), Error> {
+    use tcli_plugin_sdk::doctor::{valid_check_name, Report};
+    let layers = host.layers()?;
+    let mut report = Report::new();
+    match rotation::find(layers) {
+        Err(e) => {
+            report.fail("rotations", e.to_string()).hint(e.hint());
+        }
+        Ok(found) => {
+            let mut rosters = Rosters::new(layers);
+            for f in &found {
+                // A rotation named outside the check-name rule is reported under one name.
+                let name = if valid_check_name(&f.name) {
+                    &f.name
+                } else {
+                    "rotations"
+                };
+                match f.check(&mut rosters) {
+                    Ok(r) => report.pass(
+                        name,
+                        format!("{} people, from {}", r.people.len(), r.origin),
+                    ),
+                    Err(e) => report.fail(name, e.to_string()).hint(e.hint()),
+                };
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        return report.print(&mut out);
+    }
+    report.print_text(&mut out)
 }
 
 tcli_plugin_sdk::export_plugin! {

@@ -36,6 +36,12 @@ enum Verb {
         #[arg(long)]
         json: bool,
     },
+    /// Check every project's definition (what `tcli doctor` shows)
+    Doctor {
+        /// Print the report as JSON (docs/doctor.md, "Checks from modules")
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 struct Project {
@@ -95,31 +101,82 @@ fn projects(host: &Host) -> Result<Vec<Project>, Error> {
 fn projects_from(host: &Host, home: &Path) -> Result<Vec<Project>, Error> {
     let recorded = recorded_clones(host);
     host.settings_entries("projects", |name, v| {
-        let Value::Object(o) = v else {
-            return Err("expected a table with url = \"...\"".into());
-        };
-        let url = o
-            .get("url")
-            .and_then(Value::as_str)
-            .filter(|u| !u.trim().is_empty())
-            .ok_or("it needs url = \"...\"")?
-            .to_string();
-        let description = o
-            .get("description")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
-            (Some(p), _) => p.clone(),
-            (None, Some(p)) => expand(p, home),
-            (None, None) => host.data_dir().join("projects").join(&name),
-        };
-        Ok(Project {
-            name,
-            url,
-            description,
-            path,
-        })
+        project(host, &recorded, home, name, v)
     })
+}
+
+/// One `[projects.<name>]` entry, or what is wrong with it in a few words.
+fn project(
+    host: &Host,
+    recorded: &BTreeMap<String, PathBuf>,
+    home: &Path,
+    name: String,
+    v: &Value,
+) -> Result<Project, String> {
+    let Value::Object(o) = v else {
+        return Err("expected a table with url = \"...\"".into());
+    };
+    let url = o
+        .get("url")
+        .and_then(Value::as_str)
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("it needs url = \"...\"")?
+        .to_string();
+    let description = o
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => expand(p, home),
+        (None, None) => host.data_dir().join("projects").join(&name),
+    };
+    Ok(Project {
+        name,
+        url,
+        description,
+        path,
+    })
+}
+
+/// One check per project, read as `list` reads it, each problem on its own line (`list`
+/// stops at the first); `[projects]` that is not a table is one failed check.
+fn doctor(host: &Host, json: bool) -> Result<(), Error> {
+    use tcli_plugin_sdk::doctor::{valid_check_name, Report};
+    let mut report = Report::new();
+    let recorded = recorded_clones(host);
+    let home = home();
+    match host.settings_table("projects") {
+        Err(e) => {
+            report
+                .fail("projects", e.to_string())
+                .hint("make [projects] a table of [projects.<name>] entries");
+        }
+        Ok(table) => {
+            for (name, v) in table {
+                let check = if valid_check_name(&name) {
+                    name.clone()
+                } else {
+                    "projects".into()
+                };
+                match project(host, &recorded, &home, name.clone(), &v) {
+                    Ok(p) => report.pass(&check, format!("clones to {}", p.path.display())),
+                    Err(why) => {
+                        report
+                            .fail(&check, format!("projects.{name}: {why}"))
+                            .hint(format!(
+                                "fix [projects.{name}] in the tcli.toml that defines it"
+                            ))
+                    }
+                };
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        return report.print(&mut out);
+    }
+    report.print_text(&mut out)
 }
 
 fn is_clone(path: &Path) -> bool {
@@ -349,6 +406,7 @@ fn run(cli: Cli, host: &Host) -> Result<(), Error> {
         Verb::List { json } => list(host, json),
         Verb::Clone { name, dir } => clone(host, &name, dir),
         Verb::Status { json } => status(host, json),
+        Verb::Doctor { json } => doctor(host, json),
     }
 }
 

@@ -29,6 +29,11 @@ pub(crate) fn recipients(roster: &Roster, file: &Path) -> Result<Vec<RosterKey>,
                 index,
                 why,
             };
+            // A key tcli cannot use (a forgeable RSA exponent, a point off its curve) is no
+            // recipient even where age would take it.
+            if let Some(why) = key.unsupported() {
+                return Err(unsupported(why));
+            }
             let kind = key.algorithm();
             // Only the type and the key: age's parser wants no comment.
             let bare: String = key

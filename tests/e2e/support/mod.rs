@@ -10,6 +10,7 @@
 
 mod build;
 mod env;
+pub mod forge;
 mod git;
 mod run;
 

@@ -1,5 +1,6 @@
 //! `tcli team list [--json]`: the configured team repos in search-path order (registry only,
-//! no git).
+//! no git). `--json` also names each bad `[modules.<name>]` pin of a checkout's `tcli.toml`,
+//! for `tcli doctor` (which has no parser of pins of its own).
 
 use crate::context::Context;
 use crate::team_dirs;
@@ -25,6 +26,7 @@ pub fn cmd_team_list(cx: &Context, args: &TeamListArgs) -> anyhow::Result<u8> {
                 "url": t.url,
                 "path": dir.display().to_string(),
                 "present": dir.is_dir(),
+                "pin_problems": pin_problems(&dir),
             })
         })
         .collect();
@@ -50,4 +52,22 @@ pub fn cmd_team_list(cx: &Context, args: &TeamListArgs) -> anyhow::Result<u8> {
         .collect();
     ui::out(&ui::aligned(&table, 0));
     Ok(0)
+}
+
+/// Each bad pin of the checkout's `tcli.toml`, as `<key>: <why> (<fix>)`. `team update` refuses
+/// a commit with one, so only a file changed by hand (or by a pull) can hold one; a file that
+/// does not parse is doctor's to report, with its line.
+fn pin_problems(checkout: &std::path::Path) -> Vec<String> {
+    let file = checkout.join("tcli.toml");
+    let Ok(Some(text)) = tcli_plugin_sdk::settings_file::read(&file) else {
+        return Vec::new();
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    crate::model::pin::parse(&table)
+        .1
+        .into_iter()
+        .map(|e| format!("{}: {} ({})", e.key, e.why, e.fix))
+        .collect()
 }

@@ -392,6 +392,7 @@ impl<'a> Library<'a> {
                 HttpErrorKind::Digest => DownloadFix::Digest,
                 HttpErrorKind::Status => DownloadFix::Status(url.to_string()),
                 HttpErrorKind::TooLarge => DownloadFix::TooLarge,
+                HttpErrorKind::Url => DownloadFix::Url,
                 _ => DownloadFix::Reach(url.to_string()),
             };
             self.fail(LibraryProblem::Download {

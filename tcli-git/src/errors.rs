@@ -109,7 +109,7 @@ pub(crate) enum TeamError {
     NameTaken { team: String, existing: String },
     #[error("--expect-key '{0}' is not a key fingerprint")]
     BadFingerprint(String),
-    #[error("cannot clone team '{team}' from {url}: {why}")]
+    #[error("cannot clone team '{team}' from {url}: {why}; nothing was added")]
     Clone {
         team: String,
         url: String,
@@ -339,6 +339,12 @@ pub(crate) enum TeamError {
     },
     #[error("interrupted while fetching the pinned modules of team '{team}'; nothing was changed")]
     Interrupted { team: String, signal: i32 },
+    #[error("interrupted while fetching team '{team}' from {url}; nothing was changed")]
+    TransferInterrupted {
+        team: String,
+        url: String,
+        signal: i32,
+    },
     #[error("team '{team}': cannot pull module '{module}' ({reference}): {}; nothing was changed", problem.why())]
     Pull {
         team: String,
@@ -362,7 +368,8 @@ impl TeamError {
             TeamError::NotACommand { .. }
             | TeamError::NameTaken { .. }
             | TeamError::BadFingerprint(_) => exit::USAGE,
-            TeamError::Interrupted { signal, .. } => exit::signal(*signal),
+            TeamError::Interrupted { signal, .. }
+            | TeamError::TransferInterrupted { signal, .. } => exit::signal(*signal),
             _ => exit::FAILURE,
         }
     }
@@ -376,7 +383,10 @@ impl TeamError {
                 "choose another name with --name, or remove it first: tcli team remove {team}"
             ),
             E::BadFingerprint(_) => "fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)".into(),
-            E::Clone { .. } => "check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added".into(),
+            E::Clone { url, .. } => format!(
+                "check the URL and that git reaches it with your ssh config and credentials: git ls-remote {}",
+                sh(std::path::Path::new(url))
+            ),
             E::EmptyRepo { url, .. } => format!(
                 "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add {url}' again"
             ),
@@ -414,7 +424,7 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
-            E::Interrupted { .. } => return None,
+            E::Interrupted { .. } | E::TransferInterrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),
             E::Library { problem, .. } => problem.fix(),
             _ => return self.checkout_hint(),
@@ -457,7 +467,7 @@ impl TeamError {
                 sh(dir)
             ),
             E::Fetch { team, dir, .. } => format!(
-                "check that the remote is reachable and its URL is right (git -C {} remote -v), then run 'tcli team update {team}' again",
+                "check that git reaches the remote with your ssh config and credentials (git -C {} ls-remote), then run 'tcli team update {team}' again",
                 sh(dir)
             ),
             E::UpstreamGone { dir, .. } => format!(
@@ -605,7 +615,10 @@ pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
 
 /// Whether a signal stopped the verb: the caller stops too, once it has said what it did.
 pub(crate) fn interrupted(err: &anyhow::Error) -> bool {
-    matches!(team_error(err), Some(TeamError::Interrupted { .. }))
+    matches!(
+        team_error(err),
+        Some(TeamError::Interrupted { .. } | TeamError::TransferInterrupted { .. })
+    )
 }
 
 #[cfg(test)]

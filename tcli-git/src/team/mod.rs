@@ -10,6 +10,7 @@ pub(crate) mod remove;
 pub(crate) mod root;
 pub(crate) mod signed;
 pub(crate) mod status;
+pub(crate) mod transport;
 pub(crate) mod update;
 pub(crate) mod verify;
 

@@ -131,6 +131,19 @@ pub fn command(program: &Path, git_dir: Option<&Path>, term: Terminal) -> Comman
     c
 }
 
+/// `git clone` of `url`'s default branch into `into` (new or empty), objects and refs only:
+/// no checkout, no tags, no template (so no sample hooks). The caller checks out with libgit2.
+pub fn clone_command(program: &Path, url: &str, into: &Path, term: Terminal) -> Command {
+    let mut cmd = command(program, None, term);
+    cmd.args(["clone", "--quiet", "--no-checkout", "--single-branch"])
+        .args(["--no-tags", "--template="]);
+    if term.progress {
+        cmd.arg("--progress");
+    }
+    cmd.arg("--").arg(url).arg(into);
+    cmd
+}
+
 /// `GIT_ALLOW_PROTOCOL` without `ext`: it overrides every `protocol.*.allow` setting.
 fn without_ext(allowed: &OsStr) -> OsString {
     let s = allowed.to_string_lossy();

@@ -86,14 +86,7 @@ pub(crate) fn clone(team: &str, url: &str, into: &Path) -> anyhow::Result<Reposi
             .clone(url, into)
             .map_err(|e| failed(git::transfer_error(url, &e)))?,
         Transport::Cli(program) => {
-            let term = terminal();
-            let mut cmd = cli::command(&program, None, term);
-            cmd.args(["clone", "--quiet", "--no-checkout", "--single-branch"])
-                .args(["--no-tags", "--template="]);
-            if term.progress {
-                cmd.arg("--progress");
-            }
-            cmd.arg("--").arg(url).arg(into);
+            let cmd = cli::clone_command(&program, url, into, terminal());
             run_git(cmd, team, url, &failed)?;
             let repo = Repository::open(into).map_err(|e| failed(e.message().to_string()))?;
             if repo.head().is_ok() {

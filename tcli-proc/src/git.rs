@@ -268,16 +268,18 @@ pub fn reason(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let meaningful = |l: &&str| {
         let lower = l.to_lowercase();
-        !l.is_empty()
-            && !l.chars().all(|c| c == '@')
-            && !GENERIC.iter().any(|g| lower.contains(g))
+        !l.is_empty() && !l.chars().all(|c| c == '@') && !GENERIC.iter().any(|g| lower.contains(g))
     };
     let line = text
         .split(['\n', '\r'])
         .map(str::trim)
         .filter(meaningful)
         .last()
-        .or_else(|| text.split(['\n', '\r']).map(str::trim).rfind(|l| !l.is_empty()))
+        .or_else(|| {
+            text.split(['\n', '\r'])
+                .map(str::trim)
+                .rfind(|l| !l.is_empty())
+        })
         .unwrap_or("git failed and said nothing");
     let line = ["fatal: ", "error: "]
         .iter()

@@ -172,7 +172,10 @@ fn commits(env: &TestEnv, team: &Team) -> Vec<(String, String)> {
 /// `run` with the team's commits named.
 fn named(env: &TestEnv, team: &Team, run: &crate::support::Run) -> crate::support::Run {
     let names = commits(env, team);
-    let refs: Vec<(&str, &str)> = names.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = names
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     run.naming(&refs)
 }
 
@@ -192,11 +195,17 @@ fn transport_team_add_and_update_over_an_ssh_alias_from_git_ssh_command() {
     let team = Team::new(&env, "acme");
     env.var("GIT_SSH_COMMAND", sshd.ssh_command());
     let r = env.run(["team", "add", &alias_url(&team)]);
-    insta::assert_snapshot!(named(&env, &team, &r), @"");
+    insta::assert_snapshot!(named(&env, &team, &r), @r"
+    added team 'acme' from teamgit:$ROOT/remotes/acme.git (main at $C0)
+      modules: hello
+    ");
     team.module("deploy", "echo deploying");
     team.push(&env, "add deploy");
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(named(&env, &team, &r), @"");
+    insta::assert_snapshot!(named(&env, &team, &r), @r"
+    acme: updated $C0..$C1 (main)
+      added    deploy
+    ");
     assert_eq!(head_of(&env, "acme"), team.head(&env));
     env.run(["deploy"]).success().stdout_has("deploying");
 }
@@ -220,9 +229,7 @@ fn transport_team_add_and_update_over_an_ssh_alias_from_core_ssh_command() {
         .stdout_has("added team 'acme'");
     team.module("deploy", "echo deploying");
     team.push(&env, "add deploy");
-    env.run(["team", "update"])
-        .success()
-        .stdout_has("deploy");
+    env.run(["team", "update"]).success().stdout_has("deploy");
     assert_eq!(head_of(&env, "acme"), team.head(&env));
 }
 
@@ -251,6 +258,32 @@ fn transport_team_add_changed_host_key_is_refused_and_nothing_added() {
         .unwrap_or_default();
     assert!(left.is_empty(), "left behind: {left:?}");
     env.run(["team", "list"]).success().stdout_lacks("acme");
+}
+
+#[test]
+fn transport_project_clone_over_an_ssh_alias_with_a_key_file() {
+    let mut env = TestEnv::with_bundled("project");
+    let Some(sshd) = Sshd::start(&env) else {
+        return;
+    };
+    let team = Team::new(&env, "api");
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!("[projects.api]\nurl = \"{}\"\n", alias_url(&team)),
+    )
+    .unwrap();
+    env.var("GIT_SSH_COMMAND", sshd.ssh_command());
+    insta::assert_snapshot!(env.run(["project", "clone", "api"]), @r"
+    ------- stderr -------
+    cloning teamgit:$ROOT/remotes/api.git into $ROOT/data/projects/api
+    cloned project 'api' into $ROOT/data/projects/api
+    ");
+    let clone = env.data_dir().join("projects/api");
+    assert!(clone.join("bin/tcli-hello").is_file());
+    assert_eq!(
+        env.git().run(&clone, &["rev-parse", "HEAD"]),
+        team.head(&env)
+    );
 }
 
 /// A filter, a hook and an `ext::` URL allowed by the user's own git config: tcli's git runs
@@ -303,12 +336,24 @@ fn transport_team_add_without_git_on_path_falls_back_to_libgit2_and_says_so_once
     env.run(["team", "add", other.url()]).success();
     env.var("PATH", env.bin().display().to_string());
     let r = env.run(["team", "add", team.url()]);
-    insta::assert_snapshot!(named(&env, &team, &r), @"");
+    insta::assert_snapshot!(named(&env, &team, &r), @r"
+    added team 'acme' from $ROOT/remotes/acme.git (main at $C0)
+      modules: hello
+    ------- stderr -------
+    warning: no git on PATH: tcli fetches with its built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand (install git to use them)
+    ");
     team.module("deploy", "echo deploying");
     team.push(&env, "add deploy");
     // Two teams fetched, one note.
     let r = env.run(["team", "update"]);
-    insta::assert_snapshot!(named(&env, &team, &r), @"");
+    r.success()
+        .stdout_has("beta: already up to date")
+        .stdout_has("acme: updated")
+        .stdout_has("added    deploy");
+    assert_eq!(
+        r.stderr,
+        "warning: no git on PATH: tcli fetches with its built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand (install git to use them)\n"
+    );
 }
 
 /// A loopback HTTP server running `git http-backend` for the repos under `root`, answering
@@ -349,12 +394,7 @@ fn serve_git(conn: TcpStream, root: &Path, token: &str) {
             headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let header = |k: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    };
+    let header = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let mut conn = conn;
     if header("authorization").as_deref() != Some(token) {
         let _ = conn.write_all(
@@ -362,7 +402,12 @@ fn serve_git(conn: TcpStream, root: &Path, token: &str) {
         );
         return;
     }
-    let mut body = vec![0; header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0)];
+    let mut body = vec![
+        0;
+        header("content-length")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0)
+    ];
     let _ = reader.read_exact(&mut body);
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let mut cgi = Command::new("git");
@@ -405,7 +450,8 @@ fn serve_git(conn: TcpStream, root: &Path, token: &str) {
             None => reply.push_str(&format!("{h}\r\n")),
         }
     }
-    let _ = conn.write_all(format!("HTTP/1.1 {status}\r\n{reply}Connection: close\r\n\r\n").as_bytes());
+    let _ =
+        conn.write_all(format!("HTTP/1.1 {status}\r\n{reply}Connection: close\r\n\r\n").as_bytes());
     let _ = conn.write_all(&out[(split.0 + split.1).min(out.len())..]);
 }
 
@@ -479,8 +525,11 @@ fn interrupt(env: &TestEnv, args: &[&str], pid: &Path) -> String {
     // Gone, or a zombie waiting for an init that does not reap (a container's).
     let stat = format!("/proc/{}/stat", ssh.trim());
     let running = || {
-        std::fs::read_to_string(&stat)
-            .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| !r.trim_start().starts_with('Z')))
+        std::fs::read_to_string(&stat).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| !r.trim_start().starts_with('Z'))
+        })
     };
     let until = Instant::now() + Duration::from_secs(3);
     while running() && Instant::now() < until {
@@ -531,7 +580,10 @@ fn transport_team_update_ctrl_c_during_the_fetch_changes_nothing() {
     team.push(&env, "add deploy");
     let pid = slow_ssh(&mut env, &sshd);
     let stderr = interrupt(&env, &["team", "update"], &pid);
-    assert!(stderr.contains("interrupted while fetching team 'acme'"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted while fetching team 'acme'"),
+        "{stderr}"
+    );
     assert_eq!(head_of(&env, "acme"), before);
     assert_eq!(upstream(&env), before, "the upstream ref did not move");
     let status = env.git().run(

@@ -385,7 +385,8 @@ pub(crate) fn transport_check(teams: &[Team]) -> Option<Outcome> {
     if !version.as_deref().is_some_and(git::recent_enough) {
         out.severity = Severity::Warn;
         out.status = Status::Warn;
-        out.detail.push_str(&format!(", older than {min_major}.{min_minor}"));
+        out.detail
+            .push_str(&format!(", older than {min_major}.{min_minor}"));
         out.hint = Some(install);
     }
     Some(out)

@@ -233,8 +233,9 @@ fn fetch(url: &str, name: &str, into: &Path) -> Result<(), Error> {
     use tcli_plugin_sdk::signals::Deferred;
     use tcli_proc::git;
     let failed = |why: &str| {
-        Error::failed(format!("cannot clone {url}: {why}"))
-            .with_hint(format!("check the url in [projects.{name}] and that git reaches it: git ls-remote {url}"))
+        Error::failed(format!("cannot clone {url}: {why}")).with_hint(format!(
+            "check the url in [projects.{name}] and that git reaches it: git ls-remote {url}"
+        ))
     };
     let Some(program) = git::program() else {
         output::warn("no git on PATH: cloning with the built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand");
@@ -246,7 +247,8 @@ fn fetch(url: &str, name: &str, into: &Path) -> Result<(), Error> {
             .map_err(|e| failed(e.message()))?;
         return Ok(());
     };
-    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("CI").is_none();
+    let progress =
+        std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("CI").is_none();
     let term = git::Terminal::detect(progress);
     let region = Deferred::enter();
     let ran = git::run(git::clone_command(&program, url, into, term), term, &|| {

@@ -286,6 +286,77 @@ fn transport_project_clone_over_an_ssh_alias_with_a_key_file() {
     );
 }
 
+/// An ssh agent holding the client key (`ssh-agent -D` on a socket in `<root>/ssh`), stopped
+/// on drop.
+struct Agent {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Agent {
+    fn start(sshd: &Sshd) -> Agent {
+        let socket = sshd.dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("ssh-agent starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let added = Command::new("ssh-add")
+            .arg("-q")
+            .arg(sshd.dir.join("client_key"))
+            .env("SSH_AUTH_SOCK", &socket)
+            .status()
+            .expect("ssh-add runs")
+            .success();
+        assert!(added, "ssh-add");
+        Agent { child, socket }
+    }
+}
+
+#[test]
+fn transport_team_add_over_an_ssh_alias_with_the_key_only_in_the_agent() {
+    let mut env = TestEnv::new();
+    let Some(sshd) = Sshd::start(&env) else {
+        return;
+    };
+    let agent = Agent::start(&sshd);
+    let team = Team::new(&env, "acme");
+    // The alias without a key file: the key is only in the agent.
+    let config = sshd.dir.join("config-agent");
+    let text = std::fs::read_to_string(sshd.client_config()).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| {
+            !l.contains("IdentityFile")
+                && !l.contains("IdentitiesOnly")
+                && !l.contains("IdentityAgent")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&config, text).unwrap();
+    std::fs::rename(sshd.dir.join("client_key"), sshd.dir.join("moved_key")).unwrap();
+    env.var("SSH_AUTH_SOCK", agent.socket.display().to_string())
+        .var("GIT_SSH_COMMAND", format!("ssh -F {}", config.display()));
+    env.run(["team", "add", &alias_url(&team)])
+        .success()
+        .stdout_has("added team 'acme'");
+    assert_eq!(head_of(&env, "acme"), team.head(&env));
+}
+
 /// A filter, a hook and an `ext::` URL allowed by the user's own git config: tcli's git runs
 /// none of them (docs/team-repos.md, "Transport").
 #[test]
@@ -591,4 +662,33 @@ fn transport_team_update_ctrl_c_during_the_fetch_changes_nothing() {
         &["status", "--porcelain", "--ignored"],
     );
     assert_eq!(status, "", "files left in the checkout");
+}
+
+#[test]
+fn transport_doctor_names_the_git_it_fetches_with_and_warns_without_one() {
+    let mut env = TestEnv::with_bundled("doctor");
+    let team = Team::new(&env, "acme");
+    env.run(["team", "add", team.url()]).success();
+    let version = Command::new("git").arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    let r = env.run(["doctor", "tcli.transport"]);
+    r.success();
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("tcli.transport"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.starts_with("ok"), "{}", r.stdout);
+    assert!(row.contains(&format!("{version} (/")), "{row}");
+    env.var("PATH", env.bin().display().to_string());
+    let r = env.run(["doctor", "tcli.transport"]);
+    r.success();
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("warn")
+            && l.contains("tcli.transport")
+            && l.contains("no git on PATH")),
+        "{}",
+        r.stdout
+    );
 }

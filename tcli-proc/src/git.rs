@@ -273,8 +273,7 @@ pub fn reason(stderr: &[u8]) -> String {
     let line = text
         .split(['\n', '\r'])
         .map(str::trim)
-        .filter(meaningful)
-        .last()
+        .rfind(meaningful)
         .or_else(|| {
             text.split(['\n', '\r'])
                 .map(str::trim)

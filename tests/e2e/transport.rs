@@ -112,6 +112,7 @@ impl Sshd {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
+        let _ = child.wait();
         None
     }
 
@@ -669,8 +670,11 @@ fn transport_doctor_names_the_git_it_fetches_with_and_warns_without_one() {
     let mut env = TestEnv::with_bundled("doctor");
     let team = Team::new(&env, "acme");
     env.run(["team", "add", team.url()]).success();
-    let version = Command::new("git").arg("--version").output().unwrap();
-    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    // The git tcli finds: the first on the test's PATH.
+    let version = env.command("git").arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout)
+        .trim()
+        .replace("git version ", "git ");
     let r = env.run(["doctor", "tcli.transport"]);
     r.success();
     let row = r

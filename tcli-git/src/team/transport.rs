@@ -52,7 +52,7 @@ fn run_git(
     team: &str,
     url: &str,
     fail: impl FnOnce(String) -> TeamError,
-) -> Result<(), TeamError> {
+) -> anyhow::Result<()> {
     let region = Deferred::enter();
     let ran = cli::run(cmd, terminal(), &|| region.pending().is_some());
     if let Some(signal) = region.leave() {
@@ -60,15 +60,17 @@ fn run_git(
             team: team.to_string(),
             url: url.to_string(),
             signal,
-        });
+        }
+        .into());
     }
-    match ran {
-        Ok(()) => Ok(()),
-        Err(Failure::NotRun(e)) => Err(fail(format!("cannot run git: {e}"))),
-        Err(Failure::Failed(why)) => Err(fail(why)),
+    Err(match ran {
+        Ok(()) => return Ok(()),
+        Err(Failure::NotRun(e)) => fail(format!("cannot run git: {e}")),
+        Err(Failure::Failed(why)) => fail(why),
         // A stop always comes with a signal, handled above.
-        Err(Failure::Interrupted) => Err(fail("interrupted".into())),
+        Err(Failure::Interrupted) => fail("interrupted".into()),
     }
+    .into())
 }
 
 /// Clones `url` into the empty dir `into` as team `team`: git fetches the default branch
@@ -87,7 +89,7 @@ pub(crate) fn clone(team: &str, url: &str, into: &Path) -> anyhow::Result<Reposi
             .map_err(|e| failed(git::transfer_error(url, &e)))?,
         Transport::Cli(program) => {
             let cmd = cli::clone_command(&program, url, into, terminal());
-            run_git(cmd, team, url, &failed)?;
+            run_git(cmd, team, url, failed)?;
             let repo = Repository::open(into).map_err(|e| failed(e.message().to_string()))?;
             if repo.head().is_ok() {
                 // A fresh dir: nothing there to lose, everything to write.

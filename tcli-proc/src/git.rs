@@ -274,10 +274,11 @@ pub fn reason(stderr: &[u8]) -> String {
         .split(['\n', '\r'])
         .map(str::trim)
         .rfind(meaningful)
+        // Nothing but closing lines: the first says most ("Could not read from remote").
         .or_else(|| {
             text.split(['\n', '\r'])
                 .map(str::trim)
-                .rfind(|l| !l.is_empty())
+                .find(|l| !l.is_empty())
         })
         .unwrap_or("git failed and said nothing");
     let line = ["fatal: ", "error: "]
@@ -310,6 +311,8 @@ mod tests {
             "the remote end hung up unexpectedly"
         );
         assert_eq!(reason(b"fatal: bad \x1b[31mthing\n"), "bad  [31mthing");
+        let closing = b"fatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n";
+        assert_eq!(reason(closing), "Could not read from remote repository");
     }
 
     #[test]

@@ -634,6 +634,23 @@ mod tests {
         };
         assert_eq!(ctrl_c.code(), 130);
         assert_eq!(ctrl_c.hint(), None);
+        let in_git = TeamError::TransferInterrupted {
+            team: "acme".into(),
+            url: "teamgit:acme.git".into(),
+            signal: 15,
+        };
+        assert_eq!(in_git.code(), 143);
+        assert_eq!(in_git.hint(), None);
+        assert!(interrupted(&in_git.into()));
+        let clone = TeamError::Clone {
+            team: "acme".into(),
+            url: "ext::sh -c x".into(),
+            why: "x".into(),
+        };
+        assert_eq!(
+            clone.hint().unwrap(),
+            "check the URL and that git reaches it with your ssh config and credentials: git ls-remote 'ext::sh -c x'"
+        );
         let detached = TeamError::Detached {
             team: "acme".into(),
             commit: "abc1234".into(),

@@ -111,7 +111,7 @@ pub(crate) enum TeamError {
     NameTaken { team: String, existing: String },
     #[error("--expect-key '{0}' is not a key fingerprint")]
     BadFingerprint(String),
-    #[error("cannot clone team '{team}' from {url}: {why}")]
+    #[error("cannot clone team '{team}' from {url}: {why}; nothing was added")]
     Clone {
         team: String,
         url: String,
@@ -351,6 +351,12 @@ pub(crate) enum TeamError {
     },
     #[error("interrupted while fetching the pinned modules of team '{team}'; nothing was changed")]
     Interrupted { team: String, signal: i32 },
+    #[error("interrupted while fetching team '{team}' from {url}; nothing was changed")]
+    TransferInterrupted {
+        team: String,
+        url: String,
+        signal: i32,
+    },
     #[error("team '{team}': cannot pull module '{module}' ({reference}): {}; nothing was changed", problem.why())]
     Pull {
         team: String,
@@ -374,7 +380,8 @@ impl TeamError {
             TeamError::NotACommand { .. }
             | TeamError::NameTaken { .. }
             | TeamError::BadFingerprint(_) => exit::USAGE,
-            TeamError::Interrupted { signal, .. } => exit::signal(*signal),
+            TeamError::Interrupted { signal, .. }
+            | TeamError::TransferInterrupted { signal, .. } => exit::signal(*signal),
             _ => exit::FAILURE,
         }
     }
@@ -388,7 +395,10 @@ impl TeamError {
                 "choose another name with --name, or remove it first: tcli team remove {team}"
             ),
             E::BadFingerprint(_) => "fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)".into(),
-            E::Clone { .. } => "check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added".into(),
+            E::Clone { url, .. } => format!(
+                "check the URL and that git reaches it with your ssh config and credentials: git ls-remote {}",
+                sh(std::path::Path::new(url))
+            ),
             E::EmptyRepo { url, .. } => format!(
                 "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add {url}' again"
             ),
@@ -426,7 +436,7 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
-            E::Interrupted { .. } => return None,
+            E::Interrupted { .. } | E::TransferInterrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),
             E::Library { problem, .. } => problem.fix(),
             _ => return self.checkout_hint(),
@@ -469,7 +479,7 @@ impl TeamError {
                 sh(dir)
             ),
             E::Fetch { team, dir, .. } => format!(
-                "check that the remote is reachable and its URL is right (git -C {} remote -v), then run 'tcli team update {team}' again",
+                "check that git reaches the remote with your ssh config and credentials (git -C {} ls-remote), then run 'tcli team update {team}' again",
                 sh(dir)
             ),
             E::UpstreamGone { dir, .. } => format!(
@@ -627,7 +637,10 @@ pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
 
 /// Whether a signal stopped the verb: the caller stops too, once it has said what it did.
 pub(crate) fn interrupted(err: &anyhow::Error) -> bool {
-    matches!(team_error(err), Some(TeamError::Interrupted { .. }))
+    matches!(
+        team_error(err),
+        Some(TeamError::Interrupted { .. } | TeamError::TransferInterrupted { .. })
+    )
 }
 
 #[cfg(test)]
@@ -643,6 +656,23 @@ mod tests {
         };
         assert_eq!(ctrl_c.code(), 130);
         assert_eq!(ctrl_c.hint(), None);
+        let in_git = TeamError::TransferInterrupted {
+            team: "acme".into(),
+            url: "teamgit:acme.git".into(),
+            signal: 15,
+        };
+        assert_eq!(in_git.code(), 143);
+        assert_eq!(in_git.hint(), None);
+        assert!(interrupted(&in_git.into()));
+        let clone = TeamError::Clone {
+            team: "acme".into(),
+            url: "ext::sh -c x".into(),
+            why: "x".into(),
+        };
+        assert_eq!(
+            clone.hint().unwrap(),
+            "check the URL and that git reaches it with your ssh config and credentials: git ls-remote 'ext::sh -c x'"
+        );
         let detached = TeamError::Detached {
             team: "acme".into(),
             commit: "abc1234".into(),

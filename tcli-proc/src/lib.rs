@@ -2,7 +2,10 @@
 //! group at its timeout (so `sh -c "sleep 60 & wait"` leaves nothing behind), at most a set
 //! number of bytes of each output kept while the rest is drained. And the bounded parallel map
 //! many such runs go through. Shared by tcli's probes (`tcli_core::prim::probe`) and the
-//! doctor module's checks, which differ only in the limits they pass.
+//! doctor module's checks, which differ only in the limits they pass. And the user's `git`
+//! run for a network step (`git`), shared by the team verbs and the project module.
+
+pub mod git;
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -114,11 +117,20 @@ pub fn run(mut cmd: Command, limits: &Limits, stop: &dyn Fn() -> bool) -> Ran {
 /// Kills the process group `process_group(0)` made for the child: the program and whatever it
 /// forked. Already gone is fine.
 fn kill_group(pid: u32) {
+    signal(pid, true, rustix::process::Signal::KILL);
+}
+
+/// Sends `sig` to `pid`, or to the process group it leads when `group`. Already gone is fine.
+fn signal(pid: u32, group: bool, sig: rustix::process::Signal) {
     if let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)
     {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        let _ = if group {
+            rustix::process::kill_process_group(pid, sig)
+        } else {
+            rustix::process::kill_process(pid, sig)
+        };
     }
 }
 

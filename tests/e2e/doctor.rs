@@ -351,7 +351,7 @@ fn doctor_broken_definitions_exit_2_and_valid_checks_still_run() {
         hint: write it like "5s", "500ms" or "2m"
         error: check 'two-kinds' in $ROOT/data/teams/acme/tcli.toml (team 'acme'): two kinds in one check (tool and run)
         hint: split it into two checks, each with one of tool, run, env or file
-        9 checks: 3 ok, 1 failed, 0 warnings, 0 skipped, 5 invalid
+        10 checks: 4 ok, 1 failed, 0 warnings, 0 skipped, 5 invalid
         "#);
     let v = env.run(["doctor", "--json"]).code(2).json();
     assert_eq!(result(&v, "two-kinds")["status"], "invalid");
@@ -370,7 +370,7 @@ fn doctor_settings_syntax_error_names_the_file_and_other_checks_run() {
     insta::assert_snapshot!(r.normalized_stderr(), @r"
         error: $ROOT/config/tcli.toml does not parse: line 1: unclosed table, expected `]`
         hint: fix the file (it is TOML): $ROOT/config/tcli.toml
-        4 checks: 3 ok, 0 failed, 0 warnings, 0 skipped, 1 invalid
+        5 checks: 4 ok, 0 failed, 0 warnings, 0 skipped, 1 invalid
         ");
 }
 
@@ -555,7 +555,7 @@ fn doctor_team_tcli_toml_that_does_not_parse_is_invalid_and_the_rest_runs() {
     insta::assert_snapshot!(r.normalized_stderr(), @r"
         error: team 'acme': $ROOT/data/teams/acme/tcli.toml does not parse: line 1: unclosed table, expected `]`
         hint: ask the team to fix its tcli.toml
-        5 checks: 4 ok, 0 failed, 0 warnings, 0 skipped, 1 invalid
+        6 checks: 5 ok, 0 failed, 0 warnings, 0 skipped, 1 invalid
         ");
 }
 

@@ -628,8 +628,8 @@ fn team_update_pinned_ctrl_c_leaves_the_old_state_whole() {
         .stdout_has("hello, after");
 }
 
-/// SIGINT to a process group through kill(1).
-fn unsafe_free_kill(pgid: i32) {
+/// SIGINT to a process group through kill(1) (also the transport tests').
+pub(crate) fn unsafe_free_kill(pgid: i32) {
     let ok = Command::new("kill")
         .args(["-INT", "--", &format!("-{pgid}")])
         .status()

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
-/// A team's remote (a bare repo) and a teammate's clone of it.
-struct Team {
-    name: String,
-    bare: PathBuf,
-    work: PathBuf,
+/// A team's remote (a bare repo) and a teammate's clone of it (also the transport tests').
+pub(crate) struct Team {
+    pub(crate) name: String,
+    pub(crate) bare: PathBuf,
+    pub(crate) work: PathBuf,
 }
 
 impl Team {
     /// A remote whose first commit ships `bin/tcli-hello` and a `tcli.toml`.
-    fn new(env: &TestEnv, name: &str) -> Team {
+    pub(crate) fn new(env: &TestEnv, name: &str) -> Team {
         let bare = env.path(&format!("remotes/{name}.git"));
         let work = env.path(&format!("teammate/{name}"));
         std::fs::create_dir_all(&bare).unwrap();
@@ -41,7 +41,7 @@ impl Team {
     }
 
     /// Writes `bin/tcli-<name>` (executable) in the teammate's clone.
-    fn module(&self, name: &str, body: &str) {
+    pub(crate) fn module(&self, name: &str, body: &str) {
         let p = self.work.join("bin").join(format!("tcli-{name}"));
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(
@@ -53,22 +53,22 @@ impl Team {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.work.join(rel), text).unwrap();
     }
 
     /// Commits everything in the teammate's clone and pushes it.
-    fn push(&self, env: &TestEnv, msg: &str) {
+    pub(crate) fn push(&self, env: &TestEnv, msg: &str) {
         env.git().run(&self.work, &["add", "-A"]);
         env.git().run(&self.work, &["commit", "-q", "-m", msg]);
         env.git().run(&self.work, &["push", "-q", "origin", "main"]);
     }
 
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         self.bare.to_str().unwrap()
     }
 
-    fn head(&self, env: &TestEnv) -> String {
+    pub(crate) fn head(&self, env: &TestEnv) -> String {
         env.git().run(&self.bare, &["rev-parse", "main"])
     }
 }
@@ -218,8 +218,8 @@ fn team_update_remote_unreachable_changes_nothing() {
     let r = env.run(["team", "update", "acme"]);
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
-        error: cannot fetch team 'acme' from $ROOT/remotes/acme.git: the path $ROOT/remotes/acme.git does not exist; nothing was changed
-        hint: check that the remote is reachable and its URL is right (git -C $ROOT/data/teams/acme remote -v), then run 'tcli team update acme' again
+        error: cannot fetch team 'acme' from $ROOT/remotes/acme.git: '$ROOT/remotes/acme.git' does not appear to be a git repository; nothing was changed
+        hint: check that git reaches the remote with your ssh config and credentials (git -C $ROOT/data/teams/acme ls-remote), then run 'tcli team update acme' again
         [exit status: 1]
         ");
     assert_eq!(git.run(&dir, &["rev-parse", "HEAD"]), before);
@@ -484,8 +484,8 @@ fn team_add_failed_clone_leaves_nothing() {
     ]);
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
-        error: cannot clone team 'acme' from $ROOT/nowhere/acme.git: the path $ROOT/nowhere/acme.git does not exist
-        hint: check the URL or path and that you can reach it (try: git ls-remote <url>); nothing was added
+        error: cannot clone team 'acme' from $ROOT/nowhere/acme.git: repository '$ROOT/nowhere/acme.git' does not exist; nothing was added
+        hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote $ROOT/nowhere/acme.git
         [exit status: 1]
         ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))

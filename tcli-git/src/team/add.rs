@@ -175,16 +175,7 @@ fn clone(cx: &Context, name: &str, url: &str) -> anyhow::Result<(tempfile::TempD
     if tcli_core::ui::interactive() {
         tcli_core::ui::status(&format!("cloning team '{name}' from {url}..."));
     }
-    let repo = git2::build::RepoBuilder::new()
-        .fetch_options(git::fetch_options(&format!("team '{name}'")))
-        .clone(url, tmp.path())
-        .map_err(|e| TeamError::Clone {
-            team: name.to_string(),
-            url: url.to_string(),
-            why: git::transfer_error(url, &e),
-        })?;
-    git::mark_fetched(&repo)
-        .with_context(|| format!("cannot write in {}", repo.path().display()))?;
+    let repo = super::transport::clone(name, url, tmp.path())?;
     Ok((tmp, repo))
 }
 

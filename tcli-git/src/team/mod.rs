@@ -13,6 +13,7 @@ pub(crate) mod root;
 pub(crate) mod sections;
 pub(crate) mod signed;
 pub(crate) mod status;
+pub(crate) mod transport;
 pub(crate) mod update;
 pub(crate) mod verify;
 

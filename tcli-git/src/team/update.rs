@@ -8,7 +8,6 @@
 use super::git::{self, NoTracking};
 use super::sh;
 use crate::errors::{retrust, TeamError};
-use anyhow::Context as _;
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::path::Path;
@@ -207,26 +206,19 @@ impl Here<'_> {
     /// Fetches the team's remote; returns its URL and the upstream's commit now.
     fn fetch(&self, t: &git::Tracking) -> anyhow::Result<(String, Oid)> {
         let name = &self.entry.name;
-        let mut remote = self
+        let url = self
             .repo
             .find_remote(&t.remote)
-            .map_err(|e| git_failure(name, self.dir, &e))?;
-        let url = remote.url().unwrap_or(&self.entry.url).to_string();
-        remote
-            .fetch(
-                &[] as &[&str],
-                Some(&mut git::fetch_options(&format!("team '{name}'"))),
-                None,
-            )
-            .map_err(|e| TeamError::Fetch {
-                team: name.clone(),
-                why: git::transfer_error(&url, &e),
-                url: url.clone(),
-                dir: self.dir.to_path_buf(),
-            })?;
-        drop(remote);
-        git::mark_fetched(self.repo)
-            .with_context(|| format!("cannot write in {}", self.repo.path().display()))?;
+            .map_err(|e| git_failure(name, self.dir, &e))?
+            .url()
+            .unwrap_or(&self.entry.url)
+            .to_string();
+        super::transport::fetch(self.repo, name, t, &url, |why| TeamError::Fetch {
+            team: name.clone(),
+            why,
+            url: url.clone(),
+            dir: self.dir.to_path_buf(),
+        })?;
         let upstream_ref = format!("refs/remotes/{}", t.upstream);
         let new_up =
             self.repo

@@ -398,8 +398,8 @@ fn say_none_defined(user_file: &Path) {
     ));
 }
 
-/// tcli's own checks (the user's settings file, each team, the modules, Docker), and the
-/// modules tcli listed.
+/// tcli's own checks (the user's settings file, each team, the transport, the modules,
+/// Docker), and the modules tcli listed.
 fn own_checks(
     host: &Host,
     teams: &[Team],
@@ -417,6 +417,7 @@ fn own_checks(
     for (t, (_, state)) in teams.iter().zip(&files[1..]) {
         own.push(own::team_check(t, state, user_value, host.tcli_version()));
     }
+    own.extend(own::transport_check(teams));
     let modules = match listed {
         Ok(list) => {
             let m = own::Modules::from_list(list);

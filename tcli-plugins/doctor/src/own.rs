@@ -369,6 +369,43 @@ pub(crate) fn docker_check(modules: &Modules) -> Option<Outcome> {
     Some(out)
 }
 
+/// `tcli.transport`, when teams are registered: what fetches them (docs/team-repos.md,
+/// "Transport"), the user's `git` and its version, or libgit2's transport where there is no
+/// git on PATH (a warning: it reads neither `~/.ssh/config` nor `core.sshCommand`).
+pub(crate) fn transport_check(teams: &[Team]) -> Option<Outcome> {
+    use tcli_proc::git;
+    if teams.is_empty() {
+        return None;
+    }
+    let mut out = Outcome::tcli("tcli.transport".into(), None);
+    out.description = Some("what team add and team update fetch with".into());
+    let (min_major, min_minor) = git::MIN_VERSION;
+    let install = format!("install git {min_major}.{min_minor} or newer");
+    let Some(program) = git::program() else {
+        out.severity = Severity::Warn;
+        out.status = Status::Warn;
+        out.detail =
+            "no git on PATH: teams are fetched with libgit2 (no ~/.ssh/config, no core.sshCommand)"
+                .into();
+        out.hint = Some(install);
+        return Some(out);
+    };
+    let version = git::version(&program);
+    out.detail = format!(
+        "git {} ({})",
+        version.as_deref().unwrap_or("of unknown version"),
+        program.display()
+    );
+    if !version.as_deref().is_some_and(git::recent_enough) {
+        out.severity = Severity::Warn;
+        out.status = Status::Warn;
+        out.detail
+            .push_str(&format!(", older than {min_major}.{min_minor}"));
+        out.hint = Some(install);
+    }
+    Some(out)
+}
+
 /// The team whose checkout holds `location` (a team's `bin/`), if any.
 pub(crate) fn team_of(location: &str, teams: &[Team]) -> Option<String> {
     teams

@@ -260,16 +260,7 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
         .prefix(".tcli-clone-")
         .tempdir_in(parent)
         .map_err(cannot)?;
-    let mut fetch = git2::FetchOptions::new();
-    fetch.remote_callbacks(credentials());
-    git2::build::RepoBuilder::new()
-        .fetch_options(fetch)
-        .clone(&p.url, tmp.path())
-        .map_err(|e| {
-            Error::failed(format!("cannot clone {}: {}", p.url, e.message())).with_hint(
-                "check the url in [projects.".to_string() + name + "] and your access to it",
-            )
-        })?;
+    fetch(&p.url, name, tmp.path())?;
     if target.exists() {
         std::fs::remove_dir(&target).map_err(cannot)?;
     }
@@ -282,6 +273,57 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
         "cloned project '{name}' into {}",
         target.display()
     ));
+    Ok(())
+}
+
+/// Clones `url` into the empty dir `into` as docs/team-repos.md ("Transport") says team repos
+/// are: the user's `git` brings the default branch's objects and refs (their ssh config,
+/// credentials and proxies apply; no hook runs), libgit2 checks it out; libgit2's own
+/// transport only where no git is on PATH. Ctrl-C kills git with its group and ends the
+/// module with 130 once the caller's temp dir is gone.
+fn fetch(url: &str, name: &str, into: &Path) -> Result<(), Error> {
+    use tcli_plugin_sdk::signals::Deferred;
+    use tcli_proc::git;
+    let failed = |why: &str| {
+        Error::failed(format!("cannot clone {url}: {why}")).with_hint(format!(
+            "check the url in [projects.{name}] and that git reaches it: git ls-remote {url}"
+        ))
+    };
+    let Some(program) = git::program() else {
+        output::warn("no git on PATH: cloning with the built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand");
+        let mut fetch = git2::FetchOptions::new();
+        fetch.remote_callbacks(credentials());
+        git2::build::RepoBuilder::new()
+            .fetch_options(fetch)
+            .clone(url, into)
+            .map_err(|e| failed(e.message()))?;
+        return Ok(());
+    };
+    let progress =
+        std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("CI").is_none();
+    let term = git::Terminal::detect(progress);
+    let region = Deferred::enter();
+    let ran = git::run(git::clone_command(&program, url, into, term), term, &|| {
+        region.pending().is_some()
+    });
+    if let Some(sig) = region.leave() {
+        return Err(Error::Failed {
+            message: format!("interrupted while cloning {url}; nothing was left behind"),
+            hint: None,
+            code: Deferred::exit_code(sig),
+        });
+    }
+    match ran {
+        Ok(()) => {}
+        Err(git::Failure::Failed(why)) => return Err(failed(&why)),
+        Err(git::Failure::NotRun(e)) => return Err(failed(&format!("cannot run git: {e}"))),
+        Err(git::Failure::Interrupted) => return Err(failed("interrupted")),
+    }
+    let repo = Repository::open(into).map_err(|e| failed(e.message()))?;
+    if repo.head().is_ok() {
+        repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .map_err(|e| failed(e.message()))?;
+    }
     Ok(())
 }
 

@@ -501,6 +501,104 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     refused(&env, &x, "bo", "not in the team's roster");
 }
 
+/// A team standing at R, signed by ana, whose roster lists ana and bo; R.
+fn team_of_ana_and_bo(env: &TestEnv) -> (Team, String) {
+    let k = keys();
+    let team = Team::empty(env);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true),
+    );
+    let r = team.commit(env, "ana", Some(&k.ana), "the roster");
+    (team, r)
+}
+
+/// C1: ana removes bo.
+fn push_removal(env: &TestEnv, team: &Team) -> String {
+    let k = keys();
+    team.write("tcli.toml", &roster_toml(&[("ana", &[&k.ana])], true));
+    team.commit(env, "ana", Some(&k.ana), "remove bo")
+}
+
+/// The attack of a removed key through a merge (docs/team-repos.md, "Every new commit, signed
+/// by the rosters it answers to"): bo signs X on R, then a merge M of X and C1 (`x_first`: X
+/// is M's first parent) whose tree puts bo back and adds a module, pushed without force.
+/// Returns X and M.
+fn push_merge_back(env: &TestEnv, team: &Team, r: &str, x_first: bool) -> (String, String) {
+    let git = env.git();
+    let k = keys();
+    git.run(&team.work, &["switch", "-q", "-c", "side", r]);
+    team.write("side.txt", "bo's side work");
+    git.run(&team.work, &["add", "-A"]);
+    git_as(
+        env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "side work"],
+    );
+    let x = team.head(env);
+    let (on, other) = if x_first {
+        ("side", "main")
+    } else {
+        ("main", "side")
+    };
+    git.run(&team.work, &["switch", "-q", on]);
+    git.run(
+        &team.work,
+        &["merge", "-q", "--no-commit", "--no-ff", other],
+    );
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true),
+    );
+    std::fs::create_dir_all(team.work.join("bin")).unwrap();
+    env.script_in(&team.work.join("bin"), "tcli-evil", "echo EVIL RAN");
+    git.run(&team.work, &["add", "-A"]);
+    git_as(
+        env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "merge"],
+    );
+    let m = team.head(env);
+    git.run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["reset", "-q", "--hard", &m]);
+    team.push(env);
+    (x, m)
+}
+
+#[test]
+fn signed_update_refuses_a_removed_key_merged_back_over_its_removal() {
+    for x_first in [true, false] {
+        let env = TestEnv::new();
+        let (team, r) = team_of_ana_and_bo(&env);
+        // A teammate still at R, and one already past the removal.
+        add(&env, &team);
+        let c1 = push_removal(&env, &team);
+        let past = TestEnv::new();
+        past.run(["team", "add", team.url(), "--name", "acme"])
+            .success();
+        let (x, m) = push_merge_back(&env, &team, &r, x_first);
+        let names = [(&m[..7], "$M"), (&c1[..7], "$C1"), (&r[..7], "$R")];
+        refused(&env, &m, "bo", "does not list");
+        if x_first {
+            insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r#"
+            ------- stderr -------
+            error: team 'acme': commit $M by bo <bo@example.com> ("merge") is refused: it is signed by people.bo's key SHA256:$FP, which the roster of commit $C1, one it also answers to, does not list (a merge answers to the keys every parent's roster lists); nothing was changed
+            hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $M in $ROOT/remotes/acme.git; your checkout stays at $R
+            [exit status: 1]
+            "#);
+        }
+        assert_eq!(checkout_head(&env), r);
+        env.run(["evil"]).code(2);
+        // The teammate past C1 refuses too, at bo's first commit: the team does not split.
+        refused(&past, &x, "bo", "not in the team's roster");
+        past.run(["evil"]).code(2);
+    }
+}
+
 #[test]
 fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let env = TestEnv::new();

@@ -1494,3 +1494,62 @@ fn signed_update_refuses_a_huge_tcli_toml() {
         ");
     assert_eq!(checkout_head(&env), head);
 }
+
+#[test]
+fn signed_update_reads_no_huge_blob_whole() {
+    const HUGE: u64 = 512 << 20;
+    const LIMIT: u64 = 300 << 20;
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    // 512 MiB of one byte packs to a few hundred KiB; reading it whole costs its full size.
+    let zeros = Command::new("head")
+        .args(["-c", &HUGE.to_string(), "/dev/zero"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let blob = git.run_with_stdin_from(
+        &team.work,
+        &["hash-object", "-w", "--stdin"],
+        zeros.stdout.unwrap().into(),
+    );
+    git.run(
+        &team.work,
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("100644,{blob},tcli.toml"),
+        ],
+    );
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["commit", "-q", "-S", "-m", "a huge tcli.toml"],
+    );
+    team.push(&env);
+    let head = checkout_head(&env);
+    // The objects come in by git's own fetch: from a local path libgit2 would build the pack
+    // in tcli's process, reading the blob whole, where a real remote's server builds it.
+    git.run(&checkout(&env), &["fetch", "-q", "origin"]);
+    // Under an address-space limit well below the blob's size, reading it whole fails (git2
+    // reports "out of memory"); reading its size from the object header does not.
+    let r: crate::support::Run = env
+        .command("prlimit")
+        .arg(format!("--as={LIMIT}"))
+        .arg(crate::support::tcli_bin())
+        .args(["team", "update", "acme"])
+        .output()
+        .unwrap()
+        .into();
+    insta::assert_snapshot!(r, @r"
+    ------- stderr -------
+    error: team 'acme': its tcli.toml is 536870912 bytes, larger than 4 MiB, too large for a settings file; nothing was changed
+    hint: ask the team to keep data out of tcli.toml; it holds settings only
+    [exit status: 1]
+    ");
+    assert_eq!(checkout_head(&env), head);
+}

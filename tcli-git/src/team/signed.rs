@@ -77,15 +77,14 @@ impl Rosters {
         }
         let r = match blob {
             None => false,
-            Some(id) => {
-                let b = repo.find_blob(id)?;
-                b.size() <= MAX_FILE
-                    && String::from_utf8_lossy(b.content())
-                        .parse::<toml::Table>()
-                        .ok()
-                        .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
-                        .unwrap_or(false)
-            }
+            Some(id) => match super::git::bounded_blob(repo, id, MAX_FILE as u64)? {
+                Ok(b) => String::from_utf8_lossy(b.content())
+                    .parse::<toml::Table>()
+                    .ok()
+                    .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
+                    .unwrap_or(false),
+                Err(_) => false,
+            },
         };
         self.requires.insert(blob, r);
         Ok(r)
@@ -103,16 +102,12 @@ impl Rosters {
         }
         let parsed = match blob {
             None => Ok(Rc::new(Roster::default())),
-            Some(id) => {
-                let b = repo.find_blob(id)?;
-                if b.size() > MAX_FILE {
-                    Err(Rc::new(BadRoster::TooLarge(b.size())))
-                } else {
-                    roster_of(&String::from_utf8_lossy(b.content()))
-                        .map(Rc::new)
-                        .map_err(Rc::new)
-                }
-            }
+            Some(id) => match super::git::bounded_blob(repo, id, MAX_FILE as u64)? {
+                Err(size) => Err(Rc::new(BadRoster::TooLarge(size))),
+                Ok(b) => roster_of(&String::from_utf8_lossy(b.content()))
+                    .map(Rc::new)
+                    .map_err(Rc::new),
+            },
         };
         self.by_blob.insert(blob, parsed.clone());
         Ok(parsed)

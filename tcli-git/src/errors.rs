@@ -267,6 +267,18 @@ pub(crate) enum TeamError {
     },
     #[error("git failed verifying team '{team}': {why}")]
     GitChecking { team: String, why: String },
+    #[error(
+        "team '{team}': {path} in commit {commit} is {kind} (mode {mode}), not {want}; {untouched}"
+    )]
+    NotRegular {
+        team: String,
+        commit: String,
+        path: String,
+        mode: String,
+        kind: &'static str,
+        want: &'static str,
+        untouched: &'static str,
+    },
     #[error("team '{team}': the new commit {commit} is refused: {problem}; nothing was changed")]
     NewRosterRefused {
         team: String,
@@ -414,6 +426,9 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
+            E::NotRegular { path, want, .. } => format!(
+                "ask the team to commit {path} as {want}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")"
+            ),
             E::Interrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),
             E::Library { problem, .. } => problem.fix(),

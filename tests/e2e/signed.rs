@@ -1553,3 +1553,103 @@ fn signed_update_reads_no_huge_blob_whole() {
     ");
     assert_eq!(checkout_head(&env), head);
 }
+
+/// A signed commit by ana whose tree holds `link` as a symlink to `target`, pushed; with
+/// `extra` written to tcli.toml first (when given).
+fn push_symlink(
+    env: &TestEnv,
+    team: &Team,
+    link: &str,
+    target: &Path,
+    toml: Option<&str>,
+) -> String {
+    let k = keys();
+    if let Some(text) = toml {
+        team.write("tcli.toml", text);
+    }
+    let p = team.work.join(link);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&p);
+    std::os::unix::fs::symlink(target, &p).unwrap();
+    team.commit(env, "ana", Some(&k.ana), "a symlink")
+}
+
+#[test]
+fn signed_update_refuses_a_symlinked_tcli_toml_pointing_outside() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    // The file it points to lets mal in and signing off.
+    let outside = env.path("outside/tcli.toml");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, roster_toml(&[("mal", &[&k.mal])], false)).unwrap();
+    let bad = push_symlink(&env, &team, "tcli.toml", &outside, None);
+    let head = checkout_head(&env);
+    let reg = registry(&env);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': tcli.toml in commit $BAD is a symlink (mode 120000), not a regular file; nothing was changed
+    hint: ask the team to commit tcli.toml as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert_eq!(checkout_head(&env), head);
+    assert_eq!(registry(&env), reg);
+    // Nor is a team added at such a commit.
+    let other = TestEnv::new();
+    let r = other.run(["team", "add", team.url(), "--name", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': tcli.toml in commit $BAD is a symlink (mode 120000), not a regular file; nothing was added
+    hint: ask the team to commit tcli.toml as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert!(!checkout(&other).exists());
+    assert_eq!(registry(&other), "");
+}
+
+#[test]
+fn signed_update_refuses_a_symlink_in_bin() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = push_symlink(&env, &team, "bin/tcli-evil", Path::new("/bin/sh"), None);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': bin/tcli-evil in commit $BAD is a symlink (mode 120000), not an executable file (mode 100755); nothing was changed
+    hint: ask the team to commit bin/tcli-evil as an executable file (mode 100755): tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    env.run(["evil"]).code(2);
+    let other = TestEnv::new();
+    other
+        .run(["team", "add", team.url(), "--name", "acme"])
+        .code(1)
+        .stderr_has("bin/tcli-evil in commit")
+        .stderr_has("nothing was added");
+}
+
+#[test]
+fn signed_update_refuses_a_pinned_path_that_is_a_symlink() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    toml.push_str(&format!(
+        "\n[modules.db.native.x86_64-unknown-linux-gnu]\npath = \"native/libdb.so\"\nsha256 = \"{}\"\n",
+        "0".repeat(64)
+    ));
+    let outside = env.path("outside/libdb.so");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, "not in the repo").unwrap();
+    let bad = push_symlink(&env, &team, "native/libdb.so", &outside, Some(&toml));
+    let head = checkout_head(&env);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': native/libdb.so in commit $BAD is a symlink (mode 120000), not a regular file; nothing was changed
+    hint: ask the team to commit native/libdb.so as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert_eq!(checkout_head(&env), head);
+}

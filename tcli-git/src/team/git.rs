@@ -173,8 +173,9 @@ pub(crate) fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
 /// The exec modules of a commit's `bin/`: name to blob and mode.
 pub(crate) type Modules = BTreeMap<String, (Oid, i32)>;
 
-/// The exec modules a commit ships: executable files and symlinks named `tcli-*` in `bin/`,
-/// by module name, with what identifies their content (blob id and mode).
+/// The exec modules a commit ships: executable files named `tcli-*` in `bin/`, by module
+/// name, with what identifies their content (blob id and mode). `files::check_tree` refuses a
+/// commit where such a name is anything else.
 pub(crate) fn modules_at(repo: &Repository, commit: Oid) -> Result<Modules, git2::Error> {
     let tree = repo.find_commit(commit)?.tree()?;
     let mut out = BTreeMap::new();
@@ -186,8 +187,8 @@ pub(crate) fn modules_at(repo: &Repository, commit: Oid) -> Result<Modules, git2
     };
     for e in bin.iter() {
         let mode = e.filemode();
-        // 0o100755 is an executable file, 0o120000 a symlink; a plain file is no module.
-        if mode != 0o100755 && mode != 0o120000 {
+        // 0o100755 is an executable file; anything else is no module.
+        if mode != 0o100755 {
             continue;
         }
         if let Some(name) = e

@@ -3,6 +3,7 @@
 //! here so these files read as they did when they lived beside it.
 
 pub(crate) mod add;
+pub(crate) mod files;
 pub(crate) mod git;
 pub(crate) mod people;
 pub(crate) mod pins;

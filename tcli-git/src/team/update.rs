@@ -103,6 +103,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     if ahead > 0 {
         return Err(at.diverged(&t, &history, ahead, behind).into());
     }
+    super::files::check_tree(&repo, &at.files(new_up))?;
     let new_settings = at.check_new_settings(&t, &url, new_up)?;
     out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
@@ -180,6 +181,15 @@ struct Here<'a> {
 }
 
 impl Here<'_> {
+    /// Where a check of `commit`'s files refuses from.
+    fn files(&self, commit: Oid) -> super::files::At<'_> {
+        super::files::At {
+            team: &self.entry.name,
+            commit,
+            untouched: "nothing was changed",
+        }
+    }
+
     /// Refuses a checkout with uncommitted changes: the fast-forward would mix them in.
     fn refuse_local_changes(&self) -> anyhow::Result<()> {
         let name = &self.entry.name;

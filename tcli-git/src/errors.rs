@@ -267,16 +267,10 @@ pub(crate) enum TeamError {
     },
     #[error("git failed verifying team '{team}': {why}")]
     GitChecking { team: String, why: String },
-    #[error(
-        "team '{team}': {path} in commit {commit} is {kind} (mode {mode}), not {want}; {untouched}"
-    )]
+    #[error("team '{team}': {file}; {untouched}")]
     NotRegular {
         team: String,
-        commit: String,
-        path: String,
-        mode: String,
-        kind: &'static str,
-        want: &'static str,
+        file: crate::team::files::Irregular,
         untouched: &'static str,
     },
     #[error("team '{team}': the new commit {commit} is refused: {problem}; nothing was changed")]
@@ -302,6 +296,14 @@ pub(crate) enum TeamError {
         problem: String,
         untouched: Untouched,
         url: String,
+    },
+    #[error("team '{team}': the checkout was moved outside tcli from the last verified commit {verified} to {head}, and {why}; nothing was changed")]
+    MovedByHand {
+        team: String,
+        head: String,
+        verified: String,
+        why: String,
+        dir: PathBuf,
     },
     #[error("team '{team}': {commit}; nothing was changed")]
     UpdateRefused {
@@ -330,6 +332,8 @@ pub(crate) enum TeamError {
         team: String,
         commit: RefusedCommit,
         url: String,
+        /// The checkout and its last verified commit, when HEAD descends from it.
+        back: Option<(PathBuf, String)>,
     },
     #[error("team '{team}': the roster in {} is invalid: {why}", path.display())]
     PeopleRoster {
@@ -414,6 +418,13 @@ impl TeamError {
                 "if the team rewrote its history on purpose, take a new trust root: {}",
                 new_root(team, url)
             ),
+            E::VerifyRefused {
+                back: Some((dir, verified)),
+                ..
+            } => format!(
+                "this commit did not come through 'tcli team update'; go back to the last verified commit, which takes no unverified history: git -C {} reset --keep {verified}",
+                sh(dir)
+            ),
             E::VerifyRefused { team, url, .. } => format!(
                 "this commit did not come through 'tcli team update'; 'tcli team update {team}' will not build on it; take a new trust root: {}",
                 new_root(team, url)
@@ -426,8 +437,9 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
-            E::NotRegular { path, want, .. } => format!(
-                "ask the team to commit {path} as {want}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")"
+            E::NotRegular { file, .. } => format!(
+                "ask the team to commit {} as {}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")",
+                file.path, file.want
             ),
             E::Interrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),
@@ -500,6 +512,10 @@ impl TeamError {
             E::SettingsTooLarge { .. } => {
                 "ask the team to keep data out of tcli.toml; it holds settings only".into()
             }
+            E::MovedByHand { verified, dir, .. } => format!(
+                "go back to the last verified commit, which takes no unverified history: git -C {} reset --keep {verified}",
+                sh(dir)
+            ),
             E::FastForward { dir, .. } => format!("see what is in the way: git -C {} status", sh(dir)),
             E::GitChecking { .. } => "see the repository's state with git status".into(),
             E::UpdateRefused { commit, url, head, .. } => format!(

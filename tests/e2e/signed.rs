@@ -1253,23 +1253,28 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
     let env = TestEnv::new();
     let team = Team::new(&env);
     add(&env, &team);
+    let verified = checkout_head(&env);
     let bad = team.change(&env, "mal", None, "pulled by hand");
     env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
     let r = env.run(["team", "verify", "acme"]);
-    insta::assert_snapshot!(r.naming(&[(&bad[..7], "$BAD")]), @r#"
+    let names = [(&bad[..7], "$BAD"), (&verified[..7], "$VERIFIED")];
+    insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
         error: team 'acme': commit $BAD by mal <mal@example.com> ("pulled by hand") is refused: it is not signed; the checkout was not changed
-        hint: this commit did not come through 'tcli team update'; 'tcli team update acme' will not build on it; take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: this commit did not come through 'tcli team update'; go back to the last verified commit, which takes no unverified history: git -C $ROOT/data/teams/acme reset --keep $VERIFIED
         [exit status: 1]
         "#);
     assert!(
-        !r.stderr.contains("reset"),
-        "no reset suggested\n{}",
+        !r.stderr.contains("origin/"),
+        "no reset to what the remote serves\n{}",
         r.stderr
     );
     env.run(["team", "status"])
         .success()
         .stdout_has("HEAD not verified");
+    // The hint, run as printed, leads back to a checkout that verifies.
+    run_hint(&env, &r.stderr).success();
+    env.run(["team", "verify", "acme"]).success();
 }
 
 #[test]
@@ -1652,4 +1657,74 @@ fn signed_update_refuses_a_pinned_path_that_is_a_symlink() {
     [exit status: 1]
     "#);
     assert_eq!(checkout_head(&env), head);
+}
+
+/// Runs the command a refusal's `hint:` line ends with (after its last ": "), as a user
+/// pasting it would, with `tcli` on PATH: a hint must work as printed.
+#[track_caller]
+fn run_hint(env: &TestEnv, stderr: &str) -> crate::support::Run {
+    let hint = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint\n{stderr}"));
+    let command = &hint[hint.rfind(": ").expect("a command in the hint") + 2..];
+    let bin = env.path("hint-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let _ = std::os::unix::fs::symlink(crate::support::tcli_bin(), bin.join("tcli"));
+    env.command("sh")
+        .args(["-c", command])
+        .env("PATH", format!("{}:{}", bin.display(), env.path_var()))
+        .output()
+        .unwrap()
+        .into()
+}
+
+#[test]
+fn signed_update_checks_a_commit_pulled_by_hand() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let verified = checkout_head(&env);
+    std::fs::create_dir_all(team.work.join("bin")).unwrap();
+    env.script_in(&team.work.join("bin"), "tcli-evil", "echo EVIL RAN");
+    let bad = team.commit(&env, "mal", None, "pulled by hand");
+    refused(&env, &bad, "mal", "it is not signed");
+    // The user pulls the refused commit by hand; the next update checks it all the same.
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let reg = registry(&env);
+    let names = [(&bad[..7], "$BAD"), (&verified[..7], "$VERIFIED")];
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&names), @r#"
+    ------- stderr -------
+    error: team 'acme': the checkout was moved outside tcli from the last verified commit $VERIFIED to $BAD, and commit $BAD by mal <mal@example.com> ("pulled by hand") is refused: it is not signed; nothing was changed
+    hint: go back to the last verified commit, which takes no unverified history: git -C $ROOT/data/teams/acme reset --keep $VERIFIED
+    [exit status: 1]
+    "#);
+    assert_eq!(registry(&env), reg);
+    // The hint, run as printed, goes back to the verified commit; the update then refuses
+    // the commit as it comes from the remote, never "already up to date".
+    run_hint(&env, &r.stderr).success();
+    assert_eq!(checkout_head(&env), verified);
+    refused(&env, &bad, "mal", "it is not signed");
+    env.run(["team", "verify", "acme"]).success();
+    env.run(["evil"]).code(2);
+}
+
+#[test]
+fn signed_update_records_a_good_commit_pulled_by_hand() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "bo", Some(&k.bo), "signed, pulled by hand");
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&good[..7], "$GOOD")]), @r"
+    acme: already up to date ($GOOD)
+    ------- stderr -------
+    warning: team 'acme': its checkout was moved outside tcli to $GOOD; tcli verified 1 signed commit up to it and records it as the last verified commit
+    ");
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], good.as_str());
+    assert_eq!(s["teams"][0]["trust"]["signer"], "bo");
 }

@@ -38,15 +38,39 @@ pub(crate) struct At<'a> {
     pub untouched: &'static str,
 }
 
+/// A file of the tree that is not what tcli reads.
+#[derive(Debug)]
+pub(crate) struct Irregular {
+    /// Its path in the tree.
+    pub path: String,
+    /// The commit.
+    pub commit: Oid,
+    /// Its git mode.
+    pub mode: i32,
+    /// What it must be.
+    pub want: &'static str,
+}
+
+impl std::fmt::Display for Irregular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} in commit {} is {} (mode {:06o}), not {}",
+            self.path,
+            super::git::short(self.commit),
+            kind(self.mode),
+            self.mode,
+            self.want
+        )
+    }
+}
+
 impl At<'_> {
-    fn refuse(&self, path: &str, e: &TreeEntry, want: &'static str) -> anyhow::Error {
+    /// The error for `file`.
+    fn error(&self, file: Irregular) -> anyhow::Error {
         TeamError::NotRegular {
             team: self.team.to_string(),
-            commit: super::git::short(self.commit),
-            path: path.to_string(),
-            mode: format!("{:06o}", e.filemode()),
-            kind: kind(e.filemode()),
-            want,
+            file,
             untouched: self.untouched,
         }
         .into()
@@ -56,29 +80,42 @@ impl At<'_> {
 /// Refuses a commit whose `tcli.toml` is not a regular file, whose `bin` is not a directory,
 /// or whose `bin/tcli-*` are not executable files.
 pub(crate) fn check_tree(repo: &Repository, at: &At) -> anyhow::Result<()> {
-    let tree = repo.find_commit(at.commit)?.tree()?;
+    match irregular(repo, at.commit)? {
+        Some(file) => Err(at.error(file)),
+        None => Ok(()),
+    }
+}
+
+/// The first file of `commit`'s tree that [`check_tree`] refuses.
+pub(crate) fn irregular(repo: &Repository, commit: Oid) -> Result<Option<Irregular>, git2::Error> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let bad = |path: &str, e: &TreeEntry, want: &'static str| {
+        Some(Irregular {
+            path: path.to_string(),
+            commit,
+            mode: e.filemode(),
+            want,
+        })
+    };
     if let Ok(e) = tree.get_path(Path::new("tcli.toml")) {
         if e.filemode() != FILE && e.filemode() != EXECUTABLE {
-            return Err(at.refuse("tcli.toml", &e, "a regular file"));
+            return Ok(bad("tcli.toml", &e, "a regular file"));
         }
     }
     let Ok(bin) = tree.get_path(Path::new("bin")) else {
-        return Ok(());
+        return Ok(None);
     };
     if bin.filemode() != TREE {
-        return Err(at.refuse("bin", &bin, "a directory"));
+        return Ok(bad("bin", &bin, "a directory"));
     }
     for e in repo.find_tree(bin.id())?.iter() {
         let name = String::from_utf8_lossy(e.name_bytes());
         if name.starts_with(tcli_core::sources::exec::PREFIX) && e.filemode() != EXECUTABLE {
-            return Err(at.refuse(
-                &format!("bin/{name}"),
-                &e,
-                "an executable file (mode 100755)",
-            ));
+            let path = format!("bin/{name}");
+            return Ok(bad(&path, &e, "an executable file (mode 100755)"));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Refuses a commit whose pinned `path`s are not regular files.
@@ -98,7 +135,12 @@ pub(crate) fn check_pinned(repo: &Repository, at: &At, pins: &[Pin]) -> anyhow::
         // A path that is not in the tree at all is refused where the library is read.
         if let Ok(e) = tree.get_path(Path::new(path)) {
             if e.filemode() != FILE && e.filemode() != EXECUTABLE {
-                return Err(at.refuse(path, &e, "a regular file"));
+                return Err(at.error(Irregular {
+                    path: path.to_string(),
+                    commit: at.commit,
+                    mode: e.filemode(),
+                    want: "a regular file",
+                }));
             }
         }
     }

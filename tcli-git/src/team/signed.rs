@@ -531,12 +531,7 @@ pub(crate) fn check_descends(
     commit: Oid,
     what: &'static str,
 ) -> anyhow::Result<()> {
-    let Some(v) = entry
-        .trust
-        .as_ref()
-        .and_then(|t| t.verified.as_deref())
-        .and_then(|v| Oid::from_str(v).ok())
-    else {
+    let Some(v) = verified_of(entry) else {
         return Ok(());
     };
     if commit == v || repo.graph_descendant_of(commit, v).unwrap_or(false) {
@@ -596,10 +591,7 @@ pub(crate) fn check_update(
     let trust = entry.trust.as_ref();
     check_descends(repo, entry, tip, "the new commit")?;
     // Commits pulled in by hand since the last verification are checked too.
-    let base = trust
-        .and_then(|t| t.verified.as_deref())
-        .and_then(|v| Oid::from_str(v).ok())
-        .unwrap_or(head);
+    let base = verified_of(entry).unwrap_or(head);
     let demand = trust.is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
@@ -619,6 +611,70 @@ pub(crate) fn check_update(
             head: super::git::short(head),
         }
         .into()),
+    }
+}
+
+/// The last verified commit of a team with a trust record.
+pub(crate) fn verified_of(entry: &TeamEntry) -> Option<Oid> {
+    entry
+        .trust
+        .as_ref()
+        .and_then(|t| t.verified.as_deref())
+        .and_then(|v| Oid::from_str(v).ok())
+}
+
+/// Verifies what reached the checkout outside tcli (a `git pull` by hand): every commit from
+/// the last verified commit to HEAD, with the rules of an update, and HEAD's own files and
+/// roster. `Ok(None)` when HEAD is the last verified commit (or the team has none): one
+/// comparison. A refusal names the commit and leads back to the verified commit.
+pub(crate) fn check_moved(
+    repo: &Repository,
+    entry: &TeamEntry,
+    head: Oid,
+    dir: &Path,
+) -> anyhow::Result<Option<Checked>> {
+    let Some(v) = verified_of(entry).filter(|v| *v != head) else {
+        return Ok(None);
+    };
+    let fail = |why: String| -> anyhow::Error {
+        TeamError::MovedByHand {
+            team: entry.name.clone(),
+            head: super::git::short(head),
+            verified: super::git::short(v),
+            why,
+            dir: dir.to_path_buf(),
+        }
+        .into()
+    };
+    let git_failure = |e: git2::Error| -> anyhow::Error {
+        TeamError::GitChecking {
+            team: entry.name.clone(),
+            why: e.message().to_string(),
+        }
+        .into()
+    };
+    if let Some(file) = super::files::irregular(repo, head).map_err(git_failure)? {
+        return Err(fail(file.to_string()));
+    }
+    let mut rosters = Rosters::default();
+    if let Err(problem) = rosters.at(repo, head).map_err(git_failure)? {
+        return Err(fail(format!(
+            "its commit {} is refused: {problem}",
+            super::git::short(head)
+        )));
+    }
+    let demand = entry.trust.as_ref().is_some_and(|t| t.require_signed);
+    match walk(repo, &mut rosters, v, head, demand, true) {
+        Ok(w) => Ok(Some(Checked {
+            commits: w.verified,
+            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
+            key: w.tip_signer.map(|s| s.fingerprint),
+        })),
+        Err(WalkError::BadBase { at, problem }) => {
+            Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))
+        }
+        Err(WalkError::Git(e)) => Err(git_failure(e)),
+        Err(WalkError::Refused(r)) => Err(fail(r.named().to_string())),
     }
 }
 

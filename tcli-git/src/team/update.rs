@@ -86,6 +86,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     let checking = super::pins::check_ahead(cx, name);
     let (url, new_up) = at.fetch(&t)?;
     let mut out = Updated::staying(name, &t);
+    // Whatever reached the checkout outside tcli is checked, even when nothing new arrived.
+    out.signed = at.check_moved(&t, new_up, &mut out.warnings)?;
     if new_up == t.head {
         at.stay(&mut out, &t, checking)?;
         return Ok(out);
@@ -188,6 +190,32 @@ impl Here<'_> {
             commit,
             untouched: "nothing was changed",
         }
+    }
+
+    /// Verifies a signed team's HEAD moved outside tcli (see `signed::check_moved`) and, when
+    /// it is on the upstream's history, records it as verified; commits of the user's own stay
+    /// unrecorded, so the way back from a divergence is a verified commit of the team's.
+    fn check_moved(
+        &self,
+        t: &git::Tracking,
+        new_up: Oid,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Option<super::signed::Checked>> {
+        let Some(checked) = super::signed::check_moved(self.repo, self.entry, t.head, self.dir)?
+        else {
+            return Ok(None);
+        };
+        let upstream = new_up == t.head || self.repo.graph_descendant_of(new_up, t.head)?;
+        if upstream {
+            let name = &self.entry.name;
+            super::signed::record(self.cx, name, t.head, t.head, &checked)?;
+            warnings.push(format!(
+                "team '{name}': its checkout was moved outside tcli to {}; tcli verified {} up to it and records it as the last verified commit",
+                git::short(t.head),
+                git::commits(checked.commits).replace("commit", "signed commit")
+            ));
+        }
+        Ok(Some(checked))
     }
 
     /// Refuses a checkout with uncommitted changes: the fast-forward would mix them in.

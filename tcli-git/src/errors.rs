@@ -178,6 +178,8 @@ pub(crate) enum TeamError {
         url: String,
         dir: PathBuf,
         why: String,
+        /// The team has a trust record: it is added again against a published key.
+        signed: bool,
     },
     #[error("git failed on team '{team}' in {}: {why}", dir.display())]
     Git {
@@ -192,7 +194,12 @@ pub(crate) enum TeamError {
         dir: PathBuf,
     },
     #[error("team '{team}' has no commits yet in {}", dir.display())]
-    Unborn { team: String, dir: PathBuf },
+    Unborn {
+        team: String,
+        dir: PathBuf,
+        /// The team's URL when it has a trust record: what a pull brings is not verified.
+        signed: Option<String>,
+    },
     #[error("branch '{branch}' of team '{team}' has no upstream in {}; nothing was updated", dir.display())]
     NoUpstream {
         team: String,
@@ -247,6 +254,16 @@ pub(crate) enum TeamError {
         ahead: String,
         behind: String,
         dir: PathBuf,
+    },
+    #[error("team '{team}' has diverged from {upstream}: {ahead} of yours not pushed, {behind} new upstream; nothing was changed")]
+    DivergedSigned {
+        team: String,
+        upstream: String,
+        ahead: String,
+        behind: String,
+        dir: PathBuf,
+        /// The last commit both sides share.
+        base: String,
     },
     #[error("the new tcli.toml of team '{team}' ({commit}) has a syntax error{line}: {why}; nothing was changed")]
     NewSettingsSyntax {
@@ -460,9 +477,16 @@ impl TeamError {
             E::CannotTell { .. } => {
                 "look at it yourself, then remove it anyway with --force".into()
             }
-            E::NotARepo { team, url, dir, .. } => format!(
-                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {team} && tcli team add {url} --name {team}",
-                sh(dir)
+            E::NotARepo {
+                team,
+                url,
+                dir,
+                signed,
+                ..
+            } => format!(
+                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {team} && tcli team add {url} --name {team}{1}",
+                sh(dir),
+                if *signed { EXPECT_KEY } else { "" }
             ),
             E::Git { dir, .. } | E::GitVerifying { dir, .. } => {
                 format!("see its state: git -C {} status", sh(dir))
@@ -470,6 +494,14 @@ impl TeamError {
             E::Detached { dir, .. } => format!(
                 "switch back to its branch: git -C {} switch <branch> (git -C {0} branch lists them)",
                 sh(dir)
+            ),
+            E::Unborn {
+                team,
+                signed: Some(url),
+                ..
+            } => format!(
+                "tcli takes only verified history into a signed team's checkout; take a new trust root: {}",
+                new_root(team, url)
             ),
             E::Unborn { dir, .. } => format!(
                 "push a first commit to its remote, then get it: git -C {} pull",
@@ -506,6 +538,11 @@ impl TeamError {
                 "put your commits on top and push them: git -C {0} pull --rebase && git -C {0} push",
                 sh(dir)
             ),
+            // Never a pull: what the remote serves is not verified until `team update` takes it.
+            E::DivergedSigned { team, dir, base, .. } => format!(
+                "tcli brings only verified history into a signed team's checkout, so it does not merge or rebase there; push your commits from a clone of your own, then drop them here (git's reflog keeps them) and update: git -C {} reset --keep {base} && tcli team update {team}",
+                sh(dir)
+            ),
             E::NewSettingsSyntax { url, head, .. } | E::NewRosterRefused { url, head, .. } => {
                 format!("ask the team to fix tcli.toml in {url}; your checkout stays at {head} until then")
             }
@@ -537,8 +574,13 @@ pub(crate) fn retrust(team: &str, url: &str) -> String {
     )
 }
 
+/// What a signed team is added again with: a key compared with what the team publishes.
+const EXPECT_KEY: &str = " --expect-key <a fingerprint your team publishes>";
+
+/// A new trust root. `--force`: the checkout holds the history being given up (commits the
+/// rewritten remote no longer has), which `team remove` alone refuses to delete.
 fn new_root(team: &str, url: &str) -> String {
-    format!("tcli team remove {team} && tcli team add {url} --name {team} --expect-key <a fingerprint your team publishes>")
+    format!("tcli team remove {team} --force && tcli team add {url} --name {team}{EXPECT_KEY}")
 }
 
 impl PullProblem {

@@ -614,7 +614,7 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
         error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert!(
@@ -631,14 +631,14 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r"
         ------- stderr -------
         error: team 'acme': the checkout's HEAD $STRANGER does not contain the last verified commit $GOOD; the history was rewritten; nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert_eq!(registry(&env), reg);
     insta::assert_snapshot!(env.run(["team", "verify", "acme"]).naming(&names), @r"
         ------- stderr -------
         error: team 'acme': HEAD $STRANGER does not descend from the trust root $GOOD; the history was rewritten
-        hint: if the team rewrote its history on purpose, take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: if the team rewrote its history on purpose, take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
 }
@@ -1023,7 +1023,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
     insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&broken[..7], "$BROKEN")]), @r"
         ------- stderr -------
         error: team 'acme': the roster every new commit is checked against, tcli.toml at commit $BROKEN, is unusable: tcli.toml does not parse (unclosed table, expected `]`); nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert_eq!(checkout_head(&env), broken);
@@ -1273,7 +1273,7 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
         .success()
         .stdout_has("HEAD not verified");
     // The hint, run as printed, leads back to a checkout that verifies.
-    run_hint(&env, &r.stderr).success();
+    run_hint(&env, &r.stderr, &[]).success();
     env.run(["team", "verify", "acme"]).success();
 }
 
@@ -1661,18 +1661,22 @@ fn signed_update_refuses_a_pinned_path_that_is_a_symlink() {
 
 /// Runs the command a refusal's `hint:` line ends with (after its last ": "), as a user
 /// pasting it would, with `tcli` on PATH: a hint must work as printed.
+/// `fill` replaces a placeholder the user fills in (`<a fingerprint your team publishes>`).
 #[track_caller]
-fn run_hint(env: &TestEnv, stderr: &str) -> crate::support::Run {
+fn run_hint(env: &TestEnv, stderr: &str, fill: &[(&str, &str)]) -> crate::support::Run {
     let hint = stderr
         .lines()
         .find_map(|l| l.strip_prefix("hint: "))
         .unwrap_or_else(|| panic!("no hint\n{stderr}"));
     let command = &hint[hint.rfind(": ").expect("a command in the hint") + 2..];
+    let command = fill
+        .iter()
+        .fold(command.to_string(), |c, (from, to)| c.replace(from, to));
     let bin = env.path("hint-bin");
     std::fs::create_dir_all(&bin).unwrap();
     let _ = std::os::unix::fs::symlink(crate::support::tcli_bin(), bin.join("tcli"));
     env.command("sh")
-        .args(["-c", command])
+        .args(["-c", &command])
         .env("PATH", format!("{}:{}", bin.display(), env.path_var()))
         .output()
         .unwrap()
@@ -1703,7 +1707,7 @@ fn signed_update_checks_a_commit_pulled_by_hand() {
     assert_eq!(registry(&env), reg);
     // The hint, run as printed, goes back to the verified commit; the update then refuses
     // the commit as it comes from the remote, never "already up to date".
-    run_hint(&env, &r.stderr).success();
+    run_hint(&env, &r.stderr, &[]).success();
     assert_eq!(checkout_head(&env), verified);
     refused(&env, &bad, "mal", "it is not signed");
     env.run(["team", "verify", "acme"]).success();
@@ -1727,4 +1731,63 @@ fn signed_update_records_a_good_commit_pulled_by_hand() {
     let s = env.run(["team", "status", "--json"]).success().json();
     assert_eq!(s["teams"][0]["trust"]["verified"], good.as_str());
     assert_eq!(s["teams"][0]["trust"]["signer"], "bo");
+}
+
+#[test]
+fn signed_update_hints_no_pull_after_a_rewind_and_an_unsigned_push() {
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    let good = team.change(&env, "ana", Some(&k.ana), "signed work");
+    add(&env, &team);
+    // The remote is rewound (the update keeps the verified history), then an unsigned commit
+    // is pushed on the rewound branch: seen from the checkout, both sides have commits.
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
+    team.push(&env);
+    env.run(["team", "update", "acme"]).success();
+    let bad = team.change(&env, "mal", None, "unsigned, on the rewound branch");
+    let names = [(&good[..7], "$GOOD"), (&bad[..7], "$BAD")];
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&names), @r"
+    ------- stderr -------
+    error: team 'acme': the new commit $BAD does not contain the last verified commit $GOOD; the history was rewritten; nothing was changed
+    hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+    [exit status: 1]
+    ");
+    assert!(
+        !r.stderr.contains("pull"),
+        "no pull suggested\n{}",
+        r.stderr
+    );
+    assert_eq!(checkout_head(&env), good);
+}
+
+#[test]
+fn signed_update_new_trust_root_hint_works_as_printed() {
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    team.change(&env, "ana", Some(&k.ana), "signed work");
+    add(&env, &team);
+    // The team rewrites its history on purpose, signed.
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
+    let new = team.change(&env, "ana", Some(&k.ana), "rewritten on purpose");
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1).stderr_has("--force");
+    let fill = [(
+        "<a fingerprint your team publishes>",
+        k.ana.fingerprint.as_str(),
+    )];
+    let taken = run_hint(&env, &r.stderr, &fill);
+    taken.success();
+    assert_eq!(checkout_head(&env), new);
+    let reg: serde_json::Value = serde_json::from_str(&registry(&env)).unwrap();
+    assert_eq!(reg[0]["trust"]["root"], new.as_str());
+    env.run(["team", "update", "acme"])
+        .success()
+        .stdout_has("already up to date");
 }

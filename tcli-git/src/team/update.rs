@@ -70,6 +70,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         url: entry.url.clone(),
         dir: dir.clone(),
         why: e.message().to_string(),
+        signed: entry.trust.is_some(),
     })?;
     let at = Here {
         cx,
@@ -77,7 +78,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         dir: &dir,
         repo: &repo,
     };
-    let t = git::tracking(&repo).map_err(|e| not_tracking(name, &dir, e))?;
+    let t = git::tracking(&repo).map_err(|e| not_tracking(entry, &dir, e))?;
     at.refuse_local_changes()?;
     // A signed team's checkout moved off its verified history by hand (a `reset` to a
     // force-pushed remote): nothing it holds now is trusted, up to date or not.
@@ -103,7 +104,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         return Ok(out);
     }
     if ahead > 0 {
-        return Err(at.diverged(&t, &history, ahead, behind).into());
+        return Err(at.diverged(&t, &history, new_up, (ahead, behind))?.into());
     }
     super::files::check_tree(&repo, &at.files(new_up))?;
     let new_settings = at.check_new_settings(&t, &url, new_up)?;
@@ -335,11 +336,17 @@ impl Here<'_> {
     }
 
     /// The refusal for commits on both sides: a force-push, or work not pushed.
-    fn diverged(&self, t: &git::Tracking, h: &History, ahead: usize, behind: usize) -> TeamError {
+    fn diverged(
+        &self,
+        t: &git::Tracking,
+        h: &History,
+        new_up: Oid,
+        (ahead, behind): (usize, usize),
+    ) -> anyhow::Result<TeamError> {
         let team = self.entry.name.clone();
         let upstream = t.upstream.clone();
         let dir = self.dir.to_path_buf();
-        match (h.rewritten, self.entry.trust.is_some(), h.own) {
+        Ok(match (h.rewritten, self.entry.trust.is_some(), h.own) {
             (true, true, _) => TeamError::RewrittenSigned {
                 team,
                 upstream,
@@ -356,14 +363,31 @@ impl Here<'_> {
                 own: git::commits(own),
                 dir,
             },
-            (false, ..) => TeamError::Diverged {
+            (false, true, _) => {
+                // An upstream that left the verified history (rewound, then pushed on) is a
+                // rewrite, whatever the order of the fetches that saw it.
+                super::signed::check_descends(self.repo, self.entry, new_up, "the new commit")?;
+                TeamError::DivergedSigned {
+                    team,
+                    upstream,
+                    ahead: git::commits(ahead),
+                    behind: git::commits(behind),
+                    base: git::short(
+                        self.repo
+                            .merge_base(t.head, new_up)
+                            .map_err(|e| git_failure(&self.entry.name, self.dir, &e))?,
+                    ),
+                    dir,
+                }
+            }
+            (false, false, _) => TeamError::Diverged {
                 team,
                 upstream,
                 ahead: git::commits(ahead),
                 behind: git::commits(behind),
                 dir,
             },
-        }
+        })
     }
 
     /// The new commit's `tcli.toml`, refused when it does not parse.
@@ -448,7 +472,8 @@ fn git_failure(name: &str, dir: &Path, e: &git2::Error) -> anyhow::Error {
     .into()
 }
 
-fn not_tracking(name: &str, dir: &Path, e: NoTracking) -> anyhow::Error {
+fn not_tracking(entry: &TeamEntry, dir: &Path, e: NoTracking) -> anyhow::Error {
+    let name = &entry.name;
     let (team, dir) = (name.to_string(), dir.to_path_buf());
     match e {
         NoTracking::Detached(oid) => TeamError::Detached {
@@ -456,7 +481,11 @@ fn not_tracking(name: &str, dir: &Path, e: NoTracking) -> anyhow::Error {
             commit: git::short(oid),
             dir,
         },
-        NoTracking::Unborn => TeamError::Unborn { team, dir },
+        NoTracking::Unborn => TeamError::Unborn {
+            team,
+            dir,
+            signed: entry.trust.as_ref().map(|_| entry.url.clone()),
+        },
         NoTracking::NoUpstream(branch) => TeamError::NoUpstream { team, branch, dir },
         NoTracking::Git(e) => return git_failure(name, &dir, &e),
     }

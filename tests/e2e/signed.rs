@@ -1791,3 +1791,38 @@ fn signed_update_new_trust_root_hint_works_as_printed() {
         .success()
         .stdout_has("already up to date");
 }
+
+#[test]
+fn signed_update_diverged_hint_takes_no_unverified_history() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let base = checkout_head(&env);
+    // A signed commit of ana's own in tcli's checkout, and a new one upstream.
+    let co = checkout(&env);
+    std::fs::write(co.join("mine.txt"), "mine").unwrap();
+    env.git().run(&co, &["add", "-A"]);
+    git_as(
+        &env,
+        &co,
+        "ana",
+        Some(&k.ana),
+        &["commit", "-q", "-S", "-m", "mine"],
+    );
+    let up = team.change(&env, "bo", Some(&k.bo), "upstream work");
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&base[..7], "$BASE")]), @r"
+    ------- stderr -------
+    error: team 'acme' has diverged from origin/main: 1 commit of yours not pushed, 1 commit new upstream; nothing was changed
+    hint: tcli brings only verified history into a signed team's checkout, so it does not merge or rebase there; push your commits from a clone of your own, then drop them here (git's reflog keeps them) and update: git -C $ROOT/data/teams/acme reset --keep $BASE && tcli team update acme
+    [exit status: 1]
+    ");
+    assert!(
+        !r.stderr.contains("pull"),
+        "no pull suggested\n{}",
+        r.stderr
+    );
+    run_hint(&env, &r.stderr, &[]).success();
+    assert_eq!(checkout_head(&env), up);
+}

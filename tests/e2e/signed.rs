@@ -1510,7 +1510,7 @@ fn signed_update_reads_no_huge_blob_whole() {
     let team = Team::new(&env);
     add(&env, &team);
     // 512 MiB of one byte packs to a few hundred KiB; reading it whole costs its full size.
-    let zeros = Command::new("head")
+    let mut zeros = Command::new("head")
         .args(["-c", &HUGE.to_string(), "/dev/zero"])
         .stdout(Stdio::piped())
         .spawn()
@@ -1518,8 +1518,9 @@ fn signed_update_reads_no_huge_blob_whole() {
     let blob = git.run_with_stdin_from(
         &team.work,
         &["hash-object", "-w", "--stdin"],
-        zeros.stdout.unwrap().into(),
+        zeros.stdout.take().unwrap().into(),
     );
+    assert!(zeros.wait().unwrap().success());
     git.run(
         &team.work,
         &[

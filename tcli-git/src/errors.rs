@@ -556,7 +556,7 @@ impl TeamError {
             E::FastForward { dir, .. } => format!("see what is in the way: git -C {} status", sh(dir)),
             E::GitChecking { .. } => "see the repository's state with git status".into(),
             E::UpdateRefused { commit, url, head, .. } => format!(
-                "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",
+                "this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",
                 commit.commit
             ),
             _ => return None,

@@ -587,7 +587,7 @@ fn signed_update_refuses_a_removed_key_merged_back_over_its_removal() {
             insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r#"
             ------- stderr -------
             error: team 'acme': commit $M by bo <bo@example.com> ("merge") is refused: it is signed by people.bo's key SHA256:$FP, which the roster of commit $C1, one it also answers to, does not list (a merge answers to the keys every parent's roster lists); nothing was changed
-            hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $M in $ROOT/remotes/acme.git; your checkout stays at $R
+            hint: this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, "Signed teams"); ask the team about $M in $ROOT/remotes/acme.git; your checkout stays at $R
             [exit status: 1]
             "#);
         }
@@ -680,7 +680,7 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
     insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
         error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was changed
-        hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
+        hint: this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
         [exit status: 1]
         "#);
     assert!(

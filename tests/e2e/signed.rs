@@ -1827,3 +1827,26 @@ fn signed_update_diverged_hint_takes_no_unverified_history() {
     run_hint(&env, &r.stderr, &[]).success();
     assert_eq!(checkout_head(&env), up);
 }
+
+#[test]
+fn signed_update_follows_a_team_that_switched_signing_off() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], false),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "signing off, signed");
+    // Signing holds for the whole update that brings the switch; the next one is unsigned.
+    env.run(["team", "update", "acme"]).success();
+    let tip = team.change(&env, "mal", None, "unsigned, as now allowed");
+    env.run(["team", "update", "acme"]).success();
+    assert_eq!(checkout_head(&env), tip);
+    // What `team update` moved to is recorded: the next update sees no move outside tcli.
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], tip.as_str());
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&tip[..7], "$TIP")]), @"acme: already up to date ($TIP)");
+}

@@ -180,6 +180,8 @@ pub(crate) enum TeamError {
         url: String,
         dir: PathBuf,
         why: String,
+        /// The team has a trust record: it is added again against a published key.
+        signed: bool,
     },
     #[error("git failed on team '{team}' in {}: {why}", dir.display())]
     Git {
@@ -194,7 +196,12 @@ pub(crate) enum TeamError {
         dir: PathBuf,
     },
     #[error("team '{team}' has no commits yet in {}", dir.display())]
-    Unborn { team: String, dir: PathBuf },
+    Unborn {
+        team: String,
+        dir: PathBuf,
+        /// The team's URL when it has a trust record: what a pull brings is not verified.
+        signed: Option<String>,
+    },
     #[error("branch '{branch}' of team '{team}' has no upstream in {}; nothing was updated", dir.display())]
     NoUpstream {
         team: String,
@@ -250,6 +257,16 @@ pub(crate) enum TeamError {
         behind: String,
         dir: PathBuf,
     },
+    #[error("team '{team}' has diverged from {upstream}: {ahead} of yours not pushed, {behind} new upstream; nothing was changed")]
+    DivergedSigned {
+        team: String,
+        upstream: String,
+        ahead: String,
+        behind: String,
+        dir: PathBuf,
+        /// The last commit both sides share.
+        base: String,
+    },
     #[error("the new tcli.toml of team '{team}' ({commit}) has a syntax error{line}: {why}; nothing was changed")]
     NewSettingsSyntax {
         team: String,
@@ -279,6 +296,12 @@ pub(crate) enum TeamError {
     },
     #[error("git failed verifying team '{team}': {why}")]
     GitChecking { team: String, why: String },
+    #[error("team '{team}': {file}; {untouched}")]
+    NotRegular {
+        team: String,
+        file: crate::team::files::Irregular,
+        untouched: &'static str,
+    },
     #[error("team '{team}': the new commit {commit} is refused: {problem}; nothing was changed")]
     NewRosterRefused {
         team: String,
@@ -302,6 +325,14 @@ pub(crate) enum TeamError {
         problem: String,
         untouched: Untouched,
         url: String,
+    },
+    #[error("team '{team}': the checkout was moved outside tcli from the last verified commit {verified} to {head}, and {why}; nothing was changed")]
+    MovedByHand {
+        team: String,
+        head: String,
+        verified: String,
+        why: String,
+        dir: PathBuf,
     },
     #[error("team '{team}': {commit}; nothing was changed")]
     UpdateRefused {
@@ -330,6 +361,8 @@ pub(crate) enum TeamError {
         team: String,
         commit: RefusedCommit,
         url: String,
+        /// The checkout and its last verified commit, when HEAD descends from it.
+        back: Option<(PathBuf, String)>,
     },
     #[error("team '{team}': the roster in {} is invalid: {why}", path.display())]
     PeopleRoster {
@@ -424,6 +457,13 @@ impl TeamError {
                 "if the team rewrote its history on purpose, take a new trust root: {}",
                 new_root(team, url)
             ),
+            E::VerifyRefused {
+                back: Some((dir, verified)),
+                ..
+            } => format!(
+                "this commit did not come through 'tcli team update'; go back to the last verified commit, which takes no unverified history: git -C {} reset --keep {verified}",
+                sh(dir)
+            ),
             E::VerifyRefused { team, url, .. } => format!(
                 "this commit did not come through 'tcli team update'; 'tcli team update {team}' will not build on it; take a new trust root: {}",
                 new_root(team, url)
@@ -436,6 +476,10 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
+            E::NotRegular { file, .. } => format!(
+                "ask the team to commit {} as {}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")",
+                file.path, file.want
+            ),
             E::Interrupted { .. } | E::TransferInterrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),
             E::Library { problem, .. } => problem.fix(),
@@ -455,9 +499,16 @@ impl TeamError {
             E::CannotTell { .. } => {
                 "look at it yourself, then remove it anyway with --force".into()
             }
-            E::NotARepo { team, url, dir, .. } => format!(
-                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {team} && tcli team add {url} --name {team}",
-                sh(dir)
+            E::NotARepo {
+                team,
+                url,
+                dir,
+                signed,
+                ..
+            } => format!(
+                "move it aside and clone again: mv {0} {0}.bak && tcli team remove {team} && tcli team add {url} --name {team}{1}",
+                sh(dir),
+                if *signed { EXPECT_KEY } else { "" }
             ),
             E::Git { dir, .. } | E::GitVerifying { dir, .. } => {
                 format!("see its state: git -C {} status", sh(dir))
@@ -465,6 +516,14 @@ impl TeamError {
             E::Detached { dir, .. } => format!(
                 "switch back to its branch: git -C {} switch <branch> (git -C {0} branch lists them)",
                 sh(dir)
+            ),
+            E::Unborn {
+                team,
+                signed: Some(url),
+                ..
+            } => format!(
+                "tcli takes only verified history into a signed team's checkout; take a new trust root: {}",
+                new_root(team, url)
             ),
             E::Unborn { dir, .. } => format!(
                 "push a first commit to its remote, then get it: git -C {} pull",
@@ -501,6 +560,11 @@ impl TeamError {
                 "put your commits on top and push them: git -C {0} pull --rebase && git -C {0} push",
                 sh(dir)
             ),
+            // Never a pull: what the remote serves is not verified until `team update` takes it.
+            E::DivergedSigned { team, dir, base, .. } => format!(
+                "tcli brings only verified history into a signed team's checkout, so it does not merge or rebase there; push your commits from a clone of your own, then drop them here (git's reflog keeps them) and update: git -C {} reset --keep {base} && tcli team update {team}",
+                sh(dir)
+            ),
             E::NewSettingsSyntax { url, head, .. } | E::NewRosterRefused { url, head, .. } => {
                 format!("ask the team to fix tcli.toml in {url}; your checkout stays at {head} until then")
             }
@@ -517,9 +581,13 @@ impl TeamError {
                 "put it back as it was: git -C {0} reset -q --hard HEAD && git -C {0} clean -fdq",
                 sh(dir)
             ),
+            E::MovedByHand { verified, dir, .. } => format!(
+                "go back to the last verified commit, which takes no unverified history: git -C {} reset --keep {verified}",
+                sh(dir)
+            ),
             E::GitChecking { .. } => "see the repository's state with git status".into(),
             E::UpdateRefused { commit, url, head, .. } => format!(
-                "this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",
+                "this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, \"Signed teams\"); ask the team about {} in {url}; your checkout stays at {head}",
                 commit.commit
             ),
             _ => return None,
@@ -537,8 +605,13 @@ pub(crate) fn retrust(team: &str, url: &str) -> String {
     )
 }
 
+/// What a signed team is added again with: a key compared with what the team publishes.
+const EXPECT_KEY: &str = " --expect-key <a fingerprint your team publishes>";
+
+/// A new trust root. `--force`: the checkout holds the history being given up (commits the
+/// rewritten remote no longer has), which `team remove` alone refuses to delete.
 fn new_root(team: &str, url: &str) -> String {
-    format!("tcli team remove {team} && tcli team add {url} --name {team} --expect-key <a fingerprint your team publishes>")
+    format!("tcli team remove {team} --force && tcli team add {url} --name {team}{EXPECT_KEY}")
 }
 
 impl PullProblem {

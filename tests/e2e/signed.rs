@@ -501,6 +501,104 @@ fn signed_update_refuses_a_removed_key_merging_from_an_old_commit() {
     refused(&env, &x, "bo", "not in the team's roster");
 }
 
+/// A team standing at R, signed by ana, whose roster lists ana and bo; R.
+fn team_of_ana_and_bo(env: &TestEnv) -> (Team, String) {
+    let k = keys();
+    let team = Team::empty(env);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true),
+    );
+    let r = team.commit(env, "ana", Some(&k.ana), "the roster");
+    (team, r)
+}
+
+/// C1: ana removes bo.
+fn push_removal(env: &TestEnv, team: &Team) -> String {
+    let k = keys();
+    team.write("tcli.toml", &roster_toml(&[("ana", &[&k.ana])], true));
+    team.commit(env, "ana", Some(&k.ana), "remove bo")
+}
+
+/// The attack of a removed key through a merge (docs/team-repos.md, "Every new commit, signed
+/// by the rosters it answers to"): bo signs X on R, then a merge M of X and C1 (`x_first`: X
+/// is M's first parent) whose tree puts bo back and adds a module, pushed without force.
+/// Returns X and M.
+fn push_merge_back(env: &TestEnv, team: &Team, r: &str, x_first: bool) -> (String, String) {
+    let git = env.git();
+    let k = keys();
+    git.run(&team.work, &["switch", "-q", "-c", "side", r]);
+    team.write("side.txt", "bo's side work");
+    git.run(&team.work, &["add", "-A"]);
+    git_as(
+        env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "side work"],
+    );
+    let x = team.head(env);
+    let (on, other) = if x_first {
+        ("side", "main")
+    } else {
+        ("main", "side")
+    };
+    git.run(&team.work, &["switch", "-q", on]);
+    git.run(
+        &team.work,
+        &["merge", "-q", "--no-commit", "--no-ff", other],
+    );
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true),
+    );
+    std::fs::create_dir_all(team.work.join("bin")).unwrap();
+    env.script_in(&team.work.join("bin"), "tcli-evil", "echo EVIL RAN");
+    git.run(&team.work, &["add", "-A"]);
+    git_as(
+        env,
+        &team.work,
+        "bo",
+        Some(&k.bo),
+        &["commit", "-q", "-S", "-m", "merge"],
+    );
+    let m = team.head(env);
+    git.run(&team.work, &["switch", "-q", "main"]);
+    git.run(&team.work, &["reset", "-q", "--hard", &m]);
+    team.push(env);
+    (x, m)
+}
+
+#[test]
+fn signed_update_refuses_a_removed_key_merged_back_over_its_removal() {
+    for x_first in [true, false] {
+        let env = TestEnv::new();
+        let (team, r) = team_of_ana_and_bo(&env);
+        // A teammate still at R, and one already past the removal.
+        add(&env, &team);
+        let c1 = push_removal(&env, &team);
+        let past = TestEnv::new();
+        past.run(["team", "add", team.url(), "--name", "acme"])
+            .success();
+        let (x, m) = push_merge_back(&env, &team, &r, x_first);
+        let names = [(&m[..7], "$M"), (&c1[..7], "$C1"), (&r[..7], "$R")];
+        refused(&env, &m, "bo", "does not list");
+        if x_first {
+            insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r#"
+            ------- stderr -------
+            error: team 'acme': commit $M by bo <bo@example.com> ("merge") is refused: it is signed by people.bo's key SHA256:$FP, which the roster of commit $C1, one it also answers to, does not list (a merge answers to the keys every parent's roster lists); nothing was changed
+            hint: this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, "Signed teams"); ask the team about $M in $ROOT/remotes/acme.git; your checkout stays at $R
+            [exit status: 1]
+            "#);
+        }
+        assert_eq!(checkout_head(&env), r);
+        env.run(["evil"]).code(2);
+        // The teammate past C1 refuses too, at bo's first commit: the team does not split.
+        refused(&past, &x, "bo", "not in the team's roster");
+        past.run(["evil"]).code(2);
+    }
+}
+
 #[test]
 fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     let env = TestEnv::new();
@@ -516,7 +614,7 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
         error: the history of team 'acme' was rewritten upstream (origin/main was force-pushed); nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert!(
@@ -533,14 +631,14 @@ fn signed_update_refuses_a_force_push_and_the_reset_after_it() {
     insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&names), @r"
         ------- stderr -------
         error: team 'acme': the checkout's HEAD $STRANGER does not contain the last verified commit $GOOD; the history was rewritten; nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert_eq!(registry(&env), reg);
     insta::assert_snapshot!(env.run(["team", "verify", "acme"]).naming(&names), @r"
         ------- stderr -------
         error: team 'acme': HEAD $STRANGER does not descend from the trust root $GOOD; the history was rewritten
-        hint: if the team rewrote its history on purpose, take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: if the team rewrote its history on purpose, take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
 }
@@ -582,7 +680,7 @@ fn signed_update_refusals_show_commit_text_without_control_characters() {
     insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
         error: team 'acme': commit $BAD by a [31mna error: all good <ana@example.com> ("]0;pwned [2Jxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…") is refused: it is not signed; nothing was changed
-        hint: this team accepts only commits signed by a key in the roster each answers to (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
+        hint: this team accepts only commits signed by a key that every roster it answers to lists (docs/team-repos.md, "Signed teams"); ask the team about $BAD in $ROOT/remotes/acme.git; your checkout stays at $HEAD
         [exit status: 1]
         "#);
     assert!(
@@ -925,7 +1023,7 @@ fn signed_update_refuses_when_the_base_roster_is_unusable() {
     insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&broken[..7], "$BROKEN")]), @r"
         ------- stderr -------
         error: team 'acme': the roster every new commit is checked against, tcli.toml at commit $BROKEN, is unusable: tcli.toml does not parse (unclosed table, expected `]`); nothing was changed
-        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
         [exit status: 1]
         ");
     assert_eq!(checkout_head(&env), broken);
@@ -1155,23 +1253,28 @@ fn signed_verify_catches_a_commit_pulled_by_hand() {
     let env = TestEnv::new();
     let team = Team::new(&env);
     add(&env, &team);
+    let verified = checkout_head(&env);
     let bad = team.change(&env, "mal", None, "pulled by hand");
     env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
     let r = env.run(["team", "verify", "acme"]);
-    insta::assert_snapshot!(r.naming(&[(&bad[..7], "$BAD")]), @r#"
+    let names = [(&bad[..7], "$BAD"), (&verified[..7], "$VERIFIED")];
+    insta::assert_snapshot!(r.naming(&names), @r#"
         ------- stderr -------
         error: team 'acme': commit $BAD by mal <mal@example.com> ("pulled by hand") is refused: it is not signed; the checkout was not changed
-        hint: this commit did not come through 'tcli team update'; 'tcli team update acme' will not build on it; take a new trust root: tcli team remove acme && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+        hint: this commit did not come through 'tcli team update'; go back to the last verified commit, which takes no unverified history: git -C $ROOT/data/teams/acme reset --keep $VERIFIED
         [exit status: 1]
         "#);
     assert!(
-        !r.stderr.contains("reset"),
-        "no reset suggested\n{}",
+        !r.stderr.contains("origin/"),
+        "no reset to what the remote serves\n{}",
         r.stderr
     );
     env.run(["team", "status"])
         .success()
         .stdout_has("HEAD not verified");
+    // The hint, run as printed, leads back to a checkout that verifies.
+    run_hint(&env, &r.stderr, &[]).success();
+    env.run(["team", "verify", "acme"]).success();
 }
 
 #[test]
@@ -1572,4 +1675,355 @@ fn signed_update_lists_commits_by_signer_and_roster_changes() {
           ]
         }
         "#);
+}
+
+#[test]
+fn signed_update_reads_no_huge_blob_whole() {
+    const HUGE: u64 = 512 << 20;
+    const LIMIT: u64 = 300 << 20;
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    // 512 MiB of one byte packs to a few hundred KiB; reading it whole costs its full size.
+    let mut zeros = Command::new("head")
+        .args(["-c", &HUGE.to_string(), "/dev/zero"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let blob = git.run_with_stdin_from(
+        &team.work,
+        &["hash-object", "-w", "--stdin"],
+        zeros.stdout.take().unwrap().into(),
+    );
+    assert!(zeros.wait().unwrap().success());
+    git.run(
+        &team.work,
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("100644,{blob},tcli.toml"),
+        ],
+    );
+    git_as(
+        &env,
+        &team.work,
+        "ana",
+        Some(&k.ana),
+        &["commit", "-q", "-S", "-m", "a huge tcli.toml"],
+    );
+    team.push(&env);
+    let head = checkout_head(&env);
+    // The objects come in by git's own fetch: from a local path libgit2 would build the pack
+    // in tcli's process, reading the blob whole, where a real remote's server builds it.
+    git.run(&checkout(&env), &["fetch", "-q", "origin"]);
+    // Under an address-space limit well below the blob's size, reading it whole fails (git2
+    // reports "out of memory"); reading its size from the object header does not.
+    let r: crate::support::Run = env
+        .command("prlimit")
+        .arg(format!("--as={LIMIT}"))
+        .arg(crate::support::tcli_bin())
+        .args(["team", "update", "acme"])
+        .output()
+        .unwrap()
+        .into();
+    insta::assert_snapshot!(r, @r"
+    ------- stderr -------
+    error: team 'acme': its tcli.toml is 536870912 bytes, larger than 4 MiB, too large for a settings file; nothing was changed
+    hint: ask the team to keep data out of tcli.toml; it holds settings only
+    [exit status: 1]
+    ");
+    assert_eq!(checkout_head(&env), head);
+}
+
+/// A signed commit by ana whose tree holds `link` as a symlink to `target`, pushed; with
+/// `extra` written to tcli.toml first (when given).
+fn push_symlink(
+    env: &TestEnv,
+    team: &Team,
+    link: &str,
+    target: &Path,
+    toml: Option<&str>,
+) -> String {
+    let k = keys();
+    if let Some(text) = toml {
+        team.write("tcli.toml", text);
+    }
+    let p = team.work.join(link);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&p);
+    std::os::unix::fs::symlink(target, &p).unwrap();
+    team.commit(env, "ana", Some(&k.ana), "a symlink")
+}
+
+#[test]
+fn signed_update_refuses_a_symlinked_tcli_toml_pointing_outside() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    // The file it points to lets mal in and signing off.
+    let outside = env.path("outside/tcli.toml");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, roster_toml(&[("mal", &[&k.mal])], false)).unwrap();
+    let bad = push_symlink(&env, &team, "tcli.toml", &outside, None);
+    let head = checkout_head(&env);
+    let reg = registry(&env);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': tcli.toml in commit $BAD is a symlink (mode 120000), not a regular file; nothing was changed
+    hint: ask the team to commit tcli.toml as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert_eq!(checkout_head(&env), head);
+    assert_eq!(registry(&env), reg);
+    // Nor is a team added at such a commit.
+    let other = TestEnv::new();
+    let r = other.run(["team", "add", team.url(), "--name", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': tcli.toml in commit $BAD is a symlink (mode 120000), not a regular file; nothing was added
+    hint: ask the team to commit tcli.toml as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert!(!checkout(&other).exists());
+    assert_eq!(registry(&other), "");
+}
+
+#[test]
+fn signed_update_refuses_a_symlink_in_bin() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let bad = push_symlink(&env, &team, "bin/tcli-evil", Path::new("/bin/sh"), None);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': bin/tcli-evil in commit $BAD is a symlink (mode 120000), not an executable file (mode 100755); nothing was changed
+    hint: ask the team to commit bin/tcli-evil as an executable file (mode 100755): tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    env.run(["evil"]).code(2);
+    let other = TestEnv::new();
+    other
+        .run(["team", "add", team.url(), "--name", "acme"])
+        .code(1)
+        .stderr_has("bin/tcli-evil in commit")
+        .stderr_has("nothing was added");
+}
+
+#[test]
+fn signed_update_refuses_a_pinned_path_that_is_a_symlink() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let mut toml = roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], true);
+    toml.push_str(&format!(
+        "\n[modules.db.native.x86_64-unknown-linux-gnu]\npath = \"native/libdb.so\"\nsha256 = \"{}\"\n",
+        "0".repeat(64)
+    ));
+    let outside = env.path("outside/libdb.so");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, "not in the repo").unwrap();
+    let bad = push_symlink(&env, &team, "native/libdb.so", &outside, Some(&toml));
+    let head = checkout_head(&env);
+    insta::assert_snapshot!(env.run(["team", "update", "acme"]).naming(&[(&bad[..7], "$BAD")]), @r#"
+    ------- stderr -------
+    error: team 'acme': native/libdb.so in commit $BAD is a symlink (mode 120000), not a regular file; nothing was changed
+    hint: ask the team to commit native/libdb.so as a regular file: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, "Layout")
+    [exit status: 1]
+    "#);
+    assert_eq!(checkout_head(&env), head);
+}
+
+/// Runs the command a refusal's `hint:` line ends with (after its last ": "), as a user
+/// pasting it would, with `tcli` on PATH: a hint must work as printed.
+/// `fill` replaces a placeholder the user fills in (`<a fingerprint your team publishes>`).
+#[track_caller]
+fn run_hint(env: &TestEnv, stderr: &str, fill: &[(&str, &str)]) -> crate::support::Run {
+    let hint = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint\n{stderr}"));
+    let command = &hint[hint.rfind(": ").expect("a command in the hint") + 2..];
+    let command = fill
+        .iter()
+        .fold(command.to_string(), |c, (from, to)| c.replace(from, to));
+    let bin = env.path("hint-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let _ = std::os::unix::fs::symlink(crate::support::tcli_bin(), bin.join("tcli"));
+    env.command("sh")
+        .args(["-c", &command])
+        .env("PATH", format!("{}:{}", bin.display(), env.path_var()))
+        .output()
+        .unwrap()
+        .into()
+}
+
+#[test]
+fn signed_update_checks_a_commit_pulled_by_hand() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let verified = checkout_head(&env);
+    std::fs::create_dir_all(team.work.join("bin")).unwrap();
+    env.script_in(&team.work.join("bin"), "tcli-evil", "echo EVIL RAN");
+    let bad = team.commit(&env, "mal", None, "pulled by hand");
+    refused(&env, &bad, "mal", "it is not signed");
+    // The user pulls the refused commit by hand; the next update checks it all the same.
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let reg = registry(&env);
+    let names = [(&bad[..7], "$BAD"), (&verified[..7], "$VERIFIED")];
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&names), @r#"
+    ------- stderr -------
+    error: team 'acme': the checkout was moved outside tcli from the last verified commit $VERIFIED to $BAD, and commit $BAD by mal <mal@example.com> ("pulled by hand") is refused: it is not signed; nothing was changed
+    hint: go back to the last verified commit, which takes no unverified history: git -C $ROOT/data/teams/acme reset --keep $VERIFIED
+    [exit status: 1]
+    "#);
+    assert_eq!(registry(&env), reg);
+    // The hint, run as printed, goes back to the verified commit; the update then refuses
+    // the commit as it comes from the remote, never "already up to date".
+    run_hint(&env, &r.stderr, &[]).success();
+    assert_eq!(checkout_head(&env), verified);
+    refused(&env, &bad, "mal", "it is not signed");
+    env.run(["team", "verify", "acme"]).success();
+    env.run(["evil"]).code(2);
+}
+
+#[test]
+fn signed_update_records_a_good_commit_pulled_by_hand() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let good = team.change(&env, "bo", Some(&k.bo), "signed, pulled by hand");
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&good[..7], "$GOOD")]), @r"
+    acme: already up to date ($GOOD)
+    ------- stderr -------
+    warning: team 'acme': its checkout was moved outside tcli to $GOOD; tcli verified 1 signed commit up to it and records it as the last verified commit
+    ");
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], good.as_str());
+    assert_eq!(s["teams"][0]["trust"]["signer"], "bo");
+}
+
+#[test]
+fn signed_update_hints_no_pull_after_a_rewind_and_an_unsigned_push() {
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    let good = team.change(&env, "ana", Some(&k.ana), "signed work");
+    add(&env, &team);
+    // The remote is rewound (the update keeps the verified history), then an unsigned commit
+    // is pushed on the rewound branch: seen from the checkout, both sides have commits.
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
+    team.push(&env);
+    env.run(["team", "update", "acme"]).success();
+    let bad = team.change(&env, "mal", None, "unsigned, on the rewound branch");
+    let names = [(&good[..7], "$GOOD"), (&bad[..7], "$BAD")];
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&names), @r"
+    ------- stderr -------
+    error: team 'acme': the new commit $BAD does not contain the last verified commit $GOOD; the history was rewritten; nothing was changed
+    hint: keep the history you have; check the checkout with 'tcli team verify acme', or if the team rewrote its history on purpose take a new trust root: tcli team remove acme --force && tcli team add $ROOT/remotes/acme.git --name acme --expect-key <a fingerprint your team publishes>
+    [exit status: 1]
+    ");
+    assert!(
+        !r.stderr.contains("pull"),
+        "no pull suggested\n{}",
+        r.stderr
+    );
+    assert_eq!(checkout_head(&env), good);
+}
+
+#[test]
+fn signed_update_new_trust_root_hint_works_as_printed() {
+    let env = TestEnv::new();
+    let git = env.git();
+    let k = keys();
+    let team = Team::new(&env);
+    let root = team.head(&env);
+    team.change(&env, "ana", Some(&k.ana), "signed work");
+    add(&env, &team);
+    // The team rewrites its history on purpose, signed.
+    git.run(&team.work, &["reset", "-q", "--hard", &root]);
+    let new = team.change(&env, "ana", Some(&k.ana), "rewritten on purpose");
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1).stderr_has("--force");
+    let fill = [(
+        "<a fingerprint your team publishes>",
+        k.ana.fingerprint.as_str(),
+    )];
+    let taken = run_hint(&env, &r.stderr, &fill);
+    taken.success();
+    assert_eq!(checkout_head(&env), new);
+    let reg: serde_json::Value = serde_json::from_str(&registry(&env)).unwrap();
+    assert_eq!(reg[0]["trust"]["root"], new.as_str());
+    env.run(["team", "update", "acme"])
+        .success()
+        .stdout_has("already up to date");
+}
+
+#[test]
+fn signed_update_diverged_hint_takes_no_unverified_history() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let base = checkout_head(&env);
+    // A signed commit of ana's own in tcli's checkout, and a new one upstream.
+    let co = checkout(&env);
+    std::fs::write(co.join("mine.txt"), "mine").unwrap();
+    env.git().run(&co, &["add", "-A"]);
+    git_as(
+        &env,
+        &co,
+        "ana",
+        Some(&k.ana),
+        &["commit", "-q", "-S", "-m", "mine"],
+    );
+    let up = team.change(&env, "bo", Some(&k.bo), "upstream work");
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&base[..7], "$BASE")]), @r"
+    ------- stderr -------
+    error: team 'acme' has diverged from origin/main: 1 commit of yours not pushed, 1 commit new upstream; nothing was changed
+    hint: tcli brings only verified history into a signed team's checkout, so it does not merge or rebase there; push your commits from a clone of your own, then drop them here (git's reflog keeps them) and update: git -C $ROOT/data/teams/acme reset --keep $BASE && tcli team update acme
+    [exit status: 1]
+    ");
+    assert!(
+        !r.stderr.contains("pull"),
+        "no pull suggested\n{}",
+        r.stderr
+    );
+    run_hint(&env, &r.stderr, &[]).success();
+    assert_eq!(checkout_head(&env), up);
+}
+
+#[test]
+fn signed_update_follows_a_team_that_switched_signing_off() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(&[("ana", &[&k.ana]), ("bo", &[&k.bo])], false),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "signing off, signed");
+    // Signing holds for the whole update that brings the switch; the next one is unsigned.
+    env.run(["team", "update", "acme"]).success();
+    let tip = team.change(&env, "mal", None, "unsigned, as now allowed");
+    env.run(["team", "update", "acme"]).success();
+    assert_eq!(checkout_head(&env), tip);
+    // What `team update` moved to is recorded: the next update sees no move outside tcli.
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], tip.as_str());
+    let r = env.run(["team", "update", "acme"]);
+    insta::assert_snapshot!(r.naming(&[(&tip[..7], "$TIP")]), @"acme: already up to date ($TIP)");
 }

@@ -67,6 +67,14 @@ pub(crate) fn add(
     let (tmp, repo) = clone(cx, &name, &url)?;
     let at = checked_out(&repo, &name, &url)?;
     let head = at.commit.as_deref().and_then(|c| Oid::from_str(c).ok());
+    if let Some(commit) = head {
+        let at = super::files::At {
+            team: &name,
+            commit,
+            untouched: "nothing was added",
+        };
+        super::files::check_tree(&repo, &at)?;
+    }
     let root = match head {
         Some(h) => Some(take_root(&repo, &name, &url, h, wanted)?),
         None if !wanted.nothing() => {

@@ -173,8 +173,9 @@ pub(crate) fn changes(repo: &Repository) -> Result<Vec<String>, git2::Error> {
 /// The exec modules of a commit's `bin/`: name to blob and mode.
 pub(crate) type Modules = BTreeMap<String, (Oid, i32)>;
 
-/// The exec modules a commit ships: executable files and symlinks named `tcli-*` in `bin/`,
-/// by module name, with what identifies their content (blob id and mode).
+/// The exec modules a commit ships: executable files named `tcli-*` in `bin/`, by module
+/// name, with what identifies their content (blob id and mode). `files::check_tree` refuses a
+/// commit where such a name is anything else.
 pub(crate) fn modules_at(repo: &Repository, commit: Oid) -> Result<Modules, git2::Error> {
     let tree = repo.find_commit(commit)?.tree()?;
     let mut out = BTreeMap::new();
@@ -186,8 +187,8 @@ pub(crate) fn modules_at(repo: &Repository, commit: Oid) -> Result<Modules, git2
     };
     for e in bin.iter() {
         let mode = e.filemode();
-        // 0o100755 is an executable file, 0o120000 a symlink; a plain file is no module.
-        if mode != 0o100755 && mode != 0o120000 {
+        // 0o100755 is an executable file; anything else is no module.
+        if mode != 0o100755 {
             continue;
         }
         if let Some(name) = e
@@ -229,34 +230,58 @@ impl std::fmt::Display for SettingsAt {
     }
 }
 
+/// The blob `id`, or its size when that is over `max` bytes. The size comes from the object's
+/// header, read before anything is inflated: a blob from a commit nobody has verified yet may
+/// be a gigabyte of one byte repeated, which packs small and would inflate whole.
+pub(crate) fn bounded_blob(
+    repo: &Repository,
+    id: Oid,
+    max: u64,
+) -> Result<Result<git2::Blob<'_>, usize>, git2::Error> {
+    let (size, kind) = repo.odb()?.read_header(id)?;
+    if size as u64 > max {
+        return Ok(Err(size));
+    }
+    if kind != git2::ObjectType::Blob {
+        return Err(git2::Error::from_str(&format!(
+            "object {} is a {kind}, not a file",
+            short(id)
+        )));
+    }
+    Ok(Ok(repo.find_blob(id)?))
+}
+
 /// The text of `tcli.toml` in a commit; `None` when it has none.
 pub(crate) fn settings_at(repo: &Repository, commit: Oid) -> Result<Option<String>, SettingsAt> {
     let tree = repo.find_commit(commit)?.tree()?;
     let Ok(entry) = tree.get_path(Path::new("tcli.toml")) else {
         return Ok(None);
     };
-    let blob = repo.find_blob(entry.id())?;
-    if blob.size() as u64 > tcli_core::settings::SETTINGS_MAX {
-        return Err(SettingsAt::TooLarge(blob.size()));
-    }
+    let blob = bounded_blob(repo, entry.id(), tcli_core::settings::SETTINGS_MAX)?
+        .map_err(SettingsAt::TooLarge)?;
     Ok(Some(String::from_utf8_lossy(blob.content()).into_owned()))
 }
 
 /// The content of the file at `path` in `commit`, without checking it out; `None` when there
-/// is no such file.
+/// is no such file, `Err(Ok(size))` when it is larger than `max` bytes (known before it is
+/// inflated, see [`bounded_blob`]).
 pub(crate) fn blob_at(
     repo: &Repository,
     commit: Oid,
     path: &Path,
-) -> Result<Option<Vec<u8>>, git2::Error> {
-    let tree = repo.find_commit(commit)?.tree()?;
+    max: u64,
+) -> Result<Option<Vec<u8>>, Result<usize, git2::Error>> {
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(Err)?;
     let Ok(entry) = tree.get_path(path) else {
         return Ok(None);
     };
-    Ok(repo
-        .find_blob(entry.id())
-        .ok()
-        .map(|b| b.content().to_vec()))
+    let blob = bounded_blob(repo, entry.id(), max)
+        .map_err(Err)?
+        .map_err(Ok)?;
+    Ok(Some(blob.content().to_vec()))
 }
 
 /// A clone or fetch failure in words a user can act on. libgit2 calls a local path that does

@@ -5,6 +5,7 @@
 pub(crate) mod add;
 pub(crate) mod changes;
 pub(crate) mod checkout;
+pub(crate) mod files;
 pub(crate) mod git;
 pub(crate) mod people;
 pub(crate) mod pins;

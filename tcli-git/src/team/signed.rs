@@ -1,8 +1,8 @@
 //! Signed teams (docs/team-repos.md, "Signed teams"): which commits must be signed, by whom,
 //! and the walk that checks them, for `team update` and `team verify` (the trust root `team
-//! add` takes is `root`'s; the roster as shown is `people`'s). A commit answers to the roster
-//! of its first parent, so a new key needs an existing member's signature and nobody switches
-//! signing off alone. The cryptography is `tcli_roster::verify`'s; this file reads commits and
+//! add` takes is `root`'s; the roster as shown is `people`'s). A commit answers to the rosters
+//! of all its parents, so a new key needs an existing member's signature, nobody switches
+//! signing off alone, and a removed key signs nothing that descends from its removal. The cryptography is `tcli_roster::verify`'s; this file reads commits and
 //! rosters with git2 and names a refused commit by its author and the reason.
 
 use crate::errors::{RefusedCommit, TeamError, Untouched};
@@ -77,15 +77,14 @@ impl Rosters {
         }
         let r = match blob {
             None => false,
-            Some(id) => {
-                let b = repo.find_blob(id)?;
-                b.size() <= MAX_FILE
-                    && String::from_utf8_lossy(b.content())
-                        .parse::<toml::Table>()
-                        .ok()
-                        .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
-                        .unwrap_or(false)
-            }
+            Some(id) => match super::git::bounded_blob(repo, id, MAX_FILE as u64)? {
+                Ok(b) => String::from_utf8_lossy(b.content())
+                    .parse::<toml::Table>()
+                    .ok()
+                    .and_then(|t| t.get("trust")?.get("require-signed")?.as_bool())
+                    .unwrap_or(false),
+                Err(_) => false,
+            },
         };
         self.requires.insert(blob, r);
         Ok(r)
@@ -103,16 +102,12 @@ impl Rosters {
         }
         let parsed = match blob {
             None => Ok(Rc::new(Roster::default())),
-            Some(id) => {
-                let b = repo.find_blob(id)?;
-                if b.size() > MAX_FILE {
-                    Err(Rc::new(BadRoster::TooLarge(b.size())))
-                } else {
-                    roster_of(&String::from_utf8_lossy(b.content()))
-                        .map(Rc::new)
-                        .map_err(Rc::new)
-                }
-            }
+            Some(id) => match super::git::bounded_blob(repo, id, MAX_FILE as u64)? {
+                Err(size) => Err(Rc::new(BadRoster::TooLarge(size))),
+                Ok(b) => roster_of(&String::from_utf8_lossy(b.content()))
+                    .map(Rc::new)
+                    .map_err(Rc::new),
+            },
         };
         self.by_blob.insert(blob, parsed.clone());
         Ok(parsed)
@@ -126,6 +121,13 @@ pub(crate) enum Reason {
     Signature(VerifyError),
     /// The roster it answers to cannot be read.
     Roster { at: Oid, problem: Rc<BadRoster> },
+    /// Signed by a key one roster it answers to lists and another does not (a merge whose
+    /// parents disagree: one of them removed the key).
+    NotInEvery {
+        person: String,
+        fingerprint: String,
+        at: Oid,
+    },
 }
 
 impl std::fmt::Display for Reason {
@@ -135,6 +137,15 @@ impl std::fmt::Display for Reason {
             Reason::Roster { at, problem } => write!(
                 f,
                 "the roster it answers to, in commit {}, is unusable: {problem}",
+                super::git::short(*at)
+            ),
+            Reason::NotInEvery {
+                person,
+                fingerprint,
+                at,
+            } => write!(
+                f,
+                "it is signed by people.{person}'s key {fingerprint}, which the roster of commit {}, one it also answers to, does not list (a merge answers to the keys every parent's roster lists)",
                 super::git::short(*at)
             ),
         }
@@ -248,14 +259,17 @@ impl From<git2::Error> for WalkError {
 
 /// Checks every commit of `base..tip` (merges and both sides of them included), parents
 /// first. A commit must be signed when the user demands it (`demand`, from `--require-signed`),
-/// when `base` says `require-signed`, or when the roster it answers to does; it must then carry
-/// a good signature in namespace `git` by a key of that roster. For a team with a trust record
-/// (`trusted`), an unusable roster is a refusal, never a reason to check nothing.
+/// when `base` says `require-signed`, or when a roster it answers to does; it must then carry
+/// a good signature in namespace `git` by a key that every roster it answers to lists. For a
+/// team with a trust record (`trusted`), an unusable roster is a refusal, never a reason to
+/// check nothing.
 ///
-/// The roster a commit answers to is its first parent's when that parent is `base` or a commit
-/// accepted earlier in this walk, and `base`'s otherwise: roster changes take effect only along
-/// the accepted chain. Without this, a revoked key could sign a commit on an old parent whose
-/// roster still lists it and merge that into the current history.
+/// A commit answers to the roster of each of its parents: that parent's own when it is `base`
+/// or a commit accepted earlier in this walk, `base`'s otherwise (and `base`'s for a commit
+/// with no parent). Roster changes therefore take effect only along accepted history, and a
+/// removal binds every commit that descends from it whichever parent it sits on: a revoked
+/// key cannot sign a commit on an old parent whose roster still lists it, nor a merge of such
+/// a commit with the history that removed it.
 pub(crate) fn walk(
     repo: &Repository,
     rosters: &mut Rosters,
@@ -273,84 +287,163 @@ pub(crate) fn walk(
         });
     }
     let strict = demand || base_roster.as_ref().is_ok_and(|r| r.require_signed);
-    let mut out = Walked {
-        required: strict,
-        ..Walked::default()
+    let mut w = Walk {
+        repo,
+        rosters,
+        base,
+        base_roster,
+        strict,
+        careful,
+        accepted: HashSet::new(),
+        out: Walked {
+            required: strict,
+            ..Walked::default()
+        },
     };
-    let mut accepted: HashSet<Oid> = HashSet::new();
     let mut revwalk = repo.revwalk()?;
     revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     revwalk.push(tip)?;
     revwalk.hide(base)?;
     for oid in revwalk {
         let oid = oid?;
+        if let Some(signer) = w.check(oid)? {
+            w.out.verified += 1;
+            if oid == tip {
+                w.out.tip_signer = Some(signer.clone());
+            }
+            w.out.signers.insert(oid, signer);
+        }
+        w.accepted.insert(oid);
+    }
+    Ok(w.out)
+}
+
+/// The state of one [`walk`].
+struct Walk<'a> {
+    repo: &'a Repository,
+    rosters: &'a mut Rosters,
+    base: Oid,
+    base_roster: Result<Rc<Roster>, Rc<BadRoster>>,
+    strict: bool,
+    careful: bool,
+    accepted: HashSet<Oid>,
+    out: Walked,
+}
+
+impl Walk<'_> {
+    /// The commits whose rosters `commit` answers to, one per parent (see [`walk`]).
+    fn answers_to(&self, commit: &git2::Commit) -> Vec<Oid> {
+        let mut ats: Vec<Oid> = commit
+            .parent_ids()
+            .map(|p| {
+                if p == self.base || self.accepted.contains(&p) {
+                    p
+                } else {
+                    self.base
+                }
+            })
+            .collect();
+        if ats.is_empty() {
+            ats.push(self.base);
+        }
+        ats.dedup();
+        ats
+    }
+
+    /// Checks one commit: `Ok(Some(signer))` when its signature was verified, `Ok(None)` when
+    /// it needed none.
+    fn check(&mut self, oid: Oid) -> Result<Option<Signer>, WalkError> {
+        let repo = self.repo;
         let commit = repo.find_commit(oid)?;
         let refuse = |reason: Reason| {
             let a = commit.author();
             WalkError::Refused(Box::new(Refusal::of(&commit, a, reason)))
         };
-        let at = match commit.parent_id(0) {
-            Ok(p) if p == base || accepted.contains(&p) => p,
-            _ => base,
-        };
+        let ats = self.answers_to(&commit);
         // A team nobody asked to sign: parse a roster only where one asks for signatures.
-        let asks = !(strict || careful) && rosters.requires(repo, at)?;
-        if !(strict || careful || asks) {
-            accepted.insert(oid);
-            continue;
+        if !(self.strict || self.careful) {
+            let mut asks = false;
+            for at in &ats {
+                asks |= self.rosters.requires(repo, *at)?;
+            }
+            if !asks {
+                return Ok(None);
+            }
         }
-        let roster = if at == base {
-            base_roster.clone()
-        } else {
-            rosters.at(repo, at)?
-        };
-        // Signatures may be needed here, so an unreadable roster is a refusal.
-        let roster = match roster {
-            Ok(r) => r,
-            Err(problem) => return Err(refuse(Reason::Roster { at, problem })),
-        };
-        if !strict && !roster.require_signed {
-            accepted.insert(oid);
-            continue;
+        let mut rosters = Vec::with_capacity(ats.len());
+        for &at in &ats {
+            let roster = if at == self.base {
+                self.base_roster.clone()
+            } else {
+                self.rosters.at(repo, at)?
+            };
+            // Signatures may be needed here, so an unreadable roster is a refusal.
+            match roster {
+                Ok(r) => rosters.push(r),
+                Err(problem) => return Err(refuse(Reason::Roster { at, problem })),
+            }
         }
-        out.required = true;
+        if !self.strict && !rosters.iter().any(|r| r.require_signed) {
+            return Ok(None);
+        }
+        self.out.required = true;
         let (sig, payload) = match signature_of(repo, oid)? {
             Ok(s) => s,
             Err(e) => return Err(refuse(Reason::Signature(e))),
         };
-        match roster.verify(&payload, &sig) {
-            Ok(s) => {
-                out.verified += 1;
-                accepted.insert(oid);
-                if oid == tip {
-                    out.tip_signer = Some(s.clone());
-                }
-                out.signers.insert(oid, s);
+        // The signer is found in whichever roster lists the key, then must be in all of them.
+        let mut verified = rosters[0].verify(&payload, &sig);
+        for r in &rosters[1..] {
+            if !matches!(verified, Err(VerifyError::UnknownKey { .. })) {
+                break;
             }
+            verified = r.verify(&payload, &sig);
+        }
+        match verified {
+            Ok(s) => match ats
+                .iter()
+                .zip(&rosters)
+                .find(|(_, r)| r.key(&s.fingerprint).is_none())
+            {
+                Some((&at, _)) => Err(refuse(Reason::NotInEvery {
+                    person: s.person,
+                    fingerprint: s.fingerprint,
+                    at,
+                })),
+                None => Ok(Some(s)),
+            },
             Err(VerifyError::UnknownKey { fingerprint }) => {
-                // Name the self-vouching case: the key is one this very commit adds (lists
-                // when its own parent did not).
-                let own = rosters.at(repo, oid)?.ok();
-                let inherited = match commit.parent_id(0) {
-                    Ok(p) => rosters
-                        .at(repo, p)?
-                        .is_ok_and(|r| r.key(&fingerprint).is_some()),
-                    Err(_) => false,
-                };
-                let added = own.as_deref().and_then(|r| r.key(&fingerprint));
-                let reason = match added.filter(|_| !inherited) {
-                    Some((p, _)) => VerifyError::SelfAdded {
-                        person: p.id.clone(),
-                        fingerprint,
-                    },
-                    None => VerifyError::UnknownKey { fingerprint },
-                };
-                return Err(refuse(Reason::Signature(reason)));
+                let reason = self.unknown_key(&commit, fingerprint)?;
+                Err(refuse(Reason::Signature(reason)))
             }
-            Err(e) => return Err(refuse(Reason::Signature(e))),
+            Err(e) => Err(refuse(Reason::Signature(e))),
         }
     }
-    Ok(out)
+
+    /// Names the self-vouching case of a key no roster lists: the key is one this very commit
+    /// adds (lists when its own first parent did not).
+    fn unknown_key(
+        &mut self,
+        commit: &git2::Commit,
+        fingerprint: String,
+    ) -> Result<VerifyError, git2::Error> {
+        let own = self.rosters.at(self.repo, commit.id())?.ok();
+        let inherited = match commit.parent_id(0) {
+            Ok(p) => self
+                .rosters
+                .at(self.repo, p)?
+                .is_ok_and(|r| r.key(&fingerprint).is_some()),
+            Err(_) => false,
+        };
+        let added = own.as_deref().and_then(|r| r.key(&fingerprint));
+        Ok(match added.filter(|_| !inherited) {
+            Some((p, _)) => VerifyError::SelfAdded {
+                person: p.id.clone(),
+                fingerprint,
+            },
+            None => VerifyError::UnknownKey { fingerprint },
+        })
+    }
 }
 
 /// `commit`'s signature and the bytes it covers, read from the raw object as git reads them:
@@ -441,12 +534,7 @@ pub(crate) fn check_descends(
     commit: Oid,
     what: &'static str,
 ) -> anyhow::Result<()> {
-    let Some(v) = entry
-        .trust
-        .as_ref()
-        .and_then(|t| t.verified.as_deref())
-        .and_then(|v| Oid::from_str(v).ok())
-    else {
+    let Some(v) = verified_of(entry) else {
         return Ok(());
     };
     if commit == v || repo.graph_descendant_of(commit, v).unwrap_or(false) {
@@ -509,10 +597,7 @@ pub(crate) fn check_update(
     let trust = entry.trust.as_ref();
     check_descends(repo, entry, tip, "the new commit")?;
     // Commits pulled in by hand since the last verification are checked too.
-    let base = trust
-        .and_then(|t| t.verified.as_deref())
-        .and_then(|v| Oid::from_str(v).ok())
-        .unwrap_or(head);
+    let base = verified_of(entry).unwrap_or(head);
     let demand = trust.is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
@@ -533,6 +618,70 @@ pub(crate) fn check_update(
             head: super::git::short(head),
         }
         .into()),
+    }
+}
+
+/// The last verified commit of a team with a trust record.
+pub(crate) fn verified_of(entry: &TeamEntry) -> Option<Oid> {
+    entry
+        .trust
+        .as_ref()
+        .and_then(|t| t.verified.as_deref())
+        .and_then(|v| Oid::from_str(v).ok())
+}
+
+/// Verifies what reached the checkout outside tcli (a `git pull` by hand): every commit from
+/// the last verified commit to HEAD, with the rules of an update, and HEAD's own files and
+/// roster. `Ok(None)` when HEAD is the last verified commit (or the team has none): one
+/// comparison. A refusal names the commit and leads back to the verified commit.
+pub(crate) fn check_moved(
+    repo: &Repository,
+    entry: &TeamEntry,
+    head: Oid,
+    dir: &Path,
+) -> anyhow::Result<Option<Checked>> {
+    let Some(v) = verified_of(entry).filter(|v| *v != head) else {
+        return Ok(None);
+    };
+    let fail = |why: String| -> anyhow::Error {
+        TeamError::MovedByHand {
+            team: entry.name.clone(),
+            head: super::git::short(head),
+            verified: super::git::short(v),
+            why,
+            dir: dir.to_path_buf(),
+        }
+        .into()
+    };
+    let git_failure = |e: git2::Error| -> anyhow::Error {
+        TeamError::GitChecking {
+            team: entry.name.clone(),
+            why: e.message().to_string(),
+        }
+        .into()
+    };
+    if let Some(file) = super::files::irregular(repo, head).map_err(git_failure)? {
+        return Err(fail(file.to_string()));
+    }
+    let mut rosters = Rosters::default();
+    if let Err(problem) = rosters.at(repo, head).map_err(git_failure)? {
+        return Err(fail(format!(
+            "its commit {} is refused: {problem}",
+            super::git::short(head)
+        )));
+    }
+    let demand = entry.trust.as_ref().is_some_and(|t| t.require_signed);
+    match walk(repo, &mut rosters, v, head, demand, true) {
+        Ok(w) => Ok(Some(Checked {
+            commits: w.verified,
+            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
+            key: w.tip_signer.map(|s| s.fingerprint),
+        })),
+        Err(WalkError::BadBase { at, problem }) => {
+            Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))
+        }
+        Err(WalkError::Git(e)) => Err(git_failure(e)),
+        Err(WalkError::Refused(r)) => Err(fail(r.named().to_string())),
     }
 }
 

@@ -71,6 +71,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         url: entry.url.clone(),
         dir: dir.clone(),
         why: e.message().to_string(),
+        signed: entry.trust.is_some(),
     })?;
     let at = Here {
         cx,
@@ -78,7 +79,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         dir: &dir,
         repo: &repo,
     };
-    let t = git::tracking(&repo).map_err(|e| not_tracking(name, &dir, e))?;
+    let t = git::tracking(&repo).map_err(|e| not_tracking(entry, &dir, e))?;
     at.refuse_local_changes()?;
     // A signed team's checkout moved off its verified history by hand (a `reset` to a
     // force-pushed remote): nothing it holds now is trusted, up to date or not.
@@ -87,6 +88,8 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     let checking = super::pins::check_ahead(cx, name);
     let (url, new_up) = at.fetch(&t)?;
     let mut out = Updated::staying(name, &t);
+    // Whatever reached the checkout outside tcli is checked, even when nothing new arrived.
+    out.signed = at.check_moved(&t, new_up, &mut out.warnings)?;
     if new_up == t.head {
         at.stay(&mut out, &t, checking)?;
         return Ok(out);
@@ -102,8 +105,9 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         return Ok(out);
     }
     if ahead > 0 {
-        return Err(at.diverged(&t, &history, ahead, behind).into());
+        return Err(at.diverged(&t, &history, new_up, (ahead, behind))?.into());
     }
+    super::files::check_tree(&repo, &at.files(new_up))?;
     let new_settings = at.check_new_settings(&t, &url, new_up)?;
     out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
@@ -121,8 +125,18 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     )?;
     out.result = Outcome::Updated;
     out.to = new_up.to_string();
-    if let Some(checked) = &out.signed {
-        super::signed::record(cx, name, t.head, new_up, checked)?;
+    // A team with a trust record records every commit it moves to, signed or not (its policy
+    // may have been switched off by a signed commit): HEAD and the record then agree, and the
+    // next update does not take the move for one made outside tcli.
+    let unsigned = super::signed::Checked {
+        commits: 0,
+        signer: None,
+        key: None,
+    };
+    match (&out.signed, &entry.trust) {
+        (Some(checked), _) => super::signed::record(cx, name, t.head, new_up, checked)?,
+        (None, Some(_)) => super::signed::record(cx, name, t.head, new_up, &unsigned)?,
+        (None, None) => {}
     }
     out.compare_modules(&before, &after);
     // The update happened: a report that git cannot complete is left out, never an error.
@@ -187,6 +201,41 @@ struct Here<'a> {
 }
 
 impl Here<'_> {
+    /// Where a check of `commit`'s files refuses from.
+    fn files(&self, commit: Oid) -> super::files::At<'_> {
+        super::files::At {
+            team: &self.entry.name,
+            commit,
+            untouched: "nothing was changed",
+        }
+    }
+
+    /// Verifies a signed team's HEAD moved outside tcli (see `signed::check_moved`) and, when
+    /// it is on the upstream's history, records it as verified; commits of the user's own stay
+    /// unrecorded, so the way back from a divergence is a verified commit of the team's.
+    fn check_moved(
+        &self,
+        t: &git::Tracking,
+        new_up: Oid,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Option<super::signed::Checked>> {
+        let Some(checked) = super::signed::check_moved(self.repo, self.entry, t.head, self.dir)?
+        else {
+            return Ok(None);
+        };
+        let upstream = new_up == t.head || self.repo.graph_descendant_of(new_up, t.head)?;
+        if upstream {
+            let name = &self.entry.name;
+            super::signed::record(self.cx, name, t.head, t.head, &checked)?;
+            warnings.push(format!(
+                "team '{name}': its checkout was moved outside tcli to {}; tcli verified {} up to it and records it as the last verified commit",
+                git::short(t.head),
+                git::commits(checked.commits).replace("commit", "signed commit")
+            ));
+        }
+        Ok(Some(checked))
+    }
+
     /// Refuses a checkout with uncommitted changes: the fast-forward would mix them in.
     fn refuse_local_changes(&self) -> anyhow::Result<()> {
         let name = &self.entry.name;
@@ -297,11 +346,17 @@ impl Here<'_> {
     }
 
     /// The refusal for commits on both sides: a force-push, or work not pushed.
-    fn diverged(&self, t: &git::Tracking, h: &History, ahead: usize, behind: usize) -> TeamError {
+    fn diverged(
+        &self,
+        t: &git::Tracking,
+        h: &History,
+        new_up: Oid,
+        (ahead, behind): (usize, usize),
+    ) -> anyhow::Result<TeamError> {
         let team = self.entry.name.clone();
         let upstream = t.upstream.clone();
         let dir = self.dir.to_path_buf();
-        match (h.rewritten, self.entry.trust.is_some(), h.own) {
+        Ok(match (h.rewritten, self.entry.trust.is_some(), h.own) {
             (true, true, _) => TeamError::RewrittenSigned {
                 team,
                 upstream,
@@ -318,14 +373,31 @@ impl Here<'_> {
                 own: git::commits(own),
                 dir,
             },
-            (false, ..) => TeamError::Diverged {
+            (false, true, _) => {
+                // An upstream that left the verified history (rewound, then pushed on) is a
+                // rewrite, whatever the order of the fetches that saw it.
+                super::signed::check_descends(self.repo, self.entry, new_up, "the new commit")?;
+                TeamError::DivergedSigned {
+                    team,
+                    upstream,
+                    ahead: git::commits(ahead),
+                    behind: git::commits(behind),
+                    base: git::short(
+                        self.repo
+                            .merge_base(t.head, new_up)
+                            .map_err(|e| git_failure(&self.entry.name, self.dir, &e))?,
+                    ),
+                    dir,
+                }
+            }
+            (false, false, _) => TeamError::Diverged {
                 team,
                 upstream,
                 ahead: git::commits(ahead),
                 behind: git::commits(behind),
                 dir,
             },
-        }
+        })
     }
 
     /// The new commit's `tcli.toml`, refused when it does not parse.
@@ -414,7 +486,8 @@ fn git_failure(name: &str, dir: &Path, e: &git2::Error) -> anyhow::Error {
     .into()
 }
 
-fn not_tracking(name: &str, dir: &Path, e: NoTracking) -> anyhow::Error {
+fn not_tracking(entry: &TeamEntry, dir: &Path, e: NoTracking) -> anyhow::Error {
+    let name = &entry.name;
     let (team, dir) = (name.to_string(), dir.to_path_buf());
     match e {
         NoTracking::Detached(oid) => TeamError::Detached {
@@ -422,7 +495,11 @@ fn not_tracking(name: &str, dir: &Path, e: NoTracking) -> anyhow::Error {
             commit: git::short(oid),
             dir,
         },
-        NoTracking::Unborn => TeamError::Unborn { team, dir },
+        NoTracking::Unborn => TeamError::Unborn {
+            team,
+            dir,
+            signed: entry.trust.as_ref().map(|_| entry.url.clone()),
+        },
         NoTracking::NoUpstream(branch) => TeamError::NoUpstream { team, branch, dir },
         NoTracking::Git(e) => return git_failure(name, &dir, &e),
     }

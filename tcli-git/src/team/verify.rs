@@ -82,6 +82,9 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
             team: name.clone(),
             commit: r.named(),
             url: entry.url.clone(),
+            back: signed::verified_of(entry)
+                .filter(|v| repo.graph_descendant_of(head, *v).unwrap_or(false))
+                .map(|v| (dir.clone(), super::git::short(v))),
         }
         .into(),
     })?;

@@ -129,6 +129,19 @@ impl Git {
         names
     }
 
+    /// Runs `git args...` in `dir` reading stdin from `from` (another process's output: an
+    /// input too large to hold in the test); it must succeed. Returns its stdout, trimmed.
+    #[track_caller]
+    pub fn run_with_stdin_from(&self, dir: &Path, args: &[&str], from: Stdio) -> String {
+        let out = self
+            .command(dir, args)
+            .stdin(from)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run git");
+        checked(out, dir, args)
+    }
+
     #[track_caller]
     fn output(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> String {
         let mut c = self.command(dir, args);
@@ -143,15 +156,20 @@ impl Git {
         if let Some(bytes) = stdin {
             child.stdin.take().unwrap().write_all(bytes).unwrap();
         }
-        let out = child.wait_with_output().expect("run git");
-        assert!(
-            out.status.success(),
-            "git {args:?} in {}: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        checked(child.wait_with_output().expect("run git"), dir, args)
     }
+}
+
+/// The stdout of a git run that must have succeeded, trimmed.
+#[track_caller]
+fn checked(out: std::process::Output, dir: &Path, args: &[&str]) -> String {
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 impl TestEnv {

@@ -412,8 +412,19 @@ impl<'a> Library<'a> {
         path: &str,
         dir: &Path,
     ) -> anyhow::Result<tempfile::TempPath> {
-        let bytes = git::blob_at(repo, commit, Path::new(path))
-            .map_err(|e| self.fail(LibraryProblem::Blob(e.message().to_string())))?
+        let bytes = git::blob_at(repo, commit, Path::new(path), MAX_LIBRARY_BYTES)
+            .map_err(|e| {
+                self.fail(match e {
+                    Ok(size) => LibraryProblem::Download {
+                        why: format!(
+                            "{path} is {size} bytes, larger than the {} MiB a library may be",
+                            MAX_LIBRARY_BYTES >> 20
+                        ),
+                        fix: DownloadFix::TooLarge,
+                    },
+                    Err(e) => LibraryProblem::Blob(e.message().to_string()),
+                })
+            })?
             .ok_or_else(|| {
                 self.fail(LibraryProblem::NotInCommit {
                     path: path.to_string(),

@@ -143,6 +143,12 @@ pub(crate) fn apply(
         return Ok(Vec::new());
     }
     let pins = validate(team, &git::short(commit), text)?;
+    let at = super::files::At {
+        team,
+        commit,
+        untouched: "nothing was changed",
+    };
+    super::files::check_pinned(repo, &at, &pins)?;
     let _store = lock(cx)?;
     store::read_record(cx)?;
     if intact(cx, team, commit, &pins, ahead) {

@@ -551,7 +551,7 @@ pub(crate) fn check_descends(
 }
 
 /// What `team update` verified, for its report.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Default, serde::Serialize)]
 pub(crate) struct Checked {
     /// Commits whose signature was verified.
     pub commits: usize,
@@ -676,6 +676,7 @@ pub(crate) fn check_moved(
             commits: w.verified,
             signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
             key: w.tip_signer.map(|s| s.fingerprint),
+            signers: w.signers,
         })),
         Err(WalkError::BadBase { at, problem }) => {
             Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))

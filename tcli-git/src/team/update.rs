@@ -128,11 +128,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     // A team with a trust record records every commit it moves to, signed or not (its policy
     // may have been switched off by a signed commit): HEAD and the record then agree, and the
     // next update does not take the move for one made outside tcli.
-    let unsigned = super::signed::Checked {
-        commits: 0,
-        signer: None,
-        key: None,
-    };
+    let unsigned = super::signed::Checked::default();
     match (&out.signed, &entry.trust) {
         (Some(checked), _) => super::signed::record(cx, name, t.head, new_up, checked)?,
         (None, Some(_)) => super::signed::record(cx, name, t.head, new_up, &unsigned)?,

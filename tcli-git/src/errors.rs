@@ -296,10 +296,15 @@ pub(crate) enum TeamError {
     },
     #[error("git failed verifying team '{team}': {why}")]
     GitChecking { team: String, why: String },
-    #[error("team '{team}': {file}; {untouched}")]
+    #[error("team '{team}': {what}; {untouched}")]
     NotRegular {
         team: String,
-        file: crate::team::files::Irregular,
+        /// The file and what it is, as `team::files` describes it.
+        what: String,
+        /// Its path in the tree.
+        path: String,
+        /// What it must be.
+        want: &'static str,
         untouched: &'static str,
     },
     #[error("team '{team}': the new commit {commit} is refused: {problem}; nothing was changed")]
@@ -476,9 +481,8 @@ impl TeamError {
                 format!("move it aside (mv {path} {path}.bad), then run tcli team update: each pin is checked again")
             }
             E::BadPin { fix, .. } => fix.clone(),
-            E::NotRegular { file, .. } => format!(
-                "ask the team to commit {} as {}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")",
-                file.path, file.want
+            E::NotRegular { path, want, .. } => format!(
+                "ask the team to commit {path} as {want}: tcli reads only regular files from a team's repo, never what a symlink points to (docs/team-repos.md, \"Layout\")"
             ),
             E::Interrupted { .. } | E::TransferInterrupted { .. } => return None,
             E::Pull { problem, .. } => problem.fix(),

@@ -70,7 +70,9 @@ impl At<'_> {
     fn error(&self, file: Irregular) -> anyhow::Error {
         TeamError::NotRegular {
             team: self.team.to_string(),
-            file,
+            what: file.to_string(),
+            path: file.path,
+            want: file.want,
             untouched: self.untouched,
         }
         .into()

@@ -105,6 +105,7 @@ pub mod output;
 pub mod runtime;
 pub mod settings_file;
 pub mod signals;
+pub mod team_checkout;
 
 pub use error::Error;
 pub use host::{Host, Layer};

@@ -26,3 +26,4 @@ mod signed;
 mod sources;
 mod support;
 mod team;
+mod withheld;

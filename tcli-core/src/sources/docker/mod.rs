@@ -137,8 +137,16 @@ impl Source for DockerSource {
             && previous.failure == Some(Failure::Timeout)
             && previous.current(now, HANG_BACKOFF)
         {
+            // Pinned modules are read again: a team withheld since must not keep its pins.
+            let live = cached
+                .modules
+                .iter()
+                .filter(|m| m.pinned_by().is_none())
+                .cloned()
+                .collect();
             return SourceCache {
                 stamps,
+                modules: with_pinned(cx, live),
                 ..cached.clone()
             };
         }
@@ -156,6 +164,7 @@ impl Source for DockerSource {
                     failure: None,
                 }
                 .into_state(),
+                withheld: Vec::new(),
             },
             Err(e) => {
                 let live = if same_engine {
@@ -198,6 +207,7 @@ impl Source for DockerSource {
                         }),
                     }
                     .into_state(),
+                    withheld: Vec::new(),
                 }
             }
         }

@@ -154,7 +154,7 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
 /// registered count as pinning nothing.
 pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
     let mut file = read_record(cx)?;
-    let registered: BTreeSet<String> = tcli_core::team_dirs::teams(cx)
+    let registered: BTreeSet<String> = tcli_core::team_dirs::registered(cx)
         .into_iter()
         .map(|t| t.name)
         .collect();

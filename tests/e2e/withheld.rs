@@ -5,10 +5,11 @@
 //! completion, the settings layers bundled modules read) with one warning naming the commits,
 //! until the checkout is back at a verified commit. The keys and team are signed.rs's.
 
-use crate::signed::{add, checkout, checkout_head, keys, roster_toml, Team};
-use crate::support::{bundled, fixture, TestEnv};
+use crate::signed::{add, checkout, checkout_head, keys, roster_toml, Person, Team};
+use crate::support::{bundled, fixture, Run, TestEnv};
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
@@ -170,4 +171,91 @@ fn signed_run_withholds_a_conflicted_pull() {
     env.git().run(&dir, &["merge", "--abort"]);
     modules_shown(&env, true);
     env.run(["evil"]).code(2);
+}
+
+/// `tcli args...` with `key` as the identity secrets decrypt with, in `dir`, `stdin` given.
+fn as_key(env: &TestEnv, key: &crate::signed::Key, dir: &Path, args: &[&str], stdin: &str) -> Run {
+    use std::io::Write;
+    let mut c = env.cmd(args);
+    c.env("TCLI_IDENTITY", &key.path)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run tcli");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn secrets_rekey_refuses_a_roster_pulled_by_hand() {
+    let env = TestEnv::with_plugin_dir();
+    env.put_plugin(&bundled("secrets"), "libtcli_plugin_secrets.so");
+    let k = keys();
+    // A signed team whose roster age can encrypt to (ed25519 and RSA), with one secret.
+    let team = Team::new(&env);
+    let roster = |people: &[Person]| roster_toml(people, true);
+    team.write(
+        "tcli.toml",
+        &roster(&[("ana", &[&k.ana]), ("bo", &[&k.bo])]),
+    );
+    team.commit(&env, "ana", Some(&k.ana), "roster: age keys only");
+    add(&env, &team);
+    as_key(
+        &env,
+        &k.ana,
+        &team.work,
+        &["secrets", "set", "db"],
+        "pw-22-hand-pulled",
+    )
+    .success();
+    team.commit(&env, "ana", Some(&k.ana), "secrets: set db");
+    env.run(["team", "update", "acme"]).success();
+    let verified = checkout_head(&env);
+    // mal, with push access and no roster key, adds himself; the update refuses it, and the
+    // teammate pulls it by hand into tcli's checkout (their own clone has it too).
+    team.write(
+        "tcli.toml",
+        &roster(&[("ana", &[&k.ana]), ("bo", &[&k.bo]), ("mal", &[&k.mal])]),
+    );
+    let bad = team.commit(&env, "mal", None, "roster: add mal");
+    env.run(["team", "update", "acme"]).code(1);
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let sealed = || std::fs::read(team.work.join("secrets/db.age")).unwrap();
+    let was = sealed();
+    let names = [(&bad[..7], "$BAD"), (&verified[..7], "$VERIFIED")];
+    let r = as_key(&env, &k.ana, &team.work, &["secrets", "rekey"], "");
+    insta::assert_snapshot!(r.naming(&names), @r"
+        ------- stderr -------
+        warning: team 'acme' is not used: its checkout is at $BAD, not at $VERIFIED, the commit tcli last verified; its modules, pins and settings are withheld
+        hint: run 'tcli team update acme' to verify what was pulled
+        error: no roster for team 'acme': its checkout is not at the commit tcli last verified, so secrets are not encrypted to anyone it names
+        hint: run 'tcli team update acme' to verify what was pulled
+        [exit status: 1]
+        ");
+    assert_eq!(sealed(), was, "nothing was encrypted again");
+    // Nor may the flag that takes a new key take one from a withheld team.
+    as_key(
+        &env,
+        &k.ana,
+        &team.work,
+        &["secrets", "rekey", "--allow-new-key", &k.mal.fingerprint],
+        "",
+    )
+    .code(1);
+    assert_eq!(sealed(), was, "nothing was encrypted again");
+    // What the team has, mal cannot read: tcli back at the verified commit says so.
+    env.git()
+        .run(&checkout(&env), &["reset", "-q", "--hard", &verified]);
+    as_key(&env, &k.mal, &team.work, &["secrets", "get", "db"], "")
+        .code(1)
+        .stderr_has("is not encrypted to your key");
+    as_key(&env, &k.ana, &team.work, &["secrets", "get", "db"], "")
+        .success()
+        .stdout_has("pw-22-hand-pulled");
 }

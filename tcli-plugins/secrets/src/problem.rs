@@ -29,7 +29,7 @@ pub(crate) enum Problem {
     },
     /// A signed team whose checkout is not at the commit tcli verified: its roster there is
     /// whatever was pulled, so it gives none (docs/secrets.md, "Whose keys").
-    #[error("{withheld}; secrets take no roster from it")]
+    #[error("no roster for team '{}': its checkout is not at the commit tcli last verified, so secrets are not encrypted to anyone it names", .withheld.team)]
     Withheld {
         withheld: tcli_plugin_sdk::team_checkout::Withheld,
         checkout: PathBuf,

@@ -16,6 +16,7 @@ pub mod http;
 mod index;
 mod layers;
 mod modules;
+mod names;
 mod native;
 mod new;
 mod notify;

@@ -8,15 +8,15 @@ use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
 /// A team's remote (a bare repo) and a teammate's clone of it.
-struct Team {
-    name: String,
-    bare: PathBuf,
-    work: PathBuf,
+pub(crate) struct Team {
+    pub(crate) name: String,
+    pub(crate) bare: PathBuf,
+    pub(crate) work: PathBuf,
 }
 
 impl Team {
     /// A remote whose first commit ships `bin/tcli-hello` and a `tcli.toml`.
-    fn new(env: &TestEnv, name: &str) -> Team {
+    pub(crate) fn new(env: &TestEnv, name: &str) -> Team {
         let bare = env.path(&format!("remotes/{name}.git"));
         let work = env.path(&format!("teammate/{name}"));
         std::fs::create_dir_all(&bare).unwrap();
@@ -41,7 +41,7 @@ impl Team {
     }
 
     /// Writes `bin/tcli-<name>` (executable) in the teammate's clone.
-    fn module(&self, name: &str, body: &str) {
+    pub(crate) fn module(&self, name: &str, body: &str) {
         let p = self.work.join("bin").join(format!("tcli-{name}"));
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(
@@ -53,18 +53,18 @@ impl Team {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.work.join(rel), text).unwrap();
     }
 
     /// Commits everything in the teammate's clone and pushes it.
-    fn push(&self, env: &TestEnv, msg: &str) {
+    pub(crate) fn push(&self, env: &TestEnv, msg: &str) {
         env.git().run(&self.work, &["add", "-A"]);
         env.git().run(&self.work, &["commit", "-q", "-m", msg]);
         env.git().run(&self.work, &["push", "-q", "origin", "main"]);
     }
 
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         self.bare.to_str().unwrap()
     }
 
@@ -74,7 +74,7 @@ impl Team {
 }
 
 /// The local checkout tcli made for `team`.
-fn checkout(env: &TestEnv, team: &str) -> PathBuf {
+pub(crate) fn checkout(env: &TestEnv, team: &str) -> PathBuf {
     env.data_dir().join("teams").join(team)
 }
 

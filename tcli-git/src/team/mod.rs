@@ -4,6 +4,7 @@
 
 pub(crate) mod add;
 pub(crate) mod git;
+pub(crate) mod names;
 pub(crate) mod people;
 pub(crate) mod pins;
 pub(crate) mod remove;

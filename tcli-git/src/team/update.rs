@@ -88,6 +88,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     let mut out = Updated::staying(name, &t);
     if new_up == t.head {
         at.stay(&mut out, &t, checking)?;
+        out.warnings.extend(super::names::clash_warnings(cx, name));
         return Ok(out);
     }
     let (ahead, behind) = repo
@@ -98,6 +99,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         out.warnings
             .push(at.own_commits_warning(&t, &history, ahead));
         at.stay(&mut out, &t, checking)?;
+        out.warnings.extend(super::names::clash_warnings(cx, name));
         return Ok(out);
     }
     if ahead > 0 {
@@ -105,6 +107,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     }
     let new_settings = at.check_new_settings(&t, &url, new_up)?;
     out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
+    super::names::refuse_shipped(&repo, name, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
     // Every pinned artifact of the new commit is fetched and verified before the checkout
@@ -124,6 +127,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         super::signed::record(cx, name, t.head, new_up, checked)?;
     }
     out.compare_modules(&before, &after);
+    out.warnings.extend(super::names::clash_warnings(cx, name));
     Ok(out)
 }
 

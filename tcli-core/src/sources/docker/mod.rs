@@ -99,7 +99,7 @@ impl Contact {
 fn settings_stamps(cx: &Context) -> Vec<Stamp> {
     let mut files = vec![crate::team_dirs::registry_path(cx)];
     files.extend(crate::settings::files(cx));
-    files.push(super::pinned::pins_path(cx));
+    files.extend(super::pinned::watched(cx));
     Stamp::all(&files)
 }
 
@@ -107,6 +107,7 @@ fn settings_stamps(cx: &Context) -> Vec<Stamp> {
 /// one of them: a pinned image carrying `io.tcli.module` is its pin's module, listed once.
 fn with_pinned(cx: &Context, live: Vec<ModuleInfo>) -> Vec<ModuleInfo> {
     let mut modules = pinned_modules(cx);
+    super::claims::Claims::load(cx).mark(&mut modules);
     let pinned: std::collections::HashSet<String> =
         modules.iter().map(|m| m.image_id().to_string()).collect();
     modules.extend(live.into_iter().filter(|m| !pinned.contains(m.image_id())));

@@ -214,7 +214,7 @@ macro_rules! export_plugin {
                 description: DESCRIPTION_C.as_ptr().cast(),
                 plugin_version: VERSION_C.as_ptr().cast(),
                 sdk_version: SDK_C.as_ptr().cast(),
-                manifest: __tcli_manifest,
+                manifest: Some(__tcli_manifest),
                 run: __tcli_run,
                 reserved: [::core::ptr::null(); 4],
             });

@@ -25,6 +25,7 @@ mod pinned;
 mod secrets;
 mod signed;
 mod sources;
+mod store;
 mod support;
 mod team;
 mod withheld;

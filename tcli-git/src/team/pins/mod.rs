@@ -144,6 +144,8 @@ pub(crate) fn apply(
     }
     let pins = validate(team, &git::short(commit), text)?;
     let _store = lock(cx)?;
+    // Dropped before the lock: the library dir is read-only again before another update runs.
+    let _writable = store::Writable::open(cx)?;
     store::read_record(cx)?;
     if intact(cx, team, commit, &pins, ahead) {
         move_checkout()?;

@@ -61,6 +61,10 @@ pub fn is_shipped(name: &str) -> bool {
     is_builtin(name) || BUNDLED.contains(&name)
 }
 
+/// How an executable names the module it is: `tcli-<name>` (exec modules, docs/exec-modules.md).
+/// Here, below the sources, so the rule of which team has a name can read it too.
+pub const EXEC_PREFIX: &str = "tcli-";
+
 /// Longest valid module name, in bytes.
 pub const MAX_LEN: usize = 64;
 

@@ -85,7 +85,7 @@ impl Claims {
         if let Ok(rd) = std::fs::read_dir(bin) {
             names.extend(rd.filter_map(|e| {
                 let file = e.ok()?.file_name().into_string().ok()?;
-                Some(file.strip_prefix(super::exec::PREFIX)?.to_string())
+                Some(file.strip_prefix(crate::names::EXEC_PREFIX)?.to_string())
             }));
         }
         names
@@ -147,5 +147,6 @@ pub fn was_marked(m: &ModuleInfo) -> bool {
 
 /// True when `bin` holds `tcli-<name>` (a stat; what the exec source would find).
 fn offers_exec(bin: &Path, name: &str) -> bool {
-    bin.join(format!("{}{name}", super::exec::PREFIX)).exists()
+    bin.join(format!("{}{name}", crate::names::EXEC_PREFIX))
+        .exists()
 }

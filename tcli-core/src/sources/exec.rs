@@ -14,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The file name prefix of exec modules.
-pub const PREFIX: &str = "tcli-";
+pub const PREFIX: &str = crate::names::EXEC_PREFIX;
 
 /// The exec source.
 pub struct ExecSource;

@@ -31,7 +31,8 @@ typedef struct TcliPluginV1 {
     const char *description;    /* one line for `tcli --help` */
     const char *plugin_version; /* your module's version */
     const char *sdk_version;    /* what built it, e.g. "hand-written C" */
-    const char *(*manifest)(void);  /* JSON, see below; static; may return NULL */
+    const char *(*manifest)(void);  /* JSON, see below; static; may return NULL,
+                                       or be NULL itself: no manifest */
     int        (*run)(const TcliHostV1 *host, int argc, const char *const *argv);
     const void *reserved[4];    /* NULL */
 } TcliPluginV1;

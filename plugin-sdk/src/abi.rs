@@ -41,7 +41,8 @@ pub struct TcliPluginV1 {
     pub sdk_version: *const c_char,
     /// Returns the JSON manifest of verbs and subjects (NUL-terminated UTF-8, owned by the
     /// module forever), or null when it cannot. Must be pure: tcli calls it in a probe process.
-    pub manifest: extern "C" fn() -> *const c_char,
+    /// `None` (a NULL pointer in C) means the module has no manifest, as a null return does.
+    pub manifest: Option<extern "C" fn() -> *const c_char>,
     /// Runs one invocation and returns its exit status. `argv[0]` is the module name, then the
     /// words after it exactly as given (bytes, NUL-terminated, not necessarily UTF-8). `host`
     /// and `argv` are valid only during the call.

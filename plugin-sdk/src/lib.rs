@@ -102,6 +102,7 @@ pub mod output;
 pub mod runtime;
 pub mod settings_file;
 pub mod signals;
+pub mod team_checkout;
 
 pub use error::Error;
 pub use host::{Host, Layer};
@@ -211,7 +212,7 @@ macro_rules! export_plugin {
                 description: DESCRIPTION_C.as_ptr().cast(),
                 plugin_version: VERSION_C.as_ptr().cast(),
                 sdk_version: SDK_C.as_ptr().cast(),
-                manifest: __tcli_manifest,
+                manifest: Some(__tcli_manifest),
                 run: __tcli_run,
                 reserved: [::core::ptr::null(); 4],
             });

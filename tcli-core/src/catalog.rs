@@ -106,6 +106,12 @@ fn build(cx: &Context, refresh: bool) -> Catalog {
     let mut index = Index::read(cx, None);
     if refresh {
         index::ensure_fresh(cx, &mut index, &refs);
+    } else {
+        // Completion does not refresh, but never offers what a team withheld since the scan.
+        let withheld = index::withheld_now(cx);
+        index
+            .sources
+            .retain(|_, cache| index::is_current(cache, &withheld));
     }
     let mut all = sources::builtin::modules();
     let mut notes = Vec::new();

@@ -159,6 +159,7 @@ impl Index {
 /// Makes sure every source in `sources` has a fresh cache in `index`, refreshing stale ones
 /// under the lock and saving the result. Failing to save only costs the next run a rescan.
 pub fn ensure_fresh(cx: &Context, index: &mut Index, sources: &[&dyn Source]) {
+    let withheld = withheld_now(cx);
     let stale: Vec<&dyn Source> = sources
         .iter()
         .copied()
@@ -166,7 +167,7 @@ pub fn ensure_fresh(cx: &Context, index: &mut Index, sources: &[&dyn Source]) {
             index
                 .sources
                 .get(&s.kind())
-                .is_none_or(|c| !s.is_fresh(cx, c))
+                .is_none_or(|c| !is_current(c, &withheld) || !s.is_fresh(cx, c))
         })
         .collect();
     if stale.is_empty() {
@@ -179,10 +180,14 @@ pub fn ensure_fresh(cx: &Context, index: &mut Index, sources: &[&dyn Source]) {
     for s in stale {
         let kind = s.kind();
         let current = on_disk.sources.get(&kind).cloned().unwrap_or_default();
-        if on_disk.sources.contains_key(&kind) && s.is_fresh(cx, &current) {
+        if on_disk.sources.contains_key(&kind)
+            && is_current(&current, &withheld)
+            && s.is_fresh(cx, &current)
+        {
             continue;
         }
-        let fresh = s.refresh(cx, &current);
+        let mut fresh = s.refresh(cx, &current);
+        fresh.withheld.clone_from(&withheld);
         on_disk.sources.insert(kind, fresh);
         changed = true;
     }
@@ -192,6 +197,21 @@ pub fn ensure_fresh(cx: &Context, index: &mut Index, sources: &[&dyn Source]) {
     for (k, v) in on_disk.sources {
         index.sources.insert(k, v);
     }
+}
+
+/// The signed teams withheld now, by name: what each source's cache records.
+pub fn withheld_now(cx: &Context) -> Vec<String> {
+    crate::team_dirs::withheld(cx)
+        .into_iter()
+        .map(|w| w.team)
+        .collect()
+}
+
+/// True when `cache` was scanned with the same teams withheld as now: a cache from before a
+/// hand pull still lists what the pulled commit brings, one from before `team update` lacks
+/// what it verified. Either way its files' stamps may not have changed.
+pub fn is_current(cache: &SourceCache, withheld: &[String]) -> bool {
+    cache.withheld == withheld
 }
 
 /// Forces a refresh of one source (used when a name was not found in a cache that can go stale
@@ -204,7 +224,8 @@ pub fn force_refresh(cx: &Context, index: &mut Index, source: &dyn Source) {
         .get(&source.kind())
         .cloned()
         .unwrap_or_default();
-    let fresh = source.refresh(cx, &current);
+    let mut fresh = source.refresh(cx, &current);
+    fresh.withheld = withheld_now(cx);
     on_disk.sources.insert(source.kind(), fresh);
     let _ = on_disk.write(cx);
     for (k, v) in on_disk.sources {

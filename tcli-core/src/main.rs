@@ -23,9 +23,11 @@ use tcli_core::{context::Context, dispatch, error, ui};
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     ui::handle_broken_pipe();
     let cx = Context::from_env();
+    tcli_core::team_dirs::read_once();
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     // Before dispatch: an exec module replaces this process.
     tcli_core::team::stale::maybe_hint(&cx, args.first().map(|a| a.as_os_str()));
+    tcli_core::team::withheld::maybe_warn(&cx, args.first().map(|a| a.as_os_str()));
     let code = match dispatch::run(&cx, args) {
         Ok(code) => code,
         Err(err) => {

@@ -51,6 +51,20 @@ impl Builtin {
     }
 }
 
+/// The modules tcli ships as libraries in its bundled plugin dir (`<prefix>/lib/tcli/plugins`,
+/// the workspace's `tcli-plugins/*`; a test keeps the two in step). Like the built-ins, no team
+/// can take these names (docs/team-repos.md, "Module names").
+pub const BUNDLED: [&str; 6] = ["doctor", "notify", "oncall", "project", "secrets", "web"];
+
+/// True for a name tcli keeps for itself: a built-in's or a bundled module's.
+pub fn is_shipped(name: &str) -> bool {
+    is_builtin(name) || BUNDLED.contains(&name)
+}
+
+/// How an executable names the module it is: `tcli-<name>` (exec modules, docs/exec-modules.md).
+/// Here, below the sources, so the rule of which team has a name can read it too.
+pub const EXEC_PREFIX: &str = "tcli-";
+
 /// Longest valid module name, in bytes.
 pub const MAX_LEN: usize = 64;
 
@@ -107,6 +121,17 @@ pub fn validate(name: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::validate;
+
+    #[test]
+    fn the_shipped_names_are_the_workspace_s_bundled_modules() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tcli-plugins");
+        let mut found: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        found.sort();
+        assert_eq!(found, super::BUNDLED);
+    }
 
     #[test]
     fn names_accept_the_grammar() {

@@ -1,12 +1,15 @@
 //! The cheap, read-only view of team repos the warm path needs: their names, `bin/` dirs and
 //! last fetch times, in `team list` order, from one small file in the data dir and a few stats.
 //! No git repository is opened here; `team` owns cloning, updating and writing that file.
+//! A signed team's checkout that is not at its verified commit is withheld here, once, for
+//! every reader above (docs/team-repos.md, "What a signed team guarantees").
 
 use crate::context::Context;
 use crate::error::Failure;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+pub use tcli_plugin_sdk::team_checkout::{self, Withheld};
 
 /// One configured team repo, as recorded in `<data dir>/teams.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -52,12 +55,73 @@ pub fn registry_path(cx: &Context) -> PathBuf {
     cx.data_dir.join("teams.json")
 }
 
-/// The configured teams in order; a missing or unreadable file means none.
+/// Every configured team in order, in force or not; a missing or unreadable file means none.
+/// For what concerns the checkouts themselves (the stale hint, the store's prune, completing
+/// team names), never for what a team gives: that is [`teams`].
+pub fn registered(cx: &Context) -> Vec<TeamEntry> {
+    judged(cx).into_iter().map(|(t, _)| t).collect()
+}
+
+/// The configured teams in force, in order: every team but a signed one whose checkout is not
+/// at the commit tcli last verified ([`withheld`]). What the warm path, settings and pins read,
+/// so a commit pulled by hand gives nothing until `tcli team update` verified it.
 pub fn teams(cx: &Context) -> Vec<TeamEntry> {
-    std::fs::read(registry_path(cx))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+    judged(cx)
+        .into_iter()
+        .filter_map(|(t, state)| state.is_ok().then_some(t))
+        .collect()
+}
+
+/// The signed teams whose checkout is withheld, in order, each with why.
+pub fn withheld(cx: &Context) -> Vec<Withheld> {
+    judged(cx)
+        .into_iter()
+        .filter_map(|(_, state)| state.err())
+        .collect()
+}
+
+type Judged = Vec<(TeamEntry, Result<(), Withheld>)>;
+
+/// The registry and each checkout's state, read once per process once [`read_once`] was
+/// called; the `tcli` binary does, since it never changes the registry or a checkout itself
+/// (team verbs run in the git helper, which reads them afresh each time). One dispatch asks
+/// several readers (the warning, the index, the search path); they all see one answer.
+static JUDGED: std::sync::OnceLock<(PathBuf, Judged)> = std::sync::OnceLock::new();
+static READ_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Lets this process read the registry and the checkouts' states once (see [`JUDGED`]).
+pub fn read_once() {
+    READ_ONCE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn judged(cx: &Context) -> Judged {
+    let read = || -> Judged {
+        let entries: Vec<TeamEntry> = std::fs::read(registry_path(cx))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        entries
+            .into_iter()
+            .map(|t| {
+                let state = state(cx, &t);
+                (t, state)
+            })
+            .collect()
+    };
+    if !READ_ONCE.load(std::sync::atomic::Ordering::Relaxed) {
+        return read();
+    }
+    match JUDGED.get_or_init(|| (cx.data_dir.clone(), read())) {
+        (dir, judged) if *dir == cx.data_dir => judged.clone(),
+        _ => read(),
+    }
+}
+
+/// The one rule (the SDK's, which modules reading team files apply too): a reading of
+/// `.git/HEAD` and its ref and a few stats, no repository opened.
+pub fn state(cx: &Context, team: &TeamEntry) -> Result<(), Withheld> {
+    let verified = team.trust.as_ref().and_then(|t| t.verified.as_deref());
+    team_checkout::check(&team.name, &checkout_dir(cx, &team.name), verified)
 }
 
 /// The configured teams in order, for commands about to change them: a missing file means

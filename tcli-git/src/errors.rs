@@ -278,6 +278,12 @@ pub(crate) enum TeamError {
     },
     #[error("team '{team}': its {what}; nothing was changed")]
     SettingsTooLarge { team: String, what: String },
+    #[error("team '{team}' ({commit}): bin/tcli-{module} takes the name of a module tcli ships, which no team can take; nothing was changed")]
+    ShippedName {
+        team: String,
+        commit: String,
+        module: String,
+    },
     #[error("cannot fast-forward team '{team}' in {}: {why}; nothing was changed", dir.display())]
     FastForward {
         team: String,
@@ -572,6 +578,9 @@ impl TeamError {
             E::NewSettingsSyntax { url, head, .. } | E::NewRosterRefused { url, head, .. } => {
                 format!("ask the team to fix tcli.toml in {url}; your checkout stays at {head} until then")
             }
+            E::ShippedName { module, .. } => format!(
+                "ask the team to rename bin/tcli-{module}: 'tcli {module}' runs the module tcli ships (docs/team-repos.md, \"Module names\")"
+            ),
             E::SettingsTooLarge { .. } => {
                 "ask the team to keep data out of tcli.toml; it holds settings only".into()
             }

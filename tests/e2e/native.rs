@@ -856,3 +856,60 @@ fn native_run_println_into_a_closed_pipe_exits_0() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A C module whose descriptor sets `manifest` to NULL (docs/native-abi.md: optional) is read,
+/// listed and run, with no verbs and the note that it gives none; the descriptor read does not
+/// crash.
+#[test]
+fn native_run_c_module_with_a_null_manifest() {
+    let env = env();
+    let src = env.path("nomanifest.c");
+    std::fs::write(
+        &src,
+        r#"#include <stdio.h>
+#include "tcli_plugin.h"
+
+static int run(const TcliHostV1 *host, int argc, const char *const *argv) {
+    (void)host; (void)argc; (void)argv;
+    printf("ran without a manifest\n");
+    fflush(stdout);
+    return 0;
+}
+
+static const TcliPluginV1 descriptor = {
+    TCLI_PLUGIN_MAGIC, TCLI_ABI_VERSION, sizeof(TcliPluginV1),
+    "bare", "No manifest", "0.1.0", "hand-written C", NULL, run, {0},
+};
+
+const TcliPluginV1 *tcli_plugin_v1(void) { return &descriptor; }
+"#,
+    )
+    .unwrap();
+    let lib = env.path("plugins/libbare.so");
+    let out = Command::new("cc")
+        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
+        .arg(workspace_root().join("plugin-sdk/include"))
+        .arg("-o")
+        .arg(&lib)
+        .arg(&src)
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.run(["bare"])
+        .success()
+        .stdout_has("ran without a manifest\n");
+    let list = env.run(["modules", "list", "--json"]).success().json();
+    let bare = module(&list, "bare");
+    assert_eq!(bare["description"], "No manifest");
+    assert!(bare.get("verbs").is_none(), "no verbs: {bare}");
+    // It runs, but `modules check` holds a module to its manifest, as for a NULL return.
+    insta::assert_snapshot!(env.run(["modules", "check", "bare"]), @r"
+        FAIL  bare: the module gives no manifest of its verbs
+        0 passed, 1 failed
+        [exit status: 1]
+        ");
+}

@@ -6,7 +6,7 @@
 
 use crate::docker::{engine_available, rootfs_tar};
 use crate::http::{Reply, Server};
-use crate::support::{bundled, fixture, Git, TestEnv};
+use crate::support::{fixture, Git, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -340,23 +340,24 @@ fn team_add_pinned_image_and_libraries_run_offline() {
     std::fs::create_dir_all(&www).unwrap();
     std::fs::copy(fixture("hello"), www.join("libhello.so")).unwrap();
     let files = Files::serve(&www);
-    let web = bundled("web");
+    // A second library, read from the repo (a bundled module's name is no team's to pin).
+    let noisy = fixture("noisy");
     let repo = Repo::new(&env);
     repo.push(
         &format!(
             "{}{}{}[modules.far.native.aarch64-apple-darwin]\npath = \"native/libfar.dylib\"\nsha256 = \"{}\"\n",
             image("lint", &lint),
             native_url("hello", &files.url("libhello.so"), &sha256(&www.join("libhello.so"))),
-            native_path("web", "native/libweb.so", &sha256(&web)),
-            sha256(&web),
+            native_path("noisy", "native/libnoisy.so", &sha256(&noisy)),
+            sha256(&noisy),
         ),
-        &[("native/libweb.so", &web)],
+        &[("native/libnoisy.so", &noisy)],
     );
     env.run(["team", "add", repo.bare.to_str().unwrap(), "--name", "acme"])
         .success()
         .stdout_has("fetched  lint")
         .stdout_has("fetched  hello")
-        .stdout_has("fetched  web")
+        .stdout_has("fetched  noisy")
         // Not a terminal: one line per module, no bar.
         .stderr_has("acme: pulled lint (")
         .stderr_has("acme: fetching hello (");
@@ -369,7 +370,7 @@ fn team_add_pinned_image_and_libraries_run_offline() {
     env.run(["hello", "greet", "pins"])
         .success()
         .stdout_has("hello, pins");
-    env.run(["web", "--help"]).success();
+    env.run(["noisy", "--help"]).success();
     env.run(["modules", "which", "lint"])
         .success()
         .stdout_has("pinned by: team 'acme'");
@@ -662,7 +663,7 @@ fn team_add_pinned_bad_entries_are_refused_one_error_each() {
 fn team_update_pinned_concurrent_teams_share_the_store() {
     let env = TestEnv::new();
     let hello = fixture("hello");
-    let web = bundled("web");
+    let noisy = fixture("noisy");
     let mut repos = Vec::new();
     for team in ["acme", "beta"] {
         let bare = env.path(&format!("{team}.git"));
@@ -690,12 +691,12 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
             .success();
         repos.push(repo);
     }
-    // Both teams move from the shared `hello` to a shared `web`, and update at the same time.
+    // Both teams move from the shared `hello` to a shared `noisy`, and update at the same time.
     for repo in &repos {
         repo.git.run(&repo.work, &["rm", "-q", "-r", "native"]);
         repo.push(
-            &native_path("web", "native/libweb.so", &sha256(&web)),
-            &[("native/libweb.so", &web)],
+            &native_path("noisy", "native/libnoisy.so", &sha256(&noisy)),
+            &[("native/libnoisy.so", &noisy)],
         );
     }
     let children: Vec<_> = ["acme", "beta"]
@@ -719,7 +720,7 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
     let entries = store_entries(&env);
     assert_eq!(
         entries,
-        [format!("{}.so", sha256(&web))],
+        [format!("{}.so", sha256(&noisy))],
         "the shared library once, the unpinned one gone, no temp file"
     );
     let pins: serde_json::Value =
@@ -727,11 +728,11 @@ fn team_update_pinned_concurrent_teams_share_the_store() {
             .unwrap();
     for team in ["acme", "beta"] {
         assert_eq!(
-            pins["teams"][team]["modules"]["web"]["kind"], "native",
+            pins["teams"][team]["modules"]["noisy"]["kind"], "native",
             "{pins}"
         );
     }
-    env.run(["web", "--help"]).success();
+    env.run(["noisy", "--help"]).success();
     env.run(["hello"]).code(2);
 }
 

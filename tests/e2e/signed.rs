@@ -11,23 +11,23 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 /// A person's key pair, made by ssh-keygen.
-struct Key {
+pub(crate) struct Key {
     /// The private key file (git's `user.signingkey`).
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The `.pub` line.
-    public: String,
+    pub(crate) public: String,
     /// `SHA256:...` as `ssh-keygen -lf` prints it.
-    fingerprint: String,
+    pub(crate) fingerprint: String,
 }
 
 /// Keys for every run, made once and kept in the fixtures' target dir beside the helpers:
 /// RSA 3072 takes a while to make, and every test needs the same kinds.
-struct Keys {
-    ana: Key,
-    bo: Key,
-    cy: Key,
-    dan: Key,
-    mal: Key,
+pub(crate) struct Keys {
+    pub(crate) ana: Key,
+    pub(crate) bo: Key,
+    pub(crate) cy: Key,
+    pub(crate) dan: Key,
+    pub(crate) mal: Key,
     /// ECDSA P-384: a key ssh-keygen makes and tcli cannot verify.
     eve: Key,
 }
@@ -41,7 +41,7 @@ const KINDS: &[(&str, &[&str])] = &[
     ("eve", &["-t", "ecdsa", "-b", "384"]),
 ];
 
-fn keys() -> &'static Keys {
+pub(crate) fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let dir = crate::support::target_dir().join("signed-keys");
@@ -111,15 +111,15 @@ fn git_as(env: &TestEnv, dir: &Path, who: &str, key: Option<&Key>, args: &[&str]
 }
 
 /// A signed team: a bare remote and a teammate's clone.
-struct Team {
-    bare: PathBuf,
-    work: PathBuf,
+pub(crate) struct Team {
+    pub(crate) bare: PathBuf,
+    pub(crate) work: PathBuf,
 }
 
 /// One `[people.<id>]` entry: the id and its keys.
-type Person<'a> = (&'a str, &'a [&'a Key]);
+pub(crate) type Person<'a> = (&'a str, &'a [&'a Key]);
 
-fn roster_toml(people: &[Person], require: bool) -> String {
+pub(crate) fn roster_toml(people: &[Person], require: bool) -> String {
     let mut s = format!("[trust]\nrequire-signed = {require}\n");
     for (id, ks) in people {
         let lines: Vec<String> = ks.iter().map(|k| format!("{:?}", k.public)).collect();
@@ -134,7 +134,7 @@ fn roster_toml(people: &[Person], require: bool) -> String {
 impl Team {
     /// A remote whose first commit, signed by ana, holds ana (ed25519), bo (RSA) and cy
     /// (ECDSA) and `require-signed = true`.
-    fn new(env: &TestEnv) -> Team {
+    pub(crate) fn new(env: &TestEnv) -> Team {
         let k = keys();
         let t = Team::empty(env);
         t.write(
@@ -161,14 +161,14 @@ impl Team {
         Team { bare, work }
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let p = self.work.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
 
     /// Commits everything as `who` (signed with `key` when given) and pushes; the new commit.
-    fn commit(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
+    pub(crate) fn commit(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
         env.git().run(&self.work, &["add", "-A"]);
         let mut args = vec!["commit", "-q", "--allow-empty", "-m", msg];
         if key.is_some() {
@@ -180,7 +180,7 @@ impl Team {
     }
 
     /// A file change committed and pushed.
-    fn change(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
+    pub(crate) fn change(&self, env: &TestEnv, who: &str, key: Option<&Key>, msg: &str) -> String {
         let n = env.git().run(&self.work, &["rev-list", "--count", "HEAD"]);
         self.write(&format!("notes/{who}-{n}.txt"), msg);
         self.commit(env, who, key, msg)
@@ -195,7 +195,7 @@ impl Team {
         env.git().run(&self.work, &["rev-parse", "HEAD"])
     }
 
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         self.bare.to_str().unwrap()
     }
 
@@ -300,11 +300,11 @@ fn sshsig(env: &TestEnv, key: &Key, namespace: &str, data: &str) -> String {
     std::fs::read_to_string(file.with_extension("sig")).unwrap()
 }
 
-fn checkout(env: &TestEnv) -> PathBuf {
+pub(crate) fn checkout(env: &TestEnv) -> PathBuf {
     env.data_dir().join("teams/acme")
 }
 
-fn checkout_head(env: &TestEnv) -> String {
+pub(crate) fn checkout_head(env: &TestEnv) -> String {
     env.git().run(&checkout(env), &["rev-parse", "HEAD"])
 }
 
@@ -312,7 +312,7 @@ fn registry(env: &TestEnv) -> String {
     std::fs::read_to_string(env.data_dir().join("teams.json")).unwrap_or_default()
 }
 
-fn add(env: &TestEnv, team: &Team) {
+pub(crate) fn add(env: &TestEnv, team: &Team) {
     env.run(["team", "add", team.url(), "--name", "acme"])
         .success();
 }

@@ -74,7 +74,7 @@ impl Team {
 }
 
 /// The local checkout tcli made for `team`.
-fn checkout(env: &TestEnv, team: &str) -> PathBuf {
+pub(crate) fn checkout(env: &TestEnv, team: &str) -> PathBuf {
     env.data_dir().join("teams").join(team)
 }
 

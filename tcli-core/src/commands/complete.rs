@@ -212,7 +212,7 @@ fn values_of(cx: &Context, catalog: &Catalog, arg: &clap::Arg) -> Vec<Candidate>
         .map(|n| n.as_str())
     {
         Some("MODULE") => module_names(catalog),
-        Some("TEAM") => crate::team_dirs::teams(cx)
+        Some("TEAM") => crate::team_dirs::registered(cx)
             .into_iter()
             .map(|t| candidate(&t.name, &t.url))
             .collect(),

@@ -426,6 +426,11 @@ pub struct SourceCache {
     /// that source reads it, through its own typed struct.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub state: serde_json::Map<String, serde_json::Value>,
+    /// The signed teams withheld when it scanned (`team_dirs::withheld`), by name. A checkout
+    /// moving off or back to its verified commit changes no file a source stats, so the index
+    /// compares this instead (`index::ensure_fresh`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
 }
 
 /// Seconds since the epoch.

@@ -56,6 +56,19 @@ pub enum Problem {
         /// One line from the loader or the probe.
         message: String,
     },
+    /// A team's module named as one tcli ships (a built-in or a bundled module), which no team
+    /// can take.
+    Shipped {
+        /// The team.
+        team: String,
+    },
+    /// A team's module whose name a team listed earlier also offers: the earlier team's runs.
+    TakenByTeam {
+        /// The team whose module this is.
+        team: String,
+        /// The earlier team, whose module of this name runs.
+        first: String,
+    },
     /// A native module declares no manifest of its verbs.
     NoManifest,
     /// A label value holds control characters.
@@ -281,6 +294,14 @@ impl fmt::Display for Problem {
                 from: Some(from),
                 why,
             } => write!(f, "invalid module name {name:?} (from {from}): {why}"),
+            Problem::Shipped { team } => write!(
+                f,
+                "team '{team}' cannot take this name: tcli ships a module of that name"
+            ),
+            Problem::TakenByTeam { team, first } => write!(
+                f,
+                "not used: team '{first}', listed before team '{team}', offers a module of this name"
+            ),
             Problem::Unnamed { label, fallback } => {
                 write!(f, "no module name: set {label}=<name> (or {fallback})")
             }

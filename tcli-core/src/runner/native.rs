@@ -144,7 +144,11 @@ fn dl_text(e: &libloading::Error) -> String {
 
 /// Reads the manifest of a loaded library; plugin code runs here, so only in the probe child.
 fn manifest(loaded: &Loaded) -> serde_json::Value {
-    let p = (loaded.raw.manifest)();
+    // A NULL function pointer is no manifest (docs/native-abi.md), as a NULL return is.
+    let Some(manifest) = loaded.raw.manifest else {
+        return serde_json::Value::Null;
+    };
+    let p = manifest();
     if p.is_null() {
         return serde_json::Value::Null;
     }

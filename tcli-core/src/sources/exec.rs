@@ -5,7 +5,7 @@
 
 use super::{Lookup, Source};
 use crate::context::Context;
-use crate::model::{verbs, HelpFailure, Identity, Kind, ModuleInfo, Problem, SourceCache};
+use crate::model::{verbs, HelpFailure, Identity, Kind, ModuleInfo, Problem, SourceCache, Stamp};
 use crate::prim::probe;
 use crate::prim::text::{sanitize_line, DESCRIPTION_MAX};
 use std::ffi::OsStr;
@@ -14,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The file name prefix of exec modules.
-pub const PREFIX: &str = "tcli-";
+pub const PREFIX: &str = crate::names::EXEC_PREFIX;
 
 /// The exec source.
 pub struct ExecSource;
@@ -25,18 +25,21 @@ impl Source for ExecSource {
     }
 
     fn is_fresh(&self, cx: &Context, cached: &SourceCache) -> bool {
-        super::files_unchanged(&super::search_dirs(cx), cached)
+        super::files_unchanged(&watched(cx), cached)
     }
 
     fn refresh(&self, cx: &Context, cached: &SourceCache) -> SourceCache {
-        super::rescan_files(
+        let mut fresh = super::rescan_files(
             &super::search_dirs(cx),
             cached,
             16,
             is_candidate,
-            |_| false,
+            super::claims::was_marked,
             describe,
-        )
+        );
+        super::claims::Claims::load(cx).mark(&mut fresh.modules);
+        fresh.stamps = Stamp::all(&watched(cx));
+        fresh
     }
 
     fn direct_lookup(&self, cx: &Context, name: &str) -> Lookup {
@@ -175,8 +178,31 @@ pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     if !is_exec_module_file(file.as_bytes()) {
         return None;
     }
-    super::search_dirs(cx)
+    let teams = crate::team_dirs::teams(cx);
+    let bins: Vec<PathBuf> = teams
+        .iter()
+        .map(|t| crate::team_dirs::checkout_dir(cx, &t.name).join("bin"))
+        .collect();
+    let found = super::search_dirs_after(cx, bins.clone())
         .into_iter()
         .map(|d| d.join(OsStr::new(&file)))
-        .find(|p| is_executable_file(p).is_some())
+        .find(|p| is_executable_file(p).is_some())?;
+    // A team's module may not have the name (`claims`): the index says why and what runs.
+    let from_team = found.parent().is_some_and(|d| bins.iter().any(|b| b == d));
+    if from_team {
+        let claims = super::claims::Claims::of(cx, &teams);
+        let team = claims.team_of_file(&found)?;
+        if claims.refusal(team, name).is_some() {
+            return None;
+        }
+    }
+    Some(found)
+}
+
+/// What the exec source's freshness rests on: the search dirs, and `pins.json`, since a
+/// team's pin can take a name from a later team's `bin/` (`claims`).
+fn watched(cx: &Context) -> Vec<PathBuf> {
+    let mut paths = super::search_dirs(cx);
+    paths.push(super::pinned::pins_path(cx));
+    paths
 }

@@ -4,6 +4,7 @@
 //! caches what it found and the catalog (`crate::catalog`) applies precedence.
 
 pub mod builtin;
+pub mod claims;
 pub mod docker;
 pub mod exec;
 pub mod native;
@@ -87,7 +88,11 @@ pub fn sources(cx: &Context) -> Vec<Box<dyn Source>> {
 /// The search path of executables, exec modules' and source plugins' alike: each team repo's
 /// `bin/` in team order, then `PATH`.
 pub fn search_dirs(cx: &Context) -> Vec<PathBuf> {
-    let mut dirs = crate::team_dirs::bin_dirs(cx);
+    search_dirs_after(cx, crate::team_dirs::bin_dirs(cx))
+}
+
+/// The search path with the teams' `bin/` dirs already read (`dirs`).
+pub fn search_dirs_after(cx: &Context, mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
     for p in Context::split_abs(cx.path_var.as_ref()) {
         if !dirs.contains(&p) {
             dirs.push(p);

@@ -43,6 +43,7 @@ impl Source for NativeSource {
             |path, identity| describe(cx, path, identity),
         );
         let mut modules = pinned_modules(cx);
+        super::claims::Claims::load(cx).mark(&mut modules);
         modules.append(&mut fresh.modules);
         fresh.modules = modules;
         fresh.stamps = Stamp::all(&dirs);

@@ -135,10 +135,13 @@ pub fn try_read(cx: &Context) -> Result<PinsFile, UnreadableRecord> {
     })
 }
 
-/// What the pinned modules' freshness rests on: the record and the library dir (a deleted
-/// store file changes its mtime). Two stats.
+/// What the pinned modules' freshness rests on: the record, the library dir (a deleted store
+/// file changes its mtime), and each team's `bin/`, where an earlier team's exec module can
+/// take a later team's pinned name (`claims`). Two stats and one per team.
 pub fn watched(cx: &Context) -> Vec<PathBuf> {
-    vec![pins_path(cx), native_dir(cx)]
+    let mut paths = vec![pins_path(cx), native_dir(cx)];
+    paths.extend(crate::team_dirs::bin_dirs(cx));
+    paths
 }
 
 /// One module a team pins, as fetched.

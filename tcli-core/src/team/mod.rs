@@ -8,6 +8,7 @@
 pub mod registry;
 pub mod stale;
 pub mod version;
+pub mod withheld;
 
 use crate::context::Context;
 use crate::error::Failure;

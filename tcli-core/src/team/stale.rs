@@ -32,7 +32,7 @@ pub fn maybe_hint(cx: &Context, first_arg: Option<&OsStr>) {
     if shown.is_some_and(|t| now.duration_since(t).is_ok_and(|d| d < DAY)) {
         return;
     }
-    let ages: Vec<(String, Duration)> = team_dirs::teams(cx)
+    let ages: Vec<(String, Duration)> = team_dirs::registered(cx)
         .into_iter()
         .filter_map(|t| {
             let fetched = team_dirs::last_fetch(&team_dirs::checkout_dir(cx, &t.name))?;

@@ -89,8 +89,12 @@ pub(crate) fn cmd_team_update(cx: &Context, args: &TeamUpdateArgs) -> anyhow::Re
     } else {
         ui::out(&report(&done));
     }
+    // A clash between two teams is each team's warning: said once.
+    let mut said = std::collections::HashSet::new();
     for w in done.iter().flat_map(|u| &u.warnings) {
-        ui::warn(w);
+        if said.insert(w) {
+            ui::warn(w);
+        }
     }
     Ok(code)
 }

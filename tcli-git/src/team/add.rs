@@ -105,6 +105,9 @@ pub(crate) fn add(
     };
     // The clone becomes the team only once every pinned artifact is fetched and verified.
     let move_in = || place(cx, tmp.path(), &dest, &entry);
+    if let Some(h) = head {
+        super::names::refuse_shipped(&repo, &name, h)?;
+    }
     let artifacts = match head {
         Some(h) => super::pins::apply(cx, &name, &repo, h, text.as_deref(), None, move_in)?,
         None => {
@@ -123,6 +126,7 @@ pub(crate) fn add(
         format!("team '{name}': {w}; it was added without a roster (it does not ask for signed commits)")
     }));
     warnings.extend(super::version::unmet(&name, &dest));
+    warnings.extend(super::names::clash_warnings(cx, &name));
     warnings.extend(
         problems
             .iter()

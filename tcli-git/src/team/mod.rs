@@ -7,6 +7,7 @@ pub(crate) mod changes;
 pub(crate) mod checkout;
 pub(crate) mod files;
 pub(crate) mod git;
+pub(crate) mod names;
 pub(crate) mod people;
 pub(crate) mod pins;
 pub(crate) mod remove;

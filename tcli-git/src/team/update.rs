@@ -92,6 +92,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     out.signed = at.check_moved(&t, new_up, &mut out.warnings)?;
     if new_up == t.head {
         at.stay(&mut out, &t, checking)?;
+        out.warnings.extend(super::names::clash_warnings(cx, name));
         return Ok(out);
     }
     let (ahead, behind) = repo
@@ -102,6 +103,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         out.warnings
             .push(at.own_commits_warning(&t, &history, ahead));
         at.stay(&mut out, &t, checking)?;
+        out.warnings.extend(super::names::clash_warnings(cx, name));
         return Ok(out);
     }
     if ahead > 0 {
@@ -110,6 +112,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     super::files::check_tree(&repo, &at.files(new_up))?;
     let new_settings = at.check_new_settings(&t, &url, new_up)?;
     out.signed = super::signed::check_update(&repo, entry, t.head, new_up)?;
+    super::names::refuse_shipped(&repo, name, new_up)?;
     let before = git::modules_at(&repo, t.head).map_err(|e| git_failure(name, &dir, &e))?;
     let after = git::modules_at(&repo, new_up).map_err(|e| git_failure(name, &dir, &e))?;
     // Every pinned artifact of the new commit is fetched and verified before the checkout
@@ -140,6 +143,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
         super::changes::between(&repo, t.head, new_up, out.signed.as_ref()).unwrap_or_default();
     out.warnings
         .extend(super::sections::warnings(name, new_settings.as_deref()));
+    out.warnings.extend(super::names::clash_warnings(cx, name));
     Ok(out)
 }
 

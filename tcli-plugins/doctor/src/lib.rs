@@ -91,7 +91,8 @@ fn ask(tcli: &Path, args: &[&str]) -> Result<Value, String> {
 
 /// Each settings file in precedence order (the user's, then each team's) with what it holds.
 /// From `Host::layers`; when a file does not parse, every file is read here instead, so the
-/// broken one is named and the others still count.
+/// broken one is named and the others still count (but not a withheld team's, which tcli
+/// leaves out of the layers too).
 fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
     let origins = std::iter::once(Origin {
         team: None,
@@ -114,12 +115,20 @@ fn settings_files(host: &Host, teams: &[Team]) -> Vec<(Origin, FileState)> {
                 None => (o, FileState::Missing),
             })
             .collect(),
-        Err(_) => origins
-            .map(|o| {
-                let state = read_file(&o.file);
-                (o, state)
-            })
-            .collect(),
+        Err(_) => {
+            // A withheld team's file is what a hand pull brought: never read (its checks run).
+            let withheld = tcli_plugin_sdk::team_checkout::withheld(host.data_dir());
+            origins
+                .map(|o| {
+                    let state = if withheld.iter().any(|w| o.team.as_ref() == Some(&w.team)) {
+                        FileState::Missing
+                    } else {
+                        read_file(&o.file)
+                    };
+                    (o, state)
+                })
+                .collect()
+        }
     }
 }
 
@@ -414,8 +423,16 @@ fn own_checks(
         FileState::Parsed(v) => Some(v),
         _ => None,
     };
+    let withheld = tcli_plugin_sdk::team_checkout::withheld(host.data_dir());
     for (t, (_, state)) in teams.iter().zip(&files[1..]) {
-        own.push(own::team_check(t, state, user_value, host.tcli_version()));
+        let w = withheld.iter().find(|w| w.team == t.name);
+        own.push(own::team_check(
+            t,
+            w,
+            state,
+            user_value,
+            host.tcli_version(),
+        ));
     }
     own.extend(own::transport_check(teams));
     let modules = match listed {

@@ -1,5 +1,6 @@
-//! tcli's own checks, all offline: each team checkout (present, on a branch, not stale, its
-//! `tcli.toml` parses, its `min-tcli-version` met), modules with problems, and the Docker
+//! tcli's own checks, all offline: each team checkout (present, for a signed team at the
+//! commit tcli verified, on a branch, not stale, its `tcli.toml` parses, its
+//! `min-tcli-version` met), modules with problems, and the Docker
 //! engine when docker modules exist. Facts come from the running tcli (`team list --json`,
 //! `modules list --json`) and from the checkouts' files; no git library, no network.
 
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tcli_plugin_sdk::doctor::Severity;
 use tcli_plugin_sdk::serde_json::Value;
+use tcli_plugin_sdk::team_checkout::Withheld;
 
 /// Days after the last fetch before a checkout counts as stale (docs/team-repos.md).
 const DEFAULT_STALE_DAYS: u64 = 7;
@@ -96,6 +98,7 @@ struct Problem {
 /// The check of team `t`: one row, failing with the worst of its problems.
 pub(crate) fn team_check(
     t: &Team,
+    withheld: Option<&Withheld>,
     file: &FileState,
     user: Option<&Value>,
     tcli_version: &str,
@@ -117,6 +120,10 @@ pub(crate) fn team_check(
             ),
         ));
     } else {
+        // tcli gives nothing of this team (docs/team-repos.md): the first thing to fix.
+        if let Some(w) = withheld {
+            problems.push(error(w.to_string(), w.hint(&t.path)));
+        }
         if t.branch.is_none() {
             problems.push(Problem {
                 severity: Severity::Warn,

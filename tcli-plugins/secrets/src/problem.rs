@@ -27,6 +27,13 @@ pub(crate) enum Problem {
         team: String,
         url: String,
     },
+    /// A signed team whose checkout is not at the commit tcli verified: its roster there is
+    /// whatever was pulled, so it gives none (docs/secrets.md, "Whose keys").
+    #[error("no roster for team '{}': its checkout is not at the commit tcli last verified, so secrets are not encrypted to anyone it names", .withheld.team)]
+    Withheld {
+        withheld: tcli_plugin_sdk::team_checkout::Withheld,
+        checkout: PathBuf,
+    },
     #[error("{file} has no roster: no [people.<id>] lists any key")]
     NoRoster { file: PathBuf },
     #[error("the roster in {file} is invalid: {source}")]
@@ -156,6 +163,7 @@ impl Problem {
             Problem::OwnCheckout { url, .. } => {
                 format!("clone the team repo and run it there: git clone {url}")
             }
+            Problem::Withheld { withheld, checkout } => withheld.hint(checkout),
             Problem::NoRoster { .. } => "add [people.<id>] keys = [\"ssh-ed25519 ...\"] for each member (and CI) to the team's tcli.toml".into(),
             Problem::Roster { .. } => "fix the [people] tables of that tcli.toml".into(),
             Problem::UnsupportedKey { person, .. } => format!(

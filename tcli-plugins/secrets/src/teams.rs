@@ -41,11 +41,33 @@ pub(crate) fn configured(host: &Host) -> Result<Vec<Team>, Error> {
         .collect())
 }
 
-/// The teams to look in: all, or the one `--team` names.
+/// Why `team` gives no roster, when it is a signed team whose checkout tcli withholds (the
+/// SDK's rule, which keeps its layer out of `Host::layers` too); `None` for any other team.
+pub(crate) fn withheld(host: &Host, team: &str) -> Option<Problem> {
+    let w = tcli_plugin_sdk::team_checkout::withheld(host.data_dir())
+        .into_iter()
+        .find(|w| w.team == team)?;
+    Some(Problem::Withheld {
+        checkout: host.data_dir().join("teams").join(team),
+        withheld: w,
+    })
+}
+
+/// The teams to look in: all, or the one `--team` names. A withheld team is left out of all,
+/// and refused by name.
 pub(crate) fn selected(host: &Host, team: Option<&str>) -> Result<Vec<Team>, Error> {
+    if let Some(p) = team.and_then(|t| withheld(host, t)) {
+        return Err(p.into());
+    }
     let all = configured(host)?;
     if all.is_empty() {
-        return Err(Problem::NoTeams.into());
+        return Err(
+            match tcli_plugin_sdk::team_checkout::withheld(host.data_dir()).first() {
+                Some(w) => withheld(host, &w.team).unwrap_or(Problem::NoTeams),
+                None => Problem::NoTeams,
+            }
+            .into(),
+        );
     }
     match team {
         None => Ok(all),
@@ -201,12 +223,16 @@ pub(crate) fn working_clone(
 
 impl WorkingClone {
     /// The clone's roster keys, refused when one is not in the team's roster as tcli has it
-    /// (its checkout, which `tcli team update` verified) and `allowed` does not name it.
+    /// (its checkout at the commit `tcli team update` verified; a checkout elsewhere gives
+    /// none, and is refused) and `allowed` does not name it.
     pub(crate) fn vetted_keys(
         &self,
         host: &Host,
         allowed: &[String],
     ) -> Result<Vec<crate::roster::RosterKey>, Error> {
+        if let Some(p) = self.team.as_deref().and_then(|t| withheld(host, t)) {
+            return Err(p.into());
+        }
         let file = self.dir.join("tcli.toml");
         let keys = crate::roster::recipients(&crate::roster::from_repo(&self.dir)?, &file)?;
         let known = match &self.team {

@@ -142,6 +142,19 @@ impl Git {
         checked(out, dir, args)
     }
 
+    /// Runs `git args...` in `dir`, stdin closed, expecting it to fail (a conflicted pull).
+    /// Returns its stderr.
+    #[track_caller]
+    pub fn fails(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self
+            .command(dir, args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run git");
+        assert!(!out.status.success(), "git {args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     #[track_caller]
     fn output(&self, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> String {
         let mut c = self.command(dir, args);

@@ -176,6 +176,13 @@ fn parse_one(name: &str, entry: &toml::Value) -> Result<Pin, PinError> {
             "module names look like 'lint' or 'db-tools': a-z, 0-9 and '-'",
         ));
     }
+    if crate::names::is_shipped(name) {
+        return Err(err(
+            &key,
+            format!("'{name}' is the name of a module tcli ships, which no team can take"),
+            "pin it under another name",
+        ));
+    }
     let Some(t) = entry.as_table() else {
         return Err(err(
             &key,

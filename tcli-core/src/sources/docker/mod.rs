@@ -99,7 +99,7 @@ impl Contact {
 fn settings_stamps(cx: &Context) -> Vec<Stamp> {
     let mut files = vec![crate::team_dirs::registry_path(cx)];
     files.extend(crate::settings::files(cx));
-    files.push(super::pinned::pins_path(cx));
+    files.extend(super::pinned::watched(cx));
     Stamp::all(&files)
 }
 
@@ -107,6 +107,7 @@ fn settings_stamps(cx: &Context) -> Vec<Stamp> {
 /// one of them: a pinned image carrying `io.tcli.module` is its pin's module, listed once.
 fn with_pinned(cx: &Context, live: Vec<ModuleInfo>) -> Vec<ModuleInfo> {
     let mut modules = pinned_modules(cx);
+    super::claims::Claims::load(cx).mark(&mut modules);
     let pinned: std::collections::HashSet<String> =
         modules.iter().map(|m| m.image_id().to_string()).collect();
     modules.extend(live.into_iter().filter(|m| !pinned.contains(m.image_id())));
@@ -137,8 +138,16 @@ impl Source for DockerSource {
             && previous.failure == Some(Failure::Timeout)
             && previous.current(now, HANG_BACKOFF)
         {
+            // Pinned modules are read again: a team withheld since must not keep its pins.
+            let live = cached
+                .modules
+                .iter()
+                .filter(|m| m.pinned_by().is_none())
+                .cloned()
+                .collect();
             return SourceCache {
                 stamps,
+                modules: with_pinned(cx, live),
                 ..cached.clone()
             };
         }
@@ -156,6 +165,7 @@ impl Source for DockerSource {
                     failure: None,
                 }
                 .into_state(),
+                withheld: Vec::new(),
             },
             Err(e) => {
                 let live = if same_engine {
@@ -198,6 +208,7 @@ impl Source for DockerSource {
                         }),
                     }
                     .into_state(),
+                    withheld: Vec::new(),
                 }
             }
         }

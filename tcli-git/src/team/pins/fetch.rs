@@ -323,7 +323,7 @@ impl<'a> Library<'a> {
         self.check_name(&d)?;
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(store::FILE_MODE))
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
         }
         tmp.persist(&self.dest)

@@ -150,6 +150,8 @@ pub(crate) fn apply(
     };
     super::files::check_pinned(repo, &at, &pins)?;
     let _store = lock(cx)?;
+    // Dropped before the lock: the library dir is read-only again before another update runs.
+    let _writable = store::Writable::open(cx)?;
     store::read_record(cx)?;
     if intact(cx, team, commit, &pins, ahead) {
         move_checkout()?;

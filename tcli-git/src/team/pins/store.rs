@@ -14,6 +14,43 @@ use tcli_core::sources::pinned;
 use tcli_core::ui;
 use tcli_helper::docker::{self, Engine, UntagRequest};
 
+/// The library dir (`store/native`) made writable for as long as the store lock is held, and
+/// read-only (0555) again when this is dropped; its files are written 0444. That catches
+/// accidents (an editor, a script, a stray `rm`) and nothing more: a process running as the
+/// user can change the modes back, and docs/team-repos.md puts such an attacker outside the
+/// model.
+pub(crate) struct Writable {
+    dir: PathBuf,
+}
+
+/// The mode of the library dir between updates.
+pub(crate) const DIR_MODE: u32 = 0o555;
+/// The mode of a library in the store.
+pub(crate) const FILE_MODE: u32 = 0o444;
+
+impl Writable {
+    /// Opens the library dir for writing when it exists (a fetch creates it when it does not).
+    pub(crate) fn open(cx: &Context) -> anyhow::Result<Writable> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = pinned::native_dir(cx);
+        if dir.is_dir() {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+                .with_context(|| format!("cannot make {} writable", dir.display()))?;
+        }
+        Ok(Writable { dir })
+    }
+}
+
+impl Drop for Writable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if self.dir.is_dir() {
+            // Failing only leaves the dir writable, as it was before tcli made it read-only.
+            let _ = std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(DIR_MODE));
+        }
+    }
+}
+
 /// The images tcli tagged, so it removes only those (`store/fetched.json`).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct Fetched {
@@ -155,7 +192,7 @@ pub(crate) fn record(cx: &Context, team: &str, pins: Option<TeamPins>) -> anyhow
 /// container). Teams no longer registered count as pinning nothing.
 pub(crate) fn prune(cx: &Context) -> anyhow::Result<Vec<ArtifactReport>> {
     let mut file = read_record(cx)?;
-    let registered: BTreeSet<String> = tcli_core::team_dirs::teams(cx)
+    let registered: BTreeSet<String> = tcli_core::team_dirs::registered(cx)
         .into_iter()
         .map(|t| t.name)
         .collect();

@@ -893,11 +893,14 @@ fn doctor_names_a_rotation_still_naming_a_removed_person() {
     let new = env.git().run(&work, &["rev-parse", "HEAD"]);
     let names = [(&old[..7], "$OLD"), (&new[..7], "$NEW")];
     insta::assert_snapshot!(env.run(["team", "update"]).naming(&names), @r"
-    acme: updated $OLD..$NEW (main)
-    ------- stderr -------
-    warning: team 'acme': oncall.primary.people names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
-    warning: team 'acme': oncall.primary.override[0].person names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
-    ");
+        acme: updated $OLD..$NEW (main)
+          1 commit:
+            $NEW  Teammate  bo leaves
+          roster: person bo removed (no keys)
+        ------- stderr -------
+        warning: team 'acme': oncall.primary.people names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+        warning: team 'acme': oncall.primary.override[0].person names 'bo', who is not in the roster; 'tcli oncall' refuses the rotation until [oncall.primary] or [people.bo] is fixed
+        ");
     insta::assert_snapshot!(env.run(["doctor", "oncall"]), @r"
     STATUS  CHECK           TEAM      DETAIL                                                                                                                                              HINT
     FAIL    oncall.primary  (module)  rotation 'primary' in team 'acme' ($ROOT/data/teams/acme/tcli.toml): oncall.primary.people: 'bo' is not in the roster ([people.bo])  fix [oncall.primary] in $ROOT/data/teams/acme/tcli.toml (docs/oncall.md)

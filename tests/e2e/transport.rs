@@ -204,9 +204,11 @@ fn transport_team_add_and_update_over_an_ssh_alias_from_git_ssh_command() {
     team.push(&env, "add deploy");
     let r = env.run(["team", "update"]);
     insta::assert_snapshot!(named(&env, &team, &r), @r"
-    acme: updated $C0..$C1 (main)
-      added    deploy
-    ");
+        acme: updated $C0..$C1 (main)
+          1 commit:
+            $C1  Teammate  add deploy
+          added    deploy
+        ");
     assert_eq!(head_of(&env, "acme"), team.head(&env));
     env.run(["deploy"]).success().stdout_has("deploying");
 }
@@ -408,12 +410,13 @@ fn transport_team_add_without_git_on_path_falls_back_to_libgit2_and_says_so_once
     env.run(["team", "add", other.url()]).success();
     env.var("PATH", env.bin().display().to_string());
     let r = env.run(["team", "add", team.url()]);
-    insta::assert_snapshot!(named(&env, &team, &r), @r"
-    added team 'acme' from $ROOT/remotes/acme.git (main at $C0)
-      modules: hello
-    ------- stderr -------
-    warning: no git on PATH: tcli fetches with its built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand (install git to use them)
-    ");
+    insta::assert_snapshot!(named(&env, &team, &r), @r#"
+        added team 'acme' from $ROOT/remotes/acme.git (main at $C0)
+          modules: hello
+        ------- stderr -------
+        warning: no git on PATH: tcli fetches with its built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand (install git to use them)
+        warning: module 'hello' is offered by teams 'beta' and 'acme'; 'tcli hello' runs the one of team 'beta', listed first (docs/team-repos.md, "Module names")
+        "#);
     team.module("deploy", "echo deploying");
     team.push(&env, "add deploy");
     // Two teams fetched, one note.
@@ -422,10 +425,14 @@ fn transport_team_add_without_git_on_path_falls_back_to_libgit2_and_says_so_once
         .stdout_has("beta: already up to date")
         .stdout_has("acme: updated")
         .stdout_has("added    deploy");
+    // (Both teams offer `hello`: the clash is reported too, once.)
     assert_eq!(
-        r.stderr,
-        "warning: no git on PATH: tcli fetches with its built-in libgit2 transport, which reads neither ~/.ssh/config nor core.sshCommand (install git to use them)\n"
+        r.stderr.matches("warning: no git on PATH").count(),
+        1,
+        "{}",
+        r.stderr
     );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
 }
 
 /// A loopback HTTP server running `git http-backend` for the repos under `root`, answering

@@ -115,12 +115,13 @@ fn signed_run_withholds_a_commit_pulled_by_hand() {
     insta::assert_snapshot!(doctor.naming(&names), @r"
         STATUS  CHECK           TEAM    DETAIL                                                                                                                                           HINT
         FAIL    tcli.team.acme  acme    team 'acme' is not used: its checkout is at $BAD, not at $VERIFIED, the commit tcli last verified; its modules, pins and settings are withheld  run 'tcli team update acme' to verify what was pulled
+        ok      tcli.transport  (tcli)  git 2.47.3 (/usr/local/bin/git)
         ok      tcli.modules    (tcli)  5 modules, none with problems
         ------- stderr -------
         warning: team 'acme' is not used: its checkout is at $BAD, not at $VERIFIED, the commit tcli last verified; its modules, pins and settings are withheld
         hint: run 'tcli team update acme' to verify what was pulled
         hint: no checks are defined yet; add [checks.<name>] to a team's tcli.toml or to $ROOT/config/tcli.toml (docs/doctor.md)
-        2 checks: 1 ok, 1 failed, 0 warnings, 0 skipped, 0 invalid
+        3 checks: 2 ok, 1 failed, 0 warnings, 0 skipped, 0 invalid
         [exit status: 1]
         ");
     // Back at the verified commit, everything is there again (the index notices).

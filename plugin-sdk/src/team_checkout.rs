@@ -18,6 +18,8 @@ const UNDER_WAY: &[(&str, &str)] = &[
     ("rebase-apply", "rebase"),
     ("CHERRY_PICK_HEAD", "cherry-pick"),
     ("REVERT_HEAD", "revert"),
+    // `git pull --squash` / `merge --squash`: the incoming files staged, HEAD unmoved.
+    ("SQUASH_MSG", "merge"),
 ];
 
 /// How deep a chain of symbolic refs is followed; git itself stops at 5.

@@ -214,6 +214,9 @@ pub(crate) enum TeamError {
         first: String,
         more: String,
         dir: PathBuf,
+        /// A team with a trust record: its checkout takes only verified files, so the hint
+        /// never puts the changes back.
+        signed: bool,
     },
     #[error("cannot fetch team '{team}' from {url}: {why}; nothing was changed")]
     Fetch {
@@ -543,6 +546,15 @@ impl TeamError {
                 "say which remote branch it follows: git -C {} branch --set-upstream-to origin/{branch}",
                 sh(dir)
             ),
+            E::Uncommitted {
+                team,
+                dir,
+                signed: true,
+                ..
+            } => format!(
+                "a signed team's checkout holds only verified files: put them back (this drops your changes there; copy what you need first): git -C {0} reset -q --hard && git -C {0} clean -fdq && tcli team update {team}",
+                sh(dir)
+            ),
             E::Uncommitted { team, dir, .. } => format!(
                 "commit them, or set them aside around the update: git -C {0} stash -u && tcli team update {team} && git -C {0} stash pop",
                 sh(dir)
@@ -763,6 +775,7 @@ mod tests {
             team: "acme".into(),
             commit: "abc1234".into(),
             dir: "/t/my acme".into(),
+            signed: false,
         };
         assert_eq!(detached.code(), 1);
     }

@@ -715,7 +715,7 @@ fn project_clone_into_default_and_given_dir() {
         ------- stderr -------
         cloning $ROOT/missing.git into $ROOT/data/projects/docs
         error: cannot clone $ROOT/missing.git: repository '$ROOT/missing.git' does not exist
-        hint: check the url in [projects.docs] and that git reaches it: git ls-remote $ROOT/missing.git
+        hint: check the url in [projects.docs] and that git reaches it: git ls-remote -- $ROOT/missing.git
         [exit status: 1]
         ");
     assert!(!env.data_dir().join("projects/docs").exists());

@@ -2027,3 +2027,51 @@ fn signed_update_follows_a_team_that_switched_signing_off() {
     let r = env.run(["team", "update", "acme"]);
     insta::assert_snapshot!(r.naming(&[(&tip[..7], "$TIP")]), @"acme: already up to date ($TIP)");
 }
+
+/// Changes left in a signed team's checkout (a `git pull --no-commit` by hand, or an edit):
+/// the hint puts the verified files back and never the changes, and works as printed.
+#[test]
+fn signed_update_local_changes_hint_puts_back_only_verified_files() {
+    let env = TestEnv::new();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let verified = checkout_head(&env);
+    let co = checkout(&env);
+    std::fs::write(co.join("tcli.toml"), "[people.mal]\n").unwrap();
+    std::fs::create_dir_all(co.join("bin")).unwrap();
+    std::fs::write(co.join("bin/tcli-evil"), "#!/bin/sh\necho evil\n").unwrap();
+    let r = env.run(["team", "update", "acme"]);
+    r.code(1);
+    assert!(!r.stderr.contains("stash pop"), "{}", r.stderr);
+    run_hint(&env, &r.stderr, &[]).success();
+    assert_eq!(checkout_head(&env), verified);
+    assert!(!co.join("bin/tcli-evil").exists());
+    assert_eq!(
+        env.git().run(&co, &["status", "--porcelain"]),
+        "",
+        "the checkout holds only its verified files"
+    );
+    env.run(["evil"]).code(2);
+}
+
+/// `team verify` never accepts a checkout reset by hand off the last verified commit (to a
+/// rewrite that drops a removal, or back in time), and never records it.
+#[test]
+fn signed_verify_refuses_a_head_that_left_the_verified_commit() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    let root = checkout_head(&env);
+    team.change(&env, "ana", Some(&k.ana), "later work");
+    env.run(["team", "update", "acme"]).success();
+    let verified = checkout_head(&env);
+    env.git()
+        .run(&checkout(&env), &["reset", "-q", "--hard", &root]);
+    let r = env.run(["team", "verify", "acme"]);
+    r.code(1);
+    assert!(r.stderr.contains(&verified[..7]), "{}", r.stderr);
+    let s = env.run(["team", "status", "--json"]).success().json();
+    assert_eq!(s["teams"][0]["trust"]["verified"], verified.as_str());
+    env.run(["team", "update", "acme"]).code(1);
+}

@@ -112,10 +112,19 @@ fn signed_run_withholds_a_commit_pulled_by_hand() {
         .stdout_lacks("evil");
     // The settings layers modules read leave the team out: doctor names the problem.
     let doctor = env.run(["doctor"]);
+    // The transport row names this machine's git: its version and path vary.
+    let git_row = doctor
+        .stdout
+        .lines()
+        .find(|l| l.contains("tcli.transport"))
+        .and_then(|l| l.split("(tcli)").nth(1))
+        .map(|d| d.trim().to_string())
+        .expect("a tcli.transport row");
+    let names = [names[0], names[1], (git_row.as_str(), "$GIT")];
     insta::assert_snapshot!(doctor.naming(&names), @r"
         STATUS  CHECK           TEAM    DETAIL                                                                                                                                           HINT
         FAIL    tcli.team.acme  acme    team 'acme' is not used: its checkout is at $BAD, not at $VERIFIED, the commit tcli last verified; its modules, pins and settings are withheld  run 'tcli team update acme' to verify what was pulled
-        ok      tcli.transport  (tcli)  git 2.47.3 (/usr/local/bin/git)
+        ok      tcli.transport  (tcli)  $GIT
         ok      tcli.modules    (tcli)  5 modules, none with problems
         ------- stderr -------
         warning: team 'acme' is not used: its checkout is at $BAD, not at $VERIFIED, the commit tcli last verified; its modules, pins and settings are withheld

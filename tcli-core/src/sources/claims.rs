@@ -11,19 +11,20 @@ use crate::model::{ModuleInfo, Problem};
 use crate::team_dirs::{self, TeamEntry};
 use std::path::{Path, PathBuf};
 
-/// The teams in force, in order, with what they pin.
+/// The registered teams, in order, with what they pin.
 pub struct Claims {
     teams: Vec<(String, PathBuf)>,
     pins: PinsFile,
 }
 
 impl Claims {
-    /// Reads the registry and `pins.json`.
+    /// Reads the registry and `pins.json`. Every registered team claims its names, withheld
+    /// ones too: a team withheld for a hand pull must not hand its names to the next team.
     pub fn load(cx: &Context) -> Claims {
-        Claims::of(cx, &team_dirs::teams(cx))
+        Claims::of(cx, &team_dirs::registered(cx))
     }
 
-    /// The claims of `teams` (the teams in force, in order).
+    /// The claims of `teams` (every registered team, in order).
     pub fn of(cx: &Context, teams: &[TeamEntry]) -> Claims {
         Claims {
             teams: teams

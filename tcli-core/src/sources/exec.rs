@@ -190,7 +190,7 @@ pub fn lookup(cx: &Context, name: &str) -> Option<PathBuf> {
     // A team's module may not have the name (`claims`): the index says why and what runs.
     let from_team = found.parent().is_some_and(|d| bins.iter().any(|b| b == d));
     if from_team {
-        let claims = super::claims::Claims::of(cx, &teams);
+        let claims = super::claims::Claims::load(cx);
         let team = claims.team_of_file(&found)?;
         if claims.refusal(team, name).is_some() {
             return None;

@@ -248,6 +248,7 @@ impl Here<'_> {
             first: first.clone(),
             more: super::and_more(changes.len()),
             dir: self.dir.to_path_buf(),
+            signed: self.entry.trust.is_some(),
         }
         .into())
     }

@@ -65,6 +65,9 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
         }
         .into());
     }
+    // A checkout moved off the last verified commit (a reset to a rewritten remote) is not
+    // checked from the root: what the rewrite drops (a removal) would no longer bind it.
+    signed::check_descends(&repo, entry, head, "the checkout's HEAD")?;
     let walked = signed::walk(
         &repo,
         &mut Rosters::default(),
@@ -89,9 +92,9 @@ pub(crate) fn verify(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Verified
         .into(),
     })?;
     let out = Verified::of(entry, trust, root, head, &walked);
-    if walked.required {
-        signed::record(cx, name, root, head, &out.checked())?;
-    }
+    // Recorded signed or not (a signed commit may have switched signing off), as `team update`
+    // records what it moves to: HEAD and the record then agree and the team is in force.
+    signed::record(cx, name, root, head, &out.checked())?;
     Ok(out)
 }
 

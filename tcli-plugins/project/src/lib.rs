@@ -284,9 +284,13 @@ fn clone(host: &Host, name: &str, dir: Option<PathBuf>) -> Result<(), Error> {
 fn fetch(url: &str, name: &str, into: &Path) -> Result<(), Error> {
     use tcli_plugin_sdk::signals::Deferred;
     use tcli_proc::git;
+    // The URL is a team file's: shown as one inert line, and as one shell word after `--` in
+    // the hint, so pasting the hint runs git and nothing a URL holds.
     let failed = |why: &str| {
-        Error::failed(format!("cannot clone {url}: {why}")).with_hint(format!(
-            "check the url in [projects.{name}] and that git reaches it: git ls-remote {url}"
+        let shown = output::sanitize_line(url, 200);
+        Error::failed(format!("cannot clone {shown}: {why}")).with_hint(format!(
+            "check the url in [projects.{name}] and that git reaches it: git ls-remote -- {}",
+            output::sh_word(url)
         ))
     };
     let Some(program) = git::program() else {

@@ -220,3 +220,21 @@ impl TestEnv {
         Run::from(self.cmd(args).output().expect("run tcli"))
     }
 }
+
+impl Drop for TestEnv {
+    /// Makes every dir under the root writable again before the root is removed: the pin store
+    /// keeps its dirs read-only (docs/team-repos.md), which stops the removal of a test's root
+    /// for a user who is not root.
+    fn drop(&mut self) {
+        fn writable(dir: &Path) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    writable(&e.path());
+                }
+            }
+        }
+        writable(self.root.path());
+    }
+}

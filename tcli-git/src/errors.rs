@@ -775,7 +775,6 @@ mod tests {
             team: "acme".into(),
             commit: "abc1234".into(),
             dir: "/t/my acme".into(),
-            signed: false,
         };
         assert_eq!(detached.code(), 1);
     }
@@ -787,6 +786,7 @@ mod tests {
             first: "bin/tcli-x".into(),
             more: crate::team::and_more(3),
             dir: "/t/my acme".into(),
+            signed: false,
         };
         assert_eq!(
             e.to_string(),

@@ -269,3 +269,28 @@ fn secrets_rekey_refuses_a_roster_pulled_by_hand() {
         .success()
         .stdout_has("pw-22-hand-pulled");
 }
+
+/// `team people` is what users compare fingerprints with: after a hand pull that adds mal's
+/// key, it still shows the roster of the last verified commit.
+#[test]
+fn signed_people_shows_the_verified_roster_after_a_hand_pull() {
+    let env = TestEnv::new();
+    let k = keys();
+    let team = Team::new(&env);
+    add(&env, &team);
+    team.write(
+        "tcli.toml",
+        &roster_toml(
+            &[("ana", &[&k.ana]), ("bo", &[&k.bo]), ("mal", &[&k.mal])],
+            true,
+        ),
+    );
+    team.commit(&env, "mal", None, "mal joins");
+    env.run(["team", "update", "acme"]).code(1);
+    env.git().run(&checkout(&env), &["pull", "-q", "--ff-only"]);
+    let people = env.run(["team", "people", "acme", "--json"]);
+    people
+        .success()
+        .stdout_lacks("\"mal\"")
+        .stdout_has("\"bo\"");
+}

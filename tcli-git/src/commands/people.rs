@@ -1,5 +1,7 @@
-//! `tcli team people [TEAM] [--json]`: each team's roster from its checkout's tcli.toml, with
-//! key fingerprints and the keys tcli cannot use. Local files only; no signature is checked.
+//! `tcli team people [TEAM] [--json]`: each team's roster, with key fingerprints and the keys
+//! tcli cannot use: a team with a trust record shows the roster of its last verified commit
+//! (what a pull left in the checkout is not the team's until `team update` checks it), others
+//! their checkout's tcli.toml. Local only; no signature is checked here.
 
 use crate::errors::{self, TeamError};
 use crate::team;
@@ -20,17 +22,23 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
     let mut text = String::new();
     for t in &teams {
         let path = team_dirs::checkout_dir(cx, &t.name).join("tcli.toml");
-        let roster = tcli_core::settings::read_table(&path).and_then(|table| {
-            let json = tcli_core::settings::json_of_table(&table.unwrap_or_default());
-            tcli_roster::Roster::from_settings(&json).map_err(|e| {
-                TeamError::PeopleRoster {
-                    team: t.name.clone(),
-                    path: path.clone(),
-                    why: e.to_string(),
-                }
-                .into()
-            })
-        });
+        let failed = |why: String| -> anyhow::Error {
+            TeamError::PeopleRoster {
+                team: t.name.clone(),
+                path: path.clone(),
+                why,
+            }
+            .into()
+        };
+        let roster = match team::signed::verified_of(t) {
+            Some(v) => verified_roster(cx, &t.name, v).map_err(failed),
+            None => tcli_core::settings::read_table(&path).and_then(|table| {
+                let json = tcli_core::settings::json_of_table(&table.unwrap_or_default());
+                tcli_roster::Roster::from_settings(&json)
+                    .map(std::rc::Rc::new)
+                    .map_err(|e| failed(e.to_string()))
+            }),
+        };
         let roster = match roster {
             Ok(r) => r,
             Err(e) => {
@@ -88,4 +96,20 @@ pub(crate) fn cmd_team_people(cx: &Context, args: &TeamPeopleArgs) -> anyhow::Re
         ui::out(&text);
     }
     Ok(code.code())
+}
+
+/// The roster of team `name`'s last verified commit `v`, read from the object store (bounded,
+/// as every read of fetched data).
+fn verified_roster(
+    cx: &Context,
+    name: &str,
+    v: git2::Oid,
+) -> Result<std::rc::Rc<tcli_roster::Roster>, String> {
+    let repo =
+        team::git::open(&team_dirs::checkout_dir(cx, name)).map_err(|e| e.message().to_string())?;
+    match team::signed::Rosters::default().at(&repo, v) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(bad)) => Err(bad.to_string()),
+        Err(e) => Err(e.message().to_string()),
+    }
 }

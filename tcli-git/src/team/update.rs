@@ -89,7 +89,7 @@ pub(crate) fn update(cx: &Context, entry: &TeamEntry) -> anyhow::Result<Updated>
     let (url, new_up) = at.fetch(&t)?;
     let mut out = Updated::staying(name, &t);
     // Whatever reached the checkout outside tcli is checked, even when nothing new arrived.
-    out.signed = at.check_moved(&t, new_up, &mut out.warnings)?;
+    out.signed = at.check_moved(&t, (&url, new_up), &mut out.warnings)?;
     if new_up == t.head {
         at.stay(&mut out, &t, checking)?;
         out.warnings.extend(super::names::clash_warnings(cx, name));
@@ -216,7 +216,7 @@ impl Here<'_> {
     fn check_moved(
         &self,
         t: &git::Tracking,
-        new_up: Oid,
+        (url, new_up): (&str, Oid),
         warnings: &mut Vec<String>,
     ) -> anyhow::Result<Option<super::signed::Checked>> {
         let Some(checked) = super::signed::check_moved(self.repo, self.entry, t.head, self.dir)?
@@ -226,6 +226,9 @@ impl Here<'_> {
         let upstream = new_up == t.head || self.repo.graph_descendant_of(new_up, t.head)?;
         if upstream {
             let name = &self.entry.name;
+            // What an update checks of a commit it takes, before it is recorded as the team's.
+            self.check_new_settings(t, url, t.head)?;
+            super::names::refuse_shipped(self.repo, name, t.head)?;
             super::signed::record(self.cx, name, t.head, t.head, &checked)?;
             warnings.push(format!(
                 "team '{name}': its checkout was moved outside tcli to {}; tcli verified {} up to it and records it as the last verified commit",

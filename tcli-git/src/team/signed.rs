@@ -564,6 +564,18 @@ pub(crate) struct Checked {
     pub signers: HashMap<Oid, Signer>,
 }
 
+impl Checked {
+    /// What a walk verified, for the report.
+    fn of(w: Walked) -> Checked {
+        Checked {
+            commits: w.verified,
+            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
+            key: w.tip_signer.map(|s| s.fingerprint),
+            signers: w.signers,
+        }
+    }
+}
+
 /// The checks `team update` makes before it moves anything: the incoming roster is valid, and
 /// every commit it brings in (from the last verified commit, or the checkout's HEAD) is signed
 /// as the rules say. `Ok(None)` when nothing had to be signed.
@@ -601,12 +613,7 @@ pub(crate) fn check_update(
     let demand = trust.is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, base, tip, demand, trust.is_some()) {
         Ok(w) if !w.required => Ok(None),
-        Ok(w) => Ok(Some(Checked {
-            commits: w.verified,
-            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
-            key: w.tip_signer.map(|s| s.fingerprint),
-            signers: w.signers,
-        })),
+        Ok(w) => Ok(Some(Checked::of(w))),
         Err(WalkError::BadBase { at, problem }) => {
             Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))
         }
@@ -672,12 +679,7 @@ pub(crate) fn check_moved(
     }
     let demand = entry.trust.as_ref().is_some_and(|t| t.require_signed);
     match walk(repo, &mut rosters, v, head, demand, true) {
-        Ok(w) => Ok(Some(Checked {
-            commits: w.verified,
-            signer: w.tip_signer.as_ref().map(|s| s.person.clone()),
-            key: w.tip_signer.map(|s| s.fingerprint),
-            signers: w.signers,
-        })),
+        Ok(w) => Ok(Some(Checked::of(w))),
         Err(WalkError::BadBase { at, problem }) => {
             Err(WalkError::bad_base(entry, at, &problem, Untouched::Nothing))
         }

@@ -567,6 +567,15 @@ impl TeamError {
                 "track a branch that exists: git -C {} branch -r lists them; then git -C {0} branch --set-upstream-to <remote>/<branch>",
                 sh(dir)
             ),
+            _ => return self.history_hint(),
+        })
+    }
+
+    /// The fix for an update refused by what the remote's history holds (a rewrite, a
+    /// divergence, a commit that cannot be taken or written).
+    fn history_hint(&self) -> Option<String> {
+        use TeamError as E;
+        Some(match self {
             E::RewrittenSigned { team, url, .. }
             | E::LeftVerified { team, url, .. }
             | E::BadBase { team, url, .. } => retrust(team, url),

@@ -315,6 +315,34 @@ impl fmt::Display for Problem {
             Problem::Help(h) => h.fmt(f),
             Problem::Library { message } => f.write_str(message),
             Problem::NoManifest => f.write_str("the module gives no manifest of its verbs"),
+            Problem::LabelControlChars { .. }
+            | Problem::LabelTooLong { .. }
+            | Problem::BadEnvNames { .. }
+            | Problem::BadLabelValue { .. }
+            | Problem::UnknownLabel { .. }
+            | Problem::LabelCut { .. }
+            | Problem::Untrusted { .. }
+            | Problem::TrustUnknown { .. }
+            | Problem::ImageShadowed { .. }
+            | Problem::EngineUnavailable { .. } => self.fmt_image(f),
+            Problem::SourceEntry(bad) => bad.fmt(f),
+            Problem::NoBuild { triple, builds } => write!(
+                f,
+                "no build for {triple} (the team pins builds for {})",
+                builds.join(", ")
+            ),
+            Problem::PinnedMissing { artifact, team } => write!(
+                f,
+                "the pinned {artifact} is missing (restore it: tcli team update {team})"
+            ),
+        }
+    }
+}
+
+impl Problem {
+    /// The text of a docker image's problem: its labels, its trust, the engine.
+    fn fmt_image(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Problem::LabelControlChars { label } => {
                 write!(f, "{label} contains control characters (shown as spaces)")
             }
@@ -377,16 +405,8 @@ impl fmt::Display for Problem {
             Problem::EngineUnavailable { reason } => {
                 write!(f, "unavailable: Docker engine not reachable: {reason}")
             }
-            Problem::SourceEntry(bad) => bad.fmt(f),
-            Problem::NoBuild { triple, builds } => write!(
-                f,
-                "no build for {triple} (the team pins builds for {})",
-                builds.join(", ")
-            ),
-            Problem::PinnedMissing { artifact, team } => write!(
-                f,
-                "the pinned {artifact} is missing (restore it: tcli team update {team})"
-            ),
+            // Every other problem is written by `Display::fmt` itself.
+            _ => Ok(()),
         }
     }
 }

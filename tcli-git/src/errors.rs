@@ -443,11 +443,12 @@ impl TeamError {
             ),
             E::BadFingerprint(_) => "fingerprints look like SHA256:Q8z0zdRlLAvgfOlurHHN0vV/C+MWEdaCOPfZt3Wthis (ssh-keygen -lf key.pub prints them)".into(),
             E::Clone { url, .. } => format!(
-                "check the URL and that git reaches it with your ssh config and credentials: git ls-remote {}",
+                "check the URL and that git reaches it with your ssh config and credentials: git ls-remote -- {}",
                 sh(std::path::Path::new(url))
             ),
             E::EmptyRepo { url, .. } => format!(
-                "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add {url}' again"
+                "push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add -- {}' again",
+                sh(std::path::Path::new(url))
             ),
             E::NoBranchForRoot { .. } => {
                 "ask the team to set the default branch of the repository".into()
@@ -778,7 +779,7 @@ mod tests {
         };
         assert_eq!(
             clone.hint().unwrap(),
-            "check the URL and that git reaches it with your ssh config and credentials: git ls-remote 'ext::sh -c x'"
+            "check the URL and that git reaches it with your ssh config and credentials: git ls-remote -- 'ext::sh -c x'"
         );
         let detached = TeamError::Detached {
             team: "acme".into(),

@@ -913,3 +913,51 @@ const TcliPluginV1 *tcli_plugin_v1(void) { return &descriptor; }
         [exit status: 1]
         ");
 }
+
+/// A team file's `[projects]` is hostile input: a `path` that climbs out with `..` is refused
+/// before anything is cloned, and a URL that git would read as an option runs nothing, nor does
+/// the hint printed for it.
+#[test]
+fn project_clone_refuses_a_climbing_path_and_an_option_url() {
+    let env = env();
+    env.put_plugin(&bundled("project"), "libtcli_plugin_project.so");
+    let bare = bare_repo(&env, "api");
+    let mark = env.path("pwned");
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!(
+            "[projects.up]\nurl = \"{}\"\npath = \"../../escaped\"\n",
+            bare.display()
+        ),
+    )
+    .unwrap();
+    insta::assert_snapshot!(env.run(["project", "clone", "up"]), @r"
+        ------- stderr -------
+        error: setting 'projects.up' is invalid: path must not contain '..'
+        hint: fix the tcli.toml named above, then run the command again
+        [exit status: 1]
+        ");
+    assert!(!env.path("escaped").exists());
+    std::fs::write(
+        env.config_dir().join("tcli.toml"),
+        format!(
+            "[projects.opt]\nurl = \"--upload-pack=touch {}\"\n",
+            mark.display()
+        ),
+    )
+    .unwrap();
+    let r = env.run(["project", "clone", "opt"]);
+    r.code(1);
+    assert!(!mark.exists(), "git ran the URL as an option\n{}", r.stderr);
+    let hint = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .expect("a hint");
+    let command = &hint[hint.rfind(": ").unwrap() + 2..];
+    let _ = env.command("sh").args(["-c", command]).output().unwrap();
+    assert!(
+        !mark.exists(),
+        "the hint ran the URL as an option: {command}"
+    );
+}

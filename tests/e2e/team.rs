@@ -485,7 +485,7 @@ fn team_add_failed_clone_leaves_nothing() {
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
         error: cannot clone team 'acme' from $ROOT/nowhere/acme.git: repository '$ROOT/nowhere/acme.git' does not exist; nothing was added
-        hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote $ROOT/nowhere/acme.git
+        hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote -- $ROOT/nowhere/acme.git
         [exit status: 1]
         ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
@@ -751,7 +751,7 @@ fn team_add_empty_repository_is_refused() {
     insta::assert_snapshot!(r, @r"
         ------- stderr -------
         error: team 'empty' at $ROOT/remotes/empty.git has no commits yet; nothing was added
-        hint: push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add $ROOT/remotes/empty.git' again
+        hint: push a first commit (a bin/tcli-<module> or a tcli.toml), then run 'tcli team add -- $ROOT/remotes/empty.git' again
         [exit status: 1]
         ");
     let left: Vec<_> = std::fs::read_dir(env.data_dir().join("teams"))
@@ -956,4 +956,28 @@ fn team_update_lists_commits_by_author_and_trust_changes() {
             $C25  Teammate  say signing is on
           trust: require-signed changed from false to true
         ");
+}
+
+/// A URL that git would read as an option: tcli passes it after `--`, and its hint quotes it
+/// after `--` too, so pasting the hint runs no `--upload-pack` command.
+#[test]
+fn team_add_url_that_looks_like_an_option_runs_nothing_and_its_hint_neither() {
+    let env = TestEnv::new();
+    let mark = env.path("pwned");
+    let url = format!("--upload-pack=touch {}", mark.display());
+    let r = env.run(["team", "add", "--name", "evil", "--", &url]);
+    r.code(1);
+    assert!(!mark.exists(), "git ran the URL as an option\n{}", r.stderr);
+    let hint = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .expect("a hint");
+    let command = &hint[hint.rfind(": ").unwrap() + 2..];
+    assert!(command.starts_with("git ls-remote -- '"), "{command}");
+    let _ = env.command("sh").args(["-c", command]).output().unwrap();
+    assert!(
+        !mark.exists(),
+        "the hint ran the URL as an option: {command}"
+    );
 }

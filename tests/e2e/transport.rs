@@ -252,7 +252,7 @@ fn transport_team_add_changed_host_key_is_refused_and_nothing_added() {
     insta::assert_snapshot!(env.run(["team", "add", &alias_url(&team)]), @r"
     ------- stderr -------
     error: cannot clone team 'acme' from teamgit:$ROOT/remotes/acme.git: Host key verification failed; nothing was added
-    hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote teamgit:$ROOT/remotes/acme.git
+    hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote -- teamgit:$ROOT/remotes/acme.git
     [exit status: 1]
     ");
     assert!(!env.data_dir().join("teams/acme").exists());
@@ -544,7 +544,7 @@ fn transport_team_add_and_update_over_http_with_an_extra_header_from_git_config_
     insta::assert_snapshot!(env.run(["team", "add", &url]), @r"
     ------- stderr -------
     error: cannot clone team 'acme' from http://127.0.0.1:$PORT/acme.git: could not read Username for 'http://127.0.0.1:$PORT': terminal prompts disabled; nothing was added
-    hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote http://127.0.0.1:$PORT/acme.git
+    hint: check the URL and that git reaches it with your ssh config and credentials: git ls-remote -- http://127.0.0.1:$PORT/acme.git
     [exit status: 1]
     ");
     assert!(!env.data_dir().join("teams/acme").exists());

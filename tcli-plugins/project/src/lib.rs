@@ -126,7 +126,16 @@ fn project(
         .get("description")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let path = match (recorded.get(&name), o.get("path").and_then(Value::as_str)) {
+    let configured = o.get("path").and_then(Value::as_str);
+    // A team's file may set `path`: it may not climb out of where it points with `..`.
+    if configured.is_some_and(|p| {
+        Path::new(p)
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    }) {
+        return Err("path must not contain '..'".into());
+    }
+    let path = match (recorded.get(&name), configured) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => expand(p, home),
         (None, None) => host.data_dir().join("projects").join(&name),

@@ -127,40 +127,41 @@ fn settings(repo: &Repository, commit: Oid) -> String {
 
 /// People and keys added and removed, in the order of the old roster, then the new.
 fn roster_changes(old: &Roster, new: &Roster) -> Vec<RosterChange> {
+    let mut out = one_way(
+        old,
+        new,
+        |person, keys| RosterChange::PersonRemoved { person, keys },
+        |person, key| RosterChange::KeyRemoved { person, key },
+    );
+    out.extend(one_way(
+        new,
+        old,
+        |person, keys| RosterChange::PersonAdded { person, keys },
+        |person, key| RosterChange::KeyAdded { person, key },
+    ));
+    out
+}
+
+/// What `from` has that `to` lacks, in `from`'s order: whole people (`person`), else keys
+/// (`key`). Called both ways, it gives what was removed and what was added.
+fn one_way(
+    from: &Roster,
+    to: &Roster,
+    person: fn(String, Vec<String>) -> RosterChange,
+    key: fn(String, String) -> RosterChange,
+) -> Vec<RosterChange> {
     let fps = |p: &tcli_roster::Person| -> Vec<String> {
         p.keys.iter().map(|k| k.fingerprint.clone()).collect()
     };
     let mut out = Vec::new();
-    for p in &old.people {
-        let Some(now) = new.person(&p.id) else {
-            out.push(RosterChange::PersonRemoved {
-                person: p.id.clone(),
-                keys: fps(p),
-            });
+    for p in &from.people {
+        let Some(there) = to.person(&p.id) else {
+            out.push(person(p.id.clone(), fps(p)));
             continue;
         };
-        let kept = fps(now);
-        for key in fps(p).into_iter().filter(|k| !kept.contains(k)) {
-            out.push(RosterChange::KeyRemoved {
-                person: p.id.clone(),
-                key,
-            });
-        }
-    }
-    for p in &new.people {
-        let Some(before) = old.person(&p.id) else {
-            out.push(RosterChange::PersonAdded {
-                person: p.id.clone(),
-                keys: fps(p),
-            });
-            continue;
-        };
-        let had = fps(before);
-        for key in fps(p).into_iter().filter(|k| !had.contains(k)) {
-            out.push(RosterChange::KeyAdded {
-                person: p.id.clone(),
-                key,
-            });
+        let kept = fps(there);
+        for k in fps(p).into_iter().filter(|k| !kept.contains(k)) {
+            out.push(key(p.id.clone(), k));
         }
     }
     out
